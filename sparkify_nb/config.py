@@ -1,0 +1,301 @@
+"""Settings: ``dwh.cfg`` (INI, optional on ``local``) plus environment overrides.
+
+Precedence, lowest first: built-in defaults, ``dwh.cfg``, environment variables
+``SPARKIFY_<SECTION>_<KEY>`` (e.g. ``SPARKIFY_CLUSTER_NODE_COUNT=4``), then the
+``overrides`` passed to :func:`load` (a notebook's parameters). Shortcuts:
+``SPARKIFY_TARGET`` for ``[general] target`` and ``SPARKIFY_DSN`` for
+``[local] dsn``.
+
+Secrets are never read from the file: a key that looks like one (password,
+secret, token, access key) is refused with the name of the environment
+variable to use instead. The database password, where one is needed at all,
+comes from ``SPARKIFY_DB_PASSWORD``.
+
+Example::
+
+    >>> from sparkify_nb import config
+    >>> settings = config.load(overrides={"general.target": "local"})
+    >>> settings.target
+    'local'
+"""
+
+from __future__ import annotations
+
+import configparser
+import ipaddress
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import SparkifyError, paths
+
+TARGETS = ("local", "redshift")
+SECRET_KEY = re.compile(r"pass(word)?|secret|token|access_key|session_key|credential", re.I)
+
+
+class ConfigError(SparkifyError):
+    """A setting is missing or wrong; the message names section, key and what is allowed."""
+
+
+# --- value parsers: each returns the parsed value or raises ValueError(allowed) ---
+
+def _str(value: str) -> str:
+    return value.strip()
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.strip().lower()
+        if value not in allowed:
+            raise ValueError("one of: " + ", ".join(allowed))
+        return value
+    return parse
+
+
+def _int(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise ValueError(f"a whole number from {lo} to {hi}") from None
+        if not lo <= number <= hi:
+            raise ValueError(f"a whole number from {lo} to {hi}")
+        return number
+    return parse
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("true or false")
+
+
+def _cidrs(value: str) -> tuple[str, ...]:
+    out = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=True)))
+        except ValueError:
+            raise ValueError(f"comma-separated CIDR blocks like 203.0.113.7/32 (bad: {item!r})") from None
+    return tuple(out)
+
+
+def _s3_or_path(value: str) -> str:
+    value = value.strip()
+    if value and not value.startswith("s3://") and "://" in value:
+        raise ValueError("an s3://bucket/prefix URI or a local path")
+    return value
+
+
+def _identifier(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,62}", value):
+        raise ValueError("lowercase letters, digits and hyphens, starting with a letter (at most 63)")
+    return value
+
+
+def _sql_name(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+        raise ValueError("a lowercase SQL name: letters, digits and underscores")
+    return value
+
+
+@dataclass(frozen=True)
+class Key:
+    section: str
+    name: str
+    parse: Callable[[str], Any]
+    default: str
+    doc: str
+
+
+# Every key dwh.cfg may hold. dwh.cfg.example documents the same list (a test checks).
+KEYS: tuple[Key, ...] = (
+    Key("general", "target", _choice(*TARGETS), "local", "local (embedded PostgreSQL + AWS emulator) or redshift (real AWS)"),
+    Key("general", "stack_name", _identifier, "sparkify", "tag value and name prefix of every resource we create"),
+    Key("general", "region", _str, "us-west-2", "AWS region (the public Udacity data is in us-west-2)"),
+    Key("cluster", "kind", _choice("provisioned", "serverless"), "provisioned", "provisioned cluster or Redshift Serverless"),
+    Key("cluster", "identifier", _identifier, "sparkify-dwh", "cluster identifier"),
+    Key("cluster", "node_type", _str, "ra3.large", "node type of a provisioned cluster"),
+    Key("cluster", "node_count", _int(1, 128), "2", "number of nodes (1 = single-node)"),
+    Key("cluster", "base_capacity", _int(8, 1024), "8", "serverless base capacity in RPUs"),
+    Key("cluster", "db_name", _sql_name, "sparkify", "database name"),
+    Key("cluster", "db_user", _sql_name, "sparkify_admin", "master user name (its password never lives in this file)"),
+    Key("cluster", "port", _int(1150, 65535), "5439", "database port"),
+    Key("cluster", "publicly_accessible", _bool, "false", "give the cluster a public address"),
+    Key("cluster", "final_snapshot", _bool, "false", "take a final snapshot when tearing down"),
+    Key("network", "allowed_cidrs", _cidrs, "", "CIDR blocks allowed to reach the cluster port; empty: your public IP /32 (redshift), 127.0.0.1/32 (local)"),
+    Key("network", "allow_public_ingress", _bool, "false", "permit 0.0.0.0/0 in allowed_cidrs (warned about)"),
+    Key("s3", "song_data", _s3_or_path, "", "song files: s3://bucket/prefix or a local folder; empty: the default source of the target"),
+    Key("s3", "log_data", _s3_or_path, "", "event log files: s3://bucket/prefix or a local folder"),
+    Key("s3", "log_jsonpath", _s3_or_path, "", "jsonpaths file for the events; empty: the default of the target"),
+    Key("etl", "max_errors", _int(0, 100000), "10", "rejected records tolerated per load before it aborts (Redshift MAXERROR)"),
+    Key("local", "dsn", _str, "", "use this PostgreSQL instead of the embedded one (libpq connection string)"),
+)
+SECTIONS = tuple(dict.fromkeys(k.section for k in KEYS))
+
+# Defaults that depend on the target.
+REDSHIFT_SOURCES = {
+    "song_data": "s3://udacity-dend/song_data",
+    "log_data": "s3://udacity-dend/log_data",
+    "log_jsonpath": "s3://udacity-dend/log_json_path.json",
+}
+
+
+def local_bucket(stack_name: str) -> str:
+    """The emulator bucket that 01 fills with generated sample data on ``local``."""
+    return f"{stack_name}-data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings. ``values[(section, key)]`` holds every parsed key;
+    the properties name the ones used most."""
+
+    values: dict[tuple[str, str], Any]
+    source: Path | None = None
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def get(self, section: str, key: str) -> Any:
+        return self.values[(section, key)]
+
+    @property
+    def target(self) -> str:
+        return self.values[("general", "target")]
+
+    @property
+    def stack_name(self) -> str:
+        return self.values[("general", "stack_name")]
+
+    @property
+    def region(self) -> str:
+        return self.values[("general", "region")]
+
+    @property
+    def is_local(self) -> bool:
+        return self.target == "local"
+
+    def source_uri(self, name: str) -> str:
+        """``song_data``, ``log_data`` or ``log_jsonpath``, with the target's default."""
+        value = self.values[("s3", name)]
+        if value:
+            return value
+        if self.is_local:
+            bucket = local_bucket(self.stack_name)
+            return f"s3://{bucket}/log_json_path.json" if name == "log_jsonpath" else f"s3://{bucket}/{name}"
+        return REDSHIFT_SOURCES[name]
+
+    def describe(self) -> dict[str, str]:
+        """Every setting as text with where it came from (safe to print: holds no secret)."""
+        return {f"{s}.{k}": f"{self.values[(s, k)]!r} ({self.origins.get((s, k), 'default')})" for s, k in self.values}
+
+
+def db_password() -> str | None:
+    """The database password from the environment (never from dwh.cfg), or None."""
+    return os.environ.get("SPARKIFY_DB_PASSWORD") or None
+
+
+_DSN_PASSWORD = re.compile(r"password\s*=|://[^/@:]*:[^/@]+@", re.I)
+
+
+def dsn_has_password(dsn: str) -> bool:
+    """True when a libpq DSN (URI or key=value) carries a password."""
+    return bool(_DSN_PASSWORD.search(dsn))
+
+
+def redact(dsn: str) -> str:
+    """``dsn`` with any password replaced by ``***`` (for printing and logs)."""
+    dsn = re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", dsn, flags=re.I)
+    return re.sub(r"(://[^/@:]*:)[^/@]+@", r"\1***@", dsn)
+
+
+def _key(section: str, name: str) -> Key | None:
+    for key in KEYS:
+        if key.section == section and key.name == name:
+            return key
+    return None
+
+
+def _env_name(key: Key) -> str:
+    return f"SPARKIFY_{key.section.upper()}_{key.name.upper()}"
+
+
+SHORTCUTS = {"SPARKIFY_TARGET": ("general", "target"), "SPARKIFY_DSN": ("local", "dsn")}
+
+
+def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None = None,
+         environ: dict[str, str] | None = None) -> Settings:
+    """Read and validate the settings.
+
+    ``path``: the INI file (default :func:`paths.config_path`); a missing file is
+    fine and means defaults. ``overrides``: ``{"section.key": value}``; values
+    that are ``None`` or ``""`` are skipped, so a notebook parameter left empty
+    defers to the file. Raises :class:`ConfigError` naming the file, section and
+    key of a wrong value, an unknown key, or a secret in the file.
+    """
+    environ = os.environ if environ is None else environ
+    file = Path(path) if path else paths.config_path()
+    raw: dict[tuple[str, str], tuple[str, str]] = {
+        (k.section, k.name): (k.default, "default") for k in KEYS
+    }
+
+    if file.is_file():
+        parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
+        try:
+            parser.read(file, encoding="utf-8")
+        except configparser.Error as exc:
+            raise ConfigError(f"{file}: cannot be parsed as INI: {exc}") from None
+        for section in parser.sections():
+            if section not in SECTIONS:
+                raise ConfigError(f"{file}: unknown section [{section}]; allowed: {', '.join(SECTIONS)}")
+            for name, value in parser.items(section):
+                if SECRET_KEY.search(name):
+                    raise ConfigError(
+                        f"{file} [{section}] {name}: secrets are never read from dwh.cfg; remove it and "
+                        "set SPARKIFY_DB_PASSWORD in the environment (or use IAM credentials / an AWS profile)"
+                    )
+                if _key(section, name) is None:
+                    allowed = ", ".join(k.name for k in KEYS if k.section == section)
+                    raise ConfigError(f"{file} [{section}] {name}: unknown key; allowed in [{section}]: {allowed}")
+                if (section, name) == ("local", "dsn") and dsn_has_password(value):
+                    raise ConfigError(
+                        f"{file} [local] dsn: holds a password; secrets are never read from dwh.cfg. "
+                        "Drop it from the DSN and set PGPASSWORD (or use ~/.pgpass)"
+                    )
+                raw[(section, name)] = (value, str(file.name))
+
+    for key in KEYS:
+        env = environ.get(_env_name(key))
+        if env is not None and env != "":
+            raw[(key.section, key.name)] = (env, _env_name(key))
+    for env_name, where in SHORTCUTS.items():
+        if environ.get(env_name):
+            raw[where] = (environ[env_name], env_name)
+
+    for dotted, value in (overrides or {}).items():
+        if value is None or value == "":
+            continue
+        section, _, name = dotted.partition(".")
+        if _key(section, name) is None:
+            raise ConfigError(f"override {dotted!r}: unknown setting; use 'section.key' from dwh.cfg.example")
+        raw[(section, name)] = (str(value).lower() if isinstance(value, bool) else str(value), "parameter")
+
+    values: dict[tuple[str, str], Any] = {}
+    origins: dict[tuple[str, str], str] = {}
+    for key in KEYS:
+        text, origin = raw[(key.section, key.name)]
+        try:
+            values[(key.section, key.name)] = key.parse(text)
+        except ValueError as exc:
+            where = f"{file}" if origin == file.name else origin
+            raise ConfigError(f"{where} [{key.section}] {key.name} = {text!r}: expected {exc}") from None
+        origins[(key.section, key.name)] = origin
+    return Settings(values=values, source=file if file.is_file() else None, origins=origins)
