@@ -1,0 +1,40 @@
+"""Entry point of the AWS API emulator process (moto in server mode).
+
+Run by :mod:`sparkify_nb.local_stack` as ``python -m sparkify_nb._emulator
+--port-file FILE``: binds a free loopback port, writes it to FILE once it
+serves, and runs until SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import threading
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port-file", required=True, type=Path)
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    args = parser.parse_args()
+
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+    server.start()
+    _, port = server.get_host_and_port()
+    tmp = args.port_file.with_suffix(".tmp")
+    tmp.write_text(str(port))
+    os.replace(tmp, args.port_file)
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,321 @@
+"""The local stack: an embedded PostgreSQL (pgserver) and the AWS API
+emulator (moto in server mode), as background processes that outlive one
+kernel, so every notebook papermill runs (one kernel each) shares them.
+
+Everything lives under ``<state dir>/local/``: ``pg/`` (the database files,
+kept across ``down``/``up``), ``emulator.log`` and ``stack.json`` (what is
+running: process ids, port, DSN; never a secret).
+
+The emulator keeps AWS resources in memory: ``down`` forgets them (01 makes
+them again), while the database files persist.
+
+Example::
+
+    >>> from sparkify_nb import local_stack
+    >>> info = local_stack.up()          # idempotent
+    >>> info["aws_endpoint"]             # doctest: +SKIP
+    'http://127.0.0.1:40123'
+    >>> local_stack.down()               # stops exactly what up started
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import warnings
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from . import SparkifyError, config, paths
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "sparkify"
+START_TIMEOUT_S = 60
+
+
+class LocalStackError(SparkifyError):
+    """The local stack could not be started, reached or stopped."""
+
+
+def _dir(state: Path | None = None) -> Path:
+    path = (state or paths.state_dir()) / "local"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _record_path(state: Path | None = None) -> Path:
+    return _dir(state) / "stack.json"
+
+
+def _read_record(state: Path | None = None) -> dict[str, Any]:
+    path = _record_path(state)
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return {}
+
+
+def _write_record(record: dict[str, Any], state: Path | None = None) -> None:
+    path = _record_path(state)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def _alive(pid: int | None, create_time: float | None) -> bool:
+    """True if ``pid`` is the very process we recorded (not a reused pid)."""
+    if not pid:
+        return False
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return create_time is None or abs(proc.create_time() - create_time) < 1.0
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _external_dsn() -> str:
+    """``[local] dsn`` / ``SPARKIFY_DSN``: a PostgreSQL to use instead of the embedded one."""
+    return config.load().get("local", "dsn")
+
+
+# --- PostgreSQL -------------------------------------------------------------
+
+def _postmaster(pgdata: Path) -> dict[str, Any] | None:
+    """pid, socket dir and port of the server running on ``pgdata``, or None."""
+    pidfile = pgdata / "postmaster.pid"
+    if not pidfile.is_file():
+        return None
+    lines = pidfile.read_text().splitlines()
+    if len(lines) < 8:
+        return None
+    pid = int(lines[0])
+    if not psutil.pid_exists(pid) or lines[7].strip() != "ready":
+        return None
+    return {"pid": pid, "socket_dir": lines[4].strip(), "port": int(lines[3] or 5432),
+            "create_time": psutil.Process(pid).create_time()}
+
+
+def _start_postgres(pgdata: Path) -> dict[str, Any]:
+    running = _postmaster(pgdata)
+    if running:
+        return running
+    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import pgserver  # imported late: only the embedded case needs it
+
+    t0 = time.monotonic()
+    # pgserver caches one handle per folder; after a `down` in this process it is stale.
+    pgserver.PostgresServer._instances.pop(pgdata.resolve(), None)
+    # cleanup_mode=None: the server must outlive this process (kernels come and go).
+    pgserver.get_server(pgdata, cleanup_mode=None)
+    info = _postmaster(pgdata)
+    if info is None:
+        raise LocalStackError(f"PostgreSQL did not start; see {paths.display_path(pgdata / 'log')}")
+    log.info("PostgreSQL 16 started in %.1f s (pid %s)", time.monotonic() - t0, info["pid"])
+    return info
+
+
+def _stop_postgres(pgdata: Path, pid: int | None) -> None:
+    if not (pgdata / "postmaster.pid").is_file():
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pgserver._commands import pg_ctl
+
+    user = "pgserver" if os.geteuid() == 0 else None
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        if pid and psutil.pid_exists(pid):
+            proc = psutil.Process(pid)
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except psutil.TimeoutExpired:
+                proc.kill()
+
+
+def _embedded_dsn(socket_dir: str, port: int, dbname: str = DB_NAME) -> str:
+    return f"postgresql://postgres@/{dbname}?host={socket_dir}&port={port}"
+
+
+def _ensure_database(socket_dir: str, port: int) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(_embedded_dsn(socket_dir, port, "postgres"))
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,))
+            if cur.fetchone() is None:
+                cur.execute(f"CREATE DATABASE {DB_NAME}")
+    finally:
+        conn.close()
+
+
+# --- AWS emulator -------------------------------------------------------------
+
+def _endpoint_answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def _start_emulator(folder: Path) -> dict[str, Any]:
+    port_file = folder / "emulator.port"
+    port_file.unlink(missing_ok=True)
+    logfile = open(folder / "emulator.log", "ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sparkify_nb._emulator", "--port-file", str(port_file)],
+        stdout=logfile, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True,  # not killed with the kernel or terminal that started it
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    logfile.close()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise LocalStackError(
+                f"the AWS emulator exited with code {proc.returncode}; see {paths.display_path(folder / 'emulator.log')}")
+        if port_file.is_file():
+            port = int(port_file.read_text())
+            if _endpoint_answers(port):
+                return {"pid": proc.pid, "port": port, "create_time": psutil.Process(proc.pid).create_time()}
+        time.sleep(0.1)
+    proc.kill()
+    raise LocalStackError(f"the AWS emulator did not answer within {START_TIMEOUT_S} s")
+
+
+def _stop_process(pid: int | None, create_time: float | None) -> None:
+    if not _alive(pid, create_time):
+        return
+    proc = psutil.Process(pid)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except psutil.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+# --- public API -------------------------------------------------------------------
+
+def status(state: Path | None = None) -> dict[str, Any]:
+    """What is running: ``{"running", "aws_endpoint", "dsn", "postgres", "emulator"}``.
+
+    ``running`` is True when both the database and the emulator answer. The
+    DSN is printed with any password redacted."""
+    folder = _dir(state)
+    record = _read_record(state)
+    emu = record.get("emulator", {})
+    emulator_up = _alive(emu.get("pid"), emu.get("create_time")) and _endpoint_answers(emu.get("port", 0))
+    external = _external_dsn()
+    if external:
+        pg_up, dsn, pg_kind = _can_connect(external), external, "external"
+    else:
+        pm = _postmaster(folder / "pg")
+        pg_up = pm is not None
+        dsn = _embedded_dsn(pm["socket_dir"], pm["port"]) if pm else ""
+        pg_kind = "embedded"
+    return {
+        "running": bool(pg_up and emulator_up),
+        "aws_endpoint": f"http://127.0.0.1:{emu['port']}" if emulator_up else "",
+        "dsn": config.redact(dsn),
+        "postgres": {"kind": pg_kind, "running": bool(pg_up),
+                     "pid": (record.get("postgres") or {}).get("pid") if pg_kind == "embedded" else None},
+        "emulator": {"running": bool(emulator_up), "pid": emu.get("pid") if emulator_up else None},
+    }
+
+
+def _can_connect(dsn: str) -> bool:
+    import psycopg2
+
+    try:
+        psycopg2.connect(dsn, connect_timeout=3).close()
+        return True
+    except psycopg2.OperationalError:
+        return False
+
+
+def up(state: Path | None = None) -> dict[str, Any]:
+    """Start whatever part of the stack is not running; return :func:`status`.
+
+    Idempotent: a second call reuses the running processes. Raises
+    :class:`LocalStackError` when a part does not start (with the log to read)."""
+    folder = _dir(state)
+    record = _read_record(state)
+    external = _external_dsn()
+    if external:
+        if not _can_connect(external):
+            raise LocalStackError(f"cannot connect to the PostgreSQL named by [local] dsn / SPARKIFY_DSN ({config.redact(external)})")
+        record["postgres"] = {"external": True}
+    else:
+        pm = _start_postgres(folder / "pg")
+        _ensure_database(pm["socket_dir"], pm["port"])
+        record["postgres"] = {"pid": pm["pid"], "create_time": pm["create_time"]}
+    _write_record(record, state)
+
+    emu = record.get("emulator", {})
+    if not (_alive(emu.get("pid"), emu.get("create_time")) and _endpoint_answers(emu.get("port", 0))):
+        _stop_process(emu.get("pid"), emu.get("create_time"))  # a hung one we started
+        record["emulator"] = _start_emulator(folder)
+        _write_record(record, state)
+        log.info("AWS emulator serving on 127.0.0.1:%s", record["emulator"]["port"])
+    return status(state)
+
+
+def down(state: Path | None = None) -> dict[str, Any]:
+    """Stop the processes :func:`up` started (never an external PostgreSQL).
+    Returns :func:`status`, whose ``running`` is then False."""
+    folder = _dir(state)
+    record = _read_record(state)
+    emu = record.get("emulator", {})
+    _stop_process(emu.get("pid"), emu.get("create_time"))
+    pg = record.get("postgres", {})
+    if not pg.get("external"):
+        pm = _postmaster(folder / "pg")
+        _stop_postgres(folder / "pg", pm["pid"] if pm else pg.get("pid"))
+    _record_path(state).unlink(missing_ok=True)
+    (folder / "emulator.port").unlink(missing_ok=True)
+    return status(state)
+
+
+def require_running(state: Path | None = None) -> dict[str, Any]:
+    """:func:`status`, or :class:`LocalStackError` telling how to start the stack."""
+    info = status(state)
+    if not info["running"]:
+        raise LocalStackError("the local stack is not running: start it with `sparkify-nb local up` (or `make run`)")
+    return info
+
+
+def dsn(state: Path | None = None) -> str:
+    """The libpq connection string of the local database (psql accepts it).
+    Unredacted: for connecting, not for printing an external DSN."""
+    external = _external_dsn()
+    if external:
+        return external
+    pm = _postmaster(_dir(state) / "pg")
+    if pm is None:
+        raise LocalStackError("the local database is not running: start it with `sparkify-nb local up` (or `make run`)")
+    return _embedded_dsn(pm["socket_dir"], pm["port"])
+
+
+def aws_endpoint(state: Path | None = None) -> str:
+    """``http://127.0.0.1:<port>`` of the running emulator, or LocalStackError."""
+    info = require_running(state)
+    return info["aws_endpoint"]

@@ -1,0 +1,92 @@
+"""The local stack's lifecycle on a private state folder: up is idempotent,
+down stops exactly what up started and leaves no process behind."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sparkify_nb import local_stack
+from tests.helpers import processes_mentioning
+
+
+@pytest.fixture
+def private_state(tmp_path_factory):
+    # short path: the PostgreSQL socket lives in the data folder
+    state = tmp_path_factory.mktemp("stk")
+    yield state
+    local_stack.down(state)
+
+
+def test_up_twice_reuses_the_same_processes_and_down_leaves_none(private_state):
+    first = local_stack.up(private_state)
+    assert first["running"] is True
+    assert first["aws_endpoint"].startswith("http://127.0.0.1:")
+    second = local_stack.up(private_state)
+    assert second == first
+    assert processes_mentioning(str(private_state)), "expected our postgres and emulator to be running"
+
+    after = local_stack.down(private_state)
+    assert after["running"] is False
+    assert processes_mentioning(str(private_state)) == []
+    # a second down is harmless
+    assert local_stack.down(private_state)["running"] is False
+
+
+def test_dsn_is_accepted_by_psql(private_state):
+    local_stack.up(private_state)
+    from pgserver._commands import POSTGRES_BIN_PATH
+
+    out = subprocess.run([str(POSTGRES_BIN_PATH / "psql"), local_stack.dsn(private_state), "-tAc",
+                          "SELECT current_database()"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "sparkify"
+
+
+def test_database_files_survive_down_and_up(private_state):
+    import psycopg2
+
+    local_stack.up(private_state)
+    with psycopg2.connect(local_stack.dsn(private_state)) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)")
+    local_stack.down(private_state)
+    local_stack.up(private_state)
+    with psycopg2.connect(local_stack.dsn(private_state)) as conn, conn.cursor() as cur:
+        cur.execute("SELECT x FROM kept")
+        assert cur.fetchone() == (7,)
+
+
+def test_emulator_that_died_is_restarted_by_up(private_state):
+    info = local_stack.up(private_state)
+    import psutil
+
+    psutil.Process(info["emulator"]["pid"]).kill()
+    psutil.Process(info["emulator"]["pid"]).wait(5)
+    assert local_stack.status(private_state)["running"] is False
+    again = local_stack.up(private_state)
+    assert again["running"] is True and again["emulator"]["pid"] != info["emulator"]["pid"]
+
+
+def test_external_dsn_is_used_instead_of_the_embedded_server(private_state, monkeypatch):
+    # the session's own embedded server plays the part of "some other PostgreSQL"
+    other = local_stack.dsn()
+    monkeypatch.setenv("SPARKIFY_DSN", other)
+    info = local_stack.up(private_state)
+    assert info["postgres"]["kind"] == "external"
+    assert local_stack.dsn(private_state) == other
+    assert not (private_state / "local" / "pg" / "PG_VERSION").exists()
+
+
+def test_status_json_from_the_command_line(private_state, monkeypatch):
+    monkeypatch.setenv("SPARKIFY_STATE_DIR", str(private_state))
+    cli = [sys.executable, "-m", "sparkify_nb.cli", "local"]
+    subprocess.run(cli + ["up"], check=True, capture_output=True)
+    out = subprocess.run(cli + ["status", "--json"], check=True, capture_output=True, text=True)
+    info = json.loads(out.stdout)
+    assert info["running"] is True
+    assert info["aws_endpoint"].startswith("http://127.0.0.1:")
+    assert info["dsn"].startswith("postgresql://postgres@/sparkify?host=")
+    down = subprocess.run(cli + ["down"], capture_output=True, text=True)
+    assert down.returncode == 0
+    stopped = subprocess.run(cli + ["status", "--json"], capture_output=True, text=True)
+    assert stopped.returncode == 1 and json.loads(stopped.stdout)["running"] is False
