@@ -1,0 +1,126 @@
+"""``sparkify-nb``: a thin command line over the package.
+
+    sparkify-nb run [--target local|redshift] [--only NAME ...] [-p KEY VALUE ...] [--out DIR]
+    sparkify-nb local up|down|status [--json]|dsn
+    sparkify-nb generate --out DIR|s3://bucket/prefix [--events N ...]
+    sparkify-nb config            print the settings in effect (no secret)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import SparkifyError, config, local_stack, paths, runner
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    params = {k: runner._coerce(v) for k, v in (args.param or [])}
+    names = runner.resolve(args.only) if args.only else list(runner.SUITE)
+    settings = config.load(overrides={"general.target": args.target})
+    if settings.is_local:
+        info = local_stack.up()
+        print(f"local stack: PostgreSQL {info['dsn']}  AWS emulator {info['aws_endpoint']}")
+    run_dir = runner.run_suite(names, target=args.target, parameters=params, out=args.out)
+    reports = sorted((run_dir / "reports").glob("*"))
+    print(f"\nexecuted notebooks: {paths.display_path(run_dir)}/")
+    print(f"reports:            {paths.display_path(run_dir / 'reports')}/ ({len(reports)} files: "
+          f"{', '.join(p.name for p in reports[:6])}{' ...' if len(reports) > 6 else ''})")
+    return 0
+
+
+def _cmd_local(args: argparse.Namespace) -> int:
+    if args.action == "up":
+        info = local_stack.up()
+    elif args.action == "down":
+        info = local_stack.down()
+    elif args.action == "dsn":
+        print(local_stack.dsn())
+        return 0
+    else:
+        info = local_stack.status()
+    if getattr(args, "json", False):
+        print(json.dumps(info, indent=2))
+    else:
+        state = "running" if info["running"] else "stopped"
+        print(f"local stack: {state}")
+        print(f"  PostgreSQL ({info['postgres']['kind']}): {'up' if info['postgres']['running'] else 'down'}"
+              f"{'  ' + info['dsn'] if info['dsn'] else ''}")
+        print(f"  AWS emulator: {'up  ' + info['aws_endpoint'] if info['emulator']['running'] else 'down'}")
+    return 0 if (info["running"] or args.action == "down") else 1
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from . import datagen
+
+    if args.out.startswith("s3://"):
+        from . import aws
+
+        settings = config.load()
+        bucket, _, prefix = args.out[5:].partition("/")
+        sink = datagen.S3Sink(aws.client(settings, "s3"), bucket, prefix)
+    else:
+        sink = datagen.FolderSink(Path(args.out))
+    stats = datagen.generate(sink, events=args.events, songs=args.songs, users=args.users, days=args.days,
+                             seed=args.seed, gzip_files=args.gzip)
+    print(json.dumps(stats))
+    return 0
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    settings = config.load()
+    print(f"config file: {paths.display_path(settings.source) if settings.source else '(none: defaults)'}")
+    for key, value in settings.describe().items():
+        print(f"  {key} = {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sparkify-nb", description="Sparkify warehouse notebook suite")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens underneath")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the notebooks with papermill (01 -> 04 by default)")
+    run.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")
+    run.add_argument("--only", nargs="+", metavar="NAME", help="notebooks to run, e.g. 03 04 or 99_teardown")
+    run.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
+                     help="a notebook parameter (JSON values are parsed)")
+    run.add_argument("--out", type=Path, help="run folder (default runs/<UTC timestamp>/)")
+    run.set_defaults(func=_cmd_run)
+
+    local = sub.add_parser("local", help="the local stack: embedded PostgreSQL + AWS emulator")
+    local.add_argument("action", choices=("up", "down", "status", "dsn"))
+    local.add_argument("--json", action="store_true", help="machine-readable status")
+    local.set_defaults(func=_cmd_local)
+
+    gen = sub.add_parser("generate", help="write Sparkify-format data")
+    gen.add_argument("--out", required=True, help="a folder or s3://bucket/prefix")
+    gen.add_argument("--events", type=int, default=8000)
+    gen.add_argument("--songs", type=int, default=300)
+    gen.add_argument("--users", type=int, default=50)
+    gen.add_argument("--days", type=int, default=30)
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--gzip", action="store_true")
+    gen.set_defaults(func=_cmd_generate)
+
+    cfg = sub.add_parser("config", help="print the settings in effect")
+    cfg.set_defaults(func=_cmd_config)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    logging.getLogger("pgserver").setLevel(logging.WARNING if not args.verbose else logging.INFO)
+    try:
+        return args.func(args)
+    except SparkifyError as exc:
+        print(f"sparkify-nb: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Refresh the outputs stored in notebooks/ that nbval checks.
+
+    .venv/bin/python -m tests.refresh_notebooks      (or: make notebooks)
+
+Runs every notebook in order on a private local stack (as the test session
+does) and stores outputs only for cells marked ``# NBVAL_CHECK_OUTPUT``, with
+their execution counts (nbval needs them); every other cell is stored clean,
+so committed notebooks carry no ids, timings or paths of this machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+ORDER = ("01_infrastructure", "02_schema", "03_etl", "04_analytics", "99_teardown")
+
+
+def main() -> None:
+    for name in [n for n in os.environ if n.startswith("SPARKIFY_")]:
+        del os.environ[name]
+    tmp = Path(tempfile.mkdtemp(prefix="spk-refresh-"))
+    os.environ.update(SPARKIFY_STATE_DIR=str(tmp / "state"), SPARKIFY_CONFIG=str(tmp / "dwh.cfg"),
+                      SPARKIFY_REPORTS_DIR=str(tmp / "reports"), MPLBACKEND="Agg")
+    from sparkify_nb import local_stack
+
+    local_stack.up()
+    try:
+        for name in ORDER:
+            path = ROOT / "notebooks" / f"{name}.ipynb"
+            source = nbformat.read(path, as_version=4)
+            executed = nbformat.read(path, as_version=4)
+            NotebookClient(executed, kernel_name="python3", timeout=600,
+                           resources={"metadata": {"path": str(path.parent)}}).execute()
+            for kept, ran in zip(source.cells, executed.cells):
+                if kept.cell_type != "code":
+                    continue
+                if "NBVAL_CHECK_OUTPUT" in kept.source:
+                    kept.outputs, kept.execution_count = ran.outputs, ran.execution_count
+                else:
+                    kept.outputs, kept.execution_count = [], None
+            nbformat.write(source, path)
+            print(f"{name}: refreshed")
+    finally:
+        local_stack.down()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
