@@ -27,8 +27,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     run_dir = runner.run_suite(names, target=args.target, parameters=params, out=args.out)
     reports = sorted((run_dir / "reports").glob("*"))
     print(f"\nexecuted notebooks: {paths.display_path(run_dir)}/")
-    print(f"reports:            {paths.display_path(run_dir / 'reports')}/ ({len(reports)} files: "
-          f"{', '.join(p.name for p in reports[:6])}{' ...' if len(reports) > 6 else ''})")
+    if reports:
+        print(f"reports:            {paths.display_path(run_dir / 'reports')}/ ({len(reports)} files: "
+              f"{', '.join(p.name for p in reports[:6])}{' ...' if len(reports) > 6 else ''})")
     return 0
 
 

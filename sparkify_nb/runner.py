@@ -79,7 +79,8 @@ def run_suite(notebooks: Sequence[str] = SUITE, target: str | None = None, param
         output = run_dir / f"{name}.ipynb"
         declared = set(pm.inspect_notebook(str(source)).keys())
         given = {k: v for k, v in common.items() if k in declared}
-        progress(f"-> {name} {given if given else ''}".rstrip())
+        shown = {k: v for k, v in given.items() if k != "reports_dir"}
+        progress(f"-> {name} {shown if shown else ''}".rstrip())
         t0 = time.monotonic()
         try:
             pm.execute_notebook(str(source), str(output), parameters=given, kernel_name="python3",
