@@ -276,7 +276,8 @@ def platforms(conn: Any, start_date: Any = None, end_date: Any = None, level: st
     f = filters(start_date, end_date, level)
     frame = _query(conn, "platforms", f.params())
     frame[["plays", "users"]] = frame[["plays", "users"]].astype("int64")
-    return frame
+    # Ties sorted here, not by the database's collation, so both targets agree.
+    return frame.sort_values(["plays", "os", "browser"], ascending=[False, True, True], ignore_index=True)
 
 
 def by_family(platform_frame: pd.DataFrame, family: str) -> pd.DataFrame:
@@ -314,3 +315,42 @@ def session_summary(session_frame: pd.DataFrame) -> pd.DataFrame:
                      "median": round(float(values.median()), 1) if len(values) else 0.0,
                      "p90": round(float(values.quantile(0.9)), 1) if len(values) else 0.0})
     return pd.DataFrame(rows)
+
+
+def summary(by_hour: pd.DataFrame, songs: pd.DataFrame, free_paid: pd.DataFrame,
+            by_hour_local: pd.DataFrame | None = None, tz: str = "UTC", artists: pd.DataFrame | None = None,
+            daily: pd.DataFrame | None = None, session_stats: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The answers in one table (``question``, ``answer``), from the frames of
+    the questions above: peak hour (UTC, and in ``tz`` when given), top song,
+    top artist, paid share of plays, busiest day, median session. Ties go to
+    the earliest hour or day and to the first row of a ranking."""
+    def peak(frame: pd.DataFrame) -> str:
+        if frame["plays"].sum() == 0:
+            return "no plays"
+        row = frame.loc[frame["plays"].idxmax()]
+        return f"{int(row['hour']):02d}:00 ({int(row['plays']):,} plays)"
+
+    rows = [("plays in the period", f"{int(by_hour['plays'].sum()):,}"),
+            ("peak hour (UTC)", peak(by_hour))]
+    if by_hour_local is not None and tz != "UTC":
+        rows.append((f"peak hour ({tz})", peak(by_hour_local)))
+    if len(songs):
+        top = songs.iloc[0]
+        by = f" by {top['artist']}" if isinstance(top["artist"], str) else ""
+        rows.append(("top song (matched plays)", f"{top['title']}{by} ({int(top['plays']):,} plays)"))
+    else:
+        rows.append(("top song (matched plays)", "no matched plays"))
+    if artists is not None and len(artists):
+        rows.append(("top artist (matched plays)", f"{artists.iloc[0]['artist']} ({int(artists.iloc[0]['plays']):,} plays)"))
+    paid = free_paid.set_index("level").loc["paid"]
+    rows.append(("paid share of plays", f"{float(paid['play_share_pct']):.1f}%"))
+    rows.append(("users who upgraded / downgraded",
+                 f"{int(paid['users_switched_in'])} / {int(free_paid.set_index('level').loc['free', 'users_switched_in'])}"))
+    if daily is not None and len(daily) and daily["plays"].sum() > 0:
+        busiest = daily.loc[daily["plays"].idxmax()]
+        rows.append(("busiest day (UTC)", f"{busiest['day']:%Y-%m-%d} ({int(busiest['plays']):,} plays)"))
+    if session_stats is not None and len(session_stats):
+        stats = session_stats.set_index("measure")
+        rows.append(("median session", f"{stats.loc['plays per session', 'median']:g} plays, "
+                                       f"{stats.loc['session length (minutes)', 'median']:g} minutes"))
+    return pd.DataFrame(rows, columns=["question", "answer"])

@@ -92,8 +92,8 @@ def daily_plays(frame: pd.DataFrame, period: str = "") -> Figure:
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylim(bottom=0)
-    ax.margins(y=0.15)
+    # Room above the highest point for its label, below the title.
+    ax.set_ylim(0, max(1, int(frame["plays"].max()) if len(frame) else 0) * 1.2)
     ax.set_title(_title("Is listening growing? Plays per day", period))
     ax.set_xlabel("Day (UTC)")
     ax.set_ylabel("Plays (count per day)")
@@ -153,7 +153,8 @@ def free_vs_paid(frame: pd.DataFrame, period: str = "") -> Figure:
     left.set_ylabel("Plays (count)")
     bars = right.bar(frame["level"], frame["users"], color=colors)
     right.bar_label(bars, labels=[f"{int(u):,}" for u in frame["users"]], padding=3)
-    right.set_title("Users")
+    switched = frame.set_index("level")["users_switched_in"]
+    right.set_title(f"Users (upgraded: {int(switched.get('paid', 0))}, downgraded: {int(switched.get('free', 0))})")
     right.set_xlabel("Level at the time of the play")
     right.set_ylabel("Users (count)")
     for ax in (left, right):
@@ -192,8 +193,10 @@ def sessions(frame: pd.DataFrame, period: str = "") -> Figure:
                                (right, "length_minutes", "Session length (minutes, first to last play)")):
         values = frame[column]
         if len(values):
-            ax.hist(values, bins=20, color=BAR, edgecolor=EDGE)
-            median = float(values.median())
+            # Whole plays get one bar each; minutes get 20 even bins.
+            bins = [b - 0.5 for b in range(1, int(values.max()) + 2)] if column == "plays" else 20
+            ax.hist(values, bins=bins, color=BAR, edgecolor=EDGE)
+            median = round(float(values.median()), 1)
             ax.axvline(median, color=PEAK, linestyle="--", label=f"median {median:g}")
             ax.legend()
         _no_data(ax, frame)

@@ -282,3 +282,22 @@ def test_analytics_sql_stays_portable_and_bound():
         assert "{" not in body, f"{path.name} looks like a format string"
         # psycopg2 reads every % of the text, comments included, as a placeholder.
         assert re.findall(r"%(?!\(\w+\)s)", path.read_text()) == [], f"{path.name} has a bare %"
+
+
+def test_summary_answers_the_headline_questions(conn):
+    summary = analytics.summary(
+        analytics.plays_by_hour(conn, **PERIOD), analytics.top_songs(conn, **PERIOD),
+        analytics.free_vs_paid(conn, **PERIOD), by_hour_local=analytics.plays_by_hour(conn, **PERIOD, tz="Asia/Kolkata"),
+        tz="Asia/Kolkata", artists=analytics.top_artists(conn, **PERIOD), daily=analytics.daily_plays(conn, **PERIOD),
+        session_stats=analytics.session_summary(analytics.sessions(conn, **PERIOD)))
+    assert summary.values.tolist() == [
+        ["plays in the period", "11"],
+        ["peak hour (UTC)", "17:00 (5 plays)"],
+        ["peak hour (Asia/Kolkata)", "13:00 (3 plays)"],  # 13 and 23 tie: the earlier hour wins
+        ["top song (matched plays)", "Alpha by Artist One (3 plays)"],
+        ["top artist (matched plays)", "Artist One (4 plays)"],
+        ["paid share of plays", "54.5%"],
+        ["users who upgraded / downgraded", "1 / 1"],
+        ["busiest day (UTC)", "2018-11-01 (5 plays)"],
+        ["median session", "2 plays, 9.5 minutes"],
+    ]

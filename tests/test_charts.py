@@ -96,6 +96,7 @@ def test_free_vs_paid_chart_shows_plays_with_share_and_users():
     plays_ax, users_ax = fig.axes
     assert [t.get_text() for t in plays_ax.texts] == ["5 (45.5%)", "6 (54.5%)"]
     assert [t.get_text() for t in users_ax.texts] == ["3", "3"]
+    assert users_ax.get_title() == "Users (upgraded: 1, downgraded: 1)"
     assert PERIOD in fig._suptitle.get_text()
 
 
@@ -111,6 +112,7 @@ def test_platform_chart_has_a_bar_per_os_and_per_browser():
 def test_session_chart_marks_the_medians():
     frame = pd.DataFrame({"plays": [3, 2, 1, 1, 2, 2], "length_minutes": [15.0, 30.0, 0.0, 0.0, 35.0, 4.0]})
     left, right = charts.sessions(frame, PERIOD).axes
+    assert len(left.patches) == 3  # one bar for each of 1, 2 and 3 plays
     assert left.get_legend().get_texts()[0].get_text() == "median 2"
     assert right.get_legend().get_texts()[0].get_text() == "median 9.5"
     assert right.get_xlabel() == "Session length (minutes, first to last play)"
