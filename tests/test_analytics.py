@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from sparkify_nb import analytics, config, schema, warehouse
@@ -300,4 +301,38 @@ def test_summary_answers_the_headline_questions(conn):
         ["users who upgraded / downgraded", "1 / 1"],
         ["busiest day (UTC)", "2018-11-01 (5 plays)"],
         ["median session", "2 plays, 9.5 minutes"],
+    ]
+
+
+def test_papermill_renders_04_for_exactly_the_period_and_level_given(conn, tmp_path, monkeypatch):
+    """The contract of the issue, end to end: papermill -p start_date -p end_date -p level
+    gives charts and CSVs of that period and level (here, on the data set above)."""
+    import papermill as pm
+
+    from sparkify_nb import paths
+
+    monkeypatch.setenv("PGOPTIONS", "-c search_path=analytics_test")  # the kernel's libpq reads it
+    reports = tmp_path / "reports"
+    pm.execute_notebook(str(paths.notebooks_dir() / "04_analytics.ipynb"), str(tmp_path / "04.ipynb"),
+                        parameters={"start_date": "2018-11-01", "end_date": "2018-11-04", "level": "paid",
+                                    "reports_dir": str(reports)},
+                        kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    names = {p.name for p in reports.iterdir()}
+    assert {"peak_play_hours.png", "peak_play_hours.csv", "plays_by_weekday_hour.png", "summary.csv"} <= names
+    assert len([n for n in names if n.endswith(".png")]) == 10
+    by_hour = pd.read_csv(reports / "peak_play_hours.csv")
+    assert {h: p for h, p in zip(by_hour["hour"], by_hour["plays"]) if p} == {8: 1, 12: 2, 17: 3}
+    daily = pd.read_csv(reports / "daily_plays.csv")
+    assert daily.values.tolist() == [["2018-11-01", 3, 2], ["2018-11-02", 0, 0], ["2018-11-03", 1, 1],
+                                     ["2018-11-04", 2, 1]]
+    assert pd.read_csv(reports / "summary.csv").values.tolist() == [
+        ["plays in the period", "6"],
+        ["peak hour (UTC)", "17:00 (3 plays)"],
+        ["peak hour (America/New_York)", "13:00 (3 plays)"],
+        ["top song (matched plays)", "Alpha by Artist One (2 plays)"],
+        ["top artist (matched plays)", "Artist One (2 plays)"],
+        ["paid share of plays", "54.5%"],
+        ["users who upgraded / downgraded", "1 / 1"],
+        ["busiest day (UTC)", "2018-11-01 (3 plays)"],
+        ["median session", "1.5 plays, 2 minutes"],
     ]
