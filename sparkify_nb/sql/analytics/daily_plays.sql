@@ -1,0 +1,12 @@
+-- Daily plays over time: is listening growing? One row per UTC calendar day that
+-- has plays (analytics.daily_plays adds the days without any as 0).
+-- Parameters: start (inclusive), end (exclusive) UTC timestamps or NULL; level.
+SELECT CAST(start_time AS DATE) AS day,
+       COUNT(*) AS plays,
+       COUNT(DISTINCT user_id) AS users
+FROM songplays
+WHERE (%(start)s IS NULL OR start_time >= %(start)s)
+  AND (%(end)s IS NULL OR start_time < %(end)s)
+  AND (%(level)s = 'all' OR level = %(level)s)
+GROUP BY 1
+ORDER BY 1;

@@ -1,0 +1,35 @@
+-- Free vs paid: how much is played on each level, by how many users, and how many
+-- users changed level during the period?
+-- A play's level is the user's level when it was played. users_switched_in counts users
+-- with a play at this level right after a play at the other level: on the 'paid' row
+-- the users who upgraded, on the 'free' row those who downgraded. A user who played on
+-- both levels counts once on each row. Ties in start_time are broken by songplay_id.
+-- Parameters: start (inclusive), end (exclusive) UTC timestamps or NULL.
+WITH plays AS (
+    SELECT songplay_id, start_time, user_id, level
+    FROM songplays
+    WHERE level IN ('free', 'paid')
+      AND (%(start)s IS NULL OR start_time >= %(start)s)
+      AND (%(end)s IS NULL OR start_time < %(end)s)
+),
+sequenced AS (
+    SELECT user_id, level,
+           LAG(level) OVER (PARTITION BY user_id ORDER BY start_time, songplay_id) AS previous_level
+    FROM plays
+    WHERE user_id IS NOT NULL
+),
+switched AS (
+    SELECT level, COUNT(DISTINCT user_id) AS users_switched_in
+    FROM sequenced
+    WHERE previous_level IS NOT NULL AND previous_level <> level
+    GROUP BY level
+),
+totals AS (
+    SELECT level, COUNT(*) AS plays, COUNT(DISTINCT user_id) AS users
+    FROM plays
+    GROUP BY level
+)
+SELECT t.level, t.plays, t.users, COALESCE(s.users_switched_in, 0) AS users_switched_in
+FROM totals t
+LEFT JOIN switched s ON s.level = t.level
+ORDER BY t.level;

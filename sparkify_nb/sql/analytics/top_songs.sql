@@ -1,0 +1,24 @@
+-- Top songs: which catalogue songs are played most?
+-- Only plays matched to the song catalogue have a song_id (most plays do not), so
+-- this ranks songs among matched plays; matched_plays is their total in the period,
+-- the base of each song's share. Ties: more plays first, then title, then song_id.
+-- Parameters: start (inclusive), end (exclusive) UTC timestamps or NULL; level; top_n.
+WITH plays AS (
+    SELECT song_id
+    FROM songplays
+    WHERE song_id IS NOT NULL
+      AND (%(start)s IS NULL OR start_time >= %(start)s)
+      AND (%(end)s IS NULL OR start_time < %(end)s)
+      AND (%(level)s = 'all' OR level = %(level)s)
+),
+matched AS (
+    SELECT COUNT(*) AS matched_plays FROM plays
+)
+SELECT s.song_id, s.title, a.name AS artist, COUNT(*) AS plays, m.matched_plays
+FROM plays p
+JOIN songs s ON s.song_id = p.song_id
+LEFT JOIN artists a ON a.artist_id = s.artist_id
+CROSS JOIN matched m
+GROUP BY s.song_id, s.title, a.name, m.matched_plays
+ORDER BY plays DESC, s.title, s.song_id
+LIMIT %(top_n)s;

@@ -1,0 +1,338 @@
+"""Every analytics question against a small star schema written out below, on
+the session's real PostgreSQL, with the exact answer worked out by hand.
+
+The data lives in its own PostgreSQL schema (``analytics_test``) reached
+through ``search_path``, so it never meets the tables that other tests and
+the nbval notebooks create in ``public``.
+
+The plays (UTC; 2018-11-01 is a Thursday; New York leaves daylight saving
+time on 2018-11-04 at 06:00 UTC, so it is UTC-4 before and UTC-5 after):
+
+==  ================  ====  =====  =====  =======  ======  =========================
+id  start_time (UTC)  user  level  song   session  place   agent
+==  ================  ====  =====  =====  =======  ======  =========================
+ 1  10-31 23:50       1     free   SO1    10       A, CA   Windows Chrome  (before)
+ 2  11-01 08:05       1     free   SO1    11       A, CA   Windows Chrome
+ 3  11-01 08:10       1     free   -      11       A, CA   Windows Chrome
+ 4  11-01 08:20       1     paid   SO2    11       A, CA   Windows Chrome  (upgrade)
+ 5  11-01 17:00       2     paid   SO1    20       B, NY   macOS Safari
+ 6  11-01 17:30       2     paid   SO1    20       B, NY   macOS Safari
+ 7  11-02 02:40       3     free   -      30       C, IL   iPhone
+ 8  11-02 17:45       3     free   SO3    31       C, IL   iPhone
+ 9  11-03 17:15       4     paid   SO2    40       B, NY   Linux Firefox
+10  11-03 17:50       4     free   SO2    40       B, NY   Linux Firefox   (downgrade)
+11  11-04 12:00       2     paid   -      21       -       Android Chrome
+12  11-06 08:59       4     free   SO1    41       B, NY   Windows Edge    (after)
+13  11-04 12:04       2     paid   -      21       -       Android Chrome
+==  ================  ====  =====  =====  =======  ======  =========================
+
+The period 2018-11-01 .. 2018-11-04 holds plays 2-11 and 13 (11 plays).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from sparkify_nb import analytics, config, schema, warehouse
+
+PERIOD = {"start_date": "2018-11-01", "end_date": "2018-11-04"}
+
+WIN_CHROME = ("Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Chrome/36.0.1985.143 Safari/537.36")
+MAC_SAFARI = ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_4) AppleWebKit/537.77.4 (KHTML, like Gecko) "
+              "Version/7.0.5 Safari/537.77.4")
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 7_1_2 like Mac OS X) AppleWebKit/537.51.2 (KHTML, like Gecko) "
+          "Version/7.0 Mobile/11D257 Safari/9537.53")
+LINUX_FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:31.0) Gecko/20100101 Firefox/31.0"
+ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+                  "Chrome/120.0.0.0 Mobile Safari/537.36")
+WIN_EDGE = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0")
+
+USERS = [(1, "Ann", "Lee", "F", "paid"), (2, "Bob", "Ray", "M", "paid"), (3, "Cid", "Fox", "M", "free"),
+         (4, "Dee", "Kim", "F", "free")]
+ARTISTS = [("AR1", "Artist One", "Oslo", None, None), ("AR2", "Artist Two", "Lima", None, None)]
+SONGS = [("SO1", "Alpha", "AR1", 2001, 200.0), ("SO2", "Beta", "AR2", 2002, 180.0),
+         ("SO3", "Gamma", "AR1", 2003, 210.0)]
+
+
+def _play(songplay_id, when, user, level, song, session, location, agent):
+    artist = {"SO1": "AR1", "SO2": "AR2", "SO3": "AR1"}.get(song)
+    return (songplay_id, datetime.fromisoformat(when), user, level, song, artist, session, location, agent)
+
+
+PLAYS = [
+    _play(1, "2018-10-31 23:50", 1, "free", "SO1", 10, "A, CA", WIN_CHROME),
+    _play(2, "2018-11-01 08:05", 1, "free", "SO1", 11, "A, CA", WIN_CHROME),
+    _play(3, "2018-11-01 08:10", 1, "free", None, 11, "A, CA", WIN_CHROME),
+    _play(4, "2018-11-01 08:20", 1, "paid", "SO2", 11, "A, CA", WIN_CHROME),
+    _play(5, "2018-11-01 17:00", 2, "paid", "SO1", 20, "B, NY", MAC_SAFARI),
+    _play(6, "2018-11-01 17:30", 2, "paid", "SO1", 20, "B, NY", MAC_SAFARI),
+    _play(7, "2018-11-02 02:40", 3, "free", None, 30, "C, IL", IPHONE),
+    _play(8, "2018-11-02 17:45", 3, "free", "SO3", 31, "C, IL", IPHONE),
+    _play(9, "2018-11-03 17:15", 4, "paid", "SO2", 40, "B, NY", LINUX_FIREFOX),
+    _play(10, "2018-11-03 17:50", 4, "free", "SO2", 40, "B, NY", LINUX_FIREFOX),
+    _play(11, "2018-11-04 12:00", 2, "paid", None, 21, None, ANDROID_CHROME),
+    _play(12, "2018-11-06 08:59", 4, "free", "SO1", 41, "B, NY", WIN_EDGE),
+    _play(13, "2018-11-04 12:04", 2, "paid", None, 21, None, ANDROID_CHROME),
+]
+
+
+@pytest.fixture(scope="module")
+def conn():
+    settings = config.load(overrides={"general.target": "local"})
+    c = warehouse.open_connection(settings)
+    warehouse.run(c, ["DROP SCHEMA IF EXISTS analytics_test CASCADE", "CREATE SCHEMA analytics_test",
+                      "SET search_path TO analytics_test"])
+    warehouse.run(c, schema.create_statements("postgres"))
+    with c.cursor() as cur:
+        cur.executemany('INSERT INTO users VALUES (%s, %s, %s, %s, %s)', USERS)
+        cur.executemany('INSERT INTO artists VALUES (%s, %s, %s, %s, %s)', ARTISTS)
+        cur.executemany('INSERT INTO songs VALUES (%s, %s, %s, %s, %s)', SONGS)
+        cur.executemany('INSERT INTO songplays VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)', PLAYS)
+    c.commit()
+    yield c
+    warehouse.run(c, ["DROP SCHEMA analytics_test CASCADE"])
+    c.close()
+
+
+def nonzero(frame):
+    return {int(h): int(p) for h, p in zip(frame["hour"], frame["plays"]) if p}
+
+
+# --- plays by hour -------------------------------------------------------------------------------
+
+def test_plays_by_hour_counts_every_play_of_the_period_per_utc_hour(conn):
+    frame = analytics.plays_by_hour(conn, **PERIOD)
+    assert frame.columns.tolist() == ["hour", "plays"]
+    assert frame["hour"].tolist() == list(range(24))
+    assert nonzero(frame) == {2: 1, 8: 3, 12: 2, 17: 5}
+
+
+def test_plays_by_hour_without_a_period_counts_all_plays(conn):
+    assert nonzero(analytics.plays_by_hour(conn)) == {2: 1, 8: 4, 12: 2, 17: 5, 23: 1}
+
+
+def test_plays_by_hour_keeps_only_the_level_asked_for(conn):
+    assert nonzero(analytics.plays_by_hour(conn, **PERIOD, level="paid")) == {8: 1, 12: 2, 17: 3}
+    assert nonzero(analytics.plays_by_hour(conn, **PERIOD, level="free")) == {2: 1, 8: 2, 17: 2}
+
+
+def test_plays_by_hour_in_new_york_follows_daylight_saving(conn):
+    # UTC-4 until 2018-11-04 06:00 UTC, then UTC-5: plays 11 and 13 (12:0x UTC) land at 07.
+    assert nonzero(analytics.plays_by_hour(conn, **PERIOD, tz="America/New_York")) == {4: 3, 7: 2, 13: 5, 22: 1}
+
+
+def test_plays_by_hour_in_a_half_hour_zone_splits_utc_hours(conn):
+    # Kolkata is UTC+5:30: 17:15 UTC -> 22:45, 17:30 UTC -> 23:00.
+    assert nonzero(analytics.plays_by_hour(conn, **PERIOD, tz="Asia/Kolkata")) == {8: 1, 13: 3, 17: 2, 22: 2, 23: 3}
+
+
+# --- weekday x hour ------------------------------------------------------------------------------
+
+def cells(matrix):
+    return {(day, int(hour)): int(v) for day, row in matrix.iterrows() for hour, v in row.items() if v}
+
+
+def test_weekday_hour_matrix_is_seven_by_twenty_four_in_utc(conn):
+    matrix = analytics.plays_by_weekday_hour(conn, **PERIOD)
+    assert matrix.shape == (7, 24)
+    assert matrix.index.tolist() == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    assert cells(matrix) == {("Thu", 8): 3, ("Thu", 17): 2, ("Fri", 2): 1, ("Fri", 17): 1, ("Sat", 17): 2,
+                             ("Sun", 12): 2}
+
+
+def test_weekday_hour_matrix_moves_plays_across_midnight_in_local_time(conn):
+    # play 7, Friday 02:40 UTC, is Thursday 22:40 in New York.
+    matrix = analytics.plays_by_weekday_hour(conn, **PERIOD, tz="America/New_York")
+    assert cells(matrix) == {("Thu", 4): 3, ("Thu", 13): 2, ("Thu", 22): 1, ("Fri", 13): 1, ("Sat", 13): 2,
+                             ("Sun", 7): 2}
+
+
+# --- daily plays ---------------------------------------------------------------------------------
+
+def test_daily_plays_counts_plays_and_users_per_utc_day(conn):
+    frame = analytics.daily_plays(conn, **PERIOD)
+    assert frame.values.tolist() == [[date(2018, 11, 1), 5, 2], [date(2018, 11, 2), 2, 1],
+                                     [date(2018, 11, 3), 2, 1], [date(2018, 11, 4), 2, 1]]
+
+
+def test_daily_plays_fills_days_without_plays_with_zero(conn):
+    frame = analytics.daily_plays(conn, start_date="2018-11-03")
+    assert frame.values.tolist() == [[date(2018, 11, 3), 2, 1], [date(2018, 11, 4), 2, 1],
+                                     [date(2018, 11, 5), 0, 0], [date(2018, 11, 6), 1, 1]]
+
+
+# --- top songs and artists -----------------------------------------------------------------------
+
+def test_top_songs_ranks_matched_plays_with_ties_by_title(conn):
+    frame = analytics.top_songs(conn, **PERIOD)
+    assert frame[["rank", "title", "artist", "plays", "share_of_matched_pct"]].values.tolist() == [
+        [1, "Alpha", "Artist One", 3, 42.9], [2, "Beta", "Artist Two", 3, 42.9], [3, "Gamma", "Artist One", 1, 14.3]]
+
+
+def test_top_songs_stops_at_top_n_and_honours_level(conn):
+    assert analytics.top_songs(conn, **PERIOD, top_n=1)["title"].tolist() == ["Alpha"]
+    paid = analytics.top_songs(conn, **PERIOD, level="paid")
+    assert paid[["title", "plays", "share_of_matched_pct"]].values.tolist() == [["Alpha", 2, 50.0], ["Beta", 2, 50.0]]
+
+
+def test_top_artists_counts_plays_and_listeners(conn):
+    frame = analytics.top_artists(conn, **PERIOD)
+    assert frame[["rank", "artist", "plays", "listeners", "share_of_matched_pct"]].values.tolist() == [
+        [1, "Artist One", 4, 3, 57.1], [2, "Artist Two", 3, 2, 42.9]]
+
+
+# --- free vs paid --------------------------------------------------------------------------------
+
+def test_free_vs_paid_gives_plays_users_share_and_level_changes(conn):
+    frame = analytics.free_vs_paid(conn, **PERIOD)
+    assert frame.values.tolist() == [["free", 5, 3, 45.5, 1], ["paid", 6, 3, 54.5, 1]]
+
+
+def test_free_vs_paid_keeps_a_row_for_a_level_without_plays(conn):
+    frame = analytics.free_vs_paid(conn, start_date="2018-11-02", end_date="2018-11-02")
+    assert frame.values.tolist() == [["free", 2, 1, 100.0, 0], ["paid", 0, 0, 0.0, 0]]
+
+
+# --- locations, platforms, sessions --------------------------------------------------------------
+
+def test_top_locations_leave_out_plays_without_a_location(conn):
+    frame = analytics.top_locations(conn, **PERIOD)
+    assert frame.values.tolist() == [[1, "B, NY", 4, 2], [2, "A, CA", 3, 1], [3, "C, IL", 2, 1]]
+
+
+def test_platforms_read_os_and_browser_family_from_the_user_agent(conn):
+    frame = analytics.platforms(conn)
+    assert frame.values.tolist() == [["Windows", "Chrome", 4, 1], ["Android", "Chrome", 2, 1],
+                                     ["Linux", "Firefox", 2, 1], ["iOS", "Safari", 2, 1],
+                                     ["macOS", "Safari", 2, 1], ["Windows", "Edge", 1, 1]]
+
+
+def test_platforms_sum_up_per_family(conn):
+    frame = analytics.platforms(conn, **PERIOD)
+    assert analytics.by_family(frame, "os").values.tolist() == [
+        ["Windows", 3], ["Android", 2], ["Linux", 2], ["iOS", 2], ["macOS", 2]]
+    assert analytics.by_family(frame, "browser").values.tolist() == [["Chrome", 5], ["Safari", 4], ["Firefox", 2]]
+
+
+def test_sessions_count_plays_and_minutes_from_first_to_last_play(conn):
+    frame = analytics.sessions(conn, **PERIOD)
+    assert frame[["user_id", "session_id", "plays", "length_minutes"]].values.tolist() == [
+        [1, 11, 3, 15.0], [2, 20, 2, 30.0], [3, 30, 1, 0.0], [3, 31, 1, 0.0], [4, 40, 2, 35.0], [2, 21, 2, 4.0]]
+
+
+def test_session_summary_gives_mean_median_and_p90(conn):
+    summary = analytics.session_summary(analytics.sessions(conn, **PERIOD))
+    assert summary.values.tolist() == [["plays per session", 6, 1.8, 2.0, 2.5],
+                                       ["session length (minutes)", 6, 14.0, 9.5, 32.5]]
+
+
+def test_an_empty_period_gives_zeros_not_errors(conn):
+    assert analytics.plays_by_hour(conn, "2019-01-01", "2019-01-31")["plays"].sum() == 0
+    assert analytics.plays_by_weekday_hour(conn, "2019-01-01", "2019-01-31").to_numpy().sum() == 0
+    assert analytics.daily_plays(conn, "2019-01-01", "2019-01-02")["plays"].tolist() == [0, 0]
+    assert analytics.top_songs(conn, "2019-01-01", "2019-01-31").empty
+    assert analytics.free_vs_paid(conn, "2019-01-01", "2019-01-31")["plays"].tolist() == [0, 0]
+    assert analytics.sessions(conn, "2019-01-01", "2019-01-31").empty
+
+
+# --- parameters ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    ({"start_date": "2018-11-15", "end_date": "2018-11-01"}, "end_date"),
+    ({"start_date": "2018-13-01"}, "start_date"),
+    ({"end_date": "yesterday"}, "end_date"),
+    ({"level": "gold"}, "level"),
+    ({"tz": "Mars/Olympus_Mons"}, "tz"),
+    ({"tz": ""}, "tz"),
+    ({"top_n": 0}, "top_n"),
+    ({"top_n": "10"}, "top_n"),
+])
+def test_a_wrong_parameter_fails_before_any_query_naming_it(kwargs, parameter):
+    question = analytics.top_songs if "top_n" in kwargs else (
+        analytics.plays_by_hour if "tz" in kwargs else analytics.daily_plays)
+    with pytest.raises(analytics.AnalyticsParameterError) as caught:
+        question(None, **kwargs)  # no connection: nothing may reach the database
+    assert caught.value.parameter == parameter
+    assert str(caught.value).startswith(parameter + ":")
+
+
+def test_filters_turn_inclusive_utc_days_into_half_open_bounds():
+    f = analytics.filters(date(2018, 11, 1), "2018-11-15", "paid")
+    assert f.params() == {"start": datetime(2018, 11, 1), "end": datetime(2018, 11, 16), "level": "paid"}
+    assert f.label() == "2018-11-01 to 2018-11-15 (UTC), paid plays"
+    assert analytics.filters().label() == "all dates, all plays"
+
+
+def test_analytics_sql_stays_portable_and_bound():
+    """One text for Redshift and PostgreSQL: no PostgreSQL-only syntax, values only as %(name)s."""
+    postgres_only = ["::", "ILIKE", "AT TIME ZONE", "CONVERT_TIMEZONE", "DISTINCT ON", "GENERATE_SERIES",
+                     "FILTER (", " ~ ", "DATE_BIN", "STRING_AGG"]
+    files = sorted((warehouse.SQL_DIR / "analytics").glob("*.sql"))
+    assert len(files) == 9
+    for path in files:
+        body = "\n".join(line.split("--")[0] for line in path.read_text().splitlines()).upper()
+        for token in postgres_only:
+            assert token not in body, f"{path.name} uses {token.strip()}"
+        assert set(re.findall(r"%\((\w+)\)s", body.lower())) <= {"start", "end", "level", "top_n"}, path.name
+        assert "{" not in body, f"{path.name} looks like a format string"
+        # psycopg2 reads every % of the text, comments included, as a placeholder.
+        assert re.findall(r"%(?!\(\w+\)s)", path.read_text()) == [], f"{path.name} has a bare %"
+
+
+def test_summary_answers_the_headline_questions(conn):
+    summary = analytics.summary(
+        analytics.plays_by_hour(conn, **PERIOD), analytics.top_songs(conn, **PERIOD),
+        analytics.free_vs_paid(conn, **PERIOD), by_hour_local=analytics.plays_by_hour(conn, **PERIOD, tz="Asia/Kolkata"),
+        tz="Asia/Kolkata", artists=analytics.top_artists(conn, **PERIOD), daily=analytics.daily_plays(conn, **PERIOD),
+        session_stats=analytics.session_summary(analytics.sessions(conn, **PERIOD)))
+    assert summary.values.tolist() == [
+        ["plays in the period", "11"],
+        ["peak hour (UTC)", "17:00 (5 plays)"],
+        ["peak hour (Asia/Kolkata)", "13:00 (3 plays)"],  # 13 and 23 tie: the earlier hour wins
+        ["top song (matched plays)", "Alpha by Artist One (3 plays)"],
+        ["top artist (matched plays)", "Artist One (4 plays)"],
+        ["paid share of plays", "54.5%"],
+        ["users who upgraded / downgraded", "1 / 1"],
+        ["busiest day (UTC)", "2018-11-01 (5 plays)"],
+        ["median session", "2 plays, 9.5 minutes"],
+    ]
+
+
+def test_papermill_renders_04_for_exactly_the_period_and_level_given(conn, tmp_path, monkeypatch):
+    """The contract of the issue, end to end: papermill -p start_date -p end_date -p level
+    gives charts and CSVs of that period and level (here, on the data set above)."""
+    import papermill as pm
+
+    from sparkify_nb import paths
+
+    monkeypatch.setenv("PGOPTIONS", "-c search_path=analytics_test")  # the kernel's libpq reads it
+    reports = tmp_path / "reports"
+    pm.execute_notebook(str(paths.notebooks_dir() / "04_analytics.ipynb"), str(tmp_path / "04.ipynb"),
+                        parameters={"start_date": "2018-11-01", "end_date": "2018-11-04", "level": "paid",
+                                    "reports_dir": str(reports)},
+                        kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+    names = {p.name for p in reports.iterdir()}
+    assert {"peak_play_hours.png", "peak_play_hours.csv", "plays_by_weekday_hour.png", "summary.csv"} <= names
+    assert len([n for n in names if n.endswith(".png")]) == 10
+    by_hour = pd.read_csv(reports / "peak_play_hours.csv")
+    assert {h: p for h, p in zip(by_hour["hour"], by_hour["plays"]) if p} == {8: 1, 12: 2, 17: 3}
+    daily = pd.read_csv(reports / "daily_plays.csv")
+    assert daily.values.tolist() == [["2018-11-01", 3, 2], ["2018-11-02", 0, 0], ["2018-11-03", 1, 1],
+                                     ["2018-11-04", 2, 1]]
+    assert pd.read_csv(reports / "summary.csv").values.tolist() == [
+        ["plays in the period", "6"],
+        ["peak hour (UTC)", "17:00 (3 plays)"],
+        ["peak hour (America/New_York)", "13:00 (3 plays)"],
+        ["top song (matched plays)", "Alpha by Artist One (2 plays)"],
+        ["top artist (matched plays)", "Artist One (2 plays)"],
+        ["paid share of plays", "54.5%"],
+        ["users who upgraded / downgraded", "1 / 1"],
+        ["busiest day (UTC)", "2018-11-01 (3 plays)"],
+        ["median session", "1.5 plays, 2 minutes"],
+    ]
