@@ -81,7 +81,8 @@ except ImportError:  # pragma: no cover - orjson is a dependency
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
-FETCH_THREADS = 4          # objects fetched and parsed at once
+FETCH_THREADS = 8          # S3 objects fetched and parsed at once (the emulator's latency dominates)
+LOCAL_THREADS = 2          # local files: more threads only contend for the GIL
 READ_BLOCK = 1 << 20       # bytes read from an object at a time
 CHUNK_ROWS = 4096          # rows per block handed to COPY
 QUEUE_CHUNKS = 16          # blocks waiting for COPY at most (bounds memory)
@@ -307,6 +308,8 @@ def _double(value: Any) -> str:
             return ""
         if not _NUMBER.fullmatch(value):
             raise RejectedValue("FLOAT data type format error (not a number)", ERR_FLOAT)
+    elif isinstance(value, int) and -9007199254740992 <= value <= 9007199254740992:
+        return str(value)  # exact as a double; the same text as the compiled fast path
     try:
         number = float(value)
     except OverflowError:
@@ -348,10 +351,13 @@ def converter(column: schema.Column) -> Callable[[Any], str]:
     return _epoch_millis
 
 
-def _day_text(days: int, cache: dict[int, str] = {}) -> str:
-    text = cache.get(days)
+_DAYS: dict[int, str] = {}  # days since 1970-01-01 -> "YYYY-MM-DD "
+
+
+def _day_text(days: int) -> str:
+    text = _DAYS.get(days)
     if text is None:
-        text = cache[days] = (EPOCH + timedelta(days=days)).date().isoformat()
+        text = _DAYS[days] = (EPOCH + timedelta(days=days)).date().isoformat() + " "
     return text
 
 
@@ -388,7 +394,7 @@ def compile_row(table: schema.Table, paths: list[tuple[str | int, ...]] | None,
     The function raises :class:`RejectedValue` with ``column`` (index) and
     ``value`` set when a value does not convert."""
     paths = paths if paths is not None else [(c.name,) for c in table.columns]
-    ns: dict[str, Any] = {"_day": _day_text, "_clock": _CLOCK, "_millis": _MILLIS}
+    ns: dict[str, Any] = {"_day": _day_text, "_days": _DAYS, "_clock": _CLOCK, "_millis": _MILLIS}
     lines = ["def row(rec):", "    get = rec.get"]
     for i, (column, steps) in enumerate(zip(table.columns, paths)):
         if len(steps) == 1 and isinstance(steps[0], str):
@@ -413,9 +419,11 @@ def compile_row(table: schema.Table, paths: list[tuple[str | int, ...]] | None,
             lines.append(f"    elif type(v) is int and -9007199254740992 <= v <= 9007199254740992: f{i} = str(v)")
         else:
             lines += [f"    elif type(v) is int and 0 <= v < {_MAX_MILLIS}:",
-                      "        d, r = divmod(v, 86400000)",
-                      "        s, ms = divmod(r, 1000)",
-                      f"        f{i} = _day(d) + ' ' + _clock[s] + _millis[ms]"]
+                      "        d = v // 86400000",
+                      "        r = v - d * 86400000",
+                      "        t = _days.get(d)",
+                      "        if t is None: t = _day(d)",
+                      f"        f{i} = t + _clock[r // 1000] + _millis[r % 1000]"]
         lines.append(f"    else: f{i} = _slow{i}(v)")
     lines.append("    return ','.join((" + ", ".join(f"f{i}" for i in range(len(table.columns))) + ",))")
     exec(compile("\n".join(lines), f"<copy row {table.name}>", "exec"), ns)  # noqa: S102 - our own generated text
@@ -670,7 +678,8 @@ class _Pipeline(io.RawIOBase):
         self.aborted = False
         self._next = iter(objects)
         self._lock = threading.Lock()
-        self._live = min(FETCH_THREADS, len(objects))
+        threads = FETCH_THREADS if objects and objects[0].name.startswith("s3://") else LOCAL_THREADS
+        self._live = min(threads, len(objects))
         self._last_note = time.monotonic()
         self._threads = [threading.Thread(target=self._work, name=f"copy-fetch-{i}", daemon=True)
                          for i in range(self._live)]

@@ -218,3 +218,20 @@ def test_the_shipped_jsonpaths_map_onto_the_staging_columns_in_order():
     paths = [staging.parse_jsonpath(p) for p in json.loads(datagen.JSONPATHS_FILE.read_text())["jsonpaths"]]
     assert [p[0] for p in paths] == list(corpus.FIELDS)
     assert len(paths) == len(schema.STAGING_EVENTS.columns) == 18
+
+
+def test_the_compiled_fast_path_converts_like_the_careful_one():
+    import csv
+    import random
+    from datetime import datetime
+
+    rng = random.Random(4)
+    fast = staging.compile_row(schema.STAGING_EVENTS, None)
+    careful = staging.compile_row(schema.STAGING_EVENTS, None, careful=True)
+    for _ in range(2000):
+        record = {"ts": rng.randrange(0, 253402300800000), "length": rng.uniform(-1e6, 1e6),
+                  "session_id": rng.randrange(-2 ** 31, 2 ** 31), "registration": rng.randrange(-2 ** 53, 2 ** 53),
+                  "artist": "".join(rng.choice('ab",\n\\ ') for _ in range(rng.randrange(0, 30)))}
+        a, b = next(csv.reader([fast(record)])), next(csv.reader([careful(record)]))
+        assert a[:-3] == b[:-3] and a[0] == record["artist"]
+        assert datetime.fromisoformat(a[-3]) == datetime.fromisoformat(b[-3])
