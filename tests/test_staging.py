@@ -235,3 +235,19 @@ def test_the_compiled_fast_path_converts_like_the_careful_one():
         a, b = next(csv.reader([fast(record)])), next(csv.reader([careful(record)]))
         assert a[:-3] == b[:-3] and a[0] == record["artist"]
         assert datetime.fromisoformat(a[-3]) == datetime.fromisoformat(b[-3])
+
+
+def test_an_object_that_cannot_be_read_fails_the_load_and_keeps_staging(settings, conn, tmp_path, monkeypatch):
+    corpus.write(tmp_path, {"a.json": (corpus.ev(), {})})
+    staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 0, quiet)
+
+    def unreadable():
+        raise OSError("connection reset by peer")
+
+    good = staging.list_sources(settings, str(tmp_path))
+    monkeypatch.setattr(staging, "list_sources", lambda *_: good + [staging.SourceObject("s3://b/gone.json",
+                                                                                           unreadable)])
+    with pytest.raises(staging.LoadError, match="s3://b/gone.json: cannot be read: connection reset by peer"):
+        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 0,
+                           quiet)
+    assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM staging_events").n[0] == 1
