@@ -520,11 +520,13 @@ def _why_not_json(raw: bytes) -> tuple[str, int, bool]:
     return "Invalid JSON: NaN, Infinity, an integer beyond 64 bits or a lone surrogate escape", ERR_JSON, False
 
 
-def _lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes]]:
-    """``(line number, bytes)`` of a stream, read a block at a time; a damaged
-    gzip stream ends with ``(n, None)``-like error raised as _StreamError."""
+def _lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes | None]]:
+    """``(line number, bytes)`` of a stream, read a block at a time. A line
+    longer than :data:`MAX_OBJECT_BYTES` comes as ``(number, None)`` and is not
+    kept in memory. A damaged gzip stream raises :class:`_StreamError`."""
     rest = b""
     number = 0
+    skipping = False  # inside a line that is too long: drop bytes up to its end
     while True:
         try:
             block = stream.read(READ_BLOCK)
@@ -532,11 +534,21 @@ def _lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, bytes]]:
             raise _StreamError(number + 1, f"Invalid gzip stream: {exc}") from None
         if not block:
             break
+        if skipping:
+            end = block.find(b"\n")
+            if end < 0:
+                continue
+            block, skipping = block[end + 1:], False
         parts = (rest + block).split(b"\n")
         rest = parts.pop()
+        check = len(rest) + len(block) > MAX_OBJECT_BYTES  # only then can a line be too long
         for part in parts:
             number += 1
-            yield number, part
+            yield number, (None if check and len(part) > MAX_OBJECT_BYTES else part)
+        if len(rest) > MAX_OBJECT_BYTES:
+            number += 1
+            yield number, None
+            rest, skipping = b"", True
     if rest:
         yield number + 1, rest
 
@@ -588,7 +600,12 @@ def parse_object(obj: SourceObject, table: schema.Table, row: Callable[[dict], s
                 number, raw = item
             try:
                 record = _loads(raw)
-            except ValueError:
+            except (ValueError, TypeError):
+                if raw is None:
+                    records += 1
+                    rejects.append(Reject(obj.name, number, "", "", "", "", "Invalid JSON: the record is longer "
+                                          f"than the {MAX_OBJECT_BYTES >> 20} MB a JSON object may have", ERR_JSON))
+                    continue
                 if not raw.strip():
                     continue  # blank line (or a lone CR): not a record
                 reason, code, incomplete = _why_not_json(raw)
@@ -629,8 +646,8 @@ def _block(rows: list[str]) -> bytes:
     return ("\n".join(rows) + "\n").encode("utf-8") if rows else b""
 
 
-def _join_lines(first: bytes, source: Iterator[tuple[int, bytes]],
-                pending: deque[tuple[int, bytes]]) -> tuple[Any, bytes]:
+def _join_lines(first: bytes, source: Iterator[tuple[int, bytes | None]],
+                pending: deque[tuple[int, bytes | None]]) -> tuple[Any, bytes]:
     """Try to read one JSON object that spans several lines, starting with
     ``first``. Returns (record, its bytes) or (None, b"") with the lines read
     ahead put back in ``pending``, so each is parsed on its own again."""
@@ -642,6 +659,8 @@ def _join_lines(first: bytes, source: Iterator[tuple[int, bytes]],
         if item is None:
             break
         taken.append(item)
+        if item[1] is None:
+            break  # a line over the size limit cannot be part of an object
         parts.append(item[1])
         size += len(item[1]) + 1
         if not item[1].rstrip().endswith((b"}", b"]")):

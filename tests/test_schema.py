@@ -66,7 +66,7 @@ def test_staging_tables_are_even_on_redshift_and_unlogged_on_postgres():
     for table in schema.STAGING_TABLES:
         assert schema.create_table(table, "redshift")[0].startswith(f'CREATE TABLE IF NOT EXISTS "{table.name}"')
         assert schema.create_table(table, "redshift")[0].endswith("DISTSTYLE EVEN")
-        assert schema.create_table(table, "postgres")[0].startswith(f'CREATE UNLOGGED TABLE IF NOT EXISTS')
+        assert schema.create_table(table, "postgres")[0].startswith('CREATE UNLOGGED TABLE IF NOT EXISTS')
 
 
 def test_load_errors_exists_only_where_redshift_has_stl_load_errors():

@@ -251,3 +251,15 @@ def test_an_object_that_cannot_be_read_fails_the_load_and_keeps_staging(settings
         staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 0,
                            quiet)
     assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM staging_events").n[0] == 1
+
+
+def test_a_record_over_4_mb_is_rejected_without_holding_it(settings, conn, tmp_path, monkeypatch):
+    monkeypatch.setattr(staging, "READ_BLOCK", 1 << 16)
+    huge = corpus.ev(song="x" * (5 << 20))
+    corpus.write(tmp_path, {"a.json": (corpus.ev() + b"\n" + huge + b"\n" + corpus.ev(ts=1541000000001)
+                                       + b"\n" + huge, {})})
+    report = staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path),
+                                str(datagen.JSONPATHS_FILE), 5, quiet)
+    assert (report.records, report.loaded) == (4, 2)
+    assert [(r.line_number, r.err_code) for r in report.rejects] == [(2, 1224), (4, 1224)]
+    assert report.rejects[0].err_reason.endswith("longer than the 4 MB a JSON object may have")
