@@ -395,13 +395,28 @@ def compile_row(table: schema.Table, paths: list[tuple[str | int, ...]] | None,
     ``value`` set when a value does not convert."""
     paths = paths if paths is not None else [(c.name,) for c in table.columns]
     ns: dict[str, Any] = {"_day": _day_text, "_days": _DAYS, "_clock": _CLOCK, "_millis": _MILLIS}
-    lines = ["def row(rec):", "    get = rec.get"]
-    for i, (column, steps) in enumerate(zip(table.columns, paths)):
-        if len(steps) == 1 and isinstance(steps[0], str):
-            lines.append(f"    v = get({steps[0]!r})")
-        else:
-            ns[f"_get{i}"] = _accessor(steps)
-            lines.append(f"    v = _get{i}(rec)")
+    n = len(table.columns)
+    lines = ["def row(rec):"]
+    flat = all(len(steps) == 1 and isinstance(steps[0], str) for steps in paths)
+    if flat and len({steps[0] for steps in paths}) == n:
+        # Files written by one program keep their keys in one order: then one unpacking
+        # replaces a lookup per column.
+        ns["_keys"] = tuple(steps[0] for steps in paths)
+        lines += [f"    if len(rec) == {n} and tuple(rec) == _keys:",
+                  "        " + ", ".join(f"v{i}" for i in range(n)) + ", = rec.values()",
+                  "    else:",
+                  "        get = rec.get"]
+        lines += [f"        v{i} = get({steps[0]!r})" for i, steps in enumerate(paths)]
+    else:
+        lines.append("    get = rec.get")
+        for i, steps in enumerate(paths):
+            if len(steps) == 1 and isinstance(steps[0], str):
+                lines.append(f"    v{i} = get({steps[0]!r})")
+            else:
+                ns[f"_get{i}"] = _accessor(steps)
+                lines.append(f"    v{i} = _get{i}(rec)")
+    for i, column in enumerate(table.columns):
+        lines.append(f"    v = v{i}")
         ns[f"_slow{i}"] = _slow(converter(column), i)
         kind, size = _kind(column)
         lines.append(f"    if v is None: f{i} = ''")

@@ -263,3 +263,13 @@ def test_a_record_over_4_mb_is_rejected_without_holding_it(settings, conn, tmp_p
     assert (report.records, report.loaded) == (4, 2)
     assert [(r.line_number, r.err_code) for r in report.rejects] == [(2, 1224), (4, 1224)]
     assert report.rejects[0].err_reason.endswith("longer than the 4 MB a JSON object may have")
+
+
+def test_key_order_does_not_change_the_row():
+    paths = [staging.parse_jsonpath(p) for p in json.loads(datagen.JSONPATHS_FILE.read_text())["jsonpaths"]]
+    row = staging.compile_row(schema.STAGING_EVENTS, paths)
+    record = json.loads(corpus.ev(artist='Des"ree, "live"', length=1.5, ts=1541106106796))
+    shuffled = dict(reversed(list(record.items())))
+    assert row(record) == row(shuffled) == (
+        '"Des""ree, ""live""","Logged In","Ann","F",0,"Lee",1.5,"free","Here","PUT","NextSong",1540000000000.0,'
+        '5,"S",200,2018-11-01 21:01:46.796,"Mozilla","7"')
