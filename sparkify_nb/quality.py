@@ -57,6 +57,7 @@ def run_checks(conn: Any, rejected: int = 0) -> pd.DataFrame:
                      "ok": True if expected is None else value == expected})
     rows.append({"check": "rejected_records", "value": float(rejected), "expected": None, "ok": True})
     frame = pd.DataFrame(rows).set_index("check")
+    frame["expected"] = frame["expected"].astype(object).where(frame["expected"].notna(), "")  # "": information
     broken = frame[~frame["ok"]]
     if len(broken):
         raise QualityError("data-quality checks failed: " + ", ".join(

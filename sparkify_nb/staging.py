@@ -94,6 +94,7 @@ ERR_RANGE = 1204       # input exceeded the acceptable range / string length exc
 ERR_TIMESTAMP = 1206   # timestamp format is not valid
 ERR_DIGIT = 1207       # value outside of the expected range 0-9
 ERR_FLOAT = 1208       # FLOAT data type format error
+ERR_LINE = 1216        # input line is not valid (here: a damaged .gz stream)
 ERR_UTF8 = 1220        # invalid or unsupported UTF-8 code points
 ERR_OVERFLOW = 1222    # integer value overflow
 ERR_TYPE = 1223        # invalid data type (an object or array for a scalar column)
@@ -649,7 +650,7 @@ def parse_object(obj: SourceObject, table: schema.Table, row: Callable[[dict], s
                     return
     except _StreamError as exc:
         records += 1
-        rejects.append(Reject(obj.name, exc.line, "", "", "", "", exc.reason, 1216))
+        rejects.append(Reject(obj.name, exc.line, "", "", "", "", exc.reason, ERR_LINE))
     finally:
         close = getattr(stream, "close", None)
         if close:
