@@ -15,7 +15,10 @@ Distribution and sort choices (Redshift):
   puts a copy on every node, so no join needs to move them.
 
 On PostgreSQL the same keys become primary keys and indexes that serve the
-same queries (``start_time`` on the fact table).
+same queries (``start_time`` and ``user_id`` on the fact table), and the
+staging tables are ``UNLOGGED``: they are reloaded on every run, so writing
+them to the write-ahead log would only slow the load down (a crash of the
+database empties them; the next run fills them again).
 
 Example::
 
@@ -48,6 +51,7 @@ class Table:
     distkey: str | None = None
     sortkey: tuple[str, ...] = ()
     indexes: tuple[tuple[str, ...], ...] = field(default=())  # PostgreSQL only
+    unlogged: bool = False    # PostgreSQL only: no write-ahead log (staging is reloaded every run anyway)
 
     @property
     def column_names(self) -> list[str]:
@@ -65,14 +69,14 @@ STAGING_EVENTS = Table("staging_events", (
     _c("method", "VARCHAR(16)"), _c("page", "VARCHAR(64)"), _c("registration", "DOUBLE PRECISION"),
     _c("session_id", "INTEGER"), _c("song", "VARCHAR(512)"), _c("status", "INTEGER"),
     _c("ts", "TIMESTAMP"), _c("user_agent", "VARCHAR(512)"), _c("user_id", "VARCHAR(32)"),
-), diststyle="EVEN")
+), diststyle="EVEN", unlogged=True)
 
 STAGING_SONGS = Table("staging_songs", (
     _c("num_songs", "INTEGER"), _c("artist_id", "VARCHAR(32)"), _c("artist_latitude", "DOUBLE PRECISION"),
     _c("artist_longitude", "DOUBLE PRECISION"), _c("artist_location", "VARCHAR(512)"),
     _c("artist_name", "VARCHAR(512)"), _c("song_id", "VARCHAR(32)"), _c("title", "VARCHAR(512)"),
     _c("duration", "DOUBLE PRECISION"), _c("year", "INTEGER"),
-), diststyle="EVEN")
+), diststyle="EVEN", unlogged=True)
 
 SONGPLAYS = Table("songplays", (
     _c("songplay_id", "BIGINT", not_null=True, identity=True), _c("start_time", "TIMESTAMP", not_null=True),
@@ -123,14 +127,16 @@ def _column_ddl(col: Column, dialect: str) -> str:
 
 
 def create_table(table: Table, dialect: str) -> list[str]:
-    """``CREATE TABLE IF NOT EXISTS`` (and, on PostgreSQL, its indexes) for ``table``."""
+    """``CREATE TABLE IF NOT EXISTS`` (and, on PostgreSQL, its indexes) for ``table``
+    in ``dialect`` (``redshift`` | ``postgres``). Raises ValueError for another dialect."""
     if dialect not in DIALECTS:
         raise ValueError(f"dialect must be one of {DIALECTS}, not {dialect!r}")
     lines = [_column_ddl(c, dialect) for c in table.columns]
     if table.primary_key:
         lines.append(f"PRIMARY KEY ({', '.join(map(_quote, table.primary_key))})")
     body = ",\n    ".join(lines)
-    sql = f"CREATE TABLE IF NOT EXISTS {_quote(table.name)} (\n    {body}\n)"
+    unlogged = "UNLOGGED " if table.unlogged and dialect == "postgres" else ""
+    sql = f"CREATE {unlogged}TABLE IF NOT EXISTS {_quote(table.name)} (\n    {body}\n)"
     statements = []
     if dialect == "redshift":
         sql += f"\nDISTSTYLE {table.diststyle}"
@@ -165,6 +171,7 @@ def tables_for(dialect: str) -> tuple[Table, ...]:
 
 
 def drop_statements(dialect: str) -> list[str]:
+    """``DROP TABLE IF EXISTS`` for every table of :func:`tables_for` ``dialect``."""
     return [f"DROP TABLE IF EXISTS {_quote(t.name)}" for t in tables_for(dialect)]
 
 

@@ -1,12 +1,17 @@
--- users: one row per user, with the names and level of their most recent event.
+-- users: one row per user, with the names and level of their most recent event
+-- (latest ts; within the same millisecond the later item of the session wins).
 -- userId is a string in the logs and empty for logged-out events: only digits count.
+-- Staging holds every staged event, so "most recent" is over all of them; a user seen
+-- again is replaced by that version (delete-then-insert upsert), which is how a change
+-- from free to paid reaches users.
 CREATE TEMP TABLE new_users AS
 SELECT user_id, first_name, last_name, gender, level
 FROM (
     SELECT CAST(user_id AS INTEGER) AS user_id, first_name, last_name, gender, level,
-           ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY ts DESC, item_in_session DESC) AS rn
+           ROW_NUMBER() OVER (PARTITION BY CAST(user_id AS INTEGER)
+                              ORDER BY ts DESC, session_id DESC, item_in_session DESC, level DESC) AS rn
     FROM staging_events
-    WHERE user_id ~ '^[0-9]{1,9}$'
+    WHERE user_id ~ '^[0-9]{1,9}$' AND ts IS NOT NULL
 ) ranked
 WHERE rn = 1;
 

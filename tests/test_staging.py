@@ -1,0 +1,275 @@
+"""The COPY emulator against the malformed-input corpus (tests/corpus.py), on
+the session's PostgreSQL and the AWS emulator's S3; the Redshift COPY text."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from sparkify_nb import aws, config, datagen, schema, staging, warehouse
+from tests import corpus
+
+
+@pytest.fixture(scope="module")
+def settings():
+    return config.load(overrides={"general.target": "local"})
+
+
+@pytest.fixture
+def conn(settings):
+    c = warehouse.open_connection(settings)
+    warehouse.run(c, schema.drop_statements("postgres") + schema.create_statements("postgres"))
+    yield c
+    c.close()
+
+
+def quiet(_):
+    pass
+
+
+def outcomes(report):
+    """file name (relative to the corpus root) -> {line: (column, code)} of the rejects."""
+    out: dict[str, dict[int, tuple[str, int]]] = {}
+    for r in report.rejects:
+        name = r.filename.split("/log_data/")[-1].split("/song_data/")[-1]
+        out.setdefault(name, {})[r.line_number] = (r.colname, r.err_code)
+    return out
+
+
+def expected_rejects(files):
+    return {name: {line: o for line, o in expected.items() if o != "loaded"}
+            for name, (_, expected) in files.items() if any(o != "loaded" for o in expected.values())}
+
+
+def load_corpus(settings, conn, root, max_errors=1000):
+    corpus.write(root / "log_data", corpus.EVENT_FILES)
+    corpus.write(root / "song_data", corpus.SONG_FILES)
+    return staging.load_staging(settings, conn, song_data=str(root / "song_data"), log_data=str(root / "log_data"),
+                                log_jsonpath=str(datagen.JSONPATHS_FILE), max_errors=max_errors, progress=quiet)
+
+
+def test_every_corpus_record_is_loaded_or_rejected_with_file_line_and_reason(settings, conn, tmp_path):
+    songs, events = load_corpus(settings, conn, tmp_path)
+    for report, files in ((events, corpus.EVENT_FILES), (songs, corpus.SONG_FILES)):
+        records = sum(len(expected) for _, expected in files.values())
+        loaded = sum(o == "loaded" for _, expected in files.values() for o in expected.values())
+        assert (report.files, report.records, report.loaded, report.rejected) == \
+            (len(files), records, loaded, records - loaded)
+        assert report.loaded + report.rejected == report.records
+        assert outcomes(report) == expected_rejects(files)
+        assert all(r.err_reason for r in report.rejects)
+    staged = warehouse.query(conn, "SELECT COUNT(*) AS n FROM staging_events").n[0]
+    assert staged == events.loaded
+
+
+def test_rejects_are_recorded_in_load_errors_like_stl_load_errors(settings, conn, tmp_path):
+    songs, events = load_corpus(settings, conn, tmp_path)
+    rows = warehouse.query(conn, "SELECT tbl, filename, line_number, colname, err_code, err_reason, raw_field_value "
+                                 "FROM load_errors WHERE load_id = %s ORDER BY filename, line_number",
+                           (events.load_id,))
+    assert len(rows) == events.rejected == 24
+    assert set(rows.tbl) == {"staging_events"}
+    gender = rows[rows.colname == "gender"].iloc[0]
+    assert gender.filename.endswith("log_data/2018/11/oversized.json") and gender.line_number == 2
+    assert gender.err_code == 1204 and gender.err_reason == "String length exceeds DDL length (17 > 16 bytes)"
+    assert gender.raw_field_value == "x" * 17
+    utf8 = rows[rows.filename.str.endswith("invalid-utf8.json")]
+    assert utf8.line_number.tolist() == [2, 3] and utf8.err_reason.iloc[0].startswith("Invalid UTF-8: byte 0xe9")
+
+
+def test_hostile_and_unicode_strings_arrive_byte_for_byte(settings, conn, tmp_path):
+    load_corpus(settings, conn, tmp_path)
+    stored = warehouse.query(conn, "SELECT song FROM staging_events WHERE ts >= '2018-10-31 15:33:20.1' "
+                                   "AND ts < '2018-10-31 15:33:20.3' ORDER BY ts").song.tolist()
+    assert stored == list(corpus.UNICODE) + list(corpus.HOSTILE)
+
+
+def test_real_udacity_lines_load_unchanged(settings, conn, tmp_path):
+    load_corpus(settings, conn, tmp_path)
+    rows = warehouse.query(conn, "SELECT user_id, registration, ts, user_agent, artist, length FROM staging_events "
+                                 "WHERE ts IN ('2018-11-01 20:57:10.796', '2018-11-01 21:01:46.796', "
+                                 "'2018-11-03 01:04:33.796') ORDER BY ts")
+    assert rows.user_id.tolist() == ["39", "8", ""]
+    assert rows.registration.tolist()[:2] == [1540919166796.0, 1540344794796.0]
+    assert rows.artist.tolist()[1] == "Des'ree" and rows.length.tolist()[1] == 246.30812
+    assert rows.user_agent.iloc[0].startswith('"Mozilla/5.0 (Macintosh;')
+    song = warehouse.query(conn, "SELECT * FROM staging_songs WHERE song_id = 'SOUPIRU12A6D4FA1E1'")
+    assert song.iloc[0].to_dict() == {
+        "num_songs": 1, "artist_id": "ARJIE2Y1187B994AB7", "artist_latitude": None, "artist_longitude": None,
+        "artist_location": "", "artist_name": "Line Renaud", "song_id": "SOUPIRU12A6D4FA1E1",
+        "title": "Der Kleine Dompfaff", "duration": 152.92036, "year": 0}
+
+
+def test_missing_fields_are_null_and_empty_numbers_are_null(settings, conn, tmp_path):
+    load_corpus(settings, conn, tmp_path)
+    row = warehouse.query(conn, "SELECT * FROM staging_events WHERE ts = '2018-10-31 15:33:20.3'").iloc[0]
+    assert row.page == "NextSong" and row.artist is None and row.user_id is None and row.session_id is None
+    empty_registration = warehouse.query(conn, "SELECT COUNT(*) AS n FROM staging_events "
+                                               "WHERE registration IS NULL AND auth = 'Logged In'").n[0]
+    assert empty_registration == 1
+
+
+def test_more_rejects_than_max_errors_abort_and_leave_staging_as_it_was(settings, conn, tmp_path):
+    good = tmp_path / "good"
+    corpus.write(good, {"a.json": (corpus.ev() + b"\n" + corpus.ev(ts=1541000000001), {})})
+    staging.load_local(settings, conn, schema.STAGING_EVENTS, str(good), str(datagen.JSONPATHS_FILE), 0, quiet)
+    bad = tmp_path / "bad"
+    corpus.write(bad, {"b.json": (corpus.ev() + b"\n" + corpus.ev(ts="x") + b"\n" + corpus.ev(ts="y"), {})})
+    with pytest.raises(staging.LoadError, match=r"more than max_errors=1 records rejected; load rolled back, "
+                                                r"staging unchanged. First: .*b.json line 2 column ts"):
+        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(bad), str(datagen.JSONPATHS_FILE), 1, quiet)
+    assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM staging_events").n[0] == 2
+    assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM load_errors").n[0] == 2
+    # exactly max_errors rejects: the good rows commit
+    report = staging.load_local(settings, conn, schema.STAGING_EVENTS, str(bad), str(datagen.JSONPATHS_FILE), 2,
+                                quiet)
+    assert (report.loaded, report.rejected) == (1, 2)
+
+
+def test_loads_from_s3_plain_and_gzip_the_same(settings, conn, tmp_path):
+    s3 = aws.client(settings, "s3")
+    bucket = "issue4-staging-test"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
+    lines = b"\n".join(corpus.ev(ts=1541000000000 + i) for i in range(300))
+    s3.put_object(Bucket=bucket, Key="logs/2018/11/a.json", Body=lines)
+    s3.put_object(Bucket=bucket, Key="logs/2018/11/b.json.gz", Body=gzip.compress(lines))
+    s3.put_object(Bucket=bucket, Key="logs_other/c.json", Body=lines)  # prefix match, as Redshift
+    s3.put_object(Bucket=bucket, Key="paths.json", Body=datagen.JSONPATHS_FILE.read_bytes())
+    report = staging.load_local(settings, conn, schema.STAGING_EVENTS, f"s3://{bucket}/logs",
+                                f"s3://{bucket}/paths.json", 0, quiet)
+    assert (report.files, report.records, report.loaded, report.rejected) == (3, 900, 900, 0)
+
+
+def test_many_objects_stream_through_a_bounded_queue(settings, conn, tmp_path, monkeypatch):
+    monkeypatch.setattr(staging, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(staging, "QUEUE_CHUNKS", 2)
+    files = {f"f{i:03d}.json": (b"\n".join(corpus.ev(ts=1541000000000 + i * 1000 + j) for j in range(50)), {})
+             for i in range(40)}
+    corpus.write(tmp_path, files)
+    report = staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path),
+                                str(datagen.JSONPATHS_FILE), 0, quiet)
+    assert (report.files, report.loaded) == (40, 2000)
+    assert warehouse.query(conn, "SELECT COUNT(DISTINCT ts) AS n FROM staging_events").n[0] == 2000
+
+
+def test_auto_mapping_matches_keys_to_column_names(settings, conn, tmp_path):
+    corpus.write(tmp_path, {"s.json": (json.dumps({"song_id": "SO9", "TITLE": "ignored", "title": "T"}).encode(), {})})
+    report = staging.load_local(settings, conn, schema.STAGING_SONGS, str(tmp_path), None, 0, quiet)
+    assert report.loaded == 1
+    assert warehouse.query(conn, "SELECT song_id, title FROM staging_songs").values.tolist() == [["SO9", "T"]]
+
+
+def test_nested_jsonpaths_reach_into_objects(settings, conn, tmp_path):
+    paths = tmp_path / "paths.json"
+    paths.write_text(json.dumps({"jsonpaths": ["$.song_id", "$['meta']['title']", "$['tags'][1]"]
+                                 + ["$.x"] * 7}))
+    corpus.write(tmp_path / "d", {"s.json": (json.dumps({"song_id": "S", "meta": {"title": "T"},
+                                                          "tags": ["a", "b"]}).encode(), {})})
+    table = schema.Table("staging_songs", (schema.STAGING_SONGS.columns[6], schema.STAGING_SONGS.columns[7],
+                                           schema.STAGING_SONGS.columns[5]) + schema.STAGING_SONGS.columns[:5]
+                         + schema.STAGING_SONGS.columns[8:])
+    staging.load_local(settings, conn, table, str(tmp_path / "d"), str(paths), 0, quiet)
+    got = warehouse.query(conn, "SELECT song_id, title, artist_name FROM staging_songs").values.tolist()
+    assert got == [["S", "T", "b"]]
+
+
+def test_a_jsonpaths_file_that_does_not_fit_the_table_is_refused(settings, conn, tmp_path):
+    paths = tmp_path / "paths.json"
+    paths.write_text(json.dumps({"jsonpaths": ["$['ts']"]}))
+    with pytest.raises(staging.LoadError, match="1 jsonpaths for the 18 columns of staging_events"):
+        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path), str(paths), 0, quiet)
+    paths.write_text(json.dumps({"jsonpaths": ["$[*].ts"]}))
+    with pytest.raises(staging.LoadError, match=r"jsonpath #1 '\$\[\*\].ts'"):
+        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path), str(paths), 0, quiet)
+
+
+def test_a_missing_source_names_it(settings, conn, tmp_path):
+    with pytest.raises(staging.LoadError, match="no such file or folder"):
+        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path / "nope"), None, 0, quiet)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(staging.LoadError, match="no objects to load"):
+        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path / "empty"), None, 0, quiet)
+
+
+def test_copy_statement_for_events_and_songs(settings):
+    events = staging.copy_statement(settings, schema.STAGING_EVENTS, "s3://udacity-dend/log_data",
+                                    "s3://udacity-dend/log_json_path.json", "arn:aws:iam::123456789012:role/r", 10)
+    assert events == ("COPY \"staging_events\" FROM 's3://udacity-dend/log_data'\n"
+                      "IAM_ROLE 'arn:aws:iam::123456789012:role/r'\n"
+                      "FORMAT AS JSON 's3://udacity-dend/log_json_path.json'\n"
+                      "TIMEFORMAT 'epochmillisecs'\n"
+                      "REGION 'us-west-2'\n"
+                      "COMPUPDATE OFF STATUPDATE OFF\n"
+                      "MAXERROR 10")
+    songs = staging.copy_statement(settings, schema.STAGING_SONGS, "s3://udacity-dend/song_data", None,
+                                   "arn:aws:iam::123456789012:role/r", 0)
+    assert "FORMAT AS JSON 'auto'\n" in songs and songs.endswith("MAXERROR 0")
+
+
+@pytest.mark.parametrize("source", ["/local/folder", "s3://bucket/it's", "https://example.com/x"])
+def test_copy_statement_refuses_what_redshift_cannot_read(settings, source):
+    with pytest.raises(staging.LoadError, match="needs an s3:// URI"):
+        staging.copy_statement(settings, schema.STAGING_SONGS, source, None, "arn:aws:iam::1:role/r", 0)
+
+
+def test_the_shipped_jsonpaths_map_onto_the_staging_columns_in_order():
+    paths = [staging.parse_jsonpath(p) for p in json.loads(datagen.JSONPATHS_FILE.read_text())["jsonpaths"]]
+    assert [p[0] for p in paths] == list(corpus.FIELDS)
+    assert len(paths) == len(schema.STAGING_EVENTS.columns) == 18
+
+
+def test_the_compiled_fast_path_converts_like_the_careful_one():
+    import csv
+    import random
+    from datetime import datetime
+
+    rng = random.Random(4)
+    fast = staging.compile_row(schema.STAGING_EVENTS, None)
+    careful = staging.compile_row(schema.STAGING_EVENTS, None, careful=True)
+    for _ in range(2000):
+        record = {"ts": rng.randrange(0, 253402300800000), "length": rng.uniform(-1e6, 1e6),
+                  "session_id": rng.randrange(-2 ** 31, 2 ** 31), "registration": rng.randrange(-2 ** 53, 2 ** 53),
+                  "artist": "".join(rng.choice('ab",\n\\ ') for _ in range(rng.randrange(0, 30)))}
+        a, b = next(csv.reader([fast(record)])), next(csv.reader([careful(record)]))
+        assert a[:-3] == b[:-3] and a[0] == record["artist"]
+        assert datetime.fromisoformat(a[-3]) == datetime.fromisoformat(b[-3])
+
+
+def test_an_object_that_cannot_be_read_fails_the_load_and_keeps_staging(settings, conn, tmp_path, monkeypatch):
+    corpus.write(tmp_path, {"a.json": (corpus.ev(), {})})
+    staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 0, quiet)
+
+    def unreadable():
+        raise OSError("connection reset by peer")
+
+    good = staging.list_sources(settings, str(tmp_path))
+    monkeypatch.setattr(staging, "list_sources", lambda *_: good + [staging.SourceObject("s3://b/gone.json",
+                                                                                           unreadable)])
+    with pytest.raises(staging.LoadError, match="s3://b/gone.json: cannot be read: connection reset by peer"):
+        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 0,
+                           quiet)
+    assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM staging_events").n[0] == 1
+
+
+def test_a_record_over_4_mb_is_rejected_without_holding_it(settings, conn, tmp_path, monkeypatch):
+    monkeypatch.setattr(staging, "READ_BLOCK", 1 << 16)
+    huge = corpus.ev(song="x" * (5 << 20))
+    corpus.write(tmp_path, {"a.json": (corpus.ev() + b"\n" + huge + b"\n" + corpus.ev(ts=1541000000001)
+                                       + b"\n" + huge, {})})
+    report = staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path),
+                                str(datagen.JSONPATHS_FILE), 5, quiet)
+    assert (report.records, report.loaded) == (4, 2)
+    assert [(r.line_number, r.err_code) for r in report.rejects] == [(2, 1224), (4, 1224)]
+    assert report.rejects[0].err_reason.endswith("longer than the 4 MB a JSON object may have")
+
+
+def test_key_order_does_not_change_the_row():
+    paths = [staging.parse_jsonpath(p) for p in json.loads(datagen.JSONPATHS_FILE.read_text())["jsonpaths"]]
+    row = staging.compile_row(schema.STAGING_EVENTS, paths)
+    record = json.loads(corpus.ev(artist='Des"ree, "live"', length=1.5, ts=1541106106796))
+    shuffled = dict(reversed(list(record.items())))
+    assert row(record) == row(shuffled) == (
+        '"Des""ree, ""live""","Logged In","Ann","F",0,"Lee",1.5,"free","Here","PUT","NextSong",1540000000000.0,'
+        '5,"S",200,2018-11-01 21:01:46.796,"Mozilla","7"')
