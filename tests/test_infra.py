@@ -315,3 +315,37 @@ def test_serverless_on_local_is_refused_with_the_reason(tmp_path):
     with pytest.raises(infra.InfraError, match="no Redshift Serverless API"):
         infra.provision(s, progress=quiet)
     assert infra.tagged_resources(s) == []
+
+
+# --- connections on redshift use IAM temporary credentials ------------------------
+
+def test_redshift_connection_uses_get_cluster_credentials_and_requires_ssl(settings, tmp_path, monkeypatch):
+    from sparkify_nb import warehouse
+
+    record = infra.provision(settings, progress=quiet)
+    on_redshift = make_settings(tmp_path, **{"general.target": "redshift"})
+    state.save(on_redshift, record)
+    real_client = aws.client
+    monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: real_client(settings, service))
+    monkeypatch.delenv("SPARKIFY_DB_PASSWORD", raising=False)
+    try:
+        params = warehouse._redshift_params(on_redshift)
+    finally:
+        state.clear(on_redshift)
+    assert (params["host"], params["port"], params["sslmode"]) == (record["endpoint"], 5439, "require")
+    assert params["user"].endswith("sparkify_admin") and params["password"]
+
+
+def test_redshift_connection_falls_back_to_the_environment_password(settings, tmp_path, monkeypatch):
+    from sparkify_nb import warehouse
+
+    on_redshift = make_settings(tmp_path, **{"general.target": "redshift"})
+    state.save(on_redshift, {"endpoint": "example.invalid", "port": 5439, "cluster_identifier": "x"})
+    monkeypatch.setattr(aws, "client", lambda *a, **k: pytest.fail("no AWS call expected"))
+    monkeypatch.setenv("SPARKIFY_DB_PASSWORD", "from-the-environment")
+    try:
+        params = warehouse._redshift_params(on_redshift)
+    finally:
+        state.clear(on_redshift)
+    assert (params["user"], params["password"], params["sslmode"]) == (
+        "sparkify_admin", "from-the-environment", "require")

@@ -190,3 +190,21 @@ def test_estimate_names_its_source_and_date():
 def test_lifetime_cost():
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert pricing.lifetime_cost(start, start + timedelta(hours=2), 1.086) == (timedelta(hours=2), 2.17)
+
+
+def test_serverless_connection_uses_get_credentials_and_requires_ssl(settings, monkeypatch):
+    from sparkify_nb import state, warehouse
+
+    client, stub = stubbed("redshift-serverless")
+    stub.add_response("get_credentials", {"dbUser": "IAMR:sparkify_admin", "dbPassword": "temporary"},
+                      {"workgroupName": "sls-dwh", "dbName": "sparkify", "durationSeconds": 3600})
+    monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: client)
+    monkeypatch.delenv("SPARKIFY_DB_PASSWORD", raising=False)
+    state.save(settings, {"kind": "serverless", "workgroup_name": "sls-dwh", "port": 5439,
+                          "endpoint": "sls-dwh.123456789012.us-west-2.redshift-serverless.amazonaws.com"})
+    try:
+        with stub:
+            params = warehouse._redshift_params(settings)
+    finally:
+        state.clear(settings)
+    assert (params["user"], params["sslmode"], params["port"]) == ("IAMR:sparkify_admin", "require", 5439)
