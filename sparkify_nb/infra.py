@@ -622,6 +622,23 @@ def estimate(settings: Settings) -> dict[str, Any]:
                             settings.get("cluster", "node_count"), settings.get("cluster", "base_capacity"))
 
 
+def cost_line(settings: Settings) -> str:
+    """The hourly cost estimate as one printable line (on ``local``: what the
+    same capacity would cost on Redshift; the emulator itself costs nothing)."""
+    line = pricing.describe(estimate(settings))
+    return f"local: $0 (emulator). On redshift, {line}" if settings.is_local else line
+
+
+def report_warnings(record: dict[str, Any]) -> None:
+    """Print the warnings :func:`provision` recorded (settings it could not apply
+    in place, public ingress), or that there were none."""
+    warnings = record.get("warnings") or []
+    for message in warnings:
+        print(f"WARNING: {message}")
+    if not warnings:
+        print("no warnings: the stack matches the settings")
+
+
 def provision(settings: Settings, progress: Progress = print) -> dict[str, Any]:
     """Create whatever is missing of role, network and cluster (or serverless
     namespace and workgroup); record and return the state (ids, ARNs,
