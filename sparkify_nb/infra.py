@@ -746,7 +746,11 @@ def tagged_resources(settings: Settings) -> list[str]:
 
 
 def _tagged_buckets(settings: Settings) -> list[str]:
-    """Buckets we made (the local sample-data bucket): only those carry the tag."""
+    """Buckets we made (the local sample-data bucket): only those carry the tag.
+    On ``redshift`` we make no bucket, so none is looked at (an account may hold
+    thousands, in many regions)."""
+    if not settings.is_local:
+        return []
     s3 = aws.client(settings, "s3")
     mine = []
     for bucket in aws.call(s3, "list_buckets").get("Buckets", []):
