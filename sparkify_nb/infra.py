@@ -625,7 +625,10 @@ def estimate(settings: Settings) -> dict[str, Any]:
 def cost_line(settings: Settings) -> str:
     """The hourly cost estimate as one printable line (on ``local``: what the
     same capacity would cost on Redshift; the emulator itself costs nothing)."""
-    line = pricing.describe(estimate(settings))
+    try:
+        line = pricing.describe(estimate(settings))
+    except pricing.PricingError as exc:
+        return f"no cost estimate: {exc}"
     return f"local: $0 (emulator). On redshift, {line}" if settings.is_local else line
 
 
@@ -654,8 +657,12 @@ def provision(settings: Settings, progress: Progress = print) -> dict[str, Any]:
     if kind == "serverless" and aws.emulator_lacks(settings, "redshift-serverless"):
         raise InfraError("[cluster] kind = serverless needs [general] target = redshift: the local AWS emulator "
                          "(moto) has no Redshift Serverless API. Use kind = provisioned on local")
-    cost = estimate(settings)  # a node type without a price fails here, before anything is made
-    cidrs, warnings = ingress_cidrs(settings)
+    cidrs, warnings = ingress_cidrs(settings)  # refused ingress stops here, before anything is made
+    try:
+        cost: dict[str, Any] | None = estimate(settings)
+    except pricing.PricingError as exc:
+        cost = None
+        warnings.append(f"{exc}; no cost estimate")
 
     def warn(message: str) -> None:
         warnings.append(message)
@@ -672,6 +679,8 @@ def provision(settings: Settings, progress: Progress = print) -> dict[str, Any]:
     state.save(settings, record)
     record.update(_ensure_network(settings, cidrs, progress, warn))
     state.save(settings, record)
+    for message in _other_kind_left(settings, kind):
+        warn(message)
     if kind == "serverless":
         record.update(ensure_serverless(aws.client(settings, "redshift-serverless"), settings, record,
                                         record["role_arn"], progress, warn))
@@ -682,11 +691,25 @@ def provision(settings: Settings, progress: Progress = print) -> dict[str, Any]:
         record.update(_ensure_cluster(settings, record, record["role_arn"], record["subnet_group"],
                                       record["parameter_group"], progress, warn))
     record["warnings"] = warnings
-    record["cost_usd_per_hour"] = cost["usd_per_hour"]
-    record["cost_basis"] = cost["basis"]
+    record["cost_usd_per_hour"] = cost["usd_per_hour"] if cost else None
+    record["cost_basis"] = cost["basis"] if cost else None
     state.save(settings, record)
     progress(f"provisioned in {time.monotonic() - t0:.1f} s")
     return record
+
+
+def _other_kind_left(settings: Settings, kind: str) -> list[str]:
+    """Warnings for a cluster (or serverless workgroup) of this stack left from
+    a run with the other ``[cluster] kind``: it is not converted in place and
+    keeps billing until 99_teardown removes it."""
+    if kind == "serverless":
+        left = [f"cluster {c['ClusterIdentifier']}" for c in _tagged_clusters(settings)]
+    elif not aws.emulator_lacks(settings, "redshift-serverless"):
+        left = delete_serverless(aws.client(settings, "redshift-serverless"), settings, dry_run=True)
+    else:
+        left = []
+    return [f"{item}: made with another [cluster] kind than {kind!r}; not converted in place and still billed. "
+            "99_teardown removes it" for item in left]
 
 
 def summary(record: dict[str, Any]) -> dict[str, Any]:
@@ -833,7 +856,9 @@ def teardown(settings: Settings, progress: Progress = print, dry_run: bool = Fal
         progress(f"nothing tagged {TAG_KEY}={settings.stack_name}: nothing to delete")
 
     if not aws.emulator_lacks(settings, "redshift-serverless"):
-        delete_serverless(aws.client(settings, "redshift-serverless"), settings, progress)
+        if delete_serverless(aws.client(settings, "redshift-serverless"), settings, progress):
+            progress("serverless: billed per RPU-second of work, so its cost is in the AWS Billing console "
+                     f"(estimate: {pricing.describe(estimate(settings))})")
 
     redshift = aws.client(settings, "redshift")
     for cluster in _tagged_clusters(settings):

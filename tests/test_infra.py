@@ -349,3 +349,29 @@ def test_redshift_connection_falls_back_to_the_environment_password(settings, tm
         state.clear(on_redshift)
     assert (params["user"], params["password"], params["sslmode"]) == (
         "sparkify_admin", "from-the-environment", "require")
+
+
+def test_state_file_refuses_anything_that_looks_like_a_secret(settings):
+    with pytest.raises(state.StateError, match="refusing to record db_password"):
+        state.save(settings, {"endpoint": "x", "db_password": "nope"})
+    assert state.load(settings) == {}
+
+
+def test_state_file_records_ids_arns_endpoint_and_no_secret(settings):
+    infra.provision(settings, progress=quiet)
+    text = state.path(settings).read_text()
+    recorded = json.loads(text)
+    assert {"role_arn", "vpc_id", "subnet_ids", "security_group_id", "subnet_group", "parameter_group",
+            "cluster_identifier", "endpoint", "port", "cost_usd_per_hour", "warnings"} <= recorded.keys()
+    assert not [k for k in recorded if config.SECRET_KEY.search(k)]
+
+
+def test_a_node_type_without_a_price_is_warned_about_not_refused(tmp_path):
+    s = make_settings(tmp_path, **{"cluster.node_type": "ra3.large-2030", "cluster.node_count": 1})
+    try:
+        record = infra.provision(s, progress=quiet)
+        assert record["cost_usd_per_hour"] is None
+        assert [w for w in record["warnings"] if w.startswith("no price for node type 'ra3.large-2030'")]
+        assert infra.cost_line(s).startswith("no cost estimate: no price for node type")
+    finally:
+        infra.teardown(s, progress=quiet)

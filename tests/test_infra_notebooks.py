@@ -45,9 +45,12 @@ def stack(monkeypatch):
 
 def test_executed_01_and_99_contain_no_password_key_or_token(stack, tmp_path):
     texts = {}
-    for name, params in (("01_infrastructure", {"sample_events": 200, "sample_days": 2}), ("99_teardown", {})):
+    runs = (("01_infrastructure", {"sample_events": 200, "sample_days": 2}), ("99_dry_run", {"dry_run": True}),
+            ("99_teardown", {}))
+    for name, params in runs:
         out = tmp_path / f"{name}.ipynb"
-        pm.execute_notebook(str(paths.project_root() / "notebooks" / f"{name}.ipynb"), str(out), parameters=params,
+        source = paths.project_root() / "notebooks" / f"{name.replace('_dry_run', '_teardown')}.ipynb"
+        pm.execute_notebook(str(source), str(out), parameters=params,
                             kernel_name="python3", cwd=str(tmp_path), progress_bar=False, log_output=False)
         texts[name] = outputs_text(out)
         whole = out.read_text()
@@ -56,4 +59,6 @@ def test_executed_01_and_99_contain_no_password_key_or_token(stack, tmp_path):
         assert not AWS_KEY.search(whole), f"{name} shows an AWS access key"
         assert WORDS.findall(texts[name]) == [], f"{name} output mentions a credential"
     assert "nbscan-redshift-copy: created" in texts["01_infrastructure"]
+    assert "would delete cluster nbscan-dwh" in texts["99_dry_run"]
+    assert "dry run: 9 tagged resources would be deleted; nothing was" in texts["99_dry_run"]
     assert "nothing tagged with the stack is left" in texts["99_teardown"]
