@@ -282,8 +282,10 @@ def _ingress_rules(perms: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
     return rules
 
 
-def _find_tagged(ec2: Any, settings: Settings, operation: str, key: str, extra: list[dict[str, Any]] = ()) -> list[dict[str, Any]]:
-    return aws.call(ec2, operation, Filters=_tag_filter(settings) + list(extra))[key]
+def _find_tagged(ec2: Any, settings: Settings, operation: str, key: str,
+                 extra: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """EC2 resources of one kind carrying this stack's tag (plus ``extra`` filters)."""
+    return aws.call(ec2, operation, Filters=_tag_filter(settings) + (extra or []))[key]
 
 
 def _ensure_network(settings: Settings, cidrs: list[str], progress: Progress, warn: Progress) -> dict[str, Any]:
@@ -306,7 +308,8 @@ def _ensure_network(settings: Settings, cidrs: list[str], progress: Progress, wa
     if len(zones) < wanted:
         raise InfraError(f"region {settings.region} ([general] region) has {len(zones)} available zones; "
                          f"{wanted} are needed")
-    by_cidr = {s["CidrBlock"]: s["SubnetId"] for s in _find_tagged(ec2, settings, "describe_subnets", "Subnets", in_vpc)}
+    existing = _find_tagged(ec2, settings, "describe_subnets", "Subnets", in_vpc)
+    by_cidr = {s["CidrBlock"]: s["SubnetId"] for s in existing}
     subnet_ids = []
     for cidr, zone in zip(SUBNET_CIDRS[:wanted], sorted(zones)[:wanted]):
         if cidr not in by_cidr:
@@ -556,7 +559,8 @@ def ensure_serverless(client: Any, settings: Settings, net: dict[str, Any], role
             progress(f"serverless workgroup {name}: base capacity {wg.get('baseCapacity')} -> {capacity} RPU")
         if wg.get("publiclyAccessible") != settings.get("cluster", "publicly_accessible"):
             warn(f"serverless workgroup {name}: [cluster] publicly_accessible = "
-                 f"{settings.get('cluster', 'publicly_accessible')} but the workgroup has {wg.get('publiclyAccessible')};"
+                 f"{settings.get('cluster', 'publicly_accessible')} but the workgroup has "
+                 f"{wg.get('publiclyAccessible')};"
                  " not changed in place. Change it in the console, or run 99_teardown and 01 again")
     else:
         wg = aws.call(client, "create_workgroup", workgroupName=name, namespaceName=name, baseCapacity=capacity,
@@ -603,7 +607,8 @@ def delete_serverless(client: Any, settings: Settings, progress: Progress = prin
             else:
                 extra = ({"finalSnapshotName": f"{name}-final-{_stamp()}"}
                          if settings.get("cluster", "final_snapshot") else {})
-                aws.call(client, "delete_namespace", missing=("ResourceNotFoundException",), namespaceName=name, **extra)
+                aws.call(client, "delete_namespace", missing=("ResourceNotFoundException",), namespaceName=name,
+                         **extra)
             progress(f"serverless {kind} {name}: deleting")
 
             def status(getter: str = getter, kind: str = kind, name: str = name) -> str | None:
@@ -792,7 +797,8 @@ def ensure_bucket(settings: Settings, bucket: str, progress: Progress = print) -
     kwargs = {} if settings.region == "us-east-1" else {
         "CreateBucketConfiguration": {"LocationConstraint": settings.region}}
     aws.call(s3, "create_bucket", Bucket=bucket, **kwargs)
-    aws.call(s3, "put_bucket_tagging", Bucket=bucket, Tagging={"TagSet": [{"Key": TAG_KEY, "Value": settings.stack_name}]})
+    aws.call(s3, "put_bucket_tagging", Bucket=bucket,
+             Tagging={"TagSet": [{"Key": TAG_KEY, "Value": settings.stack_name}]})
     progress(f"S3 bucket {bucket}: created")
 
 

@@ -46,7 +46,8 @@ def save(settings: Settings, state: dict[str, Any]) -> Path:
     holds ids, ARNs and endpoints only."""
     secret_like = sorted(k for k in state if SECRET_KEY.search(k))
     if secret_like:
-        raise StateError(f"refusing to record {', '.join(secret_like)} in the infra state file: it never holds a secret")
+        raise StateError(f"refusing to record {', '.join(secret_like)} in the infra state file: "
+                         "it never holds a secret")
     file = path(settings)
     tmp = file.with_suffix(".tmp")
     tmp.write_text(json.dumps(state, indent=2, sort_keys=True, default=str))

@@ -68,7 +68,8 @@ def test_subnets_are_in_two_availability_zones(settings):
 
 def test_security_group_only_lets_loopback_reach_the_cluster_port_on_local(settings):
     record = infra.provision(settings, progress=quiet)
-    sg = aws.client(settings, "ec2").describe_security_groups(GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
+    ec2 = aws.client(settings, "ec2")
+    sg = ec2.describe_security_groups(GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
     rules = [(p["IpProtocol"], p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]])
              for p in sg["IpPermissions"]]
     assert rules == [("tcp", 5439, 5439, ["127.0.0.1/32"])]

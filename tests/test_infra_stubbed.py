@@ -51,7 +51,8 @@ def not_found(stubber, operation):
 
 def test_require_ssl_is_set_in_the_parameter_group():
     client, stub = stubbed("redshift")
-    stub.add_response("modify_cluster_parameter_group", {"ParameterGroupName": "s-params", "ParameterGroupStatus": "ok"},
+    stub.add_response("modify_cluster_parameter_group",
+                      {"ParameterGroupName": "s-params", "ParameterGroupStatus": "ok"},
                       {"ParameterGroupName": "s-params", "Parameters": [
                           {"ParameterName": "require_ssl", "ParameterValue": "true", "ApplyType": "static"}]})
     with stub:
@@ -88,7 +89,8 @@ def test_serverless_creates_namespace_and_workgroup_on_our_role_and_network(sett
     stub.assert_no_pending_responses()
     assert record["workgroup_arn"] == WG_ARN and record["namespace_arn"] == NS_ARN
     assert record["endpoint"].endswith(".redshift-serverless.amazonaws.com") and record["port"] == 5439
-    assert lines[-2:] == ["serverless workgroup sls-dwh: CREATING (0 s)", "serverless workgroup sls-dwh: AVAILABLE after 0 s"]
+    assert lines[-2:] == ["serverless workgroup sls-dwh: CREATING (0 s)",
+                          "serverless workgroup sls-dwh: AVAILABLE after 0 s"]
 
 
 def test_serverless_rerun_creates_nothing_and_applies_base_capacity_in_place(settings):
