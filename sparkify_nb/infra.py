@@ -703,6 +703,67 @@ def provision(settings: Settings, progress: Progress = print) -> dict[str, Any]:
     return record
 
 
+def checks(settings: Settings, record: dict[str, Any]) -> list[tuple[str, str]]:
+    """Look at what exists (not at what we asked for) and judge it: each check
+    is ``(verdict, text)`` with verdict ``ok``, ``FAIL`` or ``n/a`` (cannot be
+    checked here, e.g. what the emulator does not implement)."""
+    out: list[tuple[str, str]] = []
+    iam = aws.client(settings, "iam")
+    name = role_name(settings)
+    policies = aws.call(iam, "list_role_policies", RoleName=name)["PolicyNames"]
+    attached = aws.call(iam, "list_attached_role_policies", RoleName=name)["AttachedPolicies"]
+    actions: set[str] = set()
+    for policy in policies:
+        doc = aws.call(iam, "get_role_policy", RoleName=name, PolicyName=policy)["PolicyDocument"]
+        doc = json.loads(doc) if isinstance(doc, str) else doc
+        for st in doc["Statement"]:
+            actions |= set([st["Action"]] if isinstance(st["Action"], str) else st["Action"])
+    buckets = sorted({_bucket_of(settings.source_uri(n)) or "" for n in ("song_data", "log_data")} - {""})
+    out.append(("ok" if actions <= {"s3:ListBucket", "s3:GetObject"} and not attached else "FAIL",
+                f"COPY role: {', '.join(sorted(actions)) or 'no action'} on the configured sources "
+                f"({', '.join(buckets)}), {len(attached)} managed policies"))
+    ec2 = aws.client(settings, "ec2")
+    sg = aws.call(ec2, "describe_security_groups", GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
+    port = settings.get("cluster", "port")
+    rules = sorted(_ingress_rules(sg.get("IpPermissions", [])))
+    wanted = sorted(_ingress_rules(_ip_permissions(port, record["allowed_cidrs"])))
+    out.append(("ok" if rules == wanted else "FAIL", f"security group ingress: only tcp {port} from "
+                f"{', '.join(record['allowed_cidrs'])}" if rules == wanted else f"security group ingress: {rules}"))
+    public = settings.get("cluster", "publicly_accessible")
+    igws = _find_tagged(ec2, settings, "describe_internet_gateways", "InternetGateways")
+    out.append(("ok" if bool(igws) == public else "FAIL",
+                f"internet gateway: {'present (publicly accessible)' if igws else 'none (not publicly accessible)'}"))
+    if record.get("kind") == "serverless":
+        return out
+    cluster = _describe_cluster(settings) or {}
+    out.append(("ok" if cluster.get("Encrypted") else "FAIL",
+                f"cluster encrypted: {str(bool(cluster.get('Encrypted'))).lower()}"))
+    out.append(("ok" if cluster.get("PubliclyAccessible") == public else "FAIL",
+                f"cluster publicly accessible: {str(bool(cluster.get('PubliclyAccessible'))).lower()}"))
+    groups = [g["ParameterGroupName"] for g in cluster.get("ClusterParameterGroups", [])]
+    if aws.emulator_lacks(settings, "redshift", "modify_cluster_parameter_group"):
+        out.append(("n/a", f"require_ssl in {', '.join(groups)}: not set on the emulator "
+                           "(no ModifyClusterParameterGroup)"))
+    else:
+        params = aws.call(aws.client(settings, "redshift"), "describe_cluster_parameters",
+                          ParameterGroupName=record["parameter_group"], Source="user")["Parameters"]
+        ssl = {p["ParameterName"]: p.get("ParameterValue") for p in params}.get("require_ssl")
+        out.append(("ok" if ssl == "true" and record["parameter_group"] in groups else "FAIL",
+                    f"require_ssl in {', '.join(groups)}: {ssl}"))
+    return out
+
+
+def report_checks(settings: Settings, record: dict[str, Any]) -> None:
+    """Print :func:`checks`; raises :class:`InfraError` when one fails."""
+    results = checks(settings, record)
+    for verdict, text in results:
+        print(f"{verdict:<4} {text}")
+    failed = [text for verdict, text in results if verdict == "FAIL"]
+    if failed:
+        raise InfraError(f"the stack does not meet its settings: {'; '.join(failed)}. Re-run 01, or run "
+                         "99_teardown and 01 again")
+
+
 def _other_kind_left(settings: Settings, kind: str) -> list[str]:
     """Warnings for a cluster (or serverless workgroup) of this stack left from
     a run with the other ``[cluster] kind``: it is not converted in place and

@@ -376,3 +376,27 @@ def test_a_node_type_without_a_price_is_warned_about_not_refused(tmp_path):
         assert infra.cost_line(s).startswith("no cost estimate: no price for node type")
     finally:
         infra.teardown(s, progress=quiet)
+
+
+def test_checks_judge_what_exists_and_pass_on_a_fresh_stack(settings, capsys):
+    record = infra.provision(settings, progress=quiet)
+    infra.report_checks(settings, record)
+    stack = settings.stack_name
+    assert capsys.readouterr().out.splitlines() == [
+        f"ok   COPY role: s3:GetObject, s3:ListBucket on the configured sources ({stack}-data), 0 managed policies",
+        "ok   security group ingress: only tcp 5439 from 127.0.0.1/32",
+        "ok   internet gateway: none (not publicly accessible)",
+        "ok   cluster encrypted: true",
+        "ok   cluster publicly accessible: false",
+        f"n/a  require_ssl in {stack}-params: not set on the emulator (no ModifyClusterParameterGroup)",
+    ]
+
+
+def test_checks_fail_when_someone_opened_the_security_group_by_hand(settings):
+    record = infra.provision(settings, progress=quiet)
+    aws.client(settings, "ec2").authorize_security_group_ingress(GroupId=record["security_group_id"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    with pytest.raises(infra.InfraError, match="the stack does not meet its settings: security group ingress"):
+        infra.report_checks(settings, record)
+    infra.provision(settings, progress=quiet)  # re-running 01 puts the ingress back in line
+    infra.report_checks(settings, record)
