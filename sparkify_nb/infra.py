@@ -207,6 +207,8 @@ def _ensure_role(settings: Settings, progress: Progress) -> str:
         arn = aws.call(iam, "create_role", RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
                        Description="Lets Redshift COPY read the Sparkify sources",
                        Tags=_tags(settings, name))["Role"]["Arn"]
+        # IAM is eventually consistent: a role Redshift cannot see yet fails CreateCluster.
+        wait("role_exists", "iam", settings, progress, timeout_s=120, RoleName=name)
         progress(f"IAM role {name}: created")
     wanted = role_policy(settings)
     current = aws.call(iam, "get_role_policy", missing=("NoSuchEntity",), RoleName=name, PolicyName=POLICY_NAME)
