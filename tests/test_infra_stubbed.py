@@ -210,3 +210,33 @@ def test_serverless_connection_uses_get_credentials_and_requires_ssl(settings, m
     finally:
         state.clear(settings)
     assert (params["user"], params["sslmode"], params["port"]) == ("IAMR:sparkify_admin", "require", 5439)
+
+
+# --- waiting with visible progress (a cluster that takes a while: moto's is available at once) ---
+
+def cluster(status):
+    return {"Clusters": [{"ClusterIdentifier": "c", "ClusterStatus": status}]}
+
+
+def test_wait_prints_status_and_elapsed_time_until_the_cluster_is_available(settings, monkeypatch):
+    client, stub = stubbed("redshift")
+    for _ in range(5):  # one round of 4 waiter polls, then the status shown
+        stub.add_response("describe_clusters", cluster("creating"), {"ClusterIdentifier": "c"})
+    stub.add_response("describe_clusters", cluster("available"), {"ClusterIdentifier": "c"})
+    monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: client)
+    lines = []
+    with stub:
+        infra.wait("cluster_available", "redshift", settings, lines.append, delay_s=0, ClusterIdentifier="c",
+                   describe=lambda: client.describe_clusters(ClusterIdentifier="c")["Clusters"][0]["ClusterStatus"])
+    stub.assert_no_pending_responses()
+    assert lines == ["cluster_available: creating (0 s)", "cluster_available: done after 0 s"]
+
+
+def test_wait_gives_up_after_the_timeout_with_what_to_do(settings, monkeypatch):
+    client, stub = stubbed("redshift")
+    for _ in range(4):
+        stub.add_response("describe_clusters", cluster("creating"))
+    monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: client)
+    with stub, pytest.raises(infra.WaitTimeout, match=r"cluster_available did not succeed within -1 s; look at"):
+        infra.wait("cluster_available", "redshift", settings, lambda _: None, timeout_s=-1, delay_s=0,
+                   ClusterIdentifier="c")
