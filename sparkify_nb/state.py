@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import SparkifyError, paths
-from .config import Settings
+from .config import SECRET_KEY, Settings
 
 
 class StateError(SparkifyError):
@@ -41,7 +41,13 @@ def load(settings: Settings, required: bool = False) -> dict[str, Any]:
 
 
 def save(settings: Settings, state: dict[str, Any]) -> Path:
-    """Write ``state`` atomically; returns the file."""
+    """Write ``state`` atomically; returns the file. Raises :class:`StateError`
+    for a key that looks like a secret (password, token, ...): the state file
+    holds ids, ARNs and endpoints only."""
+    secret_like = sorted(k for k in state if SECRET_KEY.search(k))
+    if secret_like:
+        raise StateError(f"refusing to record {', '.join(secret_like)} in the infra state file: "
+                         "it never holds a secret")
     file = path(settings)
     tmp = file.with_suffix(".tmp")
     tmp.write_text(json.dumps(state, indent=2, sort_keys=True, default=str))

@@ -3,7 +3,8 @@
 The one seam between targets: on ``local`` the connection goes to the
 embedded PostgreSQL (or the one named by ``[local] dsn`` / ``SPARKIFY_DSN``);
 on ``redshift`` to the cluster recorded by 01, with IAM temporary
-credentials (``GetClusterCredentials``) and ``sslmode=require``, or the
+credentials (``GetClusterCredentials``; ``GetCredentials`` for Redshift
+Serverless) and ``sslmode=require``, or the
 ``SPARKIFY_DB_PASSWORD`` environment variable as fallback. No password is
 ever printed, logged or put into an exception message.
 
@@ -52,9 +53,14 @@ def _redshift_params(settings: Settings) -> dict[str, Any]:
     if password:
         params.update(user=settings.get("cluster", "db_user"), password=password)
         return params
-    creds = aws.client(settings, "redshift").get_cluster_credentials(
-        DbUser=settings.get("cluster", "db_user"), DbName=params["dbname"],
-        ClusterIdentifier=record["cluster_identifier"], DurationSeconds=3600, AutoCreate=False)
+    if record.get("kind") == "serverless":
+        creds = aws.call(aws.client(settings, "redshift-serverless"), "get_credentials",
+                         workgroupName=record["workgroup_name"], dbName=params["dbname"], durationSeconds=3600)
+        params.update(user=creds["dbUser"], password=creds["dbPassword"])
+        return params
+    creds = aws.call(aws.client(settings, "redshift"), "get_cluster_credentials",
+                     DbUser=settings.get("cluster", "db_user"), DbName=params["dbname"],
+                     ClusterIdentifier=record["cluster_identifier"], DurationSeconds=3600, AutoCreate=False)
     params.update(user=creds["DbUser"], password=creds["DbPassword"])
     return params
 

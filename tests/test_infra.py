@@ -1,17 +1,32 @@
-"""infra against the AWS emulator (real boto3 calls on loopback)."""
+"""infra against the AWS emulator (real boto3 calls to moto on loopback).
+
+Each test gets its own stack name, so its resources never meet another test's;
+the fixture tears the stack down afterwards.
+"""
+
+import json
 
 import pytest
 
 from sparkify_nb import aws, config, infra, state
 
 
+def make_settings(tmp_path, **overrides):
+    stack = f"t{tmp_path.name[-12:].lower().replace('_', '-')}"
+    values = {"general.stack_name": stack, "cluster.identifier": f"{stack}-dwh"}
+    values.update(overrides)
+    return config.load(tmp_path / "absent.cfg", overrides=values, environ={})
+
+
 @pytest.fixture
 def settings(tmp_path):
-    stack = f"t{tmp_path.name[-12:].lower().replace('_', '-')}"
-    s = config.load(tmp_path / "absent.cfg", overrides={"general.stack_name": stack,
-                                                          "cluster.identifier": f"{stack}-dwh"}, environ={})
+    s = make_settings(tmp_path)
     yield s
     infra.teardown(s, progress=lambda _: None)
+
+
+def quiet(_):
+    pass
 
 
 def counts(settings):
@@ -19,45 +34,369 @@ def counts(settings):
     return {k: kinds.count(k) for k in set(kinds)}
 
 
+PROVISIONED = {"vpc": 1, "subnet": 2, "security-group": 1, "cluster": 1, "cluster-subnet-group": 1,
+               "cluster-parameter-group": 1, "iam-role": 1}
+
+
 def test_provision_makes_role_network_and_cluster_and_records_them(settings):
-    record = infra.provision(settings, progress=lambda _: None)
+    record = infra.provision(settings, progress=quiet)
     assert record["cluster_status"] == "available"
     assert record["role_arn"].endswith(f":role/{settings.stack_name}-redshift-copy")
     assert state.load(settings)["vpc_id"] == record["vpc_id"]
-    assert counts(settings) == {"vpc": 1, "subnet": 2, "security-group": 1, "cluster": 1,
-                                "cluster-subnet-group": 1, "iam-role": 1}
+    assert counts(settings) == PROVISIONED
 
 
-def test_second_provision_creates_nothing(settings):
-    infra.provision(settings, progress=lambda _: None)
+def test_cluster_is_encrypted_private_in_our_groups_and_uses_the_role(settings):
+    record = infra.provision(settings, progress=quiet)
+    cluster = aws.client(settings, "redshift").describe_clusters(
+        ClusterIdentifier=settings.get("cluster", "identifier"))["Clusters"][0]
+    assert cluster["Encrypted"] is True
+    assert cluster["PubliclyAccessible"] is False
+    assert cluster["ClusterSubnetGroupName"] == f"{settings.stack_name}-subnets"
+    assert [g["ParameterGroupName"] for g in cluster["ClusterParameterGroups"]] == [f"{settings.stack_name}-params"]
+    assert [g["VpcSecurityGroupId"] for g in cluster["VpcSecurityGroups"]] == [record["security_group_id"]]
+    assert [r["IamRoleArn"] for r in cluster["IamRoles"]] == [record["role_arn"]]
+    assert (cluster["NodeType"], cluster["NumberOfNodes"]) == ("ra3.large", 2)
+
+
+def test_subnets_are_in_two_availability_zones(settings):
+    record = infra.provision(settings, progress=quiet)
+    subnets = aws.client(settings, "ec2").describe_subnets(SubnetIds=record["subnet_ids"])["Subnets"]
+    assert len({s["AvailabilityZone"] for s in subnets}) == 2
+    assert {s["VpcId"] for s in subnets} == {record["vpc_id"]}
+
+
+def test_security_group_only_lets_loopback_reach_the_cluster_port_on_local(settings):
+    record = infra.provision(settings, progress=quiet)
+    ec2 = aws.client(settings, "ec2")
+    sg = ec2.describe_security_groups(GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
+    rules = [(p["IpProtocol"], p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]])
+             for p in sg["IpPermissions"]]
+    assert rules == [("tcp", 5439, 5439, ["127.0.0.1/32"])]
+    assert record["allowed_cidrs"] == ["127.0.0.1/32"]
+
+
+def test_no_internet_gateway_unless_publicly_accessible(settings):
+    infra.provision(settings, progress=quiet)
+    assert "internet-gateway" not in counts(settings)
+    assert "route-table" not in counts(settings)
+
+
+def test_publicly_accessible_cluster_gets_gateway_and_route_and_teardown_removes_them(tmp_path):
+    s = make_settings(tmp_path, **{"cluster.publicly_accessible": True, "cluster.node_count": 1})
+    try:
+        record = infra.provision(s, progress=quiet)
+        assert counts(s) == {**PROVISIONED, "internet-gateway": 1, "route-table": 1}
+        rtb = aws.client(s, "ec2").describe_route_tables(RouteTableIds=[record["route_table_id"]])["RouteTables"][0]
+        assert {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": record["internet_gateway_id"]}.items() <= \
+            next(r for r in rtb["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0").items()
+        assert sorted(a["SubnetId"] for a in rtb["Associations"]) == sorted(record["subnet_ids"])
+    finally:
+        assert infra.teardown(s, progress=quiet) == []
+
+
+def test_second_provision_changes_no_resource_counts_and_creates_nothing(settings):
+    infra.provision(settings, progress=quiet)
     before = counts(settings)
     lines = []
     infra.provision(settings, progress=lines.append)
     assert counts(settings) == before
-    assert not [line for line in lines if "created" in line]
+    assert [line for line in lines if "created" in line] == []
 
 
-def test_teardown_leaves_nothing_tagged_and_runs_again_cleanly(settings):
-    infra.provision(settings, progress=lambda _: None)
-    infra.seed_sample_data(settings, events=50, songs=5, users=3, days=1, progress=lambda _: None)
-    assert infra.teardown(settings, progress=lambda _: None) == []
+def test_config_change_that_cannot_apply_in_place_is_reported_and_recorded(tmp_path):
+    s = make_settings(tmp_path)
+    try:
+        infra.provision(s, progress=quiet)
+        bigger = make_settings(tmp_path, **{"cluster.node_count": 4})
+        lines = []
+        record = infra.provision(bigger, progress=lines.append)
+        expected = (f"cluster {s.get('cluster', 'identifier')}: [cluster] node_count = 4 but the cluster has 2; "
+                    "not changed in place")
+        assert [w[:len(expected)] for w in record["warnings"]] == [expected]
+        assert [line[:len(expected) + 9] for line in lines if line.startswith("WARNING")] == [f"WARNING: {expected}"]
+        assert state.load(s)["warnings"] == record["warnings"]
+        assert record["node_count"] == 2
+    finally:
+        infra.teardown(s, progress=quiet)
+
+
+def test_changed_allowed_cidrs_are_applied_to_the_security_group_in_place(tmp_path):
+    s = make_settings(tmp_path)
+    try:
+        record = infra.provision(s, progress=quiet)
+        moved = make_settings(tmp_path, **{"network.allowed_cidrs": "203.0.113.7/32, 198.51.100.0/24"})
+        infra.provision(moved, progress=quiet)
+        sg = aws.client(s, "ec2").describe_security_groups(GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
+        assert sorted(r["CidrIp"] for p in sg["IpPermissions"] for r in p["IpRanges"]) == \
+            ["198.51.100.0/24", "203.0.113.7/32"]
+        assert counts(s) == PROVISIONED
+    finally:
+        infra.teardown(s, progress=quiet)
+
+
+def test_teardown_leaves_nothing_tagged_and_a_second_teardown_is_clean(settings):
+    infra.provision(settings, progress=quiet)
+    infra.seed_sample_data(settings, events=50, songs=5, users=3, days=1, progress=quiet)
+    assert infra.teardown(settings, progress=quiet) == []
     assert infra.tagged_resources(settings) == []
-    assert infra.teardown(settings, progress=lambda _: None) == []
+    lines = []
+    assert infra.teardown(settings, progress=lines.append) == []
+    assert lines == [f"nothing tagged sparkify:stack={settings.stack_name}: nothing to delete"]
     assert state.load(settings) == {}
+
+
+def test_teardown_prints_cluster_lifetime_and_estimated_cost(settings):
+    infra.provision(settings, progress=quiet)
+    lines = []
+    infra.teardown(settings, progress=lines.append)
+    ident = settings.get("cluster", "identifier")
+    assert [line for line in lines if line.startswith(f"cluster {ident}: lived 0 h 00 min; estimated cost $0.00")]
+
+
+def test_dry_run_lists_what_would_go_in_order_and_deletes_nothing(settings):
+    infra.provision(settings, progress=quiet)
+    before = infra.tagged_resources(settings)
+    lines = []
+    plan = infra.teardown(settings, progress=lines.append, dry_run=True)
+    assert plan == before
+    assert [p.split()[0] for p in plan] == ["cluster", "cluster-subnet-group", "cluster-parameter-group",
+                                           "security-group", "subnet", "subnet", "vpc", "iam-role"]
+    assert lines == [f"would delete {p}" for p in plan]
+    assert infra.tagged_resources(settings) == before
+
+
+def test_teardown_after_a_failure_between_network_and_cluster(settings, monkeypatch):
+    def broken(*args, **kwargs):
+        raise infra.InfraError("injected failure before the cluster")
+
+    monkeypatch.setattr(infra, "_ensure_cluster", broken)
+    with pytest.raises(infra.InfraError, match="injected"):
+        infra.provision(settings, progress=quiet)
+    assert counts(settings) == {k: v for k, v in PROVISIONED.items() if k != "cluster"}
+    assert state.load(settings)["vpc_id"]
+    monkeypatch.undo()
+    assert infra.teardown(settings, progress=quiet) == []
+    assert infra.teardown(settings, progress=quiet) == []
 
 
 def test_teardown_never_touches_untagged_resources(settings):
     ec2 = aws.client(settings, "ec2")
     foreign = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
-    infra.provision(settings, progress=lambda _: None)
-    infra.teardown(settings, progress=lambda _: None)
+    infra.provision(settings, progress=quiet)
+    infra.teardown(settings, progress=quiet)
     assert [v["VpcId"] for v in ec2.describe_vpcs(VpcIds=[foreign])["Vpcs"]] == [foreign]
     ec2.delete_vpc(VpcId=foreign)
 
 
+def test_teardown_never_touches_another_stacks_cluster(tmp_path):
+    mine = make_settings(tmp_path)
+    other = config.load(tmp_path / "absent.cfg", overrides={"general.stack_name": f"{mine.stack_name}-x",
+                                                             "cluster.identifier": f"{mine.stack_name}-x-dwh"},
+                        environ={})
+    try:
+        infra.provision(other, progress=quiet)
+        infra.provision(mine, progress=quiet)
+        assert infra.teardown(mine, progress=quiet) == []
+        assert counts(other) == PROVISIONED
+    finally:
+        infra.teardown(mine, progress=quiet)
+        infra.teardown(other, progress=quiet)
+
+
+def test_final_snapshot_is_taken_and_kept_only_when_configured(tmp_path):
+    s = make_settings(tmp_path, **{"cluster.final_snapshot": True, "cluster.node_count": 1})
+    redshift = aws.client(s, "redshift")
+    try:
+        infra.provision(s, progress=quiet)
+        lines = []
+        assert infra.teardown(s, progress=lines.append) == []
+        kept = infra.kept_snapshots(s)
+        assert len(kept) == 1 and kept[0].startswith(f"{s.get('cluster', 'identifier')}-final-")
+        assert [line for line in lines if line.startswith(f"kept: final snapshot {kept[0]}")]
+    finally:
+        for snap in infra.kept_snapshots(s):
+            redshift.delete_cluster_snapshot(SnapshotIdentifier=snap)
+        infra.teardown(s, progress=quiet)
+
+
+def test_no_final_snapshot_by_default(settings):
+    infra.provision(settings, progress=quiet)
+    infra.teardown(settings, progress=quiet)
+    assert infra.kept_snapshots(settings) == []
+
+
+# --- ingress ------------------------------------------------------------------
+
+def test_whole_internet_ingress_is_refused_before_anything_is_made(tmp_path):
+    s = make_settings(tmp_path, **{"network.allowed_cidrs": "0.0.0.0/0"})
+    with pytest.raises(infra.IngressError, match=r"allowed_cidrs = 0\.0\.0\.0/0 opens port 5439 to the whole "
+                                                 r"internet: refused.*allow_public_ingress = true"):
+        infra.provision(s, progress=quiet)
+    assert infra.tagged_resources(s) == []
+
+
+def test_whole_internet_ingress_with_allow_public_ingress_is_warned_about(tmp_path):
+    s = make_settings(tmp_path, **{"network.allowed_cidrs": "0.0.0.0/0", "network.allow_public_ingress": True,
+                                   "cluster.node_count": 1})
+    try:
+        lines = []
+        record = infra.provision(s, progress=lines.append)
+        warning = ("security group: port 5439 is open to 0.0.0.0/0 (the whole internet) because [network] "
+                   "allow_public_ingress = true")
+        assert record["warnings"] == [warning]
+        assert f"WARNING: {warning}" in lines
+    finally:
+        infra.teardown(s, progress=quiet)
+
+
+def test_redshift_default_ingress_is_the_callers_public_ip(tmp_path):
+    s = make_settings(tmp_path, **{"general.target": "redshift"})
+    assert infra.ingress_cidrs(s, lookup=lambda: "203.0.113.7") == (["203.0.113.7/32"], [])
+
+
+def test_unreachable_public_ip_service_names_the_setting_to_use():
+    with pytest.raises(infra.IngressError, match=r"cannot find your public IP address at http://127\.0\.0\.1:9/.*"
+                                                 r"\[network\] allowed_cidrs"):
+        infra.public_ip("http://127.0.0.1:9/", timeout_s=2)
+
+
+# --- IAM policy -----------------------------------------------------------------
+
 def test_role_policy_reads_only_the_configured_sources(settings):
-    policy = infra.role_policy(settings)
     bucket = config.local_bucket(settings.stack_name)
-    resources = [r for st in policy["Statement"] for r in st["Resource"]]
-    assert all(r.startswith(f"arn:aws:s3:::{bucket}") for r in resources)
-    assert {a for st in policy["Statement"] for a in [st["Action"]]} == {"s3:ListBucket", "s3:GetObject"}
+    assert infra.role_policy(settings) == {"Version": "2012-10-17", "Statement": [
+        {"Sid": f"List{bucket.title().replace('-', '')}", "Effect": "Allow", "Action": "s3:ListBucket",
+         "Resource": f"arn:aws:s3:::{bucket}",
+         "Condition": {"StringLike": {"s3:prefix": ["log_data*", "log_json_path.json", "song_data*"]}}},
+        {"Sid": "ReadSources", "Effect": "Allow", "Action": "s3:GetObject",
+         "Resource": [f"arn:aws:s3:::{bucket}/log_data/*", f"arn:aws:s3:::{bucket}/log_json_path.json",
+                      f"arn:aws:s3:::{bucket}/song_data/*"]}]}
+
+
+def test_role_policy_follows_configured_buckets_and_prefixes(tmp_path):
+    s = make_settings(tmp_path, **{"s3.song_data": "s3://songs-bucket/raw/songs/",
+                                   "s3.log_data": "s3://events-bucket/logs",
+                                   "s3.log_jsonpath": "s3://events-bucket/meta/paths.json"})
+    policy = infra.role_policy(s)
+    assert [(st["Action"], st["Resource"], st.get("Condition")) for st in policy["Statement"]] == [
+        ("s3:ListBucket", "arn:aws:s3:::events-bucket",
+         {"StringLike": {"s3:prefix": ["logs*", "meta/paths.json"]}}),
+        ("s3:ListBucket", "arn:aws:s3:::songs-bucket", {"StringLike": {"s3:prefix": ["raw/songs*"]}}),
+        ("s3:GetObject", ["arn:aws:s3:::events-bucket/logs/*", "arn:aws:s3:::events-bucket/meta/paths.json",
+                          "arn:aws:s3:::songs-bucket/raw/songs/*"], None),
+    ]
+
+
+def test_the_role_in_aws_carries_exactly_that_policy_and_no_managed_one(settings):
+    infra.provision(settings, progress=quiet)
+    iam = aws.client(settings, "iam")
+    name = infra.role_name(settings)
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["read-sources"]
+    document = iam.get_role_policy(RoleName=name, PolicyName="read-sources")["PolicyDocument"]
+    assert (json.loads(document) if isinstance(document, str) else document) == infra.role_policy(settings)
+    assert iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == []
+    trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    assert trust["Statement"][0]["Principal"] == {"Service": "redshift.amazonaws.com"}
+
+
+def test_a_name_taken_by_an_untagged_role_is_a_conflict_not_a_takeover(settings):
+    iam = aws.client(settings, "iam")
+    iam.create_role(RoleName=infra.role_name(settings), AssumeRolePolicyDocument=json.dumps(infra.TRUST_POLICY))
+    try:
+        with pytest.raises(infra.ConflictError, match="exists but is not tagged"):
+            infra.provision(settings, progress=quiet)
+    finally:
+        iam.delete_role(RoleName=infra.role_name(settings))
+
+
+def test_serverless_on_local_is_refused_with_the_reason(tmp_path):
+    s = make_settings(tmp_path, **{"cluster.kind": "serverless"})
+    with pytest.raises(infra.InfraError, match="no Redshift Serverless API"):
+        infra.provision(s, progress=quiet)
+    assert infra.tagged_resources(s) == []
+
+
+# --- connections on redshift use IAM temporary credentials ------------------------
+
+def test_redshift_connection_uses_get_cluster_credentials_and_requires_ssl(settings, tmp_path, monkeypatch):
+    from sparkify_nb import warehouse
+
+    record = infra.provision(settings, progress=quiet)
+    on_redshift = make_settings(tmp_path, **{"general.target": "redshift"})
+    state.save(on_redshift, record)
+    real_client = aws.client
+    monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: real_client(settings, service))
+    monkeypatch.delenv("SPARKIFY_DB_PASSWORD", raising=False)
+    try:
+        params = warehouse._redshift_params(on_redshift)
+    finally:
+        state.clear(on_redshift)
+    assert (params["host"], params["port"], params["sslmode"]) == (record["endpoint"], 5439, "require")
+    assert params["user"].endswith("sparkify_admin") and params["password"]
+
+
+def test_redshift_connection_falls_back_to_the_environment_password(settings, tmp_path, monkeypatch):
+    from sparkify_nb import warehouse
+
+    on_redshift = make_settings(tmp_path, **{"general.target": "redshift"})
+    state.save(on_redshift, {"endpoint": "example.invalid", "port": 5439, "cluster_identifier": "x"})
+    monkeypatch.setattr(aws, "client", lambda *a, **k: pytest.fail("no AWS call expected"))
+    monkeypatch.setenv("SPARKIFY_DB_PASSWORD", "from-the-environment")
+    try:
+        params = warehouse._redshift_params(on_redshift)
+    finally:
+        state.clear(on_redshift)
+    assert (params["user"], params["password"], params["sslmode"]) == (
+        "sparkify_admin", "from-the-environment", "require")
+
+
+def test_state_file_refuses_anything_that_looks_like_a_secret(settings):
+    with pytest.raises(state.StateError, match="refusing to record db_password"):
+        state.save(settings, {"endpoint": "x", "db_password": "nope"})
+    assert state.load(settings) == {}
+
+
+def test_state_file_records_ids_arns_endpoint_and_no_secret(settings):
+    infra.provision(settings, progress=quiet)
+    text = state.path(settings).read_text()
+    recorded = json.loads(text)
+    assert {"role_arn", "vpc_id", "subnet_ids", "security_group_id", "subnet_group", "parameter_group",
+            "cluster_identifier", "endpoint", "port", "cost_usd_per_hour", "warnings"} <= recorded.keys()
+    assert not [k for k in recorded if config.SECRET_KEY.search(k)]
+
+
+def test_a_node_type_without_a_price_is_warned_about_not_refused(tmp_path):
+    s = make_settings(tmp_path, **{"cluster.node_type": "ra3.large-2030", "cluster.node_count": 1})
+    try:
+        record = infra.provision(s, progress=quiet)
+        assert record["cost_usd_per_hour"] is None
+        assert [w for w in record["warnings"] if w.startswith("no price for node type 'ra3.large-2030'")]
+        assert infra.cost_line(s).startswith("no cost estimate: no price for node type")
+    finally:
+        infra.teardown(s, progress=quiet)
+
+
+def test_checks_judge_what_exists_and_pass_on_a_fresh_stack(settings, capsys):
+    record = infra.provision(settings, progress=quiet)
+    infra.report_checks(settings, record)
+    stack = settings.stack_name
+    assert capsys.readouterr().out.splitlines() == [
+        f"ok   COPY role: s3:GetObject, s3:ListBucket on the configured sources ({stack}-data), 0 managed policies",
+        "ok   security group ingress: only tcp 5439 from 127.0.0.1/32",
+        "ok   internet gateway: none (not publicly accessible)",
+        "ok   cluster encrypted: true",
+        "ok   cluster publicly accessible: false",
+        f"n/a  require_ssl in {stack}-params: not set on the emulator (no ModifyClusterParameterGroup)",
+    ]
+
+
+def test_checks_fail_when_someone_opened_the_security_group_by_hand(settings):
+    record = infra.provision(settings, progress=quiet)
+    aws.client(settings, "ec2").authorize_security_group_ingress(GroupId=record["security_group_id"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    with pytest.raises(infra.InfraError, match="the stack does not meet its settings: security group ingress"):
+        infra.report_checks(settings, record)
+    infra.provision(settings, progress=quiet)  # re-running 01 puts the ingress back in line
+    infra.report_checks(settings, record)

@@ -1,0 +1,242 @@
+"""The calls the AWS emulator (moto 5) does not implement, pinned with botocore's Stubber.
+
+moto has no Redshift Serverless API at all and no ModifyClusterParameterGroup
+(it answers HTTP 500), so these tests use botocore.stub.Stubber: a real boto3
+client whose requests are validated against the service model and answered
+with canned responses. Everything else in infra runs against the emulator
+(tests/test_infra.py).
+"""
+
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from sparkify_nb import aws, config, infra, pricing
+
+ROLE = "arn:aws:iam::123456789012:role/sls-redshift-copy"
+NS_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:namespace/abc"
+WG_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/def"
+NET = {"subnet_ids": ["subnet-1", "subnet-2", "subnet-3"], "security_group_id": "sg-1"}
+
+
+def stubbed(service):
+    client = boto3.client(service, region_name="us-west-2", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    return client, Stubber(client)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.stack_name": "sls", "cluster.kind": "serverless",
+        "cluster.identifier": "sls-dwh", "cluster.base_capacity": 16})
+
+
+def tags(stack="sls"):
+    return [{"key": "sparkify:stack", "value": stack}, {"key": "Name", "value": "sls-dwh"}]
+
+
+def workgroup(status="AVAILABLE", capacity=16):
+    return {"workgroup": {"workgroupName": "sls-dwh", "workgroupArn": WG_ARN, "status": status,
+                          "baseCapacity": capacity, "publiclyAccessible": False,
+                          "endpoint": {"address": "sls-dwh.123456789012.us-west-2.redshift-serverless.amazonaws.com",
+                                       "port": 5439}}}
+
+
+def not_found(stubber, operation):
+    stubber.add_client_error(operation, service_error_code="ResourceNotFoundException", http_status_code=404)
+
+
+def test_require_ssl_is_set_in_the_parameter_group():
+    client, stub = stubbed("redshift")
+    stub.add_response("modify_cluster_parameter_group",
+                      {"ParameterGroupName": "s-params", "ParameterGroupStatus": "ok"},
+                      {"ParameterGroupName": "s-params", "Parameters": [
+                          {"ParameterName": "require_ssl", "ParameterValue": "true", "ApplyType": "static"}]})
+    with stub:
+        infra.require_ssl(client, "s-params")
+    stub.assert_no_pending_responses()
+
+
+def test_emulator_gaps_are_skipped_only_on_local(settings, tmp_path):
+    local = config.load(tmp_path / "absent.cfg", environ={})
+    assert aws.emulator_lacks(local, "redshift", "modify_cluster_parameter_group")
+    assert aws.emulator_lacks(local, "redshift-serverless", "create_workgroup")
+    assert not aws.emulator_lacks(local, "redshift", "create_cluster")
+    assert not aws.emulator_lacks(settings, "redshift", "modify_cluster_parameter_group")
+    assert not aws.emulator_lacks(settings, "redshift-serverless")
+
+
+def test_serverless_creates_namespace_and_workgroup_on_our_role_and_network(settings):
+    client, stub = stubbed("redshift-serverless")
+    not_found(stub, "get_namespace")
+    stub.add_response("create_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}}, {
+        "namespaceName": "sls-dwh", "adminUsername": "sparkify_admin", "manageAdminPassword": True,
+        "dbName": "sparkify", "iamRoles": [ROLE], "defaultIamRoleArn": ROLE, "tags": tags()})
+    not_found(stub, "get_workgroup")
+    stub.add_response("create_workgroup", workgroup("CREATING"), {
+        "workgroupName": "sls-dwh", "namespaceName": "sls-dwh", "baseCapacity": 16,
+        "subnetIds": NET["subnet_ids"], "securityGroupIds": ["sg-1"], "publiclyAccessible": False, "port": 5439,
+        "configParameters": [{"parameterKey": "require_ssl", "parameterValue": "true"}], "tags": tags()})
+    stub.add_response("get_workgroup", workgroup("CREATING"), {"workgroupName": "sls-dwh"})
+    stub.add_response("get_workgroup", workgroup("AVAILABLE"), {"workgroupName": "sls-dwh"})
+    stub.add_response("get_workgroup", workgroup("AVAILABLE"), {"workgroupName": "sls-dwh"})
+    lines = []
+    with stub:
+        record = infra.ensure_serverless(client, settings, NET, ROLE, progress=lines.append, delay_s=0)
+    stub.assert_no_pending_responses()
+    assert record["workgroup_arn"] == WG_ARN and record["namespace_arn"] == NS_ARN
+    assert record["endpoint"].endswith(".redshift-serverless.amazonaws.com") and record["port"] == 5439
+    assert lines[-2:] == ["serverless workgroup sls-dwh: CREATING (0 s)",
+                          "serverless workgroup sls-dwh: AVAILABLE after 0 s"]
+
+
+def test_serverless_rerun_creates_nothing_and_applies_base_capacity_in_place(settings):
+    client, stub = stubbed("redshift-serverless")
+    stub.add_response("get_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}})
+    stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": NS_ARN})
+    stub.add_response("get_workgroup", workgroup(capacity=8))
+    stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": WG_ARN})
+    stub.add_response("update_workgroup", workgroup(capacity=16), {"workgroupName": "sls-dwh", "baseCapacity": 16})
+    stub.add_response("get_workgroup", workgroup())
+    stub.add_response("get_workgroup", workgroup())
+    lines = []
+    with stub:
+        infra.ensure_serverless(client, settings, NET, ROLE, progress=lines.append, delay_s=0)
+    stub.assert_no_pending_responses()
+    assert "serverless workgroup sls-dwh: base capacity 8 -> 16 RPU" in lines
+    assert not [line for line in lines if "created" in line or "creating" in line]
+
+
+def test_serverless_name_taken_by_another_stack_is_a_conflict(settings):
+    client, stub = stubbed("redshift-serverless")
+    stub.add_response("get_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}})
+    stub.add_response("list_tags_for_resource", {"tags": tags("someone-else")})
+    with stub, pytest.raises(infra.ConflictError, match="serverless namespace sls-dwh exists but is not tagged"):
+        infra.ensure_serverless(client, settings, NET, ROLE, progress=lambda _: None, delay_s=0)
+
+
+def test_serverless_teardown_deletes_workgroup_then_namespace_only_if_tagged_and_waits(settings):
+    client, stub = stubbed("redshift-serverless")
+    other = "arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/other"
+    stub.add_response("list_workgroups", {"workgroups": [
+        {"workgroupName": "sls-dwh", "workgroupArn": WG_ARN}, {"workgroupName": "other", "workgroupArn": other}]})
+    stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": WG_ARN})
+    stub.add_response("delete_workgroup", workgroup("DELETING"), {"workgroupName": "sls-dwh"})
+    stub.add_response("get_workgroup", workgroup("DELETING"), {"workgroupName": "sls-dwh"})
+    not_found(stub, "get_workgroup")
+    stub.add_response("list_tags_for_resource", {"tags": []}, {"resourceArn": other})
+    stub.add_response("list_namespaces", {"namespaces": [{"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}]})
+    stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": NS_ARN})
+    stub.add_response("delete_namespace", {"namespace": {"namespaceName": "sls-dwh", "status": "DELETING"}},
+                      {"namespaceName": "sls-dwh"})
+    not_found(stub, "get_namespace")
+    lines = []
+    with stub:
+        done = infra.delete_serverless(client, settings, progress=lines.append, delay_s=0)
+    stub.assert_no_pending_responses()
+    assert done == ["serverless-workgroup sls-dwh", "serverless-namespace sls-dwh"]
+    assert lines == ["serverless workgroup sls-dwh: deleting", "serverless workgroup sls-dwh: DELETING (0 s)",
+                     "serverless workgroup sls-dwh: gone after 0 s", "serverless namespace sls-dwh: deleting",
+                     "serverless namespace sls-dwh: gone after 0 s"]
+
+
+def test_serverless_dry_run_lists_and_deletes_nothing(settings):
+    client, stub = stubbed("redshift-serverless")
+    stub.add_response("list_workgroups", {"workgroups": [{"workgroupName": "sls-dwh", "workgroupArn": WG_ARN}]})
+    stub.add_response("list_tags_for_resource", {"tags": tags()})
+    stub.add_response("list_namespaces", {"namespaces": []})
+    with stub:
+        assert infra.delete_serverless(client, settings, dry_run=True) == ["serverless-workgroup sls-dwh"]
+    stub.assert_no_pending_responses()
+
+
+def test_poll_gives_up_with_a_timeout_error():
+    with pytest.raises(infra.WaitTimeout, match="thing still CREATING after 0 s"):
+        infra.poll("thing", lambda: "CREATING", lambda s: s == "AVAILABLE", lambda _: None, timeout_s=0, delay_s=0)
+
+
+def test_aws_call_logs_the_error_code_and_reraises(caplog):
+    client, stub = stubbed("iam")
+    stub.add_client_error("get_role", service_error_code="AccessDenied", http_status_code=403)
+    with stub, pytest.raises(Exception) as caught, caplog.at_level("ERROR"):
+        aws.call(client, "get_role", RoleName="r")
+    assert aws.error_code(caught.value) == "AccessDenied"
+    assert "iam get_role failed: AccessDenied" in caplog.text
+
+
+# --- pricing ----------------------------------------------------------------------
+
+def test_hourly_cost_of_a_provisioned_cluster():
+    assert pricing.provisioned_hourly("ra3.large", 2) == 1.086
+    assert pricing.provisioned_hourly("dc2.large", 1) == 0.25
+
+
+def test_hourly_cost_of_serverless_at_base_capacity():
+    assert pricing.serverless_hourly(8) == 3.0
+
+
+def test_unknown_node_type_names_the_key():
+    with pytest.raises(pricing.PricingError, match=r"no price for node type 'x1.huge' \(\[cluster\] node_type\)"):
+        pricing.provisioned_hourly("x1.huge", 2)
+
+
+def test_estimate_names_its_source_and_date():
+    line = pricing.describe(pricing.estimate("provisioned", "ra3.large", 2))
+    assert line.startswith("estimated cost: $1.086/hour (2 x ra3.large at $0.543/node-hour")
+    assert f"{pricing.SOURCE_URL} as of {pricing.AS_OF}" in line
+
+
+def test_lifetime_cost():
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert pricing.lifetime_cost(start, start + timedelta(hours=2), 1.086) == (timedelta(hours=2), 2.17)
+
+
+def test_serverless_connection_uses_get_credentials_and_requires_ssl(settings, monkeypatch):
+    from sparkify_nb import state, warehouse
+
+    client, stub = stubbed("redshift-serverless")
+    stub.add_response("get_credentials", {"dbUser": "IAMR:sparkify_admin", "dbPassword": "temporary"},
+                      {"workgroupName": "sls-dwh", "dbName": "sparkify", "durationSeconds": 3600})
+    monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: client)
+    monkeypatch.delenv("SPARKIFY_DB_PASSWORD", raising=False)
+    state.save(settings, {"kind": "serverless", "workgroup_name": "sls-dwh", "port": 5439,
+                          "endpoint": "sls-dwh.123456789012.us-west-2.redshift-serverless.amazonaws.com"})
+    try:
+        with stub:
+            params = warehouse._redshift_params(settings)
+    finally:
+        state.clear(settings)
+    assert (params["user"], params["sslmode"], params["port"]) == ("IAMR:sparkify_admin", "require", 5439)
+
+
+# --- waiting with visible progress (a cluster that takes a while: moto's is available at once) ---
+
+def cluster(status):
+    return {"Clusters": [{"ClusterIdentifier": "c", "ClusterStatus": status}]}
+
+
+def test_wait_prints_status_and_elapsed_time_until_the_cluster_is_available(settings, monkeypatch):
+    client, stub = stubbed("redshift")
+    for _ in range(5):  # one round of 4 waiter polls, then the status shown
+        stub.add_response("describe_clusters", cluster("creating"), {"ClusterIdentifier": "c"})
+    stub.add_response("describe_clusters", cluster("available"), {"ClusterIdentifier": "c"})
+    monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: client)
+    lines = []
+    with stub:
+        infra.wait("cluster_available", "redshift", settings, lines.append, delay_s=0, ClusterIdentifier="c",
+                   describe=lambda: client.describe_clusters(ClusterIdentifier="c")["Clusters"][0]["ClusterStatus"])
+    stub.assert_no_pending_responses()
+    assert lines == ["cluster_available: creating (0 s)", "cluster_available: done after 0 s"]
+
+
+def test_wait_gives_up_after_the_timeout_with_what_to_do(settings, monkeypatch):
+    client, stub = stubbed("redshift")
+    for _ in range(4):
+        stub.add_response("describe_clusters", cluster("creating"))
+    monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: client)
+    with stub, pytest.raises(infra.WaitTimeout, match=r"cluster_available did not succeed within -1 s; look at"):
+        infra.wait("cluster_available", "redshift", settings, lambda _: None, timeout_s=-1, delay_s=0,
+                   ClusterIdentifier="c")
