@@ -70,7 +70,7 @@ def _load(spec: dict, table: schema.Table, folder: str, jsonpaths: str | None) -
     with warehouse.connect(settings) as conn:
         t0 = time.monotonic()
         report = staging.load_local(settings, conn, table, f"s3://{spec['bucket']}/{prefix}{folder}",
-                                    jsonpaths and f"s3://{spec['bucket']}/{jsonpaths}", 0, QUIET)
+                                    jsonpaths and f"s3://{spec['bucket']}/{prefix}{jsonpaths}", 0, QUIET)
         seconds = time.monotonic() - t0
     return {"rows": report.loaded, "seconds": seconds}
 
@@ -83,6 +83,29 @@ def load_songs(spec: dict) -> dict:
 @measure
 def load_events(spec: dict) -> dict:
     return _load(spec, schema.STAGING_EVENTS, "log_data", "log_json_path.json")
+
+
+def _fetch(spec: dict, folder: str) -> dict:
+    """Only list and read the objects, as the loader does (same threads), parsing nothing:
+    the floor the emulator's S3 sets under the loader."""
+    settings = _settings()
+    t0 = time.monotonic()
+    objects = staging.list_sources(settings, f"s3://{spec['bucket']}/{spec.get('prefix', '')}{folder}")
+    size = sum(len(data) for _, data in staging._fetch_all(objects))
+    seconds = time.monotonic() - t0
+    return {"rows": len(objects), "seconds": seconds,
+            "note": f"S3 floor: list + GET of {len(objects):,} objects ({size / 2 ** 20:,.0f} MiB), "
+                    f"{staging.FETCH_THREADS} threads, no parsing; rows = objects"}
+
+
+@measure
+def fetch_songs(spec: dict) -> dict:
+    return _fetch(spec, "song_data")
+
+
+@measure
+def fetch_events(spec: dict) -> dict:
+    return _fetch(spec, "log_data")
 
 
 @measure

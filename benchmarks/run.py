@@ -12,22 +12,27 @@ memory (``ru_maxrss`` of that child, from ``wait4``; see ``_spawn``) is its own:
    then uploaded, untimed, into the emulator's S3 (``s3://<stack>-data/``).
 2. ``load_songs`` / ``load_events``: ``sparkify_nb.staging.load_local`` from the
    emulator's S3 into staging: what notebook 03 does on ``local``.
-3. ``copy_songs`` / ``copy_events``: **the limit**. Exactly the same rows,
+3. ``fetch_songs`` / ``fetch_events``: only listing and reading the same objects
+   from the emulator's S3 the way the loader does (same threads), parsing
+   nothing: the floor the emulator sets under the loader (rows = objects).
+4. ``copy_songs`` / ``copy_events``: **the limit**. Exactly the same rows,
    rendered beforehand (untimed) into a CSV file by the loader's own converter,
    sent with PostgreSQL ``COPY ... FROM STDIN (FORMAT csv)`` from that file:
    what PostgreSQL takes in when nothing has to be fetched, parsed or converted.
-4. naive anchors, on the first ``--sample`` rows, **extrapolated** linearly to all
+5. naive anchors, on the first ``--sample`` rows, **extrapolated** linearly to all
    the rows (each row says so): ``insert_rowwise`` (one INSERT per row),
    ``executemany`` (psycopg2), ``to_sql`` (pandas + SQLAlchemy, when installed:
    ``pip install -e '.[bench]'``).
-5. ``transform``: the whole staging -> star schema SQL of 03 (``transform.run``).
-6. ``notebook_03``: the whole of notebooks/03_etl.ipynb through papermill (load,
+6. ``transform``: the whole staging -> star schema SQL of 03 (``transform.run``).
+7. ``notebook_03``: the whole of notebooks/03_etl.ipynb through papermill (load,
    transform, quality checks; the kernel's start included).
 
-``--memory-check`` adds the issue's 10M-event check: generate 10,000,000 events
-(30 daily files) and load them with ``load_local``, reporting the peak RSS of
-each (targets: generator < 300 MB, loader < 500 MB). It needs ~5 GB of disk
-and several minutes.
+``--memory-check`` adds the issue's 10M-event check (``--memory-only``: only
+that): generate 10,000,000 events (30 daily files) and load them with
+``load_local``, reporting the peak RSS of each (targets: generator < 300 MB,
+loader < 500 MB). It needs ~5 GB of disk and several minutes, and the loader
+as it is today holds every daily file in memory at once (~5 GB at 10M events):
+``--memory-events 2000000`` gives a smaller point of the same line.
 
 Prints a table (seconds, rows/s, ratio to the COPY limit of the same table,
 peak RSS) and how each target was met or missed, and writes it as CSV to
@@ -83,14 +88,14 @@ def _private_stack(root: Path) -> None:
                       SPARKIFY_REPORTS_DIR=str(root / "reports"), MPLBACKEND="Agg")
 
 
-def _upload(settings, folder: Path, bucket: str, prefix: str = "") -> None:
+def _upload(settings, folder: Path, bucket: str, prefix: str = "", skip: str = "\0") -> None:
     from sparkify_nb import aws, datagen
 
     sink = datagen.S3Sink(aws.client(settings, "s3"), bucket, prefix)
     for path in sorted(folder.rglob("*")):
-        if not path.is_file():
-            continue
         key = path.relative_to(folder).as_posix()
+        if not path.is_file() or key.startswith(skip):
+            continue
         if path.stat().st_size > 4 * 2 ** 20:
             with sink.open(key) as handle, open(path, "rb") as source:
                 shutil.copyfileobj(source, handle, 2 ** 20)
@@ -137,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also profile the event load (cProfile) into benchmarks/results/")
     parser.add_argument("--memory-check", action="store_true",
                         help="also generate and load 10,000,000 events for the memory targets (slow)")
-    parser.add_argument("--memory-events", type=int, default=10_000_000, help=argparse.SUPPRESS)
+    parser.add_argument("--memory-only", action="store_true", help="run the memory check and nothing else")
+    parser.add_argument("--memory-events", type=int, default=10_000_000,
+                        help="events of the memory check (default 10,000,000, the target's size)")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="spk-bench-"))   # short: the PostgreSQL socket path is limited
@@ -154,60 +161,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = config.load(overrides={"general.target": "local"})
         bucket = config.local_bucket(settings.stack_name)
-        data = tmp / "data"
-        gen = _child("generate", dict(out=str(data), events=args.events, songs=args.songs, users=args.users,
-                                      days=args.days, seed=args.seed))
-        rows.append(_row(gen, None, "datagen to a local folder (events + song files)"))
-        t0 = time.monotonic()
         infra.ensure_bucket(settings, bucket, progress=lambda _: None)
-        _upload(settings, data, bucket)
         with warehouse.connect(settings) as conn:
             warehouse.run(conn, schema.drop_statements("postgres") + schema.create_statements("postgres"))
-        print(f"uploaded to s3://{bucket}/ and created the schema in {time.monotonic() - t0:.1f} s (untimed)")
-        csvs = {"songs": str(tmp / "songs.csv"), "events": str(tmp / "events.csv")}
-        rendered = _child("render", dict(data=str(data), csv=csvs))
-        print(f"rendered the same rows as CSV in {rendered['seconds']:.1f} s (untimed)")
-
-        spec = dict(bucket=bucket, csv=csvs, sample=args.sample, total=rendered["events"])
-        load_songs, load_events = _child("load_songs", spec), _child("load_events", spec)
-        copy_songs, copy_events = _child("copy_songs", spec), _child("copy_events", spec)
-        rows += [_row(load_songs, copy_songs, "load_local, emulator S3 -> staging_songs"),
-                 _row(copy_songs, copy_songs, "LIMIT: COPY FROM STDIN of the same rows, CSV file"),
-                 _row(load_events, copy_events, "load_local, emulator S3 -> staging_events"),
-                 _row(copy_events, copy_events, "LIMIT: COPY FROM STDIN of the same rows, CSV file")]
-        for anchor in ("insert_rowwise", "executemany", "to_sql"):
-            rows.append(_row(_child(anchor, spec), copy_events))
-        rows.append(_row(_child("transform", spec), copy_events, "staging -> star schema (transform.run)"))
-        if not args.no_notebook:
-            rows.append(_row(_child("notebook_03", spec), copy_events,
-                             "papermill 03_etl: load + transform + checks, kernel start included"))
-        if args.profile:
-            prof = _child("profile_events", dict(spec, out=str(RESULTS / f"profile-load_events-{stamp}.txt")))
-            print(f"profile of the event load: {prof['note']}")
-
-        ratio = load_events["seconds"] / copy_events["seconds"]
-        verdicts.append(_verdict("event load / COPY limit", ratio, TARGET_LOAD_RATIO, "x"))
-        notebook = [r for r in rows if r["step"] == "notebook_03"]
-        if notebook:
-            scale = "" if args.events == 1_000_000 else f" (target is for 1,000,000 events; this run has {args.events:,})"
-            verdicts.append(_verdict("notebook 03" + scale, notebook[0]["seconds"], TARGET_NOTEBOOK_S, " s"))
-        if args.memory_check:
-            big = tmp / "big"
-            n = args.memory_events
-            mgen = _child("generate", dict(out=str(big), events=n, songs=args.songs, users=args.users,
-                                           days=args.days, seed=args.seed))
-            rows.append(_row(mgen, None, f"memory check: datagen, {n:,} events"))
-            _upload(settings, big, bucket, "big")
-            shutil.rmtree(big, ignore_errors=True)
-            mload = _child("load_events", dict(spec, prefix="big/"))
-            rows.append(_row(mload, None, f"memory check: load_local of {n:,} events from emulator S3"))
-            verdicts.append(_verdict(f"generator peak RSS at {n:,} events", mgen["peak_rss_mb"],
-                                     TARGET_GENERATOR_MB, " MB"))
-            verdicts.append(_verdict(f"loader peak RSS at {n:,} events", mload["peak_rss_mb"], TARGET_LOADER_MB, " MB"))
-        else:
-            verdicts.append(f"  (memory targets are for 10M events: run with --memory-check; at {args.events:,} "
-                            f"events the loader peaked at {load_events['peak_rss_mb']:.0f} MB, the generator at "
-                            f"{gen['peak_rss_mb']:.0f} MB)")
+        if not args.memory_only:
+            _compare(args, settings, bucket, tmp, stamp, rows, verdicts)
+        if args.memory_check or args.memory_only:
+            _memory_check(args, settings, bucket, tmp, rows, verdicts)
     finally:
         local_stack.down()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -225,6 +185,72 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows:
             writer.writerow({"run": stamp, "events": args.events, **r})
     print(f"\nresults: {out.relative_to(ROOT)}")
+    return 0
+
+
+def _compare(args, settings, bucket: str, tmp: Path, stamp: str, rows: list[dict], verdicts: list[str]) -> None:
+    """The loader against the limit and the anchors, then the transform and the notebook."""
+    data = tmp / "data"
+    gen = _child("generate", dict(out=str(data), events=args.events, songs=args.songs, users=args.users,
+                                  days=args.days, seed=args.seed))
+    rows.append(_row(gen, None, "datagen to a local folder (events + song files)"))
+    t0 = time.monotonic()
+    _upload(settings, data, bucket)
+    print(f"uploaded to s3://{bucket}/ in {time.monotonic() - t0:.1f} s (untimed)")
+    csvs = {"songs": str(tmp / "songs.csv"), "events": str(tmp / "events.csv")}
+    rendered = _child("render", dict(data=str(data), csv=csvs))
+    print(f"rendered the same rows as CSV in {rendered['seconds']:.1f} s (untimed)")
+
+    spec = dict(bucket=bucket, csv=csvs, sample=args.sample, total=rendered["events"])
+    load_songs, load_events = _child("load_songs", spec), _child("load_events", spec)
+    copy_songs, copy_events = _child("copy_songs", spec), _child("copy_events", spec)
+    fetch_songs, fetch_events = _child("fetch_songs", spec), _child("fetch_events", spec)
+    rows += [_row(load_songs, copy_songs, "load_local, emulator S3 -> staging_songs"),
+             _row(fetch_songs, copy_songs),
+             _row(copy_songs, copy_songs, "LIMIT: COPY FROM STDIN of the same rows, CSV file"),
+             _row(load_events, copy_events, "load_local, emulator S3 -> staging_events"),
+             _row(fetch_events, copy_events),
+             _row(copy_events, copy_events, "LIMIT: COPY FROM STDIN of the same rows, CSV file")]
+    for anchor in ("insert_rowwise", "executemany", "to_sql"):
+        rows.append(_row(_child(anchor, spec), copy_events))
+    rows.append(_row(_child("transform", spec), copy_events, "staging -> star schema (transform.run)"))
+    if not args.no_notebook:
+        rows.append(_row(_child("notebook_03", spec), copy_events,
+                         "papermill 03_etl: load + transform + checks, kernel start included"))
+    if args.profile:
+        prof = _child("profile_events", dict(spec, out=str(RESULTS / f"profile-load_events-{stamp}.txt")))
+        print(f"profile of the event load: {prof['note']}")
+
+    ratio = load_events["seconds"] / copy_events["seconds"]
+    verdicts.append(_verdict("event load / COPY limit", ratio, TARGET_LOAD_RATIO, "x"))
+    notebook = [r for r in rows if r["step"] == "notebook_03"]
+    if notebook:
+        scale = "" if args.events == 1_000_000 else f" (target is for 1,000,000 events; this run has {args.events:,})"
+        verdicts.append(_verdict("notebook 03" + scale, notebook[0]["seconds"], TARGET_NOTEBOOK_S, " s"))
+    if args.memory_check or args.memory_only:
+        return
+    verdicts.append(f"  (memory targets are for 10M events: run with --memory-check; at {args.events:,} "
+                    f"events the loader peaked at {load_events['peak_rss_mb']:.0f} MB, the generator at "
+                    f"{gen['peak_rss_mb']:.0f} MB)")
+
+
+def _memory_check(args, settings, bucket: str, tmp: Path, rows: list[dict], verdicts: list[str]) -> None:
+    """Generate ``--memory-events`` events (10M by default) and load them: peak RSS of each."""
+    big = tmp / "big"
+    n = args.memory_events
+    mgen = _child("generate", dict(out=str(big), events=n, songs=args.songs, users=args.users,
+                                   days=args.days, seed=args.seed))
+    rows.append(_row(mgen, None, f"memory check: datagen, {n:,} events"))
+    _upload(settings, big, bucket, "big", skip="song_data/")   # the event loader reads log_data only
+    shutil.rmtree(big, ignore_errors=True)
+    mload = _child("load_events", dict(bucket=bucket, prefix="big/"))
+    rows.append(_row(mload, None, f"memory check: load_local of {n:,} events from emulator S3"))
+    scale = "" if n == 10_000_000 else f" (the target is for 10,000,000)"
+    verdicts.append(_verdict(f"generator peak RSS at {n:,} events{scale}", mgen["peak_rss_mb"],
+                             TARGET_GENERATOR_MB, " MB"))
+    verdicts.append(_verdict(f"loader peak RSS at {n:,} events{scale}", mload["peak_rss_mb"], TARGET_LOADER_MB, " MB"))
+
+
     return 0
 
 
