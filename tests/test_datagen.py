@@ -278,3 +278,9 @@ def test_the_cli_writes_a_folder_and_prints_the_counts(tmp_path, capsys):
     assert (tmp_path / "log_data/2018/11/2018-11-01-events.json.gz").is_file()
     with gzip.open(tmp_path / "log_data/2018/11/2018-11-01-events.json.gz") as handle:
         assert len(io.TextIOWrapper(handle, encoding="utf-8").readlines()) == 300
+
+
+def test_zero_events_still_write_one_empty_file_per_day_and_the_catalogue(tmp_path):
+    stats = datagen.generate(datagen.FolderSink(tmp_path), events=0, songs=3, users=2, days=2, seed=1)
+    assert (stats["events"], stats["plays"], stats["files"]) == (0, 0, 6)
+    assert [p.read_bytes() for p in sorted((tmp_path / "log_data").rglob("*.json"))] == [b"", b""]
