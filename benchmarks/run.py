@@ -245,7 +245,7 @@ def _memory_check(args, settings, bucket: str, tmp: Path, rows: list[dict], verd
     shutil.rmtree(big, ignore_errors=True)
     mload = _child("load_events", dict(bucket=bucket, prefix="big/"))
     rows.append(_row(mload, None, f"memory check: load_local of {n:,} events from emulator S3"))
-    scale = "" if n == 10_000_000 else f" (the target is for 10,000,000)"
+    scale = "" if n == 10_000_000 else " (the target is for 10,000,000)"
     verdicts.append(_verdict(f"generator peak RSS at {n:,} events{scale}", mgen["peak_rss_mb"],
                              TARGET_GENERATOR_MB, " MB"))
     verdicts.append(_verdict(f"loader peak RSS at {n:,} events{scale}", mload["peak_rss_mb"], TARGET_LOADER_MB, " MB"))

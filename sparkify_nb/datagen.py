@@ -47,14 +47,14 @@ from __future__ import annotations
 import bisect
 import gzip
 import heapq
+import io
 import json
-import math
 import random
 import string
 import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from itertools import accumulate
@@ -682,8 +682,6 @@ class _DayWriter:
         self._lines: list[str] = []
 
     def _open(self, day: int) -> None:
-        from contextlib import ExitStack
-
         self._close()
         self.day = day
         self._stack = ExitStack()
@@ -731,8 +729,6 @@ class _DayWriter:
 @contextmanager
 def _buffered(sink: Any, key: str) -> Iterator[IO[bytes]]:
     """``open`` for a sink that only has ``write``: the object is held in memory."""
-    import io
-
     buffer = io.BytesIO()
     yield buffer
     sink.write(key, buffer.getvalue())
