@@ -250,10 +250,15 @@ def notebook_03(spec: dict) -> dict:
 
     with warehouse.connect(_settings()) as conn:
         _reset_star(conn)
+    import shutil
+
     out = tempfile.mkdtemp(prefix="spk-bench-nb-")
-    t0 = time.monotonic()
-    runner.run_suite(["03_etl"], target="local", out=out, progress=QUIET)
-    return {"rows": spec["total"], "seconds": time.monotonic() - t0}
+    try:
+        t0 = time.monotonic()
+        runner.run_suite(["03_etl"], target="local", out=out, progress=QUIET)
+        return {"rows": spec["total"], "seconds": time.monotonic() - t0}
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def main() -> None:
