@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test teardown lab down status clean notebooks
+.PHONY: install run test teardown lab down status clean notebooks bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,13 @@ clean: down
 ## make notebooks: re-execute the notebooks and store the outputs nbval checks
 notebooks: install
 	$(BIN)/python -m tests.refresh_notebooks
+
+## make bench: our staging load vs the COPY limit and naive anchors, on generated data
+## (1M events by default; quick run: make bench BENCH_ARGS="--events 100000 --songs 2000")
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

@@ -2,7 +2,7 @@
 
     sparkify-nb run [--target local|redshift] [--only NAME ...] [-p KEY VALUE ...] [--out DIR]
     sparkify-nb local up|down|status [--json]|dsn
-    sparkify-nb generate --out DIR|s3://bucket/prefix [--events N ...]
+    sparkify-nb generate --out DIR|s3://bucket/prefix [--events N --songs N --users N --days N --seed S --gzip]
     sparkify-nb config            print the settings in effect (no secret)
 """
 
@@ -55,6 +55,8 @@ def _cmd_local(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
+    import time
+
     from . import datagen
 
     if args.out.startswith("s3://"):
@@ -62,11 +64,19 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
         settings = config.load()
         bucket, _, prefix = args.out[5:].partition("/")
+        if not bucket:
+            raise datagen.DatagenError(f"--out {args.out}: no bucket name")
         sink = datagen.S3Sink(aws.client(settings, "s3"), bucket, prefix)
     else:
         sink = datagen.FolderSink(Path(args.out))
+    t0 = time.monotonic()
     stats = datagen.generate(sink, events=args.events, songs=args.songs, users=args.users, days=args.days,
-                             seed=args.seed, gzip_files=args.gzip)
+                             seed=args.seed, start=args.start, catalog_share=args.catalog_share,
+                             gzip_files=args.gzip, progress=(lambda line: print(line, file=sys.stderr))
+                             if args.verbose else None)
+    seconds = time.monotonic() - t0
+    stats["seconds"] = round(seconds, 2)
+    stats["events_per_second"] = round(stats["events"] / seconds) if seconds else 0
     print(json.dumps(stats))
     return 0
 
@@ -97,14 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--json", action="store_true", help="machine-readable status")
     local.set_defaults(func=_cmd_local)
 
-    gen = sub.add_parser("generate", help="write Sparkify-format data")
-    gen.add_argument("--out", required=True, help="a folder or s3://bucket/prefix")
-    gen.add_argument("--events", type=int, default=8000)
-    gen.add_argument("--songs", type=int, default=300)
-    gen.add_argument("--users", type=int, default=50)
-    gen.add_argument("--days", type=int, default=30)
-    gen.add_argument("--seed", type=int, default=42)
-    gen.add_argument("--gzip", action="store_true")
+    gen = sub.add_parser("generate", help="write Sparkify-format data (deterministic for a seed)")
+    gen.add_argument("--out", required=True, help="a folder or s3://bucket/prefix (the target's S3)")
+    gen.add_argument("--events", type=int, default=8000, help="app events in all (default 8000)")
+    gen.add_argument("--songs", type=int, default=300, help="song files in the catalogue (default 300)")
+    gen.add_argument("--users", type=int, default=50, help="listeners (default 50)")
+    gen.add_argument("--days", type=int, default=30, help="daily log files (default 30)")
+    gen.add_argument("--start", default="2018-11-01", help="first UTC day (default 2018-11-01)")
+    gen.add_argument("--seed", type=int, default=42, help="same seed, same bytes (default 42)")
+    gen.add_argument("--catalog-share", type=float, default=0.7,
+                     help="share of plays whose song is in the catalogue, 0..1 (default 0.7)")
+    gen.add_argument("--gzip", action="store_true", help="write .gz files")
     gen.set_defaults(func=_cmd_generate)
 
     cfg = sub.add_parser("config", help="print the settings in effect")

@@ -1,0 +1,273 @@
+"""One measurement of the benchmark, run as a child process by ``benchmarks.run``:
+
+    python -m benchmarks.measure NAME SPEC_JSON
+
+It prints one JSON line ``{"step", "rows", "seconds", ...}`` last; the parent
+reads the child's peak resident memory from ``wait4``. The environment (state
+folder of the private stack) comes from the parent.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any, Callable
+
+from sparkify_nb import config, datagen, schema, staging, transform, warehouse
+
+MEASURES: dict[str, Callable[[dict], dict]] = {}
+QUIET = lambda _: None  # noqa: E731
+
+
+def measure(fn: Callable[[dict], dict]) -> Callable[[dict], dict]:
+    MEASURES[fn.__name__] = fn
+    return fn
+
+
+def _settings() -> Any:
+    return config.load(overrides={"general.target": "local"})
+
+
+def _reset_star(conn: Any) -> None:
+    tables = schema.STAR_TABLES
+    warehouse.run(conn, [f'DROP TABLE IF EXISTS "{t.name}"' for t in tables]
+                  + [s for t in tables for s in schema.create_table(t, "postgres")])
+
+
+@measure
+def generate(spec: dict) -> dict:
+    t0 = time.monotonic()
+    stats = datagen.generate(datagen.FolderSink(spec["out"]), events=spec["events"], songs=spec["songs"],
+                             users=spec["users"], days=spec["days"], seed=spec["seed"])
+    return {"rows": stats["events"], "seconds": time.monotonic() - t0}
+
+
+@measure
+def render(spec: dict) -> dict:
+    """The rows the loader would send, as CSV files (untimed preparation of the limit)."""
+    settings = _settings()
+    t0 = time.monotonic()
+    counts = {}
+    for name, table, source, jsonpaths in (
+            ("songs", schema.STAGING_SONGS, f"{spec['data']}/song_data", None),
+            ("events", schema.STAGING_EVENTS, f"{spec['data']}/log_data", str(datagen.JSONPATHS_FILE))):
+        fields = staging.read_jsonpaths(settings, jsonpaths) if jsonpaths else None
+        report = staging.LoadReport(table.name)
+        # the loader's own record -> CSV line conversion (a private helper: same rows, byte for byte)
+        with open(spec["csv"][name], "w", encoding="utf-8") as out:
+            for line in staging._rows(table, staging.list_sources(settings, source), fields, report, QUIET):
+                out.write(line)
+        if report.rejects:
+            raise SystemExit(f"render: {len(report.rejects)} records of {name} rejected; expected none")
+        counts[name] = report.loaded
+    return {"rows": counts["events"], "seconds": time.monotonic() - t0, **counts}
+
+
+def _load(spec: dict, table: schema.Table, folder: str, jsonpaths: str | None) -> dict:
+    settings = _settings()
+    prefix = spec.get("prefix", "")
+    with warehouse.connect(settings) as conn:
+        t0 = time.monotonic()
+        report = staging.load_local(settings, conn, table, f"s3://{spec['bucket']}/{prefix}{folder}",
+                                    jsonpaths and f"s3://{spec['bucket']}/{prefix}{jsonpaths}", 0, QUIET)
+        seconds = time.monotonic() - t0
+    return {"rows": report.loaded, "seconds": seconds}
+
+
+@measure
+def load_songs(spec: dict) -> dict:
+    return _load(spec, schema.STAGING_SONGS, "song_data", None)
+
+
+@measure
+def load_events(spec: dict) -> dict:
+    return _load(spec, schema.STAGING_EVENTS, "log_data", "log_json_path.json")
+
+
+def _fetch(spec: dict, folder: str) -> dict:
+    """Only list and read the objects, as the loader does (same threads), parsing nothing:
+    the floor the emulator's S3 sets under the loader."""
+    settings = _settings()
+    t0 = time.monotonic()
+    objects = staging.list_sources(settings, f"s3://{spec['bucket']}/{spec.get('prefix', '')}{folder}")
+    size = sum(len(data) for _, data in staging._fetch_all(objects))
+    seconds = time.monotonic() - t0
+    return {"rows": len(objects), "seconds": seconds,
+            "note": f"S3 floor: list + GET of {len(objects):,} objects ({size / 2 ** 20:,.0f} MiB), "
+                    f"{staging.FETCH_THREADS} threads, no parsing; rows = objects"}
+
+
+@measure
+def fetch_songs(spec: dict) -> dict:
+    return _fetch(spec, "song_data")
+
+
+@measure
+def fetch_events(spec: dict) -> dict:
+    return _fetch(spec, "log_data")
+
+
+@measure
+def profile_events(spec: dict) -> dict:
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    result = load_events(spec)
+    profiler.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(25)
+    with open(spec["out"], "w") as out:
+        out.write(text.getvalue())
+    # cProfile sees the main thread only; the S3 fetches run in the loader's threads
+    return {**result, "note": f"cProfile of the main thread written to {spec['out']}"}
+
+
+def _copy(spec: dict, table: schema.Table, name: str) -> dict:
+    settings = _settings()
+    columns = ", ".join(f'"{c}"' for c in table.column_names)
+    with warehouse.connect(settings) as conn:
+        t0 = time.monotonic()
+        with conn.cursor() as cur, open(spec["csv"][name], "rb") as source:
+            cur.execute(f'DELETE FROM "{table.name}"')
+            cur.copy_expert(f'COPY "{table.name}" ({columns}) FROM STDIN WITH (FORMAT csv)', source, size=2 ** 20)
+            rows = cur.rowcount
+        conn.commit()
+        seconds = time.monotonic() - t0
+    return {"rows": rows, "seconds": seconds}
+
+
+@measure
+def copy_songs(spec: dict) -> dict:
+    return _copy(spec, schema.STAGING_SONGS, "songs")
+
+
+@measure
+def copy_events(spec: dict) -> dict:
+    return _copy(spec, schema.STAGING_EVENTS, "events")
+
+
+def _sample(conn: Any, n: int) -> tuple[list[str], list[tuple]]:
+    names = schema.STAGING_EVENTS.column_names
+    quoted = ", ".join(f'"{c}"' for c in names)
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT {quoted} FROM staging_events LIMIT %s", (n,))
+        rows = cur.fetchall()
+    conn.rollback()
+    return names, rows
+
+
+def _anchor_table(conn: Any, name: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(f'DROP TABLE IF EXISTS "{name}"')
+        cur.execute(f'CREATE TABLE "{name}" (LIKE staging_events)')
+    conn.commit()
+
+
+def _extrapolate(spec: dict, rows: int, seconds: float, how: str) -> dict:
+    total = spec["total"]
+    return {"rows": total, "seconds": seconds * total / rows, "extrapolated": True,
+            "note": f"{how}: {rows:,} rows in {seconds:.2f} s, x{total / rows:.1f}"}
+
+
+@measure
+def insert_rowwise(spec: dict) -> dict:
+    with warehouse.connect(_settings()) as conn:
+        names, rows = _sample(conn, spec["sample"])
+        _anchor_table(conn, "bench_insert")
+        sql = f'INSERT INTO bench_insert ({", ".join(names)}) VALUES ({", ".join(["%s"] * len(names))})'
+        t0 = time.monotonic()
+        with conn.cursor() as cur:
+            for row in rows:
+                cur.execute(sql, row)
+        conn.commit()
+        seconds = time.monotonic() - t0
+    return _extrapolate(spec, len(rows), seconds, "one INSERT per row, one commit")
+
+
+@measure
+def executemany(spec: dict) -> dict:
+    with warehouse.connect(_settings()) as conn:
+        names, rows = _sample(conn, spec["sample"])
+        _anchor_table(conn, "bench_executemany")
+        sql = f'INSERT INTO bench_executemany ({", ".join(names)}) VALUES ({", ".join(["%s"] * len(names))})'
+        t0 = time.monotonic()
+        with conn.cursor() as cur:
+            cur.executemany(sql, rows)
+        conn.commit()
+        seconds = time.monotonic() - t0
+    return _extrapolate(spec, len(rows), seconds, "psycopg2 executemany")
+
+
+@measure
+def to_sql(spec: dict) -> dict:
+    import pandas as pd
+
+    try:
+        import sqlalchemy
+    except ImportError:
+        return {"rows": 0, "seconds": 0.0, "note": "skipped: SQLAlchemy not installed (pip install -e '.[bench]')"}
+    import psycopg2
+
+    from sparkify_nb import local_stack
+
+    dsn = local_stack.dsn()
+    engine = sqlalchemy.create_engine("postgresql+psycopg2://", creator=lambda: psycopg2.connect(dsn))
+    with warehouse.connect(_settings()) as conn:
+        names, rows = _sample(conn, spec["sample"])
+    frame = pd.DataFrame(rows, columns=names)
+    t0 = time.monotonic()
+    frame.to_sql("bench_to_sql", engine, if_exists="replace", index=False, chunksize=10_000)
+    seconds = time.monotonic() - t0
+    engine.dispose()
+    return _extrapolate(spec, len(rows), seconds, "pandas.DataFrame.to_sql (SQLAlchemy, default method)")
+
+
+@measure
+def transform_(spec: dict) -> dict:
+    with warehouse.connect(_settings()) as conn:
+        _reset_star(conn)
+        t0 = time.monotonic()
+        merged = transform.run(conn, progress=QUIET)
+        seconds = time.monotonic() - t0
+    return {"rows": int(merged.loc["songplays", "after"]), "seconds": seconds,
+            "note": "rows: songplays; " + ", ".join(f"{t} {s:.1f} s" for t, s in merged["seconds"].items())}
+
+
+MEASURES["transform"] = MEASURES.pop("transform_")
+
+
+@measure
+def notebook_03(spec: dict) -> dict:
+    import tempfile
+
+    from sparkify_nb import runner
+
+    with warehouse.connect(_settings()) as conn:
+        _reset_star(conn)
+    import shutil
+
+    out = tempfile.mkdtemp(prefix="spk-bench-nb-")
+    try:
+        t0 = time.monotonic()
+        runner.run_suite(["03_etl"], target="local", out=out, progress=QUIET)
+        return {"rows": spec["total"], "seconds": time.monotonic() - t0}
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def main() -> None:
+    name, spec = sys.argv[1], json.loads(sys.argv[2])
+    result = MEASURES[name](spec)
+    result["step"] = name
+    sys.stdout.flush()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""``make bench``: our staging load against the machine's limit, on one generated data set.
+
+    .venv/bin/python -m benchmarks.run [--events 1000000] [--songs 20000] [--users 10000] [--days 30]
+                                       [--sample 20000] [--no-notebook] [--profile] [--memory-check]
+
+Everything runs on a private local stack (its own PostgreSQL files and AWS
+emulator, in a temporary folder), as the tests do, so your stack is left alone.
+Steps, each measurement in its own child process so that its peak resident
+memory (``ru_maxrss`` of that child, from ``wait4``; see ``_spawn``) is its own:
+
+1. ``generate``: the data set, written to a local folder by ``sparkify_nb.datagen``,
+   then uploaded, untimed, into the emulator's S3 (``s3://<stack>-data/``).
+2. ``load_songs`` / ``load_events``: ``sparkify_nb.staging.load_local`` from the
+   emulator's S3 into staging: what notebook 03 does on ``local``.
+3. ``fetch_songs`` / ``fetch_events``: only listing and reading the same objects
+   from the emulator's S3 the way the loader does (same threads), parsing
+   nothing: the floor the emulator sets under the loader (rows = objects).
+4. ``copy_songs`` / ``copy_events``: **the limit**. Exactly the same rows,
+   rendered beforehand (untimed) into a CSV file by the loader's own converter,
+   sent with PostgreSQL ``COPY ... FROM STDIN (FORMAT csv)`` from that file:
+   what PostgreSQL takes in when nothing has to be fetched, parsed or converted.
+5. naive anchors, on the first ``--sample`` rows, **extrapolated** linearly to all
+   the rows (each row says so): ``insert_rowwise`` (one INSERT per row),
+   ``executemany`` (psycopg2), ``to_sql`` (pandas + SQLAlchemy, when installed:
+   ``pip install -e '.[bench]'``).
+6. ``transform``: the whole staging -> star schema SQL of 03 (``transform.run``).
+7. ``notebook_03``: the whole of notebooks/03_etl.ipynb through papermill (load,
+   transform, quality checks; the kernel's start included).
+
+``--memory-check`` adds the issue's 10M-event check (``--memory-only``: only
+that): generate 10,000,000 events (30 daily files) and load them with
+``load_local``, reporting the peak RSS of each (targets: generator < 300 MB,
+loader < 500 MB). It needs ~5 GB of disk and several minutes, and the loader
+as it is today holds every daily file in memory at once (~5 GB at 10M events):
+``--memory-events 2000000`` gives a smaller point of the same line.
+
+Prints a table (seconds, rows/s, ratio to the COPY limit of the same table,
+peak RSS) and how each target was met or missed, and writes it as CSV to
+``benchmarks/results/`` (git-ignored). The machine is shared: numbers move by
+10-20 % between runs; compare ratios measured in the same run, not seconds
+across runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+# Targets of issue 6, on the 2-core development machine.
+TARGET_LOAD_RATIO = 1.5          # event load time / COPY limit time
+TARGET_NOTEBOOK_S = 60.0         # whole 03 notebook at 1M events
+TARGET_LOADER_MB = 500           # loader peak RSS at 10M events
+TARGET_GENERATOR_MB = 300        # generator peak RSS at 10M events
+
+
+# --- the parent: set-up, children, report ------------------------------------------------
+
+def _child(name: str, spec: dict) -> dict:
+    """Run measurement ``name`` in a child process; its result plus its peak RSS in MB
+    (``ru_maxrss`` of the child from ``wait4``, taken by the small launcher ``_spawn``)."""
+    cmd = [sys.executable, "-m", "benchmarks._spawn", sys.executable, "-m", "benchmarks.measure", name,
+           json.dumps(spec)]
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark step {name} failed (exit {done.returncode}); see its output above")
+    lines = [ln for ln in done.stdout.decode().splitlines() if ln.strip()]
+    result = json.loads(lines[-2])
+    result["peak_rss_mb"] = round(int(lines[-1].split()[1]) / 1024, 1)
+    return result
+
+
+def _private_stack(root: Path) -> None:
+    for name in [n for n in os.environ if n.startswith("SPARKIFY_")]:
+        del os.environ[name]
+    os.environ.update(SPARKIFY_STATE_DIR=str(root / "state"), SPARKIFY_CONFIG=str(root / "dwh.cfg"),
+                      SPARKIFY_REPORTS_DIR=str(root / "reports"), MPLBACKEND="Agg")
+
+
+def _upload(settings, folder: Path, bucket: str, prefix: str = "", skip: str = "\0") -> None:
+    from sparkify_nb import aws, datagen
+
+    sink = datagen.S3Sink(aws.client(settings, "s3"), bucket, prefix)
+    for path in sorted(folder.rglob("*")):
+        key = path.relative_to(folder).as_posix()
+        if not path.is_file() or key.startswith(skip):
+            continue
+        if path.stat().st_size > 4 * 2 ** 20:
+            with sink.open(key) as handle, open(path, "rb") as source:
+                shutil.copyfileobj(source, handle, 2 ** 20)
+        else:
+            sink.write(key, path.read_bytes())
+    sink.close()
+
+
+def _row(result: dict, limit: dict | None, note: str = "") -> dict:
+    seconds, rows = result["seconds"], result["rows"]
+    return {"step": result["step"], "rows": rows, "seconds": round(seconds, 3),
+            "rows_per_s": round(rows / seconds) if seconds else 0,
+            "ratio_to_limit": round(seconds / limit["seconds"], 2) if limit else "",
+            "peak_rss_mb": result["peak_rss_mb"], "extrapolated": result.get("extrapolated", False),
+            "note": note or result.get("note", "")}
+
+
+def _print_table(rows: list[dict]) -> None:
+    print(f"\n{'step':<16}{'rows':>12}{'seconds':>10}{'rows/s':>11}{'x limit':>9}{'peak MB':>9}  note")
+    for r in rows:
+        ratio = f"{r['ratio_to_limit']:.2f}" if r["ratio_to_limit"] != "" else "-"
+        print(f"{r['step']:<16}{r['rows']:>12,}{r['seconds']:>10.2f}{r['rows_per_s']:>11,}{ratio:>9}"
+              f"{r['peak_rss_mb']:>9.0f}  {r['note']}")
+
+
+def _verdict(label: str, value: float, target: float, unit: str) -> str:
+    if value <= target:
+        return f"  met    {label}: {value:.2f}{unit} (target < {target:g}{unit})"
+    return f"  MISSED {label}: {value:.2f}{unit}, target < {target:g}{unit}: {value / target:.2f}x the target"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    env = os.environ.get
+    parser.add_argument("--events", type=int, default=int(env("BENCH_EVENTS", 1_000_000)))
+    parser.add_argument("--songs", type=int, default=int(env("BENCH_SONGS", 20_000)))
+    parser.add_argument("--users", type=int, default=int(env("BENCH_USERS", 10_000)))
+    parser.add_argument("--days", type=int, default=int(env("BENCH_DAYS", 30)))
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--sample", type=int, default=int(env("BENCH_SAMPLE", 20_000)),
+                        help="rows the naive anchors insert (then extrapolated)")
+    parser.add_argument("--no-notebook", action="store_true", help="skip the papermill run of 03")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile the event load (cProfile) into benchmarks/results/")
+    parser.add_argument("--memory-check", action="store_true",
+                        help="also generate and load 10,000,000 events for the memory targets (slow)")
+    parser.add_argument("--memory-only", action="store_true", help="run the memory check and nothing else")
+    parser.add_argument("--memory-events", type=int, default=10_000_000,
+                        help="events of the memory check (default 10,000,000, the target's size)")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="spk-bench-"))   # short: the PostgreSQL socket path is limited
+    _private_stack(tmp)
+    from sparkify_nb import config, infra, local_stack, schema, warehouse
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
+    verdicts: list[str] = []
+    print(f"benchmark: {args.events:,} events in {args.days} daily files, {args.songs:,} songs, {args.users:,} users "
+          f"(seed {args.seed}); private stack in {tmp}")
+    local_stack.up()
+    try:
+        settings = config.load(overrides={"general.target": "local"})
+        bucket = config.local_bucket(settings.stack_name)
+        infra.ensure_bucket(settings, bucket, progress=lambda _: None)
+        with warehouse.connect(settings) as conn:
+            warehouse.run(conn, schema.drop_statements("postgres") + schema.create_statements("postgres"))
+        if not args.memory_only:
+            _compare(args, settings, bucket, tmp, stamp, rows, verdicts)
+        if args.memory_check or args.memory_only:
+            _memory_check(args, settings, bucket, tmp, rows, verdicts)
+    finally:
+        local_stack.down()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    _print_table(rows)
+    print("\nx limit: seconds / seconds of COPY FROM STDIN of the same table's rows from a CSV file "
+          "(events limit for the anchors, transform and notebook)")
+    print("extrapolated: measured on the first --sample rows, scaled linearly to all rows\n")
+    print("targets:")
+    print("\n".join(verdicts))
+    out = RESULTS / f"bench-{stamp}.csv"
+    with open(out, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["run", "events", *rows[0].keys()])
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({"run": stamp, "events": args.events, **r})
+    print(f"\nresults: {out.relative_to(ROOT)}")
+    return 0
+
+
+def _compare(args, settings, bucket: str, tmp: Path, stamp: str, rows: list[dict], verdicts: list[str]) -> None:
+    """The loader against the limit and the anchors, then the transform and the notebook."""
+    data = tmp / "data"
+    gen = _child("generate", dict(out=str(data), events=args.events, songs=args.songs, users=args.users,
+                                  days=args.days, seed=args.seed))
+    rows.append(_row(gen, None, "datagen to a local folder (events + song files)"))
+    t0 = time.monotonic()
+    _upload(settings, data, bucket)
+    print(f"uploaded to s3://{bucket}/ in {time.monotonic() - t0:.1f} s (untimed)")
+    csvs = {"songs": str(tmp / "songs.csv"), "events": str(tmp / "events.csv")}
+    rendered = _child("render", dict(data=str(data), csv=csvs))
+    print(f"rendered the same rows as CSV in {rendered['seconds']:.1f} s (untimed)")
+
+    spec = dict(bucket=bucket, csv=csvs, sample=args.sample, total=rendered["events"])
+    load_songs, load_events = _child("load_songs", spec), _child("load_events", spec)
+    copy_songs, copy_events = _child("copy_songs", spec), _child("copy_events", spec)
+    fetch_songs, fetch_events = _child("fetch_songs", spec), _child("fetch_events", spec)
+    rows += [_row(load_songs, copy_songs, "load_local, emulator S3 -> staging_songs"),
+             _row(fetch_songs, copy_songs),
+             _row(copy_songs, copy_songs, "LIMIT: COPY FROM STDIN of the same rows, CSV file"),
+             _row(load_events, copy_events, "load_local, emulator S3 -> staging_events"),
+             _row(fetch_events, copy_events),
+             _row(copy_events, copy_events, "LIMIT: COPY FROM STDIN of the same rows, CSV file")]
+    for anchor in ("insert_rowwise", "executemany", "to_sql"):
+        rows.append(_row(_child(anchor, spec), copy_events))
+    rows.append(_row(_child("transform", spec), copy_events, "staging -> star schema (transform.run)"))
+    if not args.no_notebook:
+        rows.append(_row(_child("notebook_03", spec), copy_events,
+                         "papermill 03_etl: load + transform + checks, kernel start included"))
+    if args.profile:
+        prof = _child("profile_events", dict(spec, out=str(RESULTS / f"profile-load_events-{stamp}.txt")))
+        print(f"profile of the event load: {prof['note']}")
+
+    ratio = load_events["seconds"] / copy_events["seconds"]
+    verdicts.append(_verdict("event load / COPY limit", ratio, TARGET_LOAD_RATIO, "x"))
+    notebook = [r for r in rows if r["step"] == "notebook_03"]
+    if notebook:
+        scale = "" if args.events == 1_000_000 else f" (target is for 1,000,000 events; this run has {args.events:,})"
+        verdicts.append(_verdict("notebook 03" + scale, notebook[0]["seconds"], TARGET_NOTEBOOK_S, " s"))
+    if args.memory_check or args.memory_only:
+        return
+    verdicts.append(f"  (memory targets are for 10M events: run with --memory-check; at {args.events:,} "
+                    f"events the loader peaked at {load_events['peak_rss_mb']:.0f} MB, the generator at "
+                    f"{gen['peak_rss_mb']:.0f} MB)")
+
+
+def _memory_check(args, settings, bucket: str, tmp: Path, rows: list[dict], verdicts: list[str]) -> None:
+    """Generate ``--memory-events`` events (10M by default) and load them: peak RSS of each."""
+    big = tmp / "big"
+    n = args.memory_events
+    mgen = _child("generate", dict(out=str(big), events=n, songs=args.songs, users=args.users,
+                                   days=args.days, seed=args.seed))
+    rows.append(_row(mgen, None, f"memory check: datagen, {n:,} events"))
+    _upload(settings, big, bucket, "big", skip="song_data/")   # the event loader reads log_data only
+    shutil.rmtree(big, ignore_errors=True)
+    mload = _child("load_events", dict(bucket=bucket, prefix="big/"))
+    rows.append(_row(mload, None, f"memory check: load_local of {n:,} events from emulator S3"))
+    scale = "" if n == 10_000_000 else " (the target is for 10,000,000)"
+    verdicts.append(_verdict(f"generator peak RSS at {n:,} events{scale}", mgen["peak_rss_mb"],
+                             TARGET_GENERATOR_MB, " MB"))
+    verdicts.append(_verdict(f"loader peak RSS at {n:,} events{scale}", mload["peak_rss_mb"], TARGET_LOADER_MB, " MB"))
+
+
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
