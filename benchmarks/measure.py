@@ -52,15 +52,19 @@ def render(spec: dict) -> dict:
     for name, table, source, jsonpaths in (
             ("songs", schema.STAGING_SONGS, f"{spec['data']}/song_data", None),
             ("events", schema.STAGING_EVENTS, f"{spec['data']}/log_data", str(datagen.JSONPATHS_FILE))):
-        fields = staging.read_jsonpaths(settings, jsonpaths) if jsonpaths else None
-        report = staging.LoadReport(table.name)
-        # the loader's own record -> CSV line conversion (a private helper: same rows, byte for byte)
-        with open(spec["csv"][name], "w", encoding="utf-8") as out:
-            for line in staging._rows(table, staging.list_sources(settings, source), fields, report, QUIET):
-                out.write(line)
-        if report.rejects:
-            raise SystemExit(f"render: {len(report.rejects)} records of {name} rejected; expected none")
-        counts[name] = report.loaded
+        paths = staging.read_jsonpaths(settings, jsonpaths) if jsonpaths else None
+        row, careful = staging.compile_row(table, paths), staging.compile_row(table, paths, careful=True)
+        loaded = rejected = 0
+        # the loader's own record -> CSV conversion (same rows, byte for byte)
+        with open(spec["csv"][name], "wb") as out:
+            for obj in staging.list_sources(settings, source):
+                for chunk in staging.parse_object(obj, table, row, None, careful):
+                    out.write(chunk.data)
+                    loaded += chunk.rows
+                    rejected += len(chunk.rejects)
+        if rejected:
+            raise SystemExit(f"render: {rejected} records of {name} rejected; expected none")
+        counts[name] = loaded
     return {"rows": counts["events"], "seconds": time.monotonic() - t0, **counts}
 
 
@@ -90,8 +94,18 @@ def _fetch(spec: dict, folder: str) -> dict:
     the floor the emulator's S3 sets under the loader."""
     settings = _settings()
     t0 = time.monotonic()
+    from concurrent.futures import ThreadPoolExecutor
+
     objects = staging.list_sources(settings, f"s3://{spec['bucket']}/{spec.get('prefix', '')}{folder}")
-    size = sum(len(data) for _, data in staging._fetch_all(objects))
+
+    def read(obj: staging.SourceObject) -> int:
+        stream, size = obj.open(), 0
+        while block := stream.read(staging.READ_BLOCK):
+            size += len(block)
+        return size
+
+    with ThreadPoolExecutor(max_workers=staging.FETCH_THREADS) as pool:
+        size = sum(pool.map(read, objects))
     seconds = time.monotonic() - t0
     return {"rows": len(objects), "seconds": seconds,
             "note": f"S3 floor: list + GET of {len(objects):,} objects ({size / 2 ** 20:,.0f} MiB), "
