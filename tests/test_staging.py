@@ -8,21 +8,8 @@ import json
 
 import pytest
 
-from sparkify_nb import aws, config, datagen, schema, staging, warehouse
+from sparkify_nb import aws, datagen, schema, staging, warehouse
 from tests import corpus
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return config.load(overrides={"general.target": "local"})
-
-
-@pytest.fixture
-def conn(settings):
-    c = warehouse.open_connection(settings)
-    warehouse.run(c, schema.drop_statements("postgres") + schema.create_statements("postgres"))
-    yield c
-    c.close()
 
 
 def quiet(_):

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from sparkify_nb import config, datagen, quality, schema, staging, transform, warehouse
+from sparkify_nb import datagen, quality, staging, transform, warehouse
 
 DAY1 = 1541030400000  # 2018-11-01 00:00:00 UTC (a Thursday, ISO week 44)
 DAY2 = DAY1 + 86_400_000
@@ -60,19 +60,6 @@ EXPECTED_PLAYS_DAY2 = [
     (datetime(2018, 11, 2, 8, 0, 0), 7, "paid", "SO1", "AR1", 3, "Here", "UA7"),
     (datetime(2018, 11, 2, 9, 30, 0), 11, "free", None, None, 4, "Far", "UA11"),
 ]
-
-
-@pytest.fixture
-def settings():
-    return config.load(overrides={"general.target": "local"})
-
-
-@pytest.fixture
-def conn(settings):
-    c = warehouse.open_connection(settings)
-    warehouse.run(c, schema.drop_statements("postgres") + schema.create_statements("postgres"))
-    yield c
-    c.close()
 
 
 def write_day(root, name, events):

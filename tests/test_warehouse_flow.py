@@ -8,15 +8,6 @@ import pytest
 from sparkify_nb import config, datagen, schema, staging, transform, warehouse
 
 
-@pytest.fixture
-def conn():
-    settings = config.load(overrides={"general.target": "local"})
-    c = warehouse.open_connection(settings)
-    warehouse.run(c, schema.drop_statements("postgres") + schema.create_statements("postgres"))
-    yield c
-    c.close()
-
-
 def event(ts, user="7", page="NextSong", song="Song A", artist="Artist A", length=200.0, level="free", **extra):
     base = {"artist": artist, "auth": "Logged In", "firstName": "Ann", "gender": "F", "itemInSession": 0,
             "lastName": "Lee", "length": length, "level": level, "location": "Here", "method": "PUT", "page": page,
