@@ -168,9 +168,11 @@ def _ensure_database(socket_dir: str, port: int) -> None:
 
 # --- AWS emulator -------------------------------------------------------------
 
-def _endpoint_answers(port: int) -> bool:
+def _endpoint_answers(port: int, timeout_s: float = 10) -> bool:
+    # Generous timeout: an emulator busy serving a large load answers late, and
+    # "not answering" must not be mistaken for "not running".
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=2) as resp:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=timeout_s) as resp:
             return resp.status == 200
     except OSError:
         return False
@@ -271,8 +273,13 @@ def up(state: Path | None = None) -> dict[str, Any]:
     _write_record(record, state)
 
     emu = record.get("emulator", {})
-    if not (_alive(emu.get("pid"), emu.get("create_time")) and _endpoint_answers(emu.get("port", 0))):
-        _stop_process(emu.get("pid"), emu.get("create_time"))  # a hung one we started
+    if _alive(emu.get("pid"), emu.get("create_time")):
+        # Never replace a live emulator: its AWS resources exist only in its memory.
+        if not _endpoint_answers(emu.get("port", 0), timeout_s=START_TIMEOUT_S):
+            raise LocalStackError(
+                f"the AWS emulator (pid {emu['pid']}) is running but does not answer on port {emu.get('port')}; "
+                "stop the stack with `sparkify-nb local down` and start it again")
+    else:
         record["emulator"] = _start_emulator(folder)
         _write_record(record, state)
         log.info("AWS emulator serving on 127.0.0.1:%s", record["emulator"]["port"])

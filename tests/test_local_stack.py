@@ -96,3 +96,22 @@ def test_status_json_from_the_command_line(private_state, monkeypatch):
     assert down.returncode == 0
     stopped = subprocess.run(cli + ["status", "--json"], capture_output=True, text=True)
     assert stopped.returncode == 1 and json.loads(stopped.stdout)["running"] is False
+
+
+def test_up_never_replaces_a_live_emulator_that_is_slow_to_answer(private_state, monkeypatch):
+    # Its AWS resources live only in its memory: replacing it would lose them.
+    import signal
+
+    import psutil
+
+    info = local_stack.up(private_state)
+    emulator = psutil.Process(info["emulator"]["pid"])
+    monkeypatch.setattr(local_stack, "START_TIMEOUT_S", 1)
+    emulator.send_signal(signal.SIGSTOP)
+    try:
+        with pytest.raises(local_stack.LocalStackError, match="is running but does not answer"):
+            local_stack.up(private_state)
+    finally:
+        emulator.send_signal(signal.SIGCONT)
+    again = local_stack.up(private_state)
+    assert again["emulator"]["pid"] == info["emulator"]["pid"]
