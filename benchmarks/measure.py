@@ -189,33 +189,32 @@ def _extrapolate(spec: dict, rows: int, seconds: float, how: str) -> dict:
             "note": f"{how}: {rows:,} rows in {seconds:.2f} s, x{total / rows:.1f}"}
 
 
-@measure
-def insert_rowwise(spec: dict) -> dict:
+def _insert_anchor(spec: dict, table: str, how: str, insert: Callable[[Any, str, list], None]) -> dict:
+    """Time ``insert(cursor, sql, rows)`` on the sample rows into a fresh anchor table, extrapolated."""
     with warehouse.connect(_settings()) as conn:
         names, rows = _sample(conn, spec["sample"])
-        _anchor_table(conn, "bench_insert")
-        sql = f'INSERT INTO bench_insert ({", ".join(names)}) VALUES ({", ".join(["%s"] * len(names))})'
+        _anchor_table(conn, table)
+        sql = f'INSERT INTO {table} ({", ".join(names)}) VALUES ({", ".join(["%s"] * len(names))})'
         t0 = time.monotonic()
         with conn.cursor() as cur:
-            for row in rows:
-                cur.execute(sql, row)
+            insert(cur, sql, rows)
         conn.commit()
         seconds = time.monotonic() - t0
-    return _extrapolate(spec, len(rows), seconds, "one INSERT per row, one commit")
+    return _extrapolate(spec, len(rows), seconds, how)
+
+
+@measure
+def insert_rowwise(spec: dict) -> dict:
+    def one_by_one(cur: Any, sql: str, rows: list) -> None:
+        for row in rows:
+            cur.execute(sql, row)
+    return _insert_anchor(spec, "bench_insert", "one INSERT per row, one commit", one_by_one)
 
 
 @measure
 def executemany(spec: dict) -> dict:
-    with warehouse.connect(_settings()) as conn:
-        names, rows = _sample(conn, spec["sample"])
-        _anchor_table(conn, "bench_executemany")
-        sql = f'INSERT INTO bench_executemany ({", ".join(names)}) VALUES ({", ".join(["%s"] * len(names))})'
-        t0 = time.monotonic()
-        with conn.cursor() as cur:
-            cur.executemany(sql, rows)
-        conn.commit()
-        seconds = time.monotonic() - t0
-    return _extrapolate(spec, len(rows), seconds, "psycopg2 executemany")
+    return _insert_anchor(spec, "bench_executemany", "psycopg2 executemany",
+                          lambda cur, sql, rows: cur.executemany(sql, rows))
 
 
 @measure

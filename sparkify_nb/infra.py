@@ -102,6 +102,15 @@ def _is_ours(settings: Settings, tags: list[dict[str, str]] | None) -> bool:
     return False
 
 
+def _claim(settings: Settings, tags: list[dict[str, str]] | None, what: str, setting: str) -> None:
+    """Refuse to manage ``what`` (e.g. ``"IAM role x"``) unless it carries this
+    stack's tag: an existing resource of the same name is someone else's.
+    ``setting`` names the key to change to avoid the clash."""
+    if not _is_ours(settings, tags):
+        raise ConflictError(f"{what} exists but is not tagged {TAG_KEY}={settings.stack_name}: not ours to "
+                            f"manage. Set another {setting}")
+
+
 def role_name(settings: Settings) -> str:
     return f"{settings.stack_name}-redshift-copy"
 
@@ -199,9 +208,7 @@ def _ensure_role(settings: Settings, progress: Progress) -> str:
     role = aws.call(iam, "get_role", missing=("NoSuchEntity",), RoleName=name)
     if role:
         tags = aws.call(iam, "list_role_tags", RoleName=name)["Tags"]
-        if not _is_ours(settings, tags):
-            raise ConflictError(f"IAM role {name} exists but is not tagged {TAG_KEY}={settings.stack_name}: not "
-                                "ours to change. Pick another [general] stack_name")
+        _claim(settings, tags, f"IAM role {name}", "[general] stack_name")
         arn = role["Role"]["Arn"]
         progress(f"IAM role {name}: exists")
     else:
@@ -400,9 +407,8 @@ def _ensure_subnet_group(settings: Settings, subnet_ids: list[str], progress: Pr
     found = aws.call(redshift, "describe_cluster_subnet_groups", missing=("ClusterSubnetGroupNotFoundFault",),
                      ClusterSubnetGroupName=name)
     if found:
-        if not _is_ours(settings, found["ClusterSubnetGroups"][0].get("Tags")):
-            raise ConflictError(f"cluster subnet group {name} exists but is not tagged {TAG_KEY}="
-                                f"{settings.stack_name}; pick another [general] stack_name")
+        _claim(settings, found["ClusterSubnetGroups"][0].get("Tags"), f"cluster subnet group {name}",
+               "[general] stack_name")
         progress(f"cluster subnet group {name}: exists")
     else:
         aws.call(redshift, "create_cluster_subnet_group", ClusterSubnetGroupName=name,
@@ -424,9 +430,8 @@ def _ensure_parameter_group(settings: Settings, progress: Progress) -> str:
     found = aws.call(redshift, "describe_cluster_parameter_groups", missing=("ClusterParameterGroupNotFound",),
                      ParameterGroupName=name)
     if found:
-        if not _is_ours(settings, found["ParameterGroups"][0].get("Tags")):
-            raise ConflictError(f"cluster parameter group {name} exists but is not tagged {TAG_KEY}="
-                                f"{settings.stack_name}; pick another [general] stack_name")
+        _claim(settings, found["ParameterGroups"][0].get("Tags"), f"cluster parameter group {name}",
+               "[general] stack_name")
         progress(f"parameter group {name}: exists")
     else:
         aws.call(redshift, "create_cluster_parameter_group", ParameterGroupName=name,
@@ -479,9 +484,7 @@ def _ensure_cluster(settings: Settings, net: dict[str, Any], role_arn: str, subn
     ident = settings.get("cluster", "identifier")
     cluster = _describe_cluster(settings)
     if cluster:
-        if not _is_ours(settings, cluster.get("Tags")):
-            raise ConflictError(f"cluster {ident} exists but is not tagged {TAG_KEY}={settings.stack_name}: not ours "
-                                "to manage. Set another [cluster] identifier")
+        _claim(settings, cluster.get("Tags"), f"cluster {ident}", "[cluster] identifier")
         progress(f"cluster {ident}: exists ({cluster['ClusterStatus']})")
         for message in cluster_drift(settings, cluster):
             warn(message)
@@ -539,9 +542,7 @@ def ensure_serverless(client: Any, settings: Settings, net: dict[str, Any], role
     if ns:
         ns = ns["namespace"]
         tags = aws.call(client, "list_tags_for_resource", resourceArn=ns["namespaceArn"])["tags"]
-        if not _is_ours(settings, tags):
-            raise ConflictError(f"serverless namespace {name} exists but is not tagged {TAG_KEY}={settings.stack_name};"
-                                " set another [cluster] identifier")
+        _claim(settings, tags, f"serverless namespace {name}", "[cluster] identifier")
         progress(f"serverless namespace {name}: exists")
     else:
         ns = aws.call(client, "create_namespace", namespaceName=name, adminUsername=settings.get("cluster", "db_user"),
@@ -553,9 +554,7 @@ def ensure_serverless(client: Any, settings: Settings, net: dict[str, Any], role
     if wg:
         wg = wg["workgroup"]
         tags = aws.call(client, "list_tags_for_resource", resourceArn=wg["workgroupArn"])["tags"]
-        if not _is_ours(settings, tags):
-            raise ConflictError(f"serverless workgroup {name} exists but is not tagged {TAG_KEY}={settings.stack_name};"
-                                " set another [cluster] identifier")
+        _claim(settings, tags, f"serverless workgroup {name}", "[cluster] identifier")
         progress(f"serverless workgroup {name}: exists ({wg.get('status')})")
         if wg.get("baseCapacity") != capacity:
             aws.call(client, "update_workgroup", workgroupName=name, baseCapacity=capacity)
