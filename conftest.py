@@ -29,16 +29,16 @@ def pytest_configure(config):
     os.environ["SPARKIFY_CONFIG"] = str(root / "dwh.cfg")  # absent: defaults, target local
     os.environ["SPARKIFY_REPORTS_DIR"] = str(root / "reports")
     os.environ["MPLBACKEND"] = "Agg"
-    from sparkify_nb import local_stack
+    from sparkify_nb import local
 
-    local_stack.up()
+    local.up()
 
 
 def pytest_unconfigure(config):
     root = _SESSION.pop("root", None)
     if root is None:
         return
-    from sparkify_nb import local_stack
+    from sparkify_nb import local
 
-    local_stack.down()
+    local.down()
     shutil.rmtree(root, ignore_errors=True)

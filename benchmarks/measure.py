@@ -14,7 +14,15 @@ import sys
 import time
 from typing import Any, Callable
 
-from sparkify_nb import config, datagen, schema, staging, transform, warehouse
+from sparkify_nb import config, warehouse
+
+from sparkify_nb.datagen import dataset as datagen
+
+from sparkify_nb.warehouse import schema
+
+from sparkify_nb.staging import emulator as staging
+
+from sparkify_nb.warehouse import transform
 
 MEASURES: dict[str, Callable[[dict], dict]] = {}
 QUIET = lambda _: None  # noqa: E731
@@ -71,7 +79,7 @@ def render(spec: dict) -> dict:
 def _load(spec: dict, table: schema.Table, folder: str, jsonpaths: str | None) -> dict:
     settings = _settings()
     prefix = spec.get("prefix", "")
-    with warehouse.connect(settings) as conn:
+    with warehouse.connection(settings) as conn:
         t0 = time.monotonic()
         report = staging.load_local(settings, conn, table, f"s3://{spec['bucket']}/{prefix}{folder}",
                                     jsonpaths and f"s3://{spec['bucket']}/{prefix}{jsonpaths}", 0, QUIET)
@@ -145,7 +153,7 @@ def profile_events(spec: dict) -> dict:
 def _copy(spec: dict, table: schema.Table, name: str) -> dict:
     settings = _settings()
     columns = ", ".join(f'"{c}"' for c in table.column_names)
-    with warehouse.connect(settings) as conn:
+    with warehouse.connection(settings) as conn:
         t0 = time.monotonic()
         with conn.cursor() as cur, open(spec["csv"][name], "rb") as source:
             cur.execute(f'DELETE FROM "{table.name}"')
@@ -191,7 +199,7 @@ def _extrapolate(spec: dict, rows: int, seconds: float, how: str) -> dict:
 
 def _insert_anchor(spec: dict, table: str, how: str, insert: Callable[[Any, str, list], None]) -> dict:
     """Time ``insert(cursor, sql, rows)`` on the sample rows into a fresh anchor table, extrapolated."""
-    with warehouse.connect(_settings()) as conn:
+    with warehouse.connection(_settings()) as conn:
         names, rows = _sample(conn, spec["sample"])
         _anchor_table(conn, table)
         sql = f'INSERT INTO {table} ({", ".join(names)}) VALUES ({", ".join(["%s"] * len(names))})'
@@ -227,11 +235,11 @@ def to_sql(spec: dict) -> dict:
         return {"rows": 0, "seconds": 0.0, "note": "skipped: SQLAlchemy not installed (pip install -e '.[bench]')"}
     import psycopg2
 
-    from sparkify_nb import local_stack
+    from sparkify_nb.local import stack as local_stack
 
     dsn = local_stack.dsn()
     engine = sqlalchemy.create_engine("postgresql+psycopg2://", creator=lambda: psycopg2.connect(dsn))
-    with warehouse.connect(_settings()) as conn:
+    with warehouse.connection(_settings()) as conn:
         names, rows = _sample(conn, spec["sample"])
     frame = pd.DataFrame(rows, columns=names)
     t0 = time.monotonic()
@@ -243,7 +251,7 @@ def to_sql(spec: dict) -> dict:
 
 @measure
 def transform_(spec: dict) -> dict:
-    with warehouse.connect(_settings()) as conn:
+    with warehouse.connection(_settings()) as conn:
         _reset_star(conn)
         t0 = time.monotonic()
         merged = transform.run(conn, progress=QUIET)
@@ -261,7 +269,7 @@ def notebook_03(spec: dict) -> dict:
 
     from sparkify_nb import runner
 
-    with warehouse.connect(_settings()) as conn:
+    with warehouse.connection(_settings()) as conn:
         _reset_star(conn)
     import shutil
 

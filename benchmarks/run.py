@@ -89,7 +89,8 @@ def _private_stack(root: Path) -> None:
 
 
 def _upload(settings, folder: Path, bucket: str, prefix: str = "", skip: str = "\0") -> None:
-    from sparkify_nb import aws, datagen
+    from sparkify_nb import aws
+    from sparkify_nb.datagen import dataset as datagen
 
     sink = datagen.S3Sink(aws.client(settings, "s3"), bucket, prefix)
     for path in sorted(folder.rglob("*")):
@@ -149,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="spk-bench-"))   # short: the PostgreSQL socket path is limited
     _private_stack(tmp)
-    from sparkify_nb import config, infra, local_stack, schema, warehouse
+    from sparkify_nb import config, infra, warehouse
+    from sparkify_nb.local import stack as local_stack
+    from sparkify_nb.warehouse import schema
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -162,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = config.load(overrides={"general.target": "local"})
         bucket = config.local_bucket(settings.stack_name)
         infra.ensure_bucket(settings, bucket, progress=lambda _: None)
-        with warehouse.connect(settings) as conn:
+        with warehouse.connection(settings) as conn:
             warehouse.run(conn, schema.drop_statements("postgres") + schema.create_statements("postgres"))
         if not args.memory_only:
             _compare(args, settings, bucket, tmp, stamp, rows, verdicts)

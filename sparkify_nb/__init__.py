@@ -1,11 +1,19 @@
 """Helpers behind the Sparkify warehouse notebook suite.
 
-One module per concern (see DESIGN.md): ``config``, ``aws``, ``local_stack``,
-``infra``, ``warehouse``, ``schema``, ``staging``, ``transform``, ``quality``,
-``analytics``, ``charts``, ``datagen``, ``runner`` and the ``cli`` on top.
+The house mirrors the suite (DESIGN.md): a shell every stage uses
+(``config``, ``paths``, ``aws``, ``runner``, ``cli``) and one package per
+stage: ``infra`` (01 and 99), ``warehouse`` (02 and 03), ``staging`` (03's
+load), ``analytics`` (04), plus ``local`` (the local stack) and ``datagen``
+(Sparkify-format data at any scale).
 """
 
+from typing import Callable
+
 __version__ = "0.1.0"
+
+Progress = Callable[[str], None]
+"""How library functions report what they do: one line of text at a time.
+Notebooks and the CLI pass ``print``; tests pass a list's ``append``."""
 
 
 class SparkifyError(Exception):

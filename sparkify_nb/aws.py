@@ -16,7 +16,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from . import local_stack
+from . import local
 from .config import Settings
 
 log = logging.getLogger(__name__)
@@ -25,27 +25,54 @@ log = logging.getLogger(__name__)
 _EMULATOR_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-def session(settings: Settings) -> boto3.Session:
-    """A boto3 session for the target's region (emulator credentials on ``local``)."""
-    if settings.is_local:
-        return boto3.Session(region_name=settings.region, **_EMULATOR_CREDENTIALS)
-    return boto3.Session(region_name=settings.region)
+class Clients:
+    """The boto3 clients of one target, made once each and shared by every
+    stage function of a notebook step (stage code takes them as an argument,
+    so tests pass the emulator's or a Stubber's).
+
+    On ``local`` the emulator's endpoint is resolved once, here (raises
+    :class:`~sparkify_nb.local.LocalStackError` if it is not running), and
+    every client gets throwaway credentials, so a real AWS key in your
+    environment is never sent anywhere. On ``redshift`` the standard boto3
+    chain applies.
+
+    Example::
+
+        >>> clients = aws.Clients(settings)        # doctest: +SKIP
+        >>> clients("s3").list_buckets()           # doctest: +SKIP
+    """
+
+    def __init__(self, settings: Settings, endpoint_url: str | None = None):
+        self.settings = settings
+        self.endpoint_url = endpoint_url or (local.aws_endpoint() if settings.is_local else None)
+        self._made: dict[str, Any] = {}
+
+    def __call__(self, service: str) -> Any:
+        """The client for ``service`` (``"s3"``, ``"redshift"``, ...), made on first use."""
+        made = self._made.get(service)
+        if made is None:
+            made = self._made[service] = _client(self.settings.is_local, self.settings.region, service,
+                                                 self.endpoint_url)
+        return made
+
+    def use(self, service: str, client: Any) -> "Clients":
+        """Put ``client`` in place for ``service`` (a Stubber's, in tests); returns self."""
+        self._made[service] = client
+        return self
 
 
 def client(settings: Settings, service: str, endpoint_url: str | None = None) -> Any:
-    """A boto3 client for ``service``; on ``local`` it talks to the running
-    emulator (raises LocalStackError if it is not running).
-
-    Clients are reused per target, region, service and endpoint (creating one
-    costs tens of milliseconds, and infra makes hundreds of calls); boto3
-    clients are thread-safe and refresh their own credentials."""
+    """One boto3 client for ``service``; prefer :class:`Clients`, which
+    resolves the emulator's endpoint once for a whole notebook step."""
     if settings.is_local:
-        endpoint_url = endpoint_url or local_stack.aws_endpoint()
+        endpoint_url = endpoint_url or local.aws_endpoint()
     return _client(settings.is_local, settings.region, service, endpoint_url)
 
 
 @functools.lru_cache(maxsize=64)
 def _client(is_local: bool, region: str, service: str, endpoint_url: str | None) -> Any:
+    """Creating a client costs tens of milliseconds; boto3 clients are
+    thread-safe and refresh their own credentials, so they are reused."""
     retries = Config(retries={"max_attempts": 8, "mode": "standard"},
                      s3={"addressing_style": "path"} if is_local else None)
     if is_local:

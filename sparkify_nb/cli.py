@@ -14,7 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import SparkifyError, config, local_stack, paths, runner
+from . import SparkifyError, config, local, paths, runner
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -22,7 +22,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     names = runner.resolve(args.only) if args.only else list(runner.SUITE)
     settings = config.load(overrides={"general.target": args.target})
     if settings.is_local:
-        info = local_stack.up()
+        info = local.up()
         print(f"local stack: PostgreSQL {info['dsn']}  AWS emulator {info['aws_endpoint']}")
     run_dir = runner.run_suite(names, target=args.target, parameters=params, out=args.out)
     reports = sorted((run_dir / "reports").glob("*"))
@@ -35,14 +35,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_local(args: argparse.Namespace) -> int:
     if args.action == "up":
-        info = local_stack.up()
+        info = local.up()
     elif args.action == "down":
-        info = local_stack.down()
+        info = local.down()
     elif args.action == "dsn":
-        print(local_stack.dsn())
+        print(local.dsn())
         return 0
     else:
-        info = local_stack.status()
+        info = local.status()
     if getattr(args, "json", False):
         print(json.dumps(info, indent=2))
     else:

@@ -3,7 +3,9 @@ the root conftest.py)."""
 
 import pytest
 
-from sparkify_nb import config, schema, warehouse
+from sparkify_nb import config, warehouse
+
+from sparkify_nb.warehouse import schema
 
 
 @pytest.fixture

@@ -28,9 +28,9 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="spk-refresh-"))
     os.environ.update(SPARKIFY_STATE_DIR=str(tmp / "state"), SPARKIFY_CONFIG=str(tmp / "dwh.cfg"),
                       SPARKIFY_REPORTS_DIR=str(tmp / "reports"), MPLBACKEND="Agg")
-    from sparkify_nb import local_stack
+    from sparkify_nb import local
 
-    local_stack.up()
+    local.up()
     try:
         for name in ORDER:
             path = ROOT / "notebooks" / f"{name}.ipynb"
@@ -48,7 +48,7 @@ def main() -> None:
             nbformat.write(source, path)
             print(f"{name}: refreshed")
     finally:
-        local_stack.down()
+        local.down()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -37,7 +37,9 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from sparkify_nb import analytics, config, schema, warehouse
+from sparkify_nb import analytics, config, warehouse
+
+from sparkify_nb.warehouse import schema
 
 PERIOD = {"start_date": "2018-11-01", "end_date": "2018-11-04"}
 
@@ -273,7 +275,7 @@ def test_analytics_sql_stays_portable_and_bound():
     """One text for Redshift and PostgreSQL: no PostgreSQL-only syntax, values only as %(name)s."""
     postgres_only = ["::", "ILIKE", "AT TIME ZONE", "CONVERT_TIMEZONE", "DISTINCT ON", "GENERATE_SERIES",
                      "FILTER (", " ~ ", "DATE_BIN", "STRING_AGG"]
-    files = sorted((warehouse.SQL_DIR / "analytics").glob("*.sql"))
+    files = sorted((analytics.queries.SQL_DIR).glob("*.sql"))
     assert len(files) == 9
     for path in files:
         body = "\n".join(line.split("--")[0] for line in path.read_text().splitlines()).upper()

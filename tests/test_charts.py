@@ -13,7 +13,7 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from sparkify_nb import charts  # noqa: E402
+from sparkify_nb.analytics import charts  # noqa: E402
 
 PERIOD = "2018-11-01 to 2018-11-15 (UTC), paid plays"
 

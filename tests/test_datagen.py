@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sparkify_nb import aws, cli, config, datagen, infra
+from sparkify_nb import aws, cli, config, infra
+
+from sparkify_nb.datagen import dataset as datagen
 
 SMALL = dict(events=6000, songs=200, users=60, days=7, seed=7)
 PAGES_REQUIRED = {"NextSong", "Home", "Login", "Logout", "Settings", "Upgrade", "Downgrade", "Help", "About",

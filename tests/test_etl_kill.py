@@ -15,7 +15,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sparkify_nb import config, datagen, schema, warehouse
+from sparkify_nb import config, warehouse
+
+from sparkify_nb.datagen import dataset as datagen
+
+from sparkify_nb.warehouse import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("staging_events", "staging_songs", "songplays", "users", "songs", "artists", "time")

@@ -8,7 +8,10 @@ import json
 
 import pytest
 
-from sparkify_nb import aws, config, infra, state
+from sparkify_nb import aws, config
+from sparkify_nb.infra import stack as infra
+
+from sparkify_nb.infra import state
 
 
 def make_settings(tmp_path, **overrides):
@@ -330,7 +333,7 @@ def test_redshift_connection_uses_get_cluster_credentials_and_requires_ssl(setti
     monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: real_client(settings, service))
     monkeypatch.delenv("SPARKIFY_DB_PASSWORD", raising=False)
     try:
-        params = warehouse._redshift_params(on_redshift)
+        params = warehouse.connect._redshift_params(on_redshift)
     finally:
         state.clear(on_redshift)
     assert (params["host"], params["port"], params["sslmode"]) == (record["endpoint"], 5439, "require")
@@ -345,7 +348,7 @@ def test_redshift_connection_falls_back_to_the_environment_password(settings, tm
     monkeypatch.setattr(aws, "client", lambda *a, **k: pytest.fail("no AWS call expected"))
     monkeypatch.setenv("SPARKIFY_DB_PASSWORD", "from-the-environment")
     try:
-        params = warehouse._redshift_params(on_redshift)
+        params = warehouse.connect._redshift_params(on_redshift)
     finally:
         state.clear(on_redshift)
     assert (params["user"], params["password"], params["sslmode"]) == (

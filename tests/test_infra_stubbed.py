@@ -13,7 +13,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from sparkify_nb import aws, config, infra, pricing
+from sparkify_nb import aws, config, infra
+
+from sparkify_nb.infra import pricing
 
 ROLE = "arn:aws:iam::123456789012:role/sls-redshift-copy"
 NS_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:namespace/abc"
@@ -195,7 +197,8 @@ def test_lifetime_cost():
 
 
 def test_serverless_connection_uses_get_credentials_and_requires_ssl(settings, monkeypatch):
-    from sparkify_nb import state, warehouse
+    from sparkify_nb import warehouse
+    from sparkify_nb.infra import state
 
     client, stub = stubbed("redshift-serverless")
     stub.add_response("get_credentials", {"dbUser": "IAMR:sparkify_admin", "dbPassword": "temporary"},
@@ -206,7 +209,7 @@ def test_serverless_connection_uses_get_credentials_and_requires_ssl(settings, m
                           "endpoint": "sls-dwh.123456789012.us-west-2.redshift-serverless.amazonaws.com"})
     try:
         with stub:
-            params = warehouse._redshift_params(settings)
+            params = warehouse.connect._redshift_params(settings)
     finally:
         state.clear(settings)
     assert (params["user"], params["sslmode"], params["port"]) == ("IAMR:sparkify_admin", "require", 5439)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sparkify_nb import local_stack
+from sparkify_nb.local import stack as local_stack
 from tests.helpers import processes_mentioning
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sparkify_nb import config, schema, warehouse
+from sparkify_nb import config, warehouse
+
+from sparkify_nb.warehouse import schema
 
 STAR_COLUMNS = {
     "songplays": ["songplay_id", "start_time", "user_id", "level", "song_id", "artist_id", "session_id", "location",
@@ -82,7 +84,7 @@ def test_an_unknown_dialect_is_refused():
 
 def test_postgres_ddl_creates_every_table_with_its_columns_in_order():
     settings = config.load(overrides={"general.target": "local"})
-    with warehouse.connect(settings) as conn:
+    with warehouse.connection(settings) as conn:
         warehouse.run(conn, schema.drop_statements("postgres") + schema.create_statements("postgres"))
         found = warehouse.query(conn, "SELECT table_name, column_name FROM information_schema.columns "
                                       "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position")

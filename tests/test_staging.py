@@ -8,7 +8,13 @@ import json
 
 import pytest
 
-from sparkify_nb import aws, datagen, schema, staging, warehouse
+from sparkify_nb import aws, warehouse
+
+from sparkify_nb.datagen import dataset as datagen
+
+from sparkify_nb.warehouse import schema
+
+from sparkify_nb.staging import emulator as staging
 from tests import corpus
 
 

@@ -8,7 +8,15 @@ from datetime import datetime
 
 import pytest
 
-from sparkify_nb import datagen, quality, staging, transform, warehouse
+from sparkify_nb import warehouse
+
+from sparkify_nb.datagen import dataset as datagen
+
+from sparkify_nb.warehouse import quality
+
+from sparkify_nb.staging import emulator as staging
+
+from sparkify_nb.warehouse import transform
 
 DAY1 = 1541030400000  # 2018-11-01 00:00:00 UTC (a Thursday, ISO week 44)
 DAY2 = DAY1 + 86_400_000

@@ -5,7 +5,15 @@ import json
 
 import pytest
 
-from sparkify_nb import config, datagen, schema, staging, transform, warehouse
+from sparkify_nb import config, warehouse
+
+from sparkify_nb.datagen import dataset as datagen
+
+from sparkify_nb.warehouse import schema
+
+from sparkify_nb.staging import emulator as staging
+
+from sparkify_nb.warehouse import transform
 
 
 def event(ts, user="7", page="NextSong", song="Song A", artist="Artist A", length=200.0, level="free", **extra):
@@ -81,7 +89,7 @@ def test_ddl_renders_redshift_keys_and_postgres_identity():
 
 
 def test_staging_events_columns_follow_the_jsonpaths_order():
-    from sparkify_nb import datagen
+    from sparkify_nb.datagen import dataset as datagen
 
     fields = json.loads(datagen.JSONPATHS_FILE.read_text())["jsonpaths"]
     assert len(fields) == len(schema.STAGING_EVENTS.columns) == 18

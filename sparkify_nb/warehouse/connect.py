@@ -21,17 +21,18 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import pandas as pd
 import psycopg2
 
-from . import SparkifyError, aws, config, local_stack, state
-from .config import Settings
-from .paths import PACKAGE_DIR
+from .. import SparkifyError, aws, config, local
+from ..config import Settings
+from ..infra import state
 
 log = logging.getLogger(__name__)
-SQL_DIR = PACKAGE_DIR / "sql"
+SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
 class WarehouseError(SparkifyError):
@@ -69,7 +70,7 @@ def open_connection(settings: Settings) -> Any:
     """A new psycopg2 connection to the target's warehouse (caller closes it)."""
     try:
         if settings.is_local:
-            return psycopg2.connect(local_stack.dsn(), connect_timeout=10)
+            return psycopg2.connect(local.dsn(), connect_timeout=10)
         return psycopg2.connect(**_redshift_params(settings))
     except psycopg2.OperationalError as exc:
         # psycopg2 messages name host and user, never the password.
@@ -77,7 +78,7 @@ def open_connection(settings: Settings) -> Any:
 
 
 @contextmanager
-def connect(settings: Settings) -> Iterator[Any]:
+def connection(settings: Settings) -> Iterator[Any]:
     """Context manager around :func:`open_connection` that always closes."""
     conn = open_connection(settings)
     try:
@@ -120,11 +121,12 @@ def query(conn: Any, sql: str, params: Any = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def sql_file(kind: str, name: str) -> str:
-    """The text of ``sql/<kind>/<name>.sql`` shipped with the package."""
-    path = SQL_DIR / kind / f"{name}.sql"
+def sql_text(folder: Path, name: str) -> str:
+    """The text of ``<folder>/<name>.sql``: each stage package keeps its SQL
+    files in its own ``sql/`` folder. Raises :class:`WarehouseError` when missing."""
+    path = Path(folder) / f"{name}.sql"
     if not path.is_file():
-        raise WarehouseError(f"no SQL file {kind}/{name}.sql in the package")
+        raise WarehouseError(f"no SQL file {name}.sql in {path.parent.name}/ of the package")
     return path.read_text()
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from . import warehouse
+from . import connect as warehouse
 
 # songplays before time: time is built from the plays.
 ORDER = ("songs", "artists", "users", "songplays", "time")
@@ -27,7 +27,7 @@ ORDER = ("songs", "artists", "users", "songplays", "time")
 
 def statements(table: str) -> list[str]:
     """The statements of ``sql/transform/<table>.sql``."""
-    return warehouse.split_sql(warehouse.sql_file("transform", table))
+    return warehouse.split_sql(warehouse.sql_text(warehouse.SQL_DIR / "transform", table))
 
 
 def run(conn: Any, progress: Callable[[str], None] = print) -> pd.DataFrame:

@@ -62,10 +62,9 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Protocol
 from zoneinfo import ZoneInfo
 
-from . import SparkifyError
-from .paths import PACKAGE_DIR
+from .. import SparkifyError
 
-JSONPATHS_FILE = PACKAGE_DIR / "data" / "log_json_path.json"
+JSONPATHS_FILE = Path(__file__).resolve().parent / "log_json_path.json"
 EVENT_FIELDS = ("artist", "auth", "firstName", "gender", "itemInSession", "lastName", "length", "level",
                 "location", "method", "page", "registration", "sessionId", "song", "status", "ts",
                 "userAgent", "userId")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from . import SparkifyError
+from .. import SparkifyError
 
 SOURCE_URL = "https://aws.amazon.com/redshift/pricing/"
 AS_OF = "2025-06"

@@ -65,9 +65,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator
 
-from . import SparkifyError, aws, schema, state, warehouse
-from .config import Settings
-from .paths import display_path
+from .. import SparkifyError, aws
+from ..config import Settings
+from ..infra import state
+from ..paths import display_path
+from ..warehouse import connect as warehouse, schema
 
 try:  # orjson parses a line several times faster than json; both give the same values
     import orjson as _orjson
@@ -896,7 +898,7 @@ def copy_statement(settings: Settings, table: schema.Table, source: str, jsonpat
 
 def load_errors_query() -> str:
     """The SELECT of this load's rows of ``stl_load_errors`` (parameter: the query id)."""
-    return warehouse.sql_file("staging", "stl_load_errors")
+    return warehouse.sql_text(Path(__file__).resolve().parent / "sql", "stl_load_errors")
 
 
 def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: str, jsonpaths: str | None,

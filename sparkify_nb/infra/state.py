@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import SparkifyError, paths
-from .config import SECRET_KEY, Settings
+from .. import SparkifyError, paths
+from ..config import SECRET_KEY, Settings
 
 
 class StateError(SparkifyError):

@@ -34,13 +34,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from . import SparkifyError, warehouse
+from .. import SparkifyError
+from ..warehouse import connect as warehouse
 
+SQL_DIR = Path(__file__).resolve().parent / "sql"
 LEVELS = ("free", "paid", "all")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -137,7 +140,7 @@ def filters(start_date: Any = None, end_date: Any = None, level: str = "all", tz
 
 
 def _query(conn: Any, name: str, params: dict[str, Any]) -> pd.DataFrame:
-    return warehouse.query(conn, warehouse.sql_file("analytics", name), params)
+    return warehouse.query(conn, warehouse.sql_text(SQL_DIR, name), params)
 
 
 def _local_buckets(frame: pd.DataFrame, tz: str) -> pd.Series:

@@ -1,6 +1,6 @@
 """Entry point of the AWS API emulator process (moto in server mode).
 
-Run by :mod:`sparkify_nb.local_stack` as ``python -m sparkify_nb._emulator
+Run by :mod:`sparkify_nb.local.stack` as ``python -m sparkify_nb.local.aws_emulator
 --port-file FILE``: binds a free loopback port, writes it to FILE once it
 serves, and runs until SIGTERM or SIGINT.
 """

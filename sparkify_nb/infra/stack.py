@@ -53,8 +53,9 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError, WaiterError
 
-from . import SparkifyError, aws, pricing, state
-from .config import Settings
+from .. import SparkifyError, aws
+from ..config import Settings
+from . import pricing, state
 
 log = logging.getLogger(__name__)
 
@@ -1042,8 +1043,8 @@ def seed_sample_data(settings: Settings, events: int = 8000, songs: int = 300, u
     bucket (created and tagged if missing) and return its counts. On
     ``redshift`` the sources are the configured ones (by default the public
     ``s3://udacity-dend``): nothing is written and None is returned."""
-    from . import datagen
-    from .config import local_bucket
+    from .. import datagen
+    from ..config import local_bucket
 
     if not settings.is_local:
         progress(f"sources: {settings.source_uri('song_data')}, {settings.source_uri('log_data')}")

@@ -19,7 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import SparkifyError, transform, warehouse
+from .. import SparkifyError
+from . import connect as warehouse, transform
 
 # check name (= sql/quality/<name>.sql) -> expected value (None: information only)
 CHECKS: dict[str, float | None] = {
@@ -52,7 +53,7 @@ def run_checks(conn: Any, rejected: int = 0) -> pd.DataFrame:
     rows = [{"check": f"rows_{r.table_name}", "value": float(r.row_count), "expected": None, "ok": True}
             for r in counts.itertuples()]
     for name, expected in CHECKS.items():
-        value = float(warehouse.query(conn, warehouse.sql_file("quality", name)).iat[0, 0])
+        value = float(warehouse.query(conn, warehouse.sql_text(warehouse.SQL_DIR / "quality", name)).iat[0, 0])
         rows.append({"check": name, "value": value, "expected": expected,
                      "ok": True if expected is None else value == expected})
     rows.append({"check": "rejected_records", "value": float(rejected), "expected": None, "ok": True})
@@ -62,5 +63,5 @@ def run_checks(conn: Any, rejected: int = 0) -> pd.DataFrame:
     if len(broken):
         raise QualityError("data-quality checks failed: " + ", ".join(
             f"{name} = {row.value:g} (expected {row.expected:g})" for name, row in broken.iterrows())
-            + "; see sparkify_nb/sql/quality/<check>.sql for what each one counts", frame)
+            + "; see sparkify_nb/warehouse/sql/quality/<check>.sql for what each one counts", frame)
     return frame

@@ -11,11 +11,11 @@ them again), while the database files persist.
 
 Example::
 
-    >>> from sparkify_nb import local_stack
-    >>> info = local_stack.up()          # idempotent
+    >>> from sparkify_nb import local
+    >>> info = local.up()          # idempotent
     >>> info["aws_endpoint"]             # doctest: +SKIP
     'http://127.0.0.1:40123'
-    >>> local_stack.down()               # stops exactly what up started
+    >>> local.down()               # stops exactly what up started
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 
 import psutil
 
-from . import SparkifyError, config, paths
+from .. import SparkifyError, config, paths
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ def _start_emulator(folder: Path) -> dict[str, Any]:
     port_file.unlink(missing_ok=True)
     logfile = open(folder / "emulator.log", "ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sparkify_nb._emulator", "--port-file", str(port_file)],
+        [sys.executable, "-m", "sparkify_nb.local.aws_emulator", "--port-file", str(port_file)],
         stdout=logfile, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True,  # not killed with the kernel or terminal that started it
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
