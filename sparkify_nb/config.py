@@ -286,32 +286,8 @@ def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None
     raw: dict[tuple[str, str], tuple[str, str]] = {
         (k.section, k.name): (k.default, "default") for k in KEYS
     }
-
     if file.is_file():
-        parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
-        try:
-            parser.read(file, encoding="utf-8")
-        except configparser.Error as exc:
-            raise ConfigError(f"{file}: cannot be parsed as INI: {exc}") from None
-        for section in parser.sections():
-            if section not in SECTIONS:
-                raise ConfigError(f"{file}: unknown section [{section}]; allowed: {', '.join(SECTIONS)}")
-            for name, value in parser.items(section):
-                if SECRET_KEY.search(name):
-                    raise ConfigError(
-                        f"{file} [{section}] {name}: secrets are never read from dwh.cfg; remove it and "
-                        "set SPARKIFY_DB_PASSWORD in the environment (or use IAM credentials / an AWS profile)"
-                    )
-                if _key(section, name) is None:
-                    allowed = ", ".join(k.name for k in KEYS if k.section == section)
-                    raise ConfigError(f"{file} [{section}] {name}: unknown key; allowed in [{section}]: {allowed}")
-                if (section, name) == ("local", "dsn") and dsn_has_password(value):
-                    raise ConfigError(
-                        f"{file} [local] dsn: holds a password; secrets are never read from dwh.cfg. "
-                        "Drop it from the DSN and set PGPASSWORD (or use ~/.pgpass)"
-                    )
-                raw[(section, name)] = (value, str(file.name))
-
+        raw.update(_read_file(file))
     for key in KEYS:
         env = environ.get(_env_name(key))
         if env is not None and env != "":
@@ -319,7 +295,6 @@ def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None
     for env_name, where in SHORTCUTS.items():
         if environ.get(env_name):
             raw[where] = (environ[env_name], env_name)
-
     for dotted, value in (overrides or {}).items():
         if value is None or value == "":
             continue
@@ -327,7 +302,41 @@ def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None
         if _key(section, name) is None:
             raise ConfigError(f"override {dotted!r}: unknown setting; use 'section.key' from dwh.cfg.example")
         raw[(section, name)] = (str(value).lower() if isinstance(value, bool) else str(value), "parameter")
+    return _parse(raw, file)
 
+
+def _read_file(file: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """The raw ``(value, origin)`` of every key set in ``file``; ConfigError
+    for an unreadable file, an unknown section or key, or a secret."""
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
+    try:
+        parser.read(file, encoding="utf-8")
+    except configparser.Error as exc:
+        raise ConfigError(f"{file}: cannot be parsed as INI: {exc}") from None
+    raw = {}
+    for section in parser.sections():
+        if section not in SECTIONS:
+            raise ConfigError(f"{file}: unknown section [{section}]; allowed: {', '.join(SECTIONS)}")
+        for name, value in parser.items(section):
+            if SECRET_KEY.search(name):
+                raise ConfigError(
+                    f"{file} [{section}] {name}: secrets are never read from dwh.cfg; remove it and "
+                    "set SPARKIFY_DB_PASSWORD in the environment (or use IAM credentials / an AWS profile)"
+                )
+            if _key(section, name) is None:
+                allowed = ", ".join(k.name for k in KEYS if k.section == section)
+                raise ConfigError(f"{file} [{section}] {name}: unknown key; allowed in [{section}]: {allowed}")
+            if (section, name) == ("local", "dsn") and dsn_has_password(value):
+                raise ConfigError(
+                    f"{file} [local] dsn: holds a password; secrets are never read from dwh.cfg. "
+                    "Drop it from the DSN and set PGPASSWORD (or use ~/.pgpass)"
+                )
+            raw[(section, name)] = (value, str(file.name))
+    return raw
+
+
+def _parse(raw: dict[tuple[str, str], tuple[str, str]], file: Path) -> Settings:
+    """Parse every raw value into its type, then check the keys that depend on each other."""
     values: dict[tuple[str, str], Any] = {}
     origins: dict[tuple[str, str], str] = {}
     for key in KEYS:

@@ -22,11 +22,16 @@ from .queries import WEEKDAYS, by_family
 
 WEEKDAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
 NO_PLAYS = "There are no plays in this period."
+NO_MATCHED_PLAYS = "No play of this period matches a song of the catalogue."
 
 
 def _plays(count: int, noun: str = "play") -> str:
     """``1 play``, ``1,234 plays``."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _matched_share(row: pd.Series) -> str:
+    return f"({float(row['share_of_matched_pct']):.1f}% of the plays matched to the catalogue)"
 
 
 def peak_hour(by_hour: pd.DataFrame) -> tuple[int, int] | None:
@@ -80,21 +85,20 @@ def daily_answer(daily: pd.DataFrame) -> str:
 def top_song_answer(songs: pd.DataFrame) -> str:
     """The most played song among plays matched to the catalogue, from :func:`~.queries.top_songs`."""
     if songs.empty:
-        return "No play of this period matches a song of the catalogue."
+        return NO_MATCHED_PLAYS
     top = songs.iloc[0]
     by = f" by {top['artist']}" if isinstance(top["artist"], str) else ""
-    return (f"The most played song is {top['title']}{by} with {_plays(int(top['plays']))} "
-            f"({float(top['share_of_matched_pct']):.1f}% of the plays matched to the catalogue).")
+    return f"The most played song is {top['title']}{by} with {_plays(int(top['plays']))} {_matched_share(top)}."
 
 
 def top_artist_answer(artists: pd.DataFrame) -> str:
     """The most played artist among matched plays, from :func:`~.queries.top_artists`."""
     if artists.empty:
-        return "No play of this period matches a song of the catalogue."
+        return NO_MATCHED_PLAYS
     top = artists.iloc[0]
-    return (f"The most played artist is {top['artist']} with {_plays(int(top['plays']))} by "
-            f"{_plays(int(top['listeners']), 'listener')} "
-            f"({float(top['share_of_matched_pct']):.1f}% of the plays matched to the catalogue).")
+    listeners = _plays(int(top["listeners"]), "listener")
+    return (f"The most played artist is {top['artist']} with {_plays(int(top['plays']))} by {listeners} "
+            f"{_matched_share(top)}.")
 
 
 def free_vs_paid_answer(free_paid: pd.DataFrame) -> str:
