@@ -18,7 +18,7 @@ from . import SparkifyError, config, local, paths, runner
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    params = {k: runner._coerce(v) for k, v in (args.param or [])}
+    params = {k: runner.parameter_value(v) for k, v in (args.param or [])}
     names = runner.resolve(args.only) if args.only else list(runner.SUITE)
     settings = config.load(overrides={"general.target": args.target})
     if settings.is_local:

@@ -2,7 +2,9 @@
 
 Precedence, lowest first: built-in defaults, ``dwh.cfg``, environment variables
 ``SPARKIFY_<SECTION>_<KEY>`` (e.g. ``SPARKIFY_CLUSTER_NODE_COUNT=4``), then the
-``overrides`` passed to :func:`load` (a notebook's parameters). Shortcuts:
+``overrides`` passed to :func:`load` (a notebook's parameters: the one door
+through which they reach a stage; ``""`` or ``None`` means "not given", and a
+wrong one is named as ``parameter <name>``). Shortcuts:
 ``SPARKIFY_TARGET`` for ``[general] target`` and ``SPARKIFY_DSN`` for
 ``[local] dsn``.
 
@@ -22,12 +24,14 @@ Example::
 from __future__ import annotations
 
 import configparser
+import datetime as dt
 import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import SparkifyError, paths
 
@@ -36,7 +40,13 @@ SECRET_KEY = re.compile(r"pass(word)?|secret|token|access_key|session_key|creden
 
 
 class ConfigError(SparkifyError):
-    """A setting is missing or wrong; the message names section, key and what is allowed."""
+    """A setting is missing or wrong; the message names where it came from (file,
+    environment variable or notebook parameter), the key and what is allowed.
+    ``parameter`` is the notebook parameter's name when one was wrong, else None."""
+
+    def __init__(self, message: str, parameter: str | None = None):
+        super().__init__(message)
+        self.parameter = parameter
 
 
 # --- value parsers: each returns the parsed value or raises ValueError(allowed) ---
@@ -108,6 +118,30 @@ def _sql_name(value: str) -> str:
     return value
 
 
+def _day(value: str) -> dt.date | None:
+    """A UTC calendar day ``YYYY-MM-DD``; empty means "not given" (None: open-ended)."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise ValueError("a day as YYYY-MM-DD, e.g. 2018-11-01 (UTC), or empty for open-ended")
+
+
+def _time_zone(value: str) -> str:
+    value = value.strip()
+    try:
+        if value:
+            ZoneInfo(value)
+            return value
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    raise ValueError("an IANA time zone such as UTC or America/New_York")
+
+
 @dataclass(frozen=True)
 class Key:
     section: str
@@ -138,6 +172,12 @@ KEYS: tuple[Key, ...] = (
     Key("s3", "log_data", _s3_or_path, "", "event log files: s3://bucket/prefix or a local folder"),
     Key("s3", "log_jsonpath", _s3_or_path, "", "jsonpaths file for the events; empty: the default of the target"),
     Key("etl", "max_errors", _int(0, 100000), "10", "rejected records tolerated per load before it aborts (Redshift MAXERROR)"),
+    Key("analytics", "start_date", _day, "", "first UTC day of 04's period, YYYY-MM-DD; empty: from the first play"),
+    Key("analytics", "end_date", _day, "", "last UTC day of 04's period (included); empty: up to the last play"),
+    Key("analytics", "level", _choice("free", "paid", "all"), "all", "plays of free, paid or all users (level at the time of the play)"),
+    Key("analytics", "top_n", _int(1, 10000), "10", "rows in each ranking of 04 (songs, artists, locations)"),
+    Key("analytics", "tz", _time_zone, "America/New_York", "IANA time zone of 04's local-time charts"),
+    Key("analytics", "reports_dir", _str, "", "where 04 writes charts and CSVs; empty: SPARKIFY_REPORTS_DIR, else .sparkify/reports"),
     Key("local", "dsn", _str, "", "use this PostgreSQL instead of the embedded one (libpq connection string)"),
 )
 SECTIONS = tuple(dict.fromkeys(k.section for k in KEYS))
@@ -246,32 +286,8 @@ def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None
     raw: dict[tuple[str, str], tuple[str, str]] = {
         (k.section, k.name): (k.default, "default") for k in KEYS
     }
-
     if file.is_file():
-        parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
-        try:
-            parser.read(file, encoding="utf-8")
-        except configparser.Error as exc:
-            raise ConfigError(f"{file}: cannot be parsed as INI: {exc}") from None
-        for section in parser.sections():
-            if section not in SECTIONS:
-                raise ConfigError(f"{file}: unknown section [{section}]; allowed: {', '.join(SECTIONS)}")
-            for name, value in parser.items(section):
-                if SECRET_KEY.search(name):
-                    raise ConfigError(
-                        f"{file} [{section}] {name}: secrets are never read from dwh.cfg; remove it and "
-                        "set SPARKIFY_DB_PASSWORD in the environment (or use IAM credentials / an AWS profile)"
-                    )
-                if _key(section, name) is None:
-                    allowed = ", ".join(k.name for k in KEYS if k.section == section)
-                    raise ConfigError(f"{file} [{section}] {name}: unknown key; allowed in [{section}]: {allowed}")
-                if (section, name) == ("local", "dsn") and dsn_has_password(value):
-                    raise ConfigError(
-                        f"{file} [local] dsn: holds a password; secrets are never read from dwh.cfg. "
-                        "Drop it from the DSN and set PGPASSWORD (or use ~/.pgpass)"
-                    )
-                raw[(section, name)] = (value, str(file.name))
-
+        raw.update(_read_file(file))
     for key in KEYS:
         env = environ.get(_env_name(key))
         if env is not None and env != "":
@@ -279,7 +295,6 @@ def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None
     for env_name, where in SHORTCUTS.items():
         if environ.get(env_name):
             raw[where] = (environ[env_name], env_name)
-
     for dotted, value in (overrides or {}).items():
         if value is None or value == "":
             continue
@@ -287,7 +302,41 @@ def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None
         if _key(section, name) is None:
             raise ConfigError(f"override {dotted!r}: unknown setting; use 'section.key' from dwh.cfg.example")
         raw[(section, name)] = (str(value).lower() if isinstance(value, bool) else str(value), "parameter")
+    return _parse(raw, file)
 
+
+def _read_file(file: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """The raw ``(value, origin)`` of every key set in ``file``; ConfigError
+    for an unreadable file, an unknown section or key, or a secret."""
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
+    try:
+        parser.read(file, encoding="utf-8")
+    except configparser.Error as exc:
+        raise ConfigError(f"{file}: cannot be parsed as INI: {exc}") from None
+    raw = {}
+    for section in parser.sections():
+        if section not in SECTIONS:
+            raise ConfigError(f"{file}: unknown section [{section}]; allowed: {', '.join(SECTIONS)}")
+        for name, value in parser.items(section):
+            if SECRET_KEY.search(name):
+                raise ConfigError(
+                    f"{file} [{section}] {name}: secrets are never read from dwh.cfg; remove it and "
+                    "set SPARKIFY_DB_PASSWORD in the environment (or use IAM credentials / an AWS profile)"
+                )
+            if _key(section, name) is None:
+                allowed = ", ".join(k.name for k in KEYS if k.section == section)
+                raise ConfigError(f"{file} [{section}] {name}: unknown key; allowed in [{section}]: {allowed}")
+            if (section, name) == ("local", "dsn") and dsn_has_password(value):
+                raise ConfigError(
+                    f"{file} [local] dsn: holds a password; secrets are never read from dwh.cfg. "
+                    "Drop it from the DSN and set PGPASSWORD (or use ~/.pgpass)"
+                )
+            raw[(section, name)] = (value, str(file.name))
+    return raw
+
+
+def _parse(raw: dict[tuple[str, str], tuple[str, str]], file: Path) -> Settings:
+    """Parse every raw value into its type, then check the keys that depend on each other."""
     values: dict[tuple[str, str], Any] = {}
     origins: dict[tuple[str, str], str] = {}
     for key in KEYS:
@@ -295,7 +344,21 @@ def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None
         try:
             values[(key.section, key.name)] = key.parse(text)
         except ValueError as exc:
-            where = f"{file}" if origin == file.name else origin
-            raise ConfigError(f"{where} [{key.section}] {key.name} = {text!r}: expected {exc}") from None
+            raise _wrong(key, text, origin, file, f"expected {exc}") from None
         origins[(key.section, key.name)] = origin
+    start, end = values[("analytics", "start_date")], values[("analytics", "end_date")]
+    if start and end and end < start:
+        key = _key("analytics", "end_date")
+        raise _wrong(key, raw[("analytics", "end_date")][0], origins[("analytics", "end_date")], file,
+                     f"expected a day on or after start_date ({start:%Y-%m-%d})")
     return Settings(values=values, source=file if file.is_file() else None, origins=origins)
+
+
+def _wrong(key: Key, text: str, origin: str, file: Path, problem: str) -> ConfigError:
+    """The error for a bad value, worded after where it came from: a notebook
+    parameter by its name, a file or environment variable with section and key."""
+    if origin == "parameter":
+        return ConfigError(f"parameter {key.name} = {text!r}: {problem} (setting [{key.section}] {key.name})",
+                           parameter=key.name)
+    where = f"{file}" if origin == file.name else origin
+    return ConfigError(f"{where} [{key.section}] {key.name} = {text!r}: {problem}")

@@ -3,16 +3,24 @@ the run folder (``runs/<UTC timestamp>/``), charts into its ``reports/``.
 
 A failing cell stops the run: :class:`SuiteError` names the notebook, the
 cell and the error, and the executed notebook stays in the run folder.
+
+Kernels talk to papermill over IPC (Unix sockets in a private temporary
+folder), not loopback TCP: ipykernel 7 warns on stderr about every kernel
+started over unencrypted TCP, which flooded ``make run``, and IPC is the
+remedy that warning itself names (no port anyone else on the machine can reach).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
-from . import SparkifyError, paths
+from . import Progress, SparkifyError, paths
 
 SUITE = ("01_infrastructure", "02_schema", "03_etl", "04_analytics")
 TEARDOWN = ("99_teardown",)
@@ -35,8 +43,9 @@ def resolve(names: Sequence[str]) -> list[str]:
     return out
 
 
-def _coerce(value: str) -> Any:
-    """A ``-p KEY VALUE`` value as papermill would read it: JSON when it parses, else text."""
+def parameter_value(value: str) -> Any:
+    """A ``-p KEY VALUE`` value of the command line as papermill would read it:
+    JSON when it parses (``5`` -> 5, ``true`` -> True), else the text itself."""
     try:
         return json.loads(value)
     except ValueError:
@@ -58,12 +67,34 @@ def _failing_source(executed: Path) -> str:
     return "?"
 
 
+def kernel_config(socket_dir: Path) -> Any:
+    """Traitlets config that starts kernels on IPC sockets under ``socket_dir``
+    (an absolute path: the client and the kernel run in different folders).
+    TCP stays on Windows, which has no IPC transport."""
+    from traitlets.config import Config
+
+    if os.name == "nt":
+        return Config()
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(socket_dir).resolve() / "kernel")}})
+
+
 def run_suite(notebooks: Sequence[str] = SUITE, target: str | None = None, parameters: dict[str, Any] | None = None,
-              out: Path | None = None, progress: Callable[[str], None] = print) -> Path:
+              out: Path | None = None, progress: Progress = print) -> Path:
     """Execute ``notebooks`` in order with papermill; return the run folder.
 
     Each notebook gets ``parameters`` (plus ``target`` and ``reports_dir``)
-    where its parameters cell declares them. Raises SuiteError on the first failure."""
+    where its parameters cell declares them; ``progress`` gets a line per
+    notebook started and done. Raises SuiteError on the first failure."""
+    # Short and private: a Unix socket path must stay under ~100 bytes.
+    socket_dir = Path(tempfile.mkdtemp(prefix="spk-kernel-"))
+    try:
+        return _run(notebooks, target, parameters, out, progress, socket_dir)
+    finally:
+        shutil.rmtree(socket_dir, ignore_errors=True)
+
+
+def _run(notebooks: Sequence[str], target: str | None, parameters: dict[str, Any] | None, out: Path | None,
+         progress: Progress, socket_dir: Path) -> Path:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -84,7 +115,8 @@ def run_suite(notebooks: Sequence[str] = SUITE, target: str | None = None, param
         t0 = time.monotonic()
         try:
             pm.execute_notebook(str(source), str(output), parameters=given, kernel_name="python3",
-                                cwd=str(paths.project_root()), progress_bar=False, log_output=False)
+                                cwd=str(paths.project_root()), progress_bar=False, log_output=False,
+                                config=kernel_config(socket_dir))
         except PapermillExecutionError as exc:
             raise SuiteError(
                 f"{name} failed in cell [{exc.exec_count}] ({_failing_source(output)}): {exc.ename}: "

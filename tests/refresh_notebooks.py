@@ -28,7 +28,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="spk-refresh-"))
     os.environ.update(SPARKIFY_STATE_DIR=str(tmp / "state"), SPARKIFY_CONFIG=str(tmp / "dwh.cfg"),
                       SPARKIFY_REPORTS_DIR=str(tmp / "reports"), MPLBACKEND="Agg")
-    from sparkify_nb import local
+    from sparkify_nb import local, runner
 
     local.up()
     try:
@@ -36,7 +36,8 @@ def main() -> None:
             path = ROOT / "notebooks" / f"{name}.ipynb"
             source = nbformat.read(path, as_version=4)
             executed = nbformat.read(path, as_version=4)
-            NotebookClient(executed, kernel_name="python3", timeout=600,
+            # IPC, as sparkify-nb run does: no per-kernel TCP warning on the terminal.
+            NotebookClient(executed, kernel_name="python3", timeout=600, config=runner.kernel_config(tmp),
                            resources={"metadata": {"path": str(path.parent)}}).execute()
             for kept, ran in zip(source.cells, executed.cells):
                 if kept.cell_type != "code":

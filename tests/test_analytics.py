@@ -338,3 +338,61 @@ def test_papermill_renders_04_for_exactly_the_period_and_level_given(conn, tmp_p
         ["busiest day (UTC)", "2018-11-01 (3 plays)"],
         ["median session", "1.5 plays, 2 minutes"],
     ]
+
+
+# --- answers in words ----------------------------------------------------------------------------
+
+def test_each_chart_gets_its_answer_in_one_sentence(conn):
+    by_hour = analytics.plays_by_hour(conn, **PERIOD)
+    assert analytics.peak_hour_answer(by_hour) == "Plays peak at 17:00 UTC with 5 plays."
+    local = analytics.plays_by_hour(conn, **PERIOD, tz="Asia/Kolkata")
+    assert analytics.peak_hour_answer(local, "Asia/Kolkata") == "Plays peak at 13:00 Asia/Kolkata with 3 plays."
+    assert analytics.weekday_hour_answer(analytics.plays_by_weekday_hour(conn, **PERIOD)) == (
+        "The busiest hour of the week is Thursday 08:00 UTC with 3 plays.")
+    assert analytics.daily_answer(analytics.daily_plays(conn, **PERIOD)) == (
+        "The busiest day is 2018-11-01 (UTC) with 5 plays; the median day of the period has 2 plays.")
+    assert analytics.top_song_answer(analytics.top_songs(conn, **PERIOD)) == (
+        "The most played song is Alpha by Artist One with 3 plays (42.9% of the plays matched to the catalogue).")
+    assert analytics.top_artist_answer(analytics.top_artists(conn, **PERIOD)) == (
+        "The most played artist is Artist One with 4 plays by 3 listeners "
+        "(57.1% of the plays matched to the catalogue).")
+    assert analytics.free_vs_paid_answer(analytics.free_vs_paid(conn, **PERIOD)) == (
+        "Paid plays are 54.5% of all plays (6 of 11); 1 user upgraded and 1 downgraded.")
+    assert analytics.top_location_answer(analytics.top_locations(conn, **PERIOD)) == (
+        "Most plays come from B, NY: 4 plays by 2 users.")
+    assert analytics.platforms_answer(analytics.platforms(conn, **PERIOD)) == (
+        "Windows leads the operating systems with 27.3% of the plays, Chrome the browsers with 45.5%.")
+    assert analytics.sessions_answer(analytics.session_summary(analytics.sessions(conn, **PERIOD))) == (
+        "The median session has 2 plays and lasts 9.5 minutes; one in ten has more than 2.5 plays.")
+
+
+def test_an_empty_period_is_answered_in_words_not_errors(conn):
+    empty = {"start_date": "2019-01-01", "end_date": "2019-01-31"}
+    nothing = "There are no plays in this period."
+    assert analytics.peak_hour_answer(analytics.plays_by_hour(conn, **empty)) == nothing
+    assert analytics.weekday_hour_answer(analytics.plays_by_weekday_hour(conn, **empty)) == nothing
+    assert analytics.daily_answer(analytics.daily_plays(conn, **empty)) == nothing
+    assert analytics.top_song_answer(analytics.top_songs(conn, **empty)).startswith("No play of this period")
+    assert analytics.free_vs_paid_answer(analytics.free_vs_paid(conn, **empty)) == nothing
+    assert analytics.platforms_answer(analytics.platforms(conn, **empty)) == nothing
+    assert analytics.sessions_answer(analytics.session_summary(analytics.sessions(conn, **empty))) == nothing
+
+
+def test_a_tied_peak_goes_to_the_earliest_hour_and_counts_read_well():
+    frame = pd.DataFrame({"hour": range(24), "plays": [0] * 5 + [1] + [0] * 14 + [1] + [0] * 3})
+    assert analytics.peak_hour_answer(frame) == "Plays peak at 05:00 UTC with 1 play."
+
+
+def test_filters_from_settings_take_the_validated_analytics_section():
+    settings = config.load(overrides={"analytics.start_date": "2018-11-01", "analytics.end_date": "2018-11-15",
+                                      "analytics.level": "paid", "analytics.top_n": 3, "analytics.tz": "UTC"})
+    f = analytics.filters_from(settings)
+    assert f == analytics.filters("2018-11-01", "2018-11-15", "paid", "UTC", top_n=3)
+    assert f.period == {"start_date": date(2018, 11, 1), "end_date": date(2018, 11, 15)}
+    assert f.all_levels().label() == "2018-11-01 to 2018-11-15 (UTC), all plays"
+
+
+def test_reports_go_where_the_reports_dir_setting_says(tmp_path):
+    settings = config.load(overrides={"analytics.reports_dir": str(tmp_path / "out")})
+    assert analytics.reports_dir(settings) == tmp_path / "out"
+    assert (tmp_path / "out").is_dir()

@@ -1,6 +1,7 @@
 """Settings: defaults, file, environment, parameters; errors that say where."""
 
 import configparser
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,53 @@ def test_example_file_documents_every_key_and_loads():
 def test_example_file_holds_no_secret_values():
     text = EXAMPLE.read_text().lower()
     assert "akia" not in text and "password =" not in text and "secret =" not in text
+
+
+def test_analytics_settings_default_to_the_whole_period_for_everyone(tmp_path):
+    settings = config.load(tmp_path / "absent.cfg", environ={})
+    assert [settings.get("analytics", k) for k in ("start_date", "end_date", "level", "top_n", "tz")] == [
+        None, None, "all", 10, "America/New_York"]
+
+
+def test_analytics_parameters_are_parsed_to_types(tmp_path):
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "analytics.start_date": "2018-11-01", "analytics.end_date": "2018-11-15", "analytics.level": "paid",
+        "analytics.top_n": 5, "analytics.tz": "Asia/Kolkata"})
+    assert settings.get("analytics", "start_date") == date(2018, 11, 1)
+    assert settings.get("analytics", "end_date") == date(2018, 11, 15)
+    assert (settings.get("analytics", "level"), settings.get("analytics", "top_n")) == ("paid", 5)
+    assert settings.get("analytics", "tz") == "Asia/Kolkata"
+
+
+def test_an_empty_analytics_parameter_defers_to_the_file(tmp_path):
+    path = write(tmp_path, "[analytics]\nlevel = free\ntop_n = 3\n")
+    settings = config.load(path, environ={}, overrides={"analytics.level": "", "analytics.top_n": None})
+    assert (settings.get("analytics", "level"), settings.get("analytics", "top_n")) == ("free", 3)
+
+
+@pytest.mark.parametrize("parameter, value, allowed", [
+    ("start_date", "2018-13-01", "a day as YYYY-MM-DD"),
+    ("end_date", "yesterday", "a day as YYYY-MM-DD"),
+    ("level", "gold", "one of: free, paid, all"),
+    ("top_n", 0, "a whole number from 1 to 10000"),
+    ("top_n", "ten", "a whole number from 1 to 10000"),
+    ("tz", "Mars/Olympus_Mons", "an IANA time zone"),
+])
+def test_a_wrong_parameter_is_named_with_what_is_allowed(tmp_path, parameter, value, allowed):
+    with pytest.raises(ConfigError) as err:
+        config.load(tmp_path / "absent.cfg", environ={}, overrides={f"analytics.{parameter}": value})
+    assert str(err.value).startswith(f"parameter {parameter} = {str(value)!r}: expected {allowed}")
+    assert err.value.parameter == parameter
+
+
+def test_an_end_date_before_the_start_date_is_refused_naming_both(tmp_path):
+    with pytest.raises(ConfigError, match=r"^parameter end_date = '2018-11-01': expected a day on or after "
+                                          r"start_date \(2018-11-15\)"):
+        config.load(tmp_path / "absent.cfg", environ={},
+                    overrides={"analytics.start_date": "2018-11-15", "analytics.end_date": "2018-11-01"})
+
+
+def test_a_wrong_analytics_value_in_the_file_names_file_section_and_key(tmp_path):
+    path = write(tmp_path, "[analytics]\ntz = Nowhere/Town\n")
+    with pytest.raises(ConfigError, match=r"dwh.cfg \[analytics\] tz = 'Nowhere/Town': expected an IANA"):
+        config.load(path, environ={})

@@ -14,7 +14,10 @@ import pytest
 
 from sparkify_nb import aws, cli, config, infra
 
-from sparkify_nb.datagen import dataset as datagen
+from sparkify_nb import datagen
+from sparkify_nb.datagen.events import zone_weights
+from sparkify_nb.datagen.listeners import METROS
+from sparkify_nb.datagen.sinks import DayFiles
 
 SMALL = dict(events=6000, songs=200, users=60, days=7, seed=7)
 PAGES_REQUIRED = {"NextSong", "Home", "Login", "Logout", "Settings", "Upgrade", "Downgrade", "Help", "About",
@@ -163,7 +166,7 @@ def test_the_share_of_plays_of_catalogue_songs_is_honoured(tmp_path, share):
 
 def test_listening_peaks_in_the_evening_of_the_users_local_time(sample):
     _, _, events, _ = sample
-    zone = {name: tz for name, tz, _ in datagen.METROS}
+    zone = {name: tz for name, tz, _ in METROS}
     hours = Counter()
     for e in events:
         if e["page"] == "NextSong":
@@ -176,7 +179,7 @@ def test_listening_peaks_in_the_evening_of_the_users_local_time(sample):
 def test_the_weekly_rhythm_favours_fridays_over_sundays():
     # 14 days from Monday 2018-11-05: two of each weekday; straight from the hourly plan, no files needed.
     first = datetime(2018, 11, 5, tzinfo=timezone.utc)
-    per_hour = datagen._zone_weights(first, 14, ["America/New_York"], [1.0])
+    per_hour = zone_weights(first, 14, ["America/New_York"], [1.0])
     by_day = Counter()
     for hour, row in enumerate(per_hour):
         local = datetime.fromtimestamp(first.timestamp() + hour * 3600, ZoneInfo("America/New_York"))
@@ -200,7 +203,7 @@ def test_songs_have_a_long_tail_artists_several_songs_and_gaps_like_the_real_fil
 
 def test_users_have_a_name_gender_metro_and_a_registration_before_their_events(sample):
     _, _, events, _ = sample
-    metros = {name for name, _, _ in datagen.METROS}
+    metros = {name for name, _, _ in METROS}
     people = {}
     for e in events:
         if e["userId"]:
@@ -242,7 +245,7 @@ def test_day_files_are_written_in_batches_not_held_whole(tmp_path, monkeypatch):
                     return inner.raw.write(data)
             return Counting()
 
-    monkeypatch.setattr(datagen._DayWriter, "BATCH", 50)
+    monkeypatch.setattr(DayFiles, "BATCH", 50)
     datagen.generate(Recording(tmp_path), events=2000, songs=20, users=10, days=1, seed=1)
     assert writes["log_data/2018/11/2018-11-01-events.json"] == 40
 

@@ -54,6 +54,7 @@ def test_a_failing_cell_stops_the_run_naming_notebook_and_cell(tmp_path, monkeyp
     assert "01_infrastructure failed in cell [3] (raise ValueError('bad input in cell three'))" in proc.stderr
     assert "ValueError: bad input in cell three" in proc.stderr
     assert "01_infrastructure.ipynb" in proc.stderr
+    assert "without encryption" not in proc.stdout + proc.stderr  # ipykernel's per-kernel TCP warning
     executed = nbformat.read(out / "01_infrastructure.ipynb", as_version=4)
     errors = [o for c in executed.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert [e["ename"] for e in errors] == ["ValueError"]
@@ -68,3 +69,34 @@ def test_parameters_reach_the_notebook(tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKIFY_HOME", str(project))
     run_dir = runner.run_suite(["01_infrastructure"], target="local", out=tmp_path / "run", progress=lambda _: None)
     assert json.loads((run_dir / "reports" / "seen.json").read_text()) == "local"
+
+
+def test_a_clean_run_prints_no_kernel_transport_warning(tmp_path, monkeypatch, capfd):
+    project = _project_with(tmp_path, ["x = 1"])
+    monkeypatch.setenv("SPARKIFY_HOME", str(project))
+    runner.run_suite(["01_infrastructure"], out=tmp_path / "run", progress=lambda _: None)
+    captured = capfd.readouterr()
+    assert "Kernel is running over TCP" not in captured.out + captured.err
+
+
+@pytest.mark.parametrize("text, value", [("5", 5), ("true", True), ("null", None), ("2018-11-01", "2018-11-01"),
+                                         ("paid", "paid"), ('"05"', "05")])
+def test_command_line_parameter_values_are_read_as_papermill_reads_them(text, value):
+    assert runner.parameter_value(text) == value
+
+
+@pytest.mark.parametrize("name, needs, after", [
+    ("02_schema", "Needs: a running warehouse from 01", "[Next: 03 · ETL →](03_etl.ipynb)"),
+    ("04_analytics", "Needs: the star schema 03 loaded", "[Next: 99 · Teardown →](99_teardown.ipynb)"),
+])
+def test_a_notebook_says_what_it_needs_first_and_where_to_go_last(name, needs, after):
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith(needs)
+    assert nb.cells[-1].cell_type == "markdown" and nb.cells[-1].source.startswith(after)
+
+
+def test_04_imports_only_config_and_analytics():
+    nb = nbformat.read(ROOT / "notebooks" / "04_analytics.ipynb", as_version=4)
+    imports = [line for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines()
+               if line.startswith(("import ", "from "))]
+    assert imports == ["from sparkify_nb import analytics, config"]

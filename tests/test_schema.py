@@ -91,3 +91,33 @@ def test_postgres_ddl_creates_every_table_with_its_columns_in_order():
     by_table = found.groupby("table_name", sort=False)["column_name"].apply(list).to_dict()
     for table in schema.tables_for("postgres"):
         assert by_table[table.name] == table.column_names
+
+
+def test_er_diagram_shows_every_star_table_and_column_with_its_type():
+    diagram = schema.er_diagram()
+    assert diagram.startswith("erDiagram\n")
+    for table, columns in STAR_COLUMNS.items():
+        block = diagram.split(f"    {table} {{\n", 1)[1].split("    }", 1)[0]
+        assert [line.split()[1] for line in block.splitlines()] == columns, table
+    assert "        varchar(32) song_id PK\n" in diagram and "        double duration\n" in diagram
+
+
+def test_er_diagram_marks_primary_and_foreign_keys():
+    diagram = schema.er_diagram()
+    for table in schema.STAR_TABLES:
+        for key in table.primary_key:
+            assert f" {key} PK" in diagram.split(f"    {table.name} {{")[1].split("}")[0], table.name
+    assert "        timestamp start_time PK\n" in diagram          # time
+    assert "        timestamp start_time FK\n" in diagram          # songplays
+    assert "        varchar(32) artist_id FK\n" in diagram         # songs and songplays
+
+
+def test_er_diagram_relations_follow_the_nullability_of_the_key_column():
+    relations = [line.strip() for line in schema.er_diagram().splitlines() if "--" in line]
+    assert relations == ["songplays }o--o| users : user_id", "songplays }o--o| songs : song_id",
+                         "songplays }o--o| artists : artist_id", "songplays }o--|| time : start_time",
+                         "songs }o--o| artists : artist_id"]
+
+
+def test_identifiers_are_quoted_for_both_dialects():
+    assert schema.quote_identifier("time") == '"time"'

@@ -1,12 +1,19 @@
-"""04: the questions analysts ask (``queries``, one SQL file each in ``sql/``)
-and the charts that answer them (``charts``)."""
+"""04: the questions analysts ask (``queries``, one SQL file each in ``sql/``),
+their common parameters (``parameters``), the charts that show them
+(``charts``) and their answers in words (``answers``)."""
 
-from ..warehouse import open_connection
-from . import charts
-from .queries import (AnalyticsParameterError, Filters, by_family, check_top_n, check_tz, daily_plays, filters,
-                      free_vs_paid, platforms, plays_by_hour, plays_by_weekday_hour, session_summary, sessions,
-                      summary, top_artists, top_locations, top_songs)
+from ..warehouse import connection, open_connection
+from . import answers, charts
+from .answers import (daily_answer, free_vs_paid_answer, peak_hour_answer, platforms_answer, sessions_answer,
+                      summary, top_artist_answer, top_location_answer, top_song_answer, weekday_hour_answer)
+from .parameters import (AnalyticsParameterError, Filters, check_top_n, check_tz, filters, filters_from,
+                         reports_dir)
+from .queries import (by_family, daily_plays, free_vs_paid, platforms, plays_by_hour, plays_by_weekday_hour,
+                      session_summary, sessions, top_artists, top_locations, top_songs)
 
-__all__ = ["AnalyticsParameterError", "Filters", "by_family", "charts", "check_top_n", "check_tz", "daily_plays",
-           "filters", "free_vs_paid", "open_connection", "platforms", "plays_by_hour", "plays_by_weekday_hour",
-           "session_summary", "sessions", "summary", "top_artists", "top_locations", "top_songs"]
+__all__ = ["AnalyticsParameterError", "Filters", "answers", "by_family", "charts", "check_top_n", "check_tz",
+           "connection", "daily_answer", "daily_plays", "filters", "filters_from", "free_vs_paid",
+           "free_vs_paid_answer", "open_connection", "peak_hour_answer", "platforms", "platforms_answer",
+           "plays_by_hour", "plays_by_weekday_hour", "reports_dir", "session_summary", "sessions",
+           "sessions_answer", "summary", "top_artist_answer", "top_artists", "top_location_answer",
+           "top_locations", "top_song_answer", "top_songs", "weekday_hour_answer"]

@@ -6,9 +6,9 @@ question and returns a matplotlib :class:`~matplotlib.figure.Figure`;
 
 Example::
 
-    >>> from sparkify_nb import analytics, charts, paths
-    >>> fig = charts.plays_by_hour(by_hour, period="2018-11-01 to 2018-11-15 (UTC), paid plays")  # doctest: +SKIP
-    >>> charts.save(fig, by_hour, paths.reports_dir(), "peak_play_hours")                           # doctest: +SKIP
+    >>> from sparkify_nb import analytics
+    >>> fig = analytics.charts.plays_by_hour(by_hour, period="2018-11-01 to 2018-11-15 (UTC), paid plays")  # doctest: +SKIP
+    >>> analytics.charts.save(fig, by_hour, analytics.reports_dir(settings), "peak_play_hours")  # doctest: +SKIP
 """
 
 from __future__ import annotations

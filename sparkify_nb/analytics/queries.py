@@ -1,9 +1,12 @@
 """The questions analysts ask, one function per question, each backed by one
-SQL file under ``sql/analytics/`` (named after the question) that runs
+SQL file under ``analytics/sql/`` (named after the question) that runs
 unchanged on Redshift and PostgreSQL, and each returning a pandas DataFrame.
 
 Common parameters (checked before any SQL runs; a wrong value raises
-:class:`AnalyticsParameterError` naming the parameter):
+:class:`AnalyticsParameterError` naming the parameter). Notebook 04 does not
+pass them by hand: its parameters go through ``config.load(overrides=...)``
+(the ``[analytics]`` settings) and :func:`filters_from` turns the validated
+settings into :class:`Filters`.
 
 - ``start_date``, ``end_date``: the period, as UTC calendar days, both
   inclusive (``"2018-11-01"``, a ``date`` or ``None``/``""`` for open-ended).
@@ -25,118 +28,26 @@ formatted into the SQL text.
 
 Example::
 
-    >>> from sparkify_nb import analytics, config, warehouse
-    >>> with warehouse.connect(config.load()) as conn:    # doctest: +SKIP
+    >>> from sparkify_nb import analytics, config
+    >>> settings = config.load(overrides={"analytics.level": "paid"})
+    >>> with analytics.connection(settings) as conn:    # doctest: +SKIP
     ...     analytics.plays_by_hour(conn, "2018-11-01", "2018-11-15", level="paid", tz="America/New_York")
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .. import SparkifyError
 from ..warehouse import connect as warehouse
+from .parameters import AnalyticsParameterError, check_top_n, filters
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-LEVELS = ("free", "paid", "all")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-class AnalyticsParameterError(SparkifyError, ValueError):
-    """A question was asked with a wrong parameter; ``parameter`` names it."""
-
-    def __init__(self, parameter: str, message: str):
-        super().__init__(f"{parameter}: {message}")
-        self.parameter = parameter
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Validated common parameters. ``start``/``end`` are the UTC bounds the
-    SQL uses: ``start_time >= start AND start_time < end`` (``None`` = open)."""
-
-    start_date: date | None
-    end_date: date | None
-    level: str
-    tz: str
-
-    @property
-    def start(self) -> datetime | None:
-        return datetime.combine(self.start_date, datetime.min.time()) if self.start_date else None
-
-    @property
-    def end(self) -> datetime | None:
-        return datetime.combine(self.end_date + timedelta(days=1), datetime.min.time()) if self.end_date else None
-
-    def params(self, **extra: Any) -> dict[str, Any]:
-        """The bound parameters of the SQL files."""
-        return {"start": self.start, "end": self.end, "level": self.level, **extra}
-
-    def label(self) -> str:
-        """The period and level in words, for chart titles: ``2018-11-01 to 2018-11-15 (UTC), paid plays``."""
-        if self.start_date and self.end_date:
-            period = f"{self.start_date:%Y-%m-%d} to {self.end_date:%Y-%m-%d} (UTC)"
-        elif self.start_date:
-            period = f"from {self.start_date:%Y-%m-%d} (UTC)"
-        elif self.end_date:
-            period = f"up to {self.end_date:%Y-%m-%d} (UTC)"
-        else:
-            period = "all dates"
-        return f"{period}, {'all' if self.level == 'all' else self.level} plays"
-
-
-def _parse_date(name: str, value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise AnalyticsParameterError(name, f"expected a date like 2018-11-01 (UTC day), got {value!r}")
-
-
-def check_tz(tz: Any) -> ZoneInfo:
-    """The :class:`ZoneInfo` for ``tz``; raises :class:`AnalyticsParameterError` if unknown."""
-    if not isinstance(tz, str) or not tz.strip():
-        raise AnalyticsParameterError("tz", f"expected an IANA time zone like 'UTC' or 'America/New_York', got {tz!r}")
-    try:
-        return ZoneInfo(tz.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        raise AnalyticsParameterError(
-            "tz", f"unknown time zone {tz!r}; use an IANA name like 'UTC' or 'America/New_York'") from None
-
-
-def check_top_n(top_n: Any) -> int:
-    """``top_n`` as an int >= 1; raises :class:`AnalyticsParameterError` otherwise."""
-    if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
-        raise AnalyticsParameterError("top_n", f"expected a positive whole number, got {top_n!r}")
-    return top_n
-
-
-def filters(start_date: Any = None, end_date: Any = None, level: str = "all", tz: str = "UTC") -> Filters:
-    """Validate the common parameters at once.
-
-    Raises :class:`AnalyticsParameterError` naming ``start_date`` or ``end_date``
-    (not a date; ``end_date`` before ``start_date``), ``level`` (not one of
-    free, paid, all) or ``tz`` (not a known IANA time zone)."""
-    start, end = _parse_date("start_date", start_date), _parse_date("end_date", end_date)
-    if start and end and end < start:
-        raise AnalyticsParameterError("end_date", f"{end} is before start_date {start}")
-    if level not in LEVELS:
-        raise AnalyticsParameterError("level", f"expected one of {', '.join(LEVELS)}, got {level!r}")
-    check_tz(tz)
-    return Filters(start, end, level, tz.strip())
 
 
 def _query(conn: Any, name: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -318,42 +229,3 @@ def session_summary(session_frame: pd.DataFrame) -> pd.DataFrame:
                      "median": round(float(values.median()), 1) if len(values) else 0.0,
                      "p90": round(float(values.quantile(0.9)), 1) if len(values) else 0.0})
     return pd.DataFrame(rows)
-
-
-def summary(by_hour: pd.DataFrame, songs: pd.DataFrame, free_paid: pd.DataFrame,
-            by_hour_local: pd.DataFrame | None = None, tz: str = "UTC", artists: pd.DataFrame | None = None,
-            daily: pd.DataFrame | None = None, session_stats: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The answers in one table (``question``, ``answer``), from the frames of
-    the questions above: peak hour (UTC, and in ``tz`` when given), top song,
-    top artist, paid share of plays, busiest day, median session. Ties go to
-    the earliest hour or day and to the first row of a ranking."""
-    def peak(frame: pd.DataFrame) -> str:
-        if frame["plays"].sum() == 0:
-            return "no plays"
-        row = frame.loc[frame["plays"].idxmax()]
-        return f"{int(row['hour']):02d}:00 ({int(row['plays']):,} plays)"
-
-    rows = [("plays in the period", f"{int(by_hour['plays'].sum()):,}"),
-            ("peak hour (UTC)", peak(by_hour))]
-    if by_hour_local is not None and tz != "UTC":
-        rows.append((f"peak hour ({tz})", peak(by_hour_local)))
-    if len(songs):
-        top = songs.iloc[0]
-        by = f" by {top['artist']}" if isinstance(top["artist"], str) else ""
-        rows.append(("top song (matched plays)", f"{top['title']}{by} ({int(top['plays']):,} plays)"))
-    else:
-        rows.append(("top song (matched plays)", "no matched plays"))
-    if artists is not None and len(artists):
-        rows.append(("top artist (matched plays)", f"{artists.iloc[0]['artist']} ({int(artists.iloc[0]['plays']):,} plays)"))
-    paid = free_paid.set_index("level").loc["paid"]
-    rows.append(("paid share of plays", f"{float(paid['play_share_pct']):.1f}%"))
-    rows.append(("users who upgraded / downgraded",
-                 f"{int(paid['users_switched_in'])} / {int(free_paid.set_index('level').loc['free', 'users_switched_in'])}"))
-    if daily is not None and len(daily) and daily["plays"].sum() > 0:
-        busiest = daily.loc[daily["plays"].idxmax()]
-        rows.append(("busiest day (UTC)", f"{busiest['day']:%Y-%m-%d} ({int(busiest['plays']):,} plays)"))
-    if session_stats is not None and len(session_stats):
-        stats = session_stats.set_index("measure")
-        rows.append(("median session", f"{stats.loc['plays per session', 'median']:g} plays, "
-                                       f"{stats.loc['session length (minutes)', 'median']:g} minutes"))
-    return pd.DataFrame(rows, columns=["question", "answer"])

@@ -12,7 +12,7 @@ Example::
 
     >>> from sparkify_nb import config, warehouse
     >>> settings = config.load()
-    >>> with warehouse.connect(settings) as conn:          # doctest: +SKIP
+    >>> with warehouse.connection(settings) as conn:       # doctest: +SKIP
     ...     warehouse.run(conn, ["SELECT 1"])
 """
 

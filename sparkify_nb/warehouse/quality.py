@@ -8,7 +8,7 @@ rejects) is information.
 
 Example::
 
-    >>> from sparkify_nb import quality
+    >>> from sparkify_nb.warehouse import quality
     >>> [name for name, expected in quality.CHECKS.items() if expected is None]
     ['plays_matched_share']
 """

@@ -7,7 +7,7 @@ when not already present, so running 03 again on the same data adds nothing.
 
 Example::
 
-    >>> from sparkify_nb import transform
+    >>> from sparkify_nb.warehouse import transform
     >>> transform.ORDER
     ('songs', 'artists', 'users', 'songplays', 'time')
 """
@@ -15,10 +15,11 @@ Example::
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
+from .. import Progress
 from . import connect as warehouse
 
 # songplays before time: time is built from the plays.
@@ -30,7 +31,7 @@ def statements(table: str) -> list[str]:
     return warehouse.split_sql(warehouse.sql_text(warehouse.SQL_DIR / "transform", table))
 
 
-def run(conn: Any, progress: Callable[[str], None] = print) -> pd.DataFrame:
+def run(conn: Any, progress: Progress = print) -> pd.DataFrame:
     """Fill the star schema from staging in one transaction; return, per
     table, the rows before and after and the seconds taken."""
     before = warehouse.table_counts(conn, ORDER).set_index("table_name")["row_count"]
