@@ -266,3 +266,11 @@ def test_key_order_does_not_change_the_row():
     assert row(record) == row(shuffled) == (
         '"Des""ree, ""live""","Logged In","Ann","F",0,"Lee",1.5,"free","Here","PUT","NextSong",1540000000000.0,'
         '5,"S",200,2018-11-01 21:01:46.796,"Mozilla","7"')
+
+
+def test_parse_s3_uri_splits_bucket_and_key_and_names_a_bad_uri():
+    assert staging.parse_s3_uri("s3://udacity-dend/log_data/2018/11") == ("udacity-dend", "log_data/2018/11")
+    assert staging.parse_s3_uri("s3://bucket") == staging.parse_s3_uri("s3://bucket/") == ("bucket", "")
+    for bad in ("s3:///key", "/local/folder", "https://example.com/x"):
+        with pytest.raises(ValueError, match=f"'{bad}'"):
+            staging.parse_s3_uri(bad)

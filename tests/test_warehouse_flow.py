@@ -35,8 +35,9 @@ def write_sources(tmp_path, events, raw_lines=()):
 
 def load(conn, tmp_path, events, raw_lines=(), max_errors=10):
     song_data, log_data = write_sources(tmp_path, events, raw_lines)
-    settings = config.load(overrides={"general.target": "local", "s3.song_data": song_data, "s3.log_data": log_data,
-                                      "s3.log_jsonpath": str(datagen.JSONPATHS_FILE), "etl.max_errors": max_errors})
+    settings = config.load(overrides={"general.target": "local", "s3.song_data": song_data,
+                                      "s3.log_data": log_data, "s3.log_jsonpath": str(datagen.JSONPATHS_FILE),
+                                      "etl.max_errors": max_errors})
     return staging.load_staging(settings, conn, progress=lambda _: None)
 
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 JsonPath = tuple[str | int, ...]
 """The steps of one path: a key (str) or a list index (int) each."""
 
-_PATH_STEP = re.compile(r"""\[\s*'((?:[^'\\]|\\.)*)'\s*\]|\[\s*"((?:[^"\\]|\\.)*)"\s*\]|\[\s*(\d+)\s*\]|\.([A-Za-z_][A-Za-z0-9_]*)""")
+_PATH_STEP = re.compile(r"""\[\s*'((?:[^'\\]|\\.)*)'\s*\]"""            # ['key']
+                        r"""|\[\s*"((?:[^"\\]|\\.)*)"\s*\]"""           # ["key"]
+                        r"""|\[\s*(\d+)\s*\]"""                         # [0]
+                        r"""|\.([A-Za-z_][A-Za-z0-9_]*)""")             # .key
 
 
 def parse_jsonpath(expr: str) -> JsonPath:
