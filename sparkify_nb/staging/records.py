@@ -68,6 +68,7 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions,
     """The CSV rows and rejects of one object, a chunk of at most
     :data:`CHUNK_ROWS` records at a time; stops early when ``stop`` is set.
     Raises :class:`LoadError` when the object cannot be fetched at all."""
+    plain, escaped_nul = rows  # locals: looked up once per record in the loop below
     out: list[str] = []
     rejects: list[Reject] = []
     records = 0
@@ -109,7 +110,7 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions,
                 continue
             try:
                 # JSON text holds a NUL only as an escape; the plain row function does not look for one
-                out.append(rows.escaped_nul(record) if b"\\u0000" in raw else rows.plain(record))
+                out.append(escaped_nul(record) if b"\\u0000" in raw else plain(record))
             except RejectedValue as exc:
                 rejects.append(_reject(obj.name, table, number, raw, exc.reason, exc.code, exc.column, exc.value))
             if len(out) + len(rejects) >= CHUNK_ROWS:
