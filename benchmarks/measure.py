@@ -14,15 +14,10 @@ import sys
 import time
 from typing import Any, Callable
 
-from sparkify_nb import config, warehouse
-
+from sparkify_nb import aws, config, warehouse
 from sparkify_nb.datagen import dataset as datagen
-
-from sparkify_nb.warehouse import schema
-
-from sparkify_nb.staging import emulator as staging
-
-from sparkify_nb.warehouse import transform
+from sparkify_nb.staging import convert, emulator, jsonpaths as jsonpaths_file, records, sources
+from sparkify_nb.warehouse import schema, transform
 
 MEASURES: dict[str, Callable[[dict], dict]] = {}
 QUIET = lambda _: None  # noqa: E731
@@ -54,19 +49,18 @@ def generate(spec: dict) -> dict:
 @measure
 def render(spec: dict) -> dict:
     """The rows the loader would send, as CSV files (untimed preparation of the limit)."""
-    settings = _settings()
     t0 = time.monotonic()
     counts = {}
     for name, table, source, jsonpaths in (
             ("songs", schema.STAGING_SONGS, f"{spec['data']}/song_data", None),
             ("events", schema.STAGING_EVENTS, f"{spec['data']}/log_data", str(datagen.JSONPATHS_FILE))):
-        paths = staging.read_jsonpaths(settings, jsonpaths) if jsonpaths else None
-        row, careful = staging.compile_row(table, paths), staging.compile_row(table, paths, careful=True)
+        paths = jsonpaths_file.read_jsonpaths(jsonpaths) if jsonpaths else None
+        rows = convert.compile_rows(table, paths)
         loaded = rejected = 0
         # the loader's own record -> CSV conversion (same rows, byte for byte)
         with open(spec["csv"][name], "wb") as out:
-            for obj in staging.list_sources(settings, source):
-                for chunk in staging.parse_object(obj, table, row, None, careful):
+            for obj in sources.list_sources(source):
+                for chunk in records.parse_object(obj, table, rows):
                     out.write(chunk.data)
                     loaded += chunk.rows
                     rejected += len(chunk.rejects)
@@ -79,10 +73,12 @@ def render(spec: dict) -> dict:
 def _load(spec: dict, table: schema.Table, folder: str, jsonpaths: str | None) -> dict:
     settings = _settings()
     prefix = spec.get("prefix", "")
+    clients = aws.Clients(settings)  # once per step, as 03 does
     with warehouse.connection(settings) as conn:
         t0 = time.monotonic()
-        report = staging.load_local(settings, conn, table, f"s3://{spec['bucket']}/{prefix}{folder}",
-                                    jsonpaths and f"s3://{spec['bucket']}/{prefix}{jsonpaths}", 0, QUIET)
+        report = emulator.load_local(conn, table, f"s3://{spec['bucket']}/{prefix}{folder}",
+                                     jsonpaths and f"s3://{spec['bucket']}/{prefix}{jsonpaths}", 0,
+                                     clients=clients, progress=QUIET)
         seconds = time.monotonic() - t0
     return {"rows": report.loaded, "seconds": seconds}
 
@@ -100,24 +96,24 @@ def load_events(spec: dict) -> dict:
 def _fetch(spec: dict, folder: str) -> dict:
     """Only list and read the objects, as the loader does (same threads), parsing nothing:
     the floor the emulator's S3 sets under the loader."""
-    settings = _settings()
-    t0 = time.monotonic()
     from concurrent.futures import ThreadPoolExecutor
 
-    objects = staging.list_sources(settings, f"s3://{spec['bucket']}/{spec.get('prefix', '')}{folder}")
+    clients = aws.Clients(_settings())  # made before the timer, as in _load
+    t0 = time.monotonic()
+    objects = sources.list_sources(f"s3://{spec['bucket']}/{spec.get('prefix', '')}{folder}", clients)
 
-    def read(obj: staging.SourceObject) -> int:
+    def read(obj: sources.SourceObject) -> int:
         stream, size = obj.open(), 0
-        while block := stream.read(staging.READ_BLOCK):
+        while block := stream.read(records.READ_BLOCK):
             size += len(block)
         return size
 
-    with ThreadPoolExecutor(max_workers=staging.FETCH_THREADS) as pool:
+    with ThreadPoolExecutor(max_workers=emulator.FETCH_THREADS) as pool:
         size = sum(pool.map(read, objects))
     seconds = time.monotonic() - t0
     return {"rows": len(objects), "seconds": seconds,
             "note": f"S3 floor: list + GET of {len(objects):,} objects ({size / 2 ** 20:,.0f} MiB), "
-                    f"{staging.FETCH_THREADS} threads, no parsing; rows = objects"}
+                    f"{emulator.FETCH_THREADS} threads, no parsing; rows = objects"}
 
 
 @measure

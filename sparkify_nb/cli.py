@@ -61,11 +61,13 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     if args.out.startswith("s3://"):
         from . import aws
+        from .staging.sources import parse_s3_uri
 
         settings = config.load()
-        bucket, _, prefix = args.out[5:].partition("/")
-        if not bucket:
-            raise datagen.DatagenError(f"--out {args.out}: no bucket name")
+        try:
+            bucket, prefix = parse_s3_uri(args.out)
+        except ValueError as exc:
+            raise datagen.DatagenError(f"--out: {exc}") from None
         sink = datagen.S3Sink(aws.client(settings, "s3"), bucket, prefix)
     else:
         sink = datagen.FolderSink(Path(args.out))

@@ -48,17 +48,21 @@ def data(tmp_path_factory):
     return root
 
 
+def parameters(data):
+    """03's parameters for the generated data set (they reach the load through config.load)."""
+    return {"song_data": str(data / "song_data"), "log_data": str(data / "log_data"),
+            "log_jsonpath": str(data / "log_json_path.json"), "max_errors": 0}
+
+
 def start(data):
-    params = {"song_data": str(data / "song_data"), "log_data": str(data / "log_data"),
-              "log_jsonpath": str(data / "log_json_path.json"), "max_errors": 0}
     return subprocess.Popen([sys.executable, "-u", "-c", RUNNER, str(ROOT / "notebooks" / "03_etl.ipynb"),
-                             json.dumps(params)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             json.dumps(parameters(data))], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
 
 
 def run_in_process(data):
     """The same cells, run here: the uninterrupted reference (saves a Python start-up)."""
-    params = {"song_data": str(data / "song_data"), "log_data": str(data / "log_data"),
-              "log_jsonpath": str(data / "log_json_path.json"), "max_errors": 0}
+    params = parameters(data)
     nb = nbformat.read(ROOT / "notebooks" / "03_etl.ipynb", as_version=4)
     scope: dict = {}
     for cell in nb.cells:

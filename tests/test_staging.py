@@ -8,13 +8,10 @@ import json
 
 import pytest
 
-from sparkify_nb import aws, warehouse
-
+from sparkify_nb import aws, config, staging, warehouse
 from sparkify_nb.datagen import dataset as datagen
-
+from sparkify_nb.staging import emulator, records, sources
 from sparkify_nb.warehouse import schema
-
-from sparkify_nb.staging import emulator as staging
 from tests import corpus
 
 
@@ -39,8 +36,10 @@ def expected_rejects(files):
 def load_corpus(settings, conn, root, max_errors=1000):
     corpus.write(root / "log_data", corpus.EVENT_FILES)
     corpus.write(root / "song_data", corpus.SONG_FILES)
-    return staging.load_staging(settings, conn, song_data=str(root / "song_data"), log_data=str(root / "log_data"),
-                                log_jsonpath=str(datagen.JSONPATHS_FILE), max_errors=max_errors, progress=quiet)
+    settings = config.load(overrides={"general.target": "local", "s3.song_data": str(root / "song_data"),
+                                      "s3.log_data": str(root / "log_data"),
+                                      "s3.log_jsonpath": str(datagen.JSONPATHS_FILE), "etl.max_errors": max_errors})
+    return staging.load_staging(settings, conn, progress=quiet)
 
 
 def test_every_corpus_record_is_loaded_or_rejected_with_file_line_and_reason(settings, conn, tmp_path):
@@ -107,22 +106,23 @@ def test_missing_fields_are_null_and_empty_numbers_are_null(settings, conn, tmp_
 def test_more_rejects_than_max_errors_abort_and_leave_staging_as_it_was(settings, conn, tmp_path):
     good = tmp_path / "good"
     corpus.write(good, {"a.json": (corpus.ev() + b"\n" + corpus.ev(ts=1541000000001), {})})
-    staging.load_local(settings, conn, schema.STAGING_EVENTS, str(good), str(datagen.JSONPATHS_FILE), 0, quiet)
+    staging.load_local(conn, schema.STAGING_EVENTS, str(good), str(datagen.JSONPATHS_FILE), 0, progress=quiet)
     bad = tmp_path / "bad"
     corpus.write(bad, {"b.json": (corpus.ev() + b"\n" + corpus.ev(ts="x") + b"\n" + corpus.ev(ts="y"), {})})
     with pytest.raises(staging.LoadError, match=r"more than max_errors=1 records rejected; load rolled back, "
                                                 r"staging unchanged. First: .*b.json line 2 column ts"):
-        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(bad), str(datagen.JSONPATHS_FILE), 1, quiet)
+        staging.load_local(conn, schema.STAGING_EVENTS, str(bad), str(datagen.JSONPATHS_FILE), 1, progress=quiet)
     assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM staging_events").n[0] == 2
     assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM load_errors").n[0] == 2
     # exactly max_errors rejects: the good rows commit
-    report = staging.load_local(settings, conn, schema.STAGING_EVENTS, str(bad), str(datagen.JSONPATHS_FILE), 2,
-                                quiet)
+    report = staging.load_local(conn, schema.STAGING_EVENTS, str(bad), str(datagen.JSONPATHS_FILE), 2,
+                                progress=quiet)
     assert (report.loaded, report.rejected) == (1, 2)
 
 
 def test_loads_from_s3_plain_and_gzip_the_same(settings, conn, tmp_path):
-    s3 = aws.client(settings, "s3")
+    clients = aws.Clients(settings)
+    s3 = clients("s3")
     bucket = "issue4-staging-test"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
     lines = b"\n".join(corpus.ev(ts=1541000000000 + i) for i in range(300))
@@ -130,26 +130,26 @@ def test_loads_from_s3_plain_and_gzip_the_same(settings, conn, tmp_path):
     s3.put_object(Bucket=bucket, Key="logs/2018/11/b.json.gz", Body=gzip.compress(lines))
     s3.put_object(Bucket=bucket, Key="logs_other/c.json", Body=lines)  # prefix match, as Redshift
     s3.put_object(Bucket=bucket, Key="paths.json", Body=datagen.JSONPATHS_FILE.read_bytes())
-    report = staging.load_local(settings, conn, schema.STAGING_EVENTS, f"s3://{bucket}/logs",
-                                f"s3://{bucket}/paths.json", 0, quiet)
+    report = staging.load_local(conn, schema.STAGING_EVENTS, f"s3://{bucket}/logs",
+                                f"s3://{bucket}/paths.json", 0, clients=clients, progress=quiet)
     assert (report.files, report.records, report.loaded, report.rejected) == (3, 900, 900, 0)
 
 
 def test_many_objects_stream_through_a_bounded_queue(settings, conn, tmp_path, monkeypatch):
-    monkeypatch.setattr(staging, "CHUNK_ROWS", 7)
-    monkeypatch.setattr(staging, "QUEUE_CHUNKS", 2)
+    monkeypatch.setattr(records, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(emulator, "QUEUE_CHUNKS", 2)
     files = {f"f{i:03d}.json": (b"\n".join(corpus.ev(ts=1541000000000 + i * 1000 + j) for j in range(50)), {})
              for i in range(40)}
     corpus.write(tmp_path, files)
-    report = staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path),
-                                str(datagen.JSONPATHS_FILE), 0, quiet)
+    report = staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path),
+                                str(datagen.JSONPATHS_FILE), 0, progress=quiet)
     assert (report.files, report.loaded) == (40, 2000)
     assert warehouse.query(conn, "SELECT COUNT(DISTINCT ts) AS n FROM staging_events").n[0] == 2000
 
 
 def test_auto_mapping_matches_keys_to_column_names(settings, conn, tmp_path):
     corpus.write(tmp_path, {"s.json": (json.dumps({"song_id": "SO9", "TITLE": "ignored", "title": "T"}).encode(), {})})
-    report = staging.load_local(settings, conn, schema.STAGING_SONGS, str(tmp_path), None, 0, quiet)
+    report = staging.load_local(conn, schema.STAGING_SONGS, str(tmp_path), None, 0, progress=quiet)
     assert report.loaded == 1
     assert warehouse.query(conn, "SELECT song_id, title FROM staging_songs").values.tolist() == [["SO9", "T"]]
 
@@ -163,7 +163,7 @@ def test_nested_jsonpaths_reach_into_objects(settings, conn, tmp_path):
     table = schema.Table("staging_songs", (schema.STAGING_SONGS.columns[6], schema.STAGING_SONGS.columns[7],
                                            schema.STAGING_SONGS.columns[5]) + schema.STAGING_SONGS.columns[:5]
                          + schema.STAGING_SONGS.columns[8:])
-    staging.load_local(settings, conn, table, str(tmp_path / "d"), str(paths), 0, quiet)
+    staging.load_local(conn, table, str(tmp_path / "d"), str(paths), 0, progress=quiet)
     got = warehouse.query(conn, "SELECT song_id, title, artist_name FROM staging_songs").values.tolist()
     assert got == [["S", "T", "b"]]
 
@@ -172,18 +172,18 @@ def test_a_jsonpaths_file_that_does_not_fit_the_table_is_refused(settings, conn,
     paths = tmp_path / "paths.json"
     paths.write_text(json.dumps({"jsonpaths": ["$['ts']"]}))
     with pytest.raises(staging.LoadError, match="1 jsonpaths for the 18 columns of staging_events"):
-        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path), str(paths), 0, quiet)
+        staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path), str(paths), 0, progress=quiet)
     paths.write_text(json.dumps({"jsonpaths": ["$[*].ts"]}))
     with pytest.raises(staging.LoadError, match=r"jsonpath #1 '\$\[\*\].ts'"):
-        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path), str(paths), 0, quiet)
+        staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path), str(paths), 0, progress=quiet)
 
 
 def test_a_missing_source_names_it(settings, conn, tmp_path):
     with pytest.raises(staging.LoadError, match="no such file or folder"):
-        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path / "nope"), None, 0, quiet)
+        staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path / "nope"), None, 0, progress=quiet)
     (tmp_path / "empty").mkdir()
     with pytest.raises(staging.LoadError, match="no objects to load"):
-        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path / "empty"), None, 0, quiet)
+        staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path / "empty"), None, 0, progress=quiet)
 
 
 def test_copy_statement_for_events_and_songs(settings):
@@ -213,14 +213,14 @@ def test_the_shipped_jsonpaths_map_onto_the_staging_columns_in_order():
     assert len(paths) == len(schema.STAGING_EVENTS.columns) == 18
 
 
-def test_the_compiled_fast_path_converts_like_the_careful_one():
+def test_the_compiled_fast_path_converts_like_the_one_for_escaped_nul():
     import csv
     import random
     from datetime import datetime
 
     rng = random.Random(4)
     fast = staging.compile_row(schema.STAGING_EVENTS, None)
-    careful = staging.compile_row(schema.STAGING_EVENTS, None, careful=True)
+    careful = staging.compile_row(schema.STAGING_EVENTS, None, for_escaped_nul=True)
     for _ in range(2000):
         record = {"ts": rng.randrange(0, 253402300800000), "length": rng.uniform(-1e6, 1e6),
                   "session_id": rng.randrange(-2 ** 31, 2 ** 31), "registration": rng.randrange(-2 ** 53, 2 ** 53),
@@ -232,27 +232,27 @@ def test_the_compiled_fast_path_converts_like_the_careful_one():
 
 def test_an_object_that_cannot_be_read_fails_the_load_and_keeps_staging(settings, conn, tmp_path, monkeypatch):
     corpus.write(tmp_path, {"a.json": (corpus.ev(), {})})
-    staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 0, quiet)
+    staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 0, progress=quiet)
 
     def unreadable():
         raise OSError("connection reset by peer")
 
-    good = staging.list_sources(settings, str(tmp_path))
-    monkeypatch.setattr(staging, "list_sources", lambda *_: good + [staging.SourceObject("s3://b/gone.json",
+    good = staging.list_sources(str(tmp_path))
+    monkeypatch.setattr(sources, "list_sources", lambda *_: good + [staging.SourceObject("s3://b/gone.json",
                                                                                            unreadable)])
     with pytest.raises(staging.LoadError, match="s3://b/gone.json: cannot be read: connection reset by peer"):
-        staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 0,
-                           quiet)
+        staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 0,
+                           progress=quiet)
     assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM staging_events").n[0] == 1
 
 
 def test_a_record_over_4_mb_is_rejected_without_holding_it(settings, conn, tmp_path, monkeypatch):
-    monkeypatch.setattr(staging, "READ_BLOCK", 1 << 16)
+    monkeypatch.setattr(records, "READ_BLOCK", 1 << 16)
     huge = corpus.ev(song="x" * (5 << 20))
     corpus.write(tmp_path, {"a.json": (corpus.ev() + b"\n" + huge + b"\n" + corpus.ev(ts=1541000000001)
                                        + b"\n" + huge, {})})
-    report = staging.load_local(settings, conn, schema.STAGING_EVENTS, str(tmp_path),
-                                str(datagen.JSONPATHS_FILE), 5, quiet)
+    report = staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path),
+                                str(datagen.JSONPATHS_FILE), 5, progress=quiet)
     assert (report.records, report.loaded) == (4, 2)
     assert [(r.line_number, r.err_code) for r in report.rejects] == [(2, 1224), (4, 1224)]
     assert report.rejects[0].err_reason.endswith("longer than the 4 MB a JSON object may have")
@@ -266,3 +266,11 @@ def test_key_order_does_not_change_the_row():
     assert row(record) == row(shuffled) == (
         '"Des""ree, ""live""","Logged In","Ann","F",0,"Lee",1.5,"free","Here","PUT","NextSong",1540000000000.0,'
         '5,"S",200,2018-11-01 21:01:46.796,"Mozilla","7"')
+
+
+def test_parse_s3_uri_splits_bucket_and_key_and_names_a_bad_uri():
+    assert staging.parse_s3_uri("s3://udacity-dend/log_data/2018/11") == ("udacity-dend", "log_data/2018/11")
+    assert staging.parse_s3_uri("s3://bucket") == staging.parse_s3_uri("s3://bucket/") == ("bucket", "")
+    for bad in ("s3:///key", "/local/folder", "https://example.com/x"):
+        with pytest.raises(ValueError, match=f"'{bad}'"):
+            staging.parse_s3_uri(bad)

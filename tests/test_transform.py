@@ -8,15 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from sparkify_nb import warehouse
-
+from sparkify_nb import config, staging, warehouse
 from sparkify_nb.datagen import dataset as datagen
-
-from sparkify_nb.warehouse import quality
-
-from sparkify_nb.staging import emulator as staging
-
-from sparkify_nb.warehouse import transform
+from sparkify_nb.warehouse import quality, transform
 
 DAY1 = 1541030400000  # 2018-11-01 00:00:00 UTC (a Thursday, ISO week 44)
 DAY2 = DAY1 + 86_400_000
@@ -76,7 +70,7 @@ def write_day(root, name, events):
     path.write_text("\n".join(json.dumps(e) for e in events) + "\n")
 
 
-def etl(settings, conn, root):
+def etl(conn, root):
     """What 03 does: reload staging, merge the star schema, check it."""
     songs_dir = root / "song_data"
     if not songs_dir.exists():
@@ -84,8 +78,10 @@ def etl(settings, conn, root):
             path = songs_dir / "A" / "B" / "C" / f"TRABC{i}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(song))
-    reports = staging.load_staging(settings, conn, song_data=str(songs_dir), log_data=str(root / "log_data"),
-                                   log_jsonpath=str(datagen.JSONPATHS_FILE), max_errors=0, progress=lambda _: None)
+    settings = config.load(overrides={"general.target": "local", "s3.song_data": str(songs_dir),
+                                      "s3.log_data": str(root / "log_data"),
+                                      "s3.log_jsonpath": str(datagen.JSONPATHS_FILE), "etl.max_errors": 0})
+    reports = staging.load_staging(settings, conn, progress=lambda _: None)
     merged = transform.run(conn, progress=lambda _: None)
     checks = quality.run_checks(conn, rejected=sum(r.rejected for r in reports))
     return merged, checks
@@ -99,9 +95,9 @@ PLAYS = ("SELECT start_time, user_id, level, song_id, artist_id, session_id, loc
          "FROM songplays ORDER BY start_time")
 
 
-def test_star_schema_rows_from_one_day(settings, conn, tmp_path):
+def test_star_schema_rows_from_one_day(conn, tmp_path):
     write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS)
-    etl(settings, conn, tmp_path)
+    etl(conn, tmp_path)
     assert rows(conn, PLAYS) == EXPECTED_PLAYS_DAY1
     assert rows(conn, "SELECT * FROM users ORDER BY user_id") == [(7, "Ann", "Lee", "F", "free"),
                                                                   (9, "Bo", "Kim", "M", "paid")]
@@ -117,19 +113,19 @@ def test_star_schema_rows_from_one_day(settings, conn, tmp_path):
     ]
 
 
-def test_running_again_on_the_same_data_adds_nothing(settings, conn, tmp_path):
+def test_running_again_on_the_same_data_adds_nothing(conn, tmp_path):
     write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS)
-    etl(settings, conn, tmp_path)
-    merged, _ = etl(settings, conn, tmp_path)
+    etl(conn, tmp_path)
+    merged, _ = etl(conn, tmp_path)
     assert merged["added"].to_dict() == {"songs": 0, "artists": 0, "users": 0, "songplays": 0, "time": 0}
     assert rows(conn, PLAYS) == EXPECTED_PLAYS_DAY1
 
 
-def test_a_new_day_adds_exactly_its_plays_and_updates_levels(settings, conn, tmp_path):
+def test_a_new_day_adds_exactly_its_plays_and_updates_levels(conn, tmp_path):
     write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS)
-    etl(settings, conn, tmp_path)
+    etl(conn, tmp_path)
     write_day(tmp_path, "2018-11-02-events.json", DAY2_EVENTS)
-    merged, checks = etl(settings, conn, tmp_path)
+    merged, checks = etl(conn, tmp_path)
     assert merged["added"].to_dict() == {"songs": 0, "artists": 0, "users": 1, "songplays": 2, "time": 2}
     assert rows(conn, PLAYS) == EXPECTED_PLAYS_DAY1 + EXPECTED_PLAYS_DAY2
     assert rows(conn, "SELECT user_id, level FROM users ORDER BY user_id") == [(7, "paid"), (9, "paid"),
@@ -138,16 +134,16 @@ def test_a_new_day_adds_exactly_its_plays_and_updates_levels(settings, conn, tmp
     assert checks.loc["rows_songplays", "value"] == 5
 
 
-def test_identical_events_in_the_source_are_all_kept_once(settings, conn, tmp_path):
+def test_identical_events_in_the_source_are_all_kept_once(conn, tmp_path):
     write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS + DAY1_EVENTS[:1])
-    etl(settings, conn, tmp_path)
-    etl(settings, conn, tmp_path)
+    etl(conn, tmp_path)
+    etl(conn, tmp_path)
     assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM songplays").n[0] == 4
 
 
-def test_quality_checks_pass_on_a_good_load_and_show_as_a_table(settings, conn, tmp_path):
+def test_quality_checks_pass_on_a_good_load_and_show_as_a_table(conn, tmp_path):
     write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS)
-    _, checks = etl(settings, conn, tmp_path)
+    _, checks = etl(conn, tmp_path)
     assert checks["value"].to_dict() == {
         "rows_songs": 3, "rows_artists": 2, "rows_users": 2, "rows_songplays": 3, "rows_time": 3,
         "null_keys": 0, "duplicate_keys": 0, "plays_without_user": 0, "plays_without_time": 0,
@@ -155,9 +151,9 @@ def test_quality_checks_pass_on_a_good_load_and_show_as_a_table(settings, conn, 
     assert checks["ok"].all()
 
 
-def test_a_broken_invariant_raises_and_names_the_check(settings, conn, tmp_path):
+def test_a_broken_invariant_raises_and_names_the_check(conn, tmp_path):
     write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS)
-    etl(settings, conn, tmp_path)
+    etl(conn, tmp_path)
     warehouse.run(conn, ["DELETE FROM users WHERE user_id = 9", 'DELETE FROM "time"'])
     with pytest.raises(quality.QualityError, match=r"plays_without_user = 1 \(expected 0\), "
                                                    r"plays_without_time = 3 \(expected 0\)") as caught:

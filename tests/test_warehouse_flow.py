@@ -5,15 +5,9 @@ import json
 
 import pytest
 
-from sparkify_nb import config, warehouse
-
+from sparkify_nb import config, staging, warehouse
 from sparkify_nb.datagen import dataset as datagen
-
-from sparkify_nb.warehouse import schema
-
-from sparkify_nb.staging import emulator as staging
-
-from sparkify_nb.warehouse import transform
+from sparkify_nb.warehouse import schema, transform
 
 
 def event(ts, user="7", page="NextSong", song="Song A", artist="Artist A", length=200.0, level="free", **extra):
@@ -40,11 +34,11 @@ def write_sources(tmp_path, events, raw_lines=()):
 
 
 def load(conn, tmp_path, events, raw_lines=(), max_errors=10):
-    settings = config.load(overrides={"general.target": "local"})
     song_data, log_data = write_sources(tmp_path, events, raw_lines)
-    return staging.load_staging(settings, conn, song_data=song_data, log_data=log_data,
-                                log_jsonpath=str(datagen.JSONPATHS_FILE),
-                                max_errors=max_errors, progress=lambda _: None)
+    settings = config.load(overrides={"general.target": "local", "s3.song_data": song_data,
+                                      "s3.log_data": log_data, "s3.log_jsonpath": str(datagen.JSONPATHS_FILE),
+                                      "etl.max_errors": max_errors})
+    return staging.load_staging(settings, conn, progress=lambda _: None)
 
 
 def test_every_play_lands_in_songplays_matched_or_not(conn, tmp_path):

@@ -1,12 +1,103 @@
 """03's load: S3 (or a local folder) -> the staging tables.
 
-The COPY contract lives in :mod:`sparkify_nb.staging.emulator` for now.
+``load_staging(settings, conn)`` reloads ``staging_songs`` and
+``staging_events`` from the sources the settings name (``[s3] song_data``,
+``log_data``, ``log_jsonpath``; ``[etl] max_errors``). On ``redshift`` it runs
+one ``COPY ... FORMAT AS JSON`` per table (:mod:`.redshift`) and reads that
+load's rows of ``stl_load_errors``; on ``local`` the COPY emulator
+(:mod:`.emulator`) does the same job under the contract below.
+
+The modules: :mod:`.sources` (what to read; ``parse_s3_uri``), :mod:`.jsonpaths`
+(the mapping), :mod:`.records` (bytes -> records -> rows or rejects),
+:mod:`.convert` (value -> CSV field, per column type), :mod:`.emulator` (the
+local COPY), :mod:`.redshift` (the real COPY), :mod:`.report` (what a load
+did), :mod:`.load` (``load_staging``), :mod:`.errors`.
+
+The COPY contract
+=================
+
+This is the one place that states it; the README, notebook 03 and the other
+modules of this package refer here. The emulator gives the ``local`` target
+Redshift's ``COPY ... FORMAT AS JSON`` behaviour, so that a load that works
+locally works on Redshift and a load that fails on Redshift fails locally:
+
+- **Sources**: every object under ``s3://bucket/prefix`` (key prefix match, as
+  Redshift; folder markers skipped) or every file under a local folder (hidden
+  files skipped), or one file; plain or ``.gz``. No objects at all fails the
+  load, as on Redshift. Objects are read streaming, a block at a time, by a few
+  worker threads, and handed to PostgreSQL through a bounded queue, so memory
+  stays flat whatever the size of the input.
+- **Records**: newline-delimited JSON objects. Blank lines and CRLF line ends
+  are fine; an object may span several lines (a pretty-printed song file), up
+  to Redshift's 4 MB per object. A record that is not a JSON object (an array,
+  a number) is rejected.
+- **Mapping**: a jsonpaths file (positional: the n-th path fills the n-th
+  column, so the counts must match; ``$['key']``, ``$.key``, nested
+  ``$['a']['b']`` and ``[0]``; no wildcards or filters, as on Redshift) or
+  ``'auto'`` (top-level key = column name, case-sensitive). A missing field is
+  NULL, an unknown field is ignored.
+- **Conversion**: a value that does not convert to its column's type, or is
+  longer than its column (VARCHAR lengths are bytes of UTF-8, as on Redshift),
+  rejects its record. An empty string in a numeric or timestamp column is
+  NULL. Timestamps are epoch milliseconds, UTC (``TIMEFORMAT
+  'epochmillisecs'``). Objects and arrays in a VARCHAR column are loaded as
+  their JSON text.
+- **Rejects**: every rejected record is a row of ``load_errors``, shaped like
+  ``stl_load_errors`` (load id, start time, table, file, line, column, type,
+  column length, raw line, raw value, err_code, reason; raw text cut at 1024
+  characters).
+- **MAXERROR**: more than ``[etl] max_errors`` rejects abort the load: the
+  transaction is rolled back, staging is as it was, and the rejects seen so
+  far stay in ``load_errors``. Otherwise TRUNCATE, the good rows and the
+  rejects commit together. Nothing is lost: ``loaded + rejected == records``.
+- **Failures**: a source or jsonpaths file that cannot be read, or an object
+  that cannot be fetched, fails the whole load (``LoadError`` naming it);
+  staging is unchanged.
+- **Into PostgreSQL**: rows go through ``COPY ... FROM STDIN`` (CSV), never
+  row-by-row INSERT.
+
+Deliberate differences from Redshift, all on input Redshift refuses outright:
+
+- a record over 4 MB is one rejected record (err_code 1224), not a failed COPY;
+  it is skipped without being held in memory;
+- a damaged ``.gz`` stream is one rejected record (err_code 1216) at the line
+  where it broke, not a failed COPY; the lines before it load;
+- two JSON objects on one line are one invalid record (Redshift reads both).
+
+Redshift err_codes the emulator gives (``errors.ERR_*``):
+
+====  ==================================================================
+1204  string longer than its column; a FLOAT out of range
+1206  timestamp not valid (not a number, not finite, outside years 1-9999)
+1207  invalid digit in an integer (a fraction, a boolean, text)
+1208  FLOAT format error (a boolean, text that is not a number)
+1216  input line not valid (a damaged ``.gz`` stream)
+1220  invalid UTF-8 (bytes, a lone surrogate, a NUL in a string)
+1222  integer overflow (outside 32 or 64 bits)
+1223  invalid data type (an object or array for a number column)
+1224  malformed JSON (incl. a record that is not an object, or over 4 MB)
+====  ==================================================================
+
+Example::
+
+    >>> from sparkify_nb import config, staging, warehouse   # doctest: +SKIP
+    >>> settings = config.load()
+    >>> with warehouse.connection(settings) as conn:
+    ...     reports = staging.load_staging(settings, conn)
+    >>> staging.report_frame(reports)    # files, records, loaded, rejected, seconds
 """
 
-from .emulator import (LoadError, LoadReport, Reject, RejectedValue, SourceObject, compile_row, converter,
-                       copy_statement, list_sources, load_local, load_redshift, load_staging, parse_jsonpath,
-                       parse_object, read_jsonpaths, rejects_frame, report_frame)
+from .convert import RowFunctions, compile_row, compile_rows, converter
+from .emulator import load_local
+from .errors import LoadError, RejectedValue
+from .jsonpaths import parse_jsonpath, read_jsonpaths
+from .load import load_staging
+from .records import Reject, parse_object
+from .redshift import copy_statement, load_redshift
+from .report import LoadReport, display_name, rejects_frame, report_frame
+from .sources import SourceObject, list_sources, parse_s3_uri
 
-__all__ = ["LoadError", "LoadReport", "Reject", "RejectedValue", "SourceObject", "compile_row", "converter",
-           "copy_statement", "list_sources", "load_local", "load_redshift", "load_staging", "parse_jsonpath",
-           "parse_object", "read_jsonpaths", "rejects_frame", "report_frame"]
+__all__ = ["LoadError", "LoadReport", "Reject", "RejectedValue", "RowFunctions", "SourceObject", "compile_row",
+           "compile_rows", "converter", "copy_statement", "display_name", "list_sources", "load_local",
+           "load_redshift", "load_staging", "parse_jsonpath", "parse_object", "parse_s3_uri", "read_jsonpaths",
+           "rejects_frame", "report_frame"]

@@ -1,0 +1,271 @@
+"""JSON value -> the CSV field COPY FROM STDIN takes, per column type, and the
+row function generated once per load that applies them to a whole record.
+What converts and what is rejected (with which err_code) is part of the COPY
+contract in :mod:`sparkify_nb.staging`."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta
+from typing import Any, Callable, NamedTuple
+
+import orjson
+
+from ..warehouse import schema
+from .errors import (ERR_DIGIT, ERR_FLOAT, ERR_OVERFLOW, ERR_RANGE, ERR_TIMESTAMP, ERR_TYPE, ERR_UTF8,
+                     RejectedValue)
+from .jsonpaths import JsonPath
+
+EPOCH = datetime(1970, 1, 1)
+_MAX_MILLIS = 253402300800000      # 10000-01-01 00:00:00 UTC
+_MIN_MILLIS = -62135596800000      # 0001-01-01 00:00:00 UTC
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def _kind(column: schema.Column) -> tuple[str, int]:
+    kind = column.type.upper()
+    if kind.startswith("VARCHAR"):
+        return "varchar", int(re.search(r"\((\d+)\)", kind).group(1))
+    if kind == "INTEGER":
+        return "integer", 32
+    if kind == "BIGINT":
+        return "integer", 64
+    if kind == "DOUBLE PRECISION":
+        return "double", 0
+    if kind == "TIMESTAMP":
+        return "timestamp", 0
+    raise ValueError(f"column {column.name}: the COPY emulator has no converter for type {column.type}")
+
+
+def csv_quoted(text: str) -> str:
+    """``text`` as one quoted CSV field (quotes doubled), the way COPY ... (FORMAT csv) reads it back."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _varchar(limit: int) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        if isinstance(value, str):
+            text = value
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (dict, list)):
+            text = orjson.dumps(value).decode()
+        elif isinstance(value, float):
+            text = repr(value)
+        else:
+            text = str(value)
+        if "\x00" in text:
+            raise RejectedValue("Invalid null byte (NUL) in string", ERR_UTF8)
+        try:
+            size = len(text.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise RejectedValue("String contains invalid or unsupported UTF-8 codepoints (lone surrogate)",
+                                ERR_UTF8) from None
+        if size > limit:
+            raise RejectedValue(f"String length exceeds DDL length ({size} > {limit} bytes)", ERR_RANGE)
+        return csv_quoted(text)
+    return convert
+
+
+def _integer(bits: int) -> Callable[[Any], str]:
+    lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    label = "Integer" if bits == 32 else "Long"
+
+    def convert(value: Any) -> str:
+        if isinstance(value, bool):
+            raise RejectedValue(f"Invalid digit, Type: {label} (a boolean)", ERR_DIGIT)
+        if isinstance(value, (dict, list)):
+            raise RejectedValue(f"Invalid data type: a JSON {type(value).__name__} for a {label} column", ERR_TYPE)
+        if isinstance(value, float):
+            raise RejectedValue(f"Invalid digit, Value '.', Type: {label} (a fraction or exponent)", ERR_DIGIT)
+        if isinstance(value, str):
+            if value == "":
+                return ""
+            if not _INTEGER.fullmatch(value):
+                raise RejectedValue(f"Invalid digit, Type: {label}", ERR_DIGIT)
+            value = int(value)
+        if not lo <= value <= hi:
+            raise RejectedValue(f"Overflow, out of range for {label} ({bits}-bit)", ERR_OVERFLOW)
+        return str(value)
+    return convert
+
+
+def _double(value: Any) -> str:
+    if isinstance(value, bool):
+        raise RejectedValue("FLOAT data type format error (a boolean)", ERR_FLOAT)
+    if isinstance(value, (dict, list)):
+        raise RejectedValue(f"Invalid data type: a JSON {type(value).__name__} for a FLOAT column", ERR_TYPE)
+    if isinstance(value, str):
+        if value == "":
+            return ""
+        if not _NUMBER.fullmatch(value):
+            raise RejectedValue("FLOAT data type format error (not a number)", ERR_FLOAT)
+    elif isinstance(value, int) and -9007199254740992 <= value <= 9007199254740992:
+        return str(value)  # exact as a double; the same text as the compiled fast path
+    try:
+        number = float(value)
+    except OverflowError:
+        raise RejectedValue("Overflow, out of range for FLOAT", ERR_RANGE) from None
+    if math.isnan(number) or math.isinf(number):
+        raise RejectedValue("Overflow, out of range for FLOAT", ERR_RANGE)
+    return repr(number)
+
+
+def _epoch_millis(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise RejectedValue("Invalid timestamp format: epochmillisecs must be a number", ERR_TIMESTAMP)
+    if isinstance(value, str):
+        if value == "":
+            return ""
+        if not _NUMBER.fullmatch(value):
+            raise RejectedValue("Invalid timestamp format: epochmillisecs must be a number", ERR_TIMESTAMP)
+        value = float(value) if any(c in value for c in ".eE") else int(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RejectedValue("Invalid timestamp format: epochmillisecs must be finite", ERR_TIMESTAMP)
+    if not _MIN_MILLIS <= value < _MAX_MILLIS:
+        raise RejectedValue("Invalid timestamp format: epochmillisecs out of range (years 1 to 9999)", ERR_TIMESTAMP)
+    return (EPOCH + timedelta(milliseconds=value)).isoformat(sep=" ")
+
+
+
+
+def converter(column: schema.Column) -> Callable[[Any], str]:
+    """The function that turns a (non-null) JSON value into the CSV field COPY
+    takes for ``column`` (quoted text, a number, or empty for NULL).
+
+    Raises :class:`RejectedValue` (with a Redshift err_code) when the value
+    does not convert; ValueError for a column type the emulator does not know."""
+    kind, size = _kind(column)
+    if kind == "varchar":
+        return _varchar(size)
+    if kind == "integer":
+        return _integer(size)
+    if kind == "double":
+        return _double
+    return _epoch_millis
+
+
+_DAYS: dict[int, str] = {}  # days since 1970-01-01 -> "YYYY-MM-DD "
+
+
+def _day_text(days: int) -> str:
+    text = _DAYS.get(days)
+    if text is None:
+        text = _DAYS[days] = (EPOCH + timedelta(days=days)).date().isoformat() + " "
+    return text
+
+
+def _accessor(steps: JsonPath) -> Callable[[Any], Any]:
+    def get(record: Any) -> Any:
+        for step in steps:
+            if isinstance(step, int):
+                if not isinstance(record, list) or step >= len(record):
+                    return None
+            elif not isinstance(record, dict):
+                return None
+            else:
+                record = record.get(step)
+                continue
+            record = record[step]
+        return record
+    return get
+
+
+_CLOCK = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}." for s in range(86400)]  # seconds of day -> "HH:MM:SS."
+_MILLIS = [f"{m:03d}" for m in range(1000)]
+
+
+class RowFunctions(NamedTuple):
+    """The two row functions of one load (see :func:`compile_row`): ``plain``
+    for every record, ``escaped_nul`` for a record whose text holds ``\\u0000``."""
+
+    plain: Callable[[dict], str]
+    escaped_nul: Callable[[dict], str]
+
+
+def compile_rows(table: schema.Table, paths: list[JsonPath] | None) -> RowFunctions:
+    """Both row functions of a load of ``table`` (``paths`` None: ``'auto'``)."""
+    return RowFunctions(compile_row(table, paths), compile_row(table, paths, for_escaped_nul=True))
+
+
+def compile_row(table: schema.Table, paths: list[JsonPath] | None,
+                for_escaped_nul: bool = False) -> Callable[[dict], str]:
+    """A function ``record -> CSV line`` (no line end) for ``table``, generated
+    once per load so that the common cases (a short ASCII string, an int in
+    range, a finite float, whole epoch milliseconds) cost a type check and a
+    format each; everything else goes through :func:`converter`. ``paths``
+    None means ``'auto'``. ``for_escaped_nul``: every value through
+    :func:`converter`, for records whose text holds an escaped NUL
+    (``\\u0000``), which the fast path does not look for.
+
+    The function raises :class:`RejectedValue` with ``column`` (index) and
+    ``value`` set when a value does not convert."""
+    paths = paths if paths is not None else [(c.name,) for c in table.columns]
+    ns: dict[str, Any] = {"_day": _day_text, "_days": _DAYS, "_clock": _CLOCK, "_millis": _MILLIS}
+    lines = ["def row(rec):"] + _read_fields(paths, len(table.columns), ns)
+    for i, column in enumerate(table.columns):
+        lines.append(f"    v = v{i}")
+        ns[f"_convert{i}"] = _with_failing_column(converter(column), i)
+        lines.append(f"    if v is None: f{i} = ''")
+        if not for_escaped_nul:
+            lines += _fast_path(i, *_kind(column))
+        lines.append(f"    else: f{i} = _convert{i}(v)")
+    lines.append("    return ','.join((" + ", ".join(f"f{i}" for i in range(len(table.columns))) + ",))")
+    exec(compile("\n".join(lines), f"<copy row {table.name}>", "exec"), ns)  # noqa: S102 - our own generated text
+    return ns["row"]
+
+
+def _read_fields(paths: list[JsonPath], n: int, ns: dict[str, Any]) -> list[str]:
+    """The lines that set ``v0 .. v{n-1}`` from the record ``rec``."""
+    flat = all(len(steps) == 1 and isinstance(steps[0], str) for steps in paths)
+    if flat and len({steps[0] for steps in paths}) == n:
+        # Files written by one program keep their keys in one order: then one unpacking
+        # replaces a lookup per column.
+        ns["_keys"] = tuple(steps[0] for steps in paths)
+        return ([f"    if len(rec) == {n} and tuple(rec) == _keys:",
+                 "        " + ", ".join(f"v{i}" for i in range(n)) + ", = rec.values()",
+                 "    else:",
+                 "        get = rec.get"]
+                + [f"        v{i} = get({steps[0]!r})" for i, steps in enumerate(paths)])
+    lines = ["    get = rec.get"]
+    for i, steps in enumerate(paths):
+        if len(steps) == 1 and isinstance(steps[0], str):
+            lines.append(f"    v{i} = get({steps[0]!r})")
+        else:
+            ns[f"_get{i}"] = _accessor(steps)
+            lines.append(f"    v{i} = _get{i}(rec)")
+    return lines
+
+
+def _fast_path(i: int, kind: str, size: int) -> list[str]:
+    """The ``elif`` lines that convert the common values of column ``i`` inline."""
+    if kind == "varchar":
+        # ASCII: characters are bytes, so len() is the byte length Redshift compares
+        return [f"    elif type(v) is str and v.isascii() and len(v) <= {size}: "
+                f"f{i} = '\"' + v.replace('\"', '\"\"') + '\"'"]
+    if kind == "integer":
+        lo, hi = -(2 ** (size - 1)), 2 ** (size - 1) - 1
+        return [f"    elif type(v) is int and {lo} <= v <= {hi}: f{i} = str(v)"]
+    if kind == "double":
+        return [f"    elif type(v) is float and v - v == 0.0: f{i} = repr(v)",
+                f"    elif type(v) is int and -9007199254740992 <= v <= 9007199254740992: f{i} = str(v)"]
+    return [f"    elif type(v) is int and 0 <= v < {_MAX_MILLIS}:",
+            "        d = v // 86400000",
+            "        r = v - d * 86400000",
+            "        t = _days.get(d)",
+            "        if t is None: t = _day(d)",
+            f"        f{i} = t + _clock[r // 1000] + _millis[r % 1000]"]
+
+
+def _with_failing_column(convert: Callable[[Any], str], index: int) -> Callable[[Any], str]:
+    """``convert``, but a :class:`RejectedValue` it raises records which column
+    (``index``) and which value failed, for the reject's row in load_errors."""
+    def convert_column(value: Any) -> str:
+        try:
+            return convert(value)
+        except RejectedValue as exc:
+            exc.column, exc.value = index, value
+            raise
+    return convert_column

@@ -1,0 +1,42 @@
+"""The errors of a staging load and the Redshift load error codes the COPY
+emulator gives its rejects (the table of codes is in the package docstring,
+:mod:`sparkify_nb.staging`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import SparkifyError
+
+if TYPE_CHECKING:
+    from .report import LoadReport
+
+# Redshift load error codes (Load error reference, stl_load_errors.err_code)
+ERR_RANGE = 1204       # input exceeded the acceptable range / string length exceeds DDL length
+ERR_TIMESTAMP = 1206   # timestamp format is not valid
+ERR_DIGIT = 1207       # value outside of the expected range 0-9
+ERR_FLOAT = 1208       # FLOAT data type format error
+ERR_LINE = 1216        # input line is not valid (here: a damaged .gz stream)
+ERR_UTF8 = 1220        # invalid or unsupported UTF-8 code points
+ERR_OVERFLOW = 1222    # integer value overflow
+ERR_TYPE = 1223        # invalid data type (an object or array for a scalar column)
+ERR_JSON = 1224        # malformed JSON
+
+
+class LoadError(SparkifyError):
+    """A staging load failed or was aborted (too many rejects); nothing was committed.
+
+    ``report`` holds the :class:`~sparkify_nb.staging.report.LoadReport` so far, when there is one."""
+
+    def __init__(self, message: str, report: LoadReport | None = None):
+        super().__init__(message)
+        self.report = report
+
+
+class RejectedValue(ValueError):
+    """A value does not convert to its column's type (``code``: Redshift err_code;
+    ``column``: the column's index, -1 until known; ``value``: the JSON value)."""
+
+    def __init__(self, reason: str, code: int = ERR_DIGIT, column: int = -1, value: Any = None):
+        super().__init__(reason)
+        self.reason, self.code, self.column, self.value = reason, code, column, value

@@ -1,0 +1,84 @@
+"""Where a load reads from: every object under ``s3://bucket/prefix`` or every
+file under a local folder, and :func:`parse_s3_uri`, the one S3-URI parser of
+the package (``infra`` and ``cli`` use it too). What counts as a source is part
+of the COPY contract in :mod:`sparkify_nb.staging`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, Callable
+
+from .errors import LoadError
+
+if TYPE_CHECKING:
+    from ..aws import Clients
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    """One input object: ``name`` is ``s3://bucket/key`` or a local path, as
+    reported in ``load_errors``; ``open()`` returns a binary stream of its bytes
+    (still compressed for ``.gz``); ``size`` in bytes."""
+
+    name: str
+    open: Callable[[], BinaryIO]
+    size: int = 0
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/some/key`` -> ``("bucket", "some/key")``; the key (or
+    prefix) is ``""`` for ``s3://bucket`` and ``s3://bucket/``.
+
+    Raises ValueError naming ``uri`` when it is not ``s3://bucket[/...]``.
+
+    Example::
+
+        >>> parse_s3_uri("s3://udacity-dend/log_data/2018")
+        ('udacity-dend', 'log_data/2018')
+    """
+    if not uri.startswith("s3://"):
+        raise ValueError(f"{uri!r} is not an s3://bucket/key URI")
+    bucket, _, key = uri[len("s3://"):].partition("/")
+    if not bucket:
+        raise ValueError(f"{uri!r} names no bucket (expected s3://bucket/key)")
+    return bucket, key
+
+
+def list_sources(uri: str, clients: Clients | None = None) -> list[SourceObject]:
+    """Every object under ``uri``, sorted by name.
+
+    ``s3://bucket/prefix``: every key that starts with ``prefix`` (as Redshift
+    COPY), folder markers excluded, read with ``clients("s3")`` (required for
+    s3:// URIs). A local folder: every file below it (hidden files excluded); a
+    local file: that file. Raises :class:`LoadError` when a local path does not
+    exist or the bucket cannot be listed."""
+    if uri.startswith("s3://"):
+        return _list_s3(uri, clients)
+    root = Path(uri).expanduser()
+    if root.is_file():
+        files = [root]
+    elif root.is_dir():
+        files = sorted(p for p in root.rglob("*")
+                       if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    else:
+        raise LoadError(f"source {uri}: no such file or folder")
+    return [SourceObject(str(p), lambda p=p: open(p, "rb"), p.stat().st_size) for p in files]
+
+
+def _list_s3(uri: str, clients: Clients | None) -> list[SourceObject]:
+    if clients is None:
+        raise ValueError(f"source {uri}: reading S3 needs the step's aws.Clients")
+    try:
+        bucket, prefix = parse_s3_uri(uri)
+    except ValueError as exc:
+        raise LoadError(f"source {exc}") from None
+    s3 = clients("s3")
+    found = []
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            found += [(o["Key"], o.get("Size", 0)) for o in page.get("Contents", []) if not o["Key"].endswith("/")]
+    except Exception as exc:  # botocore ClientError / EndpointConnectionError
+        raise LoadError(f"source {uri}: cannot list objects: {exc}") from None
+    return [SourceObject(f"s3://{bucket}/{k}", lambda k=k: s3.get_object(Bucket=bucket, Key=k)["Body"], size)
+            for k, size in sorted(found)]
