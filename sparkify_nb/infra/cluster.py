@@ -47,32 +47,42 @@ def require_ssl(redshift: Any, parameter_group: str) -> None:
              Parameters=[{"ParameterName": "require_ssl", "ParameterValue": "true", "ApplyType": "static"}])
 
 
-def ensure_parameter_group(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
-    redshift, name = ctx.client("redshift"), f"{ctx.settings.stack_name}-params"
-    found = aws.call(redshift, "describe_cluster_parameter_groups", missing=("ClusterParameterGroupNotFound",),
-                     ParameterGroupName=name)
+def _ensure_group(ctx: Context, label: str, name_arg: str, name: str, describe: str, key: str, missing: str,
+                  create: str, **create_args: Any) -> None:
+    """Find the Redshift group ``name`` (refusing one not tagged as ours) or
+    create it tagged; ``name_arg`` is the API's name parameter."""
+    redshift = ctx.client("redshift")
+    found = aws.call(redshift, describe, missing=(missing,), **{name_arg: name})
     if found:
-        ctx.claim(found["ParameterGroups"][0].get("Tags"), f"cluster parameter group {name}", "[general] stack_name")
-        ctx.progress(f"parameter group {name}: exists")
+        ctx.claim(found[key][0].get("Tags"), f"Redshift {label} {name}", "[general] stack_name")
+        ctx.progress(f"{label} {name}: exists")
     else:
-        aws.call(redshift, "create_cluster_parameter_group", ParameterGroupName=name,
-                 ParameterGroupFamily=PARAMETER_GROUP_FAMILY, Description="Sparkify warehouse: SSL required",
-                 Tags=ctx.tags(name))
-        ctx.progress(f"parameter group {name}: created")
+        aws.call(redshift, create, Tags=ctx.tags(name), **{name_arg: name}, **create_args)
+        ctx.progress(f"{label} {name}: created")
+
+
+def _delete_group(ctx: Context, label: str, name_arg: str, name: str, delete: str, missing: str) -> None:
+    if aws.call(ctx.client("redshift"), delete, missing=(missing,), **{name_arg: name}) is not None:
+        ctx.progress(f"{label} {name}: deleted")
+
+
+def ensure_parameter_group(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
+    name = f"{ctx.settings.stack_name}-params"
+    _ensure_group(ctx, "parameter group", "ParameterGroupName", name, "describe_cluster_parameter_groups",
+                  "ParameterGroups", "ClusterParameterGroupNotFound", "create_cluster_parameter_group",
+                  ParameterGroupFamily=PARAMETER_GROUP_FAMILY, Description="Sparkify warehouse: SSL required")
     if ctx.lacks("redshift", "modify_cluster_parameter_group"):
         ctx.progress(f"parameter group {name}: require_ssl = true not set: the local emulator lacks "
                      "ModifyClusterParameterGroup (on redshift it is set)")
     else:
-        require_ssl(redshift, name)
+        require_ssl(ctx.client("redshift"), name)
         ctx.progress(f"parameter group {name}: require_ssl = true")
     return {"parameter_group": name}
 
 
 def delete_parameter_group(ctx: Context, group: dict[str, Any]) -> None:
-    name = group["ParameterGroupName"]
-    if aws.call(ctx.client("redshift"), "delete_cluster_parameter_group", missing=("ClusterParameterGroupNotFound",),
-                ParameterGroupName=name) is not None:
-        ctx.progress(f"parameter group {name}: deleted")
+    _delete_group(ctx, "parameter group", "ParameterGroupName", group["ParameterGroupName"],
+                  "delete_cluster_parameter_group", "ClusterParameterGroupNotFound")
 
 
 # --- subnet group --------------------------------------------------------------------
@@ -82,24 +92,16 @@ def find_subnet_groups(ctx: Context) -> list[dict[str, Any]]:
 
 
 def ensure_subnet_group(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
-    redshift, name = ctx.client("redshift"), f"{ctx.settings.stack_name}-subnets"
-    found = aws.call(redshift, "describe_cluster_subnet_groups", missing=("ClusterSubnetGroupNotFoundFault",),
-                     ClusterSubnetGroupName=name)
-    if found:
-        ctx.claim(found["ClusterSubnetGroups"][0].get("Tags"), f"cluster subnet group {name}", "[general] stack_name")
-        ctx.progress(f"cluster subnet group {name}: exists")
-    else:
-        aws.call(redshift, "create_cluster_subnet_group", ClusterSubnetGroupName=name,
-                 Description="Sparkify warehouse subnets", SubnetIds=record["subnet_ids"], Tags=ctx.tags(name))
-        ctx.progress(f"cluster subnet group {name}: created")
+    name = f"{ctx.settings.stack_name}-subnets"
+    _ensure_group(ctx, "cluster subnet group", "ClusterSubnetGroupName", name, "describe_cluster_subnet_groups",
+                  "ClusterSubnetGroups", "ClusterSubnetGroupNotFoundFault", "create_cluster_subnet_group",
+                  Description="Sparkify warehouse subnets", SubnetIds=record["subnet_ids"])
     return {"subnet_group": name}
 
 
 def delete_subnet_group(ctx: Context, group: dict[str, Any]) -> None:
-    name = group["ClusterSubnetGroupName"]
-    if aws.call(ctx.client("redshift"), "delete_cluster_subnet_group", missing=("ClusterSubnetGroupNotFoundFault",),
-                ClusterSubnetGroupName=name) is not None:
-        ctx.progress(f"cluster subnet group {name}: deleted")
+    _delete_group(ctx, "cluster subnet group", "ClusterSubnetGroupName", group["ClusterSubnetGroupName"],
+                  "delete_cluster_subnet_group", "ClusterSubnetGroupNotFoundFault")
 
 
 # --- the cluster -------------------------------------------------------------------------

@@ -228,25 +228,26 @@ def ensure_route_table(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
 
 # --- delete ------------------------------------------------------------------------
 
+def _delete_in_use(ctx: Context, operation: str, missing: str, label: str, **ident: str) -> None:
+    """Delete one EC2 resource, retrying while a just-deleted cluster still uses it."""
+    ec2 = ctx.client("ec2")
+    retry_in_use(lambda: aws.call(ec2, operation, missing=(missing,), **ident), label, ctx.progress,
+                 ctx.poll_delay_s)
+    ctx.progress(f"{label}: deleted")
+
+
 def delete_vpc(ctx: Context, vpc: dict[str, Any]) -> None:
-    ec2, vpc_id = ctx.client("ec2"), vpc["VpcId"]
-    retry_in_use(lambda: aws.call(ec2, "delete_vpc", missing=("InvalidVpcID.NotFound",), VpcId=vpc_id),
-                 f"VPC {vpc_id}", ctx.progress, ctx.poll_delay_s)
-    ctx.progress(f"VPC {vpc_id}: deleted")
+    _delete_in_use(ctx, "delete_vpc", "InvalidVpcID.NotFound", f"VPC {vpc['VpcId']}", VpcId=vpc["VpcId"])
 
 
 def delete_subnet(ctx: Context, subnet: dict[str, Any]) -> None:
-    ec2, subnet_id = ctx.client("ec2"), subnet["SubnetId"]
-    retry_in_use(lambda: aws.call(ec2, "delete_subnet", missing=("InvalidSubnetID.NotFound",), SubnetId=subnet_id),
-                 f"subnet {subnet_id}", ctx.progress, ctx.poll_delay_s)
-    ctx.progress(f"subnet {subnet_id}: deleted")
+    _delete_in_use(ctx, "delete_subnet", "InvalidSubnetID.NotFound", f"subnet {subnet['SubnetId']}",
+                   SubnetId=subnet["SubnetId"])
 
 
 def delete_security_group(ctx: Context, sg: dict[str, Any]) -> None:
-    ec2, sg_id = ctx.client("ec2"), sg["GroupId"]
-    retry_in_use(lambda: aws.call(ec2, "delete_security_group", missing=("InvalidGroup.NotFound",), GroupId=sg_id),
-                 f"security group {sg_id}", ctx.progress, ctx.poll_delay_s)
-    ctx.progress(f"security group {sg_id}: deleted")
+    _delete_in_use(ctx, "delete_security_group", "InvalidGroup.NotFound", f"security group {sg['GroupId']}",
+                   GroupId=sg["GroupId"])
 
 
 def delete_internet_gateway(ctx: Context, igw: dict[str, Any]) -> None:

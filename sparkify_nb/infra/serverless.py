@@ -42,13 +42,21 @@ def find_workgroups(ctx: Context) -> list[dict[str, Any]]:
     return _find(ctx, "list_workgroups", "workgroups", "workgroupArn")
 
 
+def _existing(ctx: Context, kind: str, name: str) -> dict[str, Any] | None:
+    """The namespace or workgroup ``name``, refused unless tagged as ours; None when there is none."""
+    client = ctx.client(SERVICE)
+    found = aws.call(client, f"get_{kind}", missing=GONE, **{f"{kind}Name": name})
+    if not found:
+        return None
+    tags = aws.call(client, "list_tags_for_resource", resourceArn=found[kind][f"{kind}Arn"])["tags"]
+    ctx.claim(tags, f"serverless {kind} {name}", "[cluster] identifier")
+    return found[kind]
+
+
 def ensure_namespace(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     client, name = ctx.client(SERVICE), ctx.settings.get("cluster", "identifier")
-    ns = aws.call(client, "get_namespace", missing=GONE, namespaceName=name)
+    ns = _existing(ctx, "namespace", name)
     if ns:
-        ns = ns["namespace"]
-        tags = aws.call(client, "list_tags_for_resource", resourceArn=ns["namespaceArn"])["tags"]
-        ctx.claim(tags, f"serverless namespace {name}", "[cluster] identifier")
         ctx.progress(f"serverless namespace {name}: exists")
     else:
         role_arn = record["role_arn"]
@@ -66,11 +74,8 @@ def ensure_workgroup(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     client, settings = ctx.client(SERVICE), ctx.settings
     name, capacity = settings.get("cluster", "identifier"), settings.get("cluster", "base_capacity")
     public = settings.get("cluster", "publicly_accessible")
-    wg = aws.call(client, "get_workgroup", missing=GONE, workgroupName=name)
+    wg = _existing(ctx, "workgroup", name)
     if wg:
-        wg = wg["workgroup"]
-        tags = aws.call(client, "list_tags_for_resource", resourceArn=wg["workgroupArn"])["tags"]
-        ctx.claim(tags, f"serverless workgroup {name}", "[cluster] identifier")
         ctx.progress(f"serverless workgroup {name}: exists ({wg.get('status')})")
         if wg.get("baseCapacity") != capacity:
             aws.call(client, "update_workgroup", workgroupName=name, baseCapacity=capacity)
