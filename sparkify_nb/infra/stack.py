@@ -94,15 +94,16 @@ def provision(settings: Settings, clients: aws.Clients | None = None, progress: 
 
 def plan(settings: Settings, clients: aws.Clients | None = None) -> list[str]:
     """What :func:`provision` would do, kind by kind in its order, without
-    changing anything: ``"<kind> <id>: exists"`` or ``"<kind>: to create"``."""
+    changing anything, in the kinds' labels: ``"VPC vpc-0abc: exists"`` or
+    ``"cluster: to create"``."""
     ctx = _context(settings, clients, lambda _: None)
     lines = []
     for k in resources.provisioning_order(settings.get("cluster", "kind")):
         items = k.find(ctx)
         if items:
-            lines += [f"{k.describe(item)}: exists" for item in items]
+            lines += [f"{k.label} {item[k.id_key]}: exists" for item in items]
         elif not k.public_only or settings.get("cluster", "publicly_accessible"):
-            lines.append(f"{k.name}: to create")
+            lines.append(f"{k.label}: to create")
     return lines
 
 
