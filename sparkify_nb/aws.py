@@ -1,4 +1,4 @@
-"""boto3 sessions and clients for the target: the local emulator or real AWS.
+"""boto3 clients for the target: the local emulator or real AWS.
 
 On ``local`` every client points at the emulator's loopback endpoint with
 throwaway credentials, so a real AWS key in your environment is never sent
@@ -62,8 +62,10 @@ class Clients:
 
 
 def client(settings: Settings, service: str, endpoint_url: str | None = None) -> Any:
-    """One boto3 client for ``service``; prefer :class:`Clients`, which
-    resolves the emulator's endpoint once for a whole notebook step."""
+    """One boto3 client for ``service``. Each call resolves the emulator's
+    endpoint again (a status probe): stage code takes a :class:`Clients`
+    instead, which does it once per notebook step; this is for a one-off call
+    (the CLI, a test)."""
     if settings.is_local:
         endpoint_url = endpoint_url or local.aws_endpoint()
     return _client(settings.is_local, settings.region, service, endpoint_url)

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from sparkify_nb import aws, config
-from sparkify_nb.infra import stack as infra
+from dataclasses import replace
 
-from sparkify_nb.infra import state
+from sparkify_nb import aws, config, infra
+from sparkify_nb.infra import resources, state
 
 
 def make_settings(tmp_path, **overrides):
@@ -173,7 +173,8 @@ def test_teardown_after_a_failure_between_network_and_cluster(settings, monkeypa
     def broken(*args, **kwargs):
         raise infra.InfraError("injected failure before the cluster")
 
-    monkeypatch.setattr(infra, "_ensure_cluster", broken)
+    monkeypatch.setattr(resources, "KINDS", tuple(replace(k, ensure=broken) if k.name == "cluster" else k
+                                                  for k in resources.KINDS))
     with pytest.raises(infra.InfraError, match="injected"):
         infra.provision(settings, progress=quiet)
     assert counts(settings) == {k: v for k, v in PROVISIONED.items() if k != "cluster"}
@@ -381,11 +382,10 @@ def test_a_node_type_without_a_price_is_warned_about_not_refused(tmp_path):
         infra.teardown(s, progress=quiet)
 
 
-def test_checks_judge_what_exists_and_pass_on_a_fresh_stack(settings, capsys):
+def test_checks_judge_what_exists_and_pass_on_a_fresh_stack(settings):
     record = infra.provision(settings, progress=quiet)
-    infra.report_checks(settings, record)
     stack = settings.stack_name
-    assert capsys.readouterr().out.splitlines() == [
+    assert infra.report_checks(settings, record).splitlines() == [
         f"ok   COPY role: s3:GetObject, s3:ListBucket on the configured sources ({stack}-data), 0 managed policies",
         "ok   security group ingress: only tcp 5439 from 127.0.0.1/32",
         "ok   internet gateway: none (not publicly accessible)",
@@ -403,3 +403,85 @@ def test_checks_fail_when_someone_opened_the_security_group_by_hand(settings):
         infra.report_checks(settings, record)
     infra.provision(settings, progress=quiet)  # re-running 01 puts the ingress back in line
     infra.report_checks(settings, record)
+
+
+# --- one table drives provisioning, the inventory, teardown and its dry run -----
+
+def record_steps(monkeypatch, step):
+    """Wrap each kind's ``step`` ("ensure" or "delete") so that the kinds it runs on are recorded, in order."""
+    ran = []
+
+    def wrapped(kind):
+        real = getattr(kind, step)
+
+        def call(ctx, arg):
+            ran.append(kind.name)
+            return real(ctx, arg)
+        return call
+
+    monkeypatch.setattr(resources, "KINDS", tuple(replace(k, **{step: wrapped(k)}) if getattr(k, step) else k
+                                                  for k in resources.KINDS))
+    return ran
+
+
+def test_provisioning_order_is_the_tables_order():
+    assert [k.name for k in resources.provisioning_order("provisioned")] == [
+        "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "cluster-parameter-group",
+        "cluster-subnet-group", "cluster"]
+    assert [k.name for k in resources.provisioning_order("serverless")] == [
+        "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "serverless-namespace",
+        "serverless-workgroup"]
+    assert resources.teardown_order() == list(reversed(resources.KINDS))
+
+
+def test_provision_ensures_kinds_in_table_order(settings, monkeypatch):
+    ran = record_steps(monkeypatch, "ensure")
+    infra.provision(settings, progress=quiet)
+    assert ran == [k.name for k in resources.provisioning_order("provisioned")]
+
+
+def test_inventory_dry_run_and_teardown_all_walk_the_table_backwards(tmp_path, monkeypatch):
+    s = make_settings(tmp_path, **{"cluster.publicly_accessible": True, "cluster.node_count": 1})
+    try:
+        infra.provision(s, progress=quiet)
+        infra.seed_sample_data(s, events=20, songs=2, users=2, days=1, progress=quiet)
+        made = [k.name for k in resources.provisioning_order("provisioned")] + ["s3-bucket"]
+        present = [k.name for k in resources.teardown_order() if k.name in made]
+        assert present == ["cluster", "cluster-subnet-group", "cluster-parameter-group", "route-table",
+                           "internet-gateway", "security-group", "subnet", "vpc", "iam-role", "s3-bucket"]
+        inventory = infra.tagged_resources(s)
+        assert list(dict.fromkeys(item.split()[0] for item in inventory)) == present
+        assert infra.teardown(s, progress=quiet, dry_run=True) == inventory
+        deleted = record_steps(monkeypatch, "delete")
+        assert infra.teardown(s, progress=quiet) == []
+        assert deleted == [item.split()[0] for item in inventory]
+    finally:
+        monkeypatch.undo()
+        infra.teardown(s, progress=quiet)
+
+
+def test_plan_says_what_provision_would_create_then_that_it_exists(settings):
+    assert infra.plan(settings) == ["IAM role: to create", "VPC: to create", "subnet: to create",
+                                    "security group: to create", "parameter group: to create",
+                                    "cluster subnet group: to create", "cluster: to create"]
+    record = infra.provision(settings, progress=quiet)
+    stack = settings.stack_name
+    lines = infra.plan(settings)
+    assert lines[:2] + lines[4:] == [
+        f"IAM role {stack}-redshift-copy: exists", f"VPC {record['vpc_id']}: exists",
+        f"security group {record['security_group_id']}: exists", f"parameter group {stack}-params: exists",
+        f"cluster subnet group {stack}-subnets: exists", f"cluster {stack}-dwh: exists"]
+    assert sorted(lines[2:4]) == sorted(f"subnet {s}: exists" for s in record["subnet_ids"])
+
+
+def test_every_action_in_the_table_is_a_real_api_operation():
+    import botocore.session
+
+    models = botocore.session.get_session()
+    permission_only = {"iam:PassRole"}  # checked by IAM when a role is handed to Redshift; no API of its own
+    for action in resources.actions("redshift"):
+        service, operation = action.split(":")
+        if action in permission_only:
+            continue
+        assert operation in models.get_service_model(service).operation_names, action
+    assert "s3:DeleteBucket" in resources.actions() and "s3:DeleteBucket" not in resources.actions("redshift")

@@ -62,3 +62,23 @@ def test_executed_01_and_99_contain_no_password_key_or_token(stack, tmp_path):
     assert "would delete cluster nbscan-dwh" in texts["99_dry_run"]
     assert "dry run: 9 tagged resources would be deleted; nothing was" in texts["99_dry_run"]
     assert "nothing tagged with the stack is left" in texts["99_teardown"]
+
+
+@pytest.mark.parametrize("name, needs, last", [
+    ("01_infrastructure", "Needs: nothing but this checkout (local) or AWS credentials (redshift)",
+     "[Next: 02 · Schema →](02_schema.ipynb)"),
+    ("99_teardown", "Needs: what 01 made (it finds it by tag, not by the state file)",
+     "[Start again: 01 · Infrastructure →](01_infrastructure.ipynb)"),
+])
+def test_notebook_says_what_it_needs_and_where_to_go_next(name, needs, last):
+    cells = json.loads((paths.project_root() / "notebooks" / f"{name}.ipynb").read_text())["cells"]
+    markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    assert markdown[0].splitlines()[0].startswith(needs)
+    assert cells[-1]["cell_type"] == "markdown" and "".join(cells[-1]["source"]) == last
+
+
+def test_01_imports_only_config_and_infra_and_pandas():
+    cells = json.loads((paths.project_root() / "notebooks" / "01_infrastructure.ipynb").read_text())["cells"]
+    imports = [line for c in cells if c["cell_type"] == "code" for line in "".join(c["source"]).splitlines()
+               if line.startswith(("import ", "from "))]
+    assert imports == ["from sparkify_nb import config, infra", "import pandas as pd"]

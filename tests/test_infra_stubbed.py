@@ -4,7 +4,7 @@ moto has no Redshift Serverless API at all and no ModifyClusterParameterGroup
 (it answers HTTP 500), so these tests use botocore.stub.Stubber: a real boto3
 client whose requests are validated against the service model and answered
 with canned responses. Everything else in infra runs against the emulator
-(tests/test_infra.py).
+(tests/test_infra.py). Stubbed clients go in through ``aws.Clients(...).use``.
 """
 
 from datetime import datetime, timedelta, timezone
@@ -14,8 +14,7 @@ import pytest
 from botocore.stub import Stubber
 
 from sparkify_nb import aws, config, infra
-
-from sparkify_nb.infra import pricing
+from sparkify_nb.infra import pricing, resources, wait
 
 ROLE = "arn:aws:iam::123456789012:role/sls-redshift-copy"
 NS_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:namespace/abc"
@@ -49,6 +48,26 @@ def workgroup(status="AVAILABLE", capacity=16):
 
 def not_found(stubber, operation):
     stubber.add_client_error(operation, service_error_code="ResourceNotFoundException", http_status_code=404)
+
+
+SERVERLESS = [k for k in resources.KINDS if k.cluster_kind == "serverless"]
+
+
+def context(settings, client, progress=lambda _: None):
+    """A run of infra steps whose redshift-serverless client is ``client``; no pause between polls."""
+    return infra.Context(settings, aws.Clients(settings).use("redshift-serverless", client), progress, delay_s=0)
+
+
+def ensure_serverless(ctx, record):
+    """What provision does for the serverless kinds: each ensure, in table order."""
+    for kind in SERVERLESS:
+        record.update(kind.ensure(ctx, record))
+    return record
+
+
+def found_serverless(ctx):
+    """What teardown finds of the serverless kinds, in its order."""
+    return [(kind, item) for kind in resources.teardown_order() if kind in SERVERLESS for item in kind.find(ctx)]
 
 
 def test_require_ssl_is_set_in_the_parameter_group():
@@ -87,7 +106,7 @@ def test_serverless_creates_namespace_and_workgroup_on_our_role_and_network(sett
     stub.add_response("get_workgroup", workgroup("AVAILABLE"), {"workgroupName": "sls-dwh"})
     lines = []
     with stub:
-        record = infra.ensure_serverless(client, settings, NET, ROLE, progress=lines.append, delay_s=0)
+        record = ensure_serverless(context(settings, client, lines.append), {"role_arn": ROLE, **NET})
     stub.assert_no_pending_responses()
     assert record["workgroup_arn"] == WG_ARN and record["namespace_arn"] == NS_ARN
     assert record["endpoint"].endswith(".redshift-serverless.amazonaws.com") and record["port"] == 5439
@@ -106,7 +125,7 @@ def test_serverless_rerun_creates_nothing_and_applies_base_capacity_in_place(set
     stub.add_response("get_workgroup", workgroup())
     lines = []
     with stub:
-        infra.ensure_serverless(client, settings, NET, ROLE, progress=lines.append, delay_s=0)
+        ensure_serverless(context(settings, client, lines.append), {"role_arn": ROLE, **NET})
     stub.assert_no_pending_responses()
     assert "serverless workgroup sls-dwh: base capacity 8 -> 16 RPU" in lines
     assert not [line for line in lines if "created" in line or "creating" in line]
@@ -117,7 +136,7 @@ def test_serverless_name_taken_by_another_stack_is_a_conflict(settings):
     stub.add_response("get_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}})
     stub.add_response("list_tags_for_resource", {"tags": tags("someone-else")})
     with stub, pytest.raises(infra.ConflictError, match="serverless namespace sls-dwh exists but is not tagged"):
-        infra.ensure_serverless(client, settings, NET, ROLE, progress=lambda _: None, delay_s=0)
+        ensure_serverless(context(settings, client), {"role_arn": ROLE, **NET})
 
 
 def test_serverless_teardown_deletes_workgroup_then_namespace_only_if_tagged_and_waits(settings):
@@ -126,23 +145,29 @@ def test_serverless_teardown_deletes_workgroup_then_namespace_only_if_tagged_and
     stub.add_response("list_workgroups", {"workgroups": [
         {"workgroupName": "sls-dwh", "workgroupArn": WG_ARN}, {"workgroupName": "other", "workgroupArn": other}]})
     stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": WG_ARN})
-    stub.add_response("delete_workgroup", workgroup("DELETING"), {"workgroupName": "sls-dwh"})
-    stub.add_response("get_workgroup", workgroup("DELETING"), {"workgroupName": "sls-dwh"})
-    not_found(stub, "get_workgroup")
     stub.add_response("list_tags_for_resource", {"tags": []}, {"resourceArn": other})
     stub.add_response("list_namespaces", {"namespaces": [{"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}]})
     stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": NS_ARN})
+    stub.add_response("delete_workgroup", workgroup("DELETING"), {"workgroupName": "sls-dwh"})
+    stub.add_response("get_workgroup", workgroup("DELETING"), {"workgroupName": "sls-dwh"})
+    not_found(stub, "get_workgroup")
     stub.add_response("delete_namespace", {"namespace": {"namespaceName": "sls-dwh", "status": "DELETING"}},
                       {"namespaceName": "sls-dwh"})
     not_found(stub, "get_namespace")
     lines = []
+    ctx = context(settings, client, lines.append)
     with stub:
-        done = infra.delete_serverless(client, settings, progress=lines.append, delay_s=0)
+        found = found_serverless(ctx)
+        for kind, item in found:
+            kind.delete(ctx, item)
     stub.assert_no_pending_responses()
-    assert done == ["serverless-workgroup sls-dwh", "serverless-namespace sls-dwh"]
+    assert [kind.describe(item) for kind, item in found] == ["serverless-workgroup sls-dwh",
+                                                            "serverless-namespace sls-dwh"]
     assert lines == ["serverless workgroup sls-dwh: deleting", "serverless workgroup sls-dwh: DELETING (0 s)",
-                     "serverless workgroup sls-dwh: gone after 0 s", "serverless namespace sls-dwh: deleting",
-                     "serverless namespace sls-dwh: gone after 0 s"]
+                     "serverless workgroup sls-dwh: gone after 0 s",
+                     "serverless: billed per RPU-second of work, so its cost is in the AWS Billing console "
+                     "(estimate: " + pricing.describe(pricing.for_settings(settings)) + ")",
+                     "serverless namespace sls-dwh: deleting", "serverless namespace sls-dwh: gone after 0 s"]
 
 
 def test_serverless_dry_run_lists_and_deletes_nothing(settings):
@@ -151,13 +176,14 @@ def test_serverless_dry_run_lists_and_deletes_nothing(settings):
     stub.add_response("list_tags_for_resource", {"tags": tags()})
     stub.add_response("list_namespaces", {"namespaces": []})
     with stub:
-        assert infra.delete_serverless(client, settings, dry_run=True) == ["serverless-workgroup sls-dwh"]
+        found = found_serverless(context(settings, client))
     stub.assert_no_pending_responses()
+    assert [kind.describe(item) for kind, item in found] == ["serverless-workgroup sls-dwh"]
 
 
 def test_poll_gives_up_with_a_timeout_error():
     with pytest.raises(infra.WaitTimeout, match="thing still CREATING after 0 s"):
-        infra.poll("thing", lambda: "CREATING", lambda s: s == "AVAILABLE", lambda _: None, timeout_s=0, delay_s=0)
+        wait.poll("thing", lambda: "CREATING", lambda s: s == "AVAILABLE", lambda _: None, timeout_s=0, delay_s=0)
 
 
 def test_aws_call_logs_the_error_code_and_reraises(caplog):
@@ -221,25 +247,22 @@ def cluster(status):
     return {"Clusters": [{"ClusterIdentifier": "c", "ClusterStatus": status}]}
 
 
-def test_wait_prints_status_and_elapsed_time_until_the_cluster_is_available(settings, monkeypatch):
+def test_wait_prints_status_and_elapsed_time_until_the_cluster_is_available():
     client, stub = stubbed("redshift")
     for _ in range(5):  # one round of 4 waiter polls, then the status shown
         stub.add_response("describe_clusters", cluster("creating"), {"ClusterIdentifier": "c"})
     stub.add_response("describe_clusters", cluster("available"), {"ClusterIdentifier": "c"})
-    monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: client)
     lines = []
     with stub:
-        infra.wait("cluster_available", "redshift", settings, lines.append, delay_s=0, ClusterIdentifier="c",
-                   describe=lambda: client.describe_clusters(ClusterIdentifier="c")["Clusters"][0]["ClusterStatus"])
+        wait.wait(client, "cluster_available", lines.append, delay_s=0, ClusterIdentifier="c",
+                  describe=lambda: client.describe_clusters(ClusterIdentifier="c")["Clusters"][0]["ClusterStatus"])
     stub.assert_no_pending_responses()
     assert lines == ["cluster_available: creating (0 s)", "cluster_available: done after 0 s"]
 
 
-def test_wait_gives_up_after_the_timeout_with_what_to_do(settings, monkeypatch):
+def test_wait_gives_up_after_the_timeout_with_what_to_do():
     client, stub = stubbed("redshift")
     for _ in range(4):
         stub.add_response("describe_clusters", cluster("creating"))
-    monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: client)
     with stub, pytest.raises(infra.WaitTimeout, match=r"cluster_available did not succeed within -1 s; look at"):
-        infra.wait("cluster_available", "redshift", settings, lambda _: None, timeout_s=-1, delay_s=0,
-                   ClusterIdentifier="c")
+        wait.wait(client, "cluster_available", lambda _: None, timeout_s=-1, delay_s=0, ClusterIdentifier="c")

@@ -10,7 +10,7 @@ differ, and AWS changes prices. Check the page before relying on a number.
 
 Example::
 
-    >>> from sparkify_nb import pricing
+    >>> from sparkify_nb.infra import pricing
     >>> pricing.provisioned_hourly("ra3.large", 2)
     1.086
 """
@@ -20,10 +20,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from .. import SparkifyError
+from ..config import Settings
 
 SOURCE_URL = "https://aws.amazon.com/redshift/pricing/"
 AS_OF = "2025-06"
-CURRENCY = "USD"
 
 # On-demand USD per node-hour of a provisioned cluster (billed per second while it exists,
 # used or not; a paused cluster bills storage only).
@@ -38,8 +38,6 @@ NODE_HOURLY: dict[str, float] = {
 # Redshift Serverless: USD per RPU-hour, billed per second only while queries run
 # (60 s minimum each time the workgroup wakes).
 RPU_HOURLY = 0.375
-# Redshift Managed Storage, USD per GB-month (RA3 and Serverless).
-RMS_GB_MONTH = 0.024
 
 
 class PricingError(SparkifyError):
@@ -77,6 +75,23 @@ def estimate(kind: str, node_type: str = "", node_count: int = 1, base_capacity:
         usd = provisioned_hourly(node_type, node_count)
         basis = f"{node_count} x {node_type} at ${NODE_HOURLY[node_type]}/node-hour, billed while the cluster exists"
     return {"usd_per_hour": usd, "basis": basis, "source": SOURCE_URL, "as_of": AS_OF}
+
+
+def for_settings(settings: Settings) -> dict[str, object]:
+    """The :func:`estimate` of the configured capacity (``[cluster] kind``,
+    ``node_type``, ``node_count``, ``base_capacity``); raises :class:`PricingError`."""
+    return estimate(settings.get("cluster", "kind"), settings.get("cluster", "node_type"),
+                    settings.get("cluster", "node_count"), settings.get("cluster", "base_capacity"))
+
+
+def cost_line(settings: Settings) -> str:
+    """The hourly cost estimate as one printable line (on ``local``: what the
+    same capacity would cost on Redshift; the emulator itself costs nothing)."""
+    try:
+        line = describe(for_settings(settings))
+    except PricingError as exc:
+        return f"no cost estimate: {exc}"
+    return f"local: $0 (emulator). On redshift, {line}" if settings.is_local else line
 
 
 def describe(est: dict[str, object]) -> str:

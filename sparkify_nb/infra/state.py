@@ -20,6 +20,7 @@ class StateError(SparkifyError):
 
 
 def path(settings: Settings) -> Path:
+    """``<state dir>/infra/<target>-<stack>.json`` (the folder is made if missing)."""
     folder = paths.state_dir() / "infra"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{settings.target}-{settings.stack_name}.json"
@@ -56,4 +57,5 @@ def save(settings: Settings, state: dict[str, Any]) -> Path:
 
 
 def clear(settings: Settings) -> None:
+    """Remove the record (teardown does, once nothing tagged is left)."""
     path(settings).unlink(missing_ok=True)

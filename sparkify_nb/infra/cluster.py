@@ -1,0 +1,216 @@
+"""The provisioned Redshift cluster (``[cluster] kind = provisioned``): a
+cluster subnet group, a parameter group with ``require_ssl = true``, and the
+cluster itself (encrypted, master password managed by AWS in Secrets Manager,
+publicly accessible only when asked).
+
+What cannot be changed in place on an existing cluster (node type or count,
+port, public access, encryption) is reported by :func:`cluster_drift` as a
+warning, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from .. import aws
+from ..config import Settings
+from . import pricing
+from .context import TAG_KEY, Context
+from .wait import wait
+
+PARAMETER_GROUP_FAMILY = "redshift-1.0"
+
+
+def _tagged(ctx: Context, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """Redshift resources of one kind carrying this stack's tag."""
+    found = aws.call(ctx.client("redshift"), operation, TagKeys=[TAG_KEY], TagValues=[ctx.settings.stack_name],
+                     **kwargs)[key]
+    return [item for item in found if ctx.is_ours(item.get("Tags"))]
+
+
+def stamp() -> str:
+    """A UTC timestamp for final snapshot names (``YYYYmmdd-HHMMSS``)."""
+    return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+
+
+# --- parameter group ---------------------------------------------------------------
+
+def find_parameter_groups(ctx: Context) -> list[dict[str, Any]]:
+    return _tagged(ctx, "describe_cluster_parameter_groups", "ParameterGroups")
+
+
+def require_ssl(redshift: Any, parameter_group: str) -> None:
+    """Set ``require_ssl = true`` in ``parameter_group`` (the cluster then
+    refuses unencrypted connections). ``redshift``: an injected boto3 client."""
+    aws.call(redshift, "modify_cluster_parameter_group", ParameterGroupName=parameter_group,
+             Parameters=[{"ParameterName": "require_ssl", "ParameterValue": "true", "ApplyType": "static"}])
+
+
+def _ensure_group(ctx: Context, label: str, name_arg: str, name: str, describe: str, key: str, missing: str,
+                  create: str, **create_args: Any) -> None:
+    """Find the Redshift group ``name`` (refusing one not tagged as ours) or
+    create it tagged; ``name_arg`` is the API's name parameter."""
+    redshift = ctx.client("redshift")
+    found = aws.call(redshift, describe, missing=(missing,), **{name_arg: name})
+    if found:
+        ctx.claim(found[key][0].get("Tags"), f"Redshift {label} {name}", "[general] stack_name")
+        ctx.progress(f"{label} {name}: exists")
+    else:
+        aws.call(redshift, create, Tags=ctx.tags(name), **{name_arg: name}, **create_args)
+        ctx.progress(f"{label} {name}: created")
+
+
+def _delete_group(ctx: Context, label: str, name_arg: str, name: str, delete: str, missing: str) -> None:
+    if aws.call(ctx.client("redshift"), delete, missing=(missing,), **{name_arg: name}) is not None:
+        ctx.progress(f"{label} {name}: deleted")
+
+
+def ensure_parameter_group(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
+    name = f"{ctx.settings.stack_name}-params"
+    _ensure_group(ctx, "parameter group", "ParameterGroupName", name, "describe_cluster_parameter_groups",
+                  "ParameterGroups", "ClusterParameterGroupNotFound", "create_cluster_parameter_group",
+                  ParameterGroupFamily=PARAMETER_GROUP_FAMILY, Description="Sparkify warehouse: SSL required")
+    if ctx.lacks("redshift", "modify_cluster_parameter_group"):
+        ctx.progress(f"parameter group {name}: require_ssl = true not set: the local emulator lacks "
+                     "ModifyClusterParameterGroup (on redshift it is set)")
+    else:
+        require_ssl(ctx.client("redshift"), name)
+        ctx.progress(f"parameter group {name}: require_ssl = true")
+    return {"parameter_group": name}
+
+
+def delete_parameter_group(ctx: Context, group: dict[str, Any]) -> None:
+    _delete_group(ctx, "parameter group", "ParameterGroupName", group["ParameterGroupName"],
+                  "delete_cluster_parameter_group", "ClusterParameterGroupNotFound")
+
+
+# --- subnet group --------------------------------------------------------------------
+
+def find_subnet_groups(ctx: Context) -> list[dict[str, Any]]:
+    return _tagged(ctx, "describe_cluster_subnet_groups", "ClusterSubnetGroups")
+
+
+def ensure_subnet_group(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
+    name = f"{ctx.settings.stack_name}-subnets"
+    _ensure_group(ctx, "cluster subnet group", "ClusterSubnetGroupName", name, "describe_cluster_subnet_groups",
+                  "ClusterSubnetGroups", "ClusterSubnetGroupNotFoundFault", "create_cluster_subnet_group",
+                  Description="Sparkify warehouse subnets", SubnetIds=record["subnet_ids"])
+    return {"subnet_group": name}
+
+
+def delete_subnet_group(ctx: Context, group: dict[str, Any]) -> None:
+    _delete_group(ctx, "cluster subnet group", "ClusterSubnetGroupName", group["ClusterSubnetGroupName"],
+                  "delete_cluster_subnet_group", "ClusterSubnetGroupNotFoundFault")
+
+
+# --- the cluster -------------------------------------------------------------------------
+
+def find_clusters(ctx: Context) -> list[dict[str, Any]]:
+    return _tagged(ctx, "describe_clusters", "Clusters")
+
+
+def describe_cluster(ctx: Context, ident: str | None = None) -> dict[str, Any] | None:
+    """The cluster ``ident`` (default ``[cluster] identifier``), or None when there is none."""
+    found = aws.call(ctx.client("redshift"), "describe_clusters", missing=("ClusterNotFound",),
+                     ClusterIdentifier=ident or ctx.settings.get("cluster", "identifier"))
+    return found["Clusters"][0] if found else None
+
+
+def cluster_drift(settings: Settings, cluster: dict[str, Any]) -> list[str]:
+    """What differs between the settings and an existing cluster that cannot be
+    changed in place by re-running 01, each as a message naming the config key
+    and what to do. Empty when the cluster matches."""
+    ident = cluster["ClusterIdentifier"]
+    actual = {
+        "node_type": cluster.get("NodeType"),
+        "node_count": cluster.get("NumberOfNodes"),
+        "port": (cluster.get("Endpoint") or {}).get("Port"),
+        "publicly_accessible": cluster.get("PubliclyAccessible"),
+        "db_name": cluster.get("DBName"),
+        "db_user": cluster.get("MasterUsername"),
+    }
+    out = []
+    for key, have in actual.items():
+        want = settings.get("cluster", key)
+        if have is not None and have != want:
+            out.append(f"cluster {ident}: [cluster] {key} = {want} but the cluster has {have}; not changed in place "
+                       "(a resize or modify is a separate, slow operation). Change it in the Redshift console, or "
+                       "run 99_teardown and then 01 again")
+    if cluster.get("Encrypted") is False:
+        out.append(f"cluster {ident}: not encrypted; encryption cannot be added in place here. Run 99_teardown "
+                   "and then 01 again")
+    return out
+
+
+def ensure_cluster(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
+    """Find (and check for drift) or create the cluster, then wait until it is
+    available. Returns its endpoint and shape for the state record."""
+    settings, ident = ctx.settings, ctx.settings.get("cluster", "identifier")
+    cluster = describe_cluster(ctx)
+    if cluster:
+        ctx.claim(cluster.get("Tags"), f"cluster {ident}", "[cluster] identifier")
+        ctx.progress(f"cluster {ident}: exists ({cluster['ClusterStatus']})")
+        for message in cluster_drift(settings, cluster):
+            ctx.warn(message)
+    else:
+        nodes = settings.get("cluster", "node_count")
+        aws.call(ctx.client("redshift"), "create_cluster", ClusterIdentifier=ident,
+                 ClusterType="single-node" if nodes == 1 else "multi-node",
+                 **({} if nodes == 1 else {"NumberOfNodes": nodes}),
+                 NodeType=settings.get("cluster", "node_type"), DBName=settings.get("cluster", "db_name"),
+                 MasterUsername=settings.get("cluster", "db_user"),
+                 ManageMasterPassword=True,  # AWS keeps it in Secrets Manager; we never see it
+                 Port=settings.get("cluster", "port"), ClusterSubnetGroupName=record["subnet_group"],
+                 ClusterParameterGroupName=record["parameter_group"],
+                 VpcSecurityGroupIds=[record["security_group_id"]], IamRoles=[record["role_arn"]], Encrypted=True,
+                 PubliclyAccessible=settings.get("cluster", "publicly_accessible"), Tags=ctx.tags(ident))
+        ctx.progress(f"cluster {ident}: creating {nodes} x {settings.get('cluster', 'node_type')} (encrypted)")
+    wait(ctx.client("redshift"), "cluster_available", ctx.progress, delay_s=ctx.poll_delay_s, ClusterIdentifier=ident,
+         describe=lambda: (describe_cluster(ctx) or {}).get("ClusterStatus", "?"))
+    cluster = describe_cluster(ctx) or {}
+    endpoint = cluster.get("Endpoint") or {}
+    return {"cluster_identifier": cluster.get("ClusterIdentifier"), "cluster_status": cluster.get("ClusterStatus"),
+            "endpoint": endpoint.get("Address"), "port": endpoint.get("Port"), "db_name": cluster.get("DBName"),
+            "db_user": cluster.get("MasterUsername"), "node_type": cluster.get("NodeType"),
+            "node_count": cluster.get("NumberOfNodes"), "cluster_created": cluster.get("ClusterCreateTime")}
+
+
+def lifetime_line(settings: Settings, cluster: dict[str, Any]) -> str:
+    """How long ``cluster`` lived and what that cost at on-demand prices, in words."""
+    created = cluster.get("ClusterCreateTime")
+    node_type, nodes = cluster.get("NodeType"), cluster.get("NumberOfNodes") or 1
+    if not isinstance(created, datetime) or node_type not in pricing.NODE_HOURLY:
+        return f"cluster {cluster['ClusterIdentifier']}: lifetime cost unknown (no price for {node_type})"
+    lived, usd = pricing.lifetime_cost(created, datetime.now(timezone.utc),
+                                       pricing.provisioned_hourly(node_type, nodes))
+    where = "at redshift prices (the emulator itself costs nothing)" if settings.is_local else "on-demand"
+    minutes = int(lived.total_seconds() // 60)
+    return (f"cluster {cluster['ClusterIdentifier']}: lived {minutes // 60} h {minutes % 60:02d} min; "
+            f"estimated cost ${usd:.2f} {where} ({nodes} x {node_type}; see {pricing.SOURCE_URL})")
+
+
+def delete_cluster(ctx: Context, cluster: dict[str, Any]) -> None:
+    """Delete the cluster (a final snapshot only with ``[cluster] final_snapshot
+    = true``), report its lifetime cost and wait until it is gone."""
+    ident = cluster["ClusterIdentifier"]
+    if cluster["ClusterStatus"] != "deleting":
+        if ctx.settings.get("cluster", "final_snapshot"):
+            snapshot = f"{ident}-final-{stamp()}"
+            extra: dict[str, Any] = {"SkipFinalClusterSnapshot": False, "FinalClusterSnapshotIdentifier": snapshot}
+            ctx.progress(f"cluster {ident}: final snapshot {snapshot} ([cluster] final_snapshot = true)")
+        else:
+            extra = {"SkipFinalClusterSnapshot": True}
+        aws.call(ctx.client("redshift"), "delete_cluster", missing=("ClusterNotFound",), ClusterIdentifier=ident,
+                 **extra)
+    ctx.progress(lifetime_line(ctx.settings, cluster))
+    ctx.progress(f"cluster {ident}: deleting")
+    wait(ctx.client("redshift"), "cluster_deleted", ctx.progress, delay_s=ctx.poll_delay_s, ClusterIdentifier=ident,
+         describe=lambda: (describe_cluster(ctx, ident) or {}).get("ClusterStatus", "gone"))
+
+
+def kept_snapshots(ctx: Context) -> list[str]:
+    """Final snapshots of our clusters (kept on purpose with ``[cluster]
+    final_snapshot = true``; their storage is billed until you delete them)."""
+    return [s["SnapshotIdentifier"] for s in _tagged(ctx, "describe_cluster_snapshots", "Snapshots",
+                                                     SnapshotType="manual")]

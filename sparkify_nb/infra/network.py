@@ -1,0 +1,269 @@
+"""The warehouse's own network: a VPC, subnets in two availability zones (three
+for Serverless, which needs them), a security group whose only ingress is the
+cluster port from ``[network] allowed_cidrs`` (:func:`ingress_cidrs`), and,
+only when ``[cluster] publicly_accessible = true``, an internet gateway with a
+route table that sends 0.0.0.0/0 to it.
+
+Each kind has ``find_*`` (this stack's tagged instances), ``ensure_*`` (find or
+create, bring in line; returns fields for the state record) and ``delete_*``;
+:mod:`.resources` puts them in order.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import urllib.error
+import urllib.request
+from typing import Any, Callable
+
+from .. import aws
+from ..config import Settings
+from .context import Context
+from .errors import InfraError, IngressError
+from .wait import retry_in_use
+
+VPC_CIDR = "10.42.0.0/16"
+SUBNET_CIDRS = ("10.42.1.0/24", "10.42.2.0/24", "10.42.3.0/24")
+PUBLIC_IP_URL = "https://checkip.amazonaws.com"
+
+
+# --- who may reach the cluster port --------------------------------------------
+
+def public_ip(url: str = PUBLIC_IP_URL, timeout_s: float = 5) -> str:
+    """This machine's public IPv4 address as seen from the internet (asks
+    ``url``). Raises :class:`IngressError` saying which setting to use instead."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 (fixed https URL)
+            text = response.read(64).decode("ascii", "replace").strip()
+        return str(ipaddress.IPv4Address(text))
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise IngressError(
+            f"cannot find your public IP address at {url} ({exc}), needed as the default of [network] "
+            "allowed_cidrs on redshift. Set it yourself in dwh.cfg ([network] allowed_cidrs = 203.0.113.7/32) or "
+            "SPARKIFY_NETWORK_ALLOWED_CIDRS") from None
+
+
+def ingress_cidrs(settings: Settings, lookup: Callable[[], str] = public_ip) -> tuple[list[str], list[str]]:
+    """The CIDR blocks allowed to reach the cluster port, and warnings.
+
+    ``[network] allowed_cidrs``, else ``127.0.0.1/32`` on ``local`` and this
+    machine's public IP as /32 on ``redshift``. A block open to the whole
+    internet (``/0``) raises :class:`IngressError` unless ``[network]
+    allow_public_ingress = true``; then it is allowed with a warning."""
+    cidrs = list(settings.get("network", "allowed_cidrs"))
+    if not cidrs:
+        cidrs = ["127.0.0.1/32"] if settings.is_local else [f"{lookup()}/32"]
+    open_to_all = [c for c in cidrs if ipaddress.ip_network(c).prefixlen == 0]
+    warnings = []
+    if open_to_all:
+        port = settings.get("cluster", "port")
+        if not settings.get("network", "allow_public_ingress"):
+            raise IngressError(
+                f"[network] allowed_cidrs = {', '.join(open_to_all)} opens port {port} to the whole internet: "
+                "refused. Allow your own address (e.g. 203.0.113.7/32), or set [network] allow_public_ingress = "
+                "true if you really mean it")
+        warnings = [f"security group: port {port} is open to {c} (the whole internet) because [network] "
+                    "allow_public_ingress = true" for c in open_to_all]
+    return cidrs, warnings
+
+
+def ip_permissions(port: int, cidrs: list[str]) -> list[dict[str, Any]]:
+    """The security group's wanted ingress: tcp ``port`` from each of ``cidrs``."""
+    v4 = [{"CidrIp": c, "Description": "Sparkify warehouse clients"} for c in cidrs if ":" not in c]
+    v6 = [{"CidrIpv6": c, "Description": "Sparkify warehouse clients"} for c in cidrs if ":" in c]
+    return [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": v4, "Ipv6Ranges": v6}]
+
+
+def ingress_rules(perms: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    """EC2 ``IpPermissions`` as comparable ``(protocol, from, to, source)`` tuples."""
+    rules = set()
+    for p in perms:
+        head = (p.get("IpProtocol"), p.get("FromPort"), p.get("ToPort"))
+        rules |= {head + (r["CidrIp"],) for r in p.get("IpRanges", [])}
+        rules |= {head + (r["CidrIpv6"],) for r in p.get("Ipv6Ranges", [])}
+        rules |= {head + (g.get("GroupId"),) for g in p.get("UserIdGroupPairs", [])}
+        rules |= {head + (g.get("PrefixListId"),) for g in p.get("PrefixListIds", [])}
+    return rules
+
+
+# --- find ------------------------------------------------------------------------
+
+def _find(ctx: Context, operation: str, key: str, vpc_id: str | None = None) -> list[dict[str, Any]]:
+    """EC2 resources of one kind carrying this stack's tag (in ``vpc_id`` if given)."""
+    extra = [{"Name": "vpc-id", "Values": [vpc_id]}] if vpc_id else []
+    return aws.call(ctx.client("ec2"), operation, Filters=ctx.tag_filter() + extra)[key]
+
+
+def find_vpcs(ctx: Context) -> list[dict[str, Any]]:
+    return _find(ctx, "describe_vpcs", "Vpcs")
+
+
+def find_subnets(ctx: Context) -> list[dict[str, Any]]:
+    return _find(ctx, "describe_subnets", "Subnets")
+
+
+def find_security_groups(ctx: Context) -> list[dict[str, Any]]:
+    return _find(ctx, "describe_security_groups", "SecurityGroups")
+
+
+def find_internet_gateways(ctx: Context) -> list[dict[str, Any]]:
+    return _find(ctx, "describe_internet_gateways", "InternetGateways")
+
+
+def find_route_tables(ctx: Context) -> list[dict[str, Any]]:
+    return _find(ctx, "describe_route_tables", "RouteTables")
+
+
+def _create_tagged(ctx: Context, operation: str, resource_type: str, name: str, **kwargs: Any) -> dict[str, Any]:
+    return aws.call(ctx.client("ec2"), operation, TagSpecifications=[
+        {"ResourceType": resource_type, "Tags": ctx.tags(name)}], **kwargs)
+
+
+# --- ensure ------------------------------------------------------------------------
+
+def ensure_vpc(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
+    vpc = next(iter(find_vpcs(ctx)), None)
+    if vpc:
+        ctx.progress(f"VPC {vpc['VpcId']}: exists")
+    else:
+        vpc = _create_tagged(ctx, "create_vpc", "vpc", f"{ctx.settings.stack_name}-vpc", CidrBlock=VPC_CIDR)["Vpc"]
+        ctx.client("ec2").get_waiter("vpc_available").wait(VpcIds=[vpc["VpcId"]])
+        ctx.progress(f"VPC {vpc['VpcId']}: created ({VPC_CIDR})")
+    return {"vpc_id": vpc["VpcId"]}
+
+
+def ensure_subnets(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
+    """One subnet per availability zone, in the first two zones (three for
+    Serverless) of the region in name order."""
+    ec2, vpc_id = ctx.client("ec2"), record["vpc_id"]
+    wanted = 3 if ctx.settings.get("cluster", "kind") == "serverless" else 2
+    zones = [z["ZoneName"] for z in aws.call(ec2, "describe_availability_zones", Filters=[
+        {"Name": "state", "Values": ["available"]}])["AvailabilityZones"]]
+    if len(zones) < wanted:
+        raise InfraError(f"region {ctx.settings.region} ([general] region) has {len(zones)} available zones; "
+                         f"{wanted} are needed")
+    by_cidr = {s["CidrBlock"]: s["SubnetId"] for s in _find(ctx, "describe_subnets", "Subnets", vpc_id)}
+    subnet_ids = []
+    for cidr, zone in zip(SUBNET_CIDRS[:wanted], sorted(zones)[:wanted]):
+        if cidr not in by_cidr:
+            by_cidr[cidr] = _create_tagged(ctx, "create_subnet", "subnet", f"{ctx.settings.stack_name}-{zone}",
+                                           VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+            ctx.progress(f"subnet {by_cidr[cidr]} in {zone}: created")
+        subnet_ids.append(by_cidr[cidr])
+    if len(by_cidr) == wanted:
+        ctx.progress(f"subnets: {wanted} in {wanted} availability zones")
+    return {"subnet_ids": subnet_ids}
+
+
+def ensure_security_group(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
+    """The group, with ingress set to exactly the cluster port from ``record["allowed_cidrs"]``."""
+    ec2, port, cidrs = ctx.client("ec2"), ctx.settings.get("cluster", "port"), record["allowed_cidrs"]
+    sg = next(iter(_find(ctx, "describe_security_groups", "SecurityGroups", record["vpc_id"])), None)
+    if sg:
+        ctx.progress(f"security group {sg['GroupId']}: exists")
+    else:
+        name = f"{ctx.settings.stack_name}-redshift"
+        sg = {"GroupId": _create_tagged(ctx, "create_security_group", "security-group", name, GroupName=name,
+                                        VpcId=record["vpc_id"],
+                                        Description="Sparkify warehouse: cluster port from allowed CIDRs only"
+                                        )["GroupId"], "IpPermissions": []}
+        ctx.progress(f"security group {sg['GroupId']}: created")
+    sg_id, wanted = sg["GroupId"], ip_permissions(port, cidrs)
+    if ingress_rules(sg.get("IpPermissions", [])) != ingress_rules(wanted):
+        if sg.get("IpPermissions"):
+            aws.call(ec2, "revoke_security_group_ingress", GroupId=sg_id, IpPermissions=sg["IpPermissions"])
+        aws.call(ec2, "authorize_security_group_ingress", GroupId=sg_id, IpPermissions=wanted)
+        ctx.progress(f"security group {sg_id}: ingress set to port {port} from {', '.join(cidrs)}")
+    else:
+        ctx.progress(f"security group {sg_id}: port {port} from {', '.join(cidrs)}")
+    return {"security_group_id": sg_id}
+
+
+def ensure_internet_gateway(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
+    """Attached to the VPC only for a publicly accessible cluster; one left from
+    such a run is reported, not removed (the cluster may still depend on it)."""
+    igw = next(iter(find_internet_gateways(ctx)), None)
+    if not ctx.settings.get("cluster", "publicly_accessible"):
+        if igw:
+            ctx.warn(f"internet gateway {igw['InternetGatewayId']}: still there from a run with [cluster] "
+                     "publicly_accessible = true; not removed in place (the cluster may depend on it). "
+                     "99_teardown removes it")
+        return {"internet_gateway_id": igw["InternetGatewayId"] if igw else None}
+    if igw:
+        ctx.progress(f"internet gateway {igw['InternetGatewayId']}: exists")
+    else:
+        igw = _create_tagged(ctx, "create_internet_gateway", "internet-gateway",
+                             f"{ctx.settings.stack_name}-igw")["InternetGateway"]
+        ctx.progress(f"internet gateway {igw['InternetGatewayId']}: created")
+    igw_id, vpc_id = igw["InternetGatewayId"], record["vpc_id"]
+    if vpc_id not in [a["VpcId"] for a in igw.get("Attachments", [])]:
+        aws.call(ctx.client("ec2"), "attach_internet_gateway", InternetGatewayId=igw_id, VpcId=vpc_id)
+        ctx.progress(f"internet gateway {igw_id}: attached to {vpc_id}")
+    return {"internet_gateway_id": igw_id}
+
+
+def ensure_route_table(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
+    """Only for a publicly accessible cluster: 0.0.0.0/0 to the internet
+    gateway, associated with our subnets."""
+    if not ctx.settings.get("cluster", "publicly_accessible"):
+        return {"route_table_id": None}
+    ec2, vpc_id, igw_id = ctx.client("ec2"), record["vpc_id"], record["internet_gateway_id"]
+    rtb = next(iter(_find(ctx, "describe_route_tables", "RouteTables", vpc_id)), None)
+    if rtb:
+        ctx.progress(f"route table {rtb['RouteTableId']}: exists")
+    else:
+        rtb = _create_tagged(ctx, "create_route_table", "route-table", f"{ctx.settings.stack_name}-public",
+                             VpcId=vpc_id)["RouteTable"]
+        ctx.progress(f"route table {rtb['RouteTableId']}: created")
+    rtb_id = rtb["RouteTableId"]
+    if not any(r.get("DestinationCidrBlock") == "0.0.0.0/0" for r in rtb.get("Routes", [])):
+        aws.call(ec2, "create_route", RouteTableId=rtb_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw_id)
+        ctx.progress(f"route table {rtb_id}: 0.0.0.0/0 -> {igw_id}")
+    associated = {a.get("SubnetId") for a in rtb.get("Associations", [])}
+    for subnet_id in record["subnet_ids"]:
+        if subnet_id not in associated:
+            aws.call(ec2, "associate_route_table", RouteTableId=rtb_id, SubnetId=subnet_id)
+    return {"route_table_id": rtb_id}
+
+
+# --- delete ------------------------------------------------------------------------
+
+def _delete_in_use(ctx: Context, operation: str, missing: str, label: str, **ident: str) -> None:
+    """Delete one EC2 resource, retrying while a just-deleted cluster still uses it."""
+    ec2 = ctx.client("ec2")
+    retry_in_use(lambda: aws.call(ec2, operation, missing=(missing,), **ident), label, ctx.progress,
+                 ctx.poll_delay_s)
+    ctx.progress(f"{label}: deleted")
+
+
+def delete_vpc(ctx: Context, vpc: dict[str, Any]) -> None:
+    _delete_in_use(ctx, "delete_vpc", "InvalidVpcID.NotFound", f"VPC {vpc['VpcId']}", VpcId=vpc["VpcId"])
+
+
+def delete_subnet(ctx: Context, subnet: dict[str, Any]) -> None:
+    _delete_in_use(ctx, "delete_subnet", "InvalidSubnetID.NotFound", f"subnet {subnet['SubnetId']}",
+                   SubnetId=subnet["SubnetId"])
+
+
+def delete_security_group(ctx: Context, sg: dict[str, Any]) -> None:
+    _delete_in_use(ctx, "delete_security_group", "InvalidGroup.NotFound", f"security group {sg['GroupId']}",
+                   GroupId=sg["GroupId"])
+
+
+def delete_internet_gateway(ctx: Context, igw: dict[str, Any]) -> None:
+    ec2, igw_id = ctx.client("ec2"), igw["InternetGatewayId"]
+    for attachment in igw.get("Attachments", []):
+        aws.call(ec2, "detach_internet_gateway", missing=("Gateway.NotAttached",), InternetGatewayId=igw_id,
+                 VpcId=attachment["VpcId"])
+    aws.call(ec2, "delete_internet_gateway", missing=("InvalidInternetGatewayID.NotFound",), InternetGatewayId=igw_id)
+    ctx.progress(f"internet gateway {igw_id}: detached and deleted")
+
+
+def delete_route_table(ctx: Context, rtb: dict[str, Any]) -> None:
+    ec2, rtb_id = ctx.client("ec2"), rtb["RouteTableId"]
+    for assoc in rtb.get("Associations", []):
+        if not assoc.get("Main"):
+            aws.call(ec2, "disassociate_route_table", missing=("InvalidAssociationID.NotFound",),
+                     AssociationId=assoc["RouteTableAssociationId"])
+    aws.call(ec2, "delete_route_table", missing=("InvalidRouteTableID.NotFound",), RouteTableId=rtb_id)
+    ctx.progress(f"route table {rtb_id}: deleted")

@@ -1,0 +1,163 @@
+"""The one ordered table of the resource kinds a stack is made of.
+
+Each :class:`Kind` says how to find the stack's instances (by tag), how to
+make sure one exists and matches the settings, how to delete one, and which
+AWS actions (IAM action names such as ``ec2:CreateVpc``) each of those steps
+needs. Everything that walks the stack reads this table, so none of them can
+disagree:
+
+- provisioning runs the ``ensure`` steps in table order (:func:`provisioning_order`);
+- the inventory (``tagged_resources``), teardown and teardown's dry run list
+  and delete in the reverse order (:func:`teardown_order`): what depends on
+  something goes before it;
+- :func:`actions` is every AWS action the stack needs (the operator's policy
+  is derived from it).
+
+A kind with ``ensure = None`` is made elsewhere (the sample-data bucket, by
+:func:`.sample.seed_sample_data`) but found and deleted like the rest.
+``cluster_kind`` limits provisioning to one ``[cluster] kind``; ``billed``
+marks what costs money while it exists (left from another kind, it is warned
+about); ``public_only`` what only a publicly accessible cluster needs (its
+``ensure`` still runs, to report one left from such a run); ``local_only``
+what only the ``local`` target makes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, NamedTuple
+
+from . import cluster, iam, network, sample, serverless
+from .context import Context
+
+Find = Callable[[Context], list[dict[str, Any]]]
+Ensure = Callable[[Context, dict[str, Any]], dict[str, Any]]
+Delete = Callable[[Context, dict[str, Any]], None]
+
+
+class Actions(NamedTuple):
+    """The IAM actions each step of a kind needs (``check``: :mod:`.controls`)."""
+
+    find: tuple[str, ...] = ()
+    ensure: tuple[str, ...] = ()
+    delete: tuple[str, ...] = ()
+    check: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of resource: ``name`` is the word the inventory uses
+    (``"security-group sg-123"``), ``label`` the words of progress lines,
+    ``id_key`` the field of a found item that identifies it."""
+
+    name: str
+    label: str
+    id_key: str
+    find: Find
+    ensure: Ensure | None
+    delete: Delete
+    actions: Actions = field(default_factory=Actions)
+    cluster_kind: str | None = None
+    billed: bool = False
+    local_only: bool = False
+    public_only: bool = False
+
+    def describe(self, item: dict[str, Any]) -> str:
+        """``"<name> <id>"``, as the inventory and the dry run list it."""
+        return f"{self.name} {item[self.id_key]}"
+
+
+_EC2_TAG = "ec2:CreateTags"  # tagging at creation (TagSpecifications) needs it too
+_RS_TAG = "redshift:CreateTags"
+
+KINDS: tuple[Kind, ...] = (
+    Kind("s3-bucket", "S3 bucket", "Name", sample.find_buckets, None, sample.delete_bucket, Actions(
+        find=("s3:ListAllMyBuckets", "s3:GetBucketTagging"),
+        ensure=("s3:ListBucket", "s3:CreateBucket", "s3:PutBucketTagging", "s3:PutObject"),
+        delete=("s3:ListBucket", "s3:DeleteObject", "s3:DeleteBucket")), local_only=True),
+    Kind("iam-role", "IAM role", "RoleName", iam.find_role, iam.ensure_role, iam.delete_role, Actions(
+        find=("iam:ListRoleTags",),
+        ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:GetRolePolicy", "iam:PutRolePolicy",
+                "iam:DeleteRolePolicy"),
+        delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
+                "iam:DetachRolePolicy", "iam:DeleteRole"),
+        check=("iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:GetRolePolicy"))),
+    Kind("vpc", "VPC", "VpcId", network.find_vpcs, network.ensure_vpc, network.delete_vpc, Actions(
+        find=("ec2:DescribeVpcs",), ensure=("ec2:CreateVpc", _EC2_TAG), delete=("ec2:DeleteVpc",))),
+    Kind("subnet", "subnet", "SubnetId", network.find_subnets, network.ensure_subnets, network.delete_subnet, Actions(
+        find=("ec2:DescribeSubnets",), ensure=("ec2:DescribeAvailabilityZones", "ec2:CreateSubnet", _EC2_TAG),
+        delete=("ec2:DeleteSubnet",))),
+    Kind("security-group", "security group", "GroupId", network.find_security_groups, network.ensure_security_group,
+         network.delete_security_group, Actions(
+             find=("ec2:DescribeSecurityGroups",),
+             ensure=("ec2:CreateSecurityGroup", _EC2_TAG, "ec2:RevokeSecurityGroupIngress",
+                     "ec2:AuthorizeSecurityGroupIngress"),
+             delete=("ec2:DeleteSecurityGroup",), check=("ec2:DescribeSecurityGroups",))),
+    Kind("internet-gateway", "internet gateway", "InternetGatewayId", network.find_internet_gateways,
+         network.ensure_internet_gateway, network.delete_internet_gateway, Actions(
+             find=("ec2:DescribeInternetGateways",),
+             ensure=("ec2:CreateInternetGateway", _EC2_TAG, "ec2:AttachInternetGateway"),
+             delete=("ec2:DetachInternetGateway", "ec2:DeleteInternetGateway"),
+             check=("ec2:DescribeInternetGateways",)), public_only=True),
+    Kind("route-table", "route table", "RouteTableId", network.find_route_tables, network.ensure_route_table,
+         network.delete_route_table, Actions(
+             find=("ec2:DescribeRouteTables",),
+             ensure=("ec2:CreateRouteTable", _EC2_TAG, "ec2:CreateRoute", "ec2:AssociateRouteTable"),
+             delete=("ec2:DisassociateRouteTable", "ec2:DeleteRouteTable")), public_only=True),
+    Kind("cluster-parameter-group", "parameter group", "ParameterGroupName", cluster.find_parameter_groups,
+         cluster.ensure_parameter_group, cluster.delete_parameter_group, Actions(
+             find=("redshift:DescribeClusterParameterGroups",),
+             ensure=("redshift:CreateClusterParameterGroup", _RS_TAG, "redshift:ModifyClusterParameterGroup"),
+             delete=("redshift:DeleteClusterParameterGroup",), check=("redshift:DescribeClusterParameters",)),
+         cluster_kind="provisioned"),
+    Kind("cluster-subnet-group", "cluster subnet group", "ClusterSubnetGroupName", cluster.find_subnet_groups,
+         cluster.ensure_subnet_group, cluster.delete_subnet_group, Actions(
+             find=("redshift:DescribeClusterSubnetGroups",),
+             ensure=("redshift:CreateClusterSubnetGroup", _RS_TAG),
+             delete=("redshift:DeleteClusterSubnetGroup",)), cluster_kind="provisioned"),
+    Kind("cluster", "cluster", "ClusterIdentifier", cluster.find_clusters, cluster.ensure_cluster,
+         cluster.delete_cluster, Actions(
+             find=("redshift:DescribeClusters", "redshift:DescribeClusterSnapshots"),
+             ensure=("redshift:CreateCluster", _RS_TAG, "iam:PassRole"),
+             delete=("redshift:DeleteCluster", "redshift:CreateClusterSnapshot"),
+             check=("redshift:DescribeClusters",)), cluster_kind="provisioned", billed=True),
+    Kind("serverless-namespace", "serverless namespace", "namespaceName", serverless.find_namespaces,
+         serverless.ensure_namespace, serverless.delete_namespace, Actions(
+             find=("redshift-serverless:ListNamespaces", "redshift-serverless:ListTagsForResource"),
+             ensure=("redshift-serverless:GetNamespace", "redshift-serverless:CreateNamespace",
+                     "redshift-serverless:TagResource", "iam:PassRole"),
+             delete=("redshift-serverless:DeleteNamespace", "redshift-serverless:GetNamespace")),
+         cluster_kind="serverless", billed=True),
+    Kind("serverless-workgroup", "serverless workgroup", "workgroupName", serverless.find_workgroups,
+         serverless.ensure_workgroup, serverless.delete_workgroup, Actions(
+             find=("redshift-serverless:ListWorkgroups", "redshift-serverless:ListTagsForResource"),
+             ensure=("redshift-serverless:GetWorkgroup", "redshift-serverless:CreateWorkgroup",
+                     "redshift-serverless:UpdateWorkgroup", "redshift-serverless:TagResource"),
+             delete=("redshift-serverless:DeleteWorkgroup", "redshift-serverless:GetWorkgroup")),
+         cluster_kind="serverless", billed=True),
+)
+
+
+def kind(name: str) -> Kind:
+    """The kind called ``name`` (e.g. ``"vpc"``); KeyError for an unknown one."""
+    for k in KINDS:
+        if k.name == name:
+            return k
+    raise KeyError(f"no resource kind {name!r}; known: {', '.join(k.name for k in KINDS)}")
+
+
+def provisioning_order(cluster_kind: str) -> list[Kind]:
+    """The kinds :func:`.stack.provision` ensures for ``[cluster] kind``, in table order."""
+    return [k for k in KINDS if k.ensure is not None and k.cluster_kind in (None, cluster_kind)]
+
+
+def teardown_order() -> list[Kind]:
+    """Every kind, dependants first: the table reversed."""
+    return list(reversed(KINDS))
+
+
+def actions(target: str | None = None) -> list[str]:
+    """Every AWS action (IAM action name) the stack's steps need, sorted;
+    with ``target = "redshift"`` without the kinds only ``local`` makes."""
+    return sorted({action for k in KINDS if not (target == "redshift" and k.local_only)
+                   for step in k.actions for action in step})

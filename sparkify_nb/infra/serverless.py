@@ -1,0 +1,138 @@
+"""Redshift Serverless (``[cluster] kind = serverless``): a namespace and a
+workgroup named ``[cluster] identifier``, on the COPY role and our network,
+admin password managed by AWS, ``require_ssl = true``. The workgroup's base
+capacity is brought in line with ``[cluster] base_capacity`` in place.
+
+The local emulator has no Serverless API (:data:`aws.EMULATOR_GAPS`): there
+the finds return nothing, and tests pin the calls with botocore's Stubber.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import aws
+from . import pricing
+from .cluster import stamp
+from .context import Context
+from .wait import poll
+
+SERVICE = "redshift-serverless"
+GONE = ("ResourceNotFoundException",)
+
+
+def _tags(ctx: Context, name: str) -> list[dict[str, str]]:
+    """Serverless spells tags ``key``/``value``."""
+    return [{"key": t["Key"], "value": t["Value"]} for t in ctx.tags(name)]
+
+
+def _find(ctx: Context, lister: str, key: str, arn_key: str) -> list[dict[str, Any]]:
+    if ctx.lacks(SERVICE):
+        return []
+    client = ctx.client(SERVICE)
+    return [item for item in aws.call(client, lister)[key]
+            if ctx.is_ours(aws.call(client, "list_tags_for_resource", resourceArn=item[arn_key])["tags"])]
+
+
+def find_namespaces(ctx: Context) -> list[dict[str, Any]]:
+    return _find(ctx, "list_namespaces", "namespaces", "namespaceArn")
+
+
+def find_workgroups(ctx: Context) -> list[dict[str, Any]]:
+    return _find(ctx, "list_workgroups", "workgroups", "workgroupArn")
+
+
+def _existing(ctx: Context, kind: str, name: str) -> dict[str, Any] | None:
+    """The namespace or workgroup ``name``, refused unless tagged as ours; None when there is none."""
+    client = ctx.client(SERVICE)
+    found = aws.call(client, f"get_{kind}", missing=GONE, **{f"{kind}Name": name})
+    if not found:
+        return None
+    tags = aws.call(client, "list_tags_for_resource", resourceArn=found[kind][f"{kind}Arn"])["tags"]
+    ctx.claim(tags, f"serverless {kind} {name}", "[cluster] identifier")
+    return found[kind]
+
+
+def ensure_namespace(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
+    client, name = ctx.client(SERVICE), ctx.settings.get("cluster", "identifier")
+    ns = _existing(ctx, "namespace", name)
+    if ns:
+        ctx.progress(f"serverless namespace {name}: exists")
+    else:
+        role_arn = record["role_arn"]
+        ns = aws.call(client, "create_namespace", namespaceName=name,
+                      adminUsername=ctx.settings.get("cluster", "db_user"), manageAdminPassword=True,
+                      dbName=ctx.settings.get("cluster", "db_name"), iamRoles=[role_arn], defaultIamRoleArn=role_arn,
+                      tags=_tags(ctx, name))["namespace"]
+        ctx.progress(f"serverless namespace {name}: created")
+    return {"namespace_name": name, "namespace_arn": ns["namespaceArn"]}
+
+
+def ensure_workgroup(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
+    """Find or create the workgroup, apply the base capacity in place, wait
+    until it is available; returns its endpoint for the state record."""
+    client, settings = ctx.client(SERVICE), ctx.settings
+    name, capacity = settings.get("cluster", "identifier"), settings.get("cluster", "base_capacity")
+    public = settings.get("cluster", "publicly_accessible")
+    wg = _existing(ctx, "workgroup", name)
+    if wg:
+        ctx.progress(f"serverless workgroup {name}: exists ({wg.get('status')})")
+        if wg.get("baseCapacity") != capacity:
+            aws.call(client, "update_workgroup", workgroupName=name, baseCapacity=capacity)
+            ctx.progress(f"serverless workgroup {name}: base capacity {wg.get('baseCapacity')} -> {capacity} RPU")
+        if wg.get("publiclyAccessible") != public:
+            ctx.warn(f"serverless workgroup {name}: [cluster] publicly_accessible = {public} but the workgroup has "
+                     f"{wg.get('publiclyAccessible')}; not changed in place. Change it in the console, or run "
+                     "99_teardown and 01 again")
+    else:
+        aws.call(client, "create_workgroup", workgroupName=name, namespaceName=name, baseCapacity=capacity,
+                 subnetIds=record["subnet_ids"], securityGroupIds=[record["security_group_id"]],
+                 publiclyAccessible=public, port=settings.get("cluster", "port"),
+                 configParameters=[{"parameterKey": "require_ssl", "parameterValue": "true"}], tags=_tags(ctx, name))
+        ctx.progress(f"serverless workgroup {name}: creating, base capacity {capacity} RPU")
+
+    def status() -> str | None:
+        return aws.call(client, "get_workgroup", workgroupName=name)["workgroup"].get("status")
+
+    poll(f"serverless workgroup {name}", status, lambda s: s == "AVAILABLE", ctx.progress, delay_s=ctx.poll_delay_s)
+    wg = aws.call(client, "get_workgroup", workgroupName=name)["workgroup"]
+    endpoint = wg.get("endpoint") or {}
+    return {"workgroup_name": name, "workgroup_arn": wg["workgroupArn"], "base_capacity": wg.get("baseCapacity"),
+            "endpoint": endpoint.get("address"), "port": endpoint.get("port"),
+            "db_name": settings.get("cluster", "db_name"), "db_user": settings.get("cluster", "db_user"),
+            "cluster_status": wg.get("status")}
+
+
+def _wait_gone(ctx: Context, kind: str, name: str) -> None:
+    client = ctx.client(SERVICE)
+
+    def status() -> str | None:
+        found = aws.call(client, f"get_{kind}", missing=GONE, **{f"{kind}Name": name})
+        return found[kind].get("status") if found else None
+
+    poll(f"serverless {kind} {name}", status, lambda s: s is None, ctx.progress, delay_s=ctx.poll_delay_s)
+
+
+def delete_workgroup(ctx: Context, wg: dict[str, Any]) -> None:
+    """Delete the workgroup and wait until it is gone. Its compute was billed
+    per RPU-second of work, so the cost is in the AWS Billing console."""
+    name = wg["workgroupName"]
+    aws.call(ctx.client(SERVICE), "delete_workgroup", missing=GONE, workgroupName=name)
+    ctx.progress(f"serverless workgroup {name}: deleting")
+    _wait_gone(ctx, "workgroup", name)
+    try:
+        estimate = pricing.describe(pricing.for_settings(ctx.settings))
+    except pricing.PricingError as exc:
+        estimate = str(exc)
+    ctx.progress(f"serverless: billed per RPU-second of work, so its cost is in the AWS Billing console "
+                 f"(estimate: {estimate})")
+
+
+def delete_namespace(ctx: Context, ns: dict[str, Any]) -> None:
+    """Delete the namespace (a final snapshot only with ``[cluster]
+    final_snapshot = true``) and wait until it is gone."""
+    name = ns["namespaceName"]
+    extra = {"finalSnapshotName": f"{name}-final-{stamp()}"} if ctx.settings.get("cluster", "final_snapshot") else {}
+    aws.call(ctx.client(SERVICE), "delete_namespace", missing=GONE, namespaceName=name, **extra)
+    ctx.progress(f"serverless namespace {name}: deleting")
+    _wait_gone(ctx, "namespace", name)
