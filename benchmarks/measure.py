@@ -15,7 +15,7 @@ import time
 from typing import Any, Callable
 
 from sparkify_nb import aws, config, warehouse
-from sparkify_nb.datagen import dataset as datagen
+from sparkify_nb import datagen
 from sparkify_nb.staging import convert, emulator, jsonpaths as jsonpaths_file, records, sources
 from sparkify_nb.warehouse import schema, transform
 

@@ -90,9 +90,9 @@ def _private_stack(root: Path) -> None:
 
 def _upload(settings, folder: Path, bucket: str, prefix: str = "", skip: str = "\0") -> None:
     from sparkify_nb import aws
-    from sparkify_nb.datagen import dataset as datagen
+    from sparkify_nb import datagen
 
-    sink = datagen.S3Sink(aws.client(settings, "s3"), bucket, prefix)
+    sink = datagen.S3Sink(aws.Clients(settings)("s3"), bucket, prefix)
     for path in sorted(folder.rglob("*")):
         key = path.relative_to(folder).as_posix()
         if not path.is_file() or key.startswith(skip):

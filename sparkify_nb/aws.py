@@ -61,16 +61,6 @@ class Clients:
         return self
 
 
-def client(settings: Settings, service: str, endpoint_url: str | None = None) -> Any:
-    """One boto3 client for ``service``. Each call resolves the emulator's
-    endpoint again (a status probe): stage code takes a :class:`Clients`
-    instead, which does it once per notebook step; this is for a one-off call
-    (the CLI, a test)."""
-    if settings.is_local:
-        endpoint_url = endpoint_url or local.aws_endpoint()
-    return _client(settings.is_local, settings.region, service, endpoint_url)
-
-
 @functools.lru_cache(maxsize=64)
 def _client(is_local: bool, region: str, service: str, endpoint_url: str | None) -> Any:
     """Creating a client costs tens of milliseconds; boto3 clients are

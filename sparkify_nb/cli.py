@@ -68,7 +68,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             bucket, prefix = parse_s3_uri(args.out)
         except ValueError as exc:
             raise datagen.DatagenError(f"--out: {exc}") from None
-        sink = datagen.S3Sink(aws.client(settings, "s3"), bucket, prefix)
+        sink = datagen.S3Sink(aws.Clients(settings)("s3"), bucket, prefix)
     else:
         sink = datagen.FolderSink(Path(args.out))
     t0 = time.monotonic()

@@ -252,7 +252,7 @@ def test_day_files_are_written_in_batches_not_held_whole(tmp_path, monkeypatch):
 
 def test_the_s3_sink_writes_the_same_objects_into_the_emulator(tmp_path):
     settings = config.load(overrides={"general.target": "local"})
-    s3 = aws.client(settings, "s3")
+    s3 = aws.Clients(settings)("s3")
     infra.ensure_bucket(settings, "datagen-test", progress=lambda _: None)
     args = dict(events=600, songs=15, users=8, days=2, seed=9)
     datagen.generate(datagen.S3Sink(s3, "datagen-test", "raw/"), **args)

@@ -17,7 +17,7 @@ import pytest
 
 from sparkify_nb import config, warehouse
 
-from sparkify_nb.datagen import dataset as datagen
+from sparkify_nb import datagen
 
 from sparkify_nb.warehouse import schema
 

@@ -51,7 +51,7 @@ def test_provision_makes_role_network_and_cluster_and_records_them(settings):
 
 def test_cluster_is_encrypted_private_in_our_groups_and_uses_the_role(settings):
     record = infra.provision(settings, progress=quiet)
-    cluster = aws.client(settings, "redshift").describe_clusters(
+    cluster = aws.Clients(settings)("redshift").describe_clusters(
         ClusterIdentifier=settings.get("cluster", "identifier"))["Clusters"][0]
     assert cluster["Encrypted"] is True
     assert cluster["PubliclyAccessible"] is False
@@ -64,14 +64,14 @@ def test_cluster_is_encrypted_private_in_our_groups_and_uses_the_role(settings):
 
 def test_subnets_are_in_two_availability_zones(settings):
     record = infra.provision(settings, progress=quiet)
-    subnets = aws.client(settings, "ec2").describe_subnets(SubnetIds=record["subnet_ids"])["Subnets"]
+    subnets = aws.Clients(settings)("ec2").describe_subnets(SubnetIds=record["subnet_ids"])["Subnets"]
     assert len({s["AvailabilityZone"] for s in subnets}) == 2
     assert {s["VpcId"] for s in subnets} == {record["vpc_id"]}
 
 
 def test_security_group_only_lets_loopback_reach_the_cluster_port_on_local(settings):
     record = infra.provision(settings, progress=quiet)
-    ec2 = aws.client(settings, "ec2")
+    ec2 = aws.Clients(settings)("ec2")
     sg = ec2.describe_security_groups(GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
     rules = [(p["IpProtocol"], p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]])
              for p in sg["IpPermissions"]]
@@ -90,7 +90,7 @@ def test_publicly_accessible_cluster_gets_gateway_and_route_and_teardown_removes
     try:
         record = infra.provision(s, progress=quiet)
         assert counts(s) == {**PROVISIONED, "internet-gateway": 1, "route-table": 1}
-        rtb = aws.client(s, "ec2").describe_route_tables(RouteTableIds=[record["route_table_id"]])["RouteTables"][0]
+        rtb = aws.Clients(s)("ec2").describe_route_tables(RouteTableIds=[record["route_table_id"]])["RouteTables"][0]
         assert {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": record["internet_gateway_id"]}.items() <= \
             next(r for r in rtb["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0").items()
         assert sorted(a["SubnetId"] for a in rtb["Associations"]) == sorted(record["subnet_ids"])
@@ -130,7 +130,7 @@ def test_changed_allowed_cidrs_are_applied_to_the_security_group_in_place(tmp_pa
         record = infra.provision(s, progress=quiet)
         moved = make_settings(tmp_path, **{"network.allowed_cidrs": "203.0.113.7/32, 198.51.100.0/24"})
         infra.provision(moved, progress=quiet)
-        sg = aws.client(s, "ec2").describe_security_groups(GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
+        sg = aws.Clients(s)("ec2").describe_security_groups(GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
         assert sorted(r["CidrIp"] for p in sg["IpPermissions"] for r in p["IpRanges"]) == \
             ["198.51.100.0/24", "203.0.113.7/32"]
         assert counts(s) == PROVISIONED
@@ -185,7 +185,7 @@ def test_teardown_after_a_failure_between_network_and_cluster(settings, monkeypa
 
 
 def test_teardown_never_touches_untagged_resources(settings):
-    ec2 = aws.client(settings, "ec2")
+    ec2 = aws.Clients(settings)("ec2")
     foreign = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
     infra.provision(settings, progress=quiet)
     infra.teardown(settings, progress=quiet)
@@ -210,7 +210,7 @@ def test_teardown_never_touches_another_stacks_cluster(tmp_path):
 
 def test_final_snapshot_is_taken_and_kept_only_when_configured(tmp_path):
     s = make_settings(tmp_path, **{"cluster.final_snapshot": True, "cluster.node_count": 1})
-    redshift = aws.client(s, "redshift")
+    redshift = aws.Clients(s)("redshift")
     try:
         infra.provision(s, progress=quiet)
         lines = []
@@ -294,7 +294,7 @@ def test_role_policy_follows_configured_buckets_and_prefixes(tmp_path):
 
 def test_the_role_in_aws_carries_exactly_that_policy_and_no_managed_one(settings):
     infra.provision(settings, progress=quiet)
-    iam = aws.client(settings, "iam")
+    iam = aws.Clients(settings)("iam")
     name = infra.role_name(settings)
     assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["read-sources"]
     document = iam.get_role_policy(RoleName=name, PolicyName="read-sources")["PolicyDocument"]
@@ -306,7 +306,7 @@ def test_the_role_in_aws_carries_exactly_that_policy_and_no_managed_one(settings
 
 
 def test_a_name_taken_by_an_untagged_role_is_a_conflict_not_a_takeover(settings):
-    iam = aws.client(settings, "iam")
+    iam = aws.Clients(settings)("iam")
     iam.create_role(RoleName=infra.role_name(settings), AssumeRolePolicyDocument=json.dumps(infra.TRUST_POLICY))
     try:
         with pytest.raises(infra.ConflictError, match="exists but is not tagged"):
@@ -330,11 +330,9 @@ def test_redshift_connection_uses_get_cluster_credentials_and_requires_ssl(setti
     record = infra.provision(settings, progress=quiet)
     on_redshift = make_settings(tmp_path, **{"general.target": "redshift"})
     state.save(on_redshift, record)
-    real_client = aws.client
-    monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: real_client(settings, service))
     monkeypatch.delenv("SPARKIFY_DB_PASSWORD", raising=False)
     try:
-        params = warehouse.connect._redshift_params(on_redshift)
+        params = warehouse.connect._redshift_params(on_redshift, clients=aws.Clients(settings))
     finally:
         state.clear(on_redshift)
     assert (params["host"], params["port"], params["sslmode"]) == (record["endpoint"], 5439, "require")
@@ -346,10 +344,10 @@ def test_redshift_connection_falls_back_to_the_environment_password(settings, tm
 
     on_redshift = make_settings(tmp_path, **{"general.target": "redshift"})
     state.save(on_redshift, {"endpoint": "example.invalid", "port": 5439, "cluster_identifier": "x"})
-    monkeypatch.setattr(aws, "client", lambda *a, **k: pytest.fail("no AWS call expected"))
     monkeypatch.setenv("SPARKIFY_DB_PASSWORD", "from-the-environment")
     try:
-        params = warehouse.connect._redshift_params(on_redshift)
+        params = warehouse.connect._redshift_params(
+            on_redshift, clients=lambda service: pytest.fail("no AWS call expected"))
     finally:
         state.clear(on_redshift)
     assert (params["user"], params["password"], params["sslmode"]) == (
@@ -397,7 +395,7 @@ def test_checks_judge_what_exists_and_pass_on_a_fresh_stack(settings):
 
 def test_checks_fail_when_someone_opened_the_security_group_by_hand(settings):
     record = infra.provision(settings, progress=quiet)
-    aws.client(settings, "ec2").authorize_security_group_ingress(GroupId=record["security_group_id"], IpPermissions=[
+    aws.Clients(settings)("ec2").authorize_security_group_ingress(GroupId=record["security_group_id"], IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     with pytest.raises(infra.InfraError, match="the stack does not meet its settings: security group ingress"):
         infra.report_checks(settings, record)

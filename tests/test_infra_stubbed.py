@@ -229,13 +229,12 @@ def test_serverless_connection_uses_get_credentials_and_requires_ssl(settings, m
     client, stub = stubbed("redshift-serverless")
     stub.add_response("get_credentials", {"dbUser": "IAMR:sparkify_admin", "dbPassword": "temporary"},
                       {"workgroupName": "sls-dwh", "dbName": "sparkify", "durationSeconds": 3600})
-    monkeypatch.setattr(aws, "client", lambda s, service, endpoint_url=None: client)
     monkeypatch.delenv("SPARKIFY_DB_PASSWORD", raising=False)
     state.save(settings, {"kind": "serverless", "workgroup_name": "sls-dwh", "port": 5439,
                           "endpoint": "sls-dwh.123456789012.us-west-2.redshift-serverless.amazonaws.com"})
     try:
         with stub:
-            params = warehouse.connect._redshift_params(settings)
+            params = warehouse.connect._redshift_params(settings, clients=lambda service: client)
     finally:
         state.clear(settings)
     assert (params["user"], params["sslmode"], params["port"]) == ("IAMR:sparkify_admin", "require", 5439)

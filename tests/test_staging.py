@@ -9,7 +9,7 @@ import json
 import pytest
 
 from sparkify_nb import aws, config, staging, warehouse
-from sparkify_nb.datagen import dataset as datagen
+from sparkify_nb import datagen
 from sparkify_nb.staging import emulator, records, sources
 from sparkify_nb.warehouse import schema
 from tests import corpus

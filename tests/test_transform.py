@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from sparkify_nb import config, staging, warehouse
-from sparkify_nb.datagen import dataset as datagen
+from sparkify_nb import datagen
 from sparkify_nb.warehouse import quality, transform
 
 DAY1 = 1541030400000  # 2018-11-01 00:00:00 UTC (a Thursday, ISO week 44)

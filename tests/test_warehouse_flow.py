@@ -6,7 +6,7 @@ import json
 import pytest
 
 from sparkify_nb import config, staging, warehouse
-from sparkify_nb.datagen import dataset as datagen
+from sparkify_nb import datagen
 from sparkify_nb.warehouse import schema, transform
 
 
@@ -83,7 +83,7 @@ def test_ddl_renders_redshift_keys_and_postgres_identity():
 
 
 def test_staging_events_columns_follow_the_jsonpaths_order():
-    from sparkify_nb.datagen import dataset as datagen
+    from sparkify_nb import datagen
 
     fields = json.loads(datagen.JSONPATHS_FILE.read_text())["jsonpaths"]
     assert len(fields) == len(schema.STAGING_EVENTS.columns) == 18

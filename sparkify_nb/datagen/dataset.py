@@ -62,11 +62,7 @@ from .catalogue import iter_songs, song_key, song_record
 from .events import Tracks, apportion, pick_user, render_session, session_lengths, session_pages, track, zone_weights
 from .listeners import User, make_users
 from .names import artist_name, song_title
-from .sinks import DatagenError, DayFiles, FolderSink, S3Sink, Sink
-
-# FolderSink and S3Sink are named here too for callers written against this module before the split
-# (some tests and the benchmark import `datagen.dataset`); new code imports them from `sparkify_nb.datagen`.
-__all__ = ["JSONPATHS_FILE", "DatagenError", "FolderSink", "S3Sink", "Sink", "generate"]
+from .sinks import DatagenError, DayFiles, Sink
 
 JSONPATHS_FILE = Path(__file__).resolve().parent / "log_json_path.json"
 

@@ -4,12 +4,9 @@ emulator gives its rejects (the table of codes is in the package docstring,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import SparkifyError
-
-if TYPE_CHECKING:
-    from .report import LoadReport
 
 # Redshift load error codes (Load error reference, stl_load_errors.err_code)
 ERR_RANGE = 1204       # input exceeded the acceptable range / string length exceeds DDL length
@@ -28,7 +25,8 @@ class LoadError(SparkifyError):
 
     ``report`` holds the :class:`~sparkify_nb.staging.report.LoadReport` so far, when there is one."""
 
-    def __init__(self, message: str, report: LoadReport | None = None):
+    # report: typed Any so that this module, which every staging module imports, imports none of them
+    def __init__(self, message: str, report: Any = None):
         super().__init__(message)
         self.report = report
 

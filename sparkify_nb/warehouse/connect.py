@@ -44,7 +44,7 @@ def dialect(settings: Settings) -> str:
     return "postgres" if settings.is_local else "redshift"
 
 
-def _redshift_params(settings: Settings) -> dict[str, Any]:
+def _redshift_params(settings: Settings, clients: aws.Clients | None = None) -> dict[str, Any]:
     record = state.load(settings, required=True)
     if not record.get("endpoint"):
         raise state.StateError("01 recorded no cluster endpoint yet: re-run notebooks/01_infrastructure")
@@ -54,12 +54,13 @@ def _redshift_params(settings: Settings) -> dict[str, Any]:
     if password:
         params.update(user=settings.get("cluster", "db_user"), password=password)
         return params
+    clients = clients or aws.Clients(settings)
     if record.get("kind") == "serverless":
-        creds = aws.call(aws.client(settings, "redshift-serverless"), "get_credentials",
+        creds = aws.call(clients("redshift-serverless"), "get_credentials",
                          workgroupName=record["workgroup_name"], dbName=params["dbname"], durationSeconds=3600)
         params.update(user=creds["dbUser"], password=creds["dbPassword"])
         return params
-    creds = aws.call(aws.client(settings, "redshift"), "get_cluster_credentials",
+    creds = aws.call(clients("redshift"), "get_cluster_credentials",
                      DbUser=settings.get("cluster", "db_user"), DbName=params["dbname"],
                      ClusterIdentifier=record["cluster_identifier"], DurationSeconds=3600, AutoCreate=False)
     params.update(user=creds["DbUser"], password=creds["DbPassword"])
