@@ -131,6 +131,17 @@ def _day(value: str) -> dt.date | None:
     raise ValueError("a day as YYYY-MM-DD, e.g. 2018-11-01 (UTC), or empty for open-ended")
 
 
+def _share(value: str) -> float:
+    """A share from 0 to 1 (``0.01`` = 1 %)."""
+    try:
+        share = float(value.strip())
+    except ValueError:
+        share = -1.0
+    if not 0.0 <= share <= 1.0:
+        raise ValueError("a share from 0 to 1, e.g. 0.01 for 1 %")
+    return share
+
+
 def _time_zone(value: str) -> str:
     value = value.strip()
     try:
@@ -179,6 +190,17 @@ KEYS: tuple[Key, ...] = (
     Key("analytics", "tz", _time_zone, "America/New_York", "IANA time zone of 04's local-time charts"),
     Key("analytics", "reports_dir", _str, "", "where 04 writes charts and CSVs; empty: SPARKIFY_REPORTS_DIR, else .sparkify/reports"),
     Key("local", "dsn", _str, "", "use this PostgreSQL instead of the embedded one (libpq connection string)"),
+    # --- scheduled loads: the load lock, daily selection, quality thresholds (issue 12) ---
+    Key("etl", "lock_wait_seconds", _int(0, 86400), "600",
+        "how long a load waits for another one that holds the warehouse before it stops"),
+    Key("etl", "lock_expiry_seconds", _int(60, 86400), "900",
+        "redshift: a lock holder silent (no heartbeat) this long is taken as crashed and replaced"),
+    Key("etl", "day", _day, "", "load only this UTC day's log file(s), YYYY-MM-DD; empty: every log file"),
+    Key("etl", "days", _int(1, 3660), "1", "with day: the number of days loaded, ending on day"),
+    Key("quality", "max_share_plays_without_user", _share, "0.01",
+        "share of plays with no valid userId (kept as the unknown user) above which 03 stops"),
+    Key("quality", "min_share_plays_matched", _share, "0",
+        "share of plays matched to a catalogue song below which 03 warns"),
 )
 SECTIONS = tuple(dict.fromkeys(k.section for k in KEYS))
 
