@@ -14,11 +14,20 @@ Distribution and sort choices (Redshift):
 - ``users``, ``songs`` and ``artists`` are small dimensions: ``DISTSTYLE ALL``
   puts a copy on every node, so no join needs to move them.
 
-On PostgreSQL the same keys become primary keys and indexes that serve the
-same queries (``start_time`` and ``user_id`` on the fact table), and the
-staging tables are ``UNLOGGED``: they are reloaded on every run, so writing
-them to the write-ahead log would only slow the load down (a crash of the
-database empties them; the next run fills them again).
+Keys are declared, not enforced, on both targets. Redshift takes ``PRIMARY
+KEY`` as information for the planner and never checks it ("Uniqueness,
+primary key, and foreign key constraints are informational only; they are not
+enforced by Amazon Redshift",
+https://docs.aws.amazon.com/redshift/latest/dg/t_Defining_constraints.html),
+so a duplicate or a NULL key goes through there. The local target renders no
+constraint at all, only a plain index on each dimension key (the merge's
+``DELETE ... USING`` and ``NOT EXISTS`` probes need one) and on
+``songplays.start_time`` / ``user_id``: a duplicate goes through locally too,
+and the quality checks (:mod:`.quality`: ``unique``, ``not_null``) are the
+guard on both targets, instead of an error only PostgreSQL would raise. The
+staging tables are ``UNLOGGED`` on PostgreSQL: they are reloaded on every run,
+so writing them to the write-ahead log would only slow the load down (a crash
+of the database empties them; the next run fills them again).
 
 Example::
 
@@ -138,7 +147,7 @@ def create_table(table: Table, dialect: str) -> list[str]:
     if dialect not in DIALECTS:
         raise ValueError(f"dialect must be one of {DIALECTS}, not {dialect!r}")
     lines = [_column_ddl(c, dialect) for c in table.columns]
-    if table.primary_key:
+    if table.primary_key and dialect == "redshift":  # informational there; not rendered locally (docstring)
         lines.append(f"PRIMARY KEY ({', '.join(map(quote_identifier, table.primary_key))})")
     body = ",\n    ".join(lines)
     unlogged = "UNLOGGED " if table.unlogged and dialect == "postgres" else ""
@@ -153,10 +162,20 @@ def create_table(table: Table, dialect: str) -> list[str]:
         statements.append(sql)
     else:
         statements.append(sql)
-        for cols in table.indexes:
+        for cols in _postgres_indexes(table):
             name = f"{table.name}_{'_'.join(cols)}_idx"
             statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {quote_identifier(table.name)} ({', '.join(map(quote_identifier, cols))})")
     return statements
+
+
+def _postgres_indexes(table: Table) -> tuple[tuple[str, ...], ...]:
+    """The plain indexes of ``table`` on PostgreSQL: its declared ones, plus its
+    key unless that is a generated identity (nothing looks plays up by id)."""
+    key = table.primary_key
+    identity = {c.name for c in table.columns if c.identity}
+    if not key or key in table.indexes or set(key) <= identity:
+        return table.indexes
+    return (key,) + table.indexes
 
 
 # Where the local COPY emulator records rejected input, shaped like Redshift's
@@ -170,10 +189,19 @@ LOAD_ERRORS = Table("load_errors", (
 ), indexes=(("load_id",),))
 
 
+# The source files whose rows reached the star schema: a daily load stages only
+# the song files not listed here (staging.load). Written after the merge commits,
+# so a crash in between only stages those files again (the merge is idempotent).
+LOADED_FILES = Table("loaded_files", (
+    _c("tbl", "VARCHAR(128)", not_null=True), _c("filename", "VARCHAR(1024)", not_null=True),
+    _c("bytes", "BIGINT"), _c("loaded_at", "TIMESTAMP", not_null=True),
+), indexes=(("filename",),))
+
+
 def tables_for(dialect: str) -> tuple[Table, ...]:
-    """The tables 02 creates: all of them, plus ``load_errors`` on PostgreSQL
-    (Redshift has its own ``stl_load_errors``)."""
-    return ALL_TABLES + ((LOAD_ERRORS,) if dialect == "postgres" else ())
+    """The tables 02 creates: all of them and ``loaded_files``, plus
+    ``load_errors`` on PostgreSQL (Redshift has its own ``stl_load_errors``)."""
+    return ALL_TABLES + (LOADED_FILES,) + ((LOAD_ERRORS,) if dialect == "postgres" else ())
 
 
 def drop_statements(dialect: str) -> list[str]:
