@@ -83,7 +83,7 @@ def etl(conn, root):
                                       "s3.log_jsonpath": str(datagen.JSONPATHS_FILE), "etl.max_errors": 0})
     reports = staging.load_staging(settings, conn, progress=lambda _: None)
     merged = transform.run(conn, progress=lambda _: None)
-    checks = quality.run_checks(conn, rejected=sum(r.rejected for r in reports))
+    checks = quality.run_checks(conn, settings, quality.rejected_counts(reports))
     return merged, checks
 
 
@@ -130,32 +130,86 @@ def test_a_new_day_adds_exactly_its_plays_and_updates_levels(conn, tmp_path):
     assert rows(conn, PLAYS) == EXPECTED_PLAYS_DAY1 + EXPECTED_PLAYS_DAY2
     assert rows(conn, "SELECT user_id, level FROM users ORDER BY user_id") == [(7, "paid"), (9, "paid"),
                                                                                (11, "free")]
-    assert checks.loc["plays_matched_share", "value"] == 0.6
-    assert checks.loc["rows_songplays", "value"] == 5
+    assert checks.loc["share_plays_matched: songplays", "value"] == 0.6
+    assert checks.loc["row_count: songplays", "value"] == 5
 
 
-def test_identical_events_in_the_source_are_all_kept_once(conn, tmp_path):
+def test_identical_events_in_the_source_are_one_play_and_counted(conn, tmp_path):
     write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS + DAY1_EVENTS[:1])
     etl(conn, tmp_path)
-    etl(conn, tmp_path)
-    assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM songplays").n[0] == 4
+    _, checks = etl(conn, tmp_path)
+    assert rows(conn, PLAYS) == EXPECTED_PLAYS_DAY1
+    assert checks.loc["repeated_plays: staging_events (merged as one)", ["value", "status"]].tolist() == [1, "warn"]
+    assert checks.loc["unique: songplays (start_time, user_id, session_id)", "value"] == 0
 
 
 def test_quality_checks_pass_on_a_good_load_and_show_as_a_table(conn, tmp_path):
     write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS)
     _, checks = etl(conn, tmp_path)
-    assert checks["value"].to_dict() == {
-        "rows_songs": 3, "rows_artists": 2, "rows_users": 2, "rows_songplays": 3, "rows_time": 3,
-        "null_keys": 0, "duplicate_keys": 0, "plays_without_user": 0, "plays_without_time": 0,
-        "plays_not_merged": 0, "plays_matched_share": 0.6667, "rejected_records": 0}
-    assert checks["ok"].all()
+    values = checks["value"].to_dict()
+    assert [values[f"row_count: {t}"] for t in ("songs", "artists", "users", "songplays", "time")] == [3, 2, 2, 3, 3]
+    assert values["share_plays_matched: songplays"] == 0.6667
+    assert checks.loc["rejected: staging_events", "value"] == 0
+    assert set(checks["status"]) == {"ok"}
+    assert checks.loc["unique: songplays (start_time, user_id, session_id)", "severity"] == "error"
+    assert checks.loc["accepted_values: users.gender in (F, M)", "severity"] == "warn"
+    quality.raise_on_error(checks)  # nothing to raise
 
 
-def test_a_broken_invariant_raises_and_names_the_check(conn, tmp_path):
+def test_a_broken_invariant_raises_and_names_the_check(conn, tmp_path, settings):
     write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS)
     etl(conn, tmp_path)
     warehouse.run(conn, ["DELETE FROM users WHERE user_id = 9", 'DELETE FROM "time"'])
-    with pytest.raises(quality.QualityError, match=r"plays_without_user = 1 \(expected 0\), "
-                                                   r"plays_without_time = 3 \(expected 0\)") as caught:
-        quality.run_checks(conn)
-    assert not caught.value.report.loc["plays_without_user", "ok"]
+    report = quality.run_checks(conn, settings)
+    with pytest.raises(quality.QualityError, match=r"relationship: songplays.user_id -> users = 1 \(limit = 0\); "
+                                                   r"relationship: songplays.start_time -> time = 3 \(limit = 0\)"):
+        quality.raise_on_error(report)
+    assert report.loc["row_count: time", ["value", "status"]].tolist() == [0, "warn"]
+
+
+def test_a_duplicate_and_a_null_key_make_the_checks_fail(conn, tmp_path, settings):
+    """The local schema enforces no key, as Redshift does not: a duplicate user
+    and a play with a NULL user key go in, and only the quality checks catch
+    them (NOT NULL is enforced on both targets, so only nullable keys can)."""
+    write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS)
+    etl(conn, tmp_path)
+    warehouse.run(conn, ["INSERT INTO users SELECT * FROM users WHERE user_id = 7",
+                         "INSERT INTO songplays (start_time, user_id, session_id) "
+                         "SELECT start_time, NULL, 77 FROM songplays WHERE user_id = 7",
+                         "INSERT INTO songplays (start_time, user_id, session_id) "
+                         "SELECT start_time, user_id, session_id FROM songplays WHERE user_id = 9"])
+    report = quality.run_checks(conn, settings)
+    errors = report[report.status == "error"]["value"].to_dict()
+    assert errors == {"not_null: songplays.user_id": 2, "unique: songplays (start_time, user_id, session_id)": 1,
+                      "unique: users.user_id": 1}
+    with pytest.raises(quality.QualityError, match="not_null: songplays.user_id = 2"):
+        quality.raise_on_error(report)
+
+
+NO_USER = {**LOGGED_OUT, "userId": ""}
+
+
+def test_a_play_without_a_user_goes_to_the_unknown_user_and_warns(conn, tmp_path):
+    events = DAY1_EVENTS + [event(NO_USER, DAY1 + 60_000, 8, 1, "free", song="Song A", artist="Artist A",
+                                  length=200.0)]
+    write_day(tmp_path, "2018-11-01-events.json", events)
+    _, checks = etl(conn, tmp_path)
+    assert rows(conn, "SELECT user_id, first_name, level FROM users WHERE user_id = -1") == [(-1, "Unknown", None)]
+    assert rows(conn, "SELECT user_id, song_id FROM songplays WHERE session_id = 8") == [(-1, "SO1")]
+    assert checks.loc["plays_without_user: staging_events (to the unknown user -1)", ["value", "status"]].tolist() \
+        == [1, "warn"]
+    # 1 of 4 plays: above the default 1 % share, so 03 would stop, and says why
+    assert checks.loc["share_plays_without_user: staging_events", ["value", "status"]].tolist() == [0.25, "error"]
+    assert checks.loc["plays_not_merged: staging_events -> songplays", "value"] == 0
+    assert checks.loc["relationship: songplays.user_id -> users", "value"] == 0
+
+
+def test_the_share_of_plays_without_a_user_that_stops_03_comes_from_the_config(conn, tmp_path):
+    events = DAY1_EVENTS + [event(NO_USER, DAY1 + 60_000, 8, 1, "free", song="Song A", artist="Artist A",
+                                  length=200.0)]
+    write_day(tmp_path, "2018-11-01-events.json", events)
+    etl(conn, tmp_path)
+    tolerant = config.load(overrides={"general.target": "local", "quality.max_share_plays_without_user": 0.3})
+    report = quality.run_checks(conn, tolerant)
+    assert report.loc["share_plays_without_user: staging_events", ["limit", "status"]].tolist() == ["<= 0.3", "ok"]
+    quality.raise_on_error(report)

@@ -1,42 +1,57 @@
--- songplays: one row per NextSong event, every one of them.
+-- songplays: one row per play (NextSong event with a time), every one of them.
 --
--- Matching rule: a play gets song_id and artist_id when a staged song has the same title,
+-- Matching rule: a play gets song_id and artist_id when a known song has the same title,
 -- the same artist name and the same duration to the hundredth of a second (the log's
 -- `length` and the song file's `duration` are the same number for the same recording);
--- otherwise both are NULL, and the play still counts for play-hour questions. Where
--- several catalogue songs match, the smallest song_id is taken, so a play is never
+-- otherwise both are NULL, and the play still counts for play-hour questions. Known songs
+-- are the staged ones (with the artist name of their own file) plus, for a daily load that
+-- stages only new song files, the songs merged before (with their artist's name in
+-- artists). Where several songs match, the smallest song_id is taken, so a play is never
 -- counted twice. Effect: the share of matched plays depends on how much of the catalogue
--- is staged (the Udacity song sample matches only a few hundred of its ~6,800 plays);
--- quality reports it as plays_matched_share. A play's match is fixed when it is first
--- merged.
+-- is known; quality reports it. A play's match is fixed when it is first merged.
 --
--- Incremental and idempotent: a play is identified by (start_time, user_id, session_id).
--- Staging holds every staged event each time; the k-th staged copy of a key is added only
--- when songplays holds fewer than k copies of it. Re-running adds nothing; a new day's
--- file adds exactly its plays; identical events in the source are kept, as they came.
+-- A play without a valid user (userId empty or not a number) goes to the unknown user,
+-- user_id -1 (users.sql adds that member): it stays in every play count, joins to users
+-- like any play, and quality counts these plays and stops 03 above
+-- [quality] max_share_plays_without_user.
+--
+-- Incremental and idempotent: a play is identified by (start_time, user_id, session_id),
+-- and added only when songplays does not hold it yet. Re-running adds nothing; a new
+-- day's file adds exactly its plays. Identical events (the same key twice in the source:
+-- an app that re-sent an event) are one play; quality counts the extra copies.
 CREATE TEMP TABLE catalogue AS
 SELECT title, artist_name, duration_key, song_id, artist_id
 FROM (
-    SELECT title, artist_name, CAST(duration AS DECIMAL(12, 2)) AS duration_key, song_id, artist_id,
-           ROW_NUMBER() OVER (PARTITION BY title, artist_name, CAST(duration AS DECIMAL(12, 2))
-                              ORDER BY song_id) AS rn
-    FROM staging_songs
-    WHERE song_id IS NOT NULL
+    SELECT title, artist_name, duration_key, song_id, artist_id,
+           ROW_NUMBER() OVER (PARTITION BY title, artist_name, duration_key ORDER BY song_id) AS rn
+    FROM (
+        SELECT title, artist_name, CAST(duration AS DECIMAL(12, 2)) AS duration_key, song_id, artist_id
+        FROM staging_songs
+        WHERE song_id IS NOT NULL
+        UNION ALL
+        SELECT s.title, a.name, CAST(s.duration AS DECIMAL(12, 2)), s.song_id, s.artist_id
+        FROM songs s
+        JOIN artists a ON a.artist_id = s.artist_id
+        WHERE NOT EXISTS (SELECT 1 FROM staging_songs st WHERE st.song_id = s.song_id)
+    ) known
 ) ranked
 WHERE rn = 1;
 
 CREATE TEMP TABLE new_plays AS
-SELECT e.ts AS start_time,
-       CASE WHEN e.user_id ~ '^[0-9]{1,9}$' THEN CAST(e.user_id AS INTEGER) END AS user_id,
-       e.level, c.song_id, c.artist_id, e.session_id, e.location, e.user_agent,
-       ROW_NUMBER() OVER (PARTITION BY e.ts, e.user_id, e.session_id
+SELECT e.ts AS start_time, e.user_key AS user_id, e.level, c.song_id, c.artist_id, e.session_id, e.location,
+       e.user_agent,
+       ROW_NUMBER() OVER (PARTITION BY e.ts, e.user_key, e.session_id
                           ORDER BY e.item_in_session, e.song, e.artist, e.length) AS copy_no
-FROM staging_events e
+FROM (
+    SELECT staging_events.*,
+           CASE WHEN user_id ~ '^[0-9]{1,9}$' THEN CAST(user_id AS INTEGER) ELSE -1 END AS user_key
+    FROM staging_events
+    WHERE page = 'NextSong' AND ts IS NOT NULL
+) e
 LEFT JOIN catalogue c
        ON c.title = e.song
       AND c.artist_name = e.artist
-      AND c.duration_key = CAST(e.length AS DECIMAL(12, 2))
-WHERE e.page = 'NextSong' AND e.ts IS NOT NULL;
+      AND c.duration_key = CAST(e.length AS DECIMAL(12, 2));
 
 CREATE TEMP TABLE merged_plays AS
 SELECT p.start_time, COALESCE(p.user_id, -1) AS user_key, COALESCE(p.session_id, -1) AS session_key,
@@ -52,7 +67,7 @@ LEFT JOIN merged_plays m
        ON m.start_time = n.start_time
       AND m.user_key = COALESCE(n.user_id, -1)
       AND m.session_key = COALESCE(n.session_id, -1)
-WHERE n.copy_no > COALESCE(m.copies, 0);
+WHERE n.copy_no = 1 AND m.copies IS NULL;
 
 DROP TABLE merged_plays;
 DROP TABLE new_plays;

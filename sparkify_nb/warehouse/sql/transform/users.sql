@@ -21,3 +21,13 @@ INSERT INTO users (user_id, first_name, last_name, gender, level)
 SELECT user_id, first_name, last_name, gender, level FROM new_users;
 
 DROP TABLE new_users;
+
+-- The unknown user (Kimball's "unknown member" of a dimension): plays whose event has no
+-- valid userId point at user_id -1 (songplays.sql), so no play is dropped and every play
+-- joins to users. Added the first time such a play is staged; level and gender unknown.
+INSERT INTO users (user_id, first_name, last_name, gender, level)
+SELECT -1, 'Unknown', 'user', NULL, NULL
+WHERE EXISTS (SELECT 1 FROM staging_events
+              WHERE page = 'NextSong' AND ts IS NOT NULL
+                AND (user_id IS NULL OR NOT user_id ~ '^[0-9]{1,9}$'))
+  AND NOT EXISTS (SELECT 1 FROM users WHERE user_id = -1);

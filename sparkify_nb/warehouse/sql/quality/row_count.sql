@@ -1,0 +1,2 @@
+-- row_count: rows of {table}.
+SELECT COUNT(*) FROM {table};
