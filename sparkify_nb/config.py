@@ -182,7 +182,7 @@ KEYS: tuple[Key, ...] = (
     Key("s3", "song_data", _s3_or_path, "", "song files: s3://bucket/prefix or a local folder; empty: the default source of the target"),
     Key("s3", "log_data", _s3_or_path, "", "event log files: s3://bucket/prefix or a local folder"),
     Key("s3", "log_jsonpath", _s3_or_path, "", "jsonpaths file for the events; empty: the default of the target"),
-    Key("etl", "max_errors", _int(0, 100000), "10", "rejected records tolerated per load before it aborts (Redshift MAXERROR)"),
+    Key("etl", "max_errors", _int(0, 100000), "10", "Redshift MAXERROR: a load with this many rejected records or more aborts (0 and 1: the first)"),
     Key("analytics", "start_date", _day, "", "first UTC day of 04's period, YYYY-MM-DD; empty: from the first play"),
     Key("analytics", "end_date", _day, "", "last UTC day of 04's period (included); empty: up to the last play"),
     Key("analytics", "level", _choice("free", "paid", "all"), "all", "plays of free, paid or all users (level at the time of the play)"),

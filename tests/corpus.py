@@ -116,7 +116,6 @@ EVENT_FILES: dict[str, tuple[bytes, dict[int, object]]] = {
         {1: "loaded", 2: "loaded", 22: "loaded"}),
     "2018/11/compressed.json.gz": (gzip.compress(ev(ts=1541000000500) + b"\n" + ev(ts="x"), mtime=0),
                                    {1: "loaded", 2: ("ts", 1206)}),
-    "2018/11/broken.json.gz": (gzip.compress(ev(ts=1541000000600) * 50, mtime=0)[:60], {1: ("", 1216)}),
 }
 
 SONG_FILES: dict[str, tuple[bytes, dict[int, object]]] = {

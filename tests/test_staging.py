@@ -61,7 +61,7 @@ def test_rejects_are_recorded_in_load_errors_like_stl_load_errors(settings, conn
     rows = warehouse.query(conn, "SELECT tbl, filename, line_number, colname, err_code, err_reason, raw_field_value "
                                  "FROM load_errors WHERE load_id = %s ORDER BY filename, line_number",
                            (events.load_id,))
-    assert len(rows) == events.rejected == 24
+    assert len(rows) == events.rejected == 23
     assert set(rows.tbl) == {"staging_events"}
     gender = rows[rows.colname == "gender"].iloc[0]
     assert gender.filename.endswith("log_data/2018/11/oversized.json") and gender.line_number == 2
@@ -103,21 +103,35 @@ def test_missing_fields_are_null_and_empty_numbers_are_null(settings, conn, tmp_
     assert empty_registration == 1
 
 
-def test_more_rejects_than_max_errors_abort_and_leave_staging_as_it_was(settings, conn, tmp_path):
+def test_maxerror_rejects_abort_as_documented_and_leave_staging_as_it_was(settings, conn, tmp_path):
+    """Redshift: "If the load returns the error_count number of errors or greater,
+    the load fails" (copy-parameters-data-load.html#copy-maxerror): the boundary fails."""
     good = tmp_path / "good"
     corpus.write(good, {"a.json": (corpus.ev() + b"\n" + corpus.ev(ts=1541000000001), {})})
     staging.load_local(conn, schema.STAGING_EVENTS, str(good), str(datagen.JSONPATHS_FILE), 0, progress=quiet)
     bad = tmp_path / "bad"
     corpus.write(bad, {"b.json": (corpus.ev() + b"\n" + corpus.ev(ts="x") + b"\n" + corpus.ev(ts="y"), {})})
-    with pytest.raises(staging.LoadError, match=r"more than max_errors=1 records rejected; load rolled back, "
+    with pytest.raises(staging.LoadError, match=r"2 records rejected, MAXERROR 2 reached .*; load rolled back, "
                                                 r"staging unchanged. First: .*b.json line 2 column ts"):
-        staging.load_local(conn, schema.STAGING_EVENTS, str(bad), str(datagen.JSONPATHS_FILE), 1, progress=quiet)
+        staging.load_local(conn, schema.STAGING_EVENTS, str(bad), str(datagen.JSONPATHS_FILE), 2, progress=quiet)
     assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM staging_events").n[0] == 2
     assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM load_errors").n[0] == 2
-    # exactly max_errors rejects: the good rows commit
-    report = staging.load_local(conn, schema.STAGING_EVENTS, str(bad), str(datagen.JSONPATHS_FILE), 2,
+    # one reject fewer than MAXERROR: the good rows commit
+    report = staging.load_local(conn, schema.STAGING_EVENTS, str(bad), str(datagen.JSONPATHS_FILE), 3,
                                 progress=quiet)
     assert (report.loaded, report.rejected) == (1, 2)
+
+
+@pytest.mark.parametrize("max_errors, aborts", [(0, True), (1, True), (2, False)])
+def test_maxerror_0_and_1_both_stop_at_the_first_reject(conn, tmp_path, max_errors, aborts):
+    corpus.write(tmp_path, {"c.json": (corpus.ev() + b"\n" + corpus.ev(ts="x"), {})})
+    load = lambda: staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE),
+                                      max_errors, progress=quiet)  # noqa: E731
+    if aborts:
+        with pytest.raises(staging.LoadError, match=f"1 records rejected, MAXERROR {max_errors} reached"):
+            load()
+    else:
+        assert load().rejected == 1
 
 
 def test_loads_from_s3_plain_and_gzip_the_same(settings, conn, tmp_path):
@@ -246,16 +260,55 @@ def test_an_object_that_cannot_be_read_fails_the_load_and_keeps_staging(settings
     assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM staging_events").n[0] == 1
 
 
-def test_a_record_over_4_mb_is_rejected_without_holding_it(settings, conn, tmp_path, monkeypatch):
-    monkeypatch.setattr(records, "READ_BLOCK", 1 << 16)
+def test_a_json_object_over_4_mb_fails_the_whole_load_naming_the_file(settings, conn, tmp_path, monkeypatch):
+    """Redshift: "The maximum size of a JSON object in Amazon Redshift is 4 MB, which applies before any
+    shredding or parsing" (https://docs.aws.amazon.com/redshift/latest/dg/copy_json.html); COPY fails."""
+    monkeypatch.setattr(records, "READ_BLOCK", 1 << 16)  # the object spans many blocks; never held whole
+    corpus.write(tmp_path, {"a.json": (corpus.ev(), {})})
+    staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 5, progress=quiet)
     huge = corpus.ev(song="x" * (5 << 20))
-    corpus.write(tmp_path, {"a.json": (corpus.ev() + b"\n" + huge + b"\n" + corpus.ev(ts=1541000000001)
-                                       + b"\n" + huge, {})})
-    report = staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path),
-                                str(datagen.JSONPATHS_FILE), 5, progress=quiet)
-    assert (report.records, report.loaded) == (4, 2)
-    assert [(r.line_number, r.err_code) for r in report.rejects] == [(2, 1224), (4, 1224)]
-    assert report.rejects[0].err_reason.endswith("longer than the 4 MB a JSON object may have")
+    corpus.write(tmp_path, {"b.json": (corpus.ev(ts=1541000000001) + b"\n" + huge + b"\n" + corpus.ev(), {})})
+    with pytest.raises(staging.LoadError, match=r"b.json line 2: a JSON object over 4 MB .* fails the whole COPY"):
+        staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 5,
+                           progress=quiet)
+    assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM staging_events").n[0] == 1
+
+
+def test_a_damaged_gzip_stream_fails_the_whole_load_naming_the_file(conn, tmp_path):
+    corpus.write(tmp_path, {"a.json": (corpus.ev(), {})})
+    staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 5, progress=quiet)
+    corpus.write(tmp_path, {"broken.json.gz": (gzip.compress(corpus.ev(ts=1541000000600) * 50, mtime=0)[:60], {})})
+    with pytest.raises(staging.LoadError, match=r"broken.json.gz: damaged gzip stream at line 1: .*whole COPY"):
+        staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 5,
+                           progress=quiet)
+    assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM staging_events").n[0] == 1
+
+
+@pytest.mark.parametrize("line, reason", [
+    (b'{"artist": "unterminated', "Invalid JSON: unterminated string at line 3, column 12"),
+    (b'{"ts": 1541000000000,, "page": "x"}', "Invalid JSON: expecting property name enclosed in double quotes "
+                                             "at line 3, column 22"),
+    (b'{"ts": 1} trailing', "Invalid JSON: extra data at line 3, column 11"),
+])
+def test_reject_reasons_name_the_line_and_column(conn, tmp_path, line, reason):
+    corpus.write(tmp_path, {"a.json": (corpus.ev() + b"\n\n" + line, {})})
+    report = staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 5,
+                                progress=quiet)
+    assert [(r.line_number, r.err_reason) for r in report.rejects] == [(3, reason)]
+
+
+def test_raw_line_and_raw_field_value_are_cut_at_1024_bytes_like_stl_load_errors(conn, tmp_path):
+    """stl_load_errors: raw_line and raw_field_value are char(1024), and CHAR(n) counts bytes
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_STL_LOAD_ERRORS.html)."""
+    corpus.write(tmp_path, {"a.json": (corpus.ev(artist="é" * 700), {})})  # 1400 bytes: too long for VARCHAR(512)
+    report = staging.load_local(conn, schema.STAGING_EVENTS, str(tmp_path), str(datagen.JSONPATHS_FILE), 5,
+                                progress=quiet)
+    reject = report.rejects[0]
+    assert reject.colname == "artist"
+    assert reject.raw_field_value == "é" * 512 and len(reject.raw_field_value.encode()) == 1024
+    assert len(reject.raw_line.encode()) <= 1024 and reject.raw_line.startswith('{"artist": "éé')
+    stored = warehouse.query(conn, "SELECT raw_line, raw_field_value FROM load_errors").iloc[0]
+    assert (stored.raw_line, stored.raw_field_value) == (reject.raw_line, reject.raw_field_value)
 
 
 def test_key_order_does_not_change_the_row():

@@ -28,9 +28,11 @@ locally works on Redshift and a load that fails on Redshift fails locally:
   worker threads, and handed to PostgreSQL through a bounded queue, so memory
   stays flat whatever the size of the input.
 - **Records**: newline-delimited JSON objects. Blank lines and CRLF line ends
-  are fine; an object may span several lines (a pretty-printed song file), up
-  to Redshift's 4 MB per object. A record that is not a JSON object (an array,
-  a number) is rejected.
+  are fine; an object may span several lines (a pretty-printed song file). A
+  record that is not a JSON object (an array, a number) is rejected; the reason
+  of a record that is not JSON names the line of the file and the column
+  where parsing stopped (``Invalid JSON: unterminated string at line 1,
+  column 31``).
 - **Mapping**: a jsonpaths file (positional: the n-th path fills the n-th
   column, so the counts must match; ``$['key']``, ``$.key``, nested
   ``$['a']['b']`` and ``[0]``; no wildcards or filters, as on Redshift) or
@@ -44,24 +46,35 @@ locally works on Redshift and a load that fails on Redshift fails locally:
   their JSON text.
 - **Rejects**: every rejected record is a row of ``load_errors``, shaped like
   ``stl_load_errors`` (load id, start time, table, file, line, column, type,
-  column length, raw line, raw value, err_code, reason; raw text cut at 1024
-  characters).
-- **MAXERROR**: more than ``[etl] max_errors`` rejects abort the load: the
-  transaction is rolled back, staging is as it was, and the rejects seen so
-  far stay in ``load_errors``. Otherwise TRUNCATE, the good rows and the
+  column length, raw line, raw value, err_code, reason). ``raw_line`` and
+  ``raw_field_value`` are cut at 1024 bytes of UTF-8 (never inside a
+  character): they are ``char(1024)`` in ``stl_load_errors``, and Redshift's
+  CHAR(n) counts bytes
+  (https://docs.aws.amazon.com/redshift/latest/dg/r_STL_LOAD_ERRORS.html).
+- **MAXERROR**, as documented: "If the load returns the error_count number of
+  errors or greater, the load fails ... Set this value to 0 or 1 if you want
+  the load to fail as soon as the first error occurs"
+  (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-load.html#copy-maxerror).
+  So the boundary fails: with ``[etl] max_errors = 10``, 9 rejects load and
+  the 10th aborts; 0 and 1 both abort at the first (``errors.maxerror_reached``).
+  An aborted load is rolled back, staging is as it was, and the rejects seen
+  so far stay in ``load_errors``. Otherwise TRUNCATE, the good rows and the
   rejects commit together. Nothing is lost: ``loaded + rejected == records``.
-- **Failures**: a source or jsonpaths file that cannot be read, or an object
-  that cannot be fetched, fails the whole load (``LoadError`` naming it);
-  staging is unchanged.
+- **Failures of the whole load** (``LoadError`` naming the file; rolled back,
+  staging unchanged), where Redshift fails the whole COPY too: a source or
+  jsonpaths file that cannot be read, an object that cannot be fetched, a JSON
+  object over 4 MB ("The maximum size of a JSON object in Amazon Redshift is
+  4 MB, which applies before any shredding or parsing",
+  https://docs.aws.amazon.com/redshift/latest/dg/copy_json.html; the emulator
+  never holds such a line in memory to find out), and a damaged ``.gz`` stream
+  (COPY is one transaction: "If the COPY command fails, the entire transaction
+  is canceled and all changes are rolled back",
+  https://docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-multiple-files.html).
 - **Into PostgreSQL**: rows go through ``COPY ... FROM STDIN`` (CSV), never
   row-by-row INSERT.
 
-Deliberate differences from Redshift, all on input Redshift refuses outright:
+A deliberate difference from Redshift, on input it accepts:
 
-- a record over 4 MB is one rejected record (err_code 1224), not a failed COPY;
-  it is skipped without being held in memory;
-- a damaged ``.gz`` stream is one rejected record (err_code 1216) at the line
-  where it broke, not a failed COPY; the lines before it load;
 - two JSON objects on one line are one invalid record (Redshift reads both).
 
 Redshift err_codes the emulator gives (``errors.ERR_*``):
@@ -71,11 +84,10 @@ Redshift err_codes the emulator gives (``errors.ERR_*``):
 1206  timestamp not valid (not a number, not finite, outside years 1-9999)
 1207  invalid digit in an integer (a fraction, a boolean, text)
 1208  FLOAT format error (a boolean, text that is not a number)
-1216  input line not valid (a damaged ``.gz`` stream)
 1220  invalid UTF-8 (bytes, a lone surrogate, a NUL in a string)
 1222  integer overflow (outside 32 or 64 bits)
 1223  invalid data type (an object or array for a number column)
-1224  malformed JSON (incl. a record that is not an object, or over 4 MB)
+1224  malformed JSON (incl. a record that is not an object)
 ====  ==================================================================
 
 Example::

@@ -18,7 +18,7 @@ from .. import Progress, SparkifyError
 from ..warehouse import schema
 from . import records, sources
 from .convert import RowFunctions, compile_rows, csv_quoted
-from .errors import LoadError
+from .errors import LoadError, maxerror_reached
 from .jsonpaths import read_jsonpaths
 from .records import Reject
 from .report import LoadReport, display_name
@@ -101,7 +101,7 @@ class _Pipeline(io.RawIOBase):
             report.records += item.records
             report.loaded += item.rows
             report.rejects += item.rejects
-            if len(report.rejects) > self.max_errors:
+            if maxerror_reached(len(report.rejects), self.max_errors):
                 self.aborted = True
                 self.close_workers()
                 return b""
@@ -158,7 +158,8 @@ def load_local(conn: Any, table: schema.Table, source: str, jsonpaths: str | Non
         conn.commit()
         first = report.rejects[0]
         raise LoadError(
-            f"{table.name}: more than max_errors={max_errors} records rejected; load rolled back, staging unchanged. "
+            f"{table.name}: {report.rejected} records rejected, MAXERROR {max_errors} reached (a load fails at "
+            f"MAXERROR rejects or more, as on Redshift); load rolled back, staging unchanged. "
             f"First: {display_name(first.filename)} line {first.line_number}"
             f"{' column ' + first.colname if first.colname else ''}: {first.err_reason}. "
             f"The {report.rejected} rejects seen are in load_errors (load_id {report.load_id})", report)

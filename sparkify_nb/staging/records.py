@@ -18,13 +18,16 @@ import orjson
 
 from ..warehouse import schema
 from .convert import RowFunctions
-from .errors import ERR_JSON, ERR_LINE, ERR_UTF8, LoadError, RejectedValue
+from .errors import ERR_JSON, ERR_UTF8, LoadError, RejectedValue
 from .sources import SourceObject
 
 READ_BLOCK = 1 << 20       # bytes read from an object at a time
 CHUNK_ROWS = 4096          # rows per block handed to COPY
 MAX_OBJECT_BYTES = 4 << 20  # Redshift: a JSON object may be at most 4 MB
-RAW_CHARS = 1024           # stl_load_errors keeps raw_line and raw_field_value as char(1024)
+# stl_load_errors keeps raw_line and raw_field_value as char(1024), and Redshift's CHAR(n) holds n bytes
+# (https://docs.aws.amazon.com/redshift/latest/dg/r_STL_LOAD_ERRORS.html,
+#  https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html)
+RAW_BYTES = 1024
 
 
 @dataclass
@@ -88,13 +91,10 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions,
                 record = orjson.loads(raw)
             except (ValueError, TypeError):
                 if raw is None:
-                    records += 1
-                    rejects.append(Reject(obj.name, number, "", "", "", "", "Invalid JSON: the record is longer "
-                                          f"than the {MAX_OBJECT_BYTES >> 20} MB a JSON object may have", ERR_JSON))
-                    continue
+                    raise _too_large(obj.name, number)
                 if not raw.strip():
                     continue  # blank line (or a lone CR): not a record
-                reason, code, incomplete = _why_not_json(raw)
+                reason, code, incomplete = _why_not_json(raw, number)
                 record = None
                 if incomplete:
                     record, used = _join_lines(raw, source, pending)
@@ -119,11 +119,18 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions,
                 if stop is not None and stop.is_set():
                     return
     except _StreamError as exc:
-        records += 1
-        rejects.append(Reject(obj.name, exc.line, "", "", "", "", exc.reason, ERR_LINE))
+        raise LoadError(f"{obj.name}: damaged gzip stream at line {exc.line}: {exc.reason}; Redshift fails the "
+                        "whole COPY on it, and so does this load (rolled back, staging unchanged)") from None
     finally:
         stream.close()
     yield Chunk(_block(out), len(out), records, rejects, done_file=True)
+
+
+def _too_large(name: str, line: int) -> LoadError:
+    """The error of an object over Redshift's 4 MB limit: like Redshift, the whole load fails, naming the file."""
+    return LoadError(f"{name} line {line}: a JSON object over {MAX_OBJECT_BYTES >> 20} MB (Redshift's limit for "
+                     "one object); Redshift fails the whole COPY on it, and so does this load (rolled back, "
+                     "staging unchanged)")
 
 
 def _reject(name: str, table: schema.Table, number: int, raw: bytes, reason: str, code: int,
@@ -148,8 +155,17 @@ def _block(rows: list[str]) -> bytes:
     return ("\n".join(rows) + "\n").encode("utf-8") if rows else b""
 
 
+def _cut(text: str) -> str:
+    """``text`` cut to :data:`RAW_BYTES` bytes of UTF-8 (stl_load_errors' char(1024) counts bytes), never
+    inside a character."""
+    data = text.encode("utf-8")
+    if len(data) <= RAW_BYTES:
+        return text
+    return data[:RAW_BYTES].decode("utf-8", "ignore")
+
+
 def _raw_text(raw: bytes) -> str:
-    return raw.rstrip(b"\r\n").decode("utf-8", "replace").replace("\x00", "")[:RAW_CHARS]
+    return _cut(raw.rstrip(b"\r\n").decode("utf-8", "replace").replace("\x00", ""))
 
 
 def _raw_value_text(value: Any) -> str:
@@ -161,13 +177,16 @@ def _raw_value_text(value: Any) -> str:
             text = orjson.dumps(value).decode()
         except TypeError:  # an integer beyond 64 bits
             text = repr(value)
-    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")[:RAW_CHARS]
+    return _cut(text.encode("utf-8", "replace").decode("utf-8").replace("\x00", ""))
 
 
-def _why_not_json(raw: bytes) -> tuple[str, int, bool]:
-    """(reason, err_code, incomplete) for a line that did not parse;
-    ``incomplete``: the text ended inside a value (it may go on on the next line).
-    The standard json module is used here for its precise error positions."""
+def _why_not_json(raw: bytes, first_line: int = 1) -> tuple[str, int, bool]:
+    """(reason, err_code, incomplete) for a record that did not parse, starting
+    at line ``first_line`` of its file; ``incomplete``: the text ended inside a
+    value (it may go on on the next line). The reason names the line of the
+    file and the column (1-based, in characters) where parsing stopped:
+    ``Invalid JSON: unterminated string at line 1, column 31``. The standard
+    json module is used here for its precise error positions."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -177,11 +196,21 @@ def _why_not_json(raw: bytes) -> tuple[str, int, bool]:
         json.loads(text)
     except json.JSONDecodeError as exc:
         incomplete = exc.pos >= len(text.rstrip())
-        return f"Invalid JSON: {exc.msg} at line column {exc.colno}", ERR_JSON, incomplete
+        return (f"Invalid JSON: {_json_problem(exc.msg)} at line {first_line + exc.lineno - 1}, column {exc.colno}",
+                ERR_JSON, incomplete)
     except RecursionError:
         return "Invalid JSON: nested too deeply", ERR_JSON, False
     # json accepts what orjson refused: NaN/Infinity, integers beyond 64 bits, lone surrogates
     return "Invalid JSON: NaN, Infinity, an integer beyond 64 bits or a lone surrogate escape", ERR_JSON, False
+
+
+def _json_problem(msg: str) -> str:
+    """json's message without its dangling position words, first letter lower-case:
+    ``Unterminated string starting at`` -> ``unterminated string``."""
+    for tail in (" starting at", " at"):
+        if msg.endswith(tail):
+            msg = msg[: -len(tail)]
+    return msg[:1].lower() + msg[1:]
 
 
 def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:

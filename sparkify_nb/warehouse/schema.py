@@ -184,7 +184,7 @@ LOAD_ERRORS = Table("load_errors", (
     _c("load_id", "VARCHAR(64)", not_null=True), _c("starttime", "TIMESTAMP", not_null=True),
     _c("tbl", "VARCHAR(128)", not_null=True), _c("filename", "VARCHAR(1024)", not_null=True),
     _c("line_number", "BIGINT"), _c("colname", "VARCHAR(128)"), _c("type", "VARCHAR(64)"),
-    _c("col_length", "VARCHAR(16)"), _c("raw_line", "VARCHAR(4096)"), _c("raw_field_value", "VARCHAR(1024)"),
+    _c("col_length", "VARCHAR(16)"), _c("raw_line", "VARCHAR(1024)"), _c("raw_field_value", "VARCHAR(1024)"),
     _c("err_code", "INTEGER"), _c("err_reason", "VARCHAR(512)"),
 ), indexes=(("load_id",),))
 
