@@ -4,6 +4,7 @@
     sparkify-nb local up|down|status [--json]|dsn
     sparkify-nb generate --out DIR|s3://bucket/prefix [--events N --songs N --users N --days N --seed S --gzip]
     sparkify-nb config            print the settings in effect (no secret)
+    sparkify-nb runs [--last]     the run records (runs/<ts>/run.json): one line each, or the last in full
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import SparkifyError, config, local, paths, runner
+from . import SparkifyError, config, local, paths, runner, runrecord
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -24,9 +25,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if settings.is_local:
         info = local.up()
         print(f"local stack: PostgreSQL {info['dsn']}  AWS emulator {info['aws_endpoint']}")
+        if info.get("notice"):
+            print(f"local stack: {info['notice']}")
     run_dir = runner.run_suite(names, target=args.target, parameters=params, out=args.out)
+    record = json.loads((run_dir / runrecord.RECORD).read_text())
+    print(f"\nrun record:         {paths.display_path(run_dir / runrecord.RECORD)} "
+          f"({len(record['warnings'])} quality warnings)")
     reports = sorted((run_dir / "reports").glob("*"))
-    print(f"\nexecuted notebooks: {paths.display_path(run_dir)}/")
+    print(f"executed notebooks: {paths.display_path(run_dir)}/")
     if reports:
         print(f"reports:            {paths.display_path(run_dir / 'reports')}/ ({len(reports)} files: "
               f"{', '.join(p.name for p in reports[:6])}{' ...' if len(reports) > 6 else ''})")
@@ -43,6 +49,8 @@ def _cmd_local(args: argparse.Namespace) -> int:
         return 0
     else:
         info = local.status()
+    if info.get("notice"):
+        print(f"local stack: {info['notice']}", file=sys.stderr)
     if getattr(args, "json", False):
         print(json.dumps(info, indent=2))
     else:
@@ -91,6 +99,19 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_runs(args: argparse.Namespace) -> int:
+    records = runrecord.list_runs(args.base)
+    if not records:
+        print(f"no run records under {paths.display_path(args.base or paths.project_root() / 'runs')}/")
+        return 1
+    if args.last:
+        print(json.dumps(records[-1], indent=2))
+        return 0 if records[-1].get("status") == "ok" else 1
+    for record in records:
+        print(runrecord.summary_line(record))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sparkify-nb", description="Sparkify warehouse notebook suite")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens underneath")
@@ -121,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="share of plays whose song is in the catalogue, 0..1 (default 0.7)")
     gen.add_argument("--gzip", action="store_true", help="write .gz files")
     gen.set_defaults(func=_cmd_generate)
+
+    runs = sub.add_parser("runs", help="list the run records (runs/<ts>/run.json)")
+    runs.add_argument("--last", action="store_true", help="print the last run's record in full (exit 1 if it failed)")
+    runs.add_argument("--base", type=Path, default=None, help="folder of the runs (default runs/)")
+    runs.set_defaults(func=_cmd_runs)
 
     cfg = sub.add_parser("config", help="print the settings in effect")
     cfg.set_defaults(func=_cmd_config)

@@ -3,6 +3,9 @@ the run folder (``runs/<UTC timestamp>/``), charts into its ``reports/``.
 
 A failing cell stops the run: :class:`SuiteError` names the notebook, the
 cell and the error, and the executed notebook stays in the run folder.
+Either way the run folder ends with ``run.json``, the run record
+(:mod:`sparkify_nb.runrecord`): each notebook's status and seconds, the
+parameters (no secret), what 03 staged, merged and checked, the reports.
 
 Kernels talk to papermill over IPC (Unix sockets in a private temporary
 folder), not loopback TCP: ipykernel 7 warns on stderr about every kernel
@@ -20,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import Progress, SparkifyError, paths
+from . import Progress, SparkifyError, paths, runrecord
 
 SUITE = ("01_infrastructure", "02_schema", "03_etl", "04_analytics")
 TEARDOWN = ("99_teardown",)
@@ -93,6 +96,20 @@ def run_suite(notebooks: Sequence[str] = SUITE, target: str | None = None, param
         shutil.rmtree(socket_dir, ignore_errors=True)
 
 
+def _execute(pm: Any, name: str, run_dir: Path, common: dict[str, Any], socket_dir: Path,
+             progress: Progress) -> None:
+    """Run one notebook of the suite into ``run_dir`` with the parameters it declares."""
+    source = paths.notebooks_dir() / f"{name}.ipynb"
+    output = run_dir / f"{name}.ipynb"
+    declared = set(pm.inspect_notebook(str(source)).keys())
+    given = {k: v for k, v in common.items() if k in declared}
+    shown = {k: v for k, v in given.items() if k != "reports_dir"}
+    progress(f"-> {name} {shown if shown else ''}".rstrip())
+    pm.execute_notebook(str(source), str(output), parameters=given, kernel_name="python3",
+                        cwd=str(paths.project_root()), progress_bar=False, log_output=False,
+                        config=kernel_config(socket_dir))
+
+
 def _run(notebooks: Sequence[str], target: str | None, parameters: dict[str, Any] | None, out: Path | None,
          progress: Progress, socket_dir: Path) -> Path:
     import papermill as pm
@@ -105,21 +122,28 @@ def _run(notebooks: Sequence[str], target: str | None, parameters: dict[str, Any
         common["target"] = target
     common.setdefault("reports_dir", str(run_dir / "reports"))
     progress(f"run folder: {paths.display_path(run_dir)}")
-    for name in notebooks:
-        source = paths.notebooks_dir() / f"{name}.ipynb"
-        output = run_dir / f"{name}.ipynb"
-        declared = set(pm.inspect_notebook(str(source)).keys())
-        given = {k: v for k, v in common.items() if k in declared}
-        shown = {k: v for k, v in given.items() if k != "reports_dir"}
-        progress(f"-> {name} {shown if shown else ''}".rstrip())
-        t0 = time.monotonic()
-        try:
-            pm.execute_notebook(str(source), str(output), parameters=given, kernel_name="python3",
-                                cwd=str(paths.project_root()), progress_bar=False, log_output=False,
-                                config=kernel_config(socket_dir))
-        except PapermillExecutionError as exc:
-            raise SuiteError(
-                f"{name} failed in cell [{exc.exec_count}] ({_failing_source(output)}): {exc.ename}: "
-                f"{exc.evalue}\nthe executed notebook is {paths.display_path(output)}") from None
-        progress(f"   {name} done in {time.monotonic() - t0:.1f} s")
+    done: list[dict[str, Any]] = []
+    started, previous = runrecord.now_text(), os.environ.get(runrecord.RUN_DIR_ENV)
+    os.environ[runrecord.RUN_DIR_ENV] = str(run_dir)  # kernels inherit it: notebooks note facts there
+    try:
+        for name in notebooks:
+            done.append({"name": name, "status": "failed", "seconds": 0.0})  # until it has finished
+            t0 = time.monotonic()
+            try:
+                _execute(pm, name, run_dir, common, socket_dir, progress)
+            except PapermillExecutionError as exc:
+                done[-1].update(seconds=round(time.monotonic() - t0, 1), error=f"{exc.ename}: {exc.evalue}")
+                output = run_dir / f"{name}.ipynb"
+                raise SuiteError(
+                    f"{name} failed in cell [{exc.exec_count}] ({_failing_source(output)}): {exc.ename}: "
+                    f"{exc.evalue}\nthe executed notebook is {paths.display_path(output)}") from None
+            done[-1].update(status="ok", seconds=round(time.monotonic() - t0, 1))
+            progress(f"   {name} done in {time.monotonic() - t0:.1f} s")
+    finally:
+        if previous is None:
+            os.environ.pop(runrecord.RUN_DIR_ENV, None)
+        else:
+            os.environ[runrecord.RUN_DIR_ENV] = previous
+        parameters = {k: v for k, v in common.items() if k != "reports_dir"}
+        runrecord.write(run_dir, done, parameters, started, target)
     return run_dir

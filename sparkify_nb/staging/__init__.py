@@ -103,7 +103,7 @@ from .convert import RowFunctions, compile_row, compile_rows, converter
 from .emulator import load_local
 from .errors import LoadError, RejectedValue
 from .jsonpaths import parse_jsonpath, read_jsonpaths
-from .load import load_staging
+from .load import load_staging, record_loaded, selected_days
 from .records import Reject, parse_object
 from .redshift import copy_statement, load_redshift
 from .report import LoadReport, display_name, rejects_frame, report_frame
@@ -112,4 +112,4 @@ from .sources import SourceObject, list_sources, parse_s3_uri
 __all__ = ["LoadError", "LoadReport", "Reject", "RejectedValue", "RowFunctions", "SourceObject", "compile_row",
            "compile_rows", "converter", "copy_statement", "display_name", "list_sources", "load_local",
            "load_redshift", "load_staging", "parse_jsonpath", "parse_object", "parse_s3_uri", "read_jsonpaths",
-           "rejects_frame", "report_frame"]
+           "record_loaded", "rejects_frame", "report_frame", "selected_days"]

@@ -1,42 +1,133 @@
 """03's load step: both staging tables, from the sources the settings name,
-by the target's way of loading (Redshift COPY or the local emulator)."""
+by the target's way of loading (Redshift COPY or the local emulator).
+
+A full load (``[etl] day`` empty) stages every song and log file. A daily load
+(``[etl] day`` = ``YYYY-MM-DD``, ``[etl] days`` = N days ending there) stages
+only those days' log files (``log_data/YYYY/MM/YYYY-MM-DD-events.json``) and
+the song files under ``song_data`` that ``loaded_files`` does not list yet
+(give ``song_data`` a narrower prefix to stage only that); the transform's
+merge is incremental and idempotent, so a daily schedule costs one day's data,
+not all history. :func:`record_loaded` lists the files once their rows are
+merged.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from .. import Progress, aws
 from ..config import Settings
-from ..warehouse import schema
+from ..warehouse import connect as warehouse, schema
+from . import sources
 from .emulator import load_local
+from .errors import LoadError
 from .redshift import load_redshift
 from .report import LoadReport, display_name
+
+
+def selected_days(settings: Settings) -> list[dt.date]:
+    """The UTC days a daily load stages (``[etl] day`` and ``days``), oldest first; [] for a full load."""
+    day = settings.get("etl", "day")
+    return sources.days_ending(day, settings.get("etl", "days")) if day else []
 
 
 def load_staging(settings: Settings, conn: Any, clients: aws.Clients | None = None,
                  progress: Progress = print) -> list[LoadReport]:
     """Reload both staging tables from ``[s3] song_data`` / ``log_data``
     (empty: the target's defaults), events mapped by ``[s3] log_jsonpath``
-    (``auto``: by key name), tolerating ``[etl] max_errors`` rejects per table.
-    On ``local`` the COPY emulator reads S3 with ``clients`` (made here when
-    None and a source is on S3); on ``redshift`` COPY runs in the cluster with
-    the role 01 recorded.
+    (``auto``: by key name), under ``[etl] max_errors`` (MAXERROR) per table;
+    only the days of ``[etl] day`` / ``days`` and the new song files when a
+    day is given (module docstring). On ``local`` the COPY emulator reads S3
+    with ``clients`` (made here when None and a source is on S3); on
+    ``redshift`` COPY runs in the cluster with the role 01 recorded.
 
     Returns one :class:`LoadReport` per table (songs, events); raises
     :class:`~sparkify_nb.staging.errors.LoadError` when a load aborts (that
-    table's staging unchanged)."""
+    table's staging unchanged) or a chosen day has no log file."""
     song_data = settings.source_uri("song_data")
     log_data = settings.source_uri("log_data")
     log_jsonpath = settings.source_uri("log_jsonpath")
     jsonpaths = None if log_jsonpath.strip().lower() == "auto" else log_jsonpath
     max_errors = settings.get("etl", "max_errors")
-    progress(f"loading staging_songs from {display_name(song_data)} and staging_events from {display_name(log_data)}")
-    if settings.is_local:
-        if clients is None and any(u.startswith("s3://") for u in (song_data, log_data, jsonpaths or "")):
-            clients = aws.Clients(settings)  # local folders alone need no emulator
-        return [load_local(conn, schema.STAGING_SONGS, song_data, None, max_errors, clients=clients,
-                           progress=progress),
-                load_local(conn, schema.STAGING_EVENTS, log_data, jsonpaths, max_errors, clients=clients,
-                           progress=progress)]
+    days = selected_days(settings)
+    span = f" for {days[0]:%Y-%m-%d}" + (f" .. {days[-1]:%Y-%m-%d}" if len(days) > 1 else "") if days else ""
+    progress(f"loading staging_songs from {display_name(song_data)} and staging_events from "
+             f"{display_name(log_data)}{span}")
+    if not settings.is_local:
+        return _load_redshift(settings, conn, song_data, log_data, jsonpaths, days, progress)
+    if clients is None and any(u.startswith("s3://") for u in (song_data, log_data, jsonpaths or "")):
+        clients = aws.Clients(settings)  # local folders alone need no emulator
+    songs: Any = song_data
+    events: Any = log_data
+    if days:
+        events = sources.day_objects(log_data, days, clients)
+        known = loaded_names(conn, schema.STAGING_SONGS.name)
+        songs = [o for o in sources.list_sources(song_data, clients) if o.name not in known]
+        progress(f"  {len(events)} log files for {len(days)} day(s); {len(songs)} song files not loaded before")
+    else:
+        songs, events = _every_object(song_data, clients), _every_object(log_data, clients)
+    reports = [_songs_or_nothing(conn, songs, max_errors, clients, progress),
+               load_local(conn, schema.STAGING_EVENTS, events, jsonpaths, max_errors, clients=clients,
+                          progress=progress)]
+    for report, chosen in zip(reports, (songs, events)):
+        report.sources = [(o.name, o.size) for o in chosen]
+    return reports
+
+
+def _every_object(uri: str, clients: Any) -> list[sources.SourceObject]:
+    objects = sources.list_sources(uri, clients)
+    if not objects:
+        raise LoadError(f"source {uri}: no objects to load (Redshift COPY fails the same way)")
+    return objects
+
+
+def _songs_or_nothing(conn: Any, songs: list[sources.SourceObject], max_errors: int, clients: Any,
+                      progress: Progress) -> LoadReport:
+    """Stage ``songs``; with none left to load, empty ``staging_songs`` instead
+    (a daily load on a day that brought no new song file)."""
+    if songs:
+        return load_local(conn, schema.STAGING_SONGS, songs, None, max_errors, clients=clients, progress=progress)
+    warehouse.run(conn, [f"TRUNCATE {schema.quote_identifier(schema.STAGING_SONGS.name)}"])
+    progress("staging_songs: no song file new since the last load, nothing staged")
+    return LoadReport(schema.STAGING_SONGS.name)
+
+
+def _load_redshift(settings: Settings, conn: Any, song_data: str, log_data: str, jsonpaths: str | None,
+                   days: list[dt.date], progress: Progress) -> list[LoadReport]:
+    """On Redshift a day is a key prefix COPY takes as it is; several days need
+    a manifest (``COPY ... MANIFEST``, not in this tree's COPY builder yet), and
+    new-songs-only needs one too, so songs are staged whole there (the merge is
+    idempotent)."""
+    max_errors = settings.get("etl", "max_errors")
+    if len(days) > 1:
+        raise LoadError("on redshift a load takes one day at a time ([etl] days = 1): several days need a COPY "
+                        "manifest, which staging/redshift.py does not build yet")
+    events = sources.day_prefix(log_data, days[0]) if days else log_data
     return [load_redshift(settings, conn, schema.STAGING_SONGS, song_data, None, max_errors, progress=progress),
-            load_redshift(settings, conn, schema.STAGING_EVENTS, log_data, jsonpaths, max_errors, progress=progress)]
+            load_redshift(settings, conn, schema.STAGING_EVENTS, events, jsonpaths, max_errors, progress=progress)]
+
+
+def loaded_names(conn: Any, table: str) -> set[str]:
+    """The source files of ``table`` whose rows reached the star schema (``loaded_files``)."""
+    rows = warehouse.query(conn, "SELECT filename FROM loaded_files WHERE tbl = %s", (table,))
+    return set(rows.filename)
+
+
+def record_loaded(conn: Any, reports: list[LoadReport], batch: int = 1000) -> int:
+    """List the files of ``reports`` in ``loaded_files`` (those not listed yet);
+    call it once the transform has committed their rows. Returns how many were added."""
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    rows = []
+    for report in reports:
+        known = loaded_names(conn, report.table)
+        rows += [(report.table, name, size, now) for name, size in report.sources if name not in known]
+    statements = []
+    for start in range(0, len(rows), batch):
+        chunk = rows[start:start + batch]
+        with conn.cursor() as cur:
+            values = ", ".join(cur.mogrify("(%s, %s, %s, %s)", r).decode() for r in chunk)
+        statements.append(f"INSERT INTO loaded_files (tbl, filename, bytes, loaded_at) VALUES {values}")
+    if statements:
+        warehouse.run(conn, statements, label="loaded_files")
+    return len(rows)

@@ -27,6 +27,7 @@ class LoadReport:
     bytes: int = 0
     load_id: str = ""
     rejects: list[Reject] = field(default_factory=list)
+    sources: list[tuple[str, int]] = field(default_factory=list)  # (name, bytes) staged, when listed here
 
     def as_row(self) -> dict[str, Any]:
         """The report as one row of :func:`report_frame` (seconds rounded to 0.01)."""

@@ -139,7 +139,7 @@ def run_checks(conn: Any, settings: Settings, rejected: dict[str, int] | None = 
         rows.append(_row(check, value))
     for table, count in (rejected or {}).items():
         rows.append(_row(Check(f"rejected: {table}", "", "warn"), float(count)))
-    return pd.DataFrame(rows).set_index("check")
+    return pd.DataFrame(rows, dtype=object).set_index("check")  # object: counts print as whole numbers
 
 
 def _row(check: Check, value: float) -> dict[str, Any]:
