@@ -17,3 +17,23 @@ def processes_mentioning(text: str) -> list[psutil.Process]:
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return found
+
+
+# Columns whose values differ between two runs that loaded the same data: generated ids and load times.
+RUN_COLUMNS = {"songplay_id", "load_id", "starttime", "loaded_at"}
+
+
+def fingerprint(conn, tables) -> dict[str, tuple[int, str]]:
+    """``{table: (rows, md5 of the sorted rows)}``: equal fingerprints mean equal
+    contents, not only equal counts (ids and load times left out)."""
+    from sparkify_nb import warehouse
+    from sparkify_nb.warehouse import schema
+
+    by_name = {t.name: t for t in schema.tables_for("postgres")}
+    out = {}
+    for name in tables:
+        columns = ", ".join(f'"{c}"' for c in by_name[name].column_names if c not in RUN_COLUMNS)
+        row = warehouse.query(conn, f"SELECT COUNT(*) AS n, md5(COALESCE(string_agg(r::text, '|' ORDER BY r::text), "
+                                    f"'')) AS digest FROM (SELECT {columns} FROM \"{name}\") r").iloc[0]
+        out[name] = (int(row.n), row.digest)
+    return out
