@@ -39,6 +39,8 @@ from .. import SparkifyError, config, paths
 log = logging.getLogger(__name__)
 
 DB_NAME = "sparkify"
+EMULATOR_RESTARTED = ("the AWS emulator had stopped and was started again, empty: the AWS state it held (bucket, "
+                      "sample data, role, cluster record) is gone; run 01_infrastructure again (make run does)")
 START_TIMEOUT_S = 60
 
 
@@ -102,16 +104,31 @@ def _postmaster(pgdata: Path) -> dict[str, Any] | None:
     if len(lines) < 8:
         return None
     pid = int(lines[0])
-    if not psutil.pid_exists(pid) or lines[7].strip() != "ready":
+    if not _alive(pid, None) or lines[7].strip() != "ready":  # a killed server may linger as a zombie
         return None
     return {"pid": pid, "socket_dir": lines[4].strip(), "port": int(lines[3] or 5432),
             "create_time": psutil.Process(pid).create_time()}
+
+
+def _clear_stale_pidfile(pgdata: Path) -> None:
+    """Remove ``postmaster.pid`` of a server that died without shutting down
+    (SIGKILL, a power cut): pgserver takes the file for a running server and
+    would not start one. PostgreSQL itself replays its WAL on the next start."""
+    pidfile = pgdata / "postmaster.pid"
+    try:
+        pid = int(pidfile.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    if not _alive(pid, None):
+        log.info("PostgreSQL (pid %s) had died without shutting down; starting it again (crash recovery)", pid)
+        pidfile.unlink(missing_ok=True)
 
 
 def _start_postgres(pgdata: Path) -> dict[str, Any]:
     running = _postmaster(pgdata)
     if running:
         return running
+    _clear_stale_pidfile(pgdata)
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
         import pgserver  # imported late: only the embedded case needs it
@@ -255,7 +272,10 @@ def _can_connect(dsn: str) -> bool:
 
 
 def up(state: Path | None = None) -> dict[str, Any]:
-    """Start whatever part of the stack is not running; return :func:`status`.
+    """Start whatever part of the stack is not running; return :func:`status`,
+    plus ``notice`` when an emulator that had been running was found dead and
+    restarted (its AWS state is gone: 01 must run again). A PostgreSQL killed
+    mid-load restarts with crash recovery: committed data is kept.
 
     Idempotent: a second call reuses the running processes. Raises
     :class:`LocalStackError` when a part does not start (with the log to read)."""
@@ -280,9 +300,12 @@ def up(state: Path | None = None) -> dict[str, Any]:
                 f"the AWS emulator (pid {emu['pid']}) is running but does not answer on port {emu.get('port')}; "
                 "stop the stack with `sparkify-nb local down` and start it again")
     else:
+        restarted = bool(emu.get("pid"))  # it was running before and died (killed, crashed, machine restarted)
         record["emulator"] = _start_emulator(folder)
         _write_record(record, state)
         log.info("AWS emulator serving on 127.0.0.1:%s", record["emulator"]["port"])
+        if restarted:
+            return {**status(state), "notice": EMULATOR_RESTARTED}
     return status(state)
 
 
