@@ -213,3 +213,16 @@ def test_the_share_of_plays_without_a_user_that_stops_03_comes_from_the_config(c
     report = quality.run_checks(conn, tolerant)
     assert report.loc["share_plays_without_user: staging_events", ["limit", "status"]].tolist() == ["<= 0.3", "ok"]
     quality.raise_on_error(report)
+
+
+def test_the_unknown_user_counts_in_plays_but_not_in_04s_user_counts(conn, tmp_path):
+    from sparkify_nb import analytics
+
+    events = DAY1_EVENTS + [event(NO_USER, DAY1 + 60_000, 8, 1, "free", song="Song A", artist="Artist A",
+                                  length=200.0)]
+    write_day(tmp_path, "2018-11-01-events.json", events)
+    etl(conn, tmp_path)
+    daily = analytics.daily_plays(conn)
+    assert daily[["plays", "users"]].values.tolist() == [[4, 2]]     # Ann and Bo; the unknown play counts as a play
+    levels = analytics.free_vs_paid(conn).set_index("level")
+    assert levels.loc["free", ["plays", "users"]].tolist() == [3, 1]

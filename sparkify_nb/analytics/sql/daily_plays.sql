@@ -3,7 +3,7 @@
 -- Parameters: start (inclusive), end (exclusive) UTC timestamps or NULL; level.
 SELECT CAST(start_time AS DATE) AS day,
        COUNT(*) AS plays,
-       COUNT(DISTINCT user_id) AS users
+       COUNT(DISTINCT NULLIF(user_id, -1)) AS users
 FROM songplays
 WHERE (%(start)s IS NULL OR start_time >= %(start)s)
   AND (%(end)s IS NULL OR start_time < %(end)s)

@@ -16,16 +16,16 @@ sequenced AS (
     SELECT user_id, level,
            LAG(level) OVER (PARTITION BY user_id ORDER BY start_time, songplay_id) AS previous_level
     FROM plays
-    WHERE user_id IS NOT NULL
+    WHERE user_id IS NOT NULL AND user_id <> -1  -- not the unknown user (plays without a userId)
 ),
 switched AS (
-    SELECT level, COUNT(DISTINCT user_id) AS users_switched_in
+    SELECT level, COUNT(DISTINCT NULLIF(user_id, -1)) AS users_switched_in
     FROM sequenced
     WHERE previous_level IS NOT NULL AND previous_level <> level
     GROUP BY level
 ),
 totals AS (
-    SELECT level, COUNT(*) AS plays, COUNT(DISTINCT user_id) AS users
+    SELECT level, COUNT(*) AS plays, COUNT(DISTINCT NULLIF(user_id, -1)) AS users
     FROM plays
     GROUP BY level
 )

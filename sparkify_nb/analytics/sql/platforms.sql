@@ -30,7 +30,7 @@ WITH agents AS (
       AND (%(end)s IS NULL OR start_time < %(end)s)
       AND (%(level)s = 'all' OR level = %(level)s)
 )
-SELECT os, browser, COUNT(*) AS plays, COUNT(DISTINCT user_id) AS users
+SELECT os, browser, COUNT(*) AS plays, COUNT(DISTINCT NULLIF(user_id, -1)) AS users
 FROM agents
 GROUP BY os, browser
 ORDER BY plays DESC, os, browser;

@@ -14,7 +14,7 @@ WITH plays AS (
 matched AS (
     SELECT COUNT(*) AS matched_plays FROM plays
 )
-SELECT a.artist_id, a.name AS artist, COUNT(*) AS plays, COUNT(DISTINCT p.user_id) AS listeners,
+SELECT a.artist_id, a.name AS artist, COUNT(*) AS plays, COUNT(DISTINCT NULLIF(p.user_id, -1)) AS listeners,
        m.matched_plays
 FROM plays p
 JOIN artists a ON a.artist_id = p.artist_id

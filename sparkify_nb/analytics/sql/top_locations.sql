@@ -2,7 +2,7 @@
 -- the app logged it with the play; plays without a location are left out.
 -- Ties: more plays first, then location.
 -- Parameters: start (inclusive), end (exclusive) UTC timestamps or NULL; level; top_n.
-SELECT location, COUNT(*) AS plays, COUNT(DISTINCT user_id) AS users
+SELECT location, COUNT(*) AS plays, COUNT(DISTINCT NULLIF(user_id, -1)) AS users
 FROM songplays
 WHERE location IS NOT NULL AND location <> ''
   AND (%(start)s IS NULL OR start_time >= %(start)s)
