@@ -6,38 +6,18 @@ which says that its AWS state is gone and 01 must run again."""
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import psutil
-import pytest
 
-from sparkify_nb import cli, config, datagen, warehouse
+from sparkify_nb import cli, config, warehouse
 from sparkify_nb.local import stack as local_stack
 from sparkify_nb.warehouse import schema
 from tests.helpers import fingerprint
 from tests.test_etl_kill import NOTEBOOK, RUNNER, TABLES, parameters, run_in_process
-
-
-@pytest.fixture
-def private_state():
-    # Short, not under pytest's tmp_path (see test_local_stack.py: the pgserver user must reach it).
-    state = Path(tempfile.mkdtemp(prefix="spk-crash-"))
-    yield state
-    local_stack.down(state)
-    shutil.rmtree(state, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("crash")
-    datagen.generate(datagen.FolderSink(root), events=8_000, songs=100, users=60, days=10, seed=7)
-    return root
 
 
 def gone(processes, timeout=10.0):

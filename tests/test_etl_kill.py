@@ -18,7 +18,7 @@ import nbformat
 import psutil
 import pytest
 
-from sparkify_nb import config, datagen, warehouse
+from sparkify_nb import config, warehouse
 from sparkify_nb.warehouse import schema
 from tests.helpers import fingerprint
 
@@ -42,13 +42,6 @@ for cell in nb.cells:
         scope.update(params)
 print("ETL DONE", flush=True)
 """
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("kill")
-    datagen.generate(datagen.FolderSink(root), events=8_000, songs=100, users=60, days=10, seed=7)
-    return root
 
 
 def parameters(data):
@@ -118,7 +111,7 @@ def timed_run(data) -> tuple[float, float]:
 
 
 def test_sigkill_at_24_seeded_moments_then_rerun_gives_the_uninterrupted_warehouse(data, conn, tmp_path):
-    """Slow by design (~95 s on a 2-core VM): 25 runs of 03 killed and re-run. Four kill papermill and its
+    """Slow by design (95-115 s on a 2-core VM): 25 runs of 03 killed and re-run. Four kill papermill and its
     Jupyter kernel during start-up and the first cells (moments over the first 8 s); twenty kill
     the process running 03's cells (the kernel's work without papermill's ~4 s start-up) at
     moments stratified over its work, from just before it takes the lock to its end. Seed 12.

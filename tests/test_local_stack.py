@@ -2,27 +2,13 @@
 down stops exactly what up started and leaves no process behind."""
 
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 
 from sparkify_nb.local import stack as local_stack
 from tests.helpers import processes_mentioning
-
-
-@pytest.fixture
-def private_state():
-    # Not pytest's tmp_path: pytest resets /tmp/pytest-of-<user> to mode 0700 whenever
-    # a session starts, which would lock out the `pgserver` user PostgreSQL runs as
-    # (as root). A short path also keeps the socket path under its length limit.
-    state = Path(tempfile.mkdtemp(prefix="spk-stk-"))
-    yield state
-    local_stack.down(state)
-    shutil.rmtree(state, ignore_errors=True)
 
 
 def test_up_twice_reuses_the_same_processes_and_down_leaves_none(private_state):

@@ -10,19 +10,10 @@ import signal
 import subprocess
 import sys
 
-import pytest
-
-from sparkify_nb import config, datagen, staging, warehouse
+from sparkify_nb import config, staging, warehouse
 from sparkify_nb.warehouse import schema, transform
 from tests.helpers import fingerprint
 from tests.test_etl_kill import NOTEBOOK, RUNNER, TABLES, parameters, run_in_process
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("scheduled")
-    datagen.generate(datagen.FolderSink(root), events=8_000, songs=100, users=60, days=10, seed=7)
-    return root
 
 
 def recreate(conn):
@@ -44,17 +35,25 @@ def wait_for(proc, prefix):
     raise AssertionError(f"no line starting with {prefix!r}:\n" + "".join(seen))
 
 
-def test_two_03_runs_started_together_do_not_interleave(conn, data):
-    """The second waits for the first, then merges nothing twice: the warehouse of one run."""
+def test_two_03_runs_at_once_do_not_interleave(conn, data):
+    """The second waits for the first (frozen with SIGSTOP while it holds the warehouse, so the
+    overlap does not depend on timing), then merges nothing twice: the warehouse of one run."""
     recreate(conn)
     run_in_process(data)
     one_run = fingerprint(conn, TABLES)
     recreate(conn)
-    first, second = start_03(data), start_03(data)
-    outputs = [p.communicate(timeout=120)[0] for p in (first, second)]
-    assert [p.returncode for p in (first, second)] == [0, 0], outputs
-    waited = [o for o in outputs if "waiting for the warehouse: another load holds it since" in o]
-    assert len(waited) == 1, outputs
+    first = start_03(data)
+    before = wait_for(first, "holding the warehouse")
+    first.send_signal(signal.SIGSTOP)
+    try:
+        second = start_03(data)
+        waited = wait_for(second, "waiting for the warehouse: another load holds it since ")
+    finally:
+        first.send_signal(signal.SIGCONT)
+    assert f"(03_etl, pid {first.pid} on " in waited[-1]
+    outputs = ["".join(before) + first.communicate(timeout=120)[0], "".join(waited) + second.communicate(timeout=120)[0]]
+    assert [first.returncode, second.returncode] == [0, 0], outputs
+    assert "waiting for the warehouse" not in outputs[0]
     assert fingerprint(conn, TABLES) == one_run
 
 
