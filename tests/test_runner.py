@@ -24,13 +24,13 @@ def test_resolve_rejects_an_unknown_name():
         runner.resolve(["05"])
 
 
-def test_every_notebook_has_one_parameters_cell_and_the_python3_kernel():
+def test_every_notebook_has_one_parameters_cell_and_names_the_projects_kernel():
     for name in runner.ALL_NOTEBOOKS:
         nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(tagged) == 1, name
         assert "target = \"\"" in tagged[0].source, name
-        assert nb.metadata["kernelspec"]["name"] == "python3", name
+        assert nb.metadata["kernelspec"]["name"] == "sparkify-nb", name
 
 
 def _project_with(tmp_path, cells):
@@ -39,7 +39,7 @@ def _project_with(tmp_path, cells):
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     nb = new_notebook(cells=[new_code_cell('target = ""', metadata={"tags": ["parameters"]})] +
                       [new_code_cell(c) for c in cells])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "sparkify-nb", "display_name": "Python (sparkify-nb)", "language": "python"}
     nbformat.write(nb, tmp_path / "notebooks" / "01_infrastructure.ipynb")
     return tmp_path
 
@@ -95,8 +95,8 @@ def test_a_notebook_says_what_it_needs_first_and_where_to_go_last(name, needs, a
     assert nb.cells[-1].cell_type == "markdown" and nb.cells[-1].source.startswith(after)
 
 
-def test_04_imports_only_config_and_analytics():
+def test_04_imports_only_config_and_analytics_and_the_billing_line():
     nb = nbformat.read(ROOT / "notebooks" / "04_analytics.ipynb", as_version=4)
     imports = [line for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines()
                if line.startswith(("import ", "from "))]
-    assert imports == ["from sparkify_nb import analytics, config"]
+    assert imports == ["from sparkify_nb import analytics, config", "from sparkify_nb.infra import billing"]
