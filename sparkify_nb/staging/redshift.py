@@ -10,13 +10,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import Progress
+from .. import Progress, aws
 from ..config import Settings
 from ..infra import state
 from ..warehouse import connect as warehouse, schema
 from .errors import LoadError
 from .records import Reject
 from .report import LoadReport
+from .watch import describe_prefix, heartbeat
 
 
 def copy_statement(settings: Settings, table: schema.Table, source: str, jsonpaths: str | None,
@@ -55,10 +56,12 @@ def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: st
     record = state.load(settings, required=True)
     sql = copy_statement(settings, table, source, jsonpaths, record["role_arn"], max_errors)
     report = LoadReport(table.name)
+    describe_prefix(source, aws.Clients(settings), progress)  # what COPY is about to read
     with conn.cursor() as cur:
         try:
             cur.execute(f'DELETE FROM "{table.name}"')  # not TRUNCATE: it commits on Redshift
-            cur.execute(sql)
+            with heartbeat(progress, f"COPY {table.name}"):
+                cur.execute(sql)
             cur.execute("SELECT pg_last_copy_count()")
             report.loaded = cur.fetchone()[0]
             cur.execute("SELECT pg_last_copy_id()")
