@@ -27,7 +27,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         info = local.up()
         print(f"local stack: PostgreSQL {info['dsn']}  AWS emulator {info['aws_endpoint']}")
     try:
-        run_dir = runner.run_suite(names, target=args.target, parameters=params, out=args.out)
+        # flush: each notebook's lines show as they happen, also through a pipe (make run | tee run.log)
+        run_dir = runner.run_suite(names, target=args.target, parameters=params, out=args.out,
+                                   progress=lambda line: print(line, flush=True))
     finally:
         if not settings.is_local:  # what bills now, after a run that worked or failed
             _print_billing(settings)

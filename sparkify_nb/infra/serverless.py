@@ -142,13 +142,14 @@ def delete_namespace(ctx: Context, ns: dict[str, Any]) -> None:
 
 # GetNamespace lists iamRoles as text, "IamRole(applyStatus=in-sync, iamRoleArn=arn:...)" (either field first),
 # not as ARNs: https://github.com/aws-solutions-library-samples/guidance-for-clickstream-analytics-on-aws/pull/507
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+# A role name may hold commas, so the ARN ends where the next "field=" or the closing parenthesis starts.
+_ROLE_ARN = re.compile(r"(arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+?)(?:,\s*\w+=|\)|$)")
 
 
 def namespace_roles(ns: dict[str, Any]) -> list[str]:
     """The IAM role ARNs associated with namespace ``ns`` (as GetNamespace
-    returns it), in order, whatever the text around each."""
-    return [m.group(0) for text in ns.get("iamRoles") or [] if (m := _ROLE_ARN.search(str(text)))]
+    returns it: plain ARNs or the ``IamRole(...)`` text), in order."""
+    return [m.group(1) for text in ns.get("iamRoles") or [] if (m := _ROLE_ARN.search(str(text).strip()))]
 
 
 def associate_copy_role(ctx: Context, ns: dict[str, Any], role_arn: str) -> bool:

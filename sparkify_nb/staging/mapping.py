@@ -103,6 +103,7 @@ def auto_mapping_warnings(conn: Any, table: schema.Table, source: str, clients: 
     if not pairs:
         return []
     named = ", ".join(f"{column} (key {key!r})" for column, key in pairs)
-    return [f"{table.name}: {len(pairs)} column{'s' if len(pairs) > 1 else ''} NULL in every record while the "
-            f"records carry a key spelled like it: {named}. COPY's 'auto' matches key names exactly, case "
-            f"included; map the fields with a jsonpaths file ([s3] log_jsonpath)"]
+    many = len(pairs) > 1
+    return [f"{table.name}: {len(pairs)} column{'s' if many else ''} NULL in every record while the records carry "
+            f"{'keys spelled like them' if many else 'a key spelled like it'}: {named}. COPY's 'auto' matches key "
+            "names exactly, case included; map the fields with a jsonpaths file ([s3] log_jsonpath)"]
