@@ -108,7 +108,7 @@ def test_a_run_streams_each_notebooks_lines_while_it_runs(tmp_path, monkeypatch)
     """`sparkify-nb run --only 01 02 03` on a stack of its own, read line by line
     as the process writes them: 03's per-table load lines arrive while the run
     is still going, stamped with the notebook and the time, in order, and no
-    kernel warning shows. Slow (~15 s: three real notebooks with a small sample)
+    kernel warning shows. Slow (~25 s: three real notebooks with a small sample)
     because it is the run a user starts."""
     import time
 
