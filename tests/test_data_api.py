@@ -103,12 +103,8 @@ def s(value):
 NULL = {"isNull": True}
 
 
-def counts_sql(tables):
-    return " UNION ALL ".join(f"SELECT '{t}' AS table_name, COUNT(*) AS row_count FROM \"{t}\"" for t in tables)
-
-
 def expect_counts(script, tables, counts):
-    script.query(counts_sql(tables), [("table_name", "varchar"), ("row_count", "int8")],
+    script.query(warehouse.connect.counts_sql(tables), [("table_name", "varchar"), ("row_count", "int8")],
                  [[s(t), n(c)] for t, c in zip(tables, counts)])
 
 

@@ -195,10 +195,14 @@ def split_sql(text: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
+def counts_sql(tables: Sequence[str]) -> str:
+    """One SELECT of every table's row count (``table_name``, ``row_count``)."""
+    return " UNION ALL ".join(f"SELECT '{t}' AS table_name, COUNT(*) AS row_count FROM \"{t}\"" for t in tables)
+
+
 def table_counts(conn: Any, tables: Sequence[str]) -> pd.DataFrame:
-    """Row count of each table, in the given order."""
-    union = " UNION ALL ".join(f"SELECT '{t}' AS table_name, COUNT(*) AS row_count FROM \"{t}\"" for t in tables)
-    frame = query(conn, union)
+    """Row count of each table, in the given order (one query: :func:`counts_sql`)."""
+    frame = query(conn, counts_sql(tables))
     frame["row_count"] = frame["row_count"].astype(int)
     return frame.set_index("table_name").loc[list(tables)].reset_index()
 
