@@ -40,10 +40,11 @@ def load_staging(settings: Settings, conn: Any, clients: aws.Clients | None = No
                    load_local(conn, schema.STAGING_EVENTS, log_data, jsonpaths, max_errors, clients=clients,
                               progress=progress)]
     else:
+        clients = clients or aws.Clients(settings)  # lists the sources before each COPY
         reports = [load_redshift(settings, conn, schema.STAGING_SONGS, song_data, None, max_errors,
-                                 progress=progress),
+                                 clients=clients, progress=progress),
                    load_redshift(settings, conn, schema.STAGING_EVENTS, log_data, jsonpaths, max_errors,
-                                 progress=progress)]
+                                 clients=clients, progress=progress)]
     _check_auto_mapping(settings, conn, reports[0], schema.STAGING_SONGS, song_data, clients, progress)
     if jsonpaths is None:
         _check_auto_mapping(settings, conn, reports[1], schema.STAGING_EVENTS, log_data, clients, progress)
