@@ -77,11 +77,12 @@ def _head(source: str, clients: Clients | None) -> bytes:
 
 def first_record_keys(source: str, clients: Clients | None = None) -> list[str]:
     """The top-level keys of the first JSON record of the first object under
-    ``source``, in file order; ``[]`` when there is no readable object record."""
+    ``source``, in file order; ``[]`` when there is no readable object record
+    (also when S3 refuses this identity: the warning is a courtesy, the load stands)."""
     try:
         text = _head(source, clients).decode("utf-8", errors="replace").lstrip()
         record, _ = json.JSONDecoder().raw_decode(text)
-    except (ValueError, OSError, EOFError):
+    except Exception:  # ValueError, OSError, EOFError, botocore ClientError / NoCredentialsError
         return []
     return list(record) if isinstance(record, dict) else []
 
