@@ -4,6 +4,8 @@
     sparkify-nb local up|down|status [--json]|dsn
     sparkify-nb generate --out DIR|s3://bucket/prefix [--events N --songs N --users N --days N --seed S --gzip]
     sparkify-nb config            print the settings in effect (no secret)
+    sparkify-nb status [--target local|redshift]   what the stack has on the target and its cost so far
+    sparkify-nb pause|resume [--target ...]        stop / restart a provisioned cluster's compute billing
     sparkify-nb runs [--last]     the run records (runs/<ts>/run.json): one line each, or the last in full
 """
 
@@ -27,7 +29,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"local stack: PostgreSQL {info['dsn']}  AWS emulator {info['aws_endpoint']}")
         if info.get("notice"):
             print(f"local stack: {info['notice']}")
-    run_dir = runner.run_suite(names, target=args.target, parameters=params, out=args.out)
+    try:
+        # flush: each notebook's lines show as they happen, also through a pipe (make run | tee run.log)
+        run_dir = runner.run_suite(names, target=args.target, parameters=params, out=args.out,
+                                   progress=lambda line: print(line, flush=True))
+    finally:
+        if not settings.is_local:  # what bills now, after a run that worked or failed
+            _print_billing(settings)
     record = json.loads((run_dir / runrecord.RECORD).read_text())
     print(f"\nrun record:         {paths.display_path(run_dir / runrecord.RECORD)} "
           f"({len(record['warnings'])} quality warnings)")
@@ -36,6 +44,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if reports:
         print(f"reports:            {paths.display_path(run_dir / 'reports')}/ ({len(reports)} files: "
               f"{', '.join(p.name for p in reports[:6])}{' ...' if len(reports) > 6 else ''})")
+    return 0
+
+
+def _print_billing(settings: config.Settings) -> None:
+    from .infra import billing
+
+    try:
+        print(f"\n{billing.billing_line(settings)}")
+    except Exception as exc:  # the run's own outcome matters more than this reminder
+        print(f"\nwhat bills now: unknown ({type(exc).__name__}); `sparkify-nb status` shows it")
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .infra import billing
+
+    settings = config.load(overrides={"general.target": args.target})
+    for line in billing.status(settings):
+        print(line)
+    return 0
+
+
+def _cmd_pause(args: argparse.Namespace) -> int:
+    from .infra import billing, pause
+
+    settings = config.load(overrides={"general.target": args.target})
+    (pause.pause if args.command == "pause" else pause.resume)(settings)
+    print(billing.billing_line(settings))
     return 0
 
 
@@ -150,6 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     cfg = sub.add_parser("config", help="print the settings in effect")
     cfg.set_defaults(func=_cmd_config)
+
+    status = sub.add_parser("status", help="what the stack has on the target (state, nodes, age, cost so far)")
+    status.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")
+    status.set_defaults(func=_cmd_status)
+    for verb, what in (("pause", "pause the cluster: compute billing stops, storage stays billed"),
+                       ("resume", "resume a paused cluster (compute billing starts again)")):
+        cmd = sub.add_parser(verb, help=what)
+        cmd.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")
+        cmd.set_defaults(func=_cmd_pause)
     return parser
 
 

@@ -153,6 +153,32 @@ def _time_zone(value: str) -> str:
     raise ValueError("an IANA time zone such as UTC or America/New_York")
 
 
+def _schedule(value: str) -> str:
+    """A Redshift scheduled-action schedule, or empty for none. Formats from
+    https://docs.aws.amazon.com/redshift/latest/APIReference/API_ScheduledAction.html:
+    ``cron(Minutes Hours Day-of-month Month Day-of-week Year)`` (UTC), where one of
+    the two day fields must be ``?``, or once ``at(yyyy-mm-ddThh:mm:ss)``."""
+    value = value.strip()
+    if not value:
+        return ""
+    cron = re.fullmatch(r"cron\((.*)\)", value)
+    fields = cron.group(1).split() if cron else []
+    if (cron and len(fields) == 6 and "?" in (fields[2], fields[4])) or \
+            re.fullmatch(r"at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)", value):
+        return value
+    raise ValueError("empty, or a Redshift schedule: cron(Minutes Hours Day-of-month Month Day-of-week Year) with "
+                     "? in one of the day fields, e.g. cron(0 20 * * ? *) for every day at 20:00 UTC, or "
+                     "at(2030-01-31T20:00:00)")
+
+
+def _optional_int(lo: int, hi: int) -> Callable[[str], int | None]:
+    whole = _int(lo, hi)
+
+    def parse(value: str) -> int | None:
+        return whole(value) if value.strip() else None
+    return parse
+
+
 @dataclass(frozen=True)
 class Key:
     section: str
@@ -190,6 +216,10 @@ KEYS: tuple[Key, ...] = (
     Key("analytics", "tz", _time_zone, "America/New_York", "IANA time zone of 04's local-time charts"),
     Key("analytics", "reports_dir", _str, "", "where 04 writes charts and CSVs; empty: SPARKIFY_REPORTS_DIR, else .sparkify/reports"),
     Key("local", "dsn", _str, "", "use this PostgreSQL instead of the embedded one (libpq connection string)"),
+    # Cost guardrails (01 applies them; docs/redshift.md "Watching cost, pausing").
+    Key("cluster", "resume", _bool, "true", "01 resumes a paused cluster; false: 01 stops at once, saying it is paused"),
+    Key("cluster", "pause_schedule", _schedule, "", "pause a provisioned cluster on this Redshift schedule, e.g. cron(0 20 * * ? *) (UTC); empty: never"),
+    Key("cluster", "max_rpu_hours_per_day", _optional_int(1, 1000000), "", "serverless: RPU-hours a day after which the workgroup stops taking queries; empty: no limit"),
     # --- scheduled loads: the load lock, daily selection, quality thresholds (issue 12) ---
     Key("etl", "lock_wait_seconds", _int(0, 86400), "600",
         "how long a load waits for another one that holds the warehouse before it stops"),

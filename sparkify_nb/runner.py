@@ -11,6 +11,10 @@ Kernels talk to papermill over IPC (Unix sockets in a private temporary
 folder), not loopback TCP: ipykernel 7 warns on stderr about every kernel
 started over unencrypted TCP, which flooded ``make run``, and IPC is the
 remedy that warning itself names (no port anyone else on the machine can reach).
+
+Every notebook runs on this project's interpreter (:mod:`.kernel`), whatever
+kernelspecs the user has, and what it prints reaches ``progress`` while it
+runs, a line at a time with the notebook's number and the time (:mod:`.stream`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import Progress, SparkifyError, paths, runrecord
+from . import Progress, SparkifyError, kernel, paths, runrecord, stream
 
 SUITE = ("01_infrastructure", "02_schema", "03_etl", "04_analytics")
 TEARDOWN = ("99_teardown",)
@@ -98,16 +102,23 @@ def run_suite(notebooks: Sequence[str] = SUITE, target: str | None = None, param
 
 def _execute(pm: Any, name: str, run_dir: Path, common: dict[str, Any], socket_dir: Path,
              progress: Progress) -> None:
-    """Run one notebook of the suite into ``run_dir`` with the parameters it declares."""
+    """Run one notebook of the suite into ``run_dir`` with the parameters it
+    declares, its printed lines streamed to ``progress`` as they come."""
     source = paths.notebooks_dir() / f"{name}.ipynb"
     output = run_dir / f"{name}.ipynb"
     declared = set(pm.inspect_notebook(str(source)).keys())
     given = {k: v for k, v in common.items() if k in declared}
     shown = {k: v for k, v in given.items() if k != "reports_dir"}
     progress(f"-> {name} {shown if shown else ''}".rstrip())
-    pm.execute_notebook(str(source), str(output), parameters=given, kernel_name="python3",
-                        cwd=str(paths.project_root()), progress_bar=False, log_output=False,
-                        config=kernel_config(socket_dir))
+    label = name.split("_", 1)[0]
+    printed, warned = stream.Lines(progress, label), stream.Lines(progress, label, stderr=True)
+    try:
+        pm.execute_notebook(str(source), str(output), parameters=given, cwd=str(paths.project_root()),
+                            progress_bar=False, log_output=False, stdout_file=printed, stderr_file=warned,
+                            config=kernel_config(socket_dir), **kernel.options())
+    finally:
+        printed.close()
+        warned.close()
 
 
 def _run(notebooks: Sequence[str], target: str | None, parameters: dict[str, Any] | None, out: Path | None,

@@ -50,9 +50,18 @@ def parameters(data):
             "log_jsonpath": str(data / "log_json_path.json"), "max_errors": 0, "lock_wait_seconds": 60}
 
 
+# papermill with the project's kernel (sparkify_nb.kernel), as `sparkify-nb run` starts it.
+PAPERMILL = """
+import json, sys
+import papermill
+from sparkify_nb import kernel
+papermill.execute_notebook(sys.argv[1], sys.argv[2], parameters=json.loads(sys.argv[3]), progress_bar=False,
+                           **kernel.options())
+"""
+
+
 def papermill(data, out):
-    return subprocess.Popen([sys.executable, "-m", "papermill", str(NOTEBOOK), str(out), "-k", "python3",
-                             "--no-progress-bar", "-y", json.dumps(parameters(data))],
+    return subprocess.Popen([sys.executable, "-c", PAPERMILL, str(NOTEBOOK), str(out), json.dumps(parameters(data))],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
 
 

@@ -19,7 +19,9 @@ A kind with ``ensure = None`` is made elsewhere (the sample-data bucket, by
 marks what costs money while it exists (left from another kind, it is warned
 about); ``public_only`` what only a publicly accessible cluster needs (its
 ``ensure`` still runs, to report one left from such a run); ``local_only``
-what only the ``local`` target makes.
+what only the ``local`` target makes; ``setting`` the ``[cluster]`` key
+without which an optional guardrail (:mod:`.guardrails`) is not made (its
+``ensure`` still runs, to remove one an earlier run made).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
-from . import cluster, iam, network, sample, serverless
+from . import cluster, guardrails, iam, network, sample, serverless
 from .context import Context
 
 Find = Callable[[Context], list[dict[str, Any]]]
@@ -42,6 +44,7 @@ class Actions(NamedTuple):
     ensure: tuple[str, ...] = ()
     delete: tuple[str, ...] = ()
     check: tuple[str, ...] = ()
+    operate: tuple[str, ...] = ()  # sparkify-nb status, pause, resume (:mod:`.billing`, :mod:`.pause`)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Kind:
     billed: bool = False
     local_only: bool = False
     public_only: bool = False
+    setting: str | None = None  # made only when this [cluster] key is set (an optional guardrail)
 
     def describe(self, item: dict[str, Any]) -> str:
         """``"<name> <id>"``, as the inventory and the dry run list it."""
@@ -118,14 +122,30 @@ KINDS: tuple[Kind, ...] = (
     Kind("cluster", "cluster", "ClusterIdentifier", cluster.find_clusters, cluster.ensure_cluster,
          cluster.delete_cluster, Actions(
              find=("redshift:DescribeClusters", "redshift:DescribeClusterSnapshots"),
-             ensure=("redshift:CreateCluster", _RS_TAG, "iam:PassRole"),
+             ensure=("redshift:CreateCluster", _RS_TAG, "iam:PassRole", "redshift:ResumeCluster",
+                     "redshift:ModifyClusterIamRoles"),
              delete=("redshift:DeleteCluster", "redshift:CreateClusterSnapshot"),
-             check=("redshift:DescribeClusters",)), cluster_kind="provisioned", billed=True),
+             check=("redshift:DescribeClusters",),
+             operate=("redshift:DescribeClusters", "redshift:PauseCluster", "redshift:ResumeCluster")),
+         cluster_kind="provisioned", billed=True),
+    Kind("scheduler-role", "IAM role", "RoleName", guardrails.find_scheduler_role, guardrails.ensure_scheduler_role,
+         iam.delete_role, Actions(
+             find=("iam:ListRoleTags",),
+             ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:PutRolePolicy"),
+             delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
+                     "iam:DetachRolePolicy", "iam:DeleteRole")),
+         cluster_kind="provisioned", setting="pause_schedule"),
+    Kind("pause-schedule", "scheduled action", "ScheduledActionName", guardrails.find_pause_actions,
+         guardrails.ensure_pause_action, guardrails.delete_pause_action, Actions(
+             find=("redshift:DescribeScheduledActions",),
+             ensure=("redshift:CreateScheduledAction", "redshift:ModifyScheduledAction", "iam:PassRole"),
+             delete=("redshift:DeleteScheduledAction",)),
+         cluster_kind="provisioned", setting="pause_schedule"),
     Kind("serverless-namespace", "serverless namespace", "namespaceName", serverless.find_namespaces,
          serverless.ensure_namespace, serverless.delete_namespace, Actions(
              find=("redshift-serverless:ListNamespaces", "redshift-serverless:ListTagsForResource"),
              ensure=("redshift-serverless:GetNamespace", "redshift-serverless:CreateNamespace",
-                     "redshift-serverless:TagResource", "iam:PassRole"),
+                     "redshift-serverless:TagResource", "iam:PassRole", "redshift-serverless:UpdateNamespace"),
              delete=("redshift-serverless:DeleteNamespace", "redshift-serverless:GetNamespace")),
          cluster_kind="serverless", billed=True),
     Kind("serverless-workgroup", "serverless workgroup", "workgroupName", serverless.find_workgroups,
@@ -133,8 +153,16 @@ KINDS: tuple[Kind, ...] = (
              find=("redshift-serverless:ListWorkgroups", "redshift-serverless:ListTagsForResource"),
              ensure=("redshift-serverless:GetWorkgroup", "redshift-serverless:CreateWorkgroup",
                      "redshift-serverless:UpdateWorkgroup", "redshift-serverless:TagResource"),
-             delete=("redshift-serverless:DeleteWorkgroup", "redshift-serverless:GetWorkgroup")),
+             delete=("redshift-serverless:DeleteWorkgroup", "redshift-serverless:GetWorkgroup"),
+             operate=("redshift-serverless:GetWorkgroup", "redshift-serverless:ListUsageLimits")),
          cluster_kind="serverless", billed=True),
+    Kind("serverless-usage-limit", "serverless usage limit", "usageLimitId", guardrails.find_usage_limits,
+         guardrails.ensure_usage_limit, guardrails.delete_usage_limit, Actions(
+             find=("redshift-serverless:ListWorkgroups", "redshift-serverless:ListTagsForResource",
+                   "redshift-serverless:ListUsageLimits"),
+             ensure=("redshift-serverless:CreateUsageLimit", "redshift-serverless:UpdateUsageLimit"),
+             delete=("redshift-serverless:DeleteUsageLimit",)),
+         cluster_kind="serverless", setting="max_rpu_hours_per_day"),
 )
 
 

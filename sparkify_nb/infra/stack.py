@@ -102,7 +102,8 @@ def plan(settings: Settings, clients: aws.Clients | None = None) -> list[str]:
         items = k.find(ctx)
         if items:
             lines += [f"{k.label} {item[k.id_key]}: exists" for item in items]
-        elif not k.public_only or settings.get("cluster", "publicly_accessible"):
+        elif (not k.public_only or settings.get("cluster", "publicly_accessible")) and \
+                (k.setting is None or settings.get("cluster", k.setting)):
             lines.append(f"{k.label}: to create")
     return lines
 

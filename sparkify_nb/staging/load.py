@@ -22,6 +22,7 @@ from ..warehouse import connect as warehouse, schema
 from . import sources
 from .emulator import load_local
 from .errors import LoadError
+from .mapping import auto_mapping_warnings
 from .redshift import load_redshift
 from .report import LoadReport, display_name
 
@@ -55,7 +56,9 @@ def load_staging(settings: Settings, conn: Any, clients: aws.Clients | None = No
     progress(f"loading staging_songs from {display_name(song_data)} and staging_events from "
              f"{display_name(log_data)}{span}")
     if not settings.is_local:
-        return _load_redshift(settings, conn, song_data, log_data, jsonpaths, days, progress)
+        clients = clients or aws.Clients(settings)  # lists the sources before each COPY
+        reports = _load_redshift(settings, conn, song_data, log_data, jsonpaths, days, clients, progress)
+        return _checked(settings, conn, reports, song_data, log_data, jsonpaths, clients, progress)
     if clients is None and any(u.startswith("s3://") for u in (song_data, log_data, jsonpaths or "")):
         clients = aws.Clients(settings)  # local folders alone need no emulator
     songs: Any = song_data
@@ -72,7 +75,27 @@ def load_staging(settings: Settings, conn: Any, clients: aws.Clients | None = No
                           progress=progress)]
     for report, chosen in zip(reports, (songs, events)):
         report.sources = [(o.name, o.size) for o in chosen]
+    return _checked(settings, conn, reports, song_data, log_data, jsonpaths, clients, progress)
+
+
+def _checked(settings: Settings, conn: Any, reports: list[LoadReport], song_data: str, log_data: str,
+             jsonpaths: str | None, clients: aws.Clients | None, progress: Progress) -> list[LoadReport]:
+    """``reports`` after the ``'auto'``-mapping check of each table that staged rows."""
+    if reports[0].loaded:
+        _check_auto_mapping(settings, conn, reports[0], schema.STAGING_SONGS, song_data, clients, progress)
+    if jsonpaths is None and reports[1].loaded:
+        _check_auto_mapping(settings, conn, reports[1], schema.STAGING_EVENTS, log_data, clients, progress)
     return reports
+
+
+def _check_auto_mapping(settings: Settings, conn: Any, report: LoadReport, table: schema.Table, source: str,
+                        clients: aws.Clients | None, progress: Progress) -> None:
+    """Warn (in the report and through ``progress``) about columns an ``'auto'`` load left all NULL."""
+    if clients is None and source.startswith("s3://"):
+        clients = aws.Clients(settings)
+    report.warnings += auto_mapping_warnings(conn, table, source, clients)
+    for warning in report.warnings:
+        progress(f"WARNING: {warning}")
 
 
 def _every_object(uri: str, clients: Any) -> list[sources.SourceObject]:
@@ -94,7 +117,7 @@ def _songs_or_nothing(conn: Any, songs: list[sources.SourceObject], max_errors: 
 
 
 def _load_redshift(settings: Settings, conn: Any, song_data: str, log_data: str, jsonpaths: str | None,
-                   days: list[dt.date], progress: Progress) -> list[LoadReport]:
+                   days: list[dt.date], clients: aws.Clients, progress: Progress) -> list[LoadReport]:
     """On Redshift a day is a key prefix COPY takes as it is; several days need
     a manifest (``COPY ... MANIFEST``, not in this tree's COPY builder yet), and
     new-songs-only needs one too, so songs are staged whole there (the merge is
@@ -104,8 +127,10 @@ def _load_redshift(settings: Settings, conn: Any, song_data: str, log_data: str,
         raise LoadError("on redshift a load takes one day at a time ([etl] days = 1): several days need a COPY "
                         "manifest, which staging/redshift.py does not build yet")
     events = sources.day_prefix(log_data, days[0]) if days else log_data
-    return [load_redshift(settings, conn, schema.STAGING_SONGS, song_data, None, max_errors, progress=progress),
-            load_redshift(settings, conn, schema.STAGING_EVENTS, events, jsonpaths, max_errors, progress=progress)]
+    return [load_redshift(settings, conn, schema.STAGING_SONGS, song_data, None, max_errors, clients=clients,
+                          progress=progress),
+            load_redshift(settings, conn, schema.STAGING_EVENTS, events, jsonpaths, max_errors, clients=clients,
+                          progress=progress)]
 
 
 def loaded_names(conn: Any, table: str) -> set[str]:
