@@ -48,8 +48,13 @@ def redshift_statements() -> list[tuple[str, str, type]]:
     for table in transform.ORDER:
         out += [(f"03 transform {table} {i}", sql, (exp.Create, exp.Delete, exp.Insert, exp.Drop))
                 for i, sql in enumerate(transform.statements(table))]
-    for check in quality.CHECKS:
-        out.append((f"03 quality {check}", connect.sql_text(connect.SQL_DIR / "quality", check), exp.Query))
+    for check in quality.checks(settings):
+        out.append((f"03 quality {check.name}", sent(check.sql()), exp.Query))
+    for name in ("create", "take", "holder", "heartbeat", "release"):  # the load lock's protocol on Redshift
+        # (but LOCK TABLE itself, which sqlglot keeps as an opaque command; sql/lock/take.sql cites its syntax)
+        out += [(f"03 lock {name} {i}", sent(sql), (exp.Create, exp.Delete, exp.Insert, exp.Select, exp.Update))
+                for i, sql in enumerate(connect.split_sql(connect.sql_text(connect.SQL_DIR / "lock", name)))
+                if not sql.startswith("LOCK ")]
     for path in sorted(queries.SQL_DIR.glob("*.sql")):
         out.append((f"04 {path.stem}", sent(path.read_text()), exp.Query))
     return out
@@ -62,7 +67,9 @@ def test_the_list_covers_every_stage():
     labels = [label.split()[0] + " " + label.split()[1] for label, _, _ in STATEMENTS]
     assert {"02 drop", "02 create", "02 table", "03 copy", "03 rejects", "03 transform", "03 quality"} <= set(labels)
     assert sum(1 for label, _, _ in STATEMENTS if label.startswith("04 ")) == 9
-    assert len(STATEMENTS) == 7 + 7 + 1 + 6 + 2 + 20 + len(quality.CHECKS) + 9
+    tables = len(schema.tables_for("redshift"))
+    settings = config.load(overrides={"general.target": "redshift"})
+    assert len(STATEMENTS) == tables + tables + 1 + 6 + 2 + 21 + len(quality.checks(settings)) + 6 + 9
 
 
 @pytest.mark.parametrize("label, sql, kind", STATEMENTS, ids=[label for label, _, _ in STATEMENTS])
