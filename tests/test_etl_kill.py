@@ -107,43 +107,58 @@ def recreate(conn):
     warehouse.run(conn, schema.drop_statements("postgres") + schema.create_statements("postgres"))
 
 
-def timed_run(data) -> tuple[float, float]:
-    """An uninterrupted run of the plain runner: (seconds until it held the warehouse, seconds in all)."""
+def timed_lines(data) -> list[float]:
+    """An uninterrupted run of the plain runner: the second at which each line it printed
+    came (0.0 first: the start), up to its last line before it ends."""
     t0 = time.monotonic()
     proc = start(data)
-    held = None
-    for line in proc.stdout:
-        if held is None and line.startswith("holding the warehouse"):
-            held = time.monotonic() - t0
-    assert proc.wait(300) == 0 and held is not None
-    return held, time.monotonic() - t0
+    times = [0.0] + [time.monotonic() - t0 for _ in proc.stdout]
+    assert proc.wait(300) == 0
+    return times[:-1]  # not after "ETL DONE": the run has ended there
 
 
-def test_sigkill_at_24_seeded_moments_then_rerun_gives_the_uninterrupted_warehouse(data, conn, tmp_path):
-    """Slow by design (95-115 s on a 2-core VM): 25 runs of 03 killed and re-run. Four kill papermill and its
-    Jupyter kernel during start-up and the first cells (moments over the first 8 s); twenty kill
-    the process running 03's cells (the kernel's work without papermill's ~4 s start-up) at
-    moments stratified over its work, from just before it takes the lock to its end. Seed 12.
-    The data set is small (8,000 events) so each run is short. Even rounds start from empty
-    tables (a first load), odd ones from the full warehouse (a re-run)."""
+def kill_after_line(proc, line: int, delay: float) -> bool:
+    """SIGKILL ``proc`` ``delay`` seconds after its ``line``-th printed line (0: at its start)."""
+    for _ in range(line):
+        if not proc.stdout.readline():
+            break
+    time.sleep(delay)
+    return kill_tree(proc)
+
+
+def test_sigkill_at_26_seeded_moments_then_rerun_gives_the_uninterrupted_warehouse(data, conn, tmp_path):
+    """Slow by design (~100 s on a 2-core VM, up to 190 s when it is busy): 27 runs of 03, 26 killed
+    and re-run. Four kill papermill and its Jupyter kernel during start-up and the first cells
+    (moments over the first 8 s). Twenty-two kill the process running 03's cells (the kernel's
+    work without papermill's start-up) at moments spread over its whole run: after its k-th
+    printed line (k = 0 .. every line, in turn: start-up, settings, the lock, each table's load,
+    the merge, the checks) plus a seeded share of the time to the next line in an uninterrupted
+    run, so they land by the run's progress, whatever the machine's speed. At least 20 must land
+    before the run ends. The data set is small (8,000 events) so each run is short. Even rounds
+    start from empty tables (a first load), odd ones from the full warehouse (a re-run)."""
     recreate(conn)
-    held, total = timed_run(data)
+    timed_lines(data)  # warm: the first start of a Python reads its modules from disk
+    recreate(conn)
+    times = timed_lines(data)
     uninterrupted = fingerprint(conn, TABLES)
     assert uninterrupted["staging_events"][0] == 8_000 and uninterrupted["songplays"][0] > 5_000
 
     rng = random.Random(12)
-    moments = [("papermill", (n + rng.random()) * 8.0 / 4) for n in range(4)]
-    first, span = 0.8 * held, 0.95 * total - 0.8 * held
-    moments += [("runner", first + (n + rng.random()) * span / 20) for n in range(20)]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])] + [0.1]
+    kills = [("papermill", 0, (n + rng.random()) * 8.0 / 4) for n in range(4)]
+    kills += [("runner", n % len(times), 0.9 * rng.random() * gaps[n % len(times)]) for n in range(22)]
     killed_mid_run = 0
-    for n, (kind, moment) in enumerate(moments):
+    for n, (kind, line, delay) in enumerate(kills):
         if n % 2 == 0:
             recreate(conn)
-        proc = papermill(data, tmp_path / f"killed-{n}.ipynb") if kind == "papermill" else start(data)
-        time.sleep(moment)
-        killed_mid_run += kill_tree(proc)
+        if kind == "papermill":
+            proc = papermill(data, tmp_path / f"killed-{n}.ipynb")
+            time.sleep(delay)
+            killed_mid_run += kill_tree(proc)
+        else:
+            killed_mid_run += kill_after_line(start(data), line, delay)
         run_in_process(data)
-        assert fingerprint(conn, TABLES) == uninterrupted, f"after a kill of {kind} at {moment:.2f} s"
+        assert fingerprint(conn, TABLES) == uninterrupted, f"after a kill of {kind} at line {line} + {delay:.2f} s"
     assert killed_mid_run >= 20
 
 
