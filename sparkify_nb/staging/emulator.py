@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import Progress, SparkifyError
 from ..warehouse import schema
-from . import records, sources
+from . import fastpath, records, sources
 from .convert import RowFunctions, compile_rows, csv_quoted
 from .errors import LoadError
 from .jsonpaths import read_jsonpaths
@@ -41,9 +41,9 @@ class _Pipeline(io.RawIOBase):
     rows in memory. Stops early (EOF to COPY) once ``max_errors`` is exceeded."""
 
     def __init__(self, objects: list[SourceObject], table: schema.Table, rows: RowFunctions,
-                 report: LoadReport, max_errors: int, progress: Progress):
+                 report: LoadReport, max_errors: int, progress: Progress, fast: fastpath.FastRows | None = None):
         super().__init__()
-        self.objects, self.table, self.rows = objects, table, rows
+        self.objects, self.table, self.rows, self.fast = objects, table, rows, fast
         self.report, self.max_errors, self.progress = report, max_errors, progress
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)
         self.stop = threading.Event()
@@ -75,7 +75,7 @@ class _Pipeline(io.RawIOBase):
                     obj = next(self._next, None)
                 if obj is None:
                     break
-                for chunk in records.parse_object(obj, self.table, self.rows, self.stop):
+                for chunk in fastpath.parse_object(obj, self.table, self.rows, self.fast, self.stop):
                     if not self._put(chunk):
                         return
         except BaseException as exc:  # handed to the reading thread, which raises it
@@ -150,7 +150,7 @@ def load_local(conn: Any, table: schema.Table, source: str, jsonpaths: str | Non
         raise LoadError(f"source {source}: no objects to load (Redshift COPY fails the same way)")
     report = LoadReport(table.name, bytes=sum(o.size for o in objects), load_id=uuid.uuid4().hex)
     started = datetime.now(timezone.utc).replace(tzinfo=None)
-    pipeline = _Pipeline(objects, table, rows, report, max_errors, progress)
+    pipeline = _Pipeline(objects, table, rows, report, max_errors, progress, fastpath.make(table, paths))
     _copy_through(conn, table, pipeline, started)
     report.seconds = time.monotonic() - t0
     if pipeline.aborted:

@@ -84,35 +84,14 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions,
             if item is None:
                 break
             number, raw = item
-            try:
-                record = orjson.loads(raw)
-            except (ValueError, TypeError):
-                if raw is None:
-                    records += 1
-                    rejects.append(Reject(obj.name, number, "", "", "", "", "Invalid JSON: the record is longer "
-                                          f"than the {MAX_OBJECT_BYTES >> 20} MB a JSON object may have", ERR_JSON))
-                    continue
-                if not raw.strip():
-                    continue  # blank line (or a lone CR): not a record
-                reason, code, incomplete = _why_not_json(raw)
-                record = None
-                if incomplete:
-                    record, used = _join_lines(raw, source, pending)
-                if record is None:
-                    records += 1
-                    rejects.append(_reject(obj.name, table, number, raw, reason, code))
-                    continue
-                raw = used
+            result = decide(obj.name, table, plain, escaped_nul, number, raw, source, pending)
+            if result is None:
+                continue  # blank line (or a lone CR): not a record
             records += 1
-            if type(record) is not dict:
-                rejects.append(_reject(obj.name, table, number, raw, "Invalid JSON: a record must be an object, "
-                                       f"not {type(record).__name__}", ERR_JSON))
-                continue
-            try:
-                # JSON text holds a NUL only as an escape; the plain row function does not look for one
-                out.append(escaped_nul(record) if b"\\u0000" in raw else plain(record))
-            except RejectedValue as exc:
-                rejects.append(_reject(obj.name, table, number, raw, exc.reason, exc.code, exc.column, exc.value))
+            if type(result) is str:
+                out.append(result)
+            else:
+                rejects.append(result)
             if len(out) + len(rejects) >= CHUNK_ROWS:
                 yield Chunk(_block(out), len(out), records, rejects)
                 out, rejects, records = [], [], 0
@@ -124,6 +103,38 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions,
     finally:
         stream.close()
     yield Chunk(_block(out), len(out), records, rejects, done_file=True)
+
+
+def decide(name: str, table: schema.Table, plain: Any, escaped_nul: Any, number: int, raw: bytes | None,
+           source: Iterator[tuple[int, bytes | None]], pending: deque[tuple[int, bytes | None]]) -> str | Reject | None:
+    """The exact path for the line ``raw`` (line ``number`` of ``name``): its CSV row,
+    its :class:`Reject`, or None for a blank line (not a record). An object that
+    spans lines is completed from ``pending`` / ``source`` (lines read ahead and
+    not used go back to ``pending``). :mod:`.fastpath` hands every line it cannot
+    decide in bulk to this function."""
+    try:
+        record = orjson.loads(raw)
+    except (ValueError, TypeError):
+        if raw is None:
+            return Reject(name, number, "", "", "", "", "Invalid JSON: the record is longer "
+                          f"than the {MAX_OBJECT_BYTES >> 20} MB a JSON object may have", ERR_JSON)
+        if not raw.strip():
+            return None
+        reason, code, incomplete = _why_not_json(raw)
+        record = None
+        if incomplete:
+            record, used = _join_lines(raw, source, pending)
+        if record is None:
+            return _reject(name, table, number, raw, reason, code)
+        raw = used
+    if type(record) is not dict:
+        return _reject(name, table, number, raw, "Invalid JSON: a record must be an object, "
+                       f"not {type(record).__name__}", ERR_JSON)
+    try:
+        # JSON text holds a NUL only as an escape; the plain row function does not look for one
+        return escaped_nul(record) if b"\\u0000" in raw else plain(record)
+    except RejectedValue as exc:
+        return _reject(name, table, number, raw, exc.reason, exc.code, exc.column, exc.value)
 
 
 def _reject(name: str, table: schema.Table, number: int, raw: bytes, reason: str, code: int,
