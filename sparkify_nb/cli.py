@@ -3,6 +3,7 @@
     sparkify-nb run [--target local|redshift] [--only NAME ...] [-p KEY VALUE ...] [--out DIR]
     sparkify-nb local up|down|status [--json]|dsn
     sparkify-nb generate --out DIR|s3://bucket/prefix [--events N --songs N --users N --days N --seed S --gzip]
+    sparkify-nb compact SRC DST [--files N] [--manifest URI]   many small JSON files -> N gzip parts + manifest
     sparkify-nb config            print the settings in effect (no secret)
 """
 
@@ -83,6 +84,21 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compact(args: argparse.Namespace) -> int:
+    from . import aws
+    from .staging import compaction
+
+    settings = config.load()
+    uses_aws = any(u.startswith("s3://") for u in (args.src, args.dst, args.manifest or "")) or (
+        args.files is None and not settings.is_local)
+    clients = aws.Clients(settings) if uses_aws else None
+    report = compaction.compact(args.src, args.dst, args.files, manifest=args.manifest, settings=settings,
+                                clients=clients, progress=lambda line: print(line, file=sys.stderr))
+    print(json.dumps({"objects": report.objects, "records_in": report.records_in, "records_out": report.records_out,
+                      "parts": report.parts, "manifest": report.manifest}, indent=2))
+    return 0
+
+
 def _cmd_config(args: argparse.Namespace) -> int:
     settings = config.load()
     print(f"config file: {paths.display_path(settings.source) if settings.source else '(none: defaults)'}")
@@ -121,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="share of plays whose song is in the catalogue, 0..1 (default 0.7)")
     gen.add_argument("--gzip", action="store_true", help="write .gz files")
     gen.set_defaults(func=_cmd_generate)
+
+    pack = sub.add_parser("compact", help="pack many small JSON files into N gzip parts with a Redshift manifest")
+    pack.add_argument("src", help="s3://bucket/prefix or a local folder of JSON files")
+    pack.add_argument("dst", help="s3://bucket/prefix or a local folder for the parts")
+    pack.add_argument("--files", type=int, default=None,
+                      help="parts to write (default: a multiple of the cluster's slices on redshift, "
+                           "of the cores on local)")
+    pack.add_argument("--manifest", default=None, help="where the manifest goes (default: DST.manifest)")
+    pack.set_defaults(func=_cmd_compact)
 
     cfg = sub.add_parser("config", help="print the settings in effect")
     cfg.set_defaults(func=_cmd_config)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import Progress, SparkifyError
 from ..warehouse import schema
-from . import fastpath, records, sources
+from . import compaction, fastpath, records, sources
 from .convert import RowFunctions, compile_rows, csv_quoted
 from .errors import LoadError
 from .jsonpaths import read_jsonpaths
@@ -130,7 +130,8 @@ def load_local(conn: Any, table: schema.Table, source: str, jsonpaths: str | Non
     """Reload ``table`` from ``source`` with the COPY emulator (the contract:
     :mod:`sparkify_nb.staging`).
 
-    ``source``: ``s3://bucket/prefix`` or a local file or folder; ``jsonpaths``:
+    ``source``: ``s3://bucket/prefix``, a local file or folder, or a manifest
+    (``.manifest``, as ``sparkify-nb compact`` writes it); ``jsonpaths``:
     a jsonpaths file (s3:// or local), or None for ``'auto'``; ``clients``: the
     step's :class:`~sparkify_nb.aws.Clients`, needed when either is s3://.
     Staging is replaced in one transaction with the good rows; rejects go to
@@ -145,7 +146,8 @@ def load_local(conn: Any, table: schema.Table, source: str, jsonpaths: str | Non
         raise LoadError(f"{jsonpaths}: {len(paths)} jsonpaths for the {len(table.columns)} columns of {table.name}; "
                         "the mapping is positional, so they must match one to one")
     rows = compile_rows(table, paths)
-    objects = sources.list_sources(source, clients)
+    objects = (compaction.manifest_objects(source, clients) if compaction.is_manifest(source)
+               else sources.list_sources(source, clients))
     if not objects:
         raise LoadError(f"source {source}: no objects to load (Redshift COPY fails the same way)")
     report = LoadReport(table.name, bytes=sum(o.size for o in objects), load_id=uuid.uuid4().hex)
