@@ -20,8 +20,11 @@ from .report import LoadReport
 
 
 def copy_statement(settings: Settings, table: schema.Table, source: str, jsonpaths: str | None,
-                   role_arn: str, max_errors: int) -> str:
+                   role_arn: str, max_errors: int, manifest: bool = False) -> str:
     """The Redshift COPY for ``table`` (``jsonpaths`` None means ``'auto'``).
+    ``manifest``: ``source`` is a manifest of gzip parts, as ``sparkify-nb
+    compact`` writes it: ``MANIFEST GZIP``
+    (https://docs.aws.amazon.com/redshift/latest/dg/loading-data-files-using-manifest.html).
 
     Raises :class:`LoadError` when a URI is not ``s3://`` or holds a quote
     (it is spliced into the statement)."""
@@ -36,7 +39,8 @@ def copy_statement(settings: Settings, table: schema.Table, source: str, jsonpat
             f"FORMAT AS JSON {json_option}\n"
             f"TIMEFORMAT 'epochmillisecs'\n"
             f"REGION '{settings.region}'\n"
-            f"COMPUPDATE OFF STATUPDATE OFF\n"
+            + ("MANIFEST\nGZIP\n" if manifest else "")
+            + f"COMPUPDATE OFF STATUPDATE OFF\n"
             f"MAXERROR {int(max_errors)}")
 
 
@@ -53,7 +57,8 @@ def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: st
     staging is then unchanged."""
     t0 = time.monotonic()
     record = state.load(settings, required=True)
-    sql = copy_statement(settings, table, source, jsonpaths, record["role_arn"], max_errors)
+    sql = copy_statement(settings, table, source, jsonpaths, record["role_arn"], max_errors,
+                         manifest=source.endswith(".manifest"))
     report = LoadReport(table.name)
     with conn.cursor() as cur:
         try:
