@@ -275,3 +275,35 @@ def _get_s3(uri: str, clients: Clients | None) -> bytes:
         raise ValueError("reading S3 needs the step's aws.Clients")
     bucket, key = parse_s3_uri(uri)
     return clients("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def compact_sample(settings: Settings, clients: Clients, enabled: bool = True,
+                   progress: Progress = print) -> CompactReport | None:
+    """01's ``compact`` parameter, on ``local``: pack the sample's song files in
+    place (``song_data/`` then holds only the gzip parts; the manifest goes to
+    ``manifests/song_data.manifest``, outside the prefix 03 reads), so that 03
+    loads them like any other source. ``enabled`` False removes the parts of an
+    earlier compacted seed, so the fresh song files are not loaded twice. On
+    ``redshift`` nothing is done: pack your own sources with ``sparkify-nb compact``."""
+    if not settings.is_local:
+        if enabled:
+            progress("compact: on redshift, pack your sources with `sparkify-nb compact SRC DST` and give 03 "
+                     "the manifest")
+        return None
+    src = settings.source_uri("song_data").rstrip("/")
+    manifest = f"{src}.manifest"
+    if src.startswith("s3://"):
+        bucket, prefix = parse_s3_uri(src)
+        manifest = f"s3://{bucket}/manifests/{prefix.rsplit('/', 1)[-1] or 'song_data'}.manifest"
+    listed = _list_quietly(src + "/", clients)
+    parts = [o for o in listed if PART.search(o.name)]
+    if not enabled:
+        _remove(parts, clients)
+        if parts:
+            progress(f"compact: removed {len(parts)} parts of an earlier compacted sample")
+        return None
+    if len(parts) == len(listed):
+        progress(f"compact: {src} holds only parts already")
+        return None
+    return compact(src + "/", src, settings=settings, clients=clients, manifest=manifest, remove_sources=True,
+                   progress=progress)
