@@ -169,17 +169,23 @@ def load_local(conn: Any, table: schema.Table, source: str, jsonpaths: str | Non
     return report
 
 
+def copy_sql(table: schema.Table) -> str:
+    """The loader's COPY statement (the benchmark's limit uses the same, so its options match).
+    Not ``FREEZE``: measured on 1M events into the UNLOGGED staging table, COPY FREEZE after a
+    TRUNCATE in the same transaction took 3.6 s against 3.2-3.3 s without."""
+    columns = ", ".join(f'"{c}"' for c in table.column_names)
+    return f'COPY "{table.name}" ({columns}) FROM STDIN WITH (FORMAT csv)'
+
+
 def _copy_through(conn: Any, table: schema.Table, pipeline: _Pipeline, started: datetime) -> None:
     """TRUNCATE ``table`` and COPY the pipeline's rows into it, in one
     transaction: committed with the rejects, or rolled back when the load is
     aborted (``pipeline.aborted``; the caller records those rejects) or fails."""
     report = pipeline.report
-    columns = ", ".join(f'"{c}"' for c in table.column_names)
     try:
         with conn.cursor() as cur:
             cur.execute(f'TRUNCATE "{table.name}"')
-            cur.copy_expert(f'COPY "{table.name}" ({columns}) FROM STDIN WITH (FORMAT csv)', pipeline,
-                            size=records.READ_BLOCK)
+            cur.copy_expert(copy_sql(table), pipeline, size=records.READ_BLOCK)
         if pipeline.error is not None:
             raise pipeline.error
         report.rejects.sort(key=lambda r: (r.filename, r.line_number))
