@@ -90,25 +90,30 @@ def test_compacting_again_replaces_the_parts_and_never_packs_its_own_output(tmp_
                                                              "part-00001-of-00002.json.gz"]
 
 
-def test_compact_sample_packs_the_local_sample_in_place_and_03_loads_it(settings, conn, tmp_path):
+def test_01_seeds_the_sample_compacted_in_place_and_03_loads_it(settings, conn, tmp_path):
+    """01 with -p compact true (infra.seed_sample_data(compact=True)), then 03's load; compact false again
+    removes the parts, so the fresh song files are not loaded twice."""
+    from sparkify_nb import infra
+
     s = config.load(overrides={"general.target": "local", "general.stack_name": "compact-t"})
     clients = aws.Clients(s)
-    staging_bucket = config.local_bucket(s.stack_name)
-    from sparkify_nb import infra
-    infra.ensure_bucket(s, staging_bucket, quiet, clients)
-    datagen.generate(datagen.S3Sink(clients("s3"), staging_bucket), events=300, songs=25, users=5, days=2, seed=5)
-    report = staging.compact_sample(s, clients, enabled=True, progress=quiet)
-    keys = [o["Key"] for o in clients("s3").list_objects_v2(Bucket=staging_bucket, Prefix="song_data")["Contents"]]
-    assert keys == [f"song_data/part-{i:05d}-of-{report.objects and len(report.parts):05d}.json.gz"
-                    for i in range(len(report.parts))]
-    assert report.manifest == f"s3://{staging_bucket}/manifests/song_data.manifest" and report.removed == 25
+    bucket = config.local_bucket(s.stack_name)
+    s3 = clients("s3")
+    infra.seed_sample_data(s, events=300, songs=25, users=5, days=2, seed=5, clients=clients, compact=True,
+                           progress=quiet)
+    parts = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="song_data")["Contents"]]
+    n = len(parts)
+    assert n >= 1 and parts == [f"song_data/part-{i:05d}-of-{n:05d}.json.gz" for i in range(n)]
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key="manifests/song_data.manifest")["Body"].read())
+    assert [e["url"] for e in manifest["entries"]] == [f"s3://{bucket}/{k}" for k in parts]
     songs, events = staging.load_staging(s, conn, clients, progress=quiet)
-    assert (songs.files, songs.loaded, events.loaded) == (len(report.parts), 25, 300)
-    by_manifest = staging.load_local(conn, schema.STAGING_SONGS, report.manifest, None, 0, clients=clients,
-                                     progress=quiet)
+    assert (songs.files, songs.loaded, events.loaded) == (n, 25, 300)
+    by_manifest = staging.load_local(conn, schema.STAGING_SONGS, f"s3://{bucket}/manifests/song_data.manifest",
+                                     None, 0, clients=clients, progress=quiet)
     assert by_manifest.loaded == 25
-    assert staging.compact_sample(s, clients, enabled=False, progress=quiet) is None
-    assert "Contents" not in clients("s3").list_objects_v2(Bucket=staging_bucket, Prefix="song_data/part-")
+    infra.seed_sample_data(s, events=300, songs=25, users=5, days=2, seed=5, clients=clients, progress=quiet)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="song_data")["Contents"]]
+    assert len(keys) == 25 and not any("part-" in k for k in keys)
 
 
 def test_manifest_entries_missing_fail_when_mandatory_and_are_skipped_otherwise(tmp_path):
