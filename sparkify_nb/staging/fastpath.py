@@ -242,9 +242,8 @@ def _split(number: int, block: bytes, parts: int) -> list[tuple[bool, int, bytes
 
 def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions, fast: FastRows | None,
                  stop: threading.Event | None = None) -> Iterator[Chunk]:
-    """:func:`.records.parse_object` with the block fast path ``fast`` (None:
-    every line the exact way, through this module's reader): the same rows,
-    rejects and counts, in the same order."""
+    """:func:`.records.parse_object` with the block fast path ``fast`` (None: every line the exact
+    way, through this module's reader): the same rows, rejects and counts, in the same order."""
     plain, escaped_nul = rows
     out: list[str] = []
     rejects: list[Reject] = []
@@ -253,9 +252,8 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions, fas
         stream = records._open(obj)
     except Exception as exc:
         raise LoadError(f"{obj.name}: cannot be read: {exc}") from None
-    pending: deque = deque()   # single lines for the exact path, before anything else
-    pieces: deque = deque()    # parts of a failed block, before the stream's next pieces
-    source = _pieces(stream)
+    # pending: single lines for the exact path, first; pieces: parts of a failed block, then the stream's
+    pending, pieces, source = deque(), deque(), _pieces(stream)
     lines = _Lines(pieces, source, pending)
     try:
         while True:
@@ -267,21 +265,20 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions, fas
                     break
                 is_block, number, raw = item
                 if is_block:
-                    data = fast.convert(raw) if fast is not None and failed < FAILED_LIMIT else None
+                    trying = fast is not None and failed < FAILED_LIMIT
+                    data = fast.convert(raw) if trying else None
                     if data is not None:
                         if out or rejects:
                             yield Chunk(records._block(out), len(out), records_seen, rejects)
                             out, rejects, records_seen = [], [], 0
-                        n = raw.count(b"\n")
-                        yield Chunk(data, n, n, [])
+                        yield Chunk(data, raw.count(b"\n"), raw.count(b"\n"), [])
                         if stop is not None and stop.is_set():
                             return
                         continue
-                    if fast is not None and failed < FAILED_LIMIT:
-                        failed += 1
-                        if raw.count(b"\n") >= MIN_SPLIT_LINES:
-                            pieces.extendleft(reversed(_split(number, raw, SPLIT_PARTS)))
-                            continue
+                    failed += trying
+                    if trying and raw.count(b"\n") >= MIN_SPLIT_LINES:
+                        pieces.extendleft(reversed(_split(number, raw, SPLIT_PARTS)))
+                        continue
                     pieces.appendleft(item)
                     number, raw = next(lines)
             result = records.decide(obj.name, table, plain, escaped_nul, number, raw, lines, pending)
