@@ -187,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
     _print_table(rows)
-    print("\nx limit: seconds / seconds of COPY FROM STDIN of the same table's rows from a CSV file "
+    print(f"\nload average at the end (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} cores: above the core count, other work shared the machine")
+    print("x limit: seconds / seconds of COPY FROM STDIN of the same table's rows from a CSV file "
           "(events limit for the anchors, transform and notebook)")
     print("*: extrapolated: measured on the first --sample rows, scaled linearly to all rows\n")
     print("targets:")
