@@ -45,6 +45,8 @@ def redshift_statements() -> list[tuple[str, str, type]]:
                 (f"03 copy counts {table.name}", counts, exp.Select)]
     for view in ("stl_load_errors", "sys_load_error_detail"):
         out.append((f"03 rejects {view}", sent(staging.redshift.load_errors_query(view)), exp.Select))
+    out.append(("03 rejects of an aborted COPY", sent(staging.redshift.aborted_rejects_query("stl_load_errors")),
+                exp.Select))
     for table in transform.ORDER:
         out += [(f"03 transform {table} {i}", sql, (exp.Create, exp.Delete, exp.Insert, exp.Drop))
                 for i, sql in enumerate(transform.statements(table))]
@@ -62,7 +64,7 @@ def test_the_list_covers_every_stage():
     labels = [label.split()[0] + " " + label.split()[1] for label, _, _ in STATEMENTS]
     assert {"02 drop", "02 create", "02 table", "03 copy", "03 rejects", "03 transform", "03 quality"} <= set(labels)
     assert sum(1 for label, _, _ in STATEMENTS if label.startswith("04 ")) == 9
-    assert len(STATEMENTS) == 7 + 7 + 1 + 6 + 2 + 20 + len(quality.CHECKS) + 9
+    assert len(STATEMENTS) == 7 + 7 + 1 + 6 + 3 + 20 + len(quality.CHECKS) + 9
 
 
 @pytest.mark.parametrize("label, sql, kind", STATEMENTS, ids=[label for label, _, _ in STATEMENTS])

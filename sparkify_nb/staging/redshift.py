@@ -119,13 +119,9 @@ def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: st
                 conn.commit()
         except Exception as exc:
             conn.rollback()
-            raise LoadError(f"{table.name}: COPY failed, staging unchanged: {str(exc).strip()}; "
-                            f"see {view} for the records") from None
+            raise _aborted(conn, view, table.name, report, str(exc).strip()) from None
     params = {"table_name": table.name} if view == "sys_load_error_detail" else {"query_id": int(query_id)}
-    errors = warehouse.query(conn, load_errors_query(view), params)
-    report.rejects = [Reject(r.filename, int(r.line_number), r.colname, r.type, r.raw_line or "",
-                             r.raw_field_value or "", r.err_reason, int(r.err_code), str(r.col_length))
-                      for r in errors.itertuples()]
+    report.rejects = _rejects(conn, load_errors_query(view), params)
     report.loaded = int(loaded)
     report.rejected = len(report.rejects)
     report.records = report.loaded + report.rejected
@@ -133,3 +129,38 @@ def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: st
     report.seconds = time.monotonic() - t0
     progress(f"{table.name}: {report.loaded:,} rows, {report.rejected} rejected, {report.seconds:.1f} s")
     return report
+
+
+SHOWN_REJECTS = 3  # rejected records quoted in the error of an aborted COPY (all of them are in its report)
+
+
+def _rejects(conn: Any, sql: str, params: dict[str, Any]) -> list[Reject]:
+    errors = warehouse.query(conn, sql, params)
+    return [Reject(r.filename, int(r.line_number), r.colname, r.type, r.raw_line or "", r.raw_field_value or "",
+                   r.err_reason, int(r.err_code), str(r.col_length)) for r in errors.itertuples()]
+
+
+def aborted_rejects_query(view: str) -> str:
+    """The SELECT of the rejects of this session's last COPY into a table
+    (parameter ``table_name``), for a COPY that aborted: it has no query id of
+    its own to go by. On Serverless that is already what
+    ``sys_load_error_detail.sql`` selects."""
+    return load_errors_query("stl_load_errors_aborted" if view == "stl_load_errors" else view)
+
+
+def _aborted(conn: Any, view: str, table: str, report: LoadReport, error: str) -> LoadError:
+    """The error of a COPY that failed, with its first rejected records read
+    back after the rollback (as the local emulator's error names its first
+    reject); the report carries all of them for 03's table. A failure to read
+    them is said, never hidden behind the COPY's own error."""
+    try:
+        report.rejects = _rejects(conn, aborted_rejects_query(view), {"table_name": table})
+    except Exception as exc:  # the COPY's error matters more; say why the rejects are missing
+        first = f"; its rejected records could not be read from {view}: {str(exc).strip()}"
+    else:
+        shown = "; ".join(f"{r.filename} line {r.line_number}{' column ' + r.colname if r.colname else ''}: "
+                          f"{r.err_reason}" for r in report.rejects[:SHOWN_REJECTS])
+        first = (f". First rejected: {shown} ({len(report.rejects)} in {view})" if report.rejects
+                 else f"; {view} holds no rejected record for it")
+    report.rejected = len(report.rejects)
+    return LoadError(f"{table}: COPY failed, staging unchanged: {error}{first}", report)
