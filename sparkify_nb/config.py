@@ -36,6 +36,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from . import SparkifyError, paths
 
 TARGETS = ("local", "redshift")
+ACCESS_MODES = ("data_api", "direct")
+# Ports RA3 clusters and Serverless workgroups take (CreateCluster's Port, CreateWorkgroup's port):
+# https://docs.aws.amazon.com/redshift/latest/APIReference/API_CreateCluster.html ; dc2 nodes took 1150-65535.
+PORT_RANGES = ((5431, 5455), (8191, 8215))
+# Keys that no longer exist, with what replaced them (refused wherever they are given).
+REMOVED = {
+    ("cluster", "publicly_accessible"): "replaced by [cluster] access: data_api (the default: private cluster, SQL "
+                                        "over the Redshift Data API) or direct (public endpoint)",
+}
 SECRET_KEY = re.compile(r"pass(word)?|secret|token|access_key|session_key|credential", re.I)
 
 
@@ -104,6 +113,30 @@ def _s3_or_path(value: str) -> str:
     return value
 
 
+def _capacity(value: str) -> int:
+    """Redshift Serverless base capacity in RPUs: 4, then 8 to 512 in steps of 8,
+    then 512 to 1024 in steps of 32 (1024 only in some regions). Source:
+    https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacity.html"""
+    allowed = "4, a multiple of 8 from 8 to 512, or a multiple of 32 from 544 to 1024 (RPUs)"
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ValueError(allowed) from None
+    if number == 4 or (8 <= number <= 512 and number % 8 == 0) or (512 < number <= 1024 and number % 32 == 0):
+        return number
+    raise ValueError(allowed)
+
+
+def _not(parse: Callable[[str], str], refused: str, why: str) -> Callable[[str], str]:
+    """``parse``, refusing the value ``refused`` because of ``why``."""
+    def check(value: str) -> str:
+        parsed = parse(value)
+        if parsed == refused:
+            raise ValueError(f"a name other than {refused!r} ({why})")
+        return parsed
+    return check
+
+
 def _identifier(value: str) -> str:
     value = value.strip()
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,62}", value):
@@ -157,14 +190,16 @@ KEYS: tuple[Key, ...] = (
     Key("general", "stack_name", _identifier, "sparkify", "tag value and name prefix of every resource we create"),
     Key("general", "region", _str, "us-west-2", "AWS region (the public Udacity data is in us-west-2)"),
     Key("cluster", "kind", _choice("provisioned", "serverless"), "provisioned", "provisioned cluster or Redshift Serverless"),
+    Key("cluster", "access", _choice(*ACCESS_MODES), "data_api", "data_api (private, SQL over the Redshift Data API) or direct (public endpoint, psycopg2 over SSL)"),
     Key("cluster", "identifier", _identifier, "sparkify-dwh", "cluster identifier"),
     Key("cluster", "node_type", _str, "ra3.large", "node type of a provisioned cluster"),
     Key("cluster", "node_count", _int(1, 128), "2", "number of nodes (1 = single-node)"),
-    Key("cluster", "base_capacity", _int(8, 1024), "8", "serverless base capacity in RPUs"),
-    Key("cluster", "db_name", _sql_name, "sparkify", "database name"),
-    Key("cluster", "db_user", _sql_name, "sparkify_admin", "master user name (its password never lives in this file)"),
-    Key("cluster", "port", _int(1150, 65535), "5439", "database port"),
-    Key("cluster", "publicly_accessible", _bool, "false", "give the cluster a public address"),
+    Key("cluster", "base_capacity", _capacity, "8", "serverless base capacity in RPUs: 4, 8..512 by 8, 544..1024 by 32"),
+    Key("cluster", "db_name", _not(_sql_name, "dev", "Security Hub control Redshift.9 fails on the default name"),
+        "sparkify", "database name"),
+    Key("cluster", "db_user", _not(_sql_name, "awsuser", "Security Hub control Redshift.8 fails on the default name"),
+        "sparkify_admin", "master user name (its password never lives in this file)"),
+    Key("cluster", "port", _int(1150, 65535), "5439", "database port: 5431-5455 or 8191-8215 (RA3, Serverless)"),
     Key("cluster", "final_snapshot", _bool, "false", "take a final snapshot when tearing down"),
     Key("network", "allowed_cidrs", _cidrs, "", "CIDR blocks allowed to reach the cluster port; empty: your public IP /32 (redshift), 127.0.0.1/32 (local)"),
     Key("network", "allow_public_ingress", _bool, "false", "permit 0.0.0.0/0 in allowed_cidrs (warned about)"),
@@ -222,6 +257,16 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.target == "local"
+
+    @property
+    def access(self) -> str:
+        """``data_api`` (private cluster, SQL over the Data API) or ``direct`` (public endpoint)."""
+        return self.values[("cluster", "access")]
+
+    @property
+    def publicly_accessible(self) -> bool:
+        """Follows from ``[cluster] access``: only ``direct`` gives the cluster a public endpoint."""
+        return self.access == "direct"
 
     def source_uri(self, name: str) -> str:
         """``song_data``, ``log_data`` or ``log_jsonpath``, with the target's default."""
@@ -288,6 +333,10 @@ def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None
     }
     if file.is_file():
         raw.update(_read_file(file))
+    for (section, name), instead in REMOVED.items():
+        env_name = f"SPARKIFY_{section.upper()}_{name.upper()}"
+        if environ.get(env_name):
+            raise ConfigError(f"{env_name}: [{section}] {name} is {instead}")
     for key in KEYS:
         env = environ.get(_env_name(key))
         if env is not None and env != "":
@@ -299,6 +348,8 @@ def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None
         if value is None or value == "":
             continue
         section, _, name = dotted.partition(".")
+        if (section, name) in REMOVED:
+            raise ConfigError(f"override {dotted!r}: {REMOVED[(section, name)]}", parameter=name)
         if _key(section, name) is None:
             raise ConfigError(f"override {dotted!r}: unknown setting; use 'section.key' from dwh.cfg.example")
         raw[(section, name)] = (str(value).lower() if isinstance(value, bool) else str(value), "parameter")
@@ -323,6 +374,8 @@ def _read_file(file: Path) -> dict[tuple[str, str], tuple[str, str]]:
                     f"{file} [{section}] {name}: secrets are never read from dwh.cfg; remove it and "
                     "set SPARKIFY_DB_PASSWORD in the environment (or use IAM credentials / an AWS profile)"
                 )
+            if (section, name) in REMOVED:
+                raise ConfigError(f"{file} [{section}] {name}: {REMOVED[(section, name)]}")
             if _key(section, name) is None:
                 allowed = ", ".join(k.name for k in KEYS if k.section == section)
                 raise ConfigError(f"{file} [{section}] {name}: unknown key; allowed in [{section}]: {allowed}")
@@ -346,12 +399,28 @@ def _parse(raw: dict[tuple[str, str], tuple[str, str]], file: Path) -> Settings:
         except ValueError as exc:
             raise _wrong(key, text, origin, file, f"expected {exc}") from None
         origins[(key.section, key.name)] = origin
+    for (section, name), problem in _mismatches(values):
+        raise _wrong(_key(section, name), raw[(section, name)][0], origins[(section, name)], file, problem)
+    return Settings(values=values, source=file if file.is_file() else None, origins=origins)
+
+
+def _mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str], str]]:
+    """Keys whose value does not fit another key's, each with the problem."""
+    out = []
     start, end = values[("analytics", "start_date")], values[("analytics", "end_date")]
     if start and end and end < start:
-        key = _key("analytics", "end_date")
-        raise _wrong(key, raw[("analytics", "end_date")][0], origins[("analytics", "end_date")], file,
-                     f"expected a day on or after start_date ({start:%Y-%m-%d})")
-    return Settings(values=values, source=file if file.is_file() else None, origins=origins)
+        out.append((("analytics", "end_date"), f"expected a day on or after start_date ({start:%Y-%m-%d})"))
+    port, node_type = values[("cluster", "port")], values[("cluster", "node_type")]
+    serverless = values[("cluster", "kind")] == "serverless"
+    if (serverless or not node_type.startswith("dc2.")) and not any(lo <= port <= hi for lo, hi in PORT_RANGES):
+        what = "Redshift Serverless" if serverless else f"{node_type} nodes"
+        out.append((("cluster", "port"), f"expected a port in 5431-5455 or 8191-8215 for {what} (5439 is the "
+                                         "default; only dc2 nodes took 1150-65535)"))
+    if values[("network", "allowed_cidrs")] and values[("cluster", "access")] == "data_api":
+        out.append((("network", "allowed_cidrs"), "applies to [cluster] access = direct only: with data_api the "
+                    "cluster is private and its security group admits the VPC's own range, nothing else. "
+                    "Empty it, or set access = direct"))
+    return out
 
 
 def _wrong(key: Key, text: str, origin: str, file: Path, problem: str) -> ConfigError:

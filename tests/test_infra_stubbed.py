@@ -39,9 +39,9 @@ def tags(stack="sls"):
     return [{"key": "sparkify:stack", "value": stack}, {"key": "Name", "value": "sls-dwh"}]
 
 
-def workgroup(status="AVAILABLE", capacity=16):
+def workgroup(status="AVAILABLE", capacity=16, routing=True):
     return {"workgroup": {"workgroupName": "sls-dwh", "workgroupArn": WG_ARN, "status": status,
-                          "baseCapacity": capacity, "publiclyAccessible": False,
+                          "baseCapacity": capacity, "publiclyAccessible": False, "enhancedVpcRouting": routing,
                           "endpoint": {"address": "sls-dwh.123456789012.us-west-2.redshift-serverless.amazonaws.com",
                                        "port": 5439}}}
 
@@ -70,14 +70,16 @@ def found_serverless(ctx):
     return [(kind, item) for kind in resources.teardown_order() if kind in SERVERLESS for item in kind.find(ctx)]
 
 
-def test_require_ssl_is_set_in_the_parameter_group():
+def test_require_ssl_and_user_activity_logging_are_set_in_the_parameter_group():
     client, stub = stubbed("redshift")
     stub.add_response("modify_cluster_parameter_group",
                       {"ParameterGroupName": "s-params", "ParameterGroupStatus": "ok"},
                       {"ParameterGroupName": "s-params", "Parameters": [
-                          {"ParameterName": "require_ssl", "ParameterValue": "true", "ApplyType": "static"}]})
+                          {"ParameterName": "require_ssl", "ParameterValue": "true", "ApplyType": "static"},
+                          {"ParameterName": "enable_user_activity_logging", "ParameterValue": "true",
+                           "ApplyType": "static"}]})
     with stub:
-        infra.require_ssl(client, "s-params")
+        infra.set_parameters(client, "s-params")
     stub.assert_no_pending_responses()
 
 
@@ -95,12 +97,16 @@ def test_serverless_creates_namespace_and_workgroup_on_our_role_and_network(sett
     not_found(stub, "get_namespace")
     stub.add_response("create_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}}, {
         "namespaceName": "sls-dwh", "adminUsername": "sparkify_admin", "manageAdminPassword": True,
-        "dbName": "sparkify", "iamRoles": [ROLE], "defaultIamRoleArn": ROLE, "tags": tags()})
+        "dbName": "sparkify", "iamRoles": [ROLE], "defaultIamRoleArn": ROLE, "tags": tags(),
+        "logExports": ["connectionlog", "userlog", "useractivitylog"]})
     not_found(stub, "get_workgroup")
     stub.add_response("create_workgroup", workgroup("CREATING"), {
         "workgroupName": "sls-dwh", "namespaceName": "sls-dwh", "baseCapacity": 16,
-        "subnetIds": NET["subnet_ids"], "securityGroupIds": ["sg-1"], "publiclyAccessible": False, "port": 5439,
-        "configParameters": [{"parameterKey": "require_ssl", "parameterValue": "true"}], "tags": tags()})
+        "subnetIds": NET["subnet_ids"], "securityGroupIds": ["sg-1"], "publiclyAccessible": False,
+        "enhancedVpcRouting": True, "port": 5439,
+        "configParameters": [{"parameterKey": "require_ssl", "parameterValue": "true"},
+                             {"parameterKey": "enable_user_activity_logging", "parameterValue": "true"}],
+        "tags": tags()})
     stub.add_response("get_workgroup", workgroup("CREATING"), {"workgroupName": "sls-dwh"})
     stub.add_response("get_workgroup", workgroup("AVAILABLE"), {"workgroupName": "sls-dwh"})
     stub.add_response("get_workgroup", workgroup("AVAILABLE"), {"workgroupName": "sls-dwh"})
@@ -116,18 +122,23 @@ def test_serverless_creates_namespace_and_workgroup_on_our_role_and_network(sett
 
 def test_serverless_rerun_creates_nothing_and_applies_base_capacity_in_place(settings):
     client, stub = stubbed("redshift-serverless")
-    stub.add_response("get_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}})
+    stub.add_response("get_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN,
+                                                      "logExports": ["userlog"]}})
     stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": NS_ARN})
-    stub.add_response("get_workgroup", workgroup(capacity=8))
+    stub.add_response("update_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}},
+                      {"namespaceName": "sls-dwh", "logExports": ["connectionlog", "userlog", "useractivitylog"]})
+    stub.add_response("get_workgroup", workgroup(capacity=8, routing=False))
     stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": WG_ARN})
-    stub.add_response("update_workgroup", workgroup(capacity=16), {"workgroupName": "sls-dwh", "baseCapacity": 16})
+    stub.add_response("update_workgroup", workgroup(capacity=16),
+                      {"workgroupName": "sls-dwh", "baseCapacity": 16, "enhancedVpcRouting": True})
     stub.add_response("get_workgroup", workgroup())
     stub.add_response("get_workgroup", workgroup())
     lines = []
     with stub:
         ensure_serverless(context(settings, client, lines.append), {"role_arn": ROLE, **NET})
     stub.assert_no_pending_responses()
-    assert "serverless workgroup sls-dwh: base capacity 8 -> 16 RPU" in lines
+    assert "serverless workgroup sls-dwh: baseCapacity 8 -> 16, enhancedVpcRouting False -> True" in lines
+    assert "serverless namespace sls-dwh: audit logs exported to CloudWatch Logs" in lines
     assert not [line for line in lines if "created" in line or "creating" in line]
 
 
@@ -202,8 +213,19 @@ def test_hourly_cost_of_a_provisioned_cluster():
     assert pricing.provisioned_hourly("dc2.large", 1) == 0.25
 
 
-def test_hourly_cost_of_serverless_at_base_capacity():
+def test_hourly_cost_of_serverless_at_base_capacity_from_4_rpu():
     assert pricing.serverless_hourly(8) == 3.0
+    assert pricing.serverless_hourly(4) == 1.5
+    with pytest.raises(pricing.PricingError, match=r"base_capacity = 2: Redshift Serverless starts at 4 RPUs"):
+        pricing.serverless_hourly(2)
+
+
+def test_direct_access_adds_the_hourly_price_of_its_public_ipv4_addresses():
+    private = pricing.estimate("provisioned", "ra3.large", 2)
+    public = pricing.estimate("provisioned", "ra3.large", 2, public=True)
+    assert (private["usd_per_hour"], public["usd_per_hour"]) == (1.086, 1.101)  # 3 addresses x $0.005
+    assert public["basis"].endswith("plus 3 public IPv4 x $0.005/hour (access = direct)")
+    assert pricing.public_addresses("provisioned", 1) == 1
 
 
 def test_unknown_node_type_names_the_key():
@@ -213,7 +235,7 @@ def test_unknown_node_type_names_the_key():
 
 def test_estimate_names_its_source_and_date():
     line = pricing.describe(pricing.estimate("provisioned", "ra3.large", 2))
-    assert line.startswith("estimated cost: $1.086/hour (2 x ra3.large at $0.543/node-hour")
+    assert line.startswith("estimated cost: $1.086/hour, $26.06/day left running (2 x ra3.large at $0.543/node-hour")
     assert f"{pricing.SOURCE_URL} as of {pricing.AS_OF}" in line
 
 
