@@ -461,11 +461,14 @@ def test_every_control_passes_on_a_fresh_default_stack(settings):
         "Sparkify.gateway": "pass"}
     assert found["Redshift.2"][0] == (f"not checkable on the emulator: moto has no ModifyClusterParameterGroup, so "
                                       f"{stack}-params keeps require_ssl = false")
-    assert found["Redshift.7"][0] == (f"enhanced VPC routing: true; S3 gateway endpoint {record['s3_endpoint_id']} "
-                                      "on the route table of 2 of 2 subnets")
+    assert found["Redshift.7"][0] == ("enhanced VPC routing: true; S3 gateway endpoint on the route table of 2 of 2 "
+                                      "subnets")
     assert found["Redshift.16"][0] == "2 subnets in us-west-2a, us-west-2b"
-    assert infra.controls.report(settings, record).splitlines()[0].split() == [
-        "control", "requirement", "state", "result"]
+    head, first = infra.controls.report(settings, record).splitlines()[:2]
+    assert head.split() == ["control", "requirement", "state", "result"]
+    assert first.startswith("Redshift.1  ") and first.endswith("pass")
+    assert first.index("publicly accessible: false") == head.index("state")
+    assert first.index("pass") == head.index("result")
 
 
 def test_direct_access_shows_public_access_as_an_accepted_exception(tmp_path):
@@ -485,7 +488,7 @@ def test_a_cluster_without_its_s3_endpoint_fails_redshift_7_and_stops_01(setting
     record = infra.provision(settings, progress=quiet)
     aws.Clients(settings)("ec2").delete_vpc_endpoints(VpcEndpointIds=[record["s3_endpoint_id"]])
     assert controls(settings, record)["Redshift.7"] == (
-        "enhanced VPC routing: true; S3 gateway endpoint none on the route table of 0 of 2 subnets", "fail")
+        "enhanced VPC routing: true; S3 gateway endpoint on the route table of 0 of 2 subnets", "fail")
     with pytest.raises(infra.ControlsError, match=r"failed security controls: Redshift\.7 \(enhanced VPC routing"):
         infra.controls.report(settings, record)
 
@@ -514,9 +517,41 @@ def test_controls_fail_for_a_cluster_with_logging_off_and_short_snapshot_retenti
     assert {c: found[c] for c in ("Redshift.1", "Redshift.3", "Redshift.6", "Redshift.7")} == {
         "Redshift.1": ("publicly accessible: true", "fail"), "Redshift.3": ("retention: 1 days", "fail"),
         "Redshift.6": ("allow version upgrade: false", "fail"),
-        "Redshift.7": (f"enhanced VPC routing: false; S3 gateway endpoint {record['s3_endpoint_id']} on the route "
-                       "table of 2 of 2 subnets", "fail")}
+        "Redshift.7": ("enhanced VPC routing: false; S3 gateway endpoint on the route table of 2 of 2 subnets",
+                       "fail")}
     assert found["Redshift.4"][1] == "fail"
+
+
+def test_serverless_controls_are_read_from_the_namespace_and_workgroup(settings, tmp_path):
+    """The network, role and endpoint on the emulator; the namespace and workgroup through botocore's
+    Stubber (moto has no Serverless API), on the emulator's subnets and security group."""
+    import boto3
+    from botocore.stub import Stubber
+
+    record = infra.provision(settings, progress=quiet)
+    serverless = make_settings(tmp_path, **{"cluster.kind": "serverless"})
+    client = boto3.client("redshift-serverless", region_name="us-west-2", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    stub = Stubber(client)
+    name = serverless.get("cluster", "identifier")
+    stub.add_response("get_namespace", {"namespace": {
+        "namespaceName": name, "adminUsername": "sparkify_admin", "dbName": "sparkify",
+        "kmsKeyId": "AWS_OWNED_KMS_KEY", "logExports": ["connectionlog", "userlog", "useractivitylog"]}})
+    stub.add_response("get_workgroup", {"workgroup": {
+        "workgroupName": name, "publiclyAccessible": False, "enhancedVpcRouting": True,
+        "subnetIds": record["subnet_ids"], "securityGroupIds": [record["security_group_id"]],
+        "configParameters": [{"parameterKey": "require_ssl", "parameterValue": "true"}],
+        "endpoint": {"port": 5439}}})
+    with stub:
+        frame = infra.controls.table(serverless, {**record, "kind": "serverless"},
+                                     aws.Clients(serverless).use("redshift-serverless", client))
+    found = dict(zip(frame["control"], zip(frame["state"], frame["result"])))
+    assert {c: r for c, (_, r) in found.items()} == {
+        "Redshift.1": "pass", "Redshift.2": "pass", "Redshift.3": "n/a", "Redshift.4": "pass", "Redshift.6": "n/a",
+        "Redshift.7": "pass", "Redshift.8": "pass", "Redshift.9": "pass", "Redshift.10": "pass",
+        "Redshift.15": "pass", "Redshift.16": "pass", "Sparkify.role": "pass", "Sparkify.ingress": "pass",
+        "Sparkify.gateway": "pass"}
+    assert found["Redshift.10"][0] == "namespace KMS key: AWS_OWNED_KMS_KEY"
 
 
 def test_a_plan_record_has_nothing_to_check(settings):

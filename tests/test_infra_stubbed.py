@@ -14,7 +14,7 @@ import pytest
 from botocore.stub import Stubber
 
 from sparkify_nb import aws, config, infra
-from sparkify_nb.infra import pricing, resources, wait
+from sparkify_nb.infra import network, pricing, resources, wait
 
 ROLE = "arn:aws:iam::123456789012:role/sls-redshift-copy"
 NS_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:namespace/abc"
@@ -287,3 +287,135 @@ def test_wait_gives_up_after_the_timeout_with_what_to_do():
         stub.add_response("describe_clusters", cluster("creating"))
     with stub, pytest.raises(infra.WaitTimeout, match=r"cluster_available did not succeed within -1 s; look at"):
         wait.wait(client, "cluster_available", lambda _: None, timeout_s=-1, delay_s=0, ClusterIdentifier="c")
+
+
+# --- every call a Serverless run makes is on the operator's list -----------------------------
+
+def test_serverless_provisioning_and_teardown_calls_are_on_the_list(settings):
+    """Stubber runs of the serverless kinds (moto has no Serverless API), recorded call by call."""
+    from sparkify_nb.infra import access
+
+    client, stub = stubbed("redshift-serverless")
+    not_found(stub, "get_namespace")
+    stub.add_response("create_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}})
+    not_found(stub, "get_workgroup")
+    stub.add_response("create_workgroup", workgroup("CREATING"))
+    stub.add_response("get_workgroup", workgroup("AVAILABLE"))
+    stub.add_response("get_workgroup", workgroup("AVAILABLE"))
+    stub.add_response("list_workgroups", {"workgroups": [{"workgroupName": "sls-dwh", "workgroupArn": WG_ARN}]})
+    stub.add_response("list_tags_for_resource", {"tags": tags()})
+    stub.add_response("list_namespaces", {"namespaces": [{"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}]})
+    stub.add_response("list_tags_for_resource", {"tags": tags()})
+    stub.add_response("delete_workgroup", workgroup("DELETING"))
+    not_found(stub, "get_workgroup")
+    stub.add_response("delete_namespace", {"namespace": {"namespaceName": "sls-dwh"}})
+    not_found(stub, "get_namespace")
+    ctx = context(settings, client)
+    with stub, aws.recording() as calls:
+        ensure_serverless(ctx, {"role_arn": ROLE, **NET})
+        for kind, item in found_serverless(ctx):
+            kind.delete(ctx, item)
+    stub.assert_no_pending_responses()
+    recorded = {action for action, _ in calls}
+    assert recorded - set(access.actions("redshift", "serverless", "data_api")) == set()
+    assert {"redshift-serverless:CreateWorkgroup", "redshift-serverless:ListNamespaces"} <= recorded
+
+
+# --- the role Redshift cannot use yet is retried ------------------------------------------------
+
+ROLE_NOT_READY = ("The IAM role sls-redshift-copy is not valid. The IAM role must delegate access to an Amazon "
+                  "Redshift account.")
+
+
+def test_create_cluster_is_retried_while_the_new_role_propagates():
+    """Stubber: CreateCluster refuses the role twice (InvalidParameterValue), then succeeds."""
+    client, stub = stubbed("redshift")
+    for _ in range(2):
+        stub.add_client_error("create_cluster", service_error_code="InvalidParameterValue",
+                              service_message=ROLE_NOT_READY, http_status_code=400)
+    stub.add_response("create_cluster", {"Cluster": {"ClusterIdentifier": "c"}})
+    lines = []
+    with stub:
+        wait.retry_role_propagation(lambda: client.create_cluster(
+            ClusterIdentifier="c", NodeType="ra3.large", MasterUsername="u"), "cluster c", lines.append, delay_s=0)
+    stub.assert_no_pending_responses()
+    assert lines == ["cluster c: the new IAM role is not yet usable by Redshift (IAM is eventually consistent); "
+                     "retrying in 0 s (0 s so far)"] * 2
+
+
+def test_other_invalid_parameters_are_not_retried():
+    """Stubber: an InvalidParameterValue that is not about the role fails at once."""
+    client, stub = stubbed("redshift")
+    stub.add_client_error("create_cluster", service_error_code="InvalidParameterValue",
+                          service_message="Invalid node type: dc2.large.", http_status_code=400)
+    with stub, pytest.raises(Exception, match="Invalid node type"):
+        wait.retry_role_propagation(lambda: client.create_cluster(
+            ClusterIdentifier="c", NodeType="dc2.large", MasterUsername="u"), "cluster c", lambda _: None, delay_s=0)
+
+
+def test_the_role_is_not_retried_past_the_timeout():
+    """Stubber: the role never becomes usable; the error comes through after the timeout."""
+    client, stub = stubbed("redshift")
+    stub.add_client_error("create_cluster", service_error_code="InvalidParameterValue",
+                          service_message=ROLE_NOT_READY, http_status_code=400)
+    with stub, pytest.raises(Exception, match="The IAM role sls-redshift-copy is not valid"):
+        wait.retry_role_propagation(lambda: client.create_cluster(
+            ClusterIdentifier="c", NodeType="ra3.large", MasterUsername="u"), "cluster c", lambda _: None,
+            delay_s=0, timeout_s=-1)
+
+
+def test_serverless_namespace_creation_is_retried_while_the_role_propagates(settings):
+    """Stubber: CreateNamespace refuses the role once (ValidationException naming it), then succeeds."""
+    client, stub = stubbed("redshift-serverless")
+    not_found(stub, "get_namespace")
+    stub.add_client_error("create_namespace", service_error_code="ValidationException",
+                          service_message=f"IAM role {ROLE} cannot be assumed", http_status_code=400)
+    stub.add_response("create_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}})
+    lines = []
+    with stub:
+        record = SERVERLESS[0].ensure(context(settings, client, lines.append), {"role_arn": ROLE})
+    assert record["namespace_arn"] == NS_ARN
+    assert lines[0].startswith("serverless namespace sls-dwh: the new IAM role is not yet usable by Redshift")
+
+
+# --- availability zones ------------------------------------------------------------------------
+
+def test_local_zones_and_zones_that_need_opt_in_are_never_chosen(settings):
+    """Stubber: a region whose zone list holds a Local Zone and an opted-in zone that sort first."""
+    client, stub = stubbed("ec2")
+    zone = {"State": "available", "RegionName": "us-west-2"}
+    stub.add_response("describe_availability_zones", {"AvailabilityZones": [
+        {**zone, "ZoneName": "us-west-2-lax-1a", "ZoneType": "local-zone", "OptInStatus": "opted-in"},
+        {**zone, "ZoneName": "us-west-2-den-1a", "ZoneType": "availability-zone", "OptInStatus": "opted-in"},
+        {**zone, "ZoneName": "us-west-2c", "ZoneType": "availability-zone", "OptInStatus": "opt-in-not-required"},
+        {**zone, "ZoneName": "us-west-2a", "ZoneType": "availability-zone", "OptInStatus": "opt-in-not-required"},
+    ]}, {"Filters": [{"Name": "state", "Values": ["available"]},
+                     {"Name": "zone-type", "Values": ["availability-zone"]},
+                     {"Name": "opt-in-status", "Values": ["opt-in-not-required"]}]})
+    ctx = infra.Context(settings, aws.Clients(settings).use("ec2", client), lambda _: None, delay_s=0)
+    with stub:
+        assert network.zones(ctx) == ["us-west-2a", "us-west-2c"]
+
+
+def test_serverless_gets_subnets_in_three_zones(tmp_path):
+    """On the emulator (ec2 only): the subnet step of a serverless stack."""
+    s = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.stack_name": "threezones", "cluster.kind": "serverless", "cluster.identifier": "threezones-dwh"})
+    ctx = infra.Context(s, aws.Clients(s), lambda _: None, delay_s=0)
+    record = network.ensure_vpc(ctx, {})
+    try:
+        record.update(network.ensure_subnets(ctx, record))
+        subnets = ctx.client("ec2").describe_subnets(SubnetIds=record["subnet_ids"])["Subnets"]
+        assert sorted(sn["AvailabilityZone"] for sn in subnets) == ["us-west-2a", "us-west-2b", "us-west-2c"]
+    finally:
+        infra.teardown(s, progress=lambda _: None)
+
+
+def test_a_new_dc2_cluster_is_refused_before_anything_is_made(tmp_path):
+    """On the emulator (which would accept dc2): refused with the node type to use instead."""
+    s = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.stack_name": "olddc2", "cluster.identifier": "olddc2-dwh", "cluster.node_type": "dc2.large"})
+    with pytest.raises(infra.InfraError, match=r"\[cluster\] node_type = dc2\.large: AWS no longer makes new clusters "
+                                               r"of dc2 nodes .* Use ra3\.large"):
+        infra.provision(s, progress=lambda _: None)
+    assert infra.tagged_resources(s) == []

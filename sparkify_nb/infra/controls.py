@@ -51,6 +51,14 @@ class Row(NamedTuple):
     result: str
 
 
+def text_table(frame: pd.DataFrame) -> str:
+    """``frame`` as plain text, every column left-aligned, two spaces apart
+    (what 01 prints; pandas' ``to_string`` right-aligns values)."""
+    rows = [list(frame.columns)] + [[str(v) for v in row] for row in frame.itertuples(index=False)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows)
+
+
 def _verdict(ok: bool) -> str:
     return "pass" if ok else "fail"
 
@@ -71,7 +79,7 @@ def _open_ingress(ctx: Context, group_ids: list[str], port: int) -> Row:
                          in network.ingress_rules(g.get("IpPermissions", []))
                          if source in OPEN and (lo is None or lo <= port <= (hi if hi is not None else lo))})
     state = f"open to the internet: {', '.join(open_rules)}" if open_rules else \
-        f"no rule for 0.0.0.0/0 or ::/0 on port {port} ({', '.join(group_ids) or 'no security group'})"
+        f"no rule for 0.0.0.0/0 or ::/0 on port {port} in {len(groups)} security group(s)"
     if open_rules and ctx.settings.get("network", "allow_public_ingress"):
         return Row("Redshift.15", "port not open to 0.0.0.0/0 or ::/0",
                    f"{state}; accepted: [network] allow_public_ingress = true", "exception")
@@ -98,10 +106,9 @@ def _routing(ctx: Context, evr: Any, subnet_ids: list[str]) -> Row:
         if e.get("State", "").lower() == "available"]
     covered = {s for s in subnet_ids if any(tables.get(s) in e.get("RouteTableIds", []) for e in endpoints)}
     ok = bool(evr) and bool(subnet_ids) and covered == set(subnet_ids)
-    endpoint_ids = ", ".join(e["VpcEndpointId"] for e in endpoints) or "none"
     return Row("Redshift.7", "enhanced VPC routing, with an S3 gateway endpoint for COPY",
-               f"enhanced VPC routing: {str(bool(evr)).lower()}; S3 gateway endpoint {endpoint_ids} on the route "
-               f"table of {len(covered)} of {len(subnet_ids)} subnets", _verdict(ok))
+               f"enhanced VPC routing: {str(bool(evr)).lower()}; S3 gateway endpoint on the route table of "
+               f"{len(covered)} of {len(subnet_ids)} subnets", _verdict(ok))
 
 
 def _names(user: str | None, db: str | None) -> list[Row]:
@@ -221,5 +228,4 @@ def report(settings: Settings, record: dict[str, Any], clients: aws.Clients | No
         raise ControlsError("failed security controls: " + "; ".join(
             f"{r.control} ({r.requirement}): {r.state}" for r in failed.itertuples())
             + ". Re-run 01 (it brings what it can in line), or run 99_teardown and then 01 again")
-    with pd.option_context("display.max_colwidth", 120, "display.width", 250):
-        return frame.to_string(index=False, justify="left")
+    return text_table(frame)

@@ -39,6 +39,7 @@ from .. import aws
 from ..config import Settings, local_bucket
 from ..staging.sources import parse_s3_uri
 from . import access
+from .controls import text_table
 from .errors import InfraError
 
 COLUMNS = ["check", "state", "result", "what to do"]
@@ -61,15 +62,14 @@ class Preflight:
 
     def report(self) -> str:
         """The table as printable text."""
-        with pd.option_context("display.max_colwidth", 160, "display.width", 300):
-            return self.table.to_string(index=False, justify="left")
+        return text_table(self.table)
 
     def require(self) -> None:
         """Raise :class:`PreflightError` naming every failed check and what to do; nothing when all passed."""
         failed = self.table[self.table["result"] == "fail"]
         if len(failed):
             raise PreflightError("preflight failed, nothing was made: " + "; ".join(
-                f"{r.check}: {r.state}. What to do: {r[4]}" for r in failed.itertuples(index=False)))
+                f"{check}: {state}. What to do: {todo}" for check, state, _, todo in failed.itertuples(index=False)))
 
 
 def bucket_region(s3: Any, bucket: str) -> str:
@@ -78,7 +78,7 @@ def bucket_region(s3: Any, bucket: str) -> str:
     ``HeadBucket``'s ``BucketRegion`` or its ``x-amz-bucket-region`` header,
     which S3 returns even with a 403. Raises ClientError when neither answers."""
     try:
-        location = aws.call(s3, "get_bucket_location", Bucket=bucket)["LocationConstraint"]
+        location = aws.call(s3, "get_bucket_location", Bucket=bucket).get("LocationConstraint")
         return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)
     except ClientError as exc:
         if aws.error_code(exc) not in ("AccessDenied", "403"):
@@ -166,7 +166,7 @@ def _source(settings: Settings, clients: aws.Clients, name: str) -> tuple[tuple[
         return (check, f"{uri}: a local folder", "n/a", ""), None
     bucket, key = parse_s3_uri(uri)
     if settings.is_local and bucket == local_bucket(settings.stack_name) and not settings.get("s3", name):
-        return (check, f"{uri}: 01 writes the sample data there below", "n/a", ""), None
+        return (check, f"{uri}: sample data, written by 01 below", "n/a", ""), None
     s3 = clients("s3")
     try:
         region = bucket_region(s3, bucket)
