@@ -24,16 +24,15 @@ Example::
 from __future__ import annotations
 
 import configparser
-import datetime as dt
-import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import SparkifyError, paths
+from .config_values import (boolean, capacity, choice, cidrs, day, identifier, whole_number, refusing, s3_or_path,
+                            sql_name, stripped, time_zone)
 
 TARGETS = ("local", "redshift")
 ACCESS_MODES = ("data_api", "direct")
@@ -58,123 +57,6 @@ class ConfigError(SparkifyError):
         self.parameter = parameter
 
 
-# --- value parsers: each returns the parsed value or raises ValueError(allowed) ---
-
-def _str(value: str) -> str:
-    return value.strip()
-
-
-def _choice(*allowed: str) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        value = value.strip().lower()
-        if value not in allowed:
-            raise ValueError("one of: " + ", ".join(allowed))
-        return value
-    return parse
-
-
-def _int(lo: int, hi: int) -> Callable[[str], int]:
-    def parse(value: str) -> int:
-        try:
-            number = int(value.strip())
-        except ValueError:
-            raise ValueError(f"a whole number from {lo} to {hi}") from None
-        if not lo <= number <= hi:
-            raise ValueError(f"a whole number from {lo} to {hi}")
-        return number
-    return parse
-
-
-def _bool(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError("true or false")
-
-
-def _cidrs(value: str) -> tuple[str, ...]:
-    out = []
-    for item in (part.strip() for part in value.split(",")):
-        if not item:
-            continue
-        try:
-            out.append(str(ipaddress.ip_network(item, strict=True)))
-        except ValueError:
-            raise ValueError(f"comma-separated CIDR blocks like 203.0.113.7/32 (bad: {item!r})") from None
-    return tuple(out)
-
-
-def _s3_or_path(value: str) -> str:
-    value = value.strip()
-    if value and not value.startswith("s3://") and "://" in value:
-        raise ValueError("an s3://bucket/prefix URI or a local path")
-    return value
-
-
-def _capacity(value: str) -> int:
-    """Redshift Serverless base capacity in RPUs: 4, then 8 to 512 in steps of 8,
-    then 512 to 1024 in steps of 32 (1024 only in some regions). Source:
-    https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacity.html"""
-    allowed = "4, a multiple of 8 from 8 to 512, or a multiple of 32 from 544 to 1024 (RPUs)"
-    try:
-        number = int(value.strip())
-    except ValueError:
-        raise ValueError(allowed) from None
-    if number == 4 or (8 <= number <= 512 and number % 8 == 0) or (512 < number <= 1024 and number % 32 == 0):
-        return number
-    raise ValueError(allowed)
-
-
-def _not(parse: Callable[[str], str], refused: str, why: str) -> Callable[[str], str]:
-    """``parse``, refusing the value ``refused`` because of ``why``."""
-    def check(value: str) -> str:
-        parsed = parse(value)
-        if parsed == refused:
-            raise ValueError(f"a name other than {refused!r} ({why})")
-        return parsed
-    return check
-
-
-def _identifier(value: str) -> str:
-    value = value.strip()
-    if not re.fullmatch(r"[a-z][a-z0-9-]{0,62}", value):
-        raise ValueError("lowercase letters, digits and hyphens, starting with a letter (at most 63)")
-    return value
-
-
-def _sql_name(value: str) -> str:
-    value = value.strip()
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
-        raise ValueError("a lowercase SQL name: letters, digits and underscores")
-    return value
-
-
-def _day(value: str) -> dt.date | None:
-    """A UTC calendar day ``YYYY-MM-DD``; empty means "not given" (None: open-ended)."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise ValueError("a day as YYYY-MM-DD, e.g. 2018-11-01 (UTC), or empty for open-ended")
-
-
-def _time_zone(value: str) -> str:
-    value = value.strip()
-    try:
-        if value:
-            ZoneInfo(value)
-            return value
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
-    raise ValueError("an IANA time zone such as UTC or America/New_York")
-
-
 @dataclass(frozen=True)
 class Key:
     section: str
@@ -186,34 +68,34 @@ class Key:
 
 # Every key dwh.cfg may hold. dwh.cfg.example documents the same list (a test checks).
 KEYS: tuple[Key, ...] = (
-    Key("general", "target", _choice(*TARGETS), "local", "local (embedded PostgreSQL + AWS emulator) or redshift (real AWS)"),
-    Key("general", "stack_name", _identifier, "sparkify", "tag value and name prefix of every resource we create"),
-    Key("general", "region", _str, "us-west-2", "AWS region (the public Udacity data is in us-west-2)"),
-    Key("cluster", "kind", _choice("provisioned", "serverless"), "provisioned", "provisioned cluster or Redshift Serverless"),
-    Key("cluster", "access", _choice(*ACCESS_MODES), "data_api", "data_api (private, SQL over the Redshift Data API) or direct (public endpoint, psycopg2 over SSL)"),
-    Key("cluster", "identifier", _identifier, "sparkify-dwh", "cluster identifier"),
-    Key("cluster", "node_type", _str, "ra3.large", "node type of a provisioned cluster"),
-    Key("cluster", "node_count", _int(1, 128), "2", "number of nodes (1 = single-node)"),
-    Key("cluster", "base_capacity", _capacity, "8", "serverless base capacity in RPUs: 4, 8..512 by 8, 544..1024 by 32"),
-    Key("cluster", "db_name", _not(_sql_name, "dev", "Security Hub control Redshift.9 fails on the default name"),
+    Key("general", "target", choice(*TARGETS), "local", "local (embedded PostgreSQL + AWS emulator) or redshift (real AWS)"),
+    Key("general", "stack_name", identifier, "sparkify", "tag value and name prefix of every resource we create"),
+    Key("general", "region", stripped, "us-west-2", "AWS region (the public Udacity data is in us-west-2)"),
+    Key("cluster", "kind", choice("provisioned", "serverless"), "provisioned", "provisioned cluster or Redshift Serverless"),
+    Key("cluster", "access", choice(*ACCESS_MODES), "data_api", "data_api (private, SQL over the Redshift Data API) or direct (public endpoint, psycopg2 over SSL)"),
+    Key("cluster", "identifier", identifier, "sparkify-dwh", "cluster identifier"),
+    Key("cluster", "node_type", stripped, "ra3.large", "node type of a provisioned cluster"),
+    Key("cluster", "node_count", whole_number(1, 128), "2", "number of nodes (1 = single-node)"),
+    Key("cluster", "base_capacity", capacity, "8", "serverless base capacity in RPUs: 4, 8..512 by 8, 544..1024 by 32"),
+    Key("cluster", "db_name", refusing(sql_name, "dev", "Security Hub control Redshift.9 fails on the default name"),
         "sparkify", "database name"),
-    Key("cluster", "db_user", _not(_sql_name, "awsuser", "Security Hub control Redshift.8 fails on the default name"),
+    Key("cluster", "db_user", refusing(sql_name, "awsuser", "Security Hub control Redshift.8 fails on the default name"),
         "sparkify_admin", "master user name (its password never lives in this file)"),
-    Key("cluster", "port", _int(1150, 65535), "5439", "database port: 5431-5455 or 8191-8215 (RA3, Serverless)"),
-    Key("cluster", "final_snapshot", _bool, "false", "take a final snapshot when tearing down"),
-    Key("network", "allowed_cidrs", _cidrs, "", "CIDR blocks allowed to reach the cluster port; empty: your public IP /32 (redshift), 127.0.0.1/32 (local)"),
-    Key("network", "allow_public_ingress", _bool, "false", "permit 0.0.0.0/0 in allowed_cidrs (warned about)"),
-    Key("s3", "song_data", _s3_or_path, "", "song files: s3://bucket/prefix or a local folder; empty: the default source of the target"),
-    Key("s3", "log_data", _s3_or_path, "", "event log files: s3://bucket/prefix or a local folder"),
-    Key("s3", "log_jsonpath", _s3_or_path, "", "jsonpaths file for the events; empty: the default of the target"),
-    Key("etl", "max_errors", _int(0, 100000), "10", "rejected records tolerated per load before it aborts (Redshift MAXERROR)"),
-    Key("analytics", "start_date", _day, "", "first UTC day of 04's period, YYYY-MM-DD; empty: from the first play"),
-    Key("analytics", "end_date", _day, "", "last UTC day of 04's period (included); empty: up to the last play"),
-    Key("analytics", "level", _choice("free", "paid", "all"), "all", "plays of free, paid or all users (level at the time of the play)"),
-    Key("analytics", "top_n", _int(1, 10000), "10", "rows in each ranking of 04 (songs, artists, locations)"),
-    Key("analytics", "tz", _time_zone, "America/New_York", "IANA time zone of 04's local-time charts"),
-    Key("analytics", "reports_dir", _str, "", "where 04 writes charts and CSVs; empty: SPARKIFY_REPORTS_DIR, else .sparkify/reports"),
-    Key("local", "dsn", _str, "", "use this PostgreSQL instead of the embedded one (libpq connection string)"),
+    Key("cluster", "port", whole_number(1150, 65535), "5439", "database port: 5431-5455 or 8191-8215 (RA3, Serverless)"),
+    Key("cluster", "final_snapshot", boolean, "false", "take a final snapshot when tearing down"),
+    Key("network", "allowed_cidrs", cidrs, "", "CIDR blocks allowed to reach the cluster port; empty: your public IP /32 (redshift), 127.0.0.1/32 (local)"),
+    Key("network", "allow_public_ingress", boolean, "false", "permit 0.0.0.0/0 in allowed_cidrs (warned about)"),
+    Key("s3", "song_data", s3_or_path, "", "song files: s3://bucket/prefix or a local folder; empty: the default source of the target"),
+    Key("s3", "log_data", s3_or_path, "", "event log files: s3://bucket/prefix or a local folder"),
+    Key("s3", "log_jsonpath", s3_or_path, "", "jsonpaths file for the events; empty: the default of the target"),
+    Key("etl", "max_errors", whole_number(0, 100000), "10", "rejected records tolerated per load before it aborts (Redshift MAXERROR)"),
+    Key("analytics", "start_date", day, "", "first UTC day of 04's period, YYYY-MM-DD; empty: from the first play"),
+    Key("analytics", "end_date", day, "", "last UTC day of 04's period (included); empty: up to the last play"),
+    Key("analytics", "level", choice("free", "paid", "all"), "all", "plays of free, paid or all users (level at the time of the play)"),
+    Key("analytics", "top_n", whole_number(1, 10000), "10", "rows in each ranking of 04 (songs, artists, locations)"),
+    Key("analytics", "tz", time_zone, "America/New_York", "IANA time zone of 04's local-time charts"),
+    Key("analytics", "reports_dir", stripped, "", "where 04 writes charts and CSVs; empty: SPARKIFY_REPORTS_DIR, else .sparkify/reports"),
+    Key("local", "dsn", stripped, "", "use this PostgreSQL instead of the embedded one (libpq connection string)"),
 )
 SECTIONS = tuple(dict.fromkeys(k.section for k in KEYS))
 

@@ -242,7 +242,8 @@ def test_dc2_nodes_keep_their_wider_port_range(tmp_path):
     assert settings.get("cluster", "port") == 1150
 
 
-@pytest.mark.parametrize("key, value, control", [("db_user", "awsuser", "Redshift.8"), ("db_name", "dev", "Redshift.9")])
+@pytest.mark.parametrize("key, value, control", [("db_user", "awsuser", "Redshift.8"),
+                                                 ("db_name", "dev", "Redshift.9")])
 def test_default_redshift_names_that_fail_a_security_control_are_refused(tmp_path, key, value, control):
     with pytest.raises(ConfigError, match=rf"\[cluster\] {key} = '{value}': expected a name other than '{value}' "
                                           rf"\(Security Hub control {control} fails on the default name\)"):

@@ -459,8 +459,8 @@ def test_every_control_passes_on_a_fresh_default_stack(settings):
         "Redshift.7": "pass", "Redshift.8": "pass", "Redshift.9": "pass", "Redshift.10": "pass",
         "Redshift.15": "pass", "Redshift.16": "pass", "Sparkify.role": "pass", "Sparkify.ingress": "pass",
         "Sparkify.gateway": "pass"}
-    assert found["Redshift.2"][0] == (f"not checkable on the emulator: moto has no ModifyClusterParameterGroup, so "
-                                      f"{stack}-params keeps require_ssl = false")
+    assert found["Redshift.2"][0] == ("not checkable on the emulator, which cannot set it (no "
+                                      f"ModifyClusterParameterGroup) in {stack}-params")
     assert found["Redshift.7"][0] == ("enhanced VPC routing: true; S3 gateway endpoint on the route table of 2 of 2 "
                                       "subnets")
     assert found["Redshift.16"][0] == "2 subnets in us-west-2a, us-west-2b"

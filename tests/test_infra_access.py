@@ -173,3 +173,9 @@ def test_every_call_of_a_whole_run_is_on_the_list(tmp_path, monkeypatch, mode):
     assert {"redshift:CreateCluster", "ec2:CreateVpcEndpoint", "redshift:EnableLogging", "sts:GetCallerIdentity",
             "redshift:DescribeLoggingStatus", "s3:ListBucket", "s3:GetObject", "redshift:DeleteCluster"} <= recorded
     assert ("ec2:CreateInternetGateway" in recorded) is (mode == "direct")
+
+
+def test_the_policy_in_docs_redshift_md_is_what_the_command_prints_for_the_defaults(tmp_path):
+    text = (paths.project_root() / "docs" / "redshift.md").read_text()
+    block = text.split("<!-- BEGIN iam-policy")[1].split("```json\n")[1].split("\n```")[0]
+    assert json.loads(block) == access.policy(settings_for(tmp_path))

@@ -30,7 +30,8 @@ def _role(ctx: Context, item: dict[str, Any]) -> list[str]:
 def _security_group(ctx: Context, item: dict[str, Any]) -> list[str]:
     cidrs, _ = network.ingress_cidrs(ctx.settings)
     port = ctx.settings.get("cluster", "port")
-    if network.ingress_rules(item.get("IpPermissions", [])) == network.ingress_rules(network.ip_permissions(port, cidrs)):
+    wanted = network.ingress_rules(network.ip_permissions(port, cidrs))
+    if network.ingress_rules(item.get("IpPermissions", [])) == wanted:
         return []
     return [f"ingress would be set to port {port} from {', '.join(cidrs)}"]
 

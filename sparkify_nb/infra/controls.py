@@ -112,7 +112,8 @@ def _routing(ctx: Context, evr: Any, subnet_ids: list[str]) -> Row:
 
 
 def _names(user: str | None, db: str | None) -> list[Row]:
-    return [Row("Redshift.8", "admin user is not awsuser", f"admin user: {user}", _verdict(bool(user) and user != "awsuser")),
+    return [Row("Redshift.8", "admin user is not awsuser", f"admin user: {user}",
+                _verdict(bool(user) and user != "awsuser")),
             Row("Redshift.9", "database is not dev", f"database: {db}", _verdict(bool(db) and db != "dev"))]
 
 
@@ -124,8 +125,8 @@ def _provisioned(ctx: Context) -> list[Row]:
     redshift, ident = ctx.client("redshift"), found["ClusterIdentifier"]
     groups = [g["ParameterGroupName"] for g in found.get("ClusterParameterGroups", [])]
     if ctx.lacks("redshift", "modify_cluster_parameter_group"):
-        ssl = Row("Redshift.2", "require_ssl = true", f"not checkable on the emulator: moto has no "
-                  f"ModifyClusterParameterGroup, so {', '.join(groups)} keeps require_ssl = false", "n/a")
+        ssl = Row("Redshift.2", "require_ssl = true", f"not checkable on the emulator, which cannot set it "
+                  f"(no ModifyClusterParameterGroup) in {', '.join(groups)}", "n/a")
     else:
         values = {p["ParameterName"]: p.get("ParameterValue") for g in groups for p in aws.call(
             redshift, "describe_cluster_parameters", ParameterGroupName=g)["Parameters"]}
@@ -139,7 +140,8 @@ def _provisioned(ctx: Context) -> list[Row]:
     port = (found.get("Endpoint") or {}).get("Port") or ctx.settings.get("cluster", "port")
     return [
         _public(ctx, found.get("PubliclyAccessible")), ssl,
-        Row("Redshift.3", "automated snapshots kept >= 7 days", f"retention: {retention} days", _verdict(retention >= 7)),
+        Row("Redshift.3", "automated snapshots kept >= 7 days", f"retention: {retention} days",
+            _verdict(retention >= 7)),
         Row("Redshift.4", "audit logging on", f"logging: {str(bool(logging.get('LoggingEnabled'))).lower()}"
             f" ({logging.get('LogDestinationType') or 'no destination'}: {', '.join(logging.get('LogExports') or [])})",
             _verdict(bool(logging.get("LoggingEnabled")))),
@@ -197,14 +199,15 @@ def _ours(ctx: Context, record: dict[str, Any]) -> list[Row]:
     gateways = routes.find_internet_gateways(ctx)
     public = ctx.settings.publicly_accessible
     return [
-        Row("Sparkify.role", "COPY role lists and reads the sources only", f"{', '.join(sorted(actions)) or 'no action'}"
-            f" on {', '.join(iam.source_buckets(ctx.settings)) or 'no bucket'}; {managed} managed policies",
+        Row("Sparkify.role", "COPY role lists and reads the sources only",
+            f"{', '.join(sorted(actions)) or 'no action'} on {', '.join(iam.source_buckets(ctx.settings)) or 'no bucket'}; {managed} managed policies",
             _verdict(role_ok)),
         Row("Sparkify.ingress", "security group admits exactly the settings' sources",
             f"tcp {port} from {', '.join(record['allowed_cidrs'])}" if have == wanted else f"ingress: {have}",
             _verdict(have == wanted)),
         Row("Sparkify.gateway", "internet gateway only with access = direct",
-            f"{'present' if gateways else 'none'} (access = {ctx.settings.access})", _verdict(bool(gateways) == public)),
+            f"{'present' if gateways else 'none'} (access = {ctx.settings.access})",
+            _verdict(bool(gateways) == public)),
     ]
 
 

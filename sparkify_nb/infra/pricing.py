@@ -45,7 +45,8 @@ NODE_HOURLY: dict[str, float] = {
     "dc2.8xlarge": 4.80,    # retired for new clusters
 }
 # dc2 node types are refused for new clusters ("Invalid node type: dc2.large. The dc2.large is not
-# available for provisioning any more": https://github.com/aws-samples/amazon-bedrock-agents-healthcare-lifesciences/issues/122 ;
+# available for provisioning any more":
+# https://github.com/aws-samples/amazon-bedrock-agents-healthcare-lifesciences/issues/122 ;
 # AWS CDK moved its default to ra3.large for that reason: https://github.com/aws/aws-cdk/pull/36516).
 RETIRED_NODE_TYPES = frozenset({"dc2.large", "dc2.8xlarge"})
 # Redshift Serverless: USD per RPU-hour (from TRANSCRIPTION_URL), billed per second only while

@@ -91,8 +91,9 @@ def retry_role_propagation(call: Callable[[], Any], what: str, progress: Progres
                            timeout_s: int = 300) -> Any:
     """Run ``call`` (a create that hands Redshift the COPY role), retrying with
     doubling pauses (``delay_s`` up to 60 s) while IAM has not yet propagated
-    the new role (IAM is eventually consistent:
-    https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency),
+    the new role (IAM is eventually consistent, see "Changes that I make are
+    not always immediately visible" in
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html),
     with a status line each time. Re-raises any other error, or this one after
     ``timeout_s`` seconds."""
     t0, pause = time.monotonic(), delay_s
