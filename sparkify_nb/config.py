@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import SparkifyError, paths
-from .config_values import (boolean, capacity, choice, cidrs, day, identifier, whole_number, refusing, s3_or_path,
-                            sql_name, stripped, time_zone)
+from .config_values import (boolean, capacity, choice, cidrs, day, identifier, optional_whole_number, refusing,
+                            s3_or_path, schedule, sql_name, stripped, time_zone, whole_number)
 
 TARGETS = ("local", "redshift")
 ACCESS_MODES = ("data_api", "direct")
@@ -96,6 +96,10 @@ KEYS: tuple[Key, ...] = (
     Key("analytics", "tz", time_zone, "America/New_York", "IANA time zone of 04's local-time charts"),
     Key("analytics", "reports_dir", stripped, "", "where 04 writes charts and CSVs; empty: SPARKIFY_REPORTS_DIR, else .sparkify/reports"),
     Key("local", "dsn", stripped, "", "use this PostgreSQL instead of the embedded one (libpq connection string)"),
+    # Cost guardrails (01 applies them; docs/redshift.md "Watching cost, pausing").
+    Key("cluster", "resume", boolean, "true", "01 resumes a paused cluster; false: 01 stops at once, saying it is paused"),
+    Key("cluster", "pause_schedule", schedule, "", "pause a provisioned cluster on this Redshift schedule, e.g. cron(0 20 * * ? *) (UTC); empty: never"),
+    Key("cluster", "max_rpu_hours_per_day", optional_whole_number(1, 1000000), "", "serverless: RPU-hours a day after which the workgroup stops taking queries; empty: no limit"),
 )
 SECTIONS = tuple(dict.fromkeys(k.section for k in KEYS))
 

@@ -125,3 +125,29 @@ def time_zone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         pass
     raise ValueError("an IANA time zone such as UTC or America/New_York")
+
+
+def schedule(value: str) -> str:
+    """A Redshift scheduled-action schedule, or empty for none. Formats from
+    https://docs.aws.amazon.com/redshift/latest/APIReference/API_ScheduledAction.html:
+    ``cron(Minutes Hours Day-of-month Month Day-of-week Year)`` (UTC), where one of
+    the two day fields must be ``?``, or once ``at(yyyy-mm-ddThh:mm:ss)``."""
+    value = value.strip()
+    if not value:
+        return ""
+    cron = re.fullmatch(r"cron\((.*)\)", value)
+    fields = cron.group(1).split() if cron else []
+    if (cron and len(fields) == 6 and "?" in (fields[2], fields[4])) or \
+            re.fullmatch(r"at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)", value):
+        return value
+    raise ValueError("empty, or a Redshift schedule: cron(Minutes Hours Day-of-month Month Day-of-week Year) with "
+                     "? in one of the day fields, e.g. cron(0 20 * * ? *) for every day at 20:00 UTC, or "
+                     "at(2030-01-31T20:00:00)")
+
+
+def optional_whole_number(lo: int, hi: int) -> Callable[[str], int | None]:
+    whole = whole_number(lo, hi)
+
+    def parse(value: str) -> int | None:
+        return whole(value) if value.strip() else None
+    return parse

@@ -4,8 +4,9 @@ The run goes to the emulator as target ``redshift`` (so nothing is skipped as
 an emulator gap); what moto does not implement is answered by botocore
 ``before-call`` handlers (the hook Stubber uses): ModifyClusterParameterGroup
 and the DescribeClusterParameters that reads it back (keeping the parameters
-set), and the Serverless ListNamespaces and ListWorkgroups that teardown and
-the inventory make on every run (answered: none). Every other call is real. The tests pin
+set), DescribeScheduledActions (the optional pause schedule, answered: none),
+and the Serverless ListNamespaces and ListWorkgroups that teardown and the
+inventory make on every run (answered: none). Every other call is real. The tests pin
 the ordered list of calls that change something, with the parameters that
 make the stack secure, so dropping any security step (require_ssl, user
 activity logging, encryption, private access, enhanced VPC routing, the S3
@@ -55,6 +56,10 @@ class ParameterGroups:
         key = "namespaces" if model.name == "ListNamespaces" else "workgroups"
         return AWSResponse(None, 200, {}, None), {key: []}
 
+    @staticmethod
+    def no_schedule(**_):
+        return AWSResponse(None, 200, {}, None), {"ScheduledActions": []}
+
     def describe(self, params, **_):
         values = self.values.get(params["body"]["ParameterGroupName"], {})
         return AWSResponse(None, 200, {}, None), {"Parameters": [
@@ -79,6 +84,7 @@ def on_emulator(tmp_path, monkeypatch):
         events = clients("redshift").meta.events
         events.register("before-call.redshift.ModifyClusterParameterGroup", groups.modify, unique_id="seq-modify")
         events.register("before-call.redshift.DescribeClusterParameters", groups.describe, unique_id="seq-describe")
+        events.register("before-call.redshift.DescribeScheduledActions", groups.no_schedule, unique_id="seq-schedule")
         clients("redshift-serverless").meta.events.register("before-call.redshift-serverless", groups.no_serverless,
                                                             unique_id="seq-serverless")
         made.append((settings, clients))
@@ -90,6 +96,7 @@ def on_emulator(tmp_path, monkeypatch):
         events = clients("redshift").meta.events
         events.unregister("before-call.redshift.ModifyClusterParameterGroup", unique_id="seq-modify")
         events.unregister("before-call.redshift.DescribeClusterParameters", unique_id="seq-describe")
+        events.unregister("before-call.redshift.DescribeScheduledActions", unique_id="seq-schedule")
         clients("redshift-serverless").meta.events.unregister("before-call.redshift-serverless",
                                                               unique_id="seq-serverless")
 

@@ -50,7 +50,8 @@ def not_found(stubber, operation):
     stubber.add_client_error(operation, service_error_code="ResourceNotFoundException", http_status_code=404)
 
 
-SERVERLESS = [k for k in resources.KINDS if k.cluster_kind == "serverless"]
+# The namespace and workgroup; the optional usage limit has its own tests (tests/test_guardrails_stubbed.py).
+SERVERLESS = [k for k in resources.KINDS if k.cluster_kind == "serverless" and k.setting is None]
 
 
 def context(settings, client, progress=lambda _: None):
@@ -123,7 +124,8 @@ def test_serverless_creates_namespace_and_workgroup_on_our_role_and_network(sett
 def test_serverless_rerun_creates_nothing_and_applies_base_capacity_in_place(settings):
     client, stub = stubbed("redshift-serverless")
     stub.add_response("get_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN,
-                                                      "logExports": ["userlog"]}})
+                                                      "logExports": ["userlog"], "iamRoles": [
+        f"IamRole(applyStatus=in-sync, iamRoleArn={ROLE})"]}})
     stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": NS_ARN})
     stub.add_response("update_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}},
                       {"namespaceName": "sls-dwh", "logExports": ["connectionlog", "userlog", "useractivitylog"]})

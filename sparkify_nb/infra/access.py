@@ -63,16 +63,18 @@ _DATA_API = ("redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatem
 NEEDS: list[Need] = [
     Need("preflight", ("sts:GetCallerIdentity", "iam:SimulatePrincipalPolicy", "s3:GetBucketLocation",
                        "s3:ListBucket"), why="01's preflight: who you are, what you may do, where the sources are"),
-    Need("connection", _DATA_API + ("redshift:GetClusterCredentialsWithIAM",), kinds=("provisioned",),
-         access=("data_api",), targets=("redshift",), why="SQL over the Data API as your IAM identity"),
+    Need("connection", _DATA_API + ("redshift:GetClusterCredentials",), kinds=("provisioned",),
+         access=("data_api",), targets=("redshift",),
+         why="SQL over the Data API with ClusterIdentifier + DbUser (the Data API calls GetClusterCredentials)"),
     Need("connection", _DATA_API + ("redshift-serverless:GetCredentials",), kinds=("serverless",),
          access=("data_api",), targets=("redshift",), why="SQL over the Data API as your IAM identity"),
     Need("connection", ("redshift:GetClusterCredentials",), kinds=("provisioned",), access=("direct",),
          targets=("redshift",), why="temporary database credentials for psycopg2"),
     Need("connection", ("redshift-serverless:GetCredentials",), kinds=("serverless",), access=("direct",),
          targets=("redshift",), why="temporary database credentials for psycopg2"),
-    Need("staging", ("s3:ListBucket", "s3:GetObject"), targets=("local",),
-         why="the local COPY emulator reads the sources (on redshift, COPY reads them with the role)"),
+    Need("staging", ("s3:ListBucket", "s3:GetObject"),
+         why="03 lists each source before its COPY and reads the first record after an 'auto' load that left a "
+             "column NULL (the local COPY emulator reads the sources; on redshift COPY reads them with the role)"),
 ]
 
 
@@ -90,33 +92,44 @@ def _load_registrations() -> None:
             pass
 
 
-def actions(target: str = "redshift", kind: str = "provisioned", access: str = "data_api") -> list[str]:
+def actions(target: str = "redshift", kind: str = "provisioned", access: str = "data_api",
+            guardrails: frozenset[str] | None = None) -> list[str]:
     """Every IAM action a run of the suite needs on ``target`` with ``[cluster]
-    kind`` and ``access``, sorted."""
+    kind`` and ``access``, sorted; ``guardrails``: the optional guardrail keys
+    that are set (None: all, as if every one were)."""
     _load_registrations()
-    out = set(resources.actions(target, kind, public=access == "direct"))
+    out = set(resources.actions(target, kind, public=access == "direct", guardrails=guardrails))
     for need in NEEDS:
         if target in need.targets and kind in need.kinds and access in need.access:
             out |= set(need.actions)
     return sorted(out)
 
 
+def guardrails_set(settings: Settings) -> frozenset[str]:
+    """The optional guardrail keys of ``[cluster]`` that ``settings`` set (:mod:`.guardrails`)."""
+    return frozenset(k.setting for k in resources.KINDS if k.setting and settings.get("cluster", k.setting))
+
+
 # --- the policy -------------------------------------------------------------------------
 
 _EC2_TYPES = ("vpc", "subnet", "security-group", "security-group-rule", "internet-gateway", "route-table",
               "vpc-endpoint")
-_UNSCOPED = ("sts:GetCallerIdentity", "secretsmanager:GetRandomPassword")
+# Actions whose Service Authorization Reference entry lists no resource type: they take "*".
+_UNSCOPED = frozenset({
+    "sts:GetCallerIdentity", "secretsmanager:GetRandomPassword", "s3:ListAllMyBuckets",
+    "redshift:CreateScheduledAction", "redshift:ModifyScheduledAction", "redshift:DeleteScheduledAction",
+    "redshift:DescribeScheduledActions", "redshift-serverless:ListNamespaces", "redshift-serverless:ListWorkgroups",
+    "redshift-serverless:ListUsageLimits", "redshift-serverless:CreateUsageLimit",
+    "redshift-serverless:UpdateUsageLimit", "redshift-serverless:DeleteUsageLimit"})
 
 
 def _unscoped(action: str) -> bool:
     """Actions that take no resource (``Describe*``, ``List*`` of whole services)."""
     service, name = action.split(":")
-    if action in _UNSCOPED or action in ("s3:ListAllMyBuckets",):
+    if action in _UNSCOPED:
         return True
     if service == "redshift-data":
         return name not in ("ExecuteStatement", "BatchExecuteStatement")
-    if service == "redshift-serverless":
-        return name in ("ListNamespaces", "ListWorkgroups")
     return service in ("ec2", "redshift") and name.startswith("Describe") and name not in (
         "DescribeClusterParameters", "DescribeLoggingStatus")
 
@@ -137,7 +150,8 @@ def _scope(settings: Settings, account: str) -> dict[str, list[str]]:
                      f"{redshift}:dbname:{ident}/{db}", f"{redshift}:dbuser:{ident}/{user}"],
         "redshift-serverless": [f"{serverless}:namespace/*", f"{serverless}:workgroup/*"],
         "redshift-data": [f"{redshift}:cluster:{ident}", f"{serverless}:workgroup/*"],
-        "iam": [f"arn:aws:iam::{account}:role/{iam.role_name(settings)}"],
+        "iam": [f"arn:aws:iam::{account}:role/{iam.role_name(settings)}",
+                f"arn:aws:iam::{account}:role/{stack}-redshift-scheduler"],
         "s3-bucket": [f"arn:aws:s3:::{b}" for b in buckets],
         "s3-object": objects,
         "secretsmanager": [f"arn:aws:secretsmanager:{region}:{account}:secret:redshift!*"],
@@ -146,8 +160,10 @@ def _scope(settings: Settings, account: str) -> dict[str, list[str]]:
 
 # Actions with their own resources or conditions (see the Service Authorization Reference pages above).
 _SPECIAL: dict[str, tuple[str, list[str] | None, dict[str, Any] | None]] = {
-    "iam:PassRole": ("PassTheCopyRoleToRedshift", None, {"StringEquals": {"iam:PassedToService": [
-        "redshift.amazonaws.com", "redshift-serverless.amazonaws.com"]}}),
+    # The scheduler role (pause_schedule) goes to CreateScheduledAction; which service name IAM sees
+    # then is not documented, so the scheduler's principal is allowed as well.
+    "iam:PassRole": ("PassOurRolesToRedshift", None, {"StringEquals": {"iam:PassedToService": [
+        "redshift.amazonaws.com", "redshift-serverless.amazonaws.com", "scheduler.redshift.amazonaws.com"]}}),
     "iam:CreateServiceLinkedRole": ("RedshiftServiceLinkedRole", [
         "arn:aws:iam::{account}:role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift"],
         {"StringLike": {"iam:AWSServiceName": "redshift.amazonaws.com"}}),
@@ -155,7 +171,7 @@ _SPECIAL: dict[str, tuple[str, list[str] | None, dict[str, Any] | None]] = {
         "arn:aws:iam::{account}:user/${aws:username}", "arn:aws:iam::{account}:role/*"], None),
 }
 _SIDS = {"ec2": "NetworkOfThisStack", "redshift": "ClusterOfThisStack", "redshift-serverless": "ServerlessOfThisStack",
-         "redshift-data": "DataApiOnThisWarehouse", "iam": "CopyRole", "s3-bucket": "SourceBuckets",
+         "redshift-data": "DataApiOnThisWarehouse", "iam": "RolesOfThisStack", "s3-bucket": "SourceBuckets",
          "s3-object": "SourceObjects", "secretsmanager": "ManagedAdminPassword"}
 
 
@@ -171,7 +187,7 @@ def policy(settings: Settings, account: str = "*") -> dict[str, Any]:
     ``settings`` (``[cluster] kind`` and ``access``, names, region, sources) on
     the ``redshift`` target: every action of :func:`actions` once, scoped as
     the module docstring says. ``account``: the 12-digit account id, or ``*``."""
-    wanted = actions("redshift", settings.get("cluster", "kind"), settings.access)
+    wanted = actions("redshift", settings.get("cluster", "kind"), settings.access, guardrails_set(settings))
     scope = _scope(settings, account)
     statements: list[dict[str, Any]] = []
     unscoped = [a for a in wanted if _unscoped(a)]

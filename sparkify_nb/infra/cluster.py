@@ -20,7 +20,8 @@ from .. import aws
 from ..config import Settings
 from . import pricing
 from .context import TAG_KEY, Context
-from .wait import retry_role_propagation, wait
+from .errors import InfraError
+from .wait import poll, retry_role_propagation, wait
 
 PARAMETER_GROUP_FAMILY = "redshift-1.0"
 # require_ssl: Security Hub Redshift.2. enable_user_activity_logging: without it the user activity
@@ -220,12 +221,15 @@ def ensure_cluster(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
         ctx.progress(f"cluster {ident}: exists ({cluster['ClusterStatus']})")
         for message in cluster_drift(ctx.settings, cluster):
             ctx.warn(message)
+        resume_if_paused(ctx, cluster)
     else:
         _create(ctx, record)
     _wait_available(ctx, ident)
     _bring_in_line(ctx, describe_cluster(ctx) or {"ClusterIdentifier": ident})
     ensure_logging(ctx, ident)
     cluster = describe_cluster(ctx) or {}
+    if associate_copy_role(ctx, cluster, record["role_arn"]):
+        _wait_available(ctx, ident)
     endpoint = cluster.get("Endpoint") or {}
     return {"cluster_identifier": cluster.get("ClusterIdentifier"), "cluster_status": cluster.get("ClusterStatus"),
             "endpoint": endpoint.get("Address"), "port": endpoint.get("Port"), "db_name": cluster.get("DBName"),
@@ -273,3 +277,47 @@ def kept_snapshots(ctx: Context) -> list[str]:
     final_snapshot = true``; their storage is billed until you delete them)."""
     return [s["SnapshotIdentifier"] for s in _tagged(ctx, "describe_cluster_snapshots", "Snapshots",
                                                      SnapshotType="manual")]
+
+
+# --- an existing cluster: paused, or without the COPY role ---------------------------
+
+def resume_if_paused(ctx: Context, cluster: dict[str, Any]) -> None:
+    """A paused cluster never becomes ``available`` by itself, so 01 would wait
+    for it in vain: resume it (ResumeCluster, then 01's wait shows ``resuming``
+    until it is ``available``), or with ``[cluster] resume = false`` (01's
+    ``-p resume false``) raise :class:`InfraError` at once, saying so. A
+    cluster still ``pausing`` is waited for first (ResumeCluster refuses it:
+    InvalidClusterState, https://docs.aws.amazon.com/redshift/latest/APIReference/API_ResumeCluster.html)."""
+    ident, status = cluster["ClusterIdentifier"], cluster.get("ClusterStatus")
+    if status not in ("paused", "pausing"):
+        return
+    if not ctx.settings.get("cluster", "resume"):
+        raise InfraError(f"cluster {ident} is {status} (compute is not billed while paused) and [cluster] resume is "
+                         "false: not resumed. Resume it with `sparkify-nb resume`, or run 01 with -p resume true")
+    if status == "pausing":
+        poll(f"cluster {ident}", lambda: (describe_cluster(ctx, ident) or {}).get("ClusterStatus"),
+             lambda s: s != "pausing", ctx.progress, delay_s=ctx.poll_delay_s)
+    aws.call(ctx.client("redshift"), "resume_cluster", ClusterIdentifier=ident)
+    ctx.progress(f"cluster {ident}: paused; resuming it (compute billing starts again; `sparkify-nb pause` "
+                 "stops it)")
+
+
+def associate_copy_role(ctx: Context, cluster: dict[str, Any], role_arn: str) -> bool:
+    """Associate the COPY role with an existing cluster that lacks it (someone
+    detached it, or the cluster predates the role), saying so; True when it
+    did. ModifyClusterIamRoles ``AddIamRoles``:
+    https://docs.aws.amazon.com/redshift/latest/APIReference/API_ModifyClusterIamRoles.html .
+    A role being removed (``ApplyStatus`` ``removing``) counts as missing. The
+    local emulator lacks the call: there it is reported, not made."""
+    ident = cluster.get("ClusterIdentifier")
+    attached = {r.get("IamRoleArn") for r in cluster.get("IamRoles") or [] if r.get("ApplyStatus") != "removing"}
+    if not ident or role_arn in attached:
+        return False
+    role = role_arn.rsplit("/", 1)[-1]
+    if ctx.lacks("redshift", "modify_cluster_iam_roles"):
+        ctx.progress(f"cluster {ident}: COPY role {role} is not associated; not associated here: the local emulator "
+                     "lacks ModifyClusterIamRoles (on redshift 01 associates it)")
+        return False
+    aws.call(ctx.client("redshift"), "modify_cluster_iam_roles", ClusterIdentifier=ident, AddIamRoles=[role_arn])
+    ctx.progress(f"cluster {ident}: COPY role {role} was not associated; associated it (COPY reads S3 with it)")
+    return True

@@ -19,7 +19,9 @@ A kind with ``ensure = None`` is made elsewhere (the sample-data bucket, by
 marks what costs money while it exists (left from another kind, it is warned
 about); ``public_only`` what only ``[cluster] access = direct`` needs (its
 ``ensure`` still runs, to report one left from such a run); ``local_only``
-what only the ``local`` target makes.
+what only the ``local`` target makes; ``setting`` the ``[cluster]`` key
+without which an optional guardrail (:mod:`.guardrails`) is not made (its
+``ensure`` still runs, to remove one an earlier run made).
 
 ``Actions.ensure`` also names the permissions AWS checks while it serves a
 call we make, without an API call of our own (``iam:PassRole`` when a role is
@@ -33,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
-from . import cluster, iam, network, routes, sample, serverless
+from . import cluster, guardrails, iam, network, routes, sample, serverless
 from .context import Context
 
 Find = Callable[[Context], list[dict[str, Any]]]
@@ -48,6 +50,7 @@ class Actions(NamedTuple):
     ensure: tuple[str, ...] = ()
     delete: tuple[str, ...] = ()
     check: tuple[str, ...] = ()
+    operate: tuple[str, ...] = ()  # sparkify-nb status, pause, resume (:mod:`.billing`, :mod:`.pause`)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class Kind:
     billed: bool = False
     local_only: bool = False
     public_only: bool = False
+    setting: str | None = None  # made only when this [cluster] key is set (an optional guardrail)
 
     def describe(self, item: dict[str, Any]) -> str:
         """``"<name> <id>"``, as the inventory and the dry run list it."""
@@ -139,10 +143,25 @@ KINDS: tuple[Kind, ...] = (
          cluster.delete_cluster, Actions(
              find=("redshift:DescribeClusters", "redshift:DescribeClusterSnapshots"),
              ensure=("redshift:CreateCluster", _RS_TAG, "iam:PassRole", _SLR, *_SECRETS, "redshift:ModifyCluster",
-                     "redshift:DescribeLoggingStatus", "redshift:EnableLogging"),
+                     "redshift:DescribeLoggingStatus", "redshift:EnableLogging", "redshift:ResumeCluster",
+                     "redshift:ModifyClusterIamRoles"),
              delete=("redshift:DeleteCluster", "redshift:CreateClusterSnapshot"),
-             check=("redshift:DescribeClusters", "redshift:DescribeLoggingStatus")),
+             check=("redshift:DescribeClusters", "redshift:DescribeLoggingStatus"),
+             operate=("redshift:DescribeClusters", "redshift:PauseCluster", "redshift:ResumeCluster")),
          cluster_kind="provisioned", billed=True),
+    Kind("scheduler-role", "IAM role", "RoleName", guardrails.find_scheduler_role, guardrails.ensure_scheduler_role,
+         iam.delete_role, Actions(
+             find=("iam:ListRoleTags",),
+             ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:PutRolePolicy"),
+             delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
+                     "iam:DetachRolePolicy", "iam:DeleteRole")),
+         cluster_kind="provisioned", setting="pause_schedule"),
+    Kind("pause-schedule", "scheduled action", "ScheduledActionName", guardrails.find_pause_actions,
+         guardrails.ensure_pause_action, guardrails.delete_pause_action, Actions(
+             find=("redshift:DescribeScheduledActions",),
+             ensure=("redshift:CreateScheduledAction", "redshift:ModifyScheduledAction", "iam:PassRole"),
+             delete=("redshift:DeleteScheduledAction",)),
+         cluster_kind="provisioned", setting="pause_schedule"),
     Kind("serverless-namespace", "serverless namespace", "namespaceName", serverless.find_namespaces,
          serverless.ensure_namespace, serverless.delete_namespace, Actions(
              find=("redshift-serverless:ListNamespaces", "redshift-serverless:ListTagsForResource"),
@@ -159,8 +178,16 @@ KINDS: tuple[Kind, ...] = (
                      "redshift-serverless:CreateWorkgroup", "redshift-serverless:UpdateWorkgroup",
                      "redshift-serverless:TagResource"),
              delete=("redshift-serverless:DeleteWorkgroup", "redshift-serverless:GetWorkgroup"),
-             check=("redshift-serverless:GetWorkgroup", "ec2:DescribeSubnets")),
+             check=("redshift-serverless:GetWorkgroup", "ec2:DescribeSubnets"),
+             operate=("redshift-serverless:GetWorkgroup", "redshift-serverless:ListUsageLimits")),
          cluster_kind="serverless", billed=True),
+    Kind("serverless-usage-limit", "serverless usage limit", "usageLimitId", guardrails.find_usage_limits,
+         guardrails.ensure_usage_limit, guardrails.delete_usage_limit, Actions(
+             find=("redshift-serverless:ListWorkgroups", "redshift-serverless:ListTagsForResource",
+                   "redshift-serverless:ListUsageLimits"),
+             ensure=("redshift-serverless:CreateUsageLimit", "redshift-serverless:UpdateUsageLimit"),
+             delete=("redshift-serverless:DeleteUsageLimit",)),
+         cluster_kind="serverless", setting="max_rpu_hours_per_day"),
 )
 
 
@@ -182,22 +209,27 @@ def teardown_order() -> list[Kind]:
     return list(reversed(KINDS))
 
 
-def actions(target: str | None = None, cluster_kind: str | None = None, public: bool | None = None) -> list[str]:
+def actions(target: str | None = None, cluster_kind: str | None = None, public: bool | None = None,
+            guardrails: frozenset[str] | None = None) -> list[str]:
     """Every AWS action (IAM action name) the stack's steps need, sorted;
     with ``target = "redshift"`` without the kinds only ``local`` makes, with
     ``cluster_kind`` without making the other kind's resources, with ``public
-    = False`` without making what only ``access = direct`` needs. Teardown and
-    the inventory look for everything (a stack switched from one kind or mode
-    to the other must be found and removed), so ``find`` and ``delete`` stay."""
+    = False`` without making what only ``access = direct`` needs, with
+    ``guardrails`` (the ``[cluster]`` keys set, e.g. ``{"pause_schedule"}``)
+    without making the optional guardrails that are not set. Teardown and the
+    inventory look for everything (a stack switched from one kind or mode to
+    the other must be found and removed), so ``find`` and ``delete`` stay, as
+    do ``operate`` (``sparkify-nb status``, ``pause``, ``resume``)."""
     out = set()
     for k in KINDS:
         if target == "redshift" and k.local_only:
             continue
-        other = cluster_kind is not None and k.cluster_kind not in (None, cluster_kind)
-        if other:
+        if cluster_kind is not None and k.cluster_kind not in (None, cluster_kind):
             out |= set(k.actions.find)
             continue
-        out |= set(k.actions.find) | set(k.actions.delete) | set(k.actions.check)
-        if not (public is False and k.public_only):
-            out |= set(k.actions.ensure)
+        out |= set(k.actions.find) | set(k.actions.delete) | set(k.actions.check) | set(k.actions.operate)
+        if (public is False and k.public_only) or (guardrails is not None and k.setting and
+                                                   k.setting not in guardrails):
+            continue
+        out |= set(k.actions.ensure)
     return sorted(out)

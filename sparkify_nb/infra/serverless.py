@@ -12,6 +12,7 @@ the finds return nothing, and tests pin the calls with botocore's Stubber.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .. import aws
@@ -64,6 +65,7 @@ def ensure_namespace(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
         if not set(LOG_EXPORTS) <= set(ns.get("logExports") or []):
             aws.call(client, "update_namespace", namespaceName=name, logExports=list(LOG_EXPORTS))
             ctx.progress(f"serverless namespace {name}: audit logs exported to CloudWatch Logs")
+        associate_copy_role(ctx, ns, record["role_arn"])
     else:
         role_arn = record["role_arn"]
 
@@ -156,3 +158,32 @@ def delete_namespace(ctx: Context, ns: dict[str, Any]) -> None:
     aws.call(ctx.client(SERVICE), "delete_namespace", missing=GONE, namespaceName=name, **extra)
     ctx.progress(f"serverless namespace {name}: deleting")
     _wait_gone(ctx, "namespace", name)
+
+
+# GetNamespace lists iamRoles as text, "IamRole(applyStatus=in-sync, iamRoleArn=arn:...)" (either field first),
+# not as ARNs: https://github.com/aws-solutions-library-samples/guidance-for-clickstream-analytics-on-aws/pull/507
+# A role name may hold commas, so the ARN ends where the next "field=" or the closing parenthesis starts.
+_ROLE_ARN = re.compile(r"(arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+?)(?:,\s*\w+=|\)|$)")
+
+
+def namespace_roles(ns: dict[str, Any]) -> list[str]:
+    """The IAM role ARNs associated with namespace ``ns`` (as GetNamespace
+    returns it: plain ARNs or the ``IamRole(...)`` text), in order."""
+    return [m.group(1) for text in ns.get("iamRoles") or [] if (m := _ROLE_ARN.search(str(text).strip()))]
+
+
+def associate_copy_role(ctx: Context, ns: dict[str, Any], role_arn: str) -> bool:
+    """Associate the COPY role with an existing namespace that lacks it, saying
+    so; True when it did. UpdateNamespace replaces the whole list, and
+    ``iamRoles`` "must be updated together with defaultIamRoleArn"
+    (https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_UpdateNamespace.html),
+    so the other roles and the default (the COPY role when there was none) are kept."""
+    roles = namespace_roles(ns)
+    if role_arn in roles:
+        return False
+    name = ns["namespaceName"]
+    aws.call(ctx.client(SERVICE), "update_namespace", namespaceName=name, iamRoles=roles + [role_arn],
+             defaultIamRoleArn=ns.get("defaultIamRoleArn") or role_arn)
+    ctx.progress(f"serverless namespace {name}: COPY role {role_arn.rsplit('/', 1)[-1]} was not associated; "
+                 "associated it (COPY reads S3 with it)")
+    return True

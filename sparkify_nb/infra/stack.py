@@ -126,7 +126,8 @@ def plan(settings: Settings, clients: aws.Clients | None = None) -> list[str]:
         if items:
             lines += [f"{k.label} {item[k.id_key]}: exists" for item in items]
             lines += [f"{k.label} {item[k.id_key]}: {change}" for item in items for change in pending(ctx, k, item)]
-        elif not k.public_only or settings.publicly_accessible:
+        elif (not k.public_only or settings.publicly_accessible) and \
+                (k.setting is None or settings.get("cluster", k.setting)):
             lines.append(f"{k.label}: to create")
     return lines
 
