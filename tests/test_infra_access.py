@@ -86,7 +86,8 @@ def test_policy_scopes_redshift_and_iam_to_the_stacks_names(tmp_path):
     [sources] = statements_of(policy, "s3:GetBucketLocation")
     assert sources["Resource"] == ["arn:aws:s3:::udacity-dend"]
     [objects] = statements_of(policy, "s3:GetObject")
-    assert objects["Resource"] == ["arn:aws:s3:::udacity-dend/log_data/*", "arn:aws:s3:::udacity-dend/log_json_path.json",
+    assert objects["Resource"] == ["arn:aws:s3:::udacity-dend/log_data/*",
+                                   "arn:aws:s3:::udacity-dend/log_json_path.json",
                                    "arn:aws:s3:::udacity-dend/song_data/*"]
 
 

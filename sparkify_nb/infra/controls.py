@@ -198,10 +198,10 @@ def _ours(ctx: Context, record: dict[str, Any]) -> list[Row]:
     wanted = sorted(network.ingress_rules(network.ip_permissions(port, record["allowed_cidrs"])))
     gateways = routes.find_internet_gateways(ctx)
     public = ctx.settings.publicly_accessible
+    buckets = ", ".join(iam.source_buckets(ctx.settings)) or "no bucket"
     return [
         Row("Sparkify.role", "COPY role lists and reads the sources only",
-            f"{', '.join(sorted(actions)) or 'no action'} on {', '.join(iam.source_buckets(ctx.settings)) or 'no bucket'}; {managed} managed policies",
-            _verdict(role_ok)),
+            f"{', '.join(sorted(actions)) or 'no action'} on {buckets}; {managed} managed policies", _verdict(role_ok)),
         Row("Sparkify.ingress", "security group admits exactly the settings' sources",
             f"tcp {port} from {', '.join(record['allowed_cidrs'])}" if have == wanted else f"ingress: {have}",
             _verdict(have == wanted)),
