@@ -4,6 +4,8 @@
     sparkify-nb local up|down|status [--json]|dsn
     sparkify-nb generate --out DIR|s3://bucket/prefix [--events N --songs N --users N --days N --seed S --gzip]
     sparkify-nb config            print the settings in effect (no secret)
+    sparkify-nb iam-policy [--target redshift] [--kind provisioned|serverless] [--access data_api|direct]
+                           [--account ID]      the operator's least-privilege IAM policy (JSON)
     sparkify-nb status [--target local|redshift]   what the stack has on the target and its cost so far
     sparkify-nb pause|resume [--target ...]        stop / restart a provisioned cluster's compute billing
 """
@@ -126,6 +128,15 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_iam_policy(args: argparse.Namespace) -> int:
+    from .infra import access
+
+    settings = config.load(overrides={"general.target": args.target, "cluster.kind": args.kind,
+                                      "cluster.access": args.access})
+    print(access.policy_json(settings, args.account))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sparkify-nb", description="Sparkify warehouse notebook suite")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens underneath")
@@ -160,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     cfg = sub.add_parser("config", help="print the settings in effect")
     cfg.set_defaults(func=_cmd_config)
 
+    pol = sub.add_parser("iam-policy", help="print the least-privilege IAM policy for the person running the suite")
+    pol.add_argument("--target", choices=("redshift",), default="redshift",
+                     help="the policy is for real AWS (the local emulator needs none)")
+    pol.add_argument("--kind", choices=("provisioned", "serverless"), default=None, help="default: dwh.cfg")
+    pol.add_argument("--access", choices=config.ACCESS_MODES, default=None, help="default: dwh.cfg")
+    pol.add_argument("--account", default="*", help="your 12-digit AWS account id (default: * in every ARN)")
+    pol.set_defaults(func=_cmd_iam_policy)
     status = sub.add_parser("status", help="what the stack has on the target (state, nodes, age, cost so far)")
     status.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")
     status.set_defaults(func=_cmd_status)
