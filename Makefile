@@ -10,8 +10,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Re-install when the package metadata changes; the package itself is editable.
+# The kernelspec sparkify-nb (this venv's Python) is what the notebooks name, so JupyterLab runs them
+# here whatever python3 kernelspec the user has; sparkify-nb run and the tests ask for it directly.
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name sparkify-nb --display-name "Python (sparkify-nb)" >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,7 +34,7 @@ teardown: install
 ## make lab: JupyterLab on the notebooks, against the running local stack
 lab: install
 	$(BIN)/sparkify-nb local up
-	$(BIN)/jupyter lab notebooks/
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab notebooks/
 
 down: install
 	$(BIN)/sparkify-nb local down

@@ -5,6 +5,10 @@
     sparkify-nb generate --out DIR|s3://bucket/prefix [--events N --songs N --users N --days N --seed S --gzip]
     sparkify-nb compact SRC DST [--files N] [--manifest URI]   many small JSON files -> N gzip parts + manifest
     sparkify-nb config            print the settings in effect (no secret)
+    sparkify-nb iam-policy [--target redshift] [--kind provisioned|serverless] [--access data_api|direct]
+                           [--account ID]      the operator's least-privilege IAM policy (JSON)
+    sparkify-nb status [--target local|redshift]   what the stack has on the target and its cost so far
+    sparkify-nb pause|resume [--target ...]        stop / restart a provisioned cluster's compute billing
 """
 
 from __future__ import annotations
@@ -25,12 +29,45 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if settings.is_local:
         info = local.up()
         print(f"local stack: PostgreSQL {info['dsn']}  AWS emulator {info['aws_endpoint']}")
-    run_dir = runner.run_suite(names, target=args.target, parameters=params, out=args.out)
+    try:
+        # flush: each notebook's lines show as they happen, also through a pipe (make run | tee run.log)
+        run_dir = runner.run_suite(names, target=args.target, parameters=params, out=args.out,
+                                   progress=lambda line: print(line, flush=True))
+    finally:
+        if not settings.is_local:  # what bills now, after a run that worked or failed
+            _print_billing(settings)
     reports = sorted((run_dir / "reports").glob("*"))
     print(f"\nexecuted notebooks: {paths.display_path(run_dir)}/")
     if reports:
         print(f"reports:            {paths.display_path(run_dir / 'reports')}/ ({len(reports)} files: "
               f"{', '.join(p.name for p in reports[:6])}{' ...' if len(reports) > 6 else ''})")
+    return 0
+
+
+def _print_billing(settings: config.Settings) -> None:
+    from .infra import billing
+
+    try:
+        print(f"\n{billing.billing_line(settings)}")
+    except Exception as exc:  # the run's own outcome matters more than this reminder
+        print(f"\nwhat bills now: unknown ({type(exc).__name__}); `sparkify-nb status` shows it")
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .infra import billing
+
+    settings = config.load(overrides={"general.target": args.target})
+    for line in billing.status(settings):
+        print(line)
+    return 0
+
+
+def _cmd_pause(args: argparse.Namespace) -> int:
+    from .infra import billing, pause
+
+    settings = config.load(overrides={"general.target": args.target})
+    (pause.pause if args.command == "pause" else pause.resume)(settings)
+    print(billing.billing_line(settings))
     return 0
 
 
@@ -107,6 +144,15 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_iam_policy(args: argparse.Namespace) -> int:
+    from .infra import access
+
+    settings = config.load(overrides={"general.target": args.target, "cluster.kind": args.kind,
+                                      "cluster.access": args.access})
+    print(access.policy_json(settings, args.account))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sparkify-nb", description="Sparkify warehouse notebook suite")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens underneath")
@@ -149,6 +195,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     cfg = sub.add_parser("config", help="print the settings in effect")
     cfg.set_defaults(func=_cmd_config)
+
+    pol = sub.add_parser("iam-policy", help="print the least-privilege IAM policy for the person running the suite")
+    pol.add_argument("--target", choices=("redshift",), default="redshift",
+                     help="the policy is for real AWS (the local emulator needs none)")
+    pol.add_argument("--kind", choices=("provisioned", "serverless"), default=None, help="default: dwh.cfg")
+    pol.add_argument("--access", choices=config.ACCESS_MODES, default=None, help="default: dwh.cfg")
+    pol.add_argument("--account", default="*", help="your 12-digit AWS account id (default: * in every ARN)")
+    pol.set_defaults(func=_cmd_iam_policy)
+    status = sub.add_parser("status", help="what the stack has on the target (state, nodes, age, cost so far)")
+    status.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")
+    status.set_defaults(func=_cmd_status)
+    for verb, what in (("pause", "pause the cluster: compute billing stops, storage stays billed"),
+                       ("resume", "resume a paused cluster (compute billing starts again)")):
+        cmd = sub.add_parser(verb, help=what)
+        cmd.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")
+        cmd.set_defaults(func=_cmd_pause)
     return parser
 
 

@@ -8,6 +8,10 @@ Kernels talk to papermill over IPC (Unix sockets in a private temporary
 folder), not loopback TCP: ipykernel 7 warns on stderr about every kernel
 started over unencrypted TCP, which flooded ``make run``, and IPC is the
 remedy that warning itself names (no port anyone else on the machine can reach).
+
+Every notebook runs on this project's interpreter (:mod:`.kernel`), whatever
+kernelspecs the user has, and what it prints reaches ``progress`` while it
+runs, a line at a time with the notebook's number and the time (:mod:`.stream`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import Progress, SparkifyError, paths
+from . import Progress, SparkifyError, kernel, paths, stream
 
 SUITE = ("01_infrastructure", "02_schema", "03_etl", "04_analytics")
 TEARDOWN = ("99_teardown",)
@@ -113,13 +117,18 @@ def _run(notebooks: Sequence[str], target: str | None, parameters: dict[str, Any
         shown = {k: v for k, v in given.items() if k != "reports_dir"}
         progress(f"-> {name} {shown if shown else ''}".rstrip())
         t0 = time.monotonic()
+        label = name.split("_", 1)[0]
+        printed, warned = stream.Lines(progress, label), stream.Lines(progress, label, stderr=True)
         try:
-            pm.execute_notebook(str(source), str(output), parameters=given, kernel_name="python3",
-                                cwd=str(paths.project_root()), progress_bar=False, log_output=False,
-                                config=kernel_config(socket_dir))
+            pm.execute_notebook(str(source), str(output), parameters=given, cwd=str(paths.project_root()),
+                                progress_bar=False, log_output=False, stdout_file=printed, stderr_file=warned,
+                                config=kernel_config(socket_dir), **kernel.options())
         except PapermillExecutionError as exc:
             raise SuiteError(
                 f"{name} failed in cell [{exc.exec_count}] ({_failing_source(output)}): {exc.ename}: "
                 f"{exc.evalue}\nthe executed notebook is {paths.display_path(output)}") from None
+        finally:
+            printed.close()
+            warned.close()
         progress(f"   {name} done in {time.monotonic() - t0:.1f} s")
     return run_dir

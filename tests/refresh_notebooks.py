@@ -28,7 +28,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="spk-refresh-"))
     os.environ.update(SPARKIFY_STATE_DIR=str(tmp / "state"), SPARKIFY_CONFIG=str(tmp / "dwh.cfg"),
                       SPARKIFY_REPORTS_DIR=str(tmp / "reports"), MPLBACKEND="Agg")
-    from sparkify_nb import local, runner
+    from sparkify_nb import kernel, local, runner
 
     local.up()
     try:
@@ -37,8 +37,9 @@ def main() -> None:
             source = nbformat.read(path, as_version=4)
             executed = nbformat.read(path, as_version=4)
             # IPC, as sparkify-nb run does: no per-kernel TCP warning on the terminal.
-            NotebookClient(executed, kernel_name="python3", timeout=600, config=runner.kernel_config(tmp),
-                           resources={"metadata": {"path": str(path.parent)}}).execute()
+            # This interpreter's kernel whatever kernelspecs the machine has (sparkify_nb.kernel).
+            NotebookClient(executed, timeout=600, config=runner.kernel_config(tmp),
+                           resources={"metadata": {"path": str(path.parent)}}, **kernel.options()).execute()
             for kept, ran in zip(source.cells, executed.cells):
                 if kept.cell_type != "code":
                     continue

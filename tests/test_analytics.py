@@ -311,14 +311,14 @@ def test_papermill_renders_04_for_exactly_the_period_and_level_given(conn, tmp_p
     gives charts and CSVs of that period and level (here, on the data set above)."""
     import papermill as pm
 
-    from sparkify_nb import paths
+    from sparkify_nb import kernel, paths
 
     monkeypatch.setenv("PGOPTIONS", "-c search_path=analytics_test")  # the kernel's libpq reads it
     reports = tmp_path / "reports"
     pm.execute_notebook(str(paths.notebooks_dir() / "04_analytics.ipynb"), str(tmp_path / "04.ipynb"),
                         parameters={"start_date": "2018-11-01", "end_date": "2018-11-04", "level": "paid",
                                     "reports_dir": str(reports)},
-                        kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+                        progress_bar=False, cwd=str(tmp_path), **kernel.options())
     names = {p.name for p in reports.iterdir()}
     assert {"peak_play_hours.png", "peak_play_hours.csv", "plays_by_weekday_hour.png", "summary.csv"} <= names
     assert len([n for n in names if n.endswith(".png")]) == 10

@@ -1,6 +1,8 @@
 """`sparkify-nb run`: papermill over the suite, failures that name notebook and cell."""
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,13 +26,13 @@ def test_resolve_rejects_an_unknown_name():
         runner.resolve(["05"])
 
 
-def test_every_notebook_has_one_parameters_cell_and_the_python3_kernel():
+def test_every_notebook_has_one_parameters_cell_and_names_the_projects_kernel():
     for name in runner.ALL_NOTEBOOKS:
         nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(tagged) == 1, name
         assert "target = \"\"" in tagged[0].source, name
-        assert nb.metadata["kernelspec"]["name"] == "python3", name
+        assert nb.metadata["kernelspec"]["name"] == "sparkify-nb", name
 
 
 def _project_with(tmp_path, cells):
@@ -39,7 +41,7 @@ def _project_with(tmp_path, cells):
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     nb = new_notebook(cells=[new_code_cell('target = ""', metadata={"tags": ["parameters"]})] +
                       [new_code_cell(c) for c in cells])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "sparkify-nb", "display_name": "Python (sparkify-nb)", "language": "python"}
     nbformat.write(nb, tmp_path / "notebooks" / "01_infrastructure.ipynb")
     return tmp_path
 
@@ -95,8 +97,74 @@ def test_a_notebook_says_what_it_needs_first_and_where_to_go_last(name, needs, a
     assert nb.cells[-1].cell_type == "markdown" and nb.cells[-1].source.startswith(after)
 
 
-def test_04_imports_only_config_and_analytics():
+def test_04_imports_only_config_and_analytics_and_the_billing_line():
     nb = nbformat.read(ROOT / "notebooks" / "04_analytics.ipynb", as_version=4)
     imports = [line for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines()
                if line.startswith(("import ", "from "))]
-    assert imports == ["from sparkify_nb import analytics, config"]
+    assert imports == ["from sparkify_nb import analytics, config", "from sparkify_nb.infra import billing"]
+
+
+def test_a_run_streams_each_notebooks_lines_while_it_runs(tmp_path, monkeypatch):
+    """`sparkify-nb run --only 01 02 03` on a stack of its own, read line by line
+    as the process writes them: 03's per-table load lines arrive while the run
+    is still going, stamped with the notebook and the time, in order, and no
+    kernel warning shows. Slow (~25 s: three real notebooks with a small sample)
+    because it is the run a user starts."""
+    import time
+
+    from sparkify_nb import config, infra
+
+    stack = "streamed"
+    env = dict(os.environ, SPARKIFY_GENERAL_STACK_NAME=stack, SPARKIFY_CLUSTER_IDENTIFIER=f"{stack}-dwh")
+    cmd = [sys.executable, "-m", "sparkify_nb.cli", "run", "--only", "01", "02", "03", "-p", "sample_events", "400",
+           "-p", "sample_days", "2", "--out", str(tmp_path / "run")]
+    seen = []  # (line, process still running when it arrived)
+    try:
+        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as proc:
+            for line in proc.stdout:
+                seen.append((line.rstrip("\n"), proc.poll() is None))
+            assert proc.wait(timeout=300) == 0, "\n".join(line for line, _ in seen)
+    finally:
+        monkeypatch.setenv("SPARKIFY_GENERAL_STACK_NAME", stack)
+        monkeypatch.setenv("SPARKIFY_CLUSTER_IDENTIFIER", f"{stack}-dwh")
+        infra.teardown(config.load(), progress=lambda _: None)
+    lines = [line for line, _ in seen]
+    load = [i for i, line in enumerate(lines) if re.fullmatch(
+        r"  03 \d\d:\d\d:\d\d  staging_(songs|events): [\d,]+ rows from \d+ files .*, \d+ rejected, [\d.]+ s", line)]
+    assert len(load) == 2, "\n".join(lines)
+    assert all(running for _, running in (seen[i] for i in load))  # read before the run ended
+    assert load[-1] < next(i for i, line in enumerate(lines) if line.startswith("   03_etl done in"))
+    stamps = [line[5:13] for line in lines if re.match(r"  0\d \d\d:\d\d:\d\d  ", line)]
+    assert stamps == sorted(stamps) and len(stamps) > 10
+    kernel_noise = re.compile(r"\w+Warning:|without encryption|Debugger warning|stderr:")  # Python, ipykernel, debugpy
+    assert [line for line in lines if kernel_noise.search(line)] == []
+
+
+def test_notebooks_run_on_this_interpreter_whatever_python3_kernelspec_the_user_has(tmp_path, monkeypatch):
+    """A user-level `python3` kernelspec (as Anaconda or pyenv leave) pointing at
+    another interpreter, preferred over the environment's: Jupyter's own lookup
+    now finds it, yet `sparkify-nb run --only 01` runs 01 on this Python."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    other = str(Path(sys.base_prefix) / "bin" / "python3")
+    data = tmp_path / "home" / ".local" / "share" / "jupyter"
+    for name in ("python3", "sparkify-nb"):
+        (data / "kernels" / name).mkdir(parents=True)
+        (data / "kernels" / name / "kernel.json").write_text(json.dumps({
+            "argv": [other, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3 (elsewhere)", "language": "python"}))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(data))
+    monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "0")  # user kernelspecs first, as outside a venv
+    assert KernelSpecManager().get_kernel_spec("python3").argv[0] == other  # the trap is set
+    project = _project_with(tmp_path, ["import json, pathlib, sys, sparkify_nb\n"
+                                       "pathlib.Path(reports_dir, 'python.json').write_text(json.dumps(sys.executable))"])
+    nb = nbformat.read(project / "notebooks" / "01_infrastructure.ipynb", as_version=4)
+    nb.cells[0].source = 'target = ""\nreports_dir = ""'
+    nbformat.write(nb, project / "notebooks" / "01_infrastructure.ipynb")
+    monkeypatch.setenv("SPARKIFY_HOME", str(project))
+    out = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-m", "sparkify_nb.cli", "run", "--only", "01", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "reports" / "python.json").read_text()) == sys.executable

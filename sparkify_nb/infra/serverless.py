@@ -1,7 +1,10 @@
 """Redshift Serverless (``[cluster] kind = serverless``): a namespace and a
 workgroup named ``[cluster] identifier``, on the COPY role and our network,
-admin password managed by AWS, ``require_ssl = true``. The workgroup's base
-capacity is brought in line with ``[cluster] base_capacity`` in place.
+admin password managed by AWS, audit logs exported to CloudWatch Logs
+(:data:`.cluster.LOG_EXPORTS`), ``require_ssl = true``, enhanced VPC routing,
+public only with ``[cluster] access = direct``. The workgroup's base
+capacity, routing and public access are brought in line in place
+(``UpdateWorkgroup``), as are the namespace's log exports (``UpdateNamespace``).
 
 The local emulator has no Serverless API (:data:`aws.EMULATOR_GAPS`): there
 the finds return nothing, and tests pin the calls with botocore's Stubber.
@@ -9,13 +12,14 @@ the finds return nothing, and tests pin the calls with botocore's Stubber.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .. import aws
 from . import pricing
-from .cluster import stamp
+from .cluster import LOG_EXPORTS, PARAMETERS, stamp
 from .context import Context
-from .wait import poll
+from .wait import poll, retry_role_propagation
 
 SERVICE = "redshift-serverless"
 GONE = ("ResourceNotFoundException",)
@@ -58,14 +62,36 @@ def ensure_namespace(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     ns = _existing(ctx, "namespace", name)
     if ns:
         ctx.progress(f"serverless namespace {name}: exists")
+        if not set(LOG_EXPORTS) <= set(ns.get("logExports") or []):
+            aws.call(client, "update_namespace", namespaceName=name, logExports=list(LOG_EXPORTS))
+            ctx.progress(f"serverless namespace {name}: audit logs exported to CloudWatch Logs")
+        associate_copy_role(ctx, ns, record["role_arn"])
     else:
         role_arn = record["role_arn"]
-        ns = aws.call(client, "create_namespace", namespaceName=name,
-                      adminUsername=ctx.settings.get("cluster", "db_user"), manageAdminPassword=True,
-                      dbName=ctx.settings.get("cluster", "db_name"), iamRoles=[role_arn], defaultIamRoleArn=role_arn,
-                      tags=_tags(ctx, name))["namespace"]
-        ctx.progress(f"serverless namespace {name}: created")
+
+        def create() -> dict[str, Any]:
+            return aws.call(client, "create_namespace", namespaceName=name,
+                            adminUsername=ctx.settings.get("cluster", "db_user"), manageAdminPassword=True,
+                            dbName=ctx.settings.get("cluster", "db_name"), iamRoles=[role_arn],
+                            defaultIamRoleArn=role_arn, logExports=list(LOG_EXPORTS),
+                            tags=_tags(ctx, name))["namespace"]
+
+        ns = retry_role_propagation(create, f"serverless namespace {name}", ctx.progress, ctx.poll_delay_s)
+        ctx.progress(f"serverless namespace {name}: created (audit logs to CloudWatch Logs)")
     return {"namespace_name": name, "namespace_arn": ns["namespaceArn"]}
+
+
+def _bring_in_line(ctx: Context, wg: dict[str, Any]) -> None:
+    """One ``UpdateWorkgroup`` for whatever differs of base capacity, enhanced
+    VPC routing and public access."""
+    settings, name = ctx.settings, wg["workgroupName"]
+    wanted = {"baseCapacity": settings.get("cluster", "base_capacity"), "enhancedVpcRouting": True,
+              "publiclyAccessible": settings.publicly_accessible}
+    changes = {key: value for key, value in wanted.items() if wg.get(key) != value}
+    if changes:
+        aws.call(ctx.client(SERVICE), "update_workgroup", workgroupName=name, **changes)
+        ctx.progress(f"serverless workgroup {name}: " + ", ".join(
+            f"{key} {wg.get(key)} -> {value}" for key, value in changes.items()))
 
 
 def ensure_workgroup(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
@@ -73,23 +99,19 @@ def ensure_workgroup(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     until it is available; returns its endpoint for the state record."""
     client, settings = ctx.client(SERVICE), ctx.settings
     name, capacity = settings.get("cluster", "identifier"), settings.get("cluster", "base_capacity")
-    public = settings.get("cluster", "publicly_accessible")
     wg = _existing(ctx, "workgroup", name)
     if wg:
         ctx.progress(f"serverless workgroup {name}: exists ({wg.get('status')})")
-        if wg.get("baseCapacity") != capacity:
-            aws.call(client, "update_workgroup", workgroupName=name, baseCapacity=capacity)
-            ctx.progress(f"serverless workgroup {name}: base capacity {wg.get('baseCapacity')} -> {capacity} RPU")
-        if wg.get("publiclyAccessible") != public:
-            ctx.warn(f"serverless workgroup {name}: [cluster] publicly_accessible = {public} but the workgroup has "
-                     f"{wg.get('publiclyAccessible')}; not changed in place. Change it in the console, or run "
-                     "99_teardown and 01 again")
+        _bring_in_line(ctx, wg)
     else:
         aws.call(client, "create_workgroup", workgroupName=name, namespaceName=name, baseCapacity=capacity,
                  subnetIds=record["subnet_ids"], securityGroupIds=[record["security_group_id"]],
-                 publiclyAccessible=public, port=settings.get("cluster", "port"),
-                 configParameters=[{"parameterKey": "require_ssl", "parameterValue": "true"}], tags=_tags(ctx, name))
-        ctx.progress(f"serverless workgroup {name}: creating, base capacity {capacity} RPU")
+                 publiclyAccessible=settings.publicly_accessible, enhancedVpcRouting=True,
+                 port=settings.get("cluster", "port"),
+                 configParameters=[{"parameterKey": k, "parameterValue": v} for k, v in PARAMETERS.items()],
+                 tags=_tags(ctx, name))
+        ctx.progress(f"serverless workgroup {name}: creating, base capacity {capacity} RPU "
+                     f"({'public' if settings.publicly_accessible else 'private'}, enhanced VPC routing)")
 
     def status() -> str | None:
         return aws.call(client, "get_workgroup", workgroupName=name)["workgroup"].get("status")
@@ -136,3 +158,32 @@ def delete_namespace(ctx: Context, ns: dict[str, Any]) -> None:
     aws.call(ctx.client(SERVICE), "delete_namespace", missing=GONE, namespaceName=name, **extra)
     ctx.progress(f"serverless namespace {name}: deleting")
     _wait_gone(ctx, "namespace", name)
+
+
+# GetNamespace lists iamRoles as text, "IamRole(applyStatus=in-sync, iamRoleArn=arn:...)" (either field first),
+# not as ARNs: https://github.com/aws-solutions-library-samples/guidance-for-clickstream-analytics-on-aws/pull/507
+# A role name may hold commas, so the ARN ends where the next "field=" or the closing parenthesis starts.
+_ROLE_ARN = re.compile(r"(arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+?)(?:,\s*\w+=|\)|$)")
+
+
+def namespace_roles(ns: dict[str, Any]) -> list[str]:
+    """The IAM role ARNs associated with namespace ``ns`` (as GetNamespace
+    returns it: plain ARNs or the ``IamRole(...)`` text), in order."""
+    return [m.group(1) for text in ns.get("iamRoles") or [] if (m := _ROLE_ARN.search(str(text).strip()))]
+
+
+def associate_copy_role(ctx: Context, ns: dict[str, Any], role_arn: str) -> bool:
+    """Associate the COPY role with an existing namespace that lacks it, saying
+    so; True when it did. UpdateNamespace replaces the whole list, and
+    ``iamRoles`` "must be updated together with defaultIamRoleArn"
+    (https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_UpdateNamespace.html),
+    so the other roles and the default (the COPY role when there was none) are kept."""
+    roles = namespace_roles(ns)
+    if role_arn in roles:
+        return False
+    name = ns["namespaceName"]
+    aws.call(ctx.client(SERVICE), "update_namespace", namespaceName=name, iamRoles=roles + [role_arn],
+             defaultIamRoleArn=ns.get("defaultIamRoleArn") or role_arn)
+    ctx.progress(f"serverless namespace {name}: COPY role {role_arn.rsplit('/', 1)[-1]} was not associated; "
+                 "associated it (COPY reads S3 with it)")
+    return True

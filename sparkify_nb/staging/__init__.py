@@ -4,8 +4,9 @@
 ``staging_events`` from the sources the settings name (``[s3] song_data``,
 ``log_data``, ``log_jsonpath``; ``[etl] max_errors``). On ``redshift`` it runs
 one ``COPY ... FORMAT AS JSON`` per table (:mod:`.redshift`) and reads that
-load's rows of ``stl_load_errors``; on ``local`` the COPY emulator
-(:mod:`.emulator`) does the same job under the contract below.
+load's rejected records (``stl_load_errors``; ``sys_load_error_detail`` on
+Serverless); on ``local`` the COPY emulator (:mod:`.emulator`) does the same
+job under the contract below.
 
 The modules: :mod:`.sources` (what to read; ``parse_s3_uri``), :mod:`.jsonpaths`
 (the mapping), :mod:`.records` (bytes -> records -> rows or rejects),

@@ -9,6 +9,7 @@ from .. import Progress, aws
 from ..config import Settings
 from ..warehouse import schema
 from .emulator import load_local
+from .mapping import auto_mapping_warnings
 from .redshift import load_redshift
 from .report import LoadReport, display_name
 
@@ -34,9 +35,27 @@ def load_staging(settings: Settings, conn: Any, clients: aws.Clients | None = No
     if settings.is_local:
         if clients is None and any(u.startswith("s3://") for u in (song_data, log_data, jsonpaths or "")):
             clients = aws.Clients(settings)  # local folders alone need no emulator
-        return [load_local(conn, schema.STAGING_SONGS, song_data, None, max_errors, clients=clients,
-                           progress=progress),
-                load_local(conn, schema.STAGING_EVENTS, log_data, jsonpaths, max_errors, clients=clients,
-                           progress=progress)]
-    return [load_redshift(settings, conn, schema.STAGING_SONGS, song_data, None, max_errors, progress=progress),
-            load_redshift(settings, conn, schema.STAGING_EVENTS, log_data, jsonpaths, max_errors, progress=progress)]
+        reports = [load_local(conn, schema.STAGING_SONGS, song_data, None, max_errors, clients=clients,
+                              progress=progress),
+                   load_local(conn, schema.STAGING_EVENTS, log_data, jsonpaths, max_errors, clients=clients,
+                              progress=progress)]
+    else:
+        clients = clients or aws.Clients(settings)  # lists the sources before each COPY
+        reports = [load_redshift(settings, conn, schema.STAGING_SONGS, song_data, None, max_errors,
+                                 clients=clients, progress=progress),
+                   load_redshift(settings, conn, schema.STAGING_EVENTS, log_data, jsonpaths, max_errors,
+                                 clients=clients, progress=progress)]
+    _check_auto_mapping(settings, conn, reports[0], schema.STAGING_SONGS, song_data, clients, progress)
+    if jsonpaths is None:
+        _check_auto_mapping(settings, conn, reports[1], schema.STAGING_EVENTS, log_data, clients, progress)
+    return reports
+
+
+def _check_auto_mapping(settings: Settings, conn: Any, report: LoadReport, table: schema.Table, source: str,
+                        clients: aws.Clients | None, progress: Progress) -> None:
+    """Warn (in the report and through ``progress``) about columns an ``'auto'`` load left all NULL."""
+    if clients is None and source.startswith("s3://"):
+        clients = aws.Clients(settings)
+    report.warnings += auto_mapping_warnings(conn, table, source, clients)
+    for warning in report.warnings:
+        progress(f"WARNING: {warning}")

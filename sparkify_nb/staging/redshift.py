@@ -1,8 +1,22 @@
 """The Redshift side of a staging load: the COPY statement (``FORMAT AS
 JSON``, jsonpaths for events, ``'auto'`` for songs, ``TIMEFORMAT
-'epochmillisecs'``, ``MAXERROR``), running it, and that load's rows of
-``stl_load_errors``. What the local emulator mirrors of it is the COPY
-contract in :mod:`sparkify_nb.staging`."""
+'epochmillisecs'``, ``MAXERROR``, ``REGION`` of the source bucket), running it
+through the connection seam (Data API or psycopg2, the same calls), and that
+load's rejected records. What the local emulator mirrors of it is the COPY
+contract in :mod:`sparkify_nb.staging`.
+
+Where the rejects are read, one SQL file per system view under ``sql/``:
+
+- provisioned clusters: ``stl_load_errors`` by the COPY's query id
+  (``pg_last_copy_id()``), with the raw line and raw field value;
+- Serverless: ``sys_load_error_detail``; STL tables are for provisioned
+  clusters only ("System monitoring (provisioned only)",
+  https://docs.aws.amazon.com/redshift/latest/dg/c_intro_system_views.html).
+  That view has no ``raw_line`` / ``raw_field_value`` columns
+  (https://docs.aws.amazon.com/redshift/latest/dg/SYS_LOAD_ERROR_DETAIL.html),
+  so on Serverless a reject names file, line, column and reason, and its raw
+  value is empty.
+"""
 
 from __future__ import annotations
 
@@ -10,75 +24,147 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .. import Progress
+from .. import Progress, aws
 from ..config import Settings
 from ..infra import state
 from ..warehouse import connect as warehouse, schema
 from .errors import LoadError
 from .records import Reject
 from .report import LoadReport
+from .watch import describe_prefix, heartbeat
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+def source_region(settings: Settings, record: dict[str, Any]) -> str:
+    """The Region of the source bucket: what 01 found (``source_region`` in the
+    infra record, from the bucket's location), else ``[general] region``.
+
+    COPY's ``REGION`` names where the *data* is: "If the Amazon S3 buckets that
+    hold the data files don't reside in the same AWS Region as your cluster,
+    you must use the REGION parameter to specify the Region in which the data
+    is located" (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-source-s3.html)."""
+    return record.get("source_region") or settings.region
 
 
 def copy_statement(settings: Settings, table: schema.Table, source: str, jsonpaths: str | None,
-                   role_arn: str, max_errors: int, manifest: bool = False) -> str:
-    """The Redshift COPY for ``table`` (``jsonpaths`` None means ``'auto'``).
+                   role_arn: str, max_errors: int, region: str | None = None, manifest: bool = False) -> str:
+    """The Redshift COPY for ``table`` (``jsonpaths`` None means ``'auto'``);
+    ``region``: the source bucket's Region (default ``[general] region``);
     ``manifest``: ``source`` is a manifest of gzip parts, as ``sparkify-nb
     compact`` writes it: ``MANIFEST GZIP``
     (https://docs.aws.amazon.com/redshift/latest/dg/loading-data-files-using-manifest.html).
 
     Raises :class:`LoadError` when a URI is not ``s3://`` or holds a quote
-    (it is spliced into the statement)."""
+    (it is spliced into the statement), or the role or Region looks wrong."""
     for uri in (source, jsonpaths or "s3://"):
         if not uri.startswith("s3://") or "'" in uri or "\\" in uri:
             raise LoadError(f"Redshift COPY needs an s3:// URI without quotes, not {uri!r}")
     if "'" in role_arn or not role_arn.startswith("arn:"):
         raise LoadError(f"Redshift COPY needs an IAM role ARN, not {role_arn!r}")
+    region = region or settings.region
+    if not region.replace("-", "").isalnum():
+        raise LoadError(f"Redshift COPY needs an AWS Region name such as us-west-2, not {region!r}")
     json_option = f"'{jsonpaths}'" if jsonpaths else "'auto'"
     return (f"COPY \"{table.name}\" FROM '{source}'\n"
             f"IAM_ROLE '{role_arn}'\n"
             f"FORMAT AS JSON {json_option}\n"
             f"TIMEFORMAT 'epochmillisecs'\n"
-            f"REGION '{settings.region}'\n"
+            f"REGION '{region}'\n"
             + ("MANIFEST\nGZIP\n" if manifest else "")
             + f"COMPUPDATE OFF STATUPDATE OFF\n"
             f"MAXERROR {int(max_errors)}")
 
 
-def load_errors_query() -> str:
-    """The SELECT of this load's rows of ``stl_load_errors`` (parameter: the query id)."""
-    return warehouse.sql_text(Path(__file__).resolve().parent / "sql", "stl_load_errors")
+def load_errors_view(record: dict[str, Any]) -> str:
+    """``sys_load_error_detail`` on Serverless, ``stl_load_errors`` on a provisioned cluster."""
+    return "sys_load_error_detail" if record.get("kind") == "serverless" else "stl_load_errors"
+
+
+def load_errors_query(view: str = "stl_load_errors") -> str:
+    """The SELECT of one load's rejects from ``view`` (the SQL file of that name)."""
+    return warehouse.sql_text(SQL_DIR, view)
+
+
+def load_statements(settings: Settings, record: dict[str, Any], table: schema.Table, source: str,
+                    jsonpaths: str | None, max_errors: int) -> list[str]:
+    """What one load sends, in order, as one transaction: empty the table (not
+    TRUNCATE: it commits on Redshift), COPY, then read the loaded-row count and
+    the COPY's query id in the same session."""
+    copy = copy_statement(settings, table, source, jsonpaths, record["role_arn"], max_errors,
+                          region=source_region(settings, record), manifest=source.endswith(".manifest"))
+    return [f'DELETE FROM "{table.name}"', copy, "SELECT pg_last_copy_count(), pg_last_copy_id()"]
 
 
 def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: str, jsonpaths: str | None,
-                  max_errors: int, *, progress: Progress = print) -> LoadReport:
+                  max_errors: int, *, clients: aws.Clients | None = None, progress: Progress = print) -> LoadReport:
     """Reload ``table`` with Redshift COPY, with the role 01 recorded; report
-    loaded rows and this load's rows of ``stl_load_errors``. Raises
-    :class:`LoadError` when COPY fails (e.g. more than MAXERROR rejects);
-    staging is then unchanged."""
+    loaded rows and this load's rejected records. Raises :class:`LoadError`
+    when COPY fails (e.g. more than MAXERROR rejects); staging is then
+    unchanged. On the Data API the three statements are one batch, so one
+    transaction, and the reject query runs in the same session. With
+    ``clients``, the object count and size of ``source`` are reported first;
+    while COPY runs, its elapsed time every 30 s (:mod:`.watch`)."""
     t0 = time.monotonic()
     record = state.load(settings, required=True)
-    sql = copy_statement(settings, table, source, jsonpaths, record["role_arn"], max_errors,
-                         manifest=source.endswith(".manifest"))
+    view = load_errors_view(record)
+    delete, copy, counts = load_statements(settings, record, table, source, jsonpaths, max_errors)
     report = LoadReport(table.name)
+    if clients is not None:
+        describe_prefix(source, clients, progress)  # what COPY is about to read
     with conn.cursor() as cur:
         try:
-            cur.execute(f'DELETE FROM "{table.name}"')  # not TRUNCATE: it commits on Redshift
-            cur.execute(sql)
-            cur.execute("SELECT pg_last_copy_count()")
-            report.loaded = cur.fetchone()[0]
-            cur.execute("SELECT pg_last_copy_id()")
-            query_id = cur.fetchone()[0]
-            conn.commit()
+            # The Data API sends the batch at commit and psycopg2 blocks in COPY: beat around both.
+            with heartbeat(progress, f"COPY {table.name}"):
+                cur.execute(delete)
+                cur.execute(copy)
+                cur.execute(counts)
+                loaded, query_id = cur.fetchone()
+                conn.commit()
         except Exception as exc:
             conn.rollback()
-            raise LoadError(f"{table.name}: COPY failed, staging unchanged: {str(exc).strip()}; "
-                            "see stl_load_errors for the records") from None
-    errors = warehouse.query(conn, load_errors_query(), (query_id,))
-    report.rejects = [Reject(r.filename, int(r.line_number), r.colname, r.type, r.raw_line, r.raw_field_value,
-                             r.err_reason, int(r.err_code), str(r.col_length)) for r in errors.itertuples()]
+            raise _aborted(conn, view, table.name, report, str(exc).strip()) from None
+    params = {"table_name": table.name} if view == "sys_load_error_detail" else {"query_id": int(query_id)}
+    report.rejects = _rejects(conn, load_errors_query(view), params)
+    report.loaded = int(loaded)
     report.rejected = len(report.rejects)
     report.records = report.loaded + report.rejected
     report.load_id = str(query_id)
     report.seconds = time.monotonic() - t0
     progress(f"{table.name}: {report.loaded:,} rows, {report.rejected} rejected, {report.seconds:.1f} s")
     return report
+
+
+SHOWN_REJECTS = 3  # rejected records quoted in the error of an aborted COPY (all of them are in its report)
+
+
+def _rejects(conn: Any, sql: str, params: dict[str, Any]) -> list[Reject]:
+    errors = warehouse.query(conn, sql, params)
+    return [Reject(r.filename, int(r.line_number), r.colname, r.type, r.raw_line or "", r.raw_field_value or "",
+                   r.err_reason, int(r.err_code), str(r.col_length)) for r in errors.itertuples()]
+
+
+def aborted_rejects_query(view: str) -> str:
+    """The SELECT of the rejects of this session's last COPY into a table
+    (parameter ``table_name``), for a COPY that aborted: it has no query id of
+    its own to go by. On Serverless that is already what
+    ``sys_load_error_detail.sql`` selects."""
+    return load_errors_query("stl_load_errors_aborted" if view == "stl_load_errors" else view)
+
+
+def _aborted(conn: Any, view: str, table: str, report: LoadReport, error: str) -> LoadError:
+    """The error of a COPY that failed, with its first rejected records read
+    back after the rollback (as the local emulator's error names its first
+    reject); the report carries all of them for 03's table. A failure to read
+    them is said, never hidden behind the COPY's own error."""
+    try:
+        report.rejects = _rejects(conn, aborted_rejects_query(view), {"table_name": table})
+    except Exception as exc:  # the COPY's error matters more; say why the rejects are missing
+        first = f"; its rejected records could not be read from {view}: {str(exc).strip()}"
+    else:
+        shown = "; ".join(f"{r.filename} line {r.line_number}{' column ' + r.colname if r.colname else ''}: "
+                          f"{r.err_reason}" for r in report.rejects[:SHOWN_REJECTS])
+        first = (f". First rejected: {shown} ({len(report.rejects)} in {view})" if report.rejects
+                 else f"; {view} holds no rejected record for it")
+    report.rejected = len(report.rejects)
+    return LoadError(f"{table}: COPY failed, staging unchanged: {error}{first}", report)

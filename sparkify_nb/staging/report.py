@@ -16,7 +16,8 @@ class LoadReport:
     """What one staging load did: ``files`` read, ``records`` found (non-blank
     lines or objects), ``loaded`` rows, ``rejected`` records, wall ``seconds``,
     input ``bytes``, the ``load_id`` of its rows in load_errors (on Redshift:
-    the COPY's query id) and the ``rejects`` themselves."""
+    the COPY's query id), the ``rejects`` themselves and ``warnings`` about
+    the load (an ``'auto'`` mapping that left a column NULL: :mod:`.mapping`)."""
 
     table: str
     files: int = 0
@@ -27,6 +28,7 @@ class LoadReport:
     bytes: int = 0
     load_id: str = ""
     rejects: list[Reject] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_row(self) -> dict[str, Any]:
         """The report as one row of :func:`report_frame` (seconds rounded to 0.01)."""

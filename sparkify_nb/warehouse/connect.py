@@ -1,12 +1,24 @@
 """Connections to the warehouse and running SQL on them.
 
-The one seam between targets: on ``local`` the connection goes to the
-embedded PostgreSQL (or the one named by ``[local] dsn`` / ``SPARKIFY_DSN``);
-on ``redshift`` to the cluster recorded by 01, with IAM temporary
-credentials (``GetClusterCredentials``; ``GetCredentials`` for Redshift
-Serverless) and ``sslmode=require``, or the
-``SPARKIFY_DB_PASSWORD`` environment variable as fallback. No password is
-ever printed, logged or put into an exception message.
+The one seam between targets. Every case gives the stages the same small
+DB-API-like object (``cursor().execute(sql, params)`` with psycopg2's
+``%(name)s``, ``fetchone``/``fetchall``, ``description``, ``commit``,
+``rollback``, ``close``), so the SQL files do not know which one runs them:
+
+- ``local``: psycopg2 to the embedded PostgreSQL (or the one named by
+  ``[local] dsn`` / ``SPARKIFY_DSN``).
+- ``redshift`` with ``[cluster] access = data_api`` (the default): a
+  :class:`~sparkify_nb.warehouse.data_api.DataApiConnection` over the Redshift
+  Data API with IAM temporary credentials (cluster + database user on a
+  provisioned cluster, workgroup on Serverless); no password at all. Read its
+  module docstring for what ``commit`` and ``rollback`` mean there.
+- ``redshift`` with ``access = direct``: psycopg2 to the public endpoint 01
+  recorded, ``sslmode=require``, with IAM temporary credentials
+  (``GetClusterCredentials``; ``GetCredentials`` for Serverless) or the
+  ``SPARKIFY_DB_PASSWORD`` environment variable as fallback.
+  :func:`probe` says whether the port can be reached from here, and if not, why.
+
+No password is ever printed, logged or put into an exception message.
 
 Example::
 
@@ -18,25 +30,27 @@ Example::
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import socket
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import pandas as pd
 import psycopg2
 
-from .. import SparkifyError, aws, config, local
+from .. import Progress, aws, config, local
 from ..config import Settings
-from ..infra import state
+from ..infra import network, state
+from .data_api import DataApiConnection
+from .errors import WarehouseError
 
 log = logging.getLogger(__name__)
 SQL_DIR = Path(__file__).resolve().parent / "sql"
-
-
-class WarehouseError(SparkifyError):
-    """A statement failed; the message names the statement (never a credential)."""
+ACCESS_MODES = ("data_api", "direct")
 
 
 def dialect(settings: Settings) -> str:
@@ -44,7 +58,13 @@ def dialect(settings: Settings) -> str:
     return "postgres" if settings.is_local else "redshift"
 
 
+def access(settings: Settings) -> str:
+    """How SQL reaches Redshift: ``[cluster] access``, ``data_api`` unless set to ``direct``."""
+    return settings.values.get(("cluster", "access"), "data_api")
+
+
 def _redshift_params(settings: Settings, clients: aws.Clients | None = None) -> dict[str, Any]:
+    """psycopg2 keyword arguments for ``direct`` access (password from IAM, never logged)."""
     record = state.load(settings, required=True)
     if not record.get("endpoint"):
         raise state.StateError("01 recorded no cluster endpoint yet: re-run notebooks/01_infrastructure")
@@ -67,21 +87,40 @@ def _redshift_params(settings: Settings, clients: aws.Clients | None = None) -> 
     return params
 
 
-def open_connection(settings: Settings) -> Any:
-    """A new psycopg2 connection to the target's warehouse (caller closes it)."""
+def data_api_target(settings: Settings, record: dict[str, Any]) -> dict[str, str]:
+    """Who the Data API connects as: ``WorkgroupName`` + ``Database`` on
+    Serverless, ``ClusterIdentifier`` + ``Database`` + ``DbUser`` on a
+    provisioned cluster (IAM temporary credentials either way, no secret)."""
+    database = record.get("db_name") or settings.get("cluster", "db_name")
+    if record.get("kind") == "serverless":
+        return {"WorkgroupName": record["workgroup_name"], "Database": database}
+    if not record.get("cluster_identifier"):
+        raise state.StateError("01 recorded no cluster yet: re-run notebooks/01_infrastructure")
+    return {"ClusterIdentifier": record["cluster_identifier"], "Database": database,
+            "DbUser": settings.get("cluster", "db_user")}
+
+
+def open_connection(settings: Settings, clients: aws.Clients | None = None, progress: Progress = print) -> Any:
+    """A new connection to the target's warehouse (caller closes it): psycopg2 on
+    ``local`` and ``direct``, a Data API connection on ``data_api``. Raises
+    :class:`WarehouseError` when it cannot connect."""
     try:
         if settings.is_local:
             return psycopg2.connect(local.dsn(), connect_timeout=10)
-        return psycopg2.connect(**_redshift_params(settings))
+        if access(settings) == "data_api":
+            record = state.load(settings, required=True)
+            clients = clients or aws.Clients(settings)
+            return DataApiConnection(clients("redshift-data"), data_api_target(settings, record), progress=progress)
+        return psycopg2.connect(**_redshift_params(settings, clients))
     except psycopg2.OperationalError as exc:
         # psycopg2 messages name host and user, never the password.
         raise WarehouseError(f"cannot connect to the {settings.target} warehouse: {str(exc).strip()}") from None
 
 
 @contextmanager
-def connection(settings: Settings) -> Iterator[Any]:
+def connection(settings: Settings, clients: aws.Clients | None = None) -> Iterator[Any]:
     """Context manager around :func:`open_connection` that always closes."""
-    conn = open_connection(settings)
+    conn = open_connection(settings, clients)
     try:
         yield conn
     finally:
@@ -101,7 +140,12 @@ def run(conn: Any, statements: Sequence[str], label: str = "") -> float:
                 except psycopg2.Error as exc:
                     head = sql.strip().splitlines()[0][:120]
                     raise WarehouseError(f"{label + ': ' if label else ''}{head}: {str(exc).strip()}") from None
-        conn.commit()
+            conn.commit()  # on the Data API: the statements run here, as one batch
+    except WarehouseError as exc:
+        conn.rollback()
+        if label and not str(exc).startswith(label):
+            raise WarehouseError(f"{label}: {exc}") from None
+        raise
     except BaseException:
         conn.rollback()
         raise
@@ -116,6 +160,9 @@ def query(conn: Any, sql: str, params: Any = None) -> pd.DataFrame:
         except psycopg2.Error as exc:
             conn.rollback()
             raise WarehouseError(f"{sql.strip().splitlines()[0][:120]}: {str(exc).strip()}") from None
+        except WarehouseError:  # the Data API connection names the statement itself
+            conn.rollback()
+            raise
         columns = [d[0] for d in cur.description]
         rows = cur.fetchall()
     conn.rollback()
@@ -148,10 +195,83 @@ def split_sql(text: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
+def counts_sql(tables: Sequence[str]) -> str:
+    """One SELECT of every table's row count (``table_name``, ``row_count``)."""
+    return " UNION ALL ".join(f"SELECT '{t}' AS table_name, COUNT(*) AS row_count FROM \"{t}\"" for t in tables)
+
+
 def table_counts(conn: Any, tables: Sequence[str]) -> pd.DataFrame:
-    """Row count of each table, in the given order."""
-    union = " UNION ALL ".join(f"SELECT '{t}' AS table_name, COUNT(*) AS row_count FROM \"{t}\"" for t in tables)
-    frame = query(conn, union)
+    """Row count of each table, in the given order (one query: :func:`counts_sql`)."""
+    frame = query(conn, counts_sql(tables))
     frame["row_count"] = frame["row_count"].astype(int)
     return frame.set_index("table_name").loc[list(tables)].reset_index()
 
+
+
+# --- direct access: can this machine reach the cluster port? ---------------------
+
+@dataclass(frozen=True)
+class Reachability:
+    """What :func:`probe` found: ``ok``, the ``host`` and ``port`` tried, the
+    likely ``cause`` when not ok (``not_available``, ``ip_changed``,
+    ``firewall``, ``unknown``; ``""`` when ok) and a ``message`` saying what to do."""
+
+    ok: bool
+    host: str
+    port: int
+    cause: str
+    message: str
+
+
+def _allowed(ip: str, cidrs: Sequence[str]) -> bool:
+    address = ipaddress.ip_address(ip)
+    networks = (ipaddress.ip_network(c, strict=False) for c in cidrs)
+    return any(n.version == address.version and address in n for n in networks)
+
+
+def probe(settings: Settings, record: dict[str, Any], *, public_ip: Callable[[], str] = network.public_ip,
+          timeout_s: float = 5.0) -> Reachability:
+    """Open (and close) a TCP connection to the endpoint and port 01 recorded;
+    no credentials, no SQL. When it fails, name the likely cause:
+
+    - ``not_available``: 01 recorded no endpoint or a status other than
+      available, or the address answered but refused the port (nothing listens
+      there yet, or the port is wrong);
+    - ``ip_changed``: this machine's public IP (asked with ``public_ip``) is
+      outside the security group's ``allowed_cidrs``;
+    - ``firewall``: the IP is allowed yet nothing answered within ``timeout_s``:
+      a firewall between here and AWS (often a company or hotel network) drops
+      outgoing traffic to the port;
+    - ``unknown``: the public IP could not be found to tell the two apart.
+    """
+    host, port = record.get("endpoint") or "", int(record.get("port") or settings.get("cluster", "port"))
+    status = str(record.get("cluster_status") or "").lower()
+    if not host or (status and status != "available"):
+        return Reachability(False, host, port, "not_available",
+                            f"the warehouse is not yet available (status {status or 'unknown'}, endpoint "
+                            f"{host or 'none'}): wait, then re-run 01 to record its endpoint")
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return Reachability(True, host, port, "", f"{host}:{port} accepts connections from here")
+    except ConnectionRefusedError:
+        return Reachability(False, host, port, "not_available",
+                            f"{host} refused port {port}: the warehouse is not listening yet (still starting, "
+                            "paused or being modified) or the port differs: check its status, then retry")
+    except OSError as exc:
+        reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__)
+    cidrs = list(record.get("allowed_cidrs") or settings.get("network", "allowed_cidrs"))
+    try:
+        ip = public_ip()
+    except Exception:  # noqa: BLE001 - any failure only means we cannot tell the causes apart
+        return Reachability(False, host, port, "unknown",
+                            f"{host}:{port}: {reason}, and your public IP could not be found to tell whether "
+                            f"it is still among the allowed {', '.join(cidrs)}")
+    if not _allowed(ip, cidrs):
+        return Reachability(False, host, port, "ip_changed",
+                            f"{host}:{port}: {reason}; your public IP is now {ip}, but the security group admits "
+                            f"only {', '.join(cidrs)}: re-run 01 (it sets the rule to your current IP) or set "
+                            "[network] allowed_cidrs")
+    return Reachability(False, host, port, "firewall",
+                        f"{host}:{port}: {reason} within {timeout_s:g} s although your IP {ip} is allowed: a "
+                        f"firewall on your network likely blocks outgoing tcp {port}; try another network, or "
+                        "use [cluster] access = data_api (HTTPS only)")

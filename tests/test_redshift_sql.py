@@ -1,0 +1,96 @@
+"""Every SQL statement the ``redshift`` target sends, parsed with sqlglot's
+Redshift dialect: 02's DDL, 03's COPY, load statements and reject queries
+(both system views), the transform, the quality checks, 04's questions and
+the table counts, in the text the Data API receives (``:name`` parameters).
+
+No Redshift is reachable from here, so this is the check that each text is
+Redshift SQL at all: a statement sqlglot cannot parse, or can only keep as
+an opaque ``Command``, fails. The portability of the shared texts (no
+PostgreSQL-only syntax) is pinned next door in tests/test_analytics.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, ParseError
+
+from sparkify_nb import config, staging
+from sparkify_nb.analytics import queries
+from sparkify_nb.warehouse import connect, data_api, quality, schema, transform
+
+ROLE = "arn:aws:iam::123456789012:role/sparkify-redshift-copy"
+
+
+def sent(sql: str) -> str:
+    """``sql`` as the Data API receives it (each ``%(name)s`` as ``:name``)."""
+    return data_api.convert(sql, {name: "1" for name in re.findall(r"%\((\w+)\)s", sql)})[0]
+
+
+def redshift_statements() -> list[tuple[str, str, type]]:
+    """(label, text, the sqlglot expression it must parse into) for every statement of the redshift target."""
+    settings = config.load(overrides={"general.target": "redshift", "general.region": "eu-central-1"})
+    record = {"role_arn": ROLE, "source_region": "us-west-2"}
+    out = [(f"02 drop {i}", sql, exp.Drop) for i, sql in enumerate(schema.drop_statements("redshift"))]
+    out += [(f"02 create {i}", sql, exp.Create) for i, sql in enumerate(schema.create_statements("redshift"))]
+    out.append(("02 table counts", connect.counts_sql([t.name for t in schema.tables_for("redshift")]), exp.Union))
+    for table, source, jsonpaths in ((schema.STAGING_SONGS, "s3://udacity-dend/song_data", None),
+                                     (schema.STAGING_EVENTS, "s3://udacity-dend/log_data",
+                                      "s3://udacity-dend/log_json_path.json")):
+        delete, copy, counts = staging.redshift.load_statements(settings, record, table, source, jsonpaths, 10)
+        out += [(f"03 delete {table.name}", delete, exp.Delete), (f"03 copy {table.name}", copy, exp.Copy),
+                (f"03 copy counts {table.name}", counts, exp.Select)]
+    for view in ("stl_load_errors", "sys_load_error_detail"):
+        out.append((f"03 rejects {view}", sent(staging.redshift.load_errors_query(view)), exp.Select))
+    out.append(("03 rejects of an aborted COPY", sent(staging.redshift.aborted_rejects_query("stl_load_errors")),
+                exp.Select))
+    for table in transform.ORDER:
+        out += [(f"03 transform {table} {i}", sql, (exp.Create, exp.Delete, exp.Insert, exp.Drop))
+                for i, sql in enumerate(transform.statements(table))]
+    for check in quality.CHECKS:
+        out.append((f"03 quality {check}", connect.sql_text(connect.SQL_DIR / "quality", check), exp.Query))
+    for path in sorted(queries.SQL_DIR.glob("*.sql")):
+        out.append((f"04 {path.stem}", sent(path.read_text()), exp.Query))
+    return out
+
+
+STATEMENTS = redshift_statements()
+
+
+def test_the_list_covers_every_stage():
+    labels = [label.split()[0] + " " + label.split()[1] for label, _, _ in STATEMENTS]
+    assert {"02 drop", "02 create", "02 table", "03 copy", "03 rejects", "03 transform", "03 quality"} <= set(labels)
+    assert sum(1 for label, _, _ in STATEMENTS if label.startswith("04 ")) == 9
+    assert len(STATEMENTS) == 7 + 7 + 1 + 6 + 3 + 20 + len(quality.CHECKS) + 9
+
+
+@pytest.mark.parametrize("label, sql, kind", STATEMENTS, ids=[label for label, _, _ in STATEMENTS])
+def test_each_statement_parses_as_redshift_sql(label, sql, kind):
+    parsed = [e for e in sqlglot.parse(sql, read="redshift", error_level=ErrorLevel.RAISE) if e is not None]
+    assert len(parsed) == 1, f"{label}: one statement per call"
+    assert not isinstance(parsed[0], exp.Command), f"{label}: sqlglot kept it only as an opaque command"
+    assert isinstance(parsed[0], kind), f"{label}: parsed as {type(parsed[0]).__name__}"
+
+
+def test_copy_keeps_every_option_and_names_the_source_buckets_region():
+    """Cluster in eu-central-1, data in us-west-2: REGION must be the data's."""
+    copy = next(sql for label, sql, _ in STATEMENTS if label == "03 copy staging_events")
+    parsed = sqlglot.parse_one(copy, read="redshift")
+    options = {p.this.name: p.expression.name for p in parsed.args["params"]}
+    assert parsed.args["credentials"].args["iam_role"].name == ROLE
+    assert options == {"FORMAT AS JSON": "s3://udacity-dend/log_json_path.json", "TIMEFORMAT": "epochmillisecs",
+                       "REGION": "us-west-2", "COMPUPDATE": "OFF", "STATUPDATE": "OFF", "MAXERROR": "10"}
+
+
+def test_the_reject_queries_read_the_view_of_their_name():
+    for view in ("stl_load_errors", "sys_load_error_detail"):
+        parsed = sqlglot.parse_one(sent(staging.redshift.load_errors_query(view)), read="redshift")
+        assert view in {t.name for t in parsed.find_all(exp.Table)}
+
+
+def test_a_broken_statement_fails_the_check():
+    with pytest.raises(ParseError):
+        sqlglot.parse("SELECT user_id FROM users WHERE (", read="redshift", error_level=ErrorLevel.RAISE)
