@@ -405,3 +405,24 @@ def test_open_connection_on_redshift_defaults_to_the_data_api_with_iam_credentia
     serverless = redshift(kind="serverless", workgroup_name="dapi-dwh")
     conn = warehouse.open_connection(serverless, aws.Clients(serverless, endpoint_url="http://127.0.0.1:9"))
     assert conn.target == {"WorkgroupName": "dapi-dwh", "Database": "sparkify"}
+
+
+def test_copy_region_is_that_of_the_sources_bucket_found_by_01_or_asked_of_s3(settings, tmp_path):
+    """COPY's REGION is where the data is: 01's preflight per bucket, else S3 itself (the emulator's)."""
+    on_redshift = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.region": "eu-central-1"})
+    found_by_01 = {"source_regions": {"song_data": "us-west-2", "log_data": "us-west-2"},
+                   "source_region": "us-west-2"}
+    assert staging.redshift.source_region(on_redshift, found_by_01, "s3://udacity-dend/song_data") == "us-west-2"
+    clients = aws.Clients(settings)  # the session's emulator
+    in_ireland = boto3.client("s3", region_name="eu-west-1", endpoint_url=clients.endpoint_url,
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+    in_ireland.create_bucket(Bucket="region-probe-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    try:
+        # a bucket 01 did not see (a compacted copy in your own bucket): asked of S3
+        assert staging.redshift.source_region(on_redshift, found_by_01, "s3://region-probe-eu/songs.manifest",
+                                              clients) == "eu-west-1"
+    finally:
+        in_ireland.delete_bucket(Bucket="region-probe-eu")
+    # no record and no clients: [general] region, the last resort
+    assert staging.redshift.source_region(on_redshift, {}, "s3://elsewhere/x") == "eu-central-1"

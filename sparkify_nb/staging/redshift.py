@@ -27,23 +27,36 @@ from typing import Any
 from .. import Progress, aws
 from ..config import Settings
 from ..infra import state
+from ..infra.preflight import bucket_region
 from ..warehouse import connect as warehouse, schema
 from .errors import LoadError
 from .records import Reject
 from .report import LoadReport
+from .sources import parse_s3_uri
 from .watch import describe_prefix, heartbeat
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
-def source_region(settings: Settings, record: dict[str, Any]) -> str:
-    """The Region of the source bucket: what 01 found (``source_region`` in the
-    infra record, from the bucket's location), else ``[general] region``.
+def source_region(settings: Settings, record: dict[str, Any], source: str,
+                  clients: aws.Clients | None = None) -> str:
+    """The Region of ``source``'s bucket, for COPY's ``REGION``: what 01's
+    preflight found for that bucket (``source_regions`` in the infra record),
+    else asked of S3 now when ``clients`` are given (a source 01 did not see,
+    such as a compacted copy in your own bucket), else 01's single
+    ``source_region``, else ``[general] region``.
 
     COPY's ``REGION`` names where the *data* is: "If the Amazon S3 buckets that
     hold the data files don't reside in the same AWS Region as your cluster,
     you must use the REGION parameter to specify the Region in which the data
     is located" (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-source-s3.html)."""
+    bucket = parse_s3_uri(source)[0]
+    for name, region in (record.get("source_regions") or {}).items():
+        uri = settings.source_uri(name)
+        if uri.startswith("s3://") and parse_s3_uri(uri)[0] == bucket:
+            return region
+    if clients is not None:
+        return bucket_region(clients("s3"), bucket)  # one GetBucketLocation (or HeadBucket) per load
     return record.get("source_region") or settings.region
 
 
@@ -87,12 +100,12 @@ def load_errors_query(view: str = "stl_load_errors") -> str:
 
 
 def load_statements(settings: Settings, record: dict[str, Any], table: schema.Table, source: str,
-                    jsonpaths: str | None, max_errors: int) -> list[str]:
+                    jsonpaths: str | None, max_errors: int, clients: aws.Clients | None = None) -> list[str]:
     """What one load sends, in order, as one transaction: empty the table (not
     TRUNCATE: it commits on Redshift), COPY, then read the loaded-row count and
     the COPY's query id in the same session."""
     copy = copy_statement(settings, table, source, jsonpaths, record["role_arn"], max_errors,
-                          region=source_region(settings, record), manifest=source.endswith(".manifest"))
+                          region=source_region(settings, record, source, clients), manifest=source.endswith(".manifest"))
     return [f'DELETE FROM "{table.name}"', copy, "SELECT pg_last_copy_count(), pg_last_copy_id()"]
 
 
@@ -108,7 +121,7 @@ def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: st
     t0 = time.monotonic()
     record = state.load(settings, required=True)
     view = load_errors_view(record)
-    delete, copy, counts = load_statements(settings, record, table, source, jsonpaths, max_errors)
+    delete, copy, counts = load_statements(settings, record, table, source, jsonpaths, max_errors, clients)
     report = LoadReport(table.name)
     if clients is not None:
         describe_prefix(source, clients, progress)  # what COPY is about to read
