@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any
+import os
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import boto3
 from botocore.config import Config
@@ -57,7 +59,7 @@ class Clients:
 
     def use(self, service: str, client: Any) -> "Clients":
         """Put ``client`` in place for ``service`` (a Stubber's, in tests); returns self."""
-        self._made[service] = client
+        self._made[service] = _watched(client)
         return self
 
 
@@ -71,7 +73,75 @@ def _client(is_local: bool, region: str, service: str, endpoint_url: str | None)
         sess = boto3.Session(region_name=region, **_EMULATOR_CREDENTIALS)
     else:
         sess = boto3.Session(region_name=region)
-    return sess.client(service, endpoint_url=endpoint_url, config=retries)
+    return _watched(sess.client(service, endpoint_url=endpoint_url, config=retries))
+
+
+# --- which AWS actions a run calls ---------------------------------------------------------
+
+# The IAM action of an API operation where the names differ (S3's, from its service authorization
+# reference: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
+# Everywhere else the action is "<service prefix>:<operation>".
+ACTION_OF = {
+    ("s3", "ListObjectsV2"): "s3:ListBucket", ("s3", "ListObjects"): "s3:ListBucket",
+    ("s3", "HeadBucket"): "s3:ListBucket", ("s3", "HeadObject"): "s3:GetObject",
+    ("s3", "DeleteObjects"): "s3:DeleteObject", ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+    ("s3", "CreateMultipartUpload"): "s3:PutObject", ("s3", "UploadPart"): "s3:PutObject",
+    ("s3", "CompleteMultipartUpload"): "s3:PutObject",
+}
+_RECORDERS: list[Callable[[str, dict[str, Any]], None]] = []
+
+
+def action_of(prefix: str, operation: str) -> str:
+    """The IAM action an API call needs: ``action_of("s3", "ListObjectsV2")`` is
+    ``"s3:ListBucket"``, ``action_of("ec2", "CreateVpc")`` ``"ec2:CreateVpc"``.
+    ``prefix`` is the service's signing name (its IAM prefix)."""
+    return ACTION_OF.get((prefix, operation), f"{prefix}:{operation}")
+
+
+def _on_call(model: Any, params: dict[str, Any], **_: Any) -> None:
+    service = model.service_model
+    action = action_of(service.signing_name or service.endpoint_prefix, model.name)
+    for recorder in list(_RECORDERS):
+        recorder(action, params)
+
+
+def _watched(client: Any) -> Any:
+    """``client``, reporting every call to the recorders (botocore's
+    ``before-parameter-build`` event, which fires for stubbed clients too)."""
+    client.meta.events.register("before-parameter-build", _on_call, unique_id="sparkify-nb-record-calls")
+    return client
+
+
+@contextmanager
+def recording() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Record ``(IAM action, API parameters)`` of every call made through
+    :class:`Clients` while the block runs (the operator's policy and the tests
+    check what a run needs against :mod:`sparkify_nb.infra.access`)."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def record(action: str, params: dict[str, Any]) -> None:
+        calls.append((action, params))
+
+    _RECORDERS.append(record)
+    try:
+        yield calls
+    finally:
+        _RECORDERS.remove(record)
+
+
+def _log_to_file(path: str) -> None:
+    """With ``SPARKIFY_AWS_CALL_LOG=<file>`` every call's IAM action is appended
+    to the file, one per line (how a test records the calls of notebooks run
+    in their own kernels). Parameters are not written: they may hold data."""
+    def record(action: str, params: dict[str, Any]) -> None:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(action + "\n")
+
+    _RECORDERS.append(record)
+
+
+if os.environ.get("SPARKIFY_AWS_CALL_LOG"):
+    _log_to_file(os.environ["SPARKIFY_AWS_CALL_LOG"])
 
 
 def error_code(exc: ClientError) -> str:
@@ -102,6 +172,7 @@ def call(client: Any, operation: str, *, missing: tuple[str, ...] = (), **kwargs
 EMULATOR_GAPS: dict[str, frozenset[str]] = {
     "redshift": frozenset({"modify_cluster_parameter_group", "modify_cluster_iam_roles", "create_scheduled_action",
                            "describe_scheduled_actions", "modify_scheduled_action", "delete_scheduled_action"}),
+    "iam": frozenset({"simulate_principal_policy"}),
     "redshift-serverless": frozenset({"*"}),
 }
 

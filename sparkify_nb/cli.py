@@ -3,7 +3,10 @@
     sparkify-nb run [--target local|redshift] [--only NAME ...] [-p KEY VALUE ...] [--out DIR]
     sparkify-nb local up|down|status [--json]|dsn
     sparkify-nb generate --out DIR|s3://bucket/prefix [--events N --songs N --users N --days N --seed S --gzip]
+    sparkify-nb compact SRC DST [--files N] [--manifest URI]   many small JSON files -> N gzip parts + manifest
     sparkify-nb config            print the settings in effect (no secret)
+    sparkify-nb iam-policy [--target redshift] [--kind provisioned|serverless] [--access data_api|direct]
+                           [--account ID]      the operator's least-privilege IAM policy (JSON)
     sparkify-nb status [--target local|redshift]   what the stack has on the target and its cost so far
     sparkify-nb pause|resume [--target ...]        stop / restart a provisioned cluster's compute billing
     sparkify-nb runs [--last]     the run records (runs/<ts>/run.json): one line each, or the last in full
@@ -126,6 +129,21 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compact(args: argparse.Namespace) -> int:
+    from . import aws
+    from .staging import compaction
+
+    settings = config.load()
+    uses_aws = any(u.startswith("s3://") for u in (args.src, args.dst, args.manifest or "")) or (
+        args.files is None and not settings.is_local)
+    clients = aws.Clients(settings) if uses_aws else None
+    report = compaction.compact(args.src, args.dst, args.files, manifest=args.manifest, settings=settings,
+                                clients=clients, progress=lambda line: print(line, file=sys.stderr))
+    print(json.dumps({"objects": report.objects, "records_in": report.records_in, "records_out": report.records_out,
+                      "parts": report.parts, "manifest": report.manifest}, indent=2))
+    return 0
+
+
 def _cmd_config(args: argparse.Namespace) -> int:
     settings = config.load()
     print(f"config file: {paths.display_path(settings.source) if settings.source else '(none: defaults)'}")
@@ -144,6 +162,15 @@ def _cmd_runs(args: argparse.Namespace) -> int:
         return 0 if records[-1].get("status") == "ok" else 1
     for record in records:
         print(runrecord.summary_line(record))
+    return 0
+
+
+def _cmd_iam_policy(args: argparse.Namespace) -> int:
+    from .infra import access
+
+    settings = config.load(overrides={"general.target": args.target, "cluster.kind": args.kind,
+                                      "cluster.access": args.access})
+    print(access.policy_json(settings, args.account))
     return 0
 
 
@@ -178,6 +205,15 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--gzip", action="store_true", help="write .gz files")
     gen.set_defaults(func=_cmd_generate)
 
+    pack = sub.add_parser("compact", help="pack many small JSON files into N gzip parts with a Redshift manifest")
+    pack.add_argument("src", help="s3://bucket/prefix or a local folder of JSON files")
+    pack.add_argument("dst", help="s3://bucket/prefix or a local folder for the parts")
+    pack.add_argument("--files", type=int, default=None,
+                      help="parts to write (default: a multiple of the cluster's slices on redshift, "
+                           "of the cores on local)")
+    pack.add_argument("--manifest", default=None, help="where the manifest goes (default: DST.manifest)")
+    pack.set_defaults(func=_cmd_compact)
+
     runs = sub.add_parser("runs", help="list the run records (runs/<ts>/run.json)")
     runs.add_argument("--last", action="store_true", help="print the last run's record in full (exit 1 if it failed)")
     runs.add_argument("--base", type=Path, default=None, help="folder of the runs (default runs/)")
@@ -186,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
     cfg = sub.add_parser("config", help="print the settings in effect")
     cfg.set_defaults(func=_cmd_config)
 
+    pol = sub.add_parser("iam-policy", help="print the least-privilege IAM policy for the person running the suite")
+    pol.add_argument("--target", choices=("redshift",), default="redshift",
+                     help="the policy is for real AWS (the local emulator needs none)")
+    pol.add_argument("--kind", choices=("provisioned", "serverless"), default=None, help="default: dwh.cfg")
+    pol.add_argument("--access", choices=config.ACCESS_MODES, default=None, help="default: dwh.cfg")
+    pol.add_argument("--account", default="*", help="your 12-digit AWS account id (default: * in every ARN)")
+    pol.set_defaults(func=_cmd_iam_policy)
     status = sub.add_parser("status", help="what the stack has on the target (state, nodes, age, cost so far)")
     status.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")
     status.set_defaults(func=_cmd_status)

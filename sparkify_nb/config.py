@@ -24,18 +24,26 @@ Example::
 from __future__ import annotations
 
 import configparser
-import datetime as dt
-import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import SparkifyError, paths
+from .config_values import (boolean, capacity, choice, cidrs, day, identifier, optional_whole_number, refusing,
+                            s3_or_path, schedule, share, sql_name, stripped, time_zone, whole_number)
 
 TARGETS = ("local", "redshift")
+ACCESS_MODES = ("data_api", "direct")
+# Ports RA3 clusters and Serverless workgroups take (CreateCluster's Port, CreateWorkgroup's port):
+# https://docs.aws.amazon.com/redshift/latest/APIReference/API_CreateCluster.html ; dc2 nodes took 1150-65535.
+PORT_RANGES = ((5431, 5455), (8191, 8215))
+# Keys that no longer exist, with what replaced them (refused wherever they are given).
+REMOVED = {
+    ("cluster", "publicly_accessible"): "replaced by [cluster] access: data_api (the default: private cluster, SQL "
+                                        "over the Redshift Data API) or direct (public endpoint)",
+}
 SECRET_KEY = re.compile(r"pass(word)?|secret|token|access_key|session_key|credential", re.I)
 
 
@@ -49,136 +57,6 @@ class ConfigError(SparkifyError):
         self.parameter = parameter
 
 
-# --- value parsers: each returns the parsed value or raises ValueError(allowed) ---
-
-def _str(value: str) -> str:
-    return value.strip()
-
-
-def _choice(*allowed: str) -> Callable[[str], str]:
-    def parse(value: str) -> str:
-        value = value.strip().lower()
-        if value not in allowed:
-            raise ValueError("one of: " + ", ".join(allowed))
-        return value
-    return parse
-
-
-def _int(lo: int, hi: int) -> Callable[[str], int]:
-    def parse(value: str) -> int:
-        try:
-            number = int(value.strip())
-        except ValueError:
-            raise ValueError(f"a whole number from {lo} to {hi}") from None
-        if not lo <= number <= hi:
-            raise ValueError(f"a whole number from {lo} to {hi}")
-        return number
-    return parse
-
-
-def _bool(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ValueError("true or false")
-
-
-def _cidrs(value: str) -> tuple[str, ...]:
-    out = []
-    for item in (part.strip() for part in value.split(",")):
-        if not item:
-            continue
-        try:
-            out.append(str(ipaddress.ip_network(item, strict=True)))
-        except ValueError:
-            raise ValueError(f"comma-separated CIDR blocks like 203.0.113.7/32 (bad: {item!r})") from None
-    return tuple(out)
-
-
-def _s3_or_path(value: str) -> str:
-    value = value.strip()
-    if value and not value.startswith("s3://") and "://" in value:
-        raise ValueError("an s3://bucket/prefix URI or a local path")
-    return value
-
-
-def _identifier(value: str) -> str:
-    value = value.strip()
-    if not re.fullmatch(r"[a-z][a-z0-9-]{0,62}", value):
-        raise ValueError("lowercase letters, digits and hyphens, starting with a letter (at most 63)")
-    return value
-
-
-def _sql_name(value: str) -> str:
-    value = value.strip()
-    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
-        raise ValueError("a lowercase SQL name: letters, digits and underscores")
-    return value
-
-
-def _day(value: str) -> dt.date | None:
-    """A UTC calendar day ``YYYY-MM-DD``; empty means "not given" (None: open-ended)."""
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise ValueError("a day as YYYY-MM-DD, e.g. 2018-11-01 (UTC), or empty for open-ended")
-
-
-def _share(value: str) -> float:
-    """A share from 0 to 1 (``0.01`` = 1 %)."""
-    try:
-        share = float(value.strip())
-    except ValueError:
-        share = -1.0
-    if not 0.0 <= share <= 1.0:
-        raise ValueError("a share from 0 to 1, e.g. 0.01 for 1 %")
-    return share
-
-
-def _time_zone(value: str) -> str:
-    value = value.strip()
-    try:
-        if value:
-            ZoneInfo(value)
-            return value
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
-    raise ValueError("an IANA time zone such as UTC or America/New_York")
-
-
-def _schedule(value: str) -> str:
-    """A Redshift scheduled-action schedule, or empty for none. Formats from
-    https://docs.aws.amazon.com/redshift/latest/APIReference/API_ScheduledAction.html:
-    ``cron(Minutes Hours Day-of-month Month Day-of-week Year)`` (UTC), where one of
-    the two day fields must be ``?``, or once ``at(yyyy-mm-ddThh:mm:ss)``."""
-    value = value.strip()
-    if not value:
-        return ""
-    cron = re.fullmatch(r"cron\((.*)\)", value)
-    fields = cron.group(1).split() if cron else []
-    if (cron and len(fields) == 6 and "?" in (fields[2], fields[4])) or \
-            re.fullmatch(r"at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)", value):
-        return value
-    raise ValueError("empty, or a Redshift schedule: cron(Minutes Hours Day-of-month Month Day-of-week Year) with "
-                     "? in one of the day fields, e.g. cron(0 20 * * ? *) for every day at 20:00 UTC, or "
-                     "at(2030-01-31T20:00:00)")
-
-
-def _optional_int(lo: int, hi: int) -> Callable[[str], int | None]:
-    whole = _int(lo, hi)
-
-    def parse(value: str) -> int | None:
-        return whole(value) if value.strip() else None
-    return parse
-
-
 @dataclass(frozen=True)
 class Key:
     section: str
@@ -190,46 +68,48 @@ class Key:
 
 # Every key dwh.cfg may hold. dwh.cfg.example documents the same list (a test checks).
 KEYS: tuple[Key, ...] = (
-    Key("general", "target", _choice(*TARGETS), "local", "local (embedded PostgreSQL + AWS emulator) or redshift (real AWS)"),
-    Key("general", "stack_name", _identifier, "sparkify", "tag value and name prefix of every resource we create"),
-    Key("general", "region", _str, "us-west-2", "AWS region (the public Udacity data is in us-west-2)"),
-    Key("cluster", "kind", _choice("provisioned", "serverless"), "provisioned", "provisioned cluster or Redshift Serverless"),
-    Key("cluster", "identifier", _identifier, "sparkify-dwh", "cluster identifier"),
-    Key("cluster", "node_type", _str, "ra3.large", "node type of a provisioned cluster"),
-    Key("cluster", "node_count", _int(1, 128), "2", "number of nodes (1 = single-node)"),
-    Key("cluster", "base_capacity", _int(8, 1024), "8", "serverless base capacity in RPUs"),
-    Key("cluster", "db_name", _sql_name, "sparkify", "database name"),
-    Key("cluster", "db_user", _sql_name, "sparkify_admin", "master user name (its password never lives in this file)"),
-    Key("cluster", "port", _int(1150, 65535), "5439", "database port"),
-    Key("cluster", "publicly_accessible", _bool, "false", "give the cluster a public address"),
-    Key("cluster", "final_snapshot", _bool, "false", "take a final snapshot when tearing down"),
-    Key("network", "allowed_cidrs", _cidrs, "", "CIDR blocks allowed to reach the cluster port; empty: your public IP /32 (redshift), 127.0.0.1/32 (local)"),
-    Key("network", "allow_public_ingress", _bool, "false", "permit 0.0.0.0/0 in allowed_cidrs (warned about)"),
-    Key("s3", "song_data", _s3_or_path, "", "song files: s3://bucket/prefix or a local folder; empty: the default source of the target"),
-    Key("s3", "log_data", _s3_or_path, "", "event log files: s3://bucket/prefix or a local folder"),
-    Key("s3", "log_jsonpath", _s3_or_path, "", "jsonpaths file for the events; empty: the default of the target"),
-    Key("etl", "max_errors", _int(0, 100000), "10", "Redshift MAXERROR: a load with this many rejected records or more aborts (0 and 1: the first)"),
-    Key("analytics", "start_date", _day, "", "first UTC day of 04's period, YYYY-MM-DD; empty: from the first play"),
-    Key("analytics", "end_date", _day, "", "last UTC day of 04's period (included); empty: up to the last play"),
-    Key("analytics", "level", _choice("free", "paid", "all"), "all", "plays of free, paid or all users (level at the time of the play)"),
-    Key("analytics", "top_n", _int(1, 10000), "10", "rows in each ranking of 04 (songs, artists, locations)"),
-    Key("analytics", "tz", _time_zone, "America/New_York", "IANA time zone of 04's local-time charts"),
-    Key("analytics", "reports_dir", _str, "", "where 04 writes charts and CSVs; empty: SPARKIFY_REPORTS_DIR, else .sparkify/reports"),
-    Key("local", "dsn", _str, "", "use this PostgreSQL instead of the embedded one (libpq connection string)"),
+    Key("general", "target", choice(*TARGETS), "local", "local (embedded PostgreSQL + AWS emulator) or redshift (real AWS)"),
+    Key("general", "stack_name", identifier, "sparkify", "tag value and name prefix of every resource we create"),
+    Key("general", "region", stripped, "us-west-2", "AWS region (the public Udacity data is in us-west-2)"),
+    Key("cluster", "kind", choice("provisioned", "serverless"), "provisioned", "provisioned cluster or Redshift Serverless"),
+    Key("cluster", "access", choice(*ACCESS_MODES), "data_api", "data_api (private, SQL over the Redshift Data API) or direct (public endpoint, psycopg2 over SSL)"),
+    Key("cluster", "identifier", identifier, "sparkify-dwh", "cluster identifier"),
+    Key("cluster", "node_type", stripped, "ra3.large", "node type of a provisioned cluster"),
+    Key("cluster", "node_count", whole_number(1, 128), "2", "number of nodes (1 = single-node)"),
+    Key("cluster", "base_capacity", capacity, "8", "serverless base capacity in RPUs: 4, 8..512 by 8, 544..1024 by 32"),
+    Key("cluster", "db_name", refusing(sql_name, "dev", "Security Hub control Redshift.9 fails on the default name"),
+        "sparkify", "database name"),
+    Key("cluster", "db_user", refusing(sql_name, "awsuser", "Security Hub control Redshift.8 fails on the default name"),
+        "sparkify_admin", "master user name (its password never lives in this file)"),
+    Key("cluster", "port", whole_number(1150, 65535), "5439", "database port: 5431-5455 or 8191-8215 (RA3, Serverless)"),
+    Key("cluster", "final_snapshot", boolean, "false", "take a final snapshot when tearing down"),
+    Key("network", "allowed_cidrs", cidrs, "", "CIDR blocks allowed to reach the cluster port; empty: your public IP /32 (redshift), 127.0.0.1/32 (local)"),
+    Key("network", "allow_public_ingress", boolean, "false", "permit 0.0.0.0/0 in allowed_cidrs (warned about)"),
+    Key("s3", "song_data", s3_or_path, "", "song files: s3://bucket/prefix or a local folder; empty: the default source of the target"),
+    Key("s3", "log_data", s3_or_path, "", "event log files: s3://bucket/prefix or a local folder"),
+    Key("s3", "log_jsonpath", s3_or_path, "", "jsonpaths file for the events; empty: the default of the target"),
+    Key("etl", "max_errors", whole_number(0, 100000), "10", "Redshift MAXERROR: a load with this many rejected records or more aborts (0 and 1: the first)"),
+    Key("analytics", "start_date", day, "", "first UTC day of 04's period, YYYY-MM-DD; empty: from the first play"),
+    Key("analytics", "end_date", day, "", "last UTC day of 04's period (included); empty: up to the last play"),
+    Key("analytics", "level", choice("free", "paid", "all"), "all", "plays of free, paid or all users (level at the time of the play)"),
+    Key("analytics", "top_n", whole_number(1, 10000), "10", "rows in each ranking of 04 (songs, artists, locations)"),
+    Key("analytics", "tz", time_zone, "America/New_York", "IANA time zone of 04's local-time charts"),
+    Key("analytics", "reports_dir", stripped, "", "where 04 writes charts and CSVs; empty: SPARKIFY_REPORTS_DIR, else .sparkify/reports"),
+    Key("local", "dsn", stripped, "", "use this PostgreSQL instead of the embedded one (libpq connection string)"),
     # Cost guardrails (01 applies them; docs/redshift.md "Watching cost, pausing").
-    Key("cluster", "resume", _bool, "true", "01 resumes a paused cluster; false: 01 stops at once, saying it is paused"),
-    Key("cluster", "pause_schedule", _schedule, "", "pause a provisioned cluster on this Redshift schedule, e.g. cron(0 20 * * ? *) (UTC); empty: never"),
-    Key("cluster", "max_rpu_hours_per_day", _optional_int(1, 1000000), "", "serverless: RPU-hours a day after which the workgroup stops taking queries; empty: no limit"),
+    Key("cluster", "resume", boolean, "true", "01 resumes a paused cluster; false: 01 stops at once, saying it is paused"),
+    Key("cluster", "pause_schedule", schedule, "", "pause a provisioned cluster on this Redshift schedule, e.g. cron(0 20 * * ? *) (UTC); empty: never"),
+    Key("cluster", "max_rpu_hours_per_day", optional_whole_number(1, 1000000), "", "serverless: RPU-hours a day after which the workgroup stops taking queries; empty: no limit"),
     # --- scheduled loads: the load lock, daily selection, quality thresholds (issue 12) ---
-    Key("etl", "lock_wait_seconds", _int(0, 86400), "600",
+    Key("etl", "lock_wait_seconds", whole_number(0, 86400), "600",
         "how long a load waits for another one that holds the warehouse before it stops"),
-    Key("etl", "lock_expiry_seconds", _int(60, 86400), "900",
+    Key("etl", "lock_expiry_seconds", whole_number(60, 86400), "900",
         "redshift: a lock holder silent (no heartbeat) this long is taken as crashed and replaced"),
-    Key("etl", "day", _day, "", "load only this UTC day's log file(s), YYYY-MM-DD; empty: every log file"),
-    Key("etl", "days", _int(1, 3660), "1", "with day: the number of days loaded, ending on day"),
-    Key("quality", "max_share_plays_without_user", _share, "0.01",
+    Key("etl", "day", day, "", "load only this UTC day's log file(s), YYYY-MM-DD; empty: every log file"),
+    Key("etl", "days", whole_number(1, 3660), "1", "with day: the number of days loaded, ending on day"),
+    Key("quality", "max_share_plays_without_user", share, "0.01",
         "share of plays with no valid userId (kept as the unknown user) above which 03 stops"),
-    Key("quality", "min_share_plays_matched", _share, "0",
+    Key("quality", "min_share_plays_matched", share, "0",
         "share of plays matched to a catalogue song below which 03 warns"),
 )
 SECTIONS = tuple(dict.fromkeys(k.section for k in KEYS))
@@ -274,6 +154,16 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.target == "local"
+
+    @property
+    def access(self) -> str:
+        """``data_api`` (private cluster, SQL over the Data API) or ``direct`` (public endpoint)."""
+        return self.values[("cluster", "access")]
+
+    @property
+    def publicly_accessible(self) -> bool:
+        """Follows from ``[cluster] access``: only ``direct`` gives the cluster a public endpoint."""
+        return self.access == "direct"
 
     def source_uri(self, name: str) -> str:
         """``song_data``, ``log_data`` or ``log_jsonpath``, with the target's default."""
@@ -340,6 +230,10 @@ def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None
     }
     if file.is_file():
         raw.update(_read_file(file))
+    for (section, name), instead in REMOVED.items():
+        env_name = f"SPARKIFY_{section.upper()}_{name.upper()}"
+        if environ.get(env_name):
+            raise ConfigError(f"{env_name}: [{section}] {name} is {instead}")
     for key in KEYS:
         env = environ.get(_env_name(key))
         if env is not None and env != "":
@@ -351,6 +245,8 @@ def load(path: str | os.PathLike | None = None, overrides: dict[str, Any] | None
         if value is None or value == "":
             continue
         section, _, name = dotted.partition(".")
+        if (section, name) in REMOVED:
+            raise ConfigError(f"override {dotted!r}: {REMOVED[(section, name)]}", parameter=name)
         if _key(section, name) is None:
             raise ConfigError(f"override {dotted!r}: unknown setting; use 'section.key' from dwh.cfg.example")
         raw[(section, name)] = (str(value).lower() if isinstance(value, bool) else str(value), "parameter")
@@ -375,6 +271,8 @@ def _read_file(file: Path) -> dict[tuple[str, str], tuple[str, str]]:
                     f"{file} [{section}] {name}: secrets are never read from dwh.cfg; remove it and "
                     "set SPARKIFY_DB_PASSWORD in the environment (or use IAM credentials / an AWS profile)"
                 )
+            if (section, name) in REMOVED:
+                raise ConfigError(f"{file} [{section}] {name}: {REMOVED[(section, name)]}")
             if _key(section, name) is None:
                 allowed = ", ".join(k.name for k in KEYS if k.section == section)
                 raise ConfigError(f"{file} [{section}] {name}: unknown key; allowed in [{section}]: {allowed}")
@@ -398,12 +296,28 @@ def _parse(raw: dict[tuple[str, str], tuple[str, str]], file: Path) -> Settings:
         except ValueError as exc:
             raise _wrong(key, text, origin, file, f"expected {exc}") from None
         origins[(key.section, key.name)] = origin
+    for (section, name), problem in _mismatches(values):
+        raise _wrong(_key(section, name), raw[(section, name)][0], origins[(section, name)], file, problem)
+    return Settings(values=values, source=file if file.is_file() else None, origins=origins)
+
+
+def _mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str], str]]:
+    """Keys whose value does not fit another key's, each with the problem."""
+    out = []
     start, end = values[("analytics", "start_date")], values[("analytics", "end_date")]
     if start and end and end < start:
-        key = _key("analytics", "end_date")
-        raise _wrong(key, raw[("analytics", "end_date")][0], origins[("analytics", "end_date")], file,
-                     f"expected a day on or after start_date ({start:%Y-%m-%d})")
-    return Settings(values=values, source=file if file.is_file() else None, origins=origins)
+        out.append((("analytics", "end_date"), f"expected a day on or after start_date ({start:%Y-%m-%d})"))
+    port, node_type = values[("cluster", "port")], values[("cluster", "node_type")]
+    serverless = values[("cluster", "kind")] == "serverless"
+    if (serverless or not node_type.startswith("dc2.")) and not any(lo <= port <= hi for lo, hi in PORT_RANGES):
+        what = "Redshift Serverless" if serverless else f"{node_type} nodes"
+        out.append((("cluster", "port"), f"expected a port in 5431-5455 or 8191-8215 for {what} (5439 is the "
+                                         "default; only dc2 nodes took 1150-65535)"))
+    if values[("network", "allowed_cidrs")] and values[("cluster", "access")] == "data_api":
+        out.append((("network", "allowed_cidrs"), "applies to [cluster] access = direct only: with data_api the "
+                    "cluster is private and its security group admits the VPC's own range, nothing else. "
+                    "Empty it, or set access = direct"))
+    return out
 
 
 def _wrong(key: Key, text: str, origin: str, file: Path, problem: str) -> ConfigError:

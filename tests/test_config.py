@@ -39,11 +39,12 @@ def test_redshift_sources_default_to_the_public_udacity_bucket(tmp_path):
 
 
 def test_file_values_are_parsed_to_types(tmp_path):
-    path = write(tmp_path, "[cluster]\nnode_count = 4\npublicly_accessible = yes\n"
+    path = write(tmp_path, "[cluster]\nnode_count = 4\naccess = direct\nfinal_snapshot = yes\n"
                            "[network]\nallowed_cidrs = 203.0.113.7/32, 198.51.100.0/24\n")
     settings = config.load(path, environ={})
     assert settings.get("cluster", "node_count") == 4
-    assert settings.get("cluster", "publicly_accessible") is True
+    assert (settings.access, settings.publicly_accessible) == ("direct", True)
+    assert settings.get("cluster", "final_snapshot") is True
     assert settings.get("network", "allowed_cidrs") == ("203.0.113.7/32", "198.51.100.0/24")
 
 
@@ -83,7 +84,7 @@ def test_wrong_environment_value_names_the_variable(tmp_path):
 
 
 def test_unknown_key_lists_the_allowed_ones(tmp_path):
-    with pytest.raises(ConfigError, match=r"\[cluster\] nodes: unknown key; allowed in \[cluster\]: kind, identifier"):
+    with pytest.raises(ConfigError, match=r"\[cluster\] nodes: unknown key; allowed in \[cluster\]: kind, access, identifier"):
         config.load(write(tmp_path, "[cluster]\nnodes = 2\n"), environ={})
 
 
@@ -181,3 +182,75 @@ def test_a_wrong_analytics_value_in_the_file_names_file_section_and_key(tmp_path
     path = write(tmp_path, "[analytics]\ntz = Nowhere/Town\n")
     with pytest.raises(ConfigError, match=r"dwh.cfg \[analytics\] tz = 'Nowhere/Town': expected an IANA"):
         config.load(path, environ={})
+
+
+# --- Redshift settings that AWS or the security controls would refuse ------------------------
+
+def test_access_defaults_to_the_data_api_and_a_private_cluster(tmp_path):
+    settings = config.load(tmp_path / "absent.cfg", environ={})
+    assert (settings.access, settings.publicly_accessible) == ("data_api", False)
+
+
+def test_the_old_publicly_accessible_key_is_refused_saying_to_use_access(tmp_path):
+    with pytest.raises(ConfigError, match=r"\[cluster\] publicly_accessible: replaced by \[cluster\] access: "
+                                          r"data_api .* or direct \(public endpoint\)"):
+        config.load(write(tmp_path, "[cluster]\npublicly_accessible = true\n"), environ={})
+    with pytest.raises(ConfigError, match=r"SPARKIFY_CLUSTER_PUBLICLY_ACCESSIBLE: \[cluster\] publicly_accessible "
+                                          r"is replaced by \[cluster\] access"):
+        config.load(tmp_path / "absent.cfg", environ={"SPARKIFY_CLUSTER_PUBLICLY_ACCESSIBLE": "true"})
+    with pytest.raises(ConfigError, match=r"override 'cluster.publicly_accessible': replaced by"):
+        config.load(tmp_path / "absent.cfg", environ={}, overrides={"cluster.publicly_accessible": True})
+
+
+def test_a_wrong_access_mode_names_the_allowed_ones(tmp_path):
+    with pytest.raises(ConfigError, match=r"\[cluster\] access = 'public': expected one of: data_api, direct"):
+        config.load(write(tmp_path, "[cluster]\naccess = public\n"), environ={})
+
+
+@pytest.mark.parametrize("capacity", [4, 8, 16, 128, 512, 544, 1024])
+def test_base_capacity_takes_4_then_steps_of_8_to_512_then_steps_of_32(tmp_path, capacity):
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={"cluster.base_capacity": capacity})
+    assert settings.get("cluster", "base_capacity") == capacity
+
+
+@pytest.mark.parametrize("capacity", [0, 3, 5, 12, 520, 530, 1056, "many"])
+def test_base_capacity_refuses_what_serverless_refuses_naming_the_steps(tmp_path, capacity):
+    with pytest.raises(ConfigError, match=r"parameter base_capacity = .*: expected 4, a multiple of 8 from 8 to 512, "
+                                          r"or a multiple of 32 from 544 to 1024 \(RPUs\)"):
+        config.load(tmp_path / "absent.cfg", environ={}, overrides={"cluster.base_capacity": capacity})
+
+
+@pytest.mark.parametrize("port", [5431, 5439, 5455, 8191, 8215])
+def test_port_takes_the_ranges_of_ra3_and_serverless(tmp_path, port):
+    for kind in ("provisioned", "serverless"):
+        settings = config.load(tmp_path / "absent.cfg", environ={},
+                               overrides={"cluster.port": port, "cluster.kind": kind})
+        assert settings.get("cluster", "port") == port
+
+
+@pytest.mark.parametrize("port, kind", [(5430, "provisioned"), (5456, "serverless"), (8190, "provisioned"),
+                                        (8216, "serverless"), (1150, "provisioned")])
+def test_port_outside_the_ra3_ranges_is_refused_naming_them(tmp_path, port, kind):
+    with pytest.raises(ConfigError, match=r"parameter port = .*: expected a port in 5431-5455 or 8191-8215 for "
+                                          r"(ra3\.large nodes|Redshift Serverless)"):
+        config.load(tmp_path / "absent.cfg", environ={}, overrides={"cluster.port": port, "cluster.kind": kind})
+
+
+def test_dc2_nodes_keep_their_wider_port_range(tmp_path):
+    settings = config.load(tmp_path / "absent.cfg", environ={},
+                           overrides={"cluster.port": 1150, "cluster.node_type": "dc2.large"})
+    assert settings.get("cluster", "port") == 1150
+
+
+@pytest.mark.parametrize("key, value, control", [("db_user", "awsuser", "Redshift.8"),
+                                                 ("db_name", "dev", "Redshift.9")])
+def test_default_redshift_names_that_fail_a_security_control_are_refused(tmp_path, key, value, control):
+    with pytest.raises(ConfigError, match=rf"\[cluster\] {key} = '{value}': expected a name other than '{value}' "
+                                          rf"\(Security Hub control {control} fails on the default name\)"):
+        config.load(write(tmp_path, f"[cluster]\n{key} = {value}\n"), environ={})
+
+
+def test_allowed_cidrs_with_the_data_api_is_refused_saying_why(tmp_path):
+    with pytest.raises(ConfigError, match=r"\[network\] allowed_cidrs = '203.0.113.7/32': applies to \[cluster\] "
+                                          r"access = direct only"):
+        config.load(write(tmp_path, "[network]\nallowed_cidrs = 203.0.113.7/32\n"), environ={})

@@ -328,20 +328,59 @@ def test_03_on_serverless_rejects_come_from_sys_load_error_detail_without_raw_va
                                                                                                             1207)
 
 
-def test_03_a_copy_over_maxerror_leaves_staging_unchanged_and_names_the_view(redshift):
-    settings = redshift(kind="provisioned", source_region="us-west-2")
-    script = Script()
+REJECT_COLUMNS = [(c, "varchar") for c in ("filename", "line_number", "colname", "type", "col_length", "raw_line",
+                                            "raw_field_value", "err_code", "err_reason")]
+
+
+def aborted_songs_copy(script):
     sqls = ['DELETE FROM "staging_songs"', copy_sql("staging_songs", "s3://udacity-dend/song_data", "'auto'",
                                                     "us-west-2"), "SELECT pg_last_copy_count(), pg_last_copy_id()"]
     script.batch(sqls, failed=1, error="ERROR: Load into table 'staging_songs' failed. Check 'stl_load_errors' "
                                        "system table for details.")
+
+
+def test_03_a_copy_over_maxerror_shows_its_first_rejected_records_read_after_the_rollback(redshift):
+    settings = redshift(kind="provisioned", source_region="us-west-2")
+    script = Script()
+    aborted_songs_copy(script)
+    song = "s3://udacity-dend/song_data/A/A/A/TRAAA{}.json"
+    script.query(staging.redshift.aborted_rejects_query("stl_load_errors").replace("%(table_name)s", ":table_name"),
+                 REJECT_COLUMNS,
+                 [[s(song.format(i)), n(1), s("year"), s("int4"), s("0"), s('{"year": "x"}'), s("x"), n(1207),
+                   s("Invalid digit, Value 'x', Pos 0, Type: Integer")] for i in range(1, 5)],
+                 parameters=[{"name": "table_name", "value": "staging_songs"}])
     with script.stub, pytest.raises(staging.LoadError) as caught:
         staging.load_redshift(settings, script.connection(), schema.STAGING_SONGS, "s3://udacity-dend/song_data",
                               None, 10, progress=lambda _: None)
-    assert str(caught.value).startswith("staging_songs: COPY failed, staging unchanged: COPY \"staging_songs\" "
-                                        "FROM 's3://udacity-dend/song_data': FAILED: ERROR: Load into table")
-    assert str(caught.value).endswith("(statement 2 of 3; the batch was rolled back); see stl_load_errors for "
-                                      "the records")
+    script.stub.assert_no_pending_responses()
+    message = str(caught.value)
+    assert message.startswith("staging_songs: COPY failed, staging unchanged: COPY \"staging_songs\" FROM "
+                              "'s3://udacity-dend/song_data': FAILED: ERROR: Load into table")
+    assert message.endswith("(statement 2 of 3; the batch was rolled back). First rejected: "
+                            f"{song.format(1)} line 1 column year: Invalid digit, Value 'x', Pos 0, Type: Integer; "
+                            f"{song.format(2)} line 1 column year: Invalid digit, Value 'x', Pos 0, Type: Integer; "
+                            f"{song.format(3)} line 1 column year: Invalid digit, Value 'x', Pos 0, Type: Integer "
+                            "(4 in stl_load_errors)")
+    report = caught.value.report
+    assert (report.rejected, [r.filename for r in report.rejects][-1], report.rejects[0].raw_field_value) == (
+        4, song.format(4), "x")
+    assert staging.rejects_frame([report])["code"].tolist() == [1207] * 4  # what 03 shows of them
+
+
+def test_03_an_aborted_copy_whose_rejects_cannot_be_read_still_raises_the_copy_error_and_says_why(redshift):
+    settings = redshift(kind="provisioned", source_region="us-west-2")
+    script = Script()
+    aborted_songs_copy(script)
+    script.statement(staging.redshift.aborted_rejects_query("stl_load_errors").replace("%(table_name)s",
+                                                                                        ":table_name"),
+                     [{"name": "table_name", "value": "staging_songs"}], status="FAILED",
+                     error="ERROR: permission denied for relation stl_load_errors")
+    with script.stub, pytest.raises(staging.LoadError) as caught:
+        staging.load_redshift(settings, script.connection(), schema.STAGING_SONGS, "s3://udacity-dend/song_data",
+                              None, 10, progress=lambda _: None)
+    assert "FAILED: ERROR: Load into table 'staging_songs' failed" in str(caught.value)
+    assert "; its rejected records could not be read from stl_load_errors: " in str(caught.value)
+    assert "permission denied for relation stl_load_errors" in str(caught.value)
 
 
 def test_04_questions_send_their_filters_as_parameters_and_open_ends_as_null():
@@ -368,3 +407,24 @@ def test_open_connection_on_redshift_defaults_to_the_data_api_with_iam_credentia
     serverless = redshift(kind="serverless", workgroup_name="dapi-dwh")
     conn = warehouse.open_connection(serverless, aws.Clients(serverless, endpoint_url="http://127.0.0.1:9"))
     assert conn.target == {"WorkgroupName": "dapi-dwh", "Database": "sparkify"}
+
+
+def test_copy_region_is_that_of_the_sources_bucket_found_by_01_or_asked_of_s3(settings, tmp_path):
+    """COPY's REGION is where the data is: 01's preflight per bucket, else S3 itself (the emulator's)."""
+    on_redshift = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.region": "eu-central-1"})
+    found_by_01 = {"source_regions": {"song_data": "us-west-2", "log_data": "us-west-2"},
+                   "source_region": "us-west-2"}
+    assert staging.redshift.source_region(on_redshift, found_by_01, "s3://udacity-dend/song_data") == "us-west-2"
+    clients = aws.Clients(settings)  # the session's emulator
+    in_ireland = boto3.client("s3", region_name="eu-west-1", endpoint_url=clients.endpoint_url,
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+    in_ireland.create_bucket(Bucket="region-probe-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    try:
+        # a bucket 01 did not see (a compacted copy in your own bucket): asked of S3
+        assert staging.redshift.source_region(on_redshift, found_by_01, "s3://region-probe-eu/songs.manifest",
+                                              clients) == "eu-west-1"
+    finally:
+        in_ireland.delete_bucket(Bucket="region-probe-eu")
+    # no record and no clients: [general] region, the last resort
+    assert staging.redshift.source_region(on_redshift, {}, "s3://elsewhere/x") == "eu-central-1"

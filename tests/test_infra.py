@@ -37,8 +37,9 @@ def counts(settings):
     return {k: kinds.count(k) for k in set(kinds)}
 
 
-PROVISIONED = {"vpc": 1, "subnet": 2, "security-group": 1, "cluster": 1, "cluster-subnet-group": 1,
-               "cluster-parameter-group": 1, "iam-role": 1}
+PROVISIONED = {"vpc": 1, "subnet": 2, "security-group": 1, "route-table": 1, "s3-endpoint": 1, "cluster": 1,
+               "cluster-subnet-group": 1, "cluster-parameter-group": 1, "iam-role": 1}
+DIRECT = {"cluster.access": "direct", "cluster.node_count": 1}
 
 
 def test_provision_makes_role_network_and_cluster_and_records_them(settings):
@@ -69,33 +70,90 @@ def test_subnets_are_in_two_availability_zones(settings):
     assert {s["VpcId"] for s in subnets} == {record["vpc_id"]}
 
 
-def test_security_group_only_lets_loopback_reach_the_cluster_port_on_local(settings):
+def ingress(settings, record):
+    sg = aws.Clients(settings)("ec2").describe_security_groups(
+        GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
+    return [(p["IpProtocol"], p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]])
+            for p in sg["IpPermissions"]]
+
+
+def test_data_api_security_group_admits_only_the_vpcs_own_range(settings):
     record = infra.provision(settings, progress=quiet)
-    ec2 = aws.Clients(settings)("ec2")
-    sg = ec2.describe_security_groups(GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
-    rules = [(p["IpProtocol"], p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]])
-             for p in sg["IpPermissions"]]
-    assert rules == [("tcp", 5439, 5439, ["127.0.0.1/32"])]
-    assert record["allowed_cidrs"] == ["127.0.0.1/32"]
+    assert ingress(settings, record) == [("tcp", 5439, 5439, ["10.42.0.0/16"])]
+    assert record["allowed_cidrs"] == ["10.42.0.0/16"]
+    cluster = aws.Clients(settings)("redshift").describe_clusters(
+        ClusterIdentifier=settings.get("cluster", "identifier"))["Clusters"][0]
+    assert cluster["PubliclyAccessible"] is False
 
 
-def test_no_internet_gateway_unless_publicly_accessible(settings):
-    infra.provision(settings, progress=quiet)
-    assert "internet-gateway" not in counts(settings)
-    assert "route-table" not in counts(settings)
-
-
-def test_publicly_accessible_cluster_gets_gateway_and_route_and_teardown_removes_them(tmp_path):
-    s = make_settings(tmp_path, **{"cluster.publicly_accessible": True, "cluster.node_count": 1})
+def test_direct_security_group_admits_the_allowed_cidrs_loopback_on_local(tmp_path):
+    s = make_settings(tmp_path, **DIRECT)
     try:
         record = infra.provision(s, progress=quiet)
-        assert counts(s) == {**PROVISIONED, "internet-gateway": 1, "route-table": 1}
+        assert ingress(s, record) == [("tcp", 5439, 5439, ["127.0.0.1/32"])]
+    finally:
+        left = infra.teardown(s, progress=quiet)
+    assert left == []
+
+
+def test_data_api_makes_no_internet_gateway_and_no_default_route(settings):
+    record = infra.provision(settings, progress=quiet)
+    assert "internet-gateway" not in counts(settings)
+    rtb = aws.Clients(settings)("ec2").describe_route_tables(RouteTableIds=[record["route_table_id"]])["RouteTables"][0]
+    assert [r.get("DestinationCidrBlock") for r in rtb["Routes"] if r.get("DestinationCidrBlock")] == ["10.42.0.0/16"]
+
+
+def test_s3_gateway_endpoint_sits_on_the_route_table_of_both_subnets(settings):
+    record = infra.provision(settings, progress=quiet)
+    ec2 = aws.Clients(settings)("ec2")
+    endpoint = ec2.describe_vpc_endpoints(VpcEndpointIds=[record["s3_endpoint_id"]])["VpcEndpoints"][0]
+    assert (endpoint["VpcEndpointType"], endpoint["ServiceName"], endpoint["RouteTableIds"]) == (
+        "Gateway", "com.amazonaws.us-west-2.s3", [record["route_table_id"]])
+    rtb = ec2.describe_route_tables(RouteTableIds=[record["route_table_id"]])["RouteTables"][0]
+    assert sorted(a["SubnetId"] for a in rtb["Associations"]) == sorted(record["subnet_ids"])
+
+
+def test_cluster_has_every_setting_the_security_controls_want(settings):
+    infra.provision(settings, progress=quiet)
+    redshift = aws.Clients(settings)("redshift")
+    ident = settings.get("cluster", "identifier")
+    cluster = redshift.describe_clusters(ClusterIdentifier=ident)["Clusters"][0]
+    assert {k: cluster[k] for k in ("EnhancedVpcRouting", "AutomatedSnapshotRetentionPeriod", "AllowVersionUpgrade",
+                                    "Encrypted", "MasterUsername", "DBName")} == {
+        "EnhancedVpcRouting": True, "AutomatedSnapshotRetentionPeriod": 7, "AllowVersionUpgrade": True,
+        "Encrypted": True, "MasterUsername": "sparkify_admin", "DBName": "sparkify"}
+    logging = redshift.describe_logging_status(ClusterIdentifier=ident)
+    assert (logging["LoggingEnabled"], logging["LogDestinationType"], logging["LogExports"]) == (
+        True, "cloudwatch", ["connectionlog", "userlog", "useractivitylog"])
+
+
+def test_a_cluster_changed_by_hand_is_brought_back_in_line(settings):
+    infra.provision(settings, progress=quiet)
+    redshift = aws.Clients(settings)("redshift")
+    ident = settings.get("cluster", "identifier")
+    redshift.modify_cluster(ClusterIdentifier=ident, AutomatedSnapshotRetentionPeriod=1, AllowVersionUpgrade=False)
+    redshift.disable_logging(ClusterIdentifier=ident)
+    lines = []
+    infra.provision(settings, progress=lines.append)
+    cluster = redshift.describe_clusters(ClusterIdentifier=ident)["Clusters"][0]
+    assert (cluster["AutomatedSnapshotRetentionPeriod"], cluster["AllowVersionUpgrade"]) == (7, True)
+    assert redshift.describe_logging_status(ClusterIdentifier=ident)["LoggingEnabled"] is True
+    assert f"cluster {ident}: set AutomatedSnapshotRetentionPeriod = 7, AllowVersionUpgrade = True" in lines
+
+
+def test_direct_access_gets_gateway_and_route_and_teardown_removes_them(tmp_path):
+    s = make_settings(tmp_path, **DIRECT)
+    try:
+        record = infra.provision(s, progress=quiet)
+        assert counts(s) == {**PROVISIONED, "internet-gateway": 1}
         rtb = aws.Clients(s)("ec2").describe_route_tables(RouteTableIds=[record["route_table_id"]])["RouteTables"][0]
         assert {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": record["internet_gateway_id"]}.items() <= \
             next(r for r in rtb["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0").items()
         assert sorted(a["SubnetId"] for a in rtb["Associations"]) == sorted(record["subnet_ids"])
+        assert record["publicly_accessible"] is True
     finally:
-        assert infra.teardown(s, progress=quiet) == []
+        left = infra.teardown(s, progress=quiet)
+    assert left == []
 
 
 def test_second_provision_changes_no_resource_counts_and_creates_nothing(settings):
@@ -125,15 +183,15 @@ def test_config_change_that_cannot_apply_in_place_is_reported_and_recorded(tmp_p
 
 
 def test_changed_allowed_cidrs_are_applied_to_the_security_group_in_place(tmp_path):
-    s = make_settings(tmp_path)
+    s = make_settings(tmp_path, **DIRECT)
     try:
         record = infra.provision(s, progress=quiet)
-        moved = make_settings(tmp_path, **{"network.allowed_cidrs": "203.0.113.7/32, 198.51.100.0/24"})
+        moved = make_settings(tmp_path, **DIRECT, **{"network.allowed_cidrs": "203.0.113.7/32, 198.51.100.0/24"})
         infra.provision(moved, progress=quiet)
         sg = aws.Clients(s)("ec2").describe_security_groups(GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
         assert sorted(r["CidrIp"] for p in sg["IpPermissions"] for r in p["IpRanges"]) == \
             ["198.51.100.0/24", "203.0.113.7/32"]
-        assert counts(s) == PROVISIONED
+        assert counts(s) == {**PROVISIONED, "internet-gateway": 1}
     finally:
         infra.teardown(s, progress=quiet)
 
@@ -164,7 +222,8 @@ def test_dry_run_lists_what_would_go_in_order_and_deletes_nothing(settings):
     plan = infra.teardown(settings, progress=lines.append, dry_run=True)
     assert plan == before
     assert [p.split()[0] for p in plan] == ["cluster", "cluster-subnet-group", "cluster-parameter-group",
-                                           "security-group", "subnet", "subnet", "vpc", "iam-role"]
+                                           "s3-endpoint", "route-table", "security-group", "subnet", "subnet", "vpc",
+                                           "iam-role"]
     assert lines == [f"would delete {p}" for p in plan]
     assert infra.tagged_resources(settings) == before
 
@@ -233,7 +292,7 @@ def test_no_final_snapshot_by_default(settings):
 # --- ingress ------------------------------------------------------------------
 
 def test_whole_internet_ingress_is_refused_before_anything_is_made(tmp_path):
-    s = make_settings(tmp_path, **{"network.allowed_cidrs": "0.0.0.0/0"})
+    s = make_settings(tmp_path, **DIRECT, **{"network.allowed_cidrs": "0.0.0.0/0"})
     with pytest.raises(infra.IngressError, match=r"allowed_cidrs = 0\.0\.0\.0/0 opens port 5439 to the whole "
                                                  r"internet: refused.*allow_public_ingress = true"):
         infra.provision(s, progress=quiet)
@@ -241,8 +300,8 @@ def test_whole_internet_ingress_is_refused_before_anything_is_made(tmp_path):
 
 
 def test_whole_internet_ingress_with_allow_public_ingress_is_warned_about(tmp_path):
-    s = make_settings(tmp_path, **{"network.allowed_cidrs": "0.0.0.0/0", "network.allow_public_ingress": True,
-                                   "cluster.node_count": 1})
+    s = make_settings(tmp_path, **DIRECT, **{"network.allowed_cidrs": "0.0.0.0/0",
+                                             "network.allow_public_ingress": True})
     try:
         lines = []
         record = infra.provision(s, progress=lines.append)
@@ -254,9 +313,14 @@ def test_whole_internet_ingress_with_allow_public_ingress_is_warned_about(tmp_pa
         infra.teardown(s, progress=quiet)
 
 
-def test_redshift_default_ingress_is_the_callers_public_ip(tmp_path):
-    s = make_settings(tmp_path, **{"general.target": "redshift"})
+def test_redshift_direct_default_ingress_is_the_callers_public_ip(tmp_path):
+    s = make_settings(tmp_path, **{"general.target": "redshift", "cluster.access": "direct"})
     assert infra.ingress_cidrs(s, lookup=lambda: "203.0.113.7") == (["203.0.113.7/32"], [])
+
+
+def test_redshift_data_api_ingress_is_the_vpc_range_and_asks_nobody_for_an_ip(tmp_path):
+    s = make_settings(tmp_path, **{"general.target": "redshift"})
+    assert infra.ingress_cidrs(s, lookup=lambda: pytest.fail("no lookup expected")) == (["10.42.0.0/16"], [])
 
 
 def test_unreachable_public_ip_service_names_the_setting_to_use():
@@ -302,7 +366,8 @@ def test_the_role_in_aws_carries_exactly_that_policy_and_no_managed_one(settings
     assert iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == []
     trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
     trust = json.loads(trust) if isinstance(trust, str) else trust
-    assert trust["Statement"][0]["Principal"] == {"Service": "redshift.amazonaws.com"}
+    assert trust["Statement"][0]["Principal"] == {
+        "Service": ["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"]}
 
 
 def test_a_name_taken_by_an_untagged_role_is_a_conflict_not_a_takeover(settings):
@@ -380,27 +445,118 @@ def test_a_node_type_without_a_price_is_warned_about_not_refused(tmp_path):
         infra.teardown(s, progress=quiet)
 
 
-def test_checks_judge_what_exists_and_pass_on_a_fresh_stack(settings):
+def controls(settings, record):
+    frame = infra.controls.table(settings, record)
+    return dict(zip(frame["control"], zip(frame["state"], frame["result"])))
+
+
+def test_every_control_passes_on_a_fresh_default_stack(settings):
     record = infra.provision(settings, progress=quiet)
     stack = settings.stack_name
-    assert infra.report_checks(settings, record).splitlines() == [
-        f"ok   COPY role: s3:GetObject, s3:ListBucket on the configured sources ({stack}-data), 0 managed policies",
-        "ok   security group ingress: only tcp 5439 from 127.0.0.1/32",
-        "ok   internet gateway: none (not publicly accessible)",
-        "ok   cluster encrypted: true",
-        "ok   cluster publicly accessible: false",
-        f"n/a  require_ssl in {stack}-params: not set on the emulator (no ModifyClusterParameterGroup)",
-    ]
+    found = controls(settings, record)
+    assert {c: r for c, (_, r) in found.items()} == {
+        "Redshift.1": "pass", "Redshift.2": "n/a", "Redshift.3": "pass", "Redshift.4": "pass", "Redshift.6": "pass",
+        "Redshift.7": "pass", "Redshift.8": "pass", "Redshift.9": "pass", "Redshift.10": "pass",
+        "Redshift.15": "pass", "Redshift.16": "pass", "Sparkify.role": "pass", "Sparkify.ingress": "pass",
+        "Sparkify.gateway": "pass"}
+    assert found["Redshift.2"][0] == ("not checkable on the emulator, which cannot set it (no "
+                                      f"ModifyClusterParameterGroup) in {stack}-params")
+    assert found["Redshift.7"][0] == ("enhanced VPC routing: true; S3 gateway endpoint on the route table of 2 of 2 "
+                                      "subnets")
+    assert found["Redshift.16"][0] == "2 subnets in us-west-2a, us-west-2b"
+    head, first = infra.controls.report(settings, record).splitlines()[:2]
+    assert head.split() == ["control", "requirement", "state", "result"]
+    assert first.startswith("Redshift.1  ") and first.endswith("pass")
+    assert first.index("publicly accessible: false") == head.index("state")
+    assert first.index("pass") == head.index("result")
 
 
-def test_checks_fail_when_someone_opened_the_security_group_by_hand(settings):
+def test_direct_access_shows_public_access_as_an_accepted_exception(tmp_path):
+    s = make_settings(tmp_path, **DIRECT)
+    try:
+        record = infra.provision(s, progress=quiet)
+        state_, result = controls(s, record)["Redshift.1"]
+        report = infra.controls.report(s, record)
+    finally:
+        infra.teardown(s, progress=quiet)
+    assert result == "exception"
+    assert state_.startswith("publicly accessible: true; accepted: [cluster] access = direct")
+    assert "Redshift.1" in report
+
+
+def test_a_cluster_without_its_s3_endpoint_fails_redshift_7_and_stops_01(settings):
+    record = infra.provision(settings, progress=quiet)
+    aws.Clients(settings)("ec2").delete_vpc_endpoints(VpcEndpointIds=[record["s3_endpoint_id"]])
+    assert controls(settings, record)["Redshift.7"] == (
+        "enhanced VPC routing: true; S3 gateway endpoint on the route table of 0 of 2 subnets", "fail")
+    with pytest.raises(infra.ControlsError, match=r"failed security controls: Redshift\.7 \(enhanced VPC routing"):
+        infra.controls.report(settings, record)
+
+
+def test_controls_fail_when_someone_opened_the_port_to_the_internet_by_hand(settings):
     record = infra.provision(settings, progress=quiet)
     aws.Clients(settings)("ec2").authorize_security_group_ingress(GroupId=record["security_group_id"], IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-    with pytest.raises(infra.InfraError, match="the stack does not meet its settings: security group ingress"):
-        infra.report_checks(settings, record)
+        {"IpProtocol": "tcp", "FromPort": 5439, "ToPort": 5439, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    found = controls(settings, record)
+    assert found["Redshift.15"] == ("open to the internet: 0.0.0.0/0 on 5439-5439", "fail")
+    assert found["Sparkify.ingress"][1] == "fail"
+    with pytest.raises(infra.ControlsError, match=r"Redshift\.15 \(port not open to 0\.0\.0\.0/0 or ::/0\)"):
+        infra.controls.report(settings, record)
     infra.provision(settings, progress=quiet)  # re-running 01 puts the ingress back in line
-    infra.report_checks(settings, record)
+    infra.controls.report(settings, record)
+
+
+def test_controls_fail_for_a_cluster_with_logging_off_and_short_snapshot_retention(settings):
+    record = infra.provision(settings, progress=quiet)
+    redshift = aws.Clients(settings)("redshift")
+    ident = settings.get("cluster", "identifier")
+    redshift.modify_cluster(ClusterIdentifier=ident, AutomatedSnapshotRetentionPeriod=1, AllowVersionUpgrade=False,
+                            EnhancedVpcRouting=False, PubliclyAccessible=True)
+    redshift.disable_logging(ClusterIdentifier=ident)
+    found = controls(settings, record)
+    assert {c: found[c] for c in ("Redshift.1", "Redshift.3", "Redshift.6", "Redshift.7")} == {
+        "Redshift.1": ("publicly accessible: true", "fail"), "Redshift.3": ("retention: 1 days", "fail"),
+        "Redshift.6": ("allow version upgrade: false", "fail"),
+        "Redshift.7": ("enhanced VPC routing: false; S3 gateway endpoint on the route table of 2 of 2 subnets",
+                       "fail")}
+    assert found["Redshift.4"][1] == "fail"
+
+
+def test_serverless_controls_are_read_from_the_namespace_and_workgroup(settings, tmp_path):
+    """The network, role and endpoint on the emulator; the namespace and workgroup through botocore's
+    Stubber (moto has no Serverless API), on the emulator's subnets and security group."""
+    import boto3
+    from botocore.stub import Stubber
+
+    record = infra.provision(settings, progress=quiet)
+    serverless = make_settings(tmp_path, **{"cluster.kind": "serverless"})
+    client = boto3.client("redshift-serverless", region_name="us-west-2", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    stub = Stubber(client)
+    name = serverless.get("cluster", "identifier")
+    stub.add_response("get_namespace", {"namespace": {
+        "namespaceName": name, "adminUsername": "sparkify_admin", "dbName": "sparkify",
+        "kmsKeyId": "AWS_OWNED_KMS_KEY", "logExports": ["connectionlog", "userlog", "useractivitylog"]}})
+    stub.add_response("get_workgroup", {"workgroup": {
+        "workgroupName": name, "publiclyAccessible": False, "enhancedVpcRouting": True,
+        "subnetIds": record["subnet_ids"], "securityGroupIds": [record["security_group_id"]],
+        "configParameters": [{"parameterKey": "require_ssl", "parameterValue": "true"}],
+        "endpoint": {"port": 5439}}})
+    with stub:
+        frame = infra.controls.table(serverless, {**record, "kind": "serverless"},
+                                     aws.Clients(serverless).use("redshift-serverless", client))
+    found = dict(zip(frame["control"], zip(frame["state"], frame["result"])))
+    assert {c: r for c, (_, r) in found.items()} == {
+        "Redshift.1": "pass", "Redshift.2": "pass", "Redshift.3": "n/a", "Redshift.4": "pass", "Redshift.6": "n/a",
+        "Redshift.7": "pass", "Redshift.8": "pass", "Redshift.9": "pass", "Redshift.10": "pass",
+        "Redshift.15": "pass", "Redshift.16": "pass", "Sparkify.role": "pass", "Sparkify.ingress": "pass",
+        "Sparkify.gateway": "pass"}
+    assert found["Redshift.10"][0] == "namespace KMS key: AWS_OWNED_KMS_KEY"
+
+
+def test_a_plan_record_has_nothing_to_check(settings):
+    frame = infra.controls.table(settings, {"plan": []})
+    assert frame.values.tolist() == [["-", "plan only", "nothing was created: nothing to check", "n/a"]]
 
 
 # --- one table drives provisioning, the inventory, teardown and its dry run -----
@@ -424,11 +580,11 @@ def record_steps(monkeypatch, step):
 
 def test_provisioning_order_is_the_tables_order():
     assert [k.name for k in resources.provisioning_order("provisioned")] == [
-        "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "cluster-parameter-group",
-        "cluster-subnet-group", "cluster", "scheduler-role", "pause-schedule"]
+        "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "s3-endpoint",
+        "cluster-parameter-group", "cluster-subnet-group", "cluster", "scheduler-role", "pause-schedule"]
     assert [k.name for k in resources.provisioning_order("serverless")] == [
-        "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "serverless-namespace",
-        "serverless-workgroup", "serverless-usage-limit"]
+        "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "s3-endpoint",
+        "serverless-namespace", "serverless-workgroup", "serverless-usage-limit"]
     assert resources.teardown_order() == list(reversed(resources.KINDS))
 
 
@@ -439,13 +595,13 @@ def test_provision_ensures_kinds_in_table_order(settings, monkeypatch):
 
 
 def test_inventory_dry_run_and_teardown_all_walk_the_table_backwards(tmp_path, monkeypatch):
-    s = make_settings(tmp_path, **{"cluster.publicly_accessible": True, "cluster.node_count": 1})
+    s = make_settings(tmp_path, **DIRECT)
     try:
         infra.provision(s, progress=quiet)
         infra.seed_sample_data(s, events=20, songs=2, users=2, days=1, progress=quiet)
         made = [k.name for k in resources.provisioning_order("provisioned") if k.setting is None] + ["s3-bucket"]
         present = [k.name for k in resources.teardown_order() if k.name in made]
-        assert present == ["cluster", "cluster-subnet-group", "cluster-parameter-group", "route-table",
+        assert present == ["cluster", "cluster-subnet-group", "cluster-parameter-group", "s3-endpoint", "route-table",
                            "internet-gateway", "security-group", "subnet", "vpc", "iam-role", "s3-bucket"]
         inventory = infra.tagged_resources(s)
         assert list(dict.fromkeys(item.split()[0] for item in inventory)) == present
@@ -460,26 +616,50 @@ def test_inventory_dry_run_and_teardown_all_walk_the_table_backwards(tmp_path, m
 
 def test_plan_says_what_provision_would_create_then_that_it_exists(settings):
     assert infra.plan(settings) == ["IAM role: to create", "VPC: to create", "subnet: to create",
-                                    "security group: to create", "parameter group: to create",
+                                    "security group: to create", "route table: to create",
+                                    "S3 gateway endpoint: to create", "parameter group: to create",
                                     "cluster subnet group: to create", "cluster: to create"]
     record = infra.provision(settings, progress=quiet)
     stack = settings.stack_name
     lines = infra.plan(settings)
     assert lines[:2] + lines[4:] == [
         f"IAM role {stack}-redshift-copy: exists", f"VPC {record['vpc_id']}: exists",
-        f"security group {record['security_group_id']}: exists", f"parameter group {stack}-params: exists",
+        f"security group {record['security_group_id']}: exists", f"route table {record['route_table_id']}: exists",
+        f"S3 gateway endpoint {record['s3_endpoint_id']}: exists", f"parameter group {stack}-params: exists",
         f"cluster subnet group {stack}-subnets: exists", f"cluster {stack}-dwh: exists"]
     assert sorted(lines[2:4]) == sorted(f"subnet {s}: exists" for s in record["subnet_ids"])
+
+
+def test_plan_names_what_would_change_on_what_exists(settings):
+    record = infra.provision(settings, progress=quiet)
+    redshift = aws.Clients(settings)("redshift")
+    ident = settings.get("cluster", "identifier")
+    redshift.modify_cluster(ClusterIdentifier=ident, AutomatedSnapshotRetentionPeriod=1)
+    redshift.disable_logging(ClusterIdentifier=ident)
+    lines = infra.plan(settings)
+    assert [line for line in lines if line.startswith(f"cluster {ident}: ") and "exists" not in line] == [
+        f"cluster {ident}: would set AutomatedSnapshotRetentionPeriod = 7",
+        f"cluster {ident}: would turn on audit logging to CloudWatch Logs"]
+    assert f"security group {record['security_group_id']}: exists" in lines
+
+
+def test_plan_mode_of_provision_changes_nothing_and_says_what_it_costs(settings):
+    lines = []
+    record = infra.provision(settings, progress=lines.append, plan=True)
+    assert record["plan"] == infra.plan(settings)
+    assert infra.tagged_resources(settings) == []
+    assert state.load(settings) == {}
+    assert lines[-2].startswith("plan: estimated cost: $1.086/hour, $26.06/day left running (2 x ra3.large")
+    assert lines[-1] == "plan only: nothing was created or changed"
 
 
 def test_every_action_in_the_table_is_a_real_api_operation():
     import botocore.session
 
     models = botocore.session.get_session()
-    permission_only = {"iam:PassRole"}  # checked by IAM when a role is handed to Redshift; no API of its own
     for action in resources.actions("redshift"):
         service, operation = action.split(":")
-        if action in permission_only:
+        if action == "iam:PassRole":  # checked by IAM when a role is handed to Redshift; no API of its own
             continue
         assert operation in models.get_service_model(service).operation_names, action
     assert "s3:DeleteBucket" in resources.actions() and "s3:DeleteBucket" not in resources.actions("redshift")

@@ -14,7 +14,7 @@ import pytest
 from botocore.stub import Stubber
 
 from sparkify_nb import aws, config, infra
-from sparkify_nb.infra import pricing, resources, wait
+from sparkify_nb.infra import network, pricing, resources, wait
 
 ROLE = "arn:aws:iam::123456789012:role/sls-redshift-copy"
 NS_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:namespace/abc"
@@ -39,9 +39,9 @@ def tags(stack="sls"):
     return [{"key": "sparkify:stack", "value": stack}, {"key": "Name", "value": "sls-dwh"}]
 
 
-def workgroup(status="AVAILABLE", capacity=16):
+def workgroup(status="AVAILABLE", capacity=16, routing=True):
     return {"workgroup": {"workgroupName": "sls-dwh", "workgroupArn": WG_ARN, "status": status,
-                          "baseCapacity": capacity, "publiclyAccessible": False,
+                          "baseCapacity": capacity, "publiclyAccessible": False, "enhancedVpcRouting": routing,
                           "endpoint": {"address": "sls-dwh.123456789012.us-west-2.redshift-serverless.amazonaws.com",
                                        "port": 5439}}}
 
@@ -71,14 +71,16 @@ def found_serverless(ctx):
     return [(kind, item) for kind in resources.teardown_order() if kind in SERVERLESS for item in kind.find(ctx)]
 
 
-def test_require_ssl_is_set_in_the_parameter_group():
+def test_require_ssl_and_user_activity_logging_are_set_in_the_parameter_group():
     client, stub = stubbed("redshift")
     stub.add_response("modify_cluster_parameter_group",
                       {"ParameterGroupName": "s-params", "ParameterGroupStatus": "ok"},
                       {"ParameterGroupName": "s-params", "Parameters": [
-                          {"ParameterName": "require_ssl", "ParameterValue": "true", "ApplyType": "static"}]})
+                          {"ParameterName": "require_ssl", "ParameterValue": "true", "ApplyType": "static"},
+                          {"ParameterName": "enable_user_activity_logging", "ParameterValue": "true",
+                           "ApplyType": "static"}]})
     with stub:
-        infra.require_ssl(client, "s-params")
+        infra.set_parameters(client, "s-params")
     stub.assert_no_pending_responses()
 
 
@@ -96,12 +98,16 @@ def test_serverless_creates_namespace_and_workgroup_on_our_role_and_network(sett
     not_found(stub, "get_namespace")
     stub.add_response("create_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}}, {
         "namespaceName": "sls-dwh", "adminUsername": "sparkify_admin", "manageAdminPassword": True,
-        "dbName": "sparkify", "iamRoles": [ROLE], "defaultIamRoleArn": ROLE, "tags": tags()})
+        "dbName": "sparkify", "iamRoles": [ROLE], "defaultIamRoleArn": ROLE, "tags": tags(),
+        "logExports": ["connectionlog", "userlog", "useractivitylog"]})
     not_found(stub, "get_workgroup")
     stub.add_response("create_workgroup", workgroup("CREATING"), {
         "workgroupName": "sls-dwh", "namespaceName": "sls-dwh", "baseCapacity": 16,
-        "subnetIds": NET["subnet_ids"], "securityGroupIds": ["sg-1"], "publiclyAccessible": False, "port": 5439,
-        "configParameters": [{"parameterKey": "require_ssl", "parameterValue": "true"}], "tags": tags()})
+        "subnetIds": NET["subnet_ids"], "securityGroupIds": ["sg-1"], "publiclyAccessible": False,
+        "enhancedVpcRouting": True, "port": 5439,
+        "configParameters": [{"parameterKey": "require_ssl", "parameterValue": "true"},
+                             {"parameterKey": "enable_user_activity_logging", "parameterValue": "true"}],
+        "tags": tags()})
     stub.add_response("get_workgroup", workgroup("CREATING"), {"workgroupName": "sls-dwh"})
     stub.add_response("get_workgroup", workgroup("AVAILABLE"), {"workgroupName": "sls-dwh"})
     stub.add_response("get_workgroup", workgroup("AVAILABLE"), {"workgroupName": "sls-dwh"})
@@ -117,19 +123,24 @@ def test_serverless_creates_namespace_and_workgroup_on_our_role_and_network(sett
 
 def test_serverless_rerun_creates_nothing_and_applies_base_capacity_in_place(settings):
     client, stub = stubbed("redshift-serverless")
-    stub.add_response("get_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN, "iamRoles": [
+    stub.add_response("get_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN,
+                                                      "logExports": ["userlog"], "iamRoles": [
         f"IamRole(applyStatus=in-sync, iamRoleArn={ROLE})"]}})
     stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": NS_ARN})
-    stub.add_response("get_workgroup", workgroup(capacity=8))
+    stub.add_response("update_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}},
+                      {"namespaceName": "sls-dwh", "logExports": ["connectionlog", "userlog", "useractivitylog"]})
+    stub.add_response("get_workgroup", workgroup(capacity=8, routing=False))
     stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": WG_ARN})
-    stub.add_response("update_workgroup", workgroup(capacity=16), {"workgroupName": "sls-dwh", "baseCapacity": 16})
+    stub.add_response("update_workgroup", workgroup(capacity=16),
+                      {"workgroupName": "sls-dwh", "baseCapacity": 16, "enhancedVpcRouting": True})
     stub.add_response("get_workgroup", workgroup())
     stub.add_response("get_workgroup", workgroup())
     lines = []
     with stub:
         ensure_serverless(context(settings, client, lines.append), {"role_arn": ROLE, **NET})
     stub.assert_no_pending_responses()
-    assert "serverless workgroup sls-dwh: base capacity 8 -> 16 RPU" in lines
+    assert "serverless workgroup sls-dwh: baseCapacity 8 -> 16, enhancedVpcRouting False -> True" in lines
+    assert "serverless namespace sls-dwh: audit logs exported to CloudWatch Logs" in lines
     assert not [line for line in lines if "created" in line or "creating" in line]
 
 
@@ -204,8 +215,19 @@ def test_hourly_cost_of_a_provisioned_cluster():
     assert pricing.provisioned_hourly("dc2.large", 1) == 0.25
 
 
-def test_hourly_cost_of_serverless_at_base_capacity():
+def test_hourly_cost_of_serverless_at_base_capacity_from_4_rpu():
     assert pricing.serverless_hourly(8) == 3.0
+    assert pricing.serverless_hourly(4) == 1.5
+    with pytest.raises(pricing.PricingError, match=r"base_capacity = 2: Redshift Serverless starts at 4 RPUs"):
+        pricing.serverless_hourly(2)
+
+
+def test_direct_access_adds_the_hourly_price_of_its_public_ipv4_addresses():
+    private = pricing.estimate("provisioned", "ra3.large", 2)
+    public = pricing.estimate("provisioned", "ra3.large", 2, public=True)
+    assert (private["usd_per_hour"], public["usd_per_hour"]) == (1.086, 1.101)  # 3 addresses x $0.005
+    assert public["basis"].endswith("plus 3 public IPv4 x $0.005/hour (access = direct)")
+    assert pricing.public_addresses("provisioned", 1) == 1
 
 
 def test_unknown_node_type_names_the_key():
@@ -215,7 +237,7 @@ def test_unknown_node_type_names_the_key():
 
 def test_estimate_names_its_source_and_date():
     line = pricing.describe(pricing.estimate("provisioned", "ra3.large", 2))
-    assert line.startswith("estimated cost: $1.086/hour (2 x ra3.large at $0.543/node-hour")
+    assert line.startswith("estimated cost: $1.086/hour, $26.06/day left running (2 x ra3.large at $0.543/node-hour")
     assert f"{pricing.SOURCE_URL} as of {pricing.AS_OF}" in line
 
 
@@ -267,3 +289,135 @@ def test_wait_gives_up_after_the_timeout_with_what_to_do():
         stub.add_response("describe_clusters", cluster("creating"))
     with stub, pytest.raises(infra.WaitTimeout, match=r"cluster_available did not succeed within -1 s; look at"):
         wait.wait(client, "cluster_available", lambda _: None, timeout_s=-1, delay_s=0, ClusterIdentifier="c")
+
+
+# --- every call a Serverless run makes is on the operator's list -----------------------------
+
+def test_serverless_provisioning_and_teardown_calls_are_on_the_list(settings):
+    """Stubber runs of the serverless kinds (moto has no Serverless API), recorded call by call."""
+    from sparkify_nb.infra import access
+
+    client, stub = stubbed("redshift-serverless")
+    not_found(stub, "get_namespace")
+    stub.add_response("create_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}})
+    not_found(stub, "get_workgroup")
+    stub.add_response("create_workgroup", workgroup("CREATING"))
+    stub.add_response("get_workgroup", workgroup("AVAILABLE"))
+    stub.add_response("get_workgroup", workgroup("AVAILABLE"))
+    stub.add_response("list_workgroups", {"workgroups": [{"workgroupName": "sls-dwh", "workgroupArn": WG_ARN}]})
+    stub.add_response("list_tags_for_resource", {"tags": tags()})
+    stub.add_response("list_namespaces", {"namespaces": [{"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}]})
+    stub.add_response("list_tags_for_resource", {"tags": tags()})
+    stub.add_response("delete_workgroup", workgroup("DELETING"))
+    not_found(stub, "get_workgroup")
+    stub.add_response("delete_namespace", {"namespace": {"namespaceName": "sls-dwh"}})
+    not_found(stub, "get_namespace")
+    ctx = context(settings, client)
+    with stub, aws.recording() as calls:
+        ensure_serverless(ctx, {"role_arn": ROLE, **NET})
+        for kind, item in found_serverless(ctx):
+            kind.delete(ctx, item)
+    stub.assert_no_pending_responses()
+    recorded = {action for action, _ in calls}
+    assert recorded - set(access.actions("redshift", "serverless", "data_api")) == set()
+    assert {"redshift-serverless:CreateWorkgroup", "redshift-serverless:ListNamespaces"} <= recorded
+
+
+# --- the role Redshift cannot use yet is retried ------------------------------------------------
+
+ROLE_NOT_READY = ("The IAM role sls-redshift-copy is not valid. The IAM role must delegate access to an Amazon "
+                  "Redshift account.")
+
+
+def test_create_cluster_is_retried_while_the_new_role_propagates():
+    """Stubber: CreateCluster refuses the role twice (InvalidParameterValue), then succeeds."""
+    client, stub = stubbed("redshift")
+    for _ in range(2):
+        stub.add_client_error("create_cluster", service_error_code="InvalidParameterValue",
+                              service_message=ROLE_NOT_READY, http_status_code=400)
+    stub.add_response("create_cluster", {"Cluster": {"ClusterIdentifier": "c"}})
+    lines = []
+    with stub:
+        wait.retry_role_propagation(lambda: client.create_cluster(
+            ClusterIdentifier="c", NodeType="ra3.large", MasterUsername="u"), "cluster c", lines.append, delay_s=0)
+    stub.assert_no_pending_responses()
+    assert lines == ["cluster c: the new IAM role is not yet usable by Redshift (IAM is eventually consistent); "
+                     "retrying in 0 s (0 s so far)"] * 2
+
+
+def test_other_invalid_parameters_are_not_retried():
+    """Stubber: an InvalidParameterValue that is not about the role fails at once."""
+    client, stub = stubbed("redshift")
+    stub.add_client_error("create_cluster", service_error_code="InvalidParameterValue",
+                          service_message="Invalid node type: dc2.large.", http_status_code=400)
+    with stub, pytest.raises(Exception, match="Invalid node type"):
+        wait.retry_role_propagation(lambda: client.create_cluster(
+            ClusterIdentifier="c", NodeType="dc2.large", MasterUsername="u"), "cluster c", lambda _: None, delay_s=0)
+
+
+def test_the_role_is_not_retried_past_the_timeout():
+    """Stubber: the role never becomes usable; the error comes through after the timeout."""
+    client, stub = stubbed("redshift")
+    stub.add_client_error("create_cluster", service_error_code="InvalidParameterValue",
+                          service_message=ROLE_NOT_READY, http_status_code=400)
+    with stub, pytest.raises(Exception, match="The IAM role sls-redshift-copy is not valid"):
+        wait.retry_role_propagation(lambda: client.create_cluster(
+            ClusterIdentifier="c", NodeType="ra3.large", MasterUsername="u"), "cluster c", lambda _: None,
+            delay_s=0, timeout_s=-1)
+
+
+def test_serverless_namespace_creation_is_retried_while_the_role_propagates(settings):
+    """Stubber: CreateNamespace refuses the role once (ValidationException naming it), then succeeds."""
+    client, stub = stubbed("redshift-serverless")
+    not_found(stub, "get_namespace")
+    stub.add_client_error("create_namespace", service_error_code="ValidationException",
+                          service_message=f"IAM role {ROLE} cannot be assumed", http_status_code=400)
+    stub.add_response("create_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}})
+    lines = []
+    with stub:
+        record = SERVERLESS[0].ensure(context(settings, client, lines.append), {"role_arn": ROLE})
+    assert record["namespace_arn"] == NS_ARN
+    assert lines[0].startswith("serverless namespace sls-dwh: the new IAM role is not yet usable by Redshift")
+
+
+# --- availability zones ------------------------------------------------------------------------
+
+def test_local_zones_and_zones_that_need_opt_in_are_never_chosen(settings):
+    """Stubber: a region whose zone list holds a Local Zone and an opted-in zone that sort first."""
+    client, stub = stubbed("ec2")
+    zone = {"State": "available", "RegionName": "us-west-2"}
+    stub.add_response("describe_availability_zones", {"AvailabilityZones": [
+        {**zone, "ZoneName": "us-west-2-lax-1a", "ZoneType": "local-zone", "OptInStatus": "opted-in"},
+        {**zone, "ZoneName": "us-west-2-den-1a", "ZoneType": "availability-zone", "OptInStatus": "opted-in"},
+        {**zone, "ZoneName": "us-west-2c", "ZoneType": "availability-zone", "OptInStatus": "opt-in-not-required"},
+        {**zone, "ZoneName": "us-west-2a", "ZoneType": "availability-zone", "OptInStatus": "opt-in-not-required"},
+    ]}, {"Filters": [{"Name": "state", "Values": ["available"]},
+                     {"Name": "zone-type", "Values": ["availability-zone"]},
+                     {"Name": "opt-in-status", "Values": ["opt-in-not-required"]}]})
+    ctx = infra.Context(settings, aws.Clients(settings).use("ec2", client), lambda _: None, delay_s=0)
+    with stub:
+        assert network.zones(ctx) == ["us-west-2a", "us-west-2c"]
+
+
+def test_serverless_gets_subnets_in_three_zones(tmp_path):
+    """On the emulator (ec2 only): the subnet step of a serverless stack."""
+    s = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.stack_name": "threezones", "cluster.kind": "serverless", "cluster.identifier": "threezones-dwh"})
+    ctx = infra.Context(s, aws.Clients(s), lambda _: None, delay_s=0)
+    record = network.ensure_vpc(ctx, {})
+    try:
+        record.update(network.ensure_subnets(ctx, record))
+        subnets = ctx.client("ec2").describe_subnets(SubnetIds=record["subnet_ids"])["Subnets"]
+        assert sorted(sn["AvailabilityZone"] for sn in subnets) == ["us-west-2a", "us-west-2b", "us-west-2c"]
+    finally:
+        infra.teardown(s, progress=lambda _: None)
+
+
+def test_a_new_dc2_cluster_is_refused_before_anything_is_made(tmp_path):
+    """On the emulator (which would accept dc2): refused with the node type to use instead."""
+    s = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.stack_name": "olddc2", "cluster.identifier": "olddc2-dwh", "cluster.node_type": "dc2.large"})
+    with pytest.raises(infra.InfraError, match=r"\[cluster\] node_type = dc2\.large: AWS no longer makes new clusters "
+                                               r"of dc2 nodes .* Use ra3\.large"):
+        infra.provision(s, progress=lambda _: None)
+    assert infra.tagged_resources(s) == []

@@ -97,11 +97,11 @@ def test_a_notebook_says_what_it_needs_first_and_where_to_go_last(name, needs, a
     assert nb.cells[-1].cell_type == "markdown" and nb.cells[-1].source.startswith(after)
 
 
-def test_04_imports_only_config_and_analytics_and_the_billing_line():
+def test_04_imports_only_config_and_analytics():
     nb = nbformat.read(ROOT / "notebooks" / "04_analytics.ipynb", as_version=4)
     imports = [line for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines()
                if line.startswith(("import ", "from "))]
-    assert imports == ["from sparkify_nb import analytics, config", "from sparkify_nb.infra import billing"]
+    assert imports == ["from sparkify_nb import analytics, config"]
 
 
 def test_a_run_streams_each_notebooks_lines_while_it_runs(tmp_path, monkeypatch):

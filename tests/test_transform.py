@@ -226,3 +226,31 @@ def test_the_unknown_user_counts_in_plays_but_not_in_04s_user_counts(conn, tmp_p
     assert daily[["plays", "users"]].values.tolist() == [[4, 2]]     # Ann and Bo; the unknown play counts as a play
     levels = analytics.free_vs_paid(conn).set_index("level")
     assert levels.loc["free", ["plays", "users"]].tolist() == [3, 1]
+
+
+def test_weekday_counts_from_sunday_as_0_and_week_is_the_iso_week(conn, tmp_path):
+    """time.weekday is Redshift's DATE_PART(dow): 0 = Sunday .. 6 = Saturday (not ISO's 7 for
+    Sunday, not Python's 0 for Monday); week is the ISO week, which turns on Monday."""
+    saturday, sunday, monday = DAY1 + 2 * 86_400_000, DAY1 + 3 * 86_400_000, DAY1 + 4 * 86_400_000
+    write_day(tmp_path, "2018-11-03-events.json", [event(ANN, saturday + 3_600_000, 1, 0, "free", song="S")])
+    write_day(tmp_path, "2018-11-04-events.json", [event(ANN, sunday + 3_600_000, 2, 0, "free", song="S")])
+    write_day(tmp_path, "2018-11-05-events.json", [event(ANN, monday + 3_600_000, 3, 0, "free", song="S")])
+    etl(conn, tmp_path)
+    assert rows(conn, 'SELECT * FROM "time" ORDER BY start_time') == [
+        (datetime(2018, 11, 3, 1, 0, 0), 1, 3, 44, 11, 2018, 6),
+        (datetime(2018, 11, 4, 1, 0, 0), 1, 4, 44, 11, 2018, 0),
+        (datetime(2018, 11, 5, 1, 0, 0), 1, 5, 45, 11, 2018, 1),
+    ]
+
+
+def test_a_replayed_batch_with_one_more_copy_of_a_play_adds_nothing_for_it(conn, tmp_path):
+    """A play key is one play: a batch replayed with a second copy of a merged play adds only what is new."""
+    play = event(BO, DAY1 + 1000, 2, 0, "paid", song="Song C", artist="Artist C", length=100.0)
+    write_day(tmp_path, "2018-11-01-events.json", [play])
+    etl(conn, tmp_path)
+    write_day(tmp_path, "2018-11-01-events.json", [play, play, DAY1_EVENTS[0]])
+    merged, checks = etl(conn, tmp_path)
+    assert merged["added"]["songplays"] == 1
+    assert rows(conn, "SELECT user_id, COUNT(*) AS n FROM songplays GROUP BY user_id ORDER BY user_id") == \
+        [(7, 1), (9, 1)]
+    assert checks.loc["repeated_plays: staging_events (merged as one)", "value"] == 1

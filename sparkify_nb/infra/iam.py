@@ -14,8 +14,12 @@ from ..staging.sources import parse_s3_uri
 from .context import Context
 from .wait import wait
 
+# Both the provisioned service and Redshift Serverless assume the role for COPY; Serverless needs its own
+# principal (as DMS documents for a Serverless target:
+# https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Target.Redshift.html#CHAP_Target.Redshift.RSServerless).
 TRUST_POLICY = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": "redshift.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    "Effect": "Allow", "Principal": {"Service": ["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"]},
+    "Action": "sts:AssumeRole"}]}
 POLICY_NAME = "read-sources"
 SOURCES = ("song_data", "log_data", "log_jsonpath")
 
@@ -72,6 +76,9 @@ def ensure_role(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
         ctx.claim(aws.call(iam, "list_role_tags", RoleName=name)["Tags"], f"IAM role {name}", "[general] stack_name")
         arn = role["Role"]["Arn"]
         ctx.progress(f"IAM role {name}: exists")
+        if _document(role["Role"].get("AssumeRolePolicyDocument")) != TRUST_POLICY:
+            aws.call(iam, "update_assume_role_policy", RoleName=name, PolicyDocument=json.dumps(TRUST_POLICY))
+            ctx.progress(f"IAM role {name}: trust set to redshift.amazonaws.com and redshift-serverless.amazonaws.com")
     else:
         arn = aws.call(iam, "create_role", RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
                        Description="Lets Redshift COPY read the Sparkify sources", Tags=ctx.tags(name))["Role"]["Arn"]

@@ -1,8 +1,10 @@
 """The warehouse's own network: a VPC, subnets in two availability zones (three
-for Serverless, which needs them), a security group whose only ingress is the
-cluster port from ``[network] allowed_cidrs`` (:func:`ingress_cidrs`), and,
-only when ``[cluster] publicly_accessible = true``, an internet gateway with a
-route table that sends 0.0.0.0/0 to it.
+for Serverless, which needs them with enhanced VPC routing), and a security
+group whose only ingress is the cluster port (:func:`ingress_cidrs`): from the
+VPC's own range with ``[cluster] access = data_api`` (the cluster is private:
+SQL arrives over the Data API, and "connect from inside the VPC" works), from
+``[network] allowed_cidrs`` with ``access = direct``. Routing (route table,
+S3 gateway endpoint, internet gateway) is in :mod:`.routes`.
 
 Each kind has ``find_*`` (this stack's tagged instances), ``ensure_*`` (find or
 create, bring in line; returns fields for the state record) and ``delete_*``;
@@ -46,10 +48,14 @@ def public_ip(url: str = PUBLIC_IP_URL, timeout_s: float = 5) -> str:
 def ingress_cidrs(settings: Settings, lookup: Callable[[], str] = public_ip) -> tuple[list[str], list[str]]:
     """The CIDR blocks allowed to reach the cluster port, and warnings.
 
-    ``[network] allowed_cidrs``, else ``127.0.0.1/32`` on ``local`` and this
-    machine's public IP as /32 on ``redshift``. A block open to the whole
-    internet (``/0``) raises :class:`IngressError` unless ``[network]
-    allow_public_ingress = true``; then it is allowed with a warning."""
+    ``access = data_api``: the VPC's own range (:data:`VPC_CIDR`) and nothing
+    else. ``access = direct``: ``[network] allowed_cidrs``, else
+    ``127.0.0.1/32`` on ``local`` and this machine's public IP as /32 on
+    ``redshift``. A block open to the whole internet (``/0``) raises
+    :class:`IngressError` unless ``[network] allow_public_ingress = true``;
+    then it is allowed with a warning."""
+    if settings.access == "data_api":
+        return [VPC_CIDR], []
     cidrs = list(settings.get("network", "allowed_cidrs"))
     if not cidrs:
         cidrs = ["127.0.0.1/32"] if settings.is_local else [f"{lookup()}/32"]
@@ -88,33 +94,26 @@ def ingress_rules(perms: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
 
 # --- find ------------------------------------------------------------------------
 
-def _find(ctx: Context, operation: str, key: str, vpc_id: str | None = None) -> list[dict[str, Any]]:
+def find_tagged(ctx: Context, operation: str, key: str, vpc_id: str | None = None) -> list[dict[str, Any]]:
     """EC2 resources of one kind carrying this stack's tag (in ``vpc_id`` if given)."""
     extra = [{"Name": "vpc-id", "Values": [vpc_id]}] if vpc_id else []
     return aws.call(ctx.client("ec2"), operation, Filters=ctx.tag_filter() + extra)[key]
 
 
 def find_vpcs(ctx: Context) -> list[dict[str, Any]]:
-    return _find(ctx, "describe_vpcs", "Vpcs")
+    return find_tagged(ctx, "describe_vpcs", "Vpcs")
 
 
 def find_subnets(ctx: Context) -> list[dict[str, Any]]:
-    return _find(ctx, "describe_subnets", "Subnets")
+    return find_tagged(ctx, "describe_subnets", "Subnets")
 
 
 def find_security_groups(ctx: Context) -> list[dict[str, Any]]:
-    return _find(ctx, "describe_security_groups", "SecurityGroups")
+    return find_tagged(ctx, "describe_security_groups", "SecurityGroups")
 
 
-def find_internet_gateways(ctx: Context) -> list[dict[str, Any]]:
-    return _find(ctx, "describe_internet_gateways", "InternetGateways")
-
-
-def find_route_tables(ctx: Context) -> list[dict[str, Any]]:
-    return _find(ctx, "describe_route_tables", "RouteTables")
-
-
-def _create_tagged(ctx: Context, operation: str, resource_type: str, name: str, **kwargs: Any) -> dict[str, Any]:
+def create_tagged(ctx: Context, operation: str, resource_type: str, name: str, **kwargs: Any) -> dict[str, Any]:
+    """An EC2 ``Create*`` call that tags the new resource as this stack's."""
     return aws.call(ctx.client("ec2"), operation, TagSpecifications=[
         {"ResourceType": resource_type, "Tags": ctx.tags(name)}], **kwargs)
 
@@ -126,27 +125,41 @@ def ensure_vpc(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     if vpc:
         ctx.progress(f"VPC {vpc['VpcId']}: exists")
     else:
-        vpc = _create_tagged(ctx, "create_vpc", "vpc", f"{ctx.settings.stack_name}-vpc", CidrBlock=VPC_CIDR)["Vpc"]
+        vpc = create_tagged(ctx, "create_vpc", "vpc", f"{ctx.settings.stack_name}-vpc", CidrBlock=VPC_CIDR)["Vpc"]
         ctx.client("ec2").get_waiter("vpc_available").wait(VpcIds=[vpc["VpcId"]])
         ctx.progress(f"VPC {vpc['VpcId']}: created ({VPC_CIDR})")
     return {"vpc_id": vpc["VpcId"]}
 
 
+def zones(ctx: Context) -> list[str]:
+    """The region's availability zones a subnet group may use, in name order:
+    ``ZoneType = availability-zone`` (no Local or Wavelength Zone, which
+    Redshift does not run in) and ``OptInStatus = opt-in-not-required`` (no zone
+    the account had to opt in to), state ``available``. Filter names:
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeAvailabilityZones.html"""
+    found = aws.call(ctx.client("ec2"), "describe_availability_zones", Filters=[
+        {"Name": "state", "Values": ["available"]}, {"Name": "zone-type", "Values": ["availability-zone"]},
+        {"Name": "opt-in-status", "Values": ["opt-in-not-required"]}])["AvailabilityZones"]
+    # Checked again here: a filter an endpoint ignores must not let a Local Zone through.
+    return sorted(z["ZoneName"] for z in found if z.get("ZoneType", "availability-zone") == "availability-zone"
+                  and z.get("OptInStatus", "opt-in-not-required") == "opt-in-not-required")
+
+
 def ensure_subnets(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
-    """One subnet per availability zone, in the first two zones (three for
-    Serverless) of the region in name order."""
+    """One subnet per availability zone, in the first two :func:`zones` (three
+    for Serverless, which needs three zones with enhanced VPC routing:
+    https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html)."""
     ec2, vpc_id = ctx.client("ec2"), record["vpc_id"]
     wanted = 3 if ctx.settings.get("cluster", "kind") == "serverless" else 2
-    zones = [z["ZoneName"] for z in aws.call(ec2, "describe_availability_zones", Filters=[
-        {"Name": "state", "Values": ["available"]}])["AvailabilityZones"]]
-    if len(zones) < wanted:
-        raise InfraError(f"region {ctx.settings.region} ([general] region) has {len(zones)} available zones; "
-                         f"{wanted} are needed")
-    by_cidr = {s["CidrBlock"]: s["SubnetId"] for s in _find(ctx, "describe_subnets", "Subnets", vpc_id)}
+    usable = zones(ctx)
+    if len(usable) < wanted:
+        raise InfraError(f"region {ctx.settings.region} ([general] region) has {len(usable)} availability zones "
+                         f"that need no opt-in; {wanted} are needed. Choose another region")
+    by_cidr = {s["CidrBlock"]: s["SubnetId"] for s in find_tagged(ctx, "describe_subnets", "Subnets", vpc_id)}
     subnet_ids = []
-    for cidr, zone in zip(SUBNET_CIDRS[:wanted], sorted(zones)[:wanted]):
+    for cidr, zone in zip(SUBNET_CIDRS[:wanted], usable[:wanted]):
         if cidr not in by_cidr:
-            by_cidr[cidr] = _create_tagged(ctx, "create_subnet", "subnet", f"{ctx.settings.stack_name}-{zone}",
+            by_cidr[cidr] = create_tagged(ctx, "create_subnet", "subnet", f"{ctx.settings.stack_name}-{zone}",
                                            VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
             ctx.progress(f"subnet {by_cidr[cidr]} in {zone}: created")
         subnet_ids.append(by_cidr[cidr])
@@ -158,14 +171,14 @@ def ensure_subnets(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
 def ensure_security_group(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     """The group, with ingress set to exactly the cluster port from ``record["allowed_cidrs"]``."""
     ec2, port, cidrs = ctx.client("ec2"), ctx.settings.get("cluster", "port"), record["allowed_cidrs"]
-    sg = next(iter(_find(ctx, "describe_security_groups", "SecurityGroups", record["vpc_id"])), None)
+    sg = next(iter(find_tagged(ctx, "describe_security_groups", "SecurityGroups", record["vpc_id"])), None)
     if sg:
         ctx.progress(f"security group {sg['GroupId']}: exists")
     else:
         name = f"{ctx.settings.stack_name}-redshift"
-        sg = {"GroupId": _create_tagged(ctx, "create_security_group", "security-group", name, GroupName=name,
+        sg = {"GroupId": create_tagged(ctx, "create_security_group", "security-group", name, GroupName=name,
                                         VpcId=record["vpc_id"],
-                                        Description="Sparkify warehouse: cluster port from allowed CIDRs only"
+                                        Description="Sparkify warehouse: the cluster port only"
                                         )["GroupId"], "IpPermissions": []}
         ctx.progress(f"security group {sg['GroupId']}: created")
     sg_id, wanted = sg["GroupId"], ip_permissions(port, cidrs)
@@ -179,56 +192,9 @@ def ensure_security_group(ctx: Context, record: dict[str, Any]) -> dict[str, Any
     return {"security_group_id": sg_id}
 
 
-def ensure_internet_gateway(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
-    """Attached to the VPC only for a publicly accessible cluster; one left from
-    such a run is reported, not removed (the cluster may still depend on it)."""
-    igw = next(iter(find_internet_gateways(ctx)), None)
-    if not ctx.settings.get("cluster", "publicly_accessible"):
-        if igw:
-            ctx.warn(f"internet gateway {igw['InternetGatewayId']}: still there from a run with [cluster] "
-                     "publicly_accessible = true; not removed in place (the cluster may depend on it). "
-                     "99_teardown removes it")
-        return {"internet_gateway_id": igw["InternetGatewayId"] if igw else None}
-    if igw:
-        ctx.progress(f"internet gateway {igw['InternetGatewayId']}: exists")
-    else:
-        igw = _create_tagged(ctx, "create_internet_gateway", "internet-gateway",
-                             f"{ctx.settings.stack_name}-igw")["InternetGateway"]
-        ctx.progress(f"internet gateway {igw['InternetGatewayId']}: created")
-    igw_id, vpc_id = igw["InternetGatewayId"], record["vpc_id"]
-    if vpc_id not in [a["VpcId"] for a in igw.get("Attachments", [])]:
-        aws.call(ctx.client("ec2"), "attach_internet_gateway", InternetGatewayId=igw_id, VpcId=vpc_id)
-        ctx.progress(f"internet gateway {igw_id}: attached to {vpc_id}")
-    return {"internet_gateway_id": igw_id}
-
-
-def ensure_route_table(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
-    """Only for a publicly accessible cluster: 0.0.0.0/0 to the internet
-    gateway, associated with our subnets."""
-    if not ctx.settings.get("cluster", "publicly_accessible"):
-        return {"route_table_id": None}
-    ec2, vpc_id, igw_id = ctx.client("ec2"), record["vpc_id"], record["internet_gateway_id"]
-    rtb = next(iter(_find(ctx, "describe_route_tables", "RouteTables", vpc_id)), None)
-    if rtb:
-        ctx.progress(f"route table {rtb['RouteTableId']}: exists")
-    else:
-        rtb = _create_tagged(ctx, "create_route_table", "route-table", f"{ctx.settings.stack_name}-public",
-                             VpcId=vpc_id)["RouteTable"]
-        ctx.progress(f"route table {rtb['RouteTableId']}: created")
-    rtb_id = rtb["RouteTableId"]
-    if not any(r.get("DestinationCidrBlock") == "0.0.0.0/0" for r in rtb.get("Routes", [])):
-        aws.call(ec2, "create_route", RouteTableId=rtb_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw_id)
-        ctx.progress(f"route table {rtb_id}: 0.0.0.0/0 -> {igw_id}")
-    associated = {a.get("SubnetId") for a in rtb.get("Associations", [])}
-    for subnet_id in record["subnet_ids"]:
-        if subnet_id not in associated:
-            aws.call(ec2, "associate_route_table", RouteTableId=rtb_id, SubnetId=subnet_id)
-    return {"route_table_id": rtb_id}
-
-
 # --- delete ------------------------------------------------------------------------
 
-def _delete_in_use(ctx: Context, operation: str, missing: str, label: str, **ident: str) -> None:
+def delete_in_use(ctx: Context, operation: str, missing: str, label: str, **ident: str) -> None:
     """Delete one EC2 resource, retrying while a just-deleted cluster still uses it."""
     ec2 = ctx.client("ec2")
     retry_in_use(lambda: aws.call(ec2, operation, missing=(missing,), **ident), label, ctx.progress,
@@ -237,33 +203,14 @@ def _delete_in_use(ctx: Context, operation: str, missing: str, label: str, **ide
 
 
 def delete_vpc(ctx: Context, vpc: dict[str, Any]) -> None:
-    _delete_in_use(ctx, "delete_vpc", "InvalidVpcID.NotFound", f"VPC {vpc['VpcId']}", VpcId=vpc["VpcId"])
+    delete_in_use(ctx, "delete_vpc", "InvalidVpcID.NotFound", f"VPC {vpc['VpcId']}", VpcId=vpc["VpcId"])
 
 
 def delete_subnet(ctx: Context, subnet: dict[str, Any]) -> None:
-    _delete_in_use(ctx, "delete_subnet", "InvalidSubnetID.NotFound", f"subnet {subnet['SubnetId']}",
+    delete_in_use(ctx, "delete_subnet", "InvalidSubnetID.NotFound", f"subnet {subnet['SubnetId']}",
                    SubnetId=subnet["SubnetId"])
 
 
 def delete_security_group(ctx: Context, sg: dict[str, Any]) -> None:
-    _delete_in_use(ctx, "delete_security_group", "InvalidGroup.NotFound", f"security group {sg['GroupId']}",
+    delete_in_use(ctx, "delete_security_group", "InvalidGroup.NotFound", f"security group {sg['GroupId']}",
                    GroupId=sg["GroupId"])
-
-
-def delete_internet_gateway(ctx: Context, igw: dict[str, Any]) -> None:
-    ec2, igw_id = ctx.client("ec2"), igw["InternetGatewayId"]
-    for attachment in igw.get("Attachments", []):
-        aws.call(ec2, "detach_internet_gateway", missing=("Gateway.NotAttached",), InternetGatewayId=igw_id,
-                 VpcId=attachment["VpcId"])
-    aws.call(ec2, "delete_internet_gateway", missing=("InvalidInternetGatewayID.NotFound",), InternetGatewayId=igw_id)
-    ctx.progress(f"internet gateway {igw_id}: detached and deleted")
-
-
-def delete_route_table(ctx: Context, rtb: dict[str, Any]) -> None:
-    ec2, rtb_id = ctx.client("ec2"), rtb["RouteTableId"]
-    for assoc in rtb.get("Associations", []):
-        if not assoc.get("Main"):
-            aws.call(ec2, "disassociate_route_table", missing=("InvalidAssociationID.NotFound",),
-                     AssociationId=assoc["RouteTableAssociationId"])
-    aws.call(ec2, "delete_route_table", missing=("InvalidRouteTableID.NotFound",), RouteTableId=rtb_id)
-    ctx.progress(f"route table {rtb_id}: deleted")

@@ -17,11 +17,17 @@ A kind with ``ensure = None`` is made elsewhere (the sample-data bucket, by
 :func:`.sample.seed_sample_data`) but found and deleted like the rest.
 ``cluster_kind`` limits provisioning to one ``[cluster] kind``; ``billed``
 marks what costs money while it exists (left from another kind, it is warned
-about); ``public_only`` what only a publicly accessible cluster needs (its
+about); ``public_only`` what only ``[cluster] access = direct`` needs (its
 ``ensure`` still runs, to report one left from such a run); ``local_only``
 what only the ``local`` target makes; ``setting`` the ``[cluster]`` key
 without which an optional guardrail (:mod:`.guardrails`) is not made (its
 ``ensure`` still runs, to remove one an earlier run made).
+
+``Actions.ensure`` also names the permissions AWS checks while it serves a
+call we make, without an API call of our own (``iam:PassRole`` when a role is
+handed to Redshift, ``iam:CreateServiceLinkedRole`` the first time an account
+makes a cluster, Secrets Manager for the managed admin password):
+:data:`PERMISSION_ONLY` lists them.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
-from . import cluster, guardrails, iam, network, sample, serverless
+from . import cluster, guardrails, iam, network, routes, sample, serverless
 from .context import Context
 
 Find = Callable[[Context], list[dict[str, Any]]]
@@ -73,6 +79,15 @@ class Kind:
 
 _EC2_TAG = "ec2:CreateTags"  # tagging at creation (TagSpecifications) needs it too
 _RS_TAG = "redshift:CreateTags"
+# "Amazon Redshift creates a service-linked role in your account the first time you create a cluster"
+# (https://docs.aws.amazon.com/redshift/latest/mgmt/using-service-linked-roles.html): the caller needs this then.
+_SLR = "iam:CreateServiceLinkedRole"
+# Redshift creates and rotates the managed admin password's secret on the caller's behalf
+# (https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html).
+_SECRETS = ("secretsmanager:CreateSecret", "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecret",
+            "secretsmanager:RotateSecret", "secretsmanager:DeleteSecret", "secretsmanager:TagResource",
+            "secretsmanager:GetRandomPassword")
+PERMISSION_ONLY = frozenset({"iam:PassRole", _SLR, *_SECRETS})
 
 KINDS: tuple[Kind, ...] = (
     Kind("s3-bucket", "S3 bucket", "Name", sample.find_buckets, None, sample.delete_bucket, Actions(
@@ -81,8 +96,8 @@ KINDS: tuple[Kind, ...] = (
         delete=("s3:ListBucket", "s3:DeleteObject", "s3:DeleteBucket")), local_only=True),
     Kind("iam-role", "IAM role", "RoleName", iam.find_role, iam.ensure_role, iam.delete_role, Actions(
         find=("iam:ListRoleTags",),
-        ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:GetRolePolicy", "iam:PutRolePolicy",
-                "iam:DeleteRolePolicy"),
+        ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags", "iam:UpdateAssumeRolePolicy",
+                "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy"),
         delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
                 "iam:DetachRolePolicy", "iam:DeleteRole"),
         check=("iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:GetRolePolicy"))),
@@ -90,24 +105,29 @@ KINDS: tuple[Kind, ...] = (
         find=("ec2:DescribeVpcs",), ensure=("ec2:CreateVpc", _EC2_TAG), delete=("ec2:DeleteVpc",))),
     Kind("subnet", "subnet", "SubnetId", network.find_subnets, network.ensure_subnets, network.delete_subnet, Actions(
         find=("ec2:DescribeSubnets",), ensure=("ec2:DescribeAvailabilityZones", "ec2:CreateSubnet", _EC2_TAG),
-        delete=("ec2:DeleteSubnet",))),
+        delete=("ec2:DeleteSubnet",), check=("redshift:DescribeClusterSubnetGroups",))),
     Kind("security-group", "security group", "GroupId", network.find_security_groups, network.ensure_security_group,
          network.delete_security_group, Actions(
              find=("ec2:DescribeSecurityGroups",),
              ensure=("ec2:CreateSecurityGroup", _EC2_TAG, "ec2:RevokeSecurityGroupIngress",
                      "ec2:AuthorizeSecurityGroupIngress"),
              delete=("ec2:DeleteSecurityGroup",), check=("ec2:DescribeSecurityGroups",))),
-    Kind("internet-gateway", "internet gateway", "InternetGatewayId", network.find_internet_gateways,
-         network.ensure_internet_gateway, network.delete_internet_gateway, Actions(
+    Kind("internet-gateway", "internet gateway", "InternetGatewayId", routes.find_internet_gateways,
+         routes.ensure_internet_gateway, routes.delete_internet_gateway, Actions(
              find=("ec2:DescribeInternetGateways",),
              ensure=("ec2:CreateInternetGateway", _EC2_TAG, "ec2:AttachInternetGateway"),
              delete=("ec2:DetachInternetGateway", "ec2:DeleteInternetGateway"),
              check=("ec2:DescribeInternetGateways",)), public_only=True),
-    Kind("route-table", "route table", "RouteTableId", network.find_route_tables, network.ensure_route_table,
-         network.delete_route_table, Actions(
+    Kind("route-table", "route table", "RouteTableId", routes.find_route_tables, routes.ensure_route_table,
+         routes.delete_route_table, Actions(
              find=("ec2:DescribeRouteTables",),
              ensure=("ec2:CreateRouteTable", _EC2_TAG, "ec2:CreateRoute", "ec2:AssociateRouteTable"),
-             delete=("ec2:DisassociateRouteTable", "ec2:DeleteRouteTable")), public_only=True),
+             delete=("ec2:DisassociateRouteTable", "ec2:DeleteRouteTable"))),
+    Kind("s3-endpoint", "S3 gateway endpoint", "VpcEndpointId", routes.find_s3_endpoints, routes.ensure_s3_endpoint,
+         routes.delete_s3_endpoint, Actions(
+             find=("ec2:DescribeVpcEndpoints",),
+             ensure=("ec2:CreateVpcEndpoint", _EC2_TAG, "ec2:ModifyVpcEndpoint"),
+             delete=("ec2:DeleteVpcEndpoints",), check=("ec2:DescribeVpcEndpoints",))),
     Kind("cluster-parameter-group", "parameter group", "ParameterGroupName", cluster.find_parameter_groups,
          cluster.ensure_parameter_group, cluster.delete_parameter_group, Actions(
              find=("redshift:DescribeClusterParameterGroups",),
@@ -122,10 +142,11 @@ KINDS: tuple[Kind, ...] = (
     Kind("cluster", "cluster", "ClusterIdentifier", cluster.find_clusters, cluster.ensure_cluster,
          cluster.delete_cluster, Actions(
              find=("redshift:DescribeClusters", "redshift:DescribeClusterSnapshots"),
-             ensure=("redshift:CreateCluster", _RS_TAG, "iam:PassRole", "redshift:ResumeCluster",
+             ensure=("redshift:CreateCluster", _RS_TAG, "iam:PassRole", _SLR, *_SECRETS, "redshift:ModifyCluster",
+                     "redshift:DescribeLoggingStatus", "redshift:EnableLogging", "redshift:ResumeCluster",
                      "redshift:ModifyClusterIamRoles"),
              delete=("redshift:DeleteCluster", "redshift:CreateClusterSnapshot"),
-             check=("redshift:DescribeClusters",),
+             check=("redshift:DescribeClusters", "redshift:DescribeLoggingStatus"),
              operate=("redshift:DescribeClusters", "redshift:PauseCluster", "redshift:ResumeCluster")),
          cluster_kind="provisioned", billed=True),
     Kind("scheduler-role", "IAM role", "RoleName", guardrails.find_scheduler_role, guardrails.ensure_scheduler_role,
@@ -144,16 +165,20 @@ KINDS: tuple[Kind, ...] = (
     Kind("serverless-namespace", "serverless namespace", "namespaceName", serverless.find_namespaces,
          serverless.ensure_namespace, serverless.delete_namespace, Actions(
              find=("redshift-serverless:ListNamespaces", "redshift-serverless:ListTagsForResource"),
-             ensure=("redshift-serverless:GetNamespace", "redshift-serverless:CreateNamespace",
-                     "redshift-serverless:TagResource", "iam:PassRole", "redshift-serverless:UpdateNamespace"),
-             delete=("redshift-serverless:DeleteNamespace", "redshift-serverless:GetNamespace")),
+             ensure=("redshift-serverless:GetNamespace", "redshift-serverless:ListTagsForResource",
+                     "redshift-serverless:CreateNamespace", "redshift-serverless:UpdateNamespace",
+                     "redshift-serverless:TagResource", "iam:PassRole", *_SECRETS),
+             delete=("redshift-serverless:DeleteNamespace", "redshift-serverless:GetNamespace"),
+             check=("redshift-serverless:GetNamespace",)),
          cluster_kind="serverless", billed=True),
     Kind("serverless-workgroup", "serverless workgroup", "workgroupName", serverless.find_workgroups,
          serverless.ensure_workgroup, serverless.delete_workgroup, Actions(
              find=("redshift-serverless:ListWorkgroups", "redshift-serverless:ListTagsForResource"),
-             ensure=("redshift-serverless:GetWorkgroup", "redshift-serverless:CreateWorkgroup",
-                     "redshift-serverless:UpdateWorkgroup", "redshift-serverless:TagResource"),
+             ensure=("redshift-serverless:GetWorkgroup", "redshift-serverless:ListTagsForResource",
+                     "redshift-serverless:CreateWorkgroup", "redshift-serverless:UpdateWorkgroup",
+                     "redshift-serverless:TagResource"),
              delete=("redshift-serverless:DeleteWorkgroup", "redshift-serverless:GetWorkgroup"),
+             check=("redshift-serverless:GetWorkgroup", "ec2:DescribeSubnets"),
              operate=("redshift-serverless:GetWorkgroup", "redshift-serverless:ListUsageLimits")),
          cluster_kind="serverless", billed=True),
     Kind("serverless-usage-limit", "serverless usage limit", "usageLimitId", guardrails.find_usage_limits,
@@ -184,8 +209,27 @@ def teardown_order() -> list[Kind]:
     return list(reversed(KINDS))
 
 
-def actions(target: str | None = None) -> list[str]:
+def actions(target: str | None = None, cluster_kind: str | None = None, public: bool | None = None,
+            guardrails: frozenset[str] | None = None) -> list[str]:
     """Every AWS action (IAM action name) the stack's steps need, sorted;
-    with ``target = "redshift"`` without the kinds only ``local`` makes."""
-    return sorted({action for k in KINDS if not (target == "redshift" and k.local_only)
-                   for step in k.actions for action in step})
+    with ``target = "redshift"`` without the kinds only ``local`` makes, with
+    ``cluster_kind`` without making the other kind's resources, with ``public
+    = False`` without making what only ``access = direct`` needs, with
+    ``guardrails`` (the ``[cluster]`` keys set, e.g. ``{"pause_schedule"}``)
+    without making the optional guardrails that are not set. Teardown and the
+    inventory look for everything (a stack switched from one kind or mode to
+    the other must be found and removed), so ``find`` and ``delete`` stay, as
+    do ``operate`` (``sparkify-nb status``, ``pause``, ``resume``)."""
+    out = set()
+    for k in KINDS:
+        if target == "redshift" and k.local_only:
+            continue
+        if cluster_kind is not None and k.cluster_kind not in (None, cluster_kind):
+            out |= set(k.actions.find)
+            continue
+        out |= set(k.actions.find) | set(k.actions.delete) | set(k.actions.check) | set(k.actions.operate)
+        if (public is False and k.public_only) or (guardrails is not None and k.setting and
+                                                   k.setting not in guardrails):
+            continue
+        out |= set(k.actions.ensure)
+    return sorted(out)

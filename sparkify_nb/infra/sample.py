@@ -55,16 +55,23 @@ def ensure_bucket(settings: Settings, bucket: str, progress: Progress = print,
 
 
 def seed_sample_data(settings: Settings, events: int = 8000, songs: int = 300, users: int = 50, days: int = 30,
-                     seed: int = 42, progress: Progress = print,
-                     clients: aws.Clients | None = None) -> dict[str, Any] | None:
+                     seed: int = 42, progress: Progress = print, clients: aws.Clients | None = None,
+                     plan: bool = False, compact: bool = False) -> dict[str, Any] | None:
     """On ``local``: generate a Sparkify-format data set into the emulator's
-    bucket (created and tagged if missing) and return its counts. On
+    bucket (created and tagged if missing) and return its counts; ``compact``:
+    then pack the song files into a few gzip parts in place
+    (:func:`sparkify_nb.staging.compaction.compact_sample`). On
     ``redshift`` the sources are the configured ones (by default the public
-    ``s3://udacity-dend``): nothing is written and None is returned."""
+    ``s3://udacity-dend``): nothing is written and None is returned. With
+    ``plan`` nothing is written either; what would be is reported."""
     from .. import datagen  # only 01 on local needs the generator
 
     if not settings.is_local:
         progress(f"sources: {settings.source_uri('song_data')}, {settings.source_uri('log_data')}")
+        return None
+    if plan:
+        progress(f"plan: would write {events} sample events in {days} daily files to "
+                 f"s3://{local_bucket(settings.stack_name)}/")
         return None
     clients = clients or aws.Clients(settings)
     bucket = local_bucket(settings.stack_name)
@@ -74,4 +81,7 @@ def seed_sample_data(settings: Settings, events: int = 8000, songs: int = 300, u
                               days=days, seed=seed)
     progress(f"sample data: {counts['events']} events in {days} daily files, {counts['songs']} songs "
              f"-> s3://{bucket}/ in {time.monotonic() - t0:.1f} s")
+    from ..staging import compaction  # only here: staging imports infra.state
+
+    compaction.compact_sample(settings, clients, enabled=compact, progress=progress)
     return counts

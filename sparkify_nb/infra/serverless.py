@@ -1,7 +1,10 @@
 """Redshift Serverless (``[cluster] kind = serverless``): a namespace and a
 workgroup named ``[cluster] identifier``, on the COPY role and our network,
-admin password managed by AWS, ``require_ssl = true``. The workgroup's base
-capacity is brought in line with ``[cluster] base_capacity`` in place.
+admin password managed by AWS, audit logs exported to CloudWatch Logs
+(:data:`.cluster.LOG_EXPORTS`), ``require_ssl = true``, enhanced VPC routing,
+public only with ``[cluster] access = direct``. The workgroup's base
+capacity, routing and public access are brought in line in place
+(``UpdateWorkgroup``), as are the namespace's log exports (``UpdateNamespace``).
 
 The local emulator has no Serverless API (:data:`aws.EMULATOR_GAPS`): there
 the finds return nothing, and tests pin the calls with botocore's Stubber.
@@ -14,9 +17,9 @@ from typing import Any
 
 from .. import aws
 from . import pricing
-from .cluster import stamp
+from .cluster import LOG_EXPORTS, PARAMETERS, stamp
 from .context import Context
-from .wait import poll
+from .wait import poll, retry_role_propagation
 
 SERVICE = "redshift-serverless"
 GONE = ("ResourceNotFoundException",)
@@ -59,15 +62,36 @@ def ensure_namespace(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     ns = _existing(ctx, "namespace", name)
     if ns:
         ctx.progress(f"serverless namespace {name}: exists")
+        if not set(LOG_EXPORTS) <= set(ns.get("logExports") or []):
+            aws.call(client, "update_namespace", namespaceName=name, logExports=list(LOG_EXPORTS))
+            ctx.progress(f"serverless namespace {name}: audit logs exported to CloudWatch Logs")
         associate_copy_role(ctx, ns, record["role_arn"])
     else:
         role_arn = record["role_arn"]
-        ns = aws.call(client, "create_namespace", namespaceName=name,
-                      adminUsername=ctx.settings.get("cluster", "db_user"), manageAdminPassword=True,
-                      dbName=ctx.settings.get("cluster", "db_name"), iamRoles=[role_arn], defaultIamRoleArn=role_arn,
-                      tags=_tags(ctx, name))["namespace"]
-        ctx.progress(f"serverless namespace {name}: created")
+
+        def create() -> dict[str, Any]:
+            return aws.call(client, "create_namespace", namespaceName=name,
+                            adminUsername=ctx.settings.get("cluster", "db_user"), manageAdminPassword=True,
+                            dbName=ctx.settings.get("cluster", "db_name"), iamRoles=[role_arn],
+                            defaultIamRoleArn=role_arn, logExports=list(LOG_EXPORTS),
+                            tags=_tags(ctx, name))["namespace"]
+
+        ns = retry_role_propagation(create, f"serverless namespace {name}", ctx.progress, ctx.poll_delay_s)
+        ctx.progress(f"serverless namespace {name}: created (audit logs to CloudWatch Logs)")
     return {"namespace_name": name, "namespace_arn": ns["namespaceArn"]}
+
+
+def _bring_in_line(ctx: Context, wg: dict[str, Any]) -> None:
+    """One ``UpdateWorkgroup`` for whatever differs of base capacity, enhanced
+    VPC routing and public access."""
+    settings, name = ctx.settings, wg["workgroupName"]
+    wanted = {"baseCapacity": settings.get("cluster", "base_capacity"), "enhancedVpcRouting": True,
+              "publiclyAccessible": settings.publicly_accessible}
+    changes = {key: value for key, value in wanted.items() if wg.get(key) != value}
+    if changes:
+        aws.call(ctx.client(SERVICE), "update_workgroup", workgroupName=name, **changes)
+        ctx.progress(f"serverless workgroup {name}: " + ", ".join(
+            f"{key} {wg.get(key)} -> {value}" for key, value in changes.items()))
 
 
 def ensure_workgroup(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
@@ -75,23 +99,19 @@ def ensure_workgroup(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     until it is available; returns its endpoint for the state record."""
     client, settings = ctx.client(SERVICE), ctx.settings
     name, capacity = settings.get("cluster", "identifier"), settings.get("cluster", "base_capacity")
-    public = settings.get("cluster", "publicly_accessible")
     wg = _existing(ctx, "workgroup", name)
     if wg:
         ctx.progress(f"serverless workgroup {name}: exists ({wg.get('status')})")
-        if wg.get("baseCapacity") != capacity:
-            aws.call(client, "update_workgroup", workgroupName=name, baseCapacity=capacity)
-            ctx.progress(f"serverless workgroup {name}: base capacity {wg.get('baseCapacity')} -> {capacity} RPU")
-        if wg.get("publiclyAccessible") != public:
-            ctx.warn(f"serverless workgroup {name}: [cluster] publicly_accessible = {public} but the workgroup has "
-                     f"{wg.get('publiclyAccessible')}; not changed in place. Change it in the console, or run "
-                     "99_teardown and 01 again")
+        _bring_in_line(ctx, wg)
     else:
         aws.call(client, "create_workgroup", workgroupName=name, namespaceName=name, baseCapacity=capacity,
                  subnetIds=record["subnet_ids"], securityGroupIds=[record["security_group_id"]],
-                 publiclyAccessible=public, port=settings.get("cluster", "port"),
-                 configParameters=[{"parameterKey": "require_ssl", "parameterValue": "true"}], tags=_tags(ctx, name))
-        ctx.progress(f"serverless workgroup {name}: creating, base capacity {capacity} RPU")
+                 publiclyAccessible=settings.publicly_accessible, enhancedVpcRouting=True,
+                 port=settings.get("cluster", "port"),
+                 configParameters=[{"parameterKey": k, "parameterValue": v} for k, v in PARAMETERS.items()],
+                 tags=_tags(ctx, name))
+        ctx.progress(f"serverless workgroup {name}: creating, base capacity {capacity} RPU "
+                     f"({'public' if settings.publicly_accessible else 'private'}, enhanced VPC routing)")
 
     def status() -> str | None:
         return aws.call(client, "get_workgroup", workgroupName=name)["workgroup"].get("status")

@@ -54,34 +54,54 @@ def _other_kind_left(ctx: Context, kind: str) -> list[str]:
             "billed. 99_teardown removes it" for k, item in _found(ctx, others)]
 
 
-def provision(settings: Settings, clients: aws.Clients | None = None, progress: Progress = print) -> dict[str, Any]:
-    """Ensure every kind of :func:`.resources.provisioning_order` (role,
-    network, cluster or serverless namespace and workgroup), saving the state
-    after each; record and return the state (ids, ARNs, endpoint, warnings;
-    never a secret). ``clients``: made once here when not given.
-
-    Raises :class:`.IngressError` before creating anything when ``[network]
-    allowed_cidrs`` is refused, :class:`.ConflictError` when a name is taken by
-    an untagged resource, :class:`.WaitTimeout` when the cluster does not come
-    up in time. A failure halfway leaves a state file and tagged resources
-    that a re-run completes and :func:`teardown` removes."""
-    t0 = time.monotonic()
-    kind = settings.get("cluster", "kind")
+def _refuse_before_anything(ctx: Context) -> None:
+    """What 01 refuses before it makes anything: Serverless on the emulator,
+    and a new cluster of a node type AWS no longer provisions."""
+    settings, kind = ctx.settings, ctx.settings.get("cluster", "kind")
     if kind == "serverless" and aws.emulator_lacks(settings, "redshift-serverless"):
         raise InfraError("[cluster] kind = serverless needs [general] target = redshift: the local AWS emulator "
                          "(moto) has no Redshift Serverless API. Use kind = provisioned on local")
-    cidrs, warnings = network.ingress_cidrs(settings)  # refused ingress stops here, before anything is made
+    node_type = settings.get("cluster", "node_type")
+    if kind == "provisioned" and node_type in pricing.RETIRED_NODE_TYPES and not cluster.describe_cluster(ctx):
+        raise InfraError(f"[cluster] node_type = {node_type}: AWS no longer makes new clusters of dc2 nodes "
+                         "(see sparkify_nb/infra/pricing.py). Use ra3.large, the smallest current node type")
+
+
+def provision(settings: Settings, clients: aws.Clients | None = None, progress: Progress = print,
+              plan: bool = False, preflight: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Ensure every kind of :func:`.resources.provisioning_order` (role,
+    network, routes, cluster or serverless namespace and workgroup), saving
+    the state after each; record and return the state (ids, ARNs, endpoint,
+    warnings, what ``preflight`` found such as ``source_region``; never a
+    secret). ``clients``: made once here when not given.
+
+    With ``plan`` nothing is changed (not even the state file): each line of
+    :func:`plan` and the cost are reported, and ``{"plan": lines, ...}`` is
+    returned.
+
+    Raises :class:`.IngressError` before creating anything when ``[network]
+    allowed_cidrs`` is refused, :class:`.InfraError` for Serverless on the
+    emulator or a dc2 node type, :class:`.ConflictError` when a name is taken
+    by an untagged resource, :class:`.WaitTimeout` when the cluster does not
+    come up in time. A failure halfway leaves a state file and tagged
+    resources that a re-run completes and :func:`teardown` removes."""
+    t0 = time.monotonic()
+    kind = settings.get("cluster", "kind")
     ctx = _context(settings, clients, progress)
+    _refuse_before_anything(ctx)
+    cidrs, warnings = network.ingress_cidrs(settings)  # refused ingress stops here, before anything is made
     try:
         cost: dict[str, Any] | None = pricing.for_settings(settings)
     except pricing.PricingError as exc:
         cost = None
         warnings.append(f"{exc}; no cost estimate")
+    if plan:
+        return _report_plan(ctx, cost, warnings)
     for message in warnings + _other_kind_left(ctx, kind):
         ctx.warn(message)
     record = state.load(settings)
     record.update({"target": settings.target, "stack_name": settings.stack_name, "region": settings.region,
-                   "kind": kind, "allowed_cidrs": cidrs})
+                   "kind": kind, "access": settings.access, "allowed_cidrs": cidrs, **(preflight or {})})
     for k in resources.provisioning_order(kind):
         record.update(k.ensure(ctx, record))
         state.save(settings, record)
@@ -94,18 +114,32 @@ def provision(settings: Settings, clients: aws.Clients | None = None, progress: 
 
 def plan(settings: Settings, clients: aws.Clients | None = None) -> list[str]:
     """What :func:`provision` would do, kind by kind in its order, without
-    changing anything, in the kinds' labels: ``"VPC vpc-0abc: exists"`` or
-    ``"cluster: to create"``."""
+    changing anything, in the kinds' labels: ``"VPC vpc-0abc: exists"``,
+    ``"cluster: to create"``, and for what exists but differs from the
+    settings what would change (:mod:`.changes`)."""
+    from .changes import pending
+
     ctx = _context(settings, clients, lambda _: None)
     lines = []
     for k in resources.provisioning_order(settings.get("cluster", "kind")):
         items = k.find(ctx)
         if items:
             lines += [f"{k.label} {item[k.id_key]}: exists" for item in items]
-        elif (not k.public_only or settings.get("cluster", "publicly_accessible")) and \
+            lines += [f"{k.label} {item[k.id_key]}: {change}" for item in items for change in pending(ctx, k, item)]
+        elif (not k.public_only or settings.publicly_accessible) and \
                 (k.setting is None or settings.get("cluster", k.setting)):
             lines.append(f"{k.label}: to create")
     return lines
+
+
+def _report_plan(ctx: Context, cost: dict[str, Any] | None, warnings: list[str]) -> dict[str, Any]:
+    lines = plan(ctx.settings, ctx.clients)
+    for line in lines + [f"WARNING: {w}" for w in warnings]:
+        ctx.progress(f"plan: {line}")
+    ctx.progress(f"plan: {pricing.describe(cost) if cost else 'no cost estimate'}")
+    ctx.progress("plan only: nothing was created or changed")
+    return {"plan": lines, "warnings": warnings, "kind": ctx.settings.get("cluster", "kind"),
+            "cost_usd_per_hour": cost["usd_per_hour"] if cost else None}
 
 
 def tagged_resources(settings: Settings, clients: aws.Clients | None = None) -> list[str]:
@@ -179,6 +213,7 @@ def report_left(left: list[str], dry_run: bool = False) -> str:
 
 def summary(record: dict[str, Any]) -> dict[str, Any]:
     """The printable part of a state record (what a person looks up)."""
-    keys = ("kind", "cluster_identifier", "workgroup_name", "cluster_status", "endpoint", "port", "db_name",
-            "db_user", "role_arn", "vpc_id", "security_group_id", "allowed_cidrs")
+    keys = ("kind", "access", "cluster_identifier", "workgroup_name", "cluster_status", "endpoint", "port",
+            "db_name", "db_user", "role_arn", "vpc_id", "security_group_id", "allowed_cidrs", "s3_endpoint_id",
+            "account", "source_region")
     return {k: record.get(k) for k in keys if k in record}

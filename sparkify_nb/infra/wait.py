@@ -75,3 +75,36 @@ def retry_in_use(call: Callable[[], Any], what: str, progress: Progress, delay_s
                 raise
             progress(f"{what}: still in use, retrying ({elapsed:.0f} s)")
             time.sleep(delay_s)
+
+
+def _role_not_ready(exc: ClientError) -> bool:
+    """A just-made IAM role that Redshift cannot use yet: ``InvalidParameterValue``
+    ("The IAM role <name> is not valid. The IAM role must delegate access to an
+    Amazon Redshift account", as reported in
+    https://github.com/hashicorp/terraform-provider-aws/issues/19113), or
+    Serverless' ``ValidationException`` naming the role."""
+    message = str(exc.response.get("Error", {}).get("Message", "")).lower()
+    return aws.error_code(exc) in ("InvalidParameterValue", "ValidationException") and "role" in message
+
+
+def retry_role_propagation(call: Callable[[], Any], what: str, progress: Progress, delay_s: float = 15,
+                           timeout_s: int = 300) -> Any:
+    """Run ``call`` (a create that hands Redshift the COPY role), retrying with
+    doubling pauses (``delay_s`` up to 60 s) while IAM has not yet propagated
+    the new role (IAM is eventually consistent, see "Changes that I make are
+    not always immediately visible" in
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html),
+    with a status line each time. Re-raises any other error, or this one after
+    ``timeout_s`` seconds."""
+    t0, pause = time.monotonic(), delay_s
+    while True:
+        try:
+            return call()
+        except ClientError as exc:
+            elapsed = time.monotonic() - t0
+            if not _role_not_ready(exc) or elapsed > timeout_s:
+                raise
+            progress(f"{what}: the new IAM role is not yet usable by Redshift (IAM is eventually consistent); "
+                     f"retrying in {pause:.0f} s ({elapsed:.0f} s so far)")
+            time.sleep(pause)
+            pause = min(pause * 2, 60)

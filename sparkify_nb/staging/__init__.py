@@ -10,8 +10,9 @@ job under the contract below.
 
 The modules: :mod:`.sources` (what to read; ``parse_s3_uri``), :mod:`.jsonpaths`
 (the mapping), :mod:`.records` (bytes -> records -> rows or rejects),
+:mod:`.fastpath` (the same, a block of lines at a time, for the event load),
 :mod:`.convert` (value -> CSV field, per column type), :mod:`.emulator` (the
-local COPY), :mod:`.redshift` (the real COPY), :mod:`.report` (what a load
+local COPY), :mod:`.compaction` (many small files -> a few gzip parts + manifest), :mod:`.redshift` (the real COPY), :mod:`.report` (what a load
 did), :mod:`.load` (``load_staging``), :mod:`.errors`.
 
 The COPY contract
@@ -24,7 +25,9 @@ locally works on Redshift and a load that fails on Redshift fails locally:
 
 - **Sources**: every object under ``s3://bucket/prefix`` (key prefix match, as
   Redshift; folder markers skipped) or every file under a local folder (hidden
-  files skipped), or one file; plain or ``.gz``. No objects at all fails the
+  files skipped), or one file; plain or ``.gz``. A source ending in
+  ``.manifest`` is a manifest (``COPY ... MANIFEST``): the objects its entries
+  name; a missing ``mandatory`` entry, or none found at all, fails the load. No objects at all fails the
   load, as on Redshift. Objects are read streaming, a block at a time, by a few
   worker threads, and handed to PostgreSQL through a bounded queue, so memory
   stays flat whatever the size of the input.
@@ -100,6 +103,7 @@ Example::
     >>> staging.report_frame(reports)    # files, records, loaded, rejected, seconds
 """
 
+from .compaction import CompactError, CompactReport, compact, compact_sample
 from .convert import RowFunctions, compile_row, compile_rows, converter
 from .emulator import load_local
 from .errors import LoadError, RejectedValue
@@ -110,7 +114,7 @@ from .redshift import copy_statement, load_redshift
 from .report import LoadReport, display_name, rejects_frame, report_frame
 from .sources import SourceObject, list_sources, parse_s3_uri
 
-__all__ = ["LoadError", "LoadReport", "Reject", "RejectedValue", "RowFunctions", "SourceObject", "compile_row",
+__all__ = ["CompactError", "CompactReport", "compact", "compact_sample", "LoadError", "LoadReport", "Reject", "RejectedValue", "RowFunctions", "SourceObject", "compile_row",
            "compile_rows", "converter", "copy_statement", "display_name", "list_sources", "load_local",
            "load_redshift", "load_staging", "parse_jsonpath", "parse_object", "parse_s3_uri", "read_jsonpaths",
            "record_loaded", "rejects_frame", "report_frame", "selected_days"]

@@ -19,7 +19,7 @@ from typing import Any
 from .. import Progress, aws
 from ..config import Settings
 from ..warehouse import connect as warehouse, schema
-from . import sources
+from . import compaction, sources
 from .emulator import load_local
 from .errors import LoadError
 from .mapping import auto_mapping_warnings
@@ -66,7 +66,7 @@ def load_staging(settings: Settings, conn: Any, clients: aws.Clients | None = No
     if days:
         events = sources.day_objects(log_data, days, clients)
         known = loaded_names(conn, schema.STAGING_SONGS.name)
-        songs = [o for o in sources.list_sources(song_data, clients) if o.name not in known]
+        songs = [o for o in _objects(song_data, clients) if o.name not in known]
         progress(f"  {len(events)} log files for {len(days)} day(s); {len(songs)} song files not loaded before")
     else:
         songs, events = _every_object(song_data, clients), _every_object(log_data, clients)
@@ -98,8 +98,13 @@ def _check_auto_mapping(settings: Settings, conn: Any, report: LoadReport, table
         progress(f"WARNING: {warning}")
 
 
+def _objects(uri: str, clients: Any) -> list[sources.SourceObject]:
+    """The objects under ``uri``, or those its manifest lists (a compacted source)."""
+    return compaction.manifest_objects(uri, clients) if compaction.is_manifest(uri) else sources.list_sources(uri, clients)
+
+
 def _every_object(uri: str, clients: Any) -> list[sources.SourceObject]:
-    objects = sources.list_sources(uri, clients)
+    objects = _objects(uri, clients)
     if not objects:
         raise LoadError(f"source {uri}: no objects to load (Redshift COPY fails the same way)")
     return objects

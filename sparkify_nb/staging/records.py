@@ -87,43 +87,30 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions,
             if item is None:
                 break
             number, raw = item
-            try:
-                record = orjson.loads(raw)
-            except (ValueError, TypeError):
-                if raw is None:
-                    raise _too_large(obj.name, number)
-                if not raw.strip():
-                    continue  # blank line (or a lone CR): not a record
-                reason, code, incomplete = _why_not_json(raw, number)
-                record = None
-                if incomplete:
-                    record, used = _join_lines(raw, source, pending)
-                if record is None:
-                    records += 1
-                    rejects.append(_reject(obj.name, table, number, raw, reason, code))
-                    continue
-                raw = used
+            result = decide(obj.name, table, plain, escaped_nul, number, raw, source, pending)
+            if result is None:
+                continue  # blank line (or a lone CR): not a record
             records += 1
-            if type(record) is not dict:
-                rejects.append(_reject(obj.name, table, number, raw, "Invalid JSON: a record must be an object, "
-                                       f"not {type(record).__name__}", ERR_JSON))
-                continue
-            try:
-                # JSON text holds a NUL only as an escape; the plain row function does not look for one
-                out.append(escaped_nul(record) if b"\\u0000" in raw else plain(record))
-            except RejectedValue as exc:
-                rejects.append(_reject(obj.name, table, number, raw, exc.reason, exc.code, exc.column, exc.value))
+            if type(result) is str:
+                out.append(result)
+            else:
+                rejects.append(result)
             if len(out) + len(rejects) >= CHUNK_ROWS:
                 yield Chunk(_block(out), len(out), records, rejects)
                 out, rejects, records = [], [], 0
                 if stop is not None and stop.is_set():
                     return
     except _StreamError as exc:
-        raise LoadError(f"{obj.name}: damaged gzip stream at line {exc.line}: {exc.reason}; Redshift fails the "
-                        "whole COPY on it, and so does this load (rolled back, staging unchanged)") from None
+        raise damaged_gzip(obj.name, exc) from None
     finally:
         stream.close()
     yield Chunk(_block(out), len(out), records, rejects, done_file=True)
+
+
+def damaged_gzip(name: str, exc: _StreamError) -> LoadError:
+    """The error of a damaged gzip stream: like Redshift, the whole load fails, naming the file and line."""
+    return LoadError(f"{name}: damaged gzip stream at line {exc.line}: {exc.reason}; Redshift fails the whole COPY "
+                     "on it, and so does this load (rolled back, staging unchanged)")
 
 
 def _too_large(name: str, line: int) -> LoadError:
@@ -131,6 +118,37 @@ def _too_large(name: str, line: int) -> LoadError:
     return LoadError(f"{name} line {line}: a JSON object over {MAX_OBJECT_BYTES >> 20} MB (Redshift's limit for "
                      "one object); Redshift fails the whole COPY on it, and so does this load (rolled back, "
                      "staging unchanged)")
+
+
+def decide(name: str, table: schema.Table, plain: Any, escaped_nul: Any, number: int, raw: bytes | None,
+           source: Iterator[tuple[int, bytes | None]], pending: deque[tuple[int, bytes | None]]) -> str | Reject | None:
+    """The exact path for the line ``raw`` (line ``number`` of ``name``): its CSV row,
+    its :class:`Reject`, or None for a blank line (not a record). An object that
+    spans lines is completed from ``pending`` / ``source`` (lines read ahead and
+    not used go back to ``pending``). :mod:`.fastpath` hands every line it cannot
+    decide in bulk to this function."""
+    try:
+        record = orjson.loads(raw)
+    except (ValueError, TypeError):
+        if raw is None:
+            raise _too_large(name, number)
+        if not raw.strip():
+            return None
+        reason, code, incomplete = _why_not_json(raw, number)
+        record = None
+        if incomplete:
+            record, used = _join_lines(raw, source, pending)
+        if record is None:
+            return _reject(name, table, number, raw, reason, code)
+        raw = used
+    if type(record) is not dict:
+        return _reject(name, table, number, raw, "Invalid JSON: a record must be an object, "
+                       f"not {type(record).__name__}", ERR_JSON)
+    try:
+        # JSON text holds a NUL only as an escape; the plain row function does not look for one
+        return escaped_nul(record) if b"\\u0000" in raw else plain(record)
+    except RejectedValue as exc:
+        return _reject(name, table, number, raw, exc.reason, exc.code, exc.column, exc.value)
 
 
 def _reject(name: str, table: schema.Table, number: int, raw: bytes, reason: str, code: int,

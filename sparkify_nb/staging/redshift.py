@@ -27,30 +27,46 @@ from typing import Any
 from .. import Progress, aws
 from ..config import Settings
 from ..infra import state
+from ..infra.preflight import bucket_region
 from ..warehouse import connect as warehouse, schema
 from .errors import LoadError
 from .records import Reject
 from .report import LoadReport
+from .sources import parse_s3_uri
 from .watch import describe_prefix, heartbeat
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
-def source_region(settings: Settings, record: dict[str, Any]) -> str:
-    """The Region of the source bucket: what 01 found (``source_region`` in the
-    infra record, from the bucket's location), else ``[general] region``.
+def source_region(settings: Settings, record: dict[str, Any], source: str,
+                  clients: aws.Clients | None = None) -> str:
+    """The Region of ``source``'s bucket, for COPY's ``REGION``: what 01's
+    preflight found for that bucket (``source_regions`` in the infra record),
+    else asked of S3 now when ``clients`` are given (a source 01 did not see,
+    such as a compacted copy in your own bucket), else 01's single
+    ``source_region``, else ``[general] region``.
 
     COPY's ``REGION`` names where the *data* is: "If the Amazon S3 buckets that
     hold the data files don't reside in the same AWS Region as your cluster,
     you must use the REGION parameter to specify the Region in which the data
     is located" (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-source-s3.html)."""
+    bucket = parse_s3_uri(source)[0]
+    for name, region in (record.get("source_regions") or {}).items():
+        uri = settings.source_uri(name)
+        if uri.startswith("s3://") and parse_s3_uri(uri)[0] == bucket:
+            return region
+    if clients is not None:
+        return bucket_region(clients("s3"), bucket)  # one GetBucketLocation (or HeadBucket) per load
     return record.get("source_region") or settings.region
 
 
 def copy_statement(settings: Settings, table: schema.Table, source: str, jsonpaths: str | None,
-                   role_arn: str, max_errors: int, region: str | None = None) -> str:
+                   role_arn: str, max_errors: int, region: str | None = None, manifest: bool = False) -> str:
     """The Redshift COPY for ``table`` (``jsonpaths`` None means ``'auto'``);
-    ``region``: the source bucket's Region (default ``[general] region``).
+    ``region``: the source bucket's Region (default ``[general] region``);
+    ``manifest``: ``source`` is a manifest of gzip parts, as ``sparkify-nb
+    compact`` writes it: ``MANIFEST GZIP``
+    (https://docs.aws.amazon.com/redshift/latest/dg/loading-data-files-using-manifest.html).
 
     Raises :class:`LoadError` when a URI is not ``s3://`` or holds a quote
     (it is spliced into the statement), or the role or Region looks wrong."""
@@ -68,7 +84,8 @@ def copy_statement(settings: Settings, table: schema.Table, source: str, jsonpat
             f"FORMAT AS JSON {json_option}\n"
             f"TIMEFORMAT 'epochmillisecs'\n"
             f"REGION '{region}'\n"
-            f"COMPUPDATE OFF STATUPDATE OFF\n"
+            + ("MANIFEST\nGZIP\n" if manifest else "")
+            + f"COMPUPDATE OFF STATUPDATE OFF\n"
             f"MAXERROR {int(max_errors)}")
 
 
@@ -83,12 +100,12 @@ def load_errors_query(view: str = "stl_load_errors") -> str:
 
 
 def load_statements(settings: Settings, record: dict[str, Any], table: schema.Table, source: str,
-                    jsonpaths: str | None, max_errors: int) -> list[str]:
+                    jsonpaths: str | None, max_errors: int, clients: aws.Clients | None = None) -> list[str]:
     """What one load sends, in order, as one transaction: empty the table (not
     TRUNCATE: it commits on Redshift), COPY, then read the loaded-row count and
     the COPY's query id in the same session."""
     copy = copy_statement(settings, table, source, jsonpaths, record["role_arn"], max_errors,
-                          region=source_region(settings, record))
+                          region=source_region(settings, record, source, clients), manifest=source.endswith(".manifest"))
     return [f'DELETE FROM "{table.name}"', copy, "SELECT pg_last_copy_count(), pg_last_copy_id()"]
 
 
@@ -104,7 +121,7 @@ def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: st
     t0 = time.monotonic()
     record = state.load(settings, required=True)
     view = load_errors_view(record)
-    delete, copy, counts = load_statements(settings, record, table, source, jsonpaths, max_errors)
+    delete, copy, counts = load_statements(settings, record, table, source, jsonpaths, max_errors, clients)
     report = LoadReport(table.name)
     if clients is not None:
         describe_prefix(source, clients, progress)  # what COPY is about to read
@@ -119,13 +136,9 @@ def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: st
                 conn.commit()
         except Exception as exc:
             conn.rollback()
-            raise LoadError(f"{table.name}: COPY failed, staging unchanged: {str(exc).strip()}; "
-                            f"see {view} for the records") from None
+            raise _aborted(conn, view, table.name, report, str(exc).strip()) from None
     params = {"table_name": table.name} if view == "sys_load_error_detail" else {"query_id": int(query_id)}
-    errors = warehouse.query(conn, load_errors_query(view), params)
-    report.rejects = [Reject(r.filename, int(r.line_number), r.colname, r.type, r.raw_line or "",
-                             r.raw_field_value or "", r.err_reason, int(r.err_code), str(r.col_length))
-                      for r in errors.itertuples()]
+    report.rejects = _rejects(conn, load_errors_query(view), params)
     report.loaded = int(loaded)
     report.rejected = len(report.rejects)
     report.records = report.loaded + report.rejected
@@ -133,3 +146,38 @@ def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: st
     report.seconds = time.monotonic() - t0
     progress(f"{table.name}: {report.loaded:,} rows, {report.rejected} rejected, {report.seconds:.1f} s")
     return report
+
+
+SHOWN_REJECTS = 3  # rejected records quoted in the error of an aborted COPY (all of them are in its report)
+
+
+def _rejects(conn: Any, sql: str, params: dict[str, Any]) -> list[Reject]:
+    errors = warehouse.query(conn, sql, params)
+    return [Reject(r.filename, int(r.line_number), r.colname, r.type, r.raw_line or "", r.raw_field_value or "",
+                   r.err_reason, int(r.err_code), str(r.col_length)) for r in errors.itertuples()]
+
+
+def aborted_rejects_query(view: str) -> str:
+    """The SELECT of the rejects of this session's last COPY into a table
+    (parameter ``table_name``), for a COPY that aborted: it has no query id of
+    its own to go by. On Serverless that is already what
+    ``sys_load_error_detail.sql`` selects."""
+    return load_errors_query("stl_load_errors_aborted" if view == "stl_load_errors" else view)
+
+
+def _aborted(conn: Any, view: str, table: str, report: LoadReport, error: str) -> LoadError:
+    """The error of a COPY that failed, with its first rejected records read
+    back after the rollback (as the local emulator's error names its first
+    reject); the report carries all of them for 03's table. A failure to read
+    them is said, never hidden behind the COPY's own error."""
+    try:
+        report.rejects = _rejects(conn, aborted_rejects_query(view), {"table_name": table})
+    except Exception as exc:  # the COPY's error matters more; say why the rejects are missing
+        first = f"; its rejected records could not be read from {view}: {str(exc).strip()}"
+    else:
+        shown = "; ".join(f"{r.filename} line {r.line_number}{' column ' + r.colname if r.colname else ''}: "
+                          f"{r.err_reason}" for r in report.rejects[:SHOWN_REJECTS])
+        first = (f". First rejected: {shown} ({len(report.rejects)} in {view})" if report.rejects
+                 else f"; {view} holds no rejected record for it")
+    report.rejected = len(report.rejects)
+    return LoadError(f"{table}: COPY failed, staging unchanged: {error}{first}", report)

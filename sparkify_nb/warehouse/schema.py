@@ -14,6 +14,13 @@ Distribution and sort choices (Redshift):
 - ``users``, ``songs`` and ``artists`` are small dimensions: ``DISTSTYLE ALL``
   puts a copy on every node, so no join needs to move them.
 
+The ``time`` table's calendar units are those of Redshift's ``DATE_PART``
+(UTC): ``weekday`` is ``dow``, **0 = Sunday .. 6 = Saturday** (not ISO's 1 =
+Monday .. 7 = Sunday), ``week`` the ISO week (it turns on a Monday), as
+https://docs.aws.amazon.com/redshift/latest/dg/r_Dateparts_for_datetime_functions.html
+and https://docs.aws.amazon.com/redshift/latest/dg/r_DATE_PART_function.html
+define them; PostgreSQL gives the same numbers.
+
 Keys are declared, not enforced, on both targets. Redshift takes ``PRIMARY
 KEY`` as information for the planner and never checks it ("Uniqueness,
 primary key, and foreign key constraints are informational only; they are not

@@ -1,0 +1,203 @@
+"""01's preflight: what it needs, checked before anything is made.
+
+- who the caller is (``sts:GetCallerIdentity``: account and ARN; it needs no
+  permission: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html);
+- the region, one where Redshift runs (botocore's endpoint list);
+- the caller's permissions, simulated with ``iam:SimulatePrincipalPolicy``
+  against the operator policy of :mod:`.access`, statement by statement, on
+  its resources (https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html).
+  When the caller may not simulate, or is not a user or role, the row says so
+  and 01 goes on;
+- each S3 source: its bucket's region (``GetBucketLocation``: ``None`` means
+  us-east-1 and ``EU`` eu-west-1, as its API reference says:
+  https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html),
+  which is COPY's ``REGION`` ("If the Amazon S3 buckets that hold the data
+  files don't reside in the same AWS Region as your cluster, you must use the
+  REGION parameter": https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-source-s3.html),
+  and that its prefix can be listed and holds objects. With ``access =
+  data_api`` a bucket in another region is refused: with enhanced VPC routing
+  a private warehouse reaches S3 only through the gateway endpoint, which
+  serves its own region only
+  (https://docs.aws.amazon.com/redshift/latest/mgmt/enhanced-vpc-enabling-cluster.html).
+
+:func:`run` returns a :class:`Preflight`: the table (``check, state, result,
+what to do``) and the record 01 stores (``account``, ``caller_arn``,
+``source_regions`` per source, ``source_region`` when they agree);
+:meth:`Preflight.require` stops 01 on a failed check, saying what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pandas as pd
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .. import aws
+from ..config import Settings, local_bucket
+from ..staging.sources import parse_s3_uri
+from . import access
+from .controls import text_table
+from .errors import InfraError
+
+COLUMNS = ["check", "state", "result", "what to do"]
+SOURCES = ("song_data", "log_data", "log_jsonpath")
+OWN_DATA = ("put generated data into a bucket of your own: sparkify-nb generate --out s3://your-bucket/sparkify, then "
+            "set [s3] song_data = s3://your-bucket/sparkify/song_data, log_data = s3://your-bucket/sparkify/log_data, "
+            "log_jsonpath = s3://your-bucket/sparkify/log_json_path.json")
+
+
+class PreflightError(InfraError):
+    """A preflight check failed; the message says which and what to do."""
+
+
+@dataclass
+class Preflight:
+    """The preflight's ``table`` and the ``record`` 01 stores in the state file."""
+
+    table: pd.DataFrame
+    record: dict[str, Any] = field(default_factory=dict)
+
+    def report(self) -> str:
+        """The table as printable text."""
+        return text_table(self.table)
+
+    def require(self) -> None:
+        """Raise :class:`PreflightError` naming every failed check and what to do; nothing when all passed."""
+        failed = self.table[self.table["result"] == "fail"]
+        if len(failed):
+            raise PreflightError("preflight failed, nothing was made: " + "; ".join(
+                f"{check}: {state}. What to do: {todo}" for check, state, _, todo in failed.itertuples(index=False)))
+
+
+def bucket_region(s3: Any, bucket: str) -> str:
+    """The region of ``bucket`` (COPY's ``REGION``). ``GetBucketLocation``,
+    and where the caller may not call it (someone else's bucket),
+    ``HeadBucket``'s ``BucketRegion`` or its ``x-amz-bucket-region`` header,
+    which S3 returns even with a 403. Raises ClientError when neither answers."""
+    try:
+        location = aws.call(s3, "get_bucket_location", Bucket=bucket).get("LocationConstraint")
+        return {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)
+    except ClientError as exc:
+        if aws.error_code(exc) not in ("AccessDenied", "403"):
+            raise
+    try:
+        return aws.call(s3, "head_bucket", Bucket=bucket)["BucketRegion"]
+    except ClientError as exc:
+        region = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("x-amz-bucket-region")
+        if region:
+            return region
+        raise
+
+
+def _identity(clients: aws.Clients) -> tuple[list[Any], dict[str, Any]]:
+    try:
+        who = aws.call(clients("sts"), "get_caller_identity")
+    except (ClientError, BotoCoreError) as exc:
+        return [("caller", f"unknown: {exc}", "fail", "give boto3 credentials: aws configure, AWS_PROFILE, or "
+                 "aws sso login (docs/redshift.md, 'Credentials')")], {}
+    return [("caller", f"account {who['Account']}, {who['Arn']}", "pass", "")], {
+        "account": who["Account"], "caller_arn": who["Arn"]}
+
+
+def _region(settings: Settings) -> tuple[Any, ...]:
+    known = boto3.session.Session().get_available_regions("redshift")
+    if settings.region in known:
+        return ("region", f"{settings.region} ([general] region)", "pass", "")
+    return ("region", f"{settings.region} ([general] region) is not a region where Redshift runs", "fail",
+            "set [general] region to one of: " + ", ".join(known))
+
+
+def principal(caller_arn: str) -> str | None:
+    """The IAM user or role whose policies apply to ``caller_arn``: an
+    assumed-role session ``arn:aws:sts::1:assumed-role/R/s`` is role ``R``
+    (``arn:aws:iam::1:role/R``; a role with a path is not found this way). None
+    for the root user and federated principals, which cannot be simulated."""
+    parts = caller_arn.split(":", 5)  # arn:partition:service:region:account:resource
+    if len(parts) < 6:
+        return None
+    partition, service, account, resource = parts[1], parts[2], parts[4], parts[5]
+    if service == "iam" and resource.startswith(("user/", "role/")):
+        return caller_arn
+    if service == "sts" and resource.startswith("assumed-role/"):
+        return f"arn:{partition}:iam::{account}:role/{resource.split('/')[1]}"
+    return None
+
+
+def _simulate(settings: Settings, clients: aws.Clients, caller_arn: str, account: str) -> tuple[Any, ...]:
+    check = "permissions"
+    if aws.emulator_lacks(settings, "iam", "simulate_principal_policy"):
+        return (check, "not checked: the local emulator has no SimulatePrincipalPolicy", "n/a", "")
+    source = principal(caller_arn)
+    if source is None:
+        return (check, f"not checked: {caller_arn} is not an IAM user or role, which IAM cannot simulate; "
+                       "going on", "n/a", "")
+    denied: list[str] = []
+    context = [{"ContextKeyName": k, "ContextKeyValues": ["redshift.amazonaws.com"], "ContextKeyType": "string"}
+               for k in ("iam:PassedToService", "iam:AWSServiceName")]
+    try:
+        for statement in access.policy(settings, account)["Statement"]:
+            acts = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            arns = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            arns = [a.replace("${aws:username}", source.rsplit("/", 1)[-1]) for a in arns]
+            pages = clients("iam").get_paginator("simulate_principal_policy").paginate(
+                PolicySourceArn=source, ActionNames=acts, ContextEntries=context,
+                **({} if arns == ["*"] else {"ResourceArns": arns}))
+            denied += [r["EvalActionName"] for page in pages for r in page["EvaluationResults"]
+                       if r["EvalDecision"] != "allowed" and not any(
+                           s.get("EvalResourceDecision") == "allowed" for s in r.get("ResourceSpecificResults", []))]
+    except ClientError as exc:
+        if aws.error_code(exc) in ("AccessDenied", "AccessDeniedException", "NoSuchEntity"):
+            return (check, f"not checked: {source} may not simulate its policies ({aws.error_code(exc)}); "
+                           "going on", "n/a", "")
+        raise
+    if denied:
+        return (check, f"{source} may not: {', '.join(sorted(set(denied)))}", "fail",
+                "attach the policy that `sparkify-nb iam-policy` prints (docs/redshift.md, 'The operator policy')")
+    count = len(access.actions("redshift", settings.get("cluster", "kind"), settings.access))
+    return (check, f"{source} may make every call of this run ({count} actions)", "pass", "")
+
+
+def _source(settings: Settings, clients: aws.Clients, name: str) -> tuple[tuple[Any, ...], str | None]:
+    uri, check = settings.source_uri(name), f"source {name}"
+    if not uri.startswith("s3://"):
+        return (check, f"{uri}: a local folder", "n/a", ""), None
+    bucket, key = parse_s3_uri(uri)
+    if settings.is_local and bucket == local_bucket(settings.stack_name) and not settings.get("s3", name):
+        return (check, f"{uri}: sample data, written by 01 below", "n/a", ""), None
+    s3 = clients("s3")
+    try:
+        region = bucket_region(s3, bucket)
+        listed = aws.call(s3, "list_objects_v2", Bucket=bucket, Prefix=key, MaxKeys=1)
+    except ClientError as exc:
+        return (check, f"{uri}: cannot be read ({aws.error_code(exc)})", "fail", OWN_DATA), None
+    if not listed.get("KeyCount"):
+        return (check, f"{uri}: no object there (region {region})", "fail", f"check [s3] {name}, or {OWN_DATA}"), region
+    if region != settings.region and settings.access == "data_api":
+        return (check, f"{uri}: in {region}, the warehouse in {settings.region}; a private warehouse with enhanced "
+                       "VPC routing reaches S3 in its own region only", "fail",
+                f"set [general] region = {region}, or {OWN_DATA} (a bucket in {settings.region})"), region
+    note = "" if region == settings.region else f"; COPY will name REGION '{region}' (cross-region transfer is billed)"
+    return (check, f"{uri}: region {region}, listable{note}", "pass", ""), region
+
+
+def run(settings: Settings, clients: aws.Clients | None = None) -> Preflight:
+    """Every preflight check (module docstring), read-only. Never raises for a
+    failed check (see :meth:`Preflight.require`)."""
+    clients = clients or aws.Clients(settings)
+    rows, record = _identity(clients)
+    rows.append(_region(settings))
+    if record:
+        rows.append(_simulate(settings, clients, record["caller_arn"], record["account"]))
+    regions = {}
+    for name in SOURCES:
+        row, region = _source(settings, clients, name)
+        rows.append(row)
+        if region:
+            regions[name] = region
+    record["source_regions"] = regions
+    if regions and len(set(regions.values())) == 1:
+        record["source_region"] = next(iter(regions.values()))
+    return Preflight(pd.DataFrame(rows, columns=COLUMNS), record)

@@ -1,0 +1,198 @@
+"""Every AWS permission listed once: the operator policy built from the list,
+linted with parliament, and a run of the whole suite on the emulator whose
+every boto3 call must be on the list.
+"""
+
+import json
+import subprocess
+import sys
+
+import papermill as pm
+import pytest
+from parliament import analyze_policy_string
+
+from sparkify_nb import aws, config, infra, paths
+from sparkify_nb.infra import access, resources
+
+
+def settings_for(tmp_path, **overrides):
+    values = {"general.target": "redshift", **overrides}
+    return config.load(tmp_path / "absent.cfg", environ={}, overrides=values)
+
+
+def findings(document):
+    return [(f.issue, f.detail) for f in analyze_policy_string(json.dumps(document)).findings]
+
+
+def statements_of(document, action):
+    return [st for st in document["Statement"]
+            if action in (st["Action"] if isinstance(st["Action"], list) else [st["Action"]])]
+
+
+COMBOS = [(kind, mode) for kind in ("provisioned", "serverless") for mode in ("data_api", "direct")]
+
+
+@pytest.mark.parametrize("kind, mode", COMBOS)
+def test_operator_policy_has_no_parliament_findings(tmp_path, kind, mode):
+    policy = access.policy(settings_for(tmp_path, **{"cluster.kind": kind, "cluster.access": mode}), "123456789012")
+    assert findings(policy) == []
+
+
+def test_copy_role_policy_has_no_parliament_findings(tmp_path):
+    assert findings(infra.role_policy(settings_for(tmp_path))) == []
+
+
+@pytest.mark.parametrize("kind, mode", COMBOS)
+def test_every_action_of_the_list_is_in_the_policy_exactly_once(tmp_path, kind, mode):
+    settings = settings_for(tmp_path, **{"cluster.kind": kind, "cluster.access": mode})
+    policy = access.policy(settings)
+    listed = [a for st in policy["Statement"] for a in (st["Action"] if isinstance(st["Action"], list)
+                                                         else [st["Action"]])]
+    assert sorted(listed) == access.actions("redshift", kind, mode, guardrails=frozenset())
+
+
+def test_a_pause_schedule_adds_its_scheduled_action_and_role_to_the_policy(tmp_path):
+    plain = access.policy(settings_for(tmp_path), "123456789012")
+    scheduled = access.policy(settings_for(tmp_path, **{"cluster.pause_schedule": "cron(0 20 * * ? *)"}),
+                              "123456789012")
+    assert statements_of(plain, "redshift:CreateScheduledAction") == []
+    [create] = statements_of(scheduled, "redshift:CreateScheduledAction")
+    assert create["Resource"] == "*"  # scheduled actions take no resource
+    [pass_role] = statements_of(scheduled, "iam:PassRole")
+    assert pass_role["Resource"] == ["arn:aws:iam::123456789012:role/sparkify-redshift-copy",
+                                     "arn:aws:iam::123456789012:role/sparkify-redshift-scheduler"]
+    assert findings(scheduled) == []
+
+
+def test_policy_scopes_redshift_and_iam_to_the_stacks_names(tmp_path):
+    policy = access.policy(settings_for(tmp_path), "123456789012")
+    [create] = statements_of(policy, "redshift:CreateCluster")
+    assert create["Resource"] == [
+        "arn:aws:redshift:us-west-2:123456789012:cluster:sparkify-dwh",
+        "arn:aws:redshift:us-west-2:123456789012:parametergroup:sparkify-params",
+        "arn:aws:redshift:us-west-2:123456789012:subnetgroup:sparkify-subnets",
+        "arn:aws:redshift:us-west-2:123456789012:snapshot:sparkify-dwh/*",
+        "arn:aws:redshift:us-west-2:123456789012:dbname:sparkify-dwh/sparkify",
+        "arn:aws:redshift:us-west-2:123456789012:dbuser:sparkify-dwh/sparkify_admin"]
+    assert "redshift:DescribeClusterParameters" in create["Action"]
+    [pass_role] = statements_of(policy, "iam:PassRole")
+    assert pass_role["Resource"][0] == "arn:aws:iam::123456789012:role/sparkify-redshift-copy"
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": [
+        "redshift.amazonaws.com", "redshift-serverless.amazonaws.com", "scheduler.redshift.amazonaws.com"]}}
+    [slr] = statements_of(policy, "iam:CreateServiceLinkedRole")
+    assert slr["Resource"] == [
+        "arn:aws:iam::123456789012:role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift"]
+    assert slr["Condition"] == {"StringLike": {"iam:AWSServiceName": "redshift.amazonaws.com"}}
+    [sources] = statements_of(policy, "s3:GetBucketLocation")
+    assert sources["Resource"] == ["arn:aws:s3:::udacity-dend"]
+    [objects] = statements_of(policy, "s3:GetObject")
+    assert objects["Resource"] == ["arn:aws:s3:::udacity-dend/log_data/*",
+                                   "arn:aws:s3:::udacity-dend/log_json_path.json",
+                                   "arn:aws:s3:::udacity-dend/song_data/*"]
+
+
+def test_a_provisioned_run_may_list_serverless_namespaces_and_workgroups_but_not_make_them(tmp_path):
+    wanted = access.actions("redshift", "provisioned", "data_api")
+    assert {"redshift-serverless:ListNamespaces", "redshift-serverless:ListWorkgroups"} <= set(wanted)
+    assert "redshift-serverless:CreateWorkgroup" not in wanted
+
+
+def test_data_api_may_not_make_an_internet_gateway_but_may_remove_one(tmp_path):
+    data_api, direct = (set(access.actions("redshift", "provisioned", m)) for m in ("data_api", "direct"))
+    assert direct - data_api == {"ec2:AttachInternetGateway", "ec2:CreateInternetGateway"}
+    assert {"ec2:DeleteInternetGateway", "ec2:DetachInternetGateway"} <= data_api
+
+
+def test_only_the_local_sample_bucket_and_the_local_copy_emulator_need_more_on_local():
+    local, redshift = (set(access.actions(t, "provisioned", "data_api")) for t in ("local", "redshift"))
+    assert local - redshift == {"s3:CreateBucket", "s3:DeleteBucket", "s3:DeleteObject", "s3:GetBucketTagging",
+                                "s3:ListAllMyBuckets", "s3:PutBucketTagging", "s3:PutObject"}
+
+
+def test_the_list_names_the_permissions_issue_10_found_missing():
+    wanted = set(access.actions("redshift", "provisioned", "data_api"))
+    assert {"redshift:DescribeClusterParameters", "iam:CreateServiceLinkedRole", "redshift-serverless:ListNamespaces",
+            "redshift-serverless:ListWorkgroups"} <= wanted
+    assert set(resources.PERMISSION_ONLY) <= wanted
+
+
+def test_iam_policy_command_prints_the_policy_for_the_kind_and_access_asked(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "sparkify_nb.cli", "iam-policy", "--kind", "serverless",
+                          "--access", "direct", "--account", "123456789012"],
+                         capture_output=True, text=True, check=True).stdout
+    policy = json.loads(out)
+    settings = settings_for(tmp_path, **{"cluster.kind": "serverless", "cluster.access": "direct"})
+    assert policy == access.policy(settings, "123456789012")
+    assert statements_of(policy, "redshift-serverless:GetCredentials")[0]["Resource"] == [
+        "arn:aws:redshift-serverless:us-west-2:123456789012:namespace/*",
+        "arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/*"]
+
+
+def test_iam_policy_command_refuses_an_unknown_kind():
+    run = subprocess.run([sys.executable, "-m", "sparkify_nb.cli", "iam-policy", "--kind", "huge"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "invalid choice: 'huge'" in run.stderr
+
+
+def test_a_registered_need_joins_the_list_once(monkeypatch):
+    monkeypatch.setattr(access, "NEEDS", list(access.NEEDS))
+    need = access.Need("staging", ("s3:GetObject",), targets=("redshift",), why="read the jsonpaths file")
+    access.register(need)
+    access.register(need)
+    assert access.NEEDS.count(need) == 1
+    assert "s3:GetObject" in access.actions("redshift", "provisioned", "data_api")
+
+
+def test_recording_maps_api_operations_to_iam_actions(tmp_path):
+    settings = config.load(tmp_path / "absent.cfg", environ={})
+    clients = aws.Clients(settings)
+    with aws.recording() as calls:
+        clients("s3").list_buckets()
+        clients("ec2").describe_vpcs()
+        clients("sts").get_caller_identity()
+    assert [action for action, _ in calls] == ["s3:ListAllMyBuckets", "ec2:DescribeVpcs", "sts:GetCallerIdentity"]
+
+
+# --- the whole suite on the emulator, every call recorded ----------------------------------
+
+SUITE = ("01_infrastructure", "02_schema", "03_etl", "04_analytics", "99_teardown")
+
+
+@pytest.mark.parametrize("mode", ["data_api", "direct"])
+def test_every_call_of_a_whole_run_is_on_the_list(tmp_path, monkeypatch, mode):
+    """Runs 01, 02, 03, 04 and 99 with papermill on the emulator (25-40 s per
+    access mode: five kernels, a provisioned stack and a small load: the only
+    way to see what the notebooks themselves call), the kernels writing the
+    IAM action of every boto3 call to a file (``SPARKIFY_AWS_CALL_LOG``).
+    Serverless cannot run on the emulator; its calls are recorded from the
+    Stubber runs in tests/test_infra_stubbed.py, and the calls moto lacks
+    (DescribeClusterParameters after ModifyClusterParameterGroup) from the
+    redshift-path run in tests/test_infra_sequence.py."""
+    log = tmp_path / "calls.txt"
+    name = f"rec{mode[:3]}"
+    monkeypatch.setenv("SPARKIFY_AWS_CALL_LOG", str(log))
+    monkeypatch.setenv("SPARKIFY_GENERAL_STACK_NAME", name)
+    monkeypatch.setenv("SPARKIFY_CLUSTER_IDENTIFIER", f"{name}-dwh")
+    monkeypatch.setenv("SPARKIFY_CLUSTER_ACCESS", mode)
+    params = {"01_infrastructure": {"sample_events": 200, "sample_days": 2}}
+    try:
+        for notebook in SUITE:
+            pm.execute_notebook(str(paths.project_root() / "notebooks" / f"{notebook}.ipynb"),
+                                str(tmp_path / f"{notebook}.ipynb"), parameters=params.get(notebook, {}),
+                                kernel_name="python3", cwd=str(tmp_path), progress_bar=False, log_output=False)
+    finally:
+        monkeypatch.delenv("SPARKIFY_AWS_CALL_LOG")
+        left = infra.teardown(config.load(), progress=lambda _: None)
+    assert left == []
+    recorded = set(log.read_text().split())
+    listed = set(access.actions("local", "provisioned", mode))
+    assert recorded - listed == set()
+    assert {"redshift:CreateCluster", "ec2:CreateVpcEndpoint", "redshift:EnableLogging", "sts:GetCallerIdentity",
+            "redshift:DescribeLoggingStatus", "s3:ListBucket", "s3:GetObject", "redshift:DeleteCluster"} <= recorded
+    assert ("ec2:CreateInternetGateway" in recorded) is (mode == "direct")
+
+
+def test_the_policy_in_docs_redshift_md_is_what_the_command_prints_for_the_defaults(tmp_path):
+    text = (paths.project_root() / "docs" / "redshift.md").read_text()
+    block = text.split("<!-- BEGIN iam-policy")[1].split("```json\n")[1].split("\n```")[0]
+    assert json.loads(block) == access.policy(settings_for(tmp_path))

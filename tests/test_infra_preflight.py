@@ -1,0 +1,276 @@
+"""01's preflight. Who the caller is and the permission simulation use
+botocore's Stubber (the emulator has no SimulatePrincipalPolicy, and its
+GetCallerIdentity always answers the same user); the S3 sources run against
+the emulator's S3, with buckets in two regions.
+"""
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from sparkify_nb import aws, config
+from sparkify_nb.infra import access, preflight
+
+USER = "arn:aws:iam::123456789012:user/alice"
+
+
+def stubbed(service):
+    client = boto3.client(service, region_name="us-west-2", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    return client, Stubber(client)
+
+
+def redshift_settings(tmp_path, **extra):
+    """The redshift target with local-folder sources: no S3 call (the S3 checks are tested on the emulator)."""
+    for name in ("song_data", "log_data"):
+        (tmp_path / name).mkdir(exist_ok=True)
+    return config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "s3.song_data": str(tmp_path / "song_data"),
+        "s3.log_data": str(tmp_path / "log_data"), "s3.log_jsonpath": str(tmp_path / "paths.json"), **extra})
+
+
+def identity(stub, arn=USER):
+    stub.add_response("get_caller_identity", {"UserId": "AIDAEXAMPLE", "Account": "123456789012", "Arn": arn})
+
+
+def simulations(settings, stub, deny=(), source=USER):
+    """One SimulatePrincipalPolicy answer per statement of the operator policy, denying the actions in ``deny``."""
+    for st in access.policy(settings, "123456789012")["Statement"]:
+        acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        stub.add_response("simulate_principal_policy", {"IsTruncated": False, "EvaluationResults": [
+            {"EvalActionName": a, "EvalResourceName": "*",
+             "EvalDecision": "implicitDeny" if a in deny else "allowed"} for a in acts]},
+            {"PolicySourceArn": source, "ActionNames": acts, "ContextEntries": [
+                {"ContextKeyName": k, "ContextKeyValues": ["redshift.amazonaws.com"], "ContextKeyType": "string"}
+                for k in ("iam:PassedToService", "iam:AWSServiceName")],
+             **({} if st["Resource"] == "*" else {"ResourceArns": [
+                 r.replace("${aws:username}", source.rsplit("/", 1)[-1]) for r in st["Resource"]]})})
+
+
+def run(settings, sts, iam):
+    clients = aws.Clients(settings, endpoint_url="http://127.0.0.1:9").use("sts", sts).use("iam", iam)
+    return preflight.run(settings, clients)
+
+
+def rows(result):
+    return {r.check: (r.state, r.result) for r in result.table.itertuples(index=False)}
+
+
+def test_preflight_passes_when_the_simulator_allows_every_call(tmp_path):
+    """Stubber: GetCallerIdentity and SimulatePrincipalPolicy (no emulator for them)."""
+    settings = redshift_settings(tmp_path)
+    (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
+    identity(sts_stub)
+    simulations(settings, iam_stub)
+    with sts_stub, iam_stub:
+        result = run(settings, sts, iam)
+    iam_stub.assert_no_pending_responses()
+    count = len(access.actions("redshift", "provisioned", "data_api"))
+    assert rows(result) == {
+        "caller": (f"account 123456789012, {USER}", "pass"),
+        "region": ("us-west-2 ([general] region)", "pass"),
+        "permissions": (f"{USER} may make every call of this run ({count} actions)", "pass"),
+        "source song_data": (f"{tmp_path / 'song_data'}: a local folder", "n/a"),
+        "source log_data": (f"{tmp_path / 'log_data'}: a local folder", "n/a"),
+        "source log_jsonpath": (f"{tmp_path / 'paths.json'}: a local folder", "n/a")}
+    assert result.record == {"account": "123456789012", "caller_arn": USER, "source_regions": {}}
+    result.require()
+
+
+def test_preflight_fails_naming_the_denied_calls_and_the_policy_to_attach(tmp_path):
+    """Stubber: the simulator denies two actions."""
+    settings = redshift_settings(tmp_path)
+    (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
+    identity(sts_stub)
+    simulations(settings, iam_stub, deny=("redshift:CreateCluster", "iam:CreateServiceLinkedRole"))
+    with sts_stub, iam_stub:
+        result = run(settings, sts, iam)
+    assert rows(result)["permissions"] == (
+        f"{USER} may not: iam:CreateServiceLinkedRole, redshift:CreateCluster", "fail")
+    with pytest.raises(preflight.PreflightError, match=r"preflight failed, nothing was made: permissions: .* may not: "
+                       r"iam:CreateServiceLinkedRole, redshift:CreateCluster\. What to do: attach the policy that "
+                       r"`sparkify-nb iam-policy` prints"):
+        result.require()
+
+
+def test_a_caller_who_may_not_simulate_is_told_so_and_01_goes_on(tmp_path):
+    """Stubber: SimulatePrincipalPolicy answers AccessDenied."""
+    settings = redshift_settings(tmp_path)
+    (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
+    identity(sts_stub)
+    iam_stub.add_client_error("simulate_principal_policy", service_error_code="AccessDenied", http_status_code=403)
+    with sts_stub, iam_stub:
+        result = run(settings, sts, iam)
+    assert rows(result)["permissions"] == (
+        f"not checked: {USER} may not simulate its policies (AccessDenied); going on", "n/a")
+    result.require()
+
+
+def test_an_assumed_role_is_simulated_as_its_role(tmp_path):
+    """Stubber: the caller is an assumed-role session."""
+    settings = redshift_settings(tmp_path)
+    session = "arn:aws:sts::123456789012:assumed-role/DataEngineer/alice@example.com"
+    role = "arn:aws:iam::123456789012:role/DataEngineer"
+    (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
+    identity(sts_stub, session)
+    simulations(settings, iam_stub, source=role)
+    with sts_stub, iam_stub:
+        result = run(settings, sts, iam)
+    iam_stub.assert_no_pending_responses()
+    assert rows(result)["permissions"][1] == "pass"
+
+
+@pytest.mark.parametrize("arn, principal", [
+    (USER, USER), ("arn:aws:iam::123456789012:role/path/R", "arn:aws:iam::123456789012:role/path/R"),
+    ("arn:aws:sts::123456789012:assumed-role/R/s", "arn:aws:iam::123456789012:role/R"),
+    ("arn:aws:iam::123456789012:root", None), ("arn:aws:sts::123456789012:federated-user/bob", None)])
+def test_the_principal_simulated_for_each_kind_of_caller(arn, principal):
+    assert preflight.principal(arn) == principal
+
+
+def test_the_root_user_is_not_simulated_and_01_goes_on(tmp_path):
+    """Stubber: GetCallerIdentity of the root user; no simulation is attempted."""
+    settings = redshift_settings(tmp_path)
+    (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
+    identity(sts_stub, "arn:aws:iam::123456789012:root")
+    with sts_stub, iam_stub:
+        result = run(settings, sts, iam)
+    assert rows(result)["permissions"] == ("not checked: arn:aws:iam::123456789012:root is not an IAM user or role, "
+                                           "which IAM cannot simulate; going on", "n/a")
+
+
+def test_no_credentials_stop_01_saying_how_to_give_them(tmp_path):
+    """Stubber: GetCallerIdentity refuses the token."""
+    settings = redshift_settings(tmp_path)
+    (sts, sts_stub), (iam, _) = stubbed("sts"), stubbed("iam")
+    sts_stub.add_client_error("get_caller_identity", service_error_code="InvalidClientTokenId", http_status_code=403)
+    with sts_stub:
+        result = run(settings, sts, iam)
+    assert "permissions" not in rows(result)
+    with pytest.raises(preflight.PreflightError, match=r"caller: unknown: .*InvalidClientTokenId.*What to do: give "
+                                                       r"boto3 credentials: aws configure, AWS_PROFILE, or aws sso"):
+        result.require()
+
+
+def test_a_region_without_redshift_is_refused_naming_the_key(tmp_path):
+    """Stubber for the caller; the region list is botocore's."""
+    settings = redshift_settings(tmp_path, **{"general.region": "moon-central-1"})
+    (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
+    identity(sts_stub)
+    iam_stub.add_client_error("simulate_principal_policy", service_error_code="AccessDenied", http_status_code=403)
+    with sts_stub, iam_stub:
+        result = run(settings, sts, iam)
+    state, verdict = rows(result)["region"]
+    assert (state, verdict) == ("moon-central-1 ([general] region) is not a region where Redshift runs", "fail")
+
+
+# --- the sources, on the emulator's S3 -----------------------------------------------------
+
+def local_settings(tmp_path, bucket, **extra):
+    return config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "s3.song_data": f"s3://{bucket}/data/song_data", "s3.log_data": f"s3://{bucket}/data/log_data",
+        "s3.log_jsonpath": f"s3://{bucket}/data/log_json_path.json", **extra})
+
+
+def make_bucket(tmp_path, bucket, region, keys=("data/song_data/A/a.json", "data/log_data/2018/11/x.json",
+                                                  "data/log_json_path.json")):
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={"general.region": region})
+    s3 = aws.Clients(settings)("s3")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    for key in keys:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"{}")
+    return s3
+
+
+def empty(s3, bucket):
+    for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=obj["Key"])
+    s3.delete_bucket(Bucket=bucket)
+
+
+def sources(result):
+    return {k: v for k, v in rows(result).items() if k.startswith("source")}
+
+
+def test_a_source_in_the_warehouse_region_is_recorded_as_copys_region(tmp_path):
+    s3 = make_bucket(tmp_path, "pf-same-region", "us-west-2")
+    try:
+        result = preflight.run(local_settings(tmp_path, "pf-same-region"))
+    finally:
+        empty(s3, "pf-same-region")
+    assert sources(result)["source song_data"] == (
+        "s3://pf-same-region/data/song_data: region us-west-2, listable", "pass")
+    assert result.record["source_regions"] == {"song_data": "us-west-2", "log_data": "us-west-2",
+                                               "log_jsonpath": "us-west-2"}
+    assert result.record["source_region"] == "us-west-2"
+
+
+def test_a_source_in_another_region_is_refused_for_data_api_and_named_in_copy_for_direct(tmp_path):
+    s3 = make_bucket(tmp_path, "pf-other-region", "eu-west-1")
+    try:
+        private = preflight.run(local_settings(tmp_path, "pf-other-region"))
+        public = preflight.run(local_settings(tmp_path, "pf-other-region", **{"cluster.access": "direct"}))
+    finally:
+        empty(s3, "pf-other-region")
+    state, verdict = sources(private)["source log_data"]
+    assert verdict == "fail" and state == (
+        "s3://pf-other-region/data/log_data: in eu-west-1, the warehouse in us-west-2; a private warehouse with "
+        "enhanced VPC routing reaches S3 in its own region only")
+    with pytest.raises(preflight.PreflightError, match=r"What to do: set \[general\] region = eu-west-1, or put "
+                                                       r"generated data into a bucket of your own"):
+        private.require()
+    assert sources(public)["source log_data"] == (
+        "s3://pf-other-region/data/log_data: region eu-west-1, listable; COPY will name REGION 'eu-west-1' "
+        "(cross-region transfer is billed)", "pass")
+    assert public.record["source_region"] == "eu-west-1"
+
+
+def test_an_unreadable_source_says_how_to_load_generated_data_instead(tmp_path):
+    result = preflight.run(local_settings(tmp_path, "pf-no-such-bucket"))
+    assert sources(result)["source song_data"] == (
+        "s3://pf-no-such-bucket/data/song_data: cannot be read (NoSuchBucket)", "fail")
+    with pytest.raises(preflight.PreflightError, match=r"What to do: put generated data into a bucket of your own: "
+                       r"sparkify-nb generate --out s3://your-bucket/sparkify, then set \[s3\] song_data = "
+                       r"s3://your-bucket/sparkify/song_data"):
+        result.require()
+
+
+def test_a_prefix_with_no_object_fails_naming_the_key(tmp_path):
+    s3 = make_bucket(tmp_path, "pf-empty-prefix", "us-west-2", keys=("data/song_data/A/a.json",))
+    try:
+        result = preflight.run(local_settings(tmp_path, "pf-empty-prefix"))
+    finally:
+        empty(s3, "pf-empty-prefix")
+    assert sources(result)["source log_data"] == (
+        "s3://pf-empty-prefix/data/log_data: no object there (region us-west-2)", "fail")
+    assert sources(result)["source song_data"][1] == "pass"
+
+
+def test_the_default_local_sources_are_written_by_01_and_not_checked(tmp_path):
+    result = preflight.run(config.load(tmp_path / "absent.cfg", environ={}))
+    assert sources(result)["source song_data"] == ("s3://sparkify-data/song_data: sample data, written by 01 below",
+                                                   "n/a")
+    assert rows(result)["permissions"] == ("not checked: the local emulator has no SimulatePrincipalPolicy", "n/a")
+
+
+@pytest.mark.parametrize("constraint, region", [(None, "us-east-1"), ("EU", "eu-west-1"), ("ap-south-1", "ap-south-1")])
+def test_bucket_location_constraints_become_regions(constraint, region):
+    """Stubber: GetBucketLocation's documented special values."""
+    s3, stub = stubbed("s3")
+    stub.add_response("get_bucket_location", {"LocationConstraint": constraint} if constraint else {})
+    with stub:
+        assert preflight.bucket_region(s3, "b") == region
+
+
+def test_someone_elses_bucket_region_comes_from_head_bucket_or_its_header():
+    """Stubber: GetBucketLocation is denied (not the bucket owner); HeadBucket answers, or only its 403 header does."""
+    s3, stub = stubbed("s3")
+    stub.add_client_error("get_bucket_location", service_error_code="AccessDenied", http_status_code=403)
+    stub.add_response("head_bucket", {"BucketRegion": "us-west-2"})
+    stub.add_client_error("get_bucket_location", service_error_code="AccessDenied", http_status_code=403)
+    stub.add_client_error("head_bucket", service_error_code="403", http_status_code=403,
+                          response_meta={"HTTPHeaders": {"x-amz-bucket-region": "eu-central-1"}})
+    with stub:
+        assert preflight.bucket_region(s3, "udacity-dend") == "us-west-2"
+        assert preflight.bucket_region(s3, "udacity-dend") == "eu-central-1"
+    stub.assert_no_pending_responses()
