@@ -42,7 +42,7 @@ from .. import Progress
 from ..warehouse import schema
 from . import records, sources
 from .convert import RowFunctions
-from .errors import ERR_LINE, LoadError
+from .errors import LoadError
 from .sources import SourceObject, parse_s3_uri
 
 if TYPE_CHECKING:
@@ -102,10 +102,11 @@ _COUNT_ONLY = RowFunctions(lambda record: "", lambda record: "")
 def count_records(obj: SourceObject) -> int:
     """Records in ``obj`` as the loader counts them (loaded + rejected; blank lines are none)."""
     count = 0
-    for chunk in records.parse_object(obj, schema.STAGING_SONGS, _COUNT_ONLY):
-        count += chunk.records
-        if any(r.err_code == ERR_LINE for r in chunk.rejects):
-            raise CompactError(f"{obj.name}: {chunk.rejects[-1].err_reason}; not compacted")
+    try:
+        for chunk in records.parse_object(obj, schema.STAGING_SONGS, _COUNT_ONLY):
+            count += chunk.records
+    except LoadError as exc:  # a damaged gzip stream or an object over 4 MB: no load would take it
+        raise CompactError(f"{exc}; not compacted") from None
     return count
 
 

@@ -100,7 +100,9 @@ def _check_auto_mapping(settings: Settings, conn: Any, report: LoadReport, table
 
 def _objects(uri: str, clients: Any) -> list[sources.SourceObject]:
     """The objects under ``uri``, or those its manifest lists (a compacted source)."""
-    return compaction.manifest_objects(uri, clients) if compaction.is_manifest(uri) else sources.list_sources(uri, clients)
+    if compaction.is_manifest(uri):
+        return compaction.manifest_objects(uri, clients)
+    return sources.list_sources(uri, clients)
 
 
 def _every_object(uri: str, clients: Any) -> list[sources.SourceObject]:
