@@ -37,3 +37,18 @@ def fingerprint(conn, tables) -> dict[str, tuple[int, str]]:
                                     f"'')) AS digest FROM (SELECT {columns} FROM \"{name}\") r").iloc[0]
         out[name] = (int(row.n), row.digest)
     return out
+
+
+def stack_settings(tmp_path, prefix: str, **overrides):
+    """Settings of a private stack on the session's emulator: a stack name made
+    from the test's tmp folder (``prefix`` keeps test files' stacks apart), no
+    dwh.cfg, no environment; ``overrides`` as notebook parameters."""
+    from sparkify_nb import config
+
+    stack = f"{prefix}{tmp_path.name[-12:].lower().replace('_', '-')}"
+    values = {"general.stack_name": stack, "cluster.identifier": f"{stack}-dwh", **overrides}
+    return config.load(tmp_path / "absent.cfg", overrides=values, environ={})
+
+
+def quiet(_line: str) -> None:
+    """A progress callback that drops every line."""

@@ -11,15 +11,13 @@ from datetime import timedelta
 import boto3
 import pytest
 
+from tests.helpers import quiet, stack_settings
 from sparkify_nb import aws, cli, config, infra, local
 from sparkify_nb.infra import billing, pause
 
 
 def make_settings(tmp_path, **overrides):
-    stack = f"g{tmp_path.name[-12:].lower().replace('_', '-')}"
-    values = {"general.stack_name": stack, "cluster.identifier": f"{stack}-dwh", "cluster.node_count": 2}
-    values.update(overrides)
-    return config.load(tmp_path / "absent.cfg", overrides=values, environ={})
+    return stack_settings(tmp_path, "g", **{"cluster.node_count": 2, **overrides})
 
 
 @pytest.fixture
@@ -27,10 +25,6 @@ def settings(tmp_path):
     s = make_settings(tmp_path)
     yield s
     infra.teardown(s, progress=lambda _: None)
-
-
-def quiet(_):
-    pass
 
 
 def status_of(settings):

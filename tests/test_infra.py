@@ -10,15 +10,13 @@ import pytest
 
 from dataclasses import replace
 
+from tests.helpers import quiet, stack_settings
 from sparkify_nb import aws, config, infra
 from sparkify_nb.infra import resources, state
 
 
 def make_settings(tmp_path, **overrides):
-    stack = f"t{tmp_path.name[-12:].lower().replace('_', '-')}"
-    values = {"general.stack_name": stack, "cluster.identifier": f"{stack}-dwh"}
-    values.update(overrides)
-    return config.load(tmp_path / "absent.cfg", overrides=values, environ={})
+    return stack_settings(tmp_path, "t", **overrides)
 
 
 @pytest.fixture
@@ -26,10 +24,6 @@ def settings(tmp_path):
     s = make_settings(tmp_path)
     yield s
     infra.teardown(s, progress=lambda _: None)
-
-
-def quiet(_):
-    pass
 
 
 def counts(settings):
