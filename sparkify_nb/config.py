@@ -71,6 +71,8 @@ KEYS: tuple[Key, ...] = (
     Key("general", "target", choice(*TARGETS), "local", "local (embedded PostgreSQL + AWS emulator) or redshift (real AWS)"),
     Key("general", "stack_name", identifier, "sparkify", "tag value and name prefix of every resource we create"),
     Key("general", "region", stripped, "us-west-2", "AWS region (the public Udacity data is in us-west-2)"),
+    Key("general", "adopt_stack", boolean, "false",
+        "01 and 99 work on a stack another identity made (its sparkify:owner tag); false: they stop, naming the owner"),
     Key("cluster", "kind", choice("provisioned", "serverless"), "provisioned", "provisioned cluster or Redshift Serverless"),
     Key("cluster", "access", choice(*ACCESS_MODES), "data_api", "data_api (private, SQL over the Redshift Data API) or direct (public endpoint, psycopg2 over SSL)"),
     Key("cluster", "identifier", identifier, "sparkify-dwh", "cluster identifier"),
@@ -82,6 +84,11 @@ KEYS: tuple[Key, ...] = (
     Key("cluster", "db_user", refusing(sql_name, "awsuser", "Security Hub control Redshift.8 fails on the default name"),
         "sparkify_admin", "master user name (its password never lives in this file)"),
     Key("cluster", "port", whole_number(1150, 65535), "5439", "database port: 5431-5455 or 8191-8215 (RA3, Serverless)"),
+    Key("cluster", "analyst_user", sql_name, "sparkify_analyst",
+        "the read-only database user 04 runs as (member of the group analysts that 02 makes)"),
+    Key("cluster", "ssl_root_cert", stripped, "",
+        "access = direct: PEM file of the CAs that verify the warehouse's certificate; empty: the one the package uses "
+        "(sparkify_nb/warehouse/tls.py)"),
     Key("cluster", "final_snapshot", boolean, "false", "take a final snapshot when tearing down"),
     Key("network", "allowed_cidrs", cidrs, "", "CIDR blocks allowed to reach the cluster port; empty: your public IP /32 (redshift), 127.0.0.1/32 (local)"),
     Key("network", "allow_public_ingress", boolean, "false", "permit 0.0.0.0/0 in allowed_cidrs (warned about)"),
@@ -313,6 +320,9 @@ def _mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str
         what = "Redshift Serverless" if serverless else f"{node_type} nodes"
         out.append((("cluster", "port"), f"expected a port in 5431-5455 or 8191-8215 for {what} (5439 is the "
                                          "default; only dc2 nodes took 1150-65535)"))
+    if values[("cluster", "analyst_user")] == values[("cluster", "db_user")]:
+        out.append((("cluster", "analyst_user"), "expected a user other than db_user: 04 runs as a read-only user, "
+                    "never as the admin"))
     if values[("network", "allowed_cidrs")] and values[("cluster", "access")] == "data_api":
         out.append((("network", "allowed_cidrs"), "applies to [cluster] access = direct only: with data_api the "
                     "cluster is private and its security group admits the VPC's own range, nothing else. "

@@ -114,8 +114,8 @@ def test_status_lists_the_cluster_its_cost_snapshots_and_every_tagged_resource(s
                         "(1 h 00 min ago), about $1.09 so far at $1.086/hour (redshift's on-demand list price; the "
                         "emulator costs nothing, https://aws.amazon.com/redshift/pricing/)")
     assert lines[2:4] == ["pause schedule: none ([cluster] pause_schedule)", "snapshots kept: none"]
-    # cluster, 2 groups, S3 endpoint, route table, security group, 2 subnets, VPC, role
-    assert lines[4].splitlines()[0] == "tagged resources: 10"
+    # cluster, 2 groups, S3 endpoint, route table, security group, 2 subnets, VPC, role, boundary
+    assert lines[4].splitlines()[0] == "tagged resources: 11"
     assert lines[4].splitlines()[1] == f"  cluster {ident}"
     assert lines[-1] == billing.LOCAL_LINE
 

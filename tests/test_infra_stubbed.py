@@ -20,6 +20,8 @@ ROLE = "arn:aws:iam::123456789012:role/sls-redshift-copy"
 NS_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:namespace/abc"
 WG_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/def"
 NET = {"subnet_ids": ["subnet-1", "subnet-2", "subnet-3"], "security_group_id": "sg-1"}
+# Who runs the stubbed steps (what sts:GetCallerIdentity would say): the owner tag names it.
+ME = {"Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/me", "UserId": "AIDAME"}
 
 
 def stubbed(service):
@@ -36,7 +38,8 @@ def settings(tmp_path):
 
 
 def tags(stack="sls"):
-    return [{"key": "sparkify:stack", "value": stack}, {"key": "Name", "value": "sls-dwh"}]
+    return [{"key": "sparkify:stack", "value": stack}, {"key": "sparkify:owner", "value": ME["Arn"]},
+            {"key": "Name", "value": "sls-dwh"}]
 
 
 def workgroup(status="AVAILABLE", capacity=16, routing=True):
@@ -56,7 +59,8 @@ SERVERLESS = [k for k in resources.KINDS if k.cluster_kind == "serverless" and k
 
 def context(settings, client, progress=lambda _: None):
     """A run of infra steps whose redshift-serverless client is ``client``; no pause between polls."""
-    return infra.Context(settings, aws.Clients(settings).use("redshift-serverless", client), progress, delay_s=0)
+    return infra.Context(settings, aws.Clients(settings).use("redshift-serverless", client), progress, delay_s=0,
+                         identity=ME)
 
 
 def ensure_serverless(ctx, record):
