@@ -11,7 +11,7 @@ data), ``wait``, ``context``, ``errors``.
 """
 
 from ..aws import Clients
-from . import access, controls, preflight
+from . import access, boundary, controls, preflight
 from .cluster import cluster_drift, set_parameters
 from .context import TAG_KEY, Context
 from .controls import ControlsError
@@ -25,7 +25,7 @@ from .stack import (kept_snapshots, plan, provision, report_left, report_warning
                     teardown)
 
 __all__ = ["Clients", "ConflictError", "Context", "ControlsError", "InfraError", "IngressError", "PreflightError",
-           "TAG_KEY", "TRUST_POLICY", "WaitTimeout", "access", "cluster_drift", "controls", "cost_line",
+           "TAG_KEY", "TRUST_POLICY", "WaitTimeout", "access", "boundary", "cluster_drift", "controls", "cost_line",
            "ensure_bucket", "ingress_cidrs", "kept_snapshots", "plan", "preflight", "provision", "public_ip",
            "report_left", "report_warnings", "role_name", "role_policy", "seed_sample_data", "set_parameters",
            "summary", "tagged_resources", "teardown"]
