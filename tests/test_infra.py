@@ -396,7 +396,7 @@ def test_redshift_connection_uses_get_cluster_credentials_and_requires_ssl(setti
         params = warehouse.connect._redshift_params(on_redshift, clients=aws.Clients(settings))
     finally:
         state.clear(on_redshift)
-    assert (params["host"], params["port"], params["sslmode"]) == (record["endpoint"], 5439, "require")
+    assert (params["host"], params["port"], params["sslmode"]) == (record["endpoint"], 5439, "verify-full")
     assert params["user"].endswith("sparkify_admin") and params["password"]
 
 
@@ -412,7 +412,7 @@ def test_redshift_connection_falls_back_to_the_environment_password(settings, tm
     finally:
         state.clear(on_redshift)
     assert (params["user"], params["password"], params["sslmode"]) == (
-        "sparkify_admin", "from-the-environment", "require")
+        "sparkify_admin", "from-the-environment", "verify-full")
 
 
 def test_state_file_refuses_anything_that_looks_like_a_secret(settings):

@@ -265,7 +265,7 @@ def test_serverless_connection_uses_get_credentials_and_requires_ssl(settings, m
             params = warehouse.connect._redshift_params(settings, clients=lambda service: client)
     finally:
         state.clear(settings)
-    assert (params["user"], params["sslmode"], params["port"]) == ("IAMR:sparkify_admin", "require", 5439)
+    assert (params["user"], params["sslmode"], params["port"]) == ("IAMR:sparkify_admin", "verify-full", 5439)
 
 
 # --- waiting with visible progress (a cluster that takes a while: moto's is available at once) ---

@@ -13,7 +13,9 @@ DB-API-like object (``cursor().execute(sql, params)`` with psycopg2's
   provisioned cluster, workgroup on Serverless); no password at all. Read its
   module docstring for what ``commit`` and ``rollback`` mean there.
 - ``redshift`` with ``access = direct``: psycopg2 to the public endpoint 01
-  recorded, ``sslmode=require``, with IAM temporary credentials
+  recorded, ``sslmode=verify-full`` against a CA bundle (:mod:`.tls`: the
+  certificate must chain to a trusted root and name the endpoint), with IAM
+  temporary credentials
   (``GetClusterCredentials``; ``GetCredentials`` for Serverless) or the
   ``SPARKIFY_DB_PASSWORD`` environment variable as fallback.
   :func:`probe` says whether the port can be reached from here, and if not, why.
@@ -45,6 +47,7 @@ import psycopg2
 from .. import Progress, aws, config, local
 from ..config import Settings
 from ..infra import network, state
+from . import tls
 from .data_api import DataApiConnection
 from .errors import WarehouseError
 
@@ -69,7 +72,7 @@ def _redshift_params(settings: Settings, clients: aws.Clients | None = None) -> 
     if not record.get("endpoint"):
         raise state.StateError("01 recorded no cluster endpoint yet: re-run notebooks/01_infrastructure")
     params = {"host": record["endpoint"], "port": record.get("port") or settings.get("cluster", "port"),
-              "dbname": settings.get("cluster", "db_name"), "sslmode": "require", "connect_timeout": 15}
+              "dbname": settings.get("cluster", "db_name"), **tls.ssl_params(settings), "connect_timeout": 15}
     password = config.db_password()
     if password:
         params.update(user=settings.get("cluster", "db_user"), password=password)
