@@ -41,7 +41,8 @@ PAGES = {"ec2": SAR + "list_amazonec2.html", "redshift": SAR + "list_amazonredsh
          "redshift-serverless": SAR + "list_amazonredshiftserverless.html",
          "redshift-data": SAR + "list_amazonredshiftdataapi.html",
          "iam": SAR + "list_awsidentityandaccessmanagementiam.html", "s3": SAR + "list_amazons3.html",
-         "secretsmanager": SAR + "list_awssecretsmanager.html", "sts": SAR + "list_awssecuritytokenservice.html"}
+         "secretsmanager": SAR + "list_awssecretsmanager.html", "sts": SAR + "list_awssecuritytokenservice.html",
+         "logs": SAR + "list_amazoncloudwatchlogs.html", "pricing": SAR + "list_awspricelist.html"}
 
 # The only actions on Resource "*": their Service Authorization Reference entry lists no resource type
 # ("If there is no value for this column, you must specify all resources ("*")"). The page is the service's.
@@ -55,8 +56,10 @@ NO_RESOURCE: frozenset[str] = frozenset({
     "redshift-serverless:ListNamespaces", "redshift-serverless:ListWorkgroups", "redshift-serverless:ListUsageLimits",
     "redshift-serverless:CreateUsageLimit", "redshift-serverless:UpdateUsageLimit",
     "redshift-serverless:DeleteUsageLimit",
-    "redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "redshift-data:CancelStatement"})
-GLOBAL = frozenset({"sts:GetCallerIdentity", "s3:ListAllMyBuckets"})  # not answered by a regional endpoint
+    "redshift-data:DescribeStatement", "redshift-data:GetStatementResult", "redshift-data:CancelStatement",
+    "redshift:DescribeOrderableClusterOptions", "logs:DescribeLogGroups", "pricing:GetProducts"})
+# Not answered by an endpoint of the stack's region (the Price List API has its own few).
+GLOBAL = frozenset({"sts:GetCallerIdentity", "s3:ListAllMyBuckets", "pricing:GetProducts"})
 OWN_STATEMENTS = frozenset({"redshift-data:DescribeStatement", "redshift-data:GetStatementResult",
                             "redshift-data:CancelStatement"})
 
@@ -68,6 +71,8 @@ READ_TO_FIND = {
     "redshift-serverless:GetNamespace": "find the namespace by name, then read its tags",
     "redshift-serverless:GetWorkgroup": "find the workgroup by name, then read its tags; poll its status",
     "redshift-serverless:ListTagsForResource": "read the tags of each namespace and workgroup to find ours",
+    "redshift-serverless:ListSnapshots": "list the snapshots kept of the stack's namespace (status and 99 report "
+                                         "them); it takes the snapshot resource type",
 }
 
 # Creates that could tag on creation but do not carry the stack's tag, each with why it is still ours.
@@ -197,6 +202,14 @@ def _pass_copy_role(stack: Stack) -> dict[str, Any]:
     return {"StringEquals": {"iam:PassedToService": services}}
 
 
+def _log_groups(stack: Stack) -> list[str]:
+    """The audit log groups of the cluster (``/aws/redshift/cluster/<identifier>/``) and of the namespace
+    (``/aws/redshift/<identifier>/``), each a log group ARN with its streams."""
+    ident = stack.get("identifier")
+    return [stack.arn("logs", f"log-group:/aws/redshift/cluster/{ident}/*"),
+            stack.arn("logs", f"log-group:/aws/redshift/{ident}/*")]
+
+
 def _scheduler_roles(stack: Stack) -> list[str]:
     return [stack.roles[1]] if stack.kind == "provisioned" and stack.get("pause_schedule") else []
 
@@ -264,9 +277,17 @@ RULES: list[Rule] = [
         "redshift-serverless:GetCredentials"}),
          lambda s: [s.arn("redshift-serverless", "namespace/*"), s.arn("redshift-serverless", "workgroup/*")],
          resource_tagged, "change, delete and log in to only the namespace and workgroup tagged ours"),
-    Rule("FindTheServerlessStack", frozenset(READ_TO_FIND),
+    Rule("FindTheServerlessStack", frozenset(READ_TO_FIND) - {"redshift-serverless:ListSnapshots"},
          lambda s: [s.arn("redshift-serverless", "namespace/*"), s.arn("redshift-serverless", "workgroup/*")],
          why="reads that find the stack's namespace and workgroup (see READ_TO_FIND)"),
+    Rule("FindKeptServerlessSnapshots", frozenset({"redshift-serverless:ListSnapshots"}),
+         lambda s: [s.arn("redshift-serverless", "snapshot/*")], why="see READ_TO_FIND"),
+    # --- CloudWatch Logs: the audit log groups, named after the cluster or namespace ---
+    Rule("CreateAuditLogGroupsTaggedAsThisStack", frozenset({"logs:CreateLogGroup", "logs:TagResource"}),
+         lambda s: _log_groups(s), request_tagged, "01 makes (or claims) the audit log groups of our cluster"),
+    Rule("AuditLogGroupsOfThisStack", frozenset({"logs:PutRetentionPolicy", "logs:DeleteLogGroup",
+                                                 "logs:UntagResource", "logs:ListTagsForResource"}),
+         lambda s: _log_groups(s), why="their retention, and 99 deletes them (or keeps them untagged)"),
     # --- IAM: the boundary and the bounded roles ---
     Rule("CreateTheBoundaryTaggedAsThisStack", frozenset({"iam:CreatePolicy", "iam:TagPolicy"}),
          lambda s: [s.boundary], request_tagged, "01 makes the permissions boundary (:mod:`.boundary`)"),
@@ -299,6 +320,9 @@ RULES: list[Rule] = [
                           regional=False)],
          lambda s: {"StringLike": {"iam:AWSServiceName": "redshift.amazonaws.com"}},
          "Redshift creates it the first time an account makes a cluster"),
+    Rule("ReadYourOwnRole", frozenset({"iam:GetRole"}),
+         lambda s: [s.principal] if s.principal and ":role/" in s.principal else [],
+         why="01's preflight reads the path of the caller's own role (with --principal)"),
     Rule("SimulateYourOwnPermissionsOnly", frozenset({"iam:SimulatePrincipalPolicy"}),
          lambda s: [s.principal] if s.principal else [s.arn("iam", "user/${aws:username}", regional=False)],
          why="01's preflight simulates the caller's own policies: the IAM user itself (${aws:username}: "
