@@ -59,8 +59,8 @@ def test_every_action_of_the_list_is_allowed_by_the_policy_and_nothing_else(tmp_
 
 def test_an_action_without_a_scope_rule_stops_the_policy(tmp_path, monkeypatch):
     monkeypatch.setattr(access, "NEEDS", list(access.NEEDS))
-    access.register(access.Need("audit", ("logs:CreateLogGroup",), targets=("redshift",)))
-    with pytest.raises(scopes.ScopeError, match=r"no scope for logs:CreateLogGroup: add a Rule to "
+    access.register(access.Need("keys", ("kms:CreateKey",), targets=("redshift",)))
+    with pytest.raises(scopes.ScopeError, match=r"no scope for kms:CreateKey: add a Rule to "
                        r"sparkify_nb/infra/scopes\.py"):
         access.policy(settings_for(tmp_path))
 
