@@ -48,10 +48,14 @@ class Clients:
         self.settings = settings
         self.endpoint_url = endpoint_url or (local.aws_endpoint() if settings.is_local else None)
         self._made: dict[str, Any] = {}
+        self._session: Any = None  # set by :meth:`assuming`
 
     def __call__(self, service: str) -> Any:
         """The client for ``service`` (``"s3"``, ``"redshift"``, ...), made on first use."""
         made = self._made.get(service)
+        if made is None and self._session is not None:  # an assumed role's: its own credentials, not cached
+            made = self._made[service] = _watched(self._session.client(
+                service, endpoint_url=self.endpoint_url, config=Config(retries={"max_attempts": 8, "mode": "standard"})))
         if made is None:
             made = self._made[service] = _client(self.settings.is_local, self.settings.region, service,
                                                  self.endpoint_url)
@@ -61,6 +65,17 @@ class Clients:
         """Put ``client`` in place for ``service`` (a Stubber's, in tests); returns self."""
         self._made[service] = _watched(client)
         return self
+
+    def assuming(self, role_arn: str, session_name: str) -> "Clients":
+        """Clients of the same target acting as ``role_arn``: ``sts:AssumeRole``
+        (temporary credentials valid an hour), then every client made from them."""
+        creds = call(self("sts"), "assume_role", RoleArn=role_arn, RoleSessionName=session_name,
+                     DurationSeconds=3600)["Credentials"]
+        session = boto3.Session(region_name=self.settings.region, aws_access_key_id=creds["AccessKeyId"],
+                                aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+        assumed = Clients(self.settings, self.endpoint_url)
+        assumed._session = session
+        return assumed
 
 
 @functools.lru_cache(maxsize=64)

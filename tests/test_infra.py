@@ -579,7 +579,7 @@ def test_provisioning_order_is_the_tables_order():
         "permissions-boundary", "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "s3-endpoint",
         "cluster-parameter-group", "cluster-subnet-group", "cluster", "scheduler-role", "pause-schedule"]
     assert [k.name for k in resources.provisioning_order("serverless")] == [
-        "permissions-boundary", "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "s3-endpoint",
+        "permissions-boundary", "iam-role", "analyst-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "s3-endpoint",
         "serverless-namespace", "serverless-workgroup", "serverless-usage-limit"]
     assert resources.teardown_order() == list(reversed(resources.KINDS))
 

@@ -53,8 +53,10 @@ def not_found(stubber, operation):
     stubber.add_client_error(operation, service_error_code="ResourceNotFoundException", http_status_code=404)
 
 
-# The namespace and workgroup; the optional usage limit has its own tests (tests/test_guardrails_stubbed.py).
-SERVERLESS = [k for k in resources.KINDS if k.cluster_kind == "serverless" and k.setting is None]
+# The namespace and workgroup (the analyst role is IAM: tests/test_analysts_redshift.py); the optional usage
+# limit has its own tests (tests/test_guardrails_stubbed.py).
+SERVERLESS = [k for k in resources.KINDS if k.cluster_kind == "serverless" and k.setting is None
+              and k.name.startswith("serverless-")]
 
 
 def context(settings, client, progress=lambda _: None):

@@ -18,7 +18,8 @@ from sparkify_nb.infra import access, scopes
 SAR = {s["prefix"]: s for s in json.loads((Path(parliament.__file__).parent / "iam_definition.json").read_text())}
 BOUNDARY = "arn:aws:iam::123456789012:policy/sparkify-boundary"
 ROLES = {"arn:aws:iam::123456789012:role/sparkify-redshift-copy",
-         "arn:aws:iam::123456789012:role/sparkify-redshift-scheduler"}
+         "arn:aws:iam::123456789012:role/sparkify-redshift-scheduler",
+         "arn:aws:iam::123456789012:role/sparkify-redshift-analyst"}
 CASES = [(kind, mode, guarded) for kind in ("provisioned", "serverless") for mode in ("data_api", "direct")
          for guarded in (False, True)]
 GUARDRAILS = {"provisioned": {"cluster.pause_schedule": "cron(0 20 * * ? *)"},
@@ -121,9 +122,10 @@ def test_roles_are_made_and_written_only_with_the_boundary_and_nothing_can_chang
         assert st["Condition"]["ArnEquals"] == {"iam:PermissionsBoundary": BOUNDARY}
         assert set(st["Resource"]) <= ROLES
     for never in ("iam:AttachRolePolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion",
-                  "iam:DeleteRolePermissionsBoundary", "iam:UpdateRole",
-                  "sts:AssumeRole"):
+                  "iam:DeleteRolePermissionsBoundary", "iam:UpdateRole"):
         assert never not in allowed, never
+    assert allowed.get("sts:AssumeRole", {"Resource": []})["Resource"] == (
+        ["arn:aws:iam::123456789012:role/sparkify-redshift-analyst"] if kind == "serverless" else [])
     assert not any("*" in a for a in allowed)
     assert set(allowed["iam:UpdateAssumeRolePolicy"]["Resource"]) <= ROLES
     assert allowed["iam:DeletePolicy"]["Resource"] == [BOUNDARY]

@@ -19,7 +19,10 @@ What it allows (:func:`document`), the union of what the roles need and no more:
 
 - the COPY role: ``s3:ListBucket`` and ``s3:GetObject`` on the source buckets
   (the role's own policy narrows them to the source prefixes);
-- the scheduler role: ``redshift:PauseCluster`` on this stack's cluster.
+- the scheduler role: ``redshift:PauseCluster`` on this stack's cluster;
+- on a Serverless stack, the analyst role 04 assumes (:mod:`.analyst`): log in
+  to the workgroup tagged as this stack's and run SQL there through the Data
+  API, reading back its own statements only.
 
 Bucket-wide on purpose: a new prefix in the same bucket needs no new boundary.
 When the sources move to another bucket (or the cluster is renamed) the
@@ -49,7 +52,7 @@ from typing import Any
 
 from .. import aws
 from ..config import Settings
-from . import iam
+from . import analyst, iam
 from .context import Context
 from .errors import InfraError
 
@@ -72,7 +75,8 @@ def policy_arn(settings: Settings, account: str, partition: str = "aws") -> str:
 
 def document(settings: Settings, account: str, partition: str = "aws") -> dict[str, Any]:
     """The boundary's policy document (module docstring): S3 read of the source
-    buckets, ``redshift:PauseCluster`` on this stack's cluster."""
+    buckets, ``redshift:PauseCluster`` on this stack's cluster, and on Serverless
+    the analyst role's queries of the stack's workgroup."""
     buckets = iam.source_buckets(settings)
     statements: list[dict[str, Any]] = []
     if buckets:
@@ -82,6 +86,8 @@ def document(settings: Settings, account: str, partition: str = "aws") -> dict[s
     cluster = f"arn:{partition}:redshift:{settings.region}:{account}:cluster:{settings.get('cluster', 'identifier')}"
     statements.append({"Sid": "PauseThisCluster", "Effect": "Allow", "Action": "redshift:PauseCluster",
                        "Resource": cluster})
+    if settings.get("cluster", "kind") == "serverless":
+        statements += analyst.role_policy(settings, account, partition)["Statement"]
     return {"Version": "2012-10-17", "Statement": statements}
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..config import Settings
-from . import boundary, iam
+from . import analyst, boundary, iam
 from .context import OWNER_KEY, TAG_KEY
 
 SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
@@ -128,7 +128,8 @@ class Stack:
     @property
     def roles(self) -> list[str]:
         """Every role the stack may make (:mod:`.iam`, :mod:`.guardrails`)."""
-        return [self.role(iam.role_name(self.settings)), self.role(f"{self.name}-redshift-scheduler")]
+        return [self.role(iam.role_name(self.settings)), self.role(f"{self.name}-redshift-scheduler"),
+                self.role(analyst.role_name(self.settings))]
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,9 @@ RULES: list[Rule] = [
                                                              "scheduler.redshift.amazonaws.com"]}},
          "the pause schedule's role goes to the Redshift scheduler only (which of the two names IAM sees when "
          "CreateScheduledAction passes it is not documented: unconfirmed)"),
+    Rule("AssumeTheAnalystRole", frozenset({"sts:AssumeRole"}),
+         lambda s: [s.roles[2]] if s.kind == "serverless" else [],
+         why="04 reads a Serverless warehouse as the analyst role's database user (:mod:`.analyst`)"),
     Rule("RedshiftServiceLinkedRole", frozenset({"iam:CreateServiceLinkedRole"}),
          lambda s: [s.arn("iam", "role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift",
                           regional=False)],

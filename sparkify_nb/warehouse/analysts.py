@@ -26,6 +26,18 @@ Who connects as the analyst (:func:`.connect.open_connection` with ``user``):
 the local PostgreSQL role; on a provisioned cluster the Data API's or
 ``GetClusterCredentials``' ``DbUser``; on a rehearsal the endpoint connects to
 PostgreSQL as that role, so PostgreSQL enforces these grants there too.
+
+Redshift Serverless takes no database user: the Data API and
+``GetCredentials`` map the caller's IAM identity to one, and 02 runs as the
+operator's (``IAMR:<role>`` or ``IAM:<user>``), which owns the tables it made
+but is no superuser (AWS does not say it is one: unconfirmed, so 02 does not
+rely on it). So on Serverless (:func:`ensure_serverless`) 04's user is the
+analyst IAM role's, ``IAMR:<stack>-redshift-analyst``
+(:mod:`sparkify_nb.infra.analyst`): it is made by its first login, then the
+tables' owner grants it ``SELECT`` on the star tables; there is no group, and
+``PUBLIC`` keeps ``CREATE`` on the schema (only its owner could take it), so
+there the analyst could make tables of its own, though it can change none of
+the stack's.
 """
 
 from __future__ import annotations
@@ -33,6 +45,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+from ..config import Settings
+from ..infra import analyst
 from . import schema
 from .errors import WarehouseError
 
@@ -76,3 +90,32 @@ def ensure(conn: Any, dialect: str, user: str, run: Callable[..., float] | None 
     run(conn, _statements("grants", user=quoted, star_tables=star_tables()), label="02_schema: grants")
     return (f"group {GROUP}: USAGE on the schema, SELECT on {', '.join(t.name for t in schema.STAR_TABLES)}; "
             f"nothing on staging or load tables. 04 runs as {user}, its member")
+
+
+def ensure_serverless(conn: Any, settings: Settings, clients: Any = None, run: Callable[..., float] | None = None,
+                      progress: Callable[[str], None] = lambda _: None) -> str:
+    """Serverless (module docstring): log in once as the analyst role (its
+    database user is made then), and grant that user ``SELECT`` on the star
+    tables over ``conn`` (the tables' owner's). Returns the line 02 prints."""
+    from .connect import open_connection, query
+
+    if run is None:
+        from .connect import run
+    first = open_connection(settings, clients, progress, user=settings.get("cluster", "analyst_user"))
+    try:
+        query(first, "SELECT 1 AS logged_in")  # the first login makes the database user
+    finally:
+        first.close()
+    user = analyst.database_user(settings)
+    run(conn, _statements("grants_serverless", user=schema.quote_identifier(user), star_tables=star_tables()),
+        label="02_schema: grants")
+    return (f"user {user} (04's IAM role): SELECT on {', '.join(t.name for t in schema.STAR_TABLES)}; nothing on "
+            "staging or load tables. 04 runs as it")
+
+
+def setup(conn: Any, settings: Settings, clients: Any = None) -> str:
+    """What 02 calls after its DDL: :func:`ensure_serverless` on Redshift
+    Serverless, else :func:`ensure` for ``[cluster] analyst_user``."""
+    if not settings.is_local and settings.get("cluster", "kind") == "serverless":
+        return ensure_serverless(conn, settings, clients)
+    return ensure(conn, "postgres" if settings.is_local else "redshift", settings.get("cluster", "analyst_user"))

@@ -46,7 +46,7 @@ import psycopg2
 
 from .. import Progress, aws, config, local
 from ..config import Settings
-from ..infra import network, state
+from ..infra import analyst, network, state
 from . import tls
 from .data_api import DataApiConnection
 from .errors import WarehouseError
@@ -109,19 +109,32 @@ def data_api_target(settings: Settings, record: dict[str, Any], user: str | None
             "DbUser": user or settings.get("cluster", "db_user")}
 
 
+def analyst_clients(settings: Settings, clients: aws.Clients) -> aws.Clients:
+    """The clients of the analyst on Serverless, where the database user is the
+    IAM identity's (``IAMR:<role>``): ``clients`` assuming the stack's analyst
+    role (:mod:`sparkify_nb.infra.analyst`)."""
+    who = aws.call(clients("sts"), "get_caller_identity")
+    arn = analyst.role_arn(settings, who["Account"], who["Arn"].split(":")[1])
+    return clients.assuming(arn, f"sparkify-04-{settings.stack_name}")
+
+
 def open_connection(settings: Settings, clients: aws.Clients | None = None, progress: Progress = print,
                     user: str | None = None) -> Any:
     """A new connection to the target's warehouse (caller closes it): psycopg2 on
     ``local`` and ``direct``, a Data API connection on ``data_api``; as
     ``user`` (a database user: 04 passes ``[cluster] analyst_user``), default
-    the admin (``[cluster] db_user``; on ``local`` the DSN's user). Raises
-    :class:`WarehouseError` when it cannot connect."""
+    the admin (``[cluster] db_user``; on ``local`` the DSN's user). On
+    Serverless, which takes no database user, any user but the admin means the
+    analyst role's (:func:`analyst_clients`). Raises :class:`WarehouseError`
+    when it cannot connect."""
     try:
         if settings.is_local:
             return psycopg2.connect(local.dsn(), connect_timeout=10, **({"user": user} if user else {}))
+        record = state.load(settings, required=True)
+        clients = clients or aws.Clients(settings)
+        if record.get("kind") == "serverless" and user not in (None, settings.get("cluster", "db_user")):
+            clients = analyst_clients(settings, clients)
         if access(settings) == "data_api":
-            record = state.load(settings, required=True)
-            clients = clients or aws.Clients(settings)
             return DataApiConnection(clients("redshift-data"), data_api_target(settings, record, user),
                                      progress=progress)
         return psycopg2.connect(**_redshift_params(settings, clients, user))
