@@ -62,7 +62,13 @@ def test_each_statement_is_simulated_under_the_conditions_the_suites_own_calls_m
         {"ContextKeyName": "aws:TagKeys", "ContextKeyValues": ["sparkify:stack", "sparkify:owner", "Name"],
          "ContextKeyType": "stringList"},
         {"ContextKeyName": "iam:PermissionsBoundary",
-         "ContextKeyValues": ["arn:aws:iam::123456789012:policy/sparkify-boundary"], "ContextKeyType": "string"}]
+         "ContextKeyValues": ["arn:aws:iam::123456789012:policy/sparkify-boundary"], "ContextKeyType": "string"},
+        {"ContextKeyName": "aws:ResourceTag/sparkify:stack", "ContextKeyValues": ["sparkify"],
+         "ContextKeyType": "string"}]
+    # a subnet is made in a VPC that is the stack's (else the policy's Deny refuses it)
+    assert {"ContextKeyName": "aws:ResourceTag/sparkify:stack", "ContextKeyValues": ["sparkify"],
+            "ContextKeyType": "string"} in preflight.simulation_context(
+        statement(settings, "CreateSubnetTaggedAsThisStack"), "AIDAEXAMPLE")
     assert preflight.simulation_context(statement(settings, "OnlyYourOwnDataApiStatements"), "AIDAEXAMPLE") == [
         {"ContextKeyName": "redshift-data:statement-owner-iam-userid", "ContextKeyValues": ["AIDAEXAMPLE"],
          "ContextKeyType": "string"}]

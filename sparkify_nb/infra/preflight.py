@@ -39,6 +39,7 @@ from .. import aws
 from ..config import Settings, local_bucket
 from ..staging.sources import parse_s3_uri
 from . import access
+from .context import TAG_KEY
 from .controls import text_table
 from .errors import InfraError
 
@@ -130,8 +131,9 @@ def simulation_context(statement: dict[str, Any], user_id: str) -> list[dict[str
     """The ``ContextEntries`` under which ``statement``'s conditions hold: the
     values the suite's own calls bring (the stack's tag on what it tags or acts
     on, the boundary on its roles, the service a role is passed to, the caller's
-    own Data API statements). The first of several allowed values stands for
-    them all; ``aws:TagKeys`` is the list."""
+    own Data API statements; a create's stack tag is also the tag of the
+    existing resources it uses, which the policy's Deny checks). The first of
+    several allowed values stands for them all; ``aws:TagKeys`` is the list."""
     entries: dict[str, dict[str, Any]] = {}
     for operator, block in statement.get("Condition", {}).items():
         for key, value in block.items():
@@ -139,6 +141,10 @@ def simulation_context(statement: dict[str, Any], user_id: str) -> list[dict[str
             many = operator.startswith("ForAllValues:")
             entries[key] = {"ContextKeyName": key, "ContextKeyValues": values if many else values[:1],
                             "ContextKeyType": "stringList" if many else "string"}
+    stack_tag = entries.get(f"aws:RequestTag/{TAG_KEY}")
+    if stack_tag:  # a create uses existing resources (the VPC of a subnet) that are the stack's too
+        name = f"aws:ResourceTag/{TAG_KEY}"
+        entries.setdefault(name, {**stack_tag, "ContextKeyName": name})
     return list(entries.values())
 
 
