@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test teardown lab down status clean notebooks bench
+.PHONY: install run rehearse test teardown lab down status clean notebooks bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ install: $(STAMP)
 ## make run: start the local stack (if needed) and run 01 -> 04 into runs/<UTC timestamp>/
 run: install
 	$(BIN)/sparkify-nb run
+
+## make rehearse: the redshift run, 01 -> 04, rehearsed on the local stack (AWS emulator + a local Redshift
+## Data API endpoint): every statement a Redshift run sends, executed; nothing reaches AWS, nothing bills.
+## `sparkify-nb run --rehearse --only 99_teardown` deletes what its 01 made.
+rehearse: install
+	$(BIN)/sparkify-nb run --rehearse
 
 ## make test: unit tests + nbval over notebooks/, on a private stack the tests start and stop
 test: install
