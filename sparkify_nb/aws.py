@@ -149,6 +149,45 @@ if os.environ.get("SPARKIFY_AWS_CALL_LOG"):
     _log_to_file(os.environ["SPARKIFY_AWS_CALL_LOG"])
 
 
+REQUEST_LOG_ENV = "SPARKIFY_REQUEST_LOG"
+
+
+def log_requests(path: str) -> None:
+    """Append ``(service, operation, parameters)`` of every API call any boto3
+    client of this process makes to ``path`` (pickled), stubbed or not: what
+    ``make boto3-floor`` validates against the oldest botocore we allow
+    (``tests/boto3_floor.py``). Set ``SPARKIFY_REQUEST_LOG`` to turn it on in
+    every process of a run (notebook kernels inherit it). Test use only: the
+    file holds the requests' parameters."""
+    import pickle
+
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        try:
+            pickle.dumps(value)
+            return value
+        except Exception:  # a stream body: any bytes validate alike
+            return b""
+
+    def recorded(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        with open(path, "ab") as out:
+            pickle.dump((self.meta.service_model.service_name, operation_name, plain(api_params)), out)
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = recorded
+
+
+if os.environ.get(REQUEST_LOG_ENV):
+    log_requests(os.environ[REQUEST_LOG_ENV])
+
+
 def error_code(exc: ClientError) -> str:
     """The AWS error code of a ClientError (e.g. ``NoSuchEntity``)."""
     return exc.response.get("Error", {}).get("Code", "")
