@@ -85,7 +85,9 @@ def kernel_config(socket_dir: Path) -> Any:
     return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(socket_dir).resolve() / "kernel")}})
 
 
-REHEARSAL_ENV = "SPARKIFY_GENERAL_REHEARSAL"  # [general] rehearsal, as every kernel of a rehearsal reads it
+# What every process of a rehearsal reads (a kernel loads its settings more than once, not always with
+# the notebook's target parameter): [general] target = redshift and [general] rehearsal = true.
+REHEARSAL_ENV = {"SPARKIFY_TARGET": "redshift", "SPARKIFY_GENERAL_REHEARSAL": "true"}
 
 
 def run_suite(notebooks: Sequence[str] = SUITE, target: str | None = None, parameters: dict[str, Any] | None = None,
@@ -95,23 +97,24 @@ def run_suite(notebooks: Sequence[str] = SUITE, target: str | None = None, param
     Each notebook gets ``parameters`` (plus ``target`` and ``reports_dir``)
     where its parameters cell declares them; ``progress`` gets a line per
     notebook started and done. ``rehearse``: a rehearsal (``target =
-    redshift`` on the local stack; every kernel gets ``[general] rehearsal``
-    through the environment, and the run record says so). Raises SuiteError
-    on the first failure."""
+    redshift`` on the local stack; every kernel gets :data:`REHEARSAL_ENV`,
+    and the run record says so). Raises SuiteError on the first failure."""
     # Short and private: a Unix socket path must stay under ~100 bytes.
     socket_dir = Path(tempfile.mkdtemp(prefix="spk-kernel-"))
-    previous = os.environ.get(REHEARSAL_ENV)
+    previous = {name: os.environ.get(name) for name in REHEARSAL_ENV}
     if rehearse:
-        os.environ[REHEARSAL_ENV] = "true"
+        os.environ.update(REHEARSAL_ENV)
         target = "redshift"
     try:
         return _run(notebooks, target, parameters, out, progress, socket_dir, rehearse)
     finally:
         shutil.rmtree(socket_dir, ignore_errors=True)
-        if rehearse and previous is None:
-            os.environ.pop(REHEARSAL_ENV, None)
-        elif rehearse:
-            os.environ[REHEARSAL_ENV] = previous
+        if rehearse:
+            for name, value in previous.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def _execute(pm: Any, name: str, run_dir: Path, common: dict[str, Any], socket_dir: Path,
