@@ -117,7 +117,7 @@ def parse(sql: str) -> Statement:
         raise ParameterError(f"ExecuteStatement runs a single SQL statement; this text holds {len(trees)}")
     tree = trees[0]
     _refuse_positional(tree)
-    names = {p.name for p in tree.find_all(exp.Placeholder) if p.name}
+    names = {p.this for p in tree.find_all(exp.Placeholder) if p.this}
     if isinstance(tree, exp.Command):
         words = " ".join(_WORDS.findall(f"{tree.this} {tree.expression or ''}".upper())[:2])
         if not any(words.startswith(c) for c in COMMANDS):
@@ -138,7 +138,7 @@ def parse(sql: str) -> Statement:
 
 def _refuse_positional(tree: exp.Expression) -> None:
     for node in tree.find_all(exp.Placeholder, exp.Parameter):
-        if isinstance(node, exp.Parameter) or not node.name:
+        if isinstance(node, exp.Parameter) or node.args.get("jdbc") or not node.this:
             raise ParameterError("the Data API takes named parameters (:name) only, not positional ones "
                                  f"({node.sql('redshift')})")
 
@@ -163,7 +163,7 @@ def postgres(tree: exp.Expression) -> str:
     marks: dict[str, str] = {}
     for node in list(tree.find_all(exp.Placeholder)):
         mark = f"rehearsal_param_{secrets.token_hex(6)}"
-        marks[mark] = f"%({node.name})s"
+        marks[mark] = f"%({node.this})s"
         node.replace(exp.column(mark))
     text = tree.sql("postgres").replace("%", "%%")
     for mark, placeholder in marks.items():
