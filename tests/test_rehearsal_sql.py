@@ -87,3 +87,13 @@ def test_generated_by_default_identity_takes_a_given_value(data_api, cluster):
 def test_redshift_functions_run_translated_and_sessions_are_in_utc(data_api, cluster):
     described = run(data_api, "SELECT NVL(NULL, 3), GETDATE() IS NOT NULL, current_setting('TimeZone')", **cluster)
     assert rows(data_api, described["Id"]) == [[3, True, "UTC"]]
+
+
+def test_a_users_table_of_the_warehouse_never_touches_the_clusters_own_list_of_users(data_api, cluster):
+    # 02 drops "users" before it exists: on Redshift that drops nothing of the system's
+    assert run(data_api, 'DROP TABLE IF EXISTS "users"', **cluster)["Status"] == "FINISHED"
+    assert run(data_api, 'CREATE TABLE "users" (user_id INT)', **cluster)["Status"] == "FINISHED"
+    assert run(data_api, 'DROP TABLE "users"', **cluster)["Status"] == "FINISHED"
+    # the master user still is one: a new session as that user opens and runs
+    described = run(data_api, "SELECT current_user", **cluster)
+    assert described["Status"] == "FINISHED" and rows(data_api, described["Id"]) == [[cluster["DbUser"]]]

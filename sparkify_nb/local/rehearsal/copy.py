@@ -91,7 +91,7 @@ def run(endpoint: Any, conn: Any, run: Any, sub: Any, in_batch: bool) -> None:
     if ours:
         _exec(conn, "BEGIN")
     with conn.cursor() as cur:
-        cur.execute("SELECT nextval('redshift_system.query_ids')")
+        cur.execute("SELECT nextval('rehearsal_internal.query_ids')")
         query_id = cur.fetchone()[0]
     sub.query_id = query_id
     set_last_copy(conn, query_id, 0)  # "updated when the COPY command begins the load process"
@@ -264,7 +264,7 @@ def _log(endpoint: Any, target: Any, conn: Any, oid: int, table: str, query_id: 
             userid = cur.fetchone()[0]
             for r in report.rejects:
                 cur.execute(
-                    "INSERT INTO redshift_system.load_errors (userid, slice, tbl, starttime, session, query, filename,"
+                    "INSERT INTO rehearsal_internal.load_errors (userid, slice, tbl, starttime, session, query, filename,"
                     " line_number, colname, type, col_length, position, raw_line, raw_field_value, err_code, err_reason,"
                     " is_partial, start_offset, copy_job_id, database_name) VALUES (%s, 0, %s, %s, %s, %s, %s, %s, %s,"
                     " %s, %s, 0, %s, %s, %s, %s, 0, 0, 0, %s)",
@@ -272,7 +272,7 @@ def _log(endpoint: Any, target: Any, conn: Any, oid: int, table: str, query_id: 
                      _short_type(r.type)[:10], str(r.col_length)[:10], r.raw_line, r.raw_field_value, r.err_code,
                      _cut(r.err_reason, 100), target.database))
             cur.execute(
-                "INSERT INTO redshift_system.load_history (user_id, query_id, status, session_id, database_name,"
+                "INSERT INTO rehearsal_internal.load_history (user_id, query_id, status, session_id, database_name,"
                 " table_name, start_time, end_time, duration, data_source, file_format, loaded_rows, loaded_bytes,"
                 " source_file_count, source_file_bytes, file_count_scanned, file_bytes_scanned, error_count,"
                 " copy_job_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'JSON', %s, %s, %s, %s, %s, %s, %s, 0)",
