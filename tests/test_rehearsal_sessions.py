@@ -8,8 +8,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.rehearsal_fixtures import (MASTER, aws, cluster, data_api, error_code, make_cluster, raw_api, rows,  # noqa: F401
-                                      run, wait)
+from tests.rehearsal_fixtures import (  # noqa: F401 (fixtures)
+    MASTER, aws, cluster, data_api, error_code, make_cluster, raw_api, rows, run, wait)
 from tests.test_rehearsal_api import held_lock, started
 
 

@@ -35,7 +35,8 @@ def test_a_postgresql_only_construct_fails_as_on_redshift(data_api, cluster, wha
         assert run(data_api, before, **cluster)["Status"] == "FINISHED"
     described = run(data_api, sql, **cluster)
     assert described["Status"] == "FAILED"
-    assert described["Error"].startswith(f"ERROR: {what} is not supported by Amazon Redshift (https://docs.aws.amazon.com/")
+    assert described["Error"].startswith(f"ERROR: {what} is not supported by Amazon Redshift "
+                                         "(https://docs.aws.amazon.com/")
 
 
 def test_a_statement_that_does_not_parse_as_redshift_fails_with_a_syntax_error(data_api, cluster):
