@@ -32,6 +32,11 @@ connection share one database session: ``pg_last_copy_id()`` and
 ``keep_alive_s`` after each statement (at most 24 hours: "After 24 hours, the
 session is forced closed", ``SessionKeepAliveSeconds`` in the API reference
 https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_ExecuteStatement.html).
+The default, :data:`KEEP_ALIVE_S` (5 minutes), covers the gaps between the
+statements of one step; a connection idle longer gets a new session (below),
+and an idle session does not hold a connection of the cluster for an hour
+(each session holds a database connection while it lives, and the Data API
+caps active sessions: ``ActiveSessionsExceededException`` in its service model).
 Not confirmed by an AWS sentence: that a call with ``SessionId`` must leave
 out ``ClusterIdentifier`` / ``WorkgroupName`` / ``Database`` (it does here,
 as the session already names them).
@@ -77,6 +82,7 @@ from .. import Progress
 from .errors import WarehouseError
 
 MAX_BATCH = 40  # BatchExecuteStatement Sqls: 1..40 items (service model)
+KEEP_ALIVE_S = 300  # SessionKeepAliveSeconds of a connection's session (module docstring)
 DONE = ("FINISHED", "FAILED", "ABORTED")
 _NAMED = re.compile(r"%\(([0-9A-Za-z_]+)\)s")
 _RETURNS_ROWS = re.compile(r"^\s*(SELECT|WITH|SHOW)\b", re.IGNORECASE)
@@ -228,7 +234,7 @@ class DataApiConnection:
     """
 
     def __init__(self, client: Any, target: dict[str, str], *, progress: Progress = print,
-                 keep_alive_s: int = 3600, poll: Poll | None = None):
+                 keep_alive_s: int = KEEP_ALIVE_S, poll: Poll | None = None):
         self.client, self.target, self.progress = client, dict(target), progress
         self.keep_alive_s, self.poll = keep_alive_s, poll or Poll()
         self.session_id: str | None = None
