@@ -39,10 +39,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if settings.rehearsal:
         print("rehearsal: the redshift target's run on the local stack; nothing reaches AWS, nothing is billed "
               "(README, 'Rehearse before you pay')")
+    from .infra.pause import awake
+
+    def say(line: str) -> None:  # flush: lines show as they happen, also through a pipe (make run | tee run.log)
+        print(line, flush=True)
+
     try:
-        # flush: each notebook's lines show as they happen, also through a pipe (make run | tee run.log)
-        run_dir = runner.run_suite(names, target=target, parameters=params, out=args.out,
-                                   progress=lambda line: print(line, flush=True), rehearse=settings.rehearsal)
+        with awake(settings, names, progress=say):  # a paused cluster is resumed for 02-04 and paused again
+            run_dir = runner.run_suite(names, target=target, parameters=params, out=args.out, progress=say,
+                                       rehearse=settings.rehearsal)
     finally:
         if not settings.is_local:  # what bills now, after a run that worked or failed
             _print_billing(settings)

@@ -99,7 +99,8 @@ KEYS: tuple[Key, ...] = (
     Key("analytics", "reports_dir", stripped, "", "where 04 writes charts and CSVs; empty: SPARKIFY_REPORTS_DIR, else .sparkify/reports"),
     Key("local", "dsn", stripped, "", "use this PostgreSQL instead of the embedded one (libpq connection string)"),
     # Cost guardrails (01 applies them; docs/redshift.md "Watching cost, pausing").
-    Key("cluster", "resume", boolean, "true", "01 resumes a paused cluster; false: 01 stops at once, saying it is paused"),
+    Key("cluster", "resume", boolean, "true", "01, and a sparkify-nb run of 02-04, resume a paused cluster (the run "
+        "pauses it again when done); false: they stop at once, saying it is paused"),
     Key("cluster", "pause_schedule", schedule, "", "pause a provisioned cluster on this Redshift schedule, e.g. cron(0 20 * * ? *) (UTC); empty: never"),
     Key("cluster", "max_rpu_hours_per_day", optional_whole_number(1, 1000000), "", "serverless: RPU-hours a day after which the workgroup stops taking queries; empty: no limit"),
     # --- scheduled loads: the load lock, daily selection, quality thresholds (issue 12) ---
