@@ -23,9 +23,11 @@ install: $(STAMP)
 run: install
 	$(BIN)/sparkify-nb run
 
-## make test: unit tests + nbval over notebooks/, on a private stack the tests start and stop
+## make test: unit tests + nbval over notebooks/ in TEST_WORKERS parallel processes (pytest-xdist), each
+## on a private stack it starts and stops (make test TEST_WORKERS=0: one process, one stack)
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 ## make teardown: run 99_teardown, then stop the local stack
 teardown: install
