@@ -159,6 +159,7 @@ SUITE = ("01_infrastructure", "02_schema", "03_etl", "04_analytics", "99_teardow
 
 
 @pytest.mark.parametrize("mode", ["data_api", "direct"])
+@pytest.mark.slow(seconds=20)
 def test_every_call_of_a_whole_run_is_on_the_list(tmp_path, monkeypatch, mode):
     """Runs 01, 02, 03, 04 and 99 with papermill on the emulator (25-40 s per
     access mode: five kernels, a provisioned stack and a small load: the only

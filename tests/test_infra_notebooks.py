@@ -43,6 +43,7 @@ def stack(monkeypatch):
                    progress=lambda _: None)
 
 
+@pytest.mark.slow(seconds=17)
 def test_executed_01_and_99_contain_no_password_key_or_token(stack, tmp_path):
     texts = {}
     runs = (("01_infrastructure", {"sample_events": 200, "sample_days": 2}), ("99_dry_run", {"dry_run": True}),
