@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import SparkifyError, paths
+from . import SparkifyError, config_names, paths
 from .config_values import (boolean, capacity, choice, cidrs, day, identifier, optional_whole_number, refusing,
                             s3_or_path, schedule, share, sql_name, stripped, time_zone, whole_number)
 
@@ -317,6 +317,7 @@ def _mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str
         out.append((("network", "allowed_cidrs"), "applies to [cluster] access = direct only: with data_api the "
                     "cluster is private and its security group admits the VPC's own range, nothing else. "
                     "Empty it, or set access = direct"))
+    out += config_names.problems(values)  # names AWS would refuse (config_names)
     return out
 
 
