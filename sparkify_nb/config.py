@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import SparkifyError, config_names, paths
-from .config_values import (boolean, capacity, choice, cidrs, day, identifier, optional_whole_number, refusing,
-                            s3_or_path, schedule, share, sql_name, stripped, time_zone, whole_number)
+from .config_values import (boolean, capacity, choice, cidrs, day, identifier, optional_capacity,
+                            optional_whole_number, refusing, s3_or_path, schedule, share, sql_name, stripped,
+                            time_zone, whole_number)
 
 TARGETS = ("local", "redshift")
 ACCESS_MODES = ("data_api", "direct")
@@ -77,6 +78,8 @@ KEYS: tuple[Key, ...] = (
     Key("cluster", "node_type", stripped, "ra3.large", "node type of a provisioned cluster"),
     Key("cluster", "node_count", whole_number(1, 128), "2", "number of nodes (1 = single-node)"),
     Key("cluster", "base_capacity", capacity, "8", "serverless base capacity in RPUs: 4, 8..512 by 8, 544..1024 by 32"),
+    Key("cluster", "max_capacity", optional_capacity, "", "serverless: the most RPUs the workgroup scales to (its cost "
+        "ceiling), at least base_capacity, same steps; empty: base_capacity"),
     Key("cluster", "db_name", refusing(sql_name, "dev", "Security Hub control Redshift.9 fails on the default name"),
         "sparkify", "database name"),
     Key("cluster", "db_user", refusing(sql_name, "awsuser", "Security Hub control Redshift.8 fails on the default name"),
@@ -313,6 +316,10 @@ def _mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str
         what = "Redshift Serverless" if serverless else f"{node_type} nodes"
         out.append((("cluster", "port"), f"expected a port in 5431-5455 or 8191-8215 for {what} (5439 is the "
                                          "default; only dc2 nodes took 1150-65535)"))
+    base, most = values[("cluster", "base_capacity")], values[("cluster", "max_capacity")]
+    if most is not None and most < base:
+        out.append((("cluster", "max_capacity"), f"expected at least base_capacity ({base} RPU): the workgroup "
+                                                 "cannot scale below its base"))
     if values[("network", "allowed_cidrs")] and values[("cluster", "access")] == "data_api":
         out.append((("network", "allowed_cidrs"), "applies to [cluster] access = direct only: with data_api the "
                     "cluster is private and its security group admits the VPC's own range, nothing else. "

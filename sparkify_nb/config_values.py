@@ -79,6 +79,11 @@ def capacity(value: str) -> int:
     raise ValueError(allowed)
 
 
+def optional_capacity(value: str) -> int | None:
+    """:func:`capacity`, or None when empty."""
+    return capacity(value) if value.strip() else None
+
+
 def refusing(parse: Callable[[str], str], refused: str, why: str) -> Callable[[str], str]:
     """``parse``, refusing the value ``refused`` because of ``why``."""
     def check(value: str) -> str:

@@ -69,12 +69,17 @@ def cluster_line(cluster: dict[str, Any], now: datetime) -> str:
 
 
 def workgroup_line(wg: dict[str, Any], limits: list[dict[str, Any]]) -> str:
-    """The one line about a Serverless workgroup: billed only while queries run."""
-    capacity = wg.get("baseCapacity") or 8
+    """The one line about a Serverless workgroup: billed only while queries
+    run, at most at its maximum capacity (``maxCapacity``; a workgroup without
+    one has no ceiling, and the line says so)."""
+    capacity, most = wg.get("baseCapacity") or 8, wg.get("maxCapacity")
     limit = f"; queries stop after {limits[0]['amount']} RPU-hours a day" if limits else ""
+    ceiling = (f"at most ${pricing.serverless_hourly(most):.2f} per hour of work at its maximum of {most} RPU"
+               if most else f"${pricing.serverless_hourly(capacity):.2f} per hour of work at {capacity} RPU and NO "
+               "maximum set (it may scale above; 01 sets [cluster] max_capacity)")
     return (f"serverless workgroup {wg['workgroupName']} is {wg.get('status', '?')}: billed "
-            f"${pricing.RPU_HOURLY}/RPU-hour only while queries run (${pricing.serverless_hourly(capacity):.2f} per "
-            f"hour of work at {capacity} RPU; the Billing console has the cost so far){limit}; 99_teardown deletes it")
+            f"${pricing.RPU_HOURLY}/RPU-hour only while queries run ({ceiling}; the Billing console has the cost so "
+            f"far){limit}; 99_teardown deletes it")
 
 
 def _workgroup(ctx: Context) -> dict[str, Any] | None:
@@ -157,5 +162,6 @@ def _serverless_status(ctx: Context) -> list[str]:
     limits = find_usage_limits(ctx)
     limit = (f"usage limit: {limits[0]['amount']} RPU-hours a day, then queries stop" if limits else
              "usage limit: none ([cluster] max_rpu_hours_per_day)")
-    return [f"serverless workgroup {ident}: {wg.get('status')}, base capacity {wg.get('baseCapacity')} RPU{since}",
+    return [f"serverless workgroup {ident}: {wg.get('status')}, base capacity {wg.get('baseCapacity')} RPU, "
+            f"maximum {wg.get('maxCapacity') or 'none'}{' RPU' if wg.get('maxCapacity') else ''}{since}",
             limit]

@@ -64,8 +64,7 @@ def _cluster(ctx: Context, item: dict[str, Any]) -> list[str]:
 
 def _workgroup(ctx: Context, item: dict[str, Any]) -> list[str]:
     wg = aws.call(ctx.client(serverless.SERVICE), "get_workgroup", workgroupName=item["workgroupName"])["workgroup"]
-    wanted = {"baseCapacity": ctx.settings.get("cluster", "base_capacity"), "enhancedVpcRouting": True,
-              "publiclyAccessible": ctx.settings.publicly_accessible}
+    wanted = serverless.wanted_workgroup(ctx.settings)
     return [f"would set {key} {wg.get(key)} -> {value}" for key, value in wanted.items() if wg.get(key) != value]
 
 

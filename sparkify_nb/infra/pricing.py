@@ -99,17 +99,21 @@ def public_addresses(kind: str, node_count: int = 1) -> int:
 
 
 def estimate(kind: str, node_type: str = "", node_count: int = 1, base_capacity: int = 8,
-             public: bool = False) -> dict[str, object]:
+             public: bool = False, max_capacity: int | None = None) -> dict[str, object]:
     """The hourly estimate for a capacity, with what it is based on; ``public``
     adds the public IPv4 addresses of ``access = direct``.
 
     Returns ``{"usd_per_hour", "usd_per_day", "basis", "source", "as_of"}``;
     ``basis`` says how it is billed in words a person can check against the
-    source page. ``usd_per_day`` is a day left running (Serverless: a day of
-    queries running non-stop at base capacity, an upper bound)."""
+    source page. ``usd_per_day`` is a day left running. Serverless: the hour
+    and the day are at ``max_capacity`` (default ``base_capacity``), the most
+    the workgroup scales to, so a day of queries running non-stop costs at
+    most that (compute only)."""
     if kind == "serverless":
-        usd = serverless_hourly(base_capacity)
-        basis = (f"{base_capacity} RPU x ${RPU_HOURLY}/RPU-hour, billed per second only while queries run "
+        most = max_capacity or base_capacity
+        usd = serverless_hourly(most)
+        basis = (f"at most {most} RPU x ${RPU_HOURLY}/RPU-hour ([cluster] max_capacity; base {base_capacity} RPU: "
+                 f"${serverless_hourly(base_capacity):.2f}/hour), billed per second only while queries run "
                  "(idle: $0 compute)")
     else:
         usd = provisioned_hourly(node_type, node_count)
@@ -124,10 +128,12 @@ def estimate(kind: str, node_type: str = "", node_count: int = 1, base_capacity:
 
 def for_settings(settings: Settings) -> dict[str, object]:
     """The :func:`estimate` of the configured capacity (``[cluster] kind``,
-    ``node_type``, ``node_count``, ``base_capacity``, ``access``); raises :class:`PricingError`."""
+    ``node_type``, ``node_count``, ``base_capacity``, ``max_capacity``,
+    ``access``); raises :class:`PricingError`."""
+    base = settings.get("cluster", "base_capacity")
     return estimate(settings.get("cluster", "kind"), settings.get("cluster", "node_type"),
-                    settings.get("cluster", "node_count"), settings.get("cluster", "base_capacity"),
-                    public=settings.publicly_accessible)
+                    settings.get("cluster", "node_count"), base, public=settings.publicly_accessible,
+                    max_capacity=settings.get("cluster", "max_capacity") or base)
 
 
 def cost_line(settings: Settings) -> str:
