@@ -32,8 +32,8 @@ from typing import Any, Callable
 
 from . import SparkifyError, config_names, paths
 from .config_values import (boolean, capacity, choice, cidrs, day, identifier, optional_capacity,
-                            optional_whole_number, refusing, s3_or_path, schedule, share, sql_name, stripped,
-                            time_zone, whole_number)
+                            optional_whole_number, refusing, retention_days, s3_or_path, schedule, share, sql_name,
+                            stripped, time_zone, whole_number)
 
 TARGETS = ("local", "redshift")
 ACCESS_MODES = ("data_api", "direct")
@@ -86,6 +86,8 @@ KEYS: tuple[Key, ...] = (
         "sparkify_admin", "master user name (its password never lives in this file)"),
     Key("cluster", "port", whole_number(1150, 65535), "5439", "database port: 5431-5455 or 8191-8215 (RA3, Serverless)"),
     Key("cluster", "final_snapshot", boolean, "false", "take a final snapshot when tearing down"),
+    Key("cluster", "log_retention_days", retention_days, "30", "days CloudWatch Logs keeps the audit logs"),
+    Key("cluster", "keep_logs", boolean, "false", "99 keeps the audit log groups (untagged, retention kept)"),
     Key("network", "allowed_cidrs", cidrs, "", "CIDR blocks allowed to reach the cluster port; empty: your public IP /32 (redshift), 127.0.0.1/32 (local)"),
     Key("network", "allow_public_ingress", boolean, "false", "permit 0.0.0.0/0 in allowed_cidrs (warned about)"),
     Key("s3", "song_data", s3_or_path, "", "song files: s3://bucket/prefix or a local folder; empty: the default source of the target"),

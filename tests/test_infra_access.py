@@ -125,7 +125,8 @@ def test_iam_policy_command_prints_the_policy_for_the_kind_and_access_asked(tmp_
     assert policy == access.policy(settings, "123456789012")
     assert statements_of(policy, "redshift-serverless:GetCredentials")[0]["Resource"] == [
         "arn:aws:redshift-serverless:us-west-2:123456789012:namespace/*",
-        "arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/*"]
+        "arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/*",
+        "arn:aws:redshift-serverless:us-west-2:123456789012:snapshot/*"]
 
 
 def test_iam_policy_command_refuses_an_unknown_kind():

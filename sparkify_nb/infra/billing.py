@@ -26,7 +26,7 @@ from typing import Any
 
 from .. import aws, paths
 from ..config import Settings
-from . import cluster as clusters, pricing, serverless, state
+from . import cluster as clusters, logs, pricing, serverless, snapshots, state
 from .context import Context
 from .guardrails import action_name, find_pause_actions, find_usage_limits
 
@@ -121,8 +121,9 @@ def status(settings: Settings, clients: aws.Clients | None = None, now: datetime
         lines += _serverless_status(ctx)
     else:
         lines += _cluster_status(ctx, now)
-    snapshots = clusters.kept_snapshots(ctx)
-    lines.append(f"snapshots kept: {', '.join(snapshots) + ' (storage billed)' if snapshots else 'none'}")
+    kept = snapshots.kept(ctx)
+    lines.append("snapshots kept: " + ("; ".join(snapshots.line(s) for s in kept) if kept else "none"))
+    lines += _monthly(ctx)
     from .stack import tagged_resources  # stack imports the resource table, which imports this package's kinds
 
     tagged = tagged_resources(settings, ctx.clients)
@@ -165,3 +166,36 @@ def _serverless_status(ctx: Context) -> list[str]:
     return [f"serverless workgroup {ident}: {wg.get('status')}, base capacity {wg.get('baseCapacity')} RPU, "
             f"maximum {wg.get('maxCapacity') or 'none'}{' RPU' if wg.get('maxCapacity') else ''}{since}",
             limit]
+
+
+def _monthly(ctx: Context) -> list[str]:
+    """What bills by the month beside the warehouse: the audit log groups
+    (stored GB, retention, cost at :data:`.pricing.LOG_GB_MONTH`) and the
+    managed admin password's secret (:data:`.pricing.SECRET_MONTH`; Redshift
+    deletes it with the cluster or namespace:
+    https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html)."""
+    groups = logs.find_log_groups(ctx)
+    if groups:
+        gb = logs.stored_bytes(groups) / 1024 ** 3
+        days = ", ".join(sorted({str(g.get("retentionInDays", "never expiring")) for g in groups}))
+        out = [f"audit logs: {len(groups)} log groups, {gb:.3f} GB stored, kept {days} days, about "
+               f"${gb * pricing.LOG_GB_MONTH:.2f}/month at ${pricing.LOG_GB_MONTH}/GB-month; 99_teardown deletes them "
+               "([cluster] keep_logs = true keeps them)"]
+    else:
+        out = ["audit logs: no log group tagged with the stack"]
+    arn = _secret_arn(ctx)
+    out.append(f"admin password secret: {arn} (Secrets Manager, about ${pricing.SECRET_MONTH:.2f}/month; Redshift "
+               "deletes it with the warehouse)" if arn else "admin password secret: none reported")
+    return out
+
+
+def _secret_arn(ctx: Context) -> str | None:
+    """The managed admin password's secret (DescribeClusters
+    ``MasterPasswordSecretArn``; GetNamespace ``adminPasswordSecretArn``)."""
+    if ctx.settings.get("cluster", "kind") == "serverless":
+        if ctx.lacks(serverless.SERVICE):
+            return None
+        found = aws.call(ctx.client(serverless.SERVICE), "get_namespace", missing=serverless.GONE,
+                         namespaceName=ctx.settings.get("cluster", "identifier"))
+        return (found or {}).get("namespace", {}).get("adminPasswordSecretArn")
+    return (clusters.describe_cluster(ctx) or {}).get("MasterPasswordSecretArn")
