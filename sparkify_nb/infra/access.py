@@ -72,6 +72,8 @@ NEEDS: list[Need] = [
          targets=("redshift",), why="temporary database credentials for psycopg2"),
     Need("connection", ("redshift-serverless:GetCredentials",), kinds=("serverless",), access=("direct",),
          targets=("redshift",), why="temporary database credentials for psycopg2"),
+    Need("prices", ("pricing:GetProducts",), targets=("redshift",),
+         why="sparkify-nb prices --refresh reads AWS's current prices from the Price List API (optional)"),
     Need("staging", ("s3:ListBucket", "s3:GetObject"),
          why="03 lists each source before its COPY and reads the first record after an 'auto' load that left a "
              "column NULL (the local COPY emulator reads the sources; on redshift COPY reads them with the role)"),
@@ -121,7 +123,7 @@ _UNSCOPED = frozenset({
     "redshift:DescribeScheduledActions", "redshift-serverless:ListNamespaces", "redshift-serverless:ListWorkgroups",
     "redshift-serverless:ListUsageLimits", "redshift-serverless:CreateUsageLimit",
     "redshift-serverless:UpdateUsageLimit", "redshift-serverless:DeleteUsageLimit",
-    "logs:DescribeLogGroups"})
+    "logs:DescribeLogGroups", "pricing:GetProducts"})
 
 
 def _unscoped(action: str) -> bool:

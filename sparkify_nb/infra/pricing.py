@@ -80,7 +80,7 @@ PRICES: tuple[Price, ...] = (
     _node("dc2.8xlarge", 4.80),
     Price("rpu", "Redshift Serverless compute", 0.375, "RPU-hour", SOURCE_URL, UNCONFIRMED, "AmazonRedshift",
           (_match("usagetype", "ServerlessUsage", "CONTAINS"),)),
-    Price("managed_storage", "Redshift Managed Storage and snapshot storage (RA3, Serverless)", 0.024, "GB-month",
+    Price("managed_storage", "managed storage and snapshots (RA3, Serverless)", 0.024, "GB-month",
           SOURCE_URL, UNCONFIRMED, "AmazonRedshift", (_match("productFamily", "Redshift Managed Storage"),)),
     Price("log_storage", "CloudWatch Logs storage (the audit logs)", 0.03, "GB-month",
           "https://aws.amazon.com/cloudwatch/pricing/", UNCONFIRMED, "AmazonCloudWatch",
