@@ -104,7 +104,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("vpc", "VPC", "VpcId", network.find_vpcs, network.ensure_vpc, network.delete_vpc, Actions(
         find=("ec2:DescribeVpcs",), ensure=("ec2:CreateVpc", _EC2_TAG), delete=("ec2:DeleteVpc",))),
     Kind("subnet", "subnet", "SubnetId", network.find_subnets, network.ensure_subnets, network.delete_subnet, Actions(
-        find=("ec2:DescribeSubnets",), ensure=("ec2:DescribeAvailabilityZones", "ec2:CreateSubnet", _EC2_TAG),
+        find=("ec2:DescribeSubnets",), ensure=("ec2:DescribeAvailabilityZones", "redshift:DescribeOrderableClusterOptions",
+                                                "ec2:CreateSubnet", _EC2_TAG),
         delete=("ec2:DeleteSubnet",), check=("redshift:DescribeClusterSubnetGroups",))),
     Kind("security-group", "security group", "GroupId", network.find_security_groups, network.ensure_security_group,
          network.delete_security_group, Actions(

@@ -25,10 +25,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from .. import aws
 from . import pricing
 from .cluster import LOG_EXPORTS, PARAMETERS, stamp
 from .context import Context
+from .errors import InfraError
 from .wait import poll, retry_role_propagation
 
 SERVICE = "redshift-serverless"
@@ -147,11 +150,14 @@ def ensure_workgroup(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
             _wait_available(ctx, name)
         bring_in_line(ctx, wg)
     else:
-        aws.call(client, "create_workgroup", workgroupName=name, namespaceName=name, **wanted_workgroup(settings),
-                 subnetIds=record["subnet_ids"], securityGroupIds=[record["security_group_id"]],
-                 port=settings.get("cluster", "port"),
-                 configParameters=[{"parameterKey": k, "parameterValue": v} for k, v in PARAMETERS.items()],
-                 tags=_tags(ctx, name))
+        try:
+            aws.call(client, "create_workgroup", workgroupName=name, namespaceName=name,
+                     **wanted_workgroup(settings), subnetIds=record["subnet_ids"],
+                     securityGroupIds=[record["security_group_id"]], port=settings.get("cluster", "port"),
+                     configParameters=[{"parameterKey": k, "parameterValue": v} for k, v in PARAMETERS.items()],
+                     tags=_tags(ctx, name))
+        except ClientError as exc:
+            raise _placement_error(exc, settings.region) or exc
         ctx.progress(f"serverless workgroup {name}: creating, base capacity {capacity} RPU, at most "
                      f"{max_capacity(settings)} RPU ({'public' if settings.publicly_accessible else 'private'}, "
                      "enhanced VPC routing)")
@@ -162,6 +168,22 @@ def ensure_workgroup(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
             "max_capacity": wg.get("maxCapacity"), "endpoint": endpoint.get("address"), "port": endpoint.get("port"),
             "db_name": settings.get("cluster", "db_name"), "db_user": settings.get("cluster", "db_user"),
             "cluster_status": wg.get("status")}
+
+
+def _placement_error(exc: ClientError, region: str) -> InfraError | None:
+    """A CreateWorkgroup refusal about its subnets, said with what to do; None
+    for any other error. Serverless runs only in the Availability Zone IDs it
+    supports and needs free addresses in each subnet
+    (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html);
+    AWS lists the supported zone IDs in its console, not on that page
+    (unconfirmed here), so a zone is known to be unsupported only when AWS says so."""
+    message = str(exc.response.get("Error", {}).get("Message", "")).rstrip(". ")
+    if not re.search(r"subnet|availability zone|ip address", message, re.IGNORECASE):
+        return None
+    return InfraError(f"Redshift Serverless refused the workgroup's subnets in {region}: {message}. 01 puts them in "
+                      "the first availability zones by name (its subnet lines say which); Serverless supports only "
+                      "some zone IDs, which its console lists (create workgroup, network and security). Set "
+                      "[general] region to a region whose first three zones it supports")
 
 
 def _wait_gone(ctx: Context, kind: str, name: str) -> None:
