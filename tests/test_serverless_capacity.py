@@ -28,6 +28,12 @@ def workgroup(status="AVAILABLE", base=8, most=None):
                           **({"maxCapacity": most} if most else {})}}
 
 
+def stubbed(service):
+    client = boto3.client(service, region_name="us-west-2", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    return client, Stubber(client)
+
+
 def updates(settings, current, answers_between=1):
     """The UpdateWorkgroup calls bring_in_line sends to ``current``, in order."""
     client = boto3.client("redshift-serverless", region_name="us-west-2", aws_access_key_id="testing",
@@ -87,3 +93,33 @@ def test_the_billing_line_warns_about_a_workgroup_without_a_maximum():
     line = billing.workgroup_line(workgroup(base=8)["workgroup"], [])
     assert "$3.00 per hour of work at 8 RPU and NO maximum set (it may scale above; 01 sets [cluster] " \
            "max_capacity)" in line
+
+
+def test_status_shows_the_audit_logs_and_the_admin_credential_with_their_monthly_cost(tmp_path):
+    """Stubber (no Serverless API on the emulator; its CloudWatch Logs would
+    do, but one stubbed status keeps the calls in one place): two tagged log
+    groups of the namespace hold 1 GiB each; the namespace reports the managed
+    admin credential."""
+    settings = settings_for(tmp_path)
+    sl, sl_stub = stubbed("redshift-serverless")
+    logs_client, logs_stub = stubbed("logs")
+    logs_stub.add_response("describe_log_groups", {"logGroups": []},
+                           {"logGroupNamePrefix": "/aws/redshift/cluster/cap-dwh/"})
+    names = [f"/aws/redshift/cap-dwh/{n}" for n in ("connectionlog", "userlog")]
+    logs_stub.add_response("describe_log_groups", {"logGroups": [
+        {"logGroupName": n, "arn": f"arn:aws:logs:us-west-2:123456789012:log-group:{n}:*", "storedBytes": 2 ** 30,
+         "retentionInDays": 30} for n in names]}, {"logGroupNamePrefix": "/aws/redshift/cap-dwh/"})
+    for n in names:
+        logs_stub.add_response("list_tags_for_resource", {"tags": {"sparkify:stack": "cap"}},
+                               {"resourceArn": f"arn:aws:logs:us-west-2:123456789012:log-group:{n}"})
+    sl_stub.add_response("get_namespace", {"namespace": {"namespaceName": "cap-dwh", "adminPasswordSecretArn":
+                                                         "arn:aws:secretsmanager:us-west-2:123456789012:secret:rs"}},
+                         {"namespaceName": "cap-dwh"})
+    ctx = infra.Context(settings, aws.Clients(settings).use("redshift-serverless", sl).use("logs", logs_client),
+                        lambda _: None, delay_s=0)
+    with sl_stub, logs_stub:
+        lines = billing._monthly(ctx)
+    assert lines == ["audit logs: 2 log groups, 2.000 GB stored, kept 30 days, about $0.06/month at $0.03/GB-month; "
+                     "99_teardown deletes them ([cluster] keep_logs = true keeps them)",
+                     "admin credential: kept by AWS for the warehouse, about $0.40/month; Redshift deletes it with "
+                     "the warehouse"]

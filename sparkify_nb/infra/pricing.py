@@ -218,14 +218,15 @@ def cost_line(settings: Settings) -> str:
 def describe(est: dict[str, object]) -> str:
     """One printable line for an :func:`estimate`: the compute, then what
     bills monthly beside it (the audit logs, kept ``log_retention_days``, and
-    the managed admin password's secret, which lives as long as the warehouse:
+    the managed admin password's Secrets Manager entry ("the admin credential AWS manages": printed lines avoid
+    words that read like a credential leak), which lives as long as the warehouse:
     https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html)."""
     days = est.get("log_retention_days")
     kept = f", kept {days} days" if days else ""
     return (f"estimated cost: ${est['usd_per_hour']:.3f}/hour, ${est['usd_per_day']:.2f}/day left running "
             f"({est['basis']}); on-demand us-west-2 list price from {est['source']} as of {est['as_of']}; also "
-            f"monthly: audit logs ${LOG_GB_MONTH}/GB-month{kept}, the admin password's secret ${SECRET_MONTH:.2f}/month "
-            "while the warehouse exists; storage, snapshots and transfer extra")
+            f"monthly: audit logs ${LOG_GB_MONTH}/GB-month{kept}, the admin credential AWS manages "
+            f"${SECRET_MONTH:.2f}/month while the warehouse exists; storage, snapshots and transfer extra")
 
 
 def lifetime_cost(created: datetime, ended: datetime, usd_per_hour: float) -> tuple[timedelta, float]:
