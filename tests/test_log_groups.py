@@ -75,3 +75,16 @@ def test_serverless_groups_are_named_after_the_namespace(tmp_path):
     ident = settings.get("cluster", "identifier")
     assert logs.names(context(settings)) == [f"/aws/redshift/{ident}/{t}"
                                              for t in ("connectionlog", "userlog", "useractivitylog")]
+
+
+def test_the_plan_says_when_a_groups_retention_would_change(tmp_path):
+    settings = stack_settings(tmp_path, "lg")
+    ctx = context(settings)
+    KIND.ensure(ctx, {})
+    try:
+        longer = stack_settings(tmp_path, "lg", **{"cluster.log_retention_days": 90})
+        lines = [line for line in infra.plan(longer) if line.startswith("log group")]
+        assert len(lines) == 6 and sum(line.endswith(": events would be kept 90 days (now 30)") for line in lines) == 3
+    finally:
+        for group in KIND.find(ctx):
+            KIND.delete(ctx, group)
