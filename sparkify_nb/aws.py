@@ -215,7 +215,8 @@ def call(client: Any, operation: str, *, missing: tuple[str, ...] = (), **kwargs
 # botocore's Stubber. "*" means the whole service.
 EMULATOR_GAPS: dict[str, frozenset[str]] = {
     "redshift": frozenset({"modify_cluster_parameter_group", "modify_cluster_iam_roles", "create_scheduled_action",
-                           "describe_scheduled_actions", "modify_scheduled_action", "delete_scheduled_action"}),
+                           "describe_scheduled_actions", "modify_scheduled_action", "delete_scheduled_action",
+                           "describe_orderable_cluster_options"}),
     "iam": frozenset({"simulate_principal_policy"}),
     "redshift-serverless": frozenset({"*"}),
 }

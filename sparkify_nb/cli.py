@@ -9,6 +9,7 @@
                            [--account ID]      the operator's least-privilege IAM policy (JSON)
     sparkify-nb status [--target local|redshift]   what the stack has on the target and its cost so far
     sparkify-nb pause|resume [--target ...]        stop / restart a provisioned cluster's compute billing
+    sparkify-nb prices [--refresh]  the price table; --refresh: AWS's Price List figures beside it
     sparkify-nb runs [--last]     the run records (runs/<ts>/run.json): one line each, or the last in full
 """
 
@@ -76,6 +77,19 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     settings = config.load(overrides={"general.target": args.target})
     for line in billing.status(settings):
+        print(line)
+    return 0
+
+
+def _cmd_prices(args: argparse.Namespace) -> int:
+    from .infra import price_list
+
+    client = None
+    if args.refresh:  # real AWS whatever the target: the emulator has no Price List
+        import boto3
+
+        client = boto3.client("pricing", region_name=price_list.PRICE_LIST_REGION)
+    for line in price_list.report(client):
         print(line)
     return 0
 
@@ -255,6 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="what the stack has on the target (state, nodes, age, cost so far)")
     status.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")
     status.set_defaults(func=_cmd_status)
+    prices = sub.add_parser("prices", help="the price table the cost estimates use, with its sources and dates")
+    prices.add_argument("--refresh", action="store_true",
+                        help="also read AWS's current figures from the Price List API (needs AWS credentials)")
+    prices.set_defaults(func=_cmd_prices)
     for verb, what in (("pause", "pause the cluster: compute billing stops, storage stays billed"),
                        ("resume", "resume a paused cluster (compute billing starts again)")):
         cmd = sub.add_parser(verb, help=what)

@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import SparkifyError, paths
-from .config_values import (boolean, capacity, choice, cidrs, day, identifier, optional_whole_number, refusing,
-                            s3_or_path, schedule, share, sql_name, stripped, time_zone, whole_number)
+from . import SparkifyError, config_names, paths
+from .config_values import (boolean, capacity, choice, cidrs, day, identifier, optional_capacity,
+                            optional_whole_number, refusing, retention_days, s3_or_path, schedule, share, sql_name,
+                            stripped, time_zone, whole_number)
 
 TARGETS = ("local", "redshift")
 ACCESS_MODES = ("data_api", "direct")
@@ -79,12 +80,16 @@ KEYS: tuple[Key, ...] = (
     Key("cluster", "node_type", stripped, "ra3.large", "node type of a provisioned cluster"),
     Key("cluster", "node_count", whole_number(1, 128), "2", "number of nodes (1 = single-node)"),
     Key("cluster", "base_capacity", capacity, "8", "serverless base capacity in RPUs: 4, 8..512 by 8, 544..1024 by 32"),
+    Key("cluster", "max_capacity", optional_capacity, "", "serverless: the most RPUs the workgroup scales to (its cost "
+        "ceiling), at least base_capacity, same steps; empty: base_capacity"),
     Key("cluster", "db_name", refusing(sql_name, "dev", "Security Hub control Redshift.9 fails on the default name"),
         "sparkify", "database name"),
     Key("cluster", "db_user", refusing(sql_name, "awsuser", "Security Hub control Redshift.8 fails on the default name"),
         "sparkify_admin", "master user name (its password never lives in this file)"),
     Key("cluster", "port", whole_number(1150, 65535), "5439", "database port: 5431-5455 or 8191-8215 (RA3, Serverless)"),
     Key("cluster", "final_snapshot", boolean, "false", "take a final snapshot when tearing down"),
+    Key("cluster", "log_retention_days", retention_days, "30", "days CloudWatch Logs keeps the audit logs"),
+    Key("cluster", "keep_logs", boolean, "false", "99 keeps the audit log groups (untagged, retention kept)"),
     Key("network", "allowed_cidrs", cidrs, "", "CIDR blocks allowed to reach the cluster port; empty: your public IP /32 (redshift), 127.0.0.1/32 (local)"),
     Key("network", "allow_public_ingress", boolean, "false", "permit 0.0.0.0/0 in allowed_cidrs (warned about)"),
     Key("s3", "song_data", s3_or_path, "", "song files: s3://bucket/prefix or a local folder; empty: the default source of the target"),
@@ -332,10 +337,15 @@ def _mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str
                                          "default; only dc2 nodes took 1150-65535)"))
     if values[("general", "rehearsal")]:
         out += _rehearsal_mismatches(values)
+    base, most = values[("cluster", "base_capacity")], values[("cluster", "max_capacity")]
+    if most is not None and most < base:
+        out.append((("cluster", "max_capacity"), f"expected at least base_capacity ({base} RPU): the workgroup "
+                                                 "cannot scale below its base"))
     if values[("network", "allowed_cidrs")] and values[("cluster", "access")] == "data_api":
         out.append((("network", "allowed_cidrs"), "applies to [cluster] access = direct only: with data_api the "
                     "cluster is private and its security group admits the VPC's own range, nothing else. "
                     "Empty it, or set access = direct"))
+    out += config_names.problems(values)  # names AWS would refuse (config_names)
     return out
 
 

@@ -273,13 +273,6 @@ def delete_cluster(ctx: Context, cluster: dict[str, Any]) -> None:
          describe=lambda: (describe_cluster(ctx, ident) or {}).get("ClusterStatus", "gone"))
 
 
-def kept_snapshots(ctx: Context) -> list[str]:
-    """Final snapshots of our clusters (kept on purpose with ``[cluster]
-    final_snapshot = true``; their storage is billed until you delete them)."""
-    return [s["SnapshotIdentifier"] for s in _tagged(ctx, "describe_cluster_snapshots", "Snapshots",
-                                                     SnapshotType="manual")]
-
-
 # --- an existing cluster: paused, or without the COPY role ---------------------------
 
 def resume_if_paused(ctx: Context, cluster: dict[str, Any]) -> None:

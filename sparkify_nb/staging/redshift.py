@@ -139,7 +139,7 @@ def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: st
         except Exception as exc:
             conn.rollback()
             raise _aborted(conn, view, table.name, report, str(exc).strip()) from None
-    params = {"table_name": table.name} if view == "sys_load_error_detail" else {"query_id": int(query_id)}
+    params = table_params(table.name) if view == "sys_load_error_detail" else {"query_id": int(query_id)}
     report.rejects = _rejects(conn, load_errors_query(view), params)
     report.loaded = int(loaded)
     report.rejected = len(report.rejects)
@@ -159,6 +159,12 @@ def _rejects(conn: Any, sql: str, params: dict[str, Any]) -> list[Reject]:
                    r.err_reason, int(r.err_code), str(r.col_length)) for r in errors.itertuples()]
 
 
+def table_params(table: str) -> dict[str, str]:
+    """The parameters that name a staging table in a load-errors query: bare
+    and schema-qualified (``sys_load_error_detail.sql`` says why both)."""
+    return {"table_name": table, "qualified_name": f"public.{table}"}
+
+
 def aborted_rejects_query(view: str) -> str:
     """The SELECT of the rejects of this session's last COPY into a table
     (parameter ``table_name``), for a COPY that aborted: it has no query id of
@@ -173,7 +179,7 @@ def _aborted(conn: Any, view: str, table: str, report: LoadReport, error: str) -
     reject); the report carries all of them for 03's table. A failure to read
     them is said, never hidden behind the COPY's own error."""
     try:
-        report.rejects = _rejects(conn, aborted_rejects_query(view), {"table_name": table})
+        report.rejects = _rejects(conn, aborted_rejects_query(view), table_params(table))
     except Exception as exc:  # the COPY's error matters more; say why the rejects are missing
         first = f"; its rejected records could not be read from {view}: {str(exc).strip()}"
     else:
