@@ -77,7 +77,8 @@ def _create_user(cur: Any, text: str) -> None:
     cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,))
     if cur.fetchone() is None:  # a role another cluster made is reused: roles are server-wide
         cur.execute(f"CREATE ROLE {_quote(name)} LOGIN")
-    cur.execute(f"ALTER ROLE {_quote(name)} {'SUPERUSER' if 'CREATEUSER' in options.replace('NOCREATEUSER', '') else 'NOSUPERUSER'}")
+    superuser = "CREATEUSER" in options.replace("NOCREATEUSER", "")
+    cur.execute(f"ALTER ROLE {_quote(name)} {'SUPERUSER' if superuser else 'NOSUPERUSER'}")
     cur.execute("INSERT INTO rehearsal_internal.users (usename) VALUES (%s)", (name,))
 
 
