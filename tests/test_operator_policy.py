@@ -172,3 +172,19 @@ def test_redshift_is_scoped_to_the_stacks_names(tmp_path):
         "StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}}
     assert by_sid["SimulateYourOwnPermissionsOnly"]["Resource"] == [
         "arn:aws:iam::123456789012:user/${aws:username}"]
+
+
+def test_the_boundary_reads_only_the_sources_the_public_bucket_and_on_the_emulator_the_sample(tmp_path):
+    from sparkify_nb.infra import boundary
+
+    def buckets(**overrides):
+        settings = config.load(tmp_path / "absent.cfg", environ={}, overrides=overrides)
+        return boundary.reachable_buckets(settings)
+
+    # a local run and a rehearsal of one stack share the emulator, so they share one boundary
+    assert buckets(**{"general.target": "local"}) == buckets(**{"general.target": "redshift",
+                                                               "general.rehearsal": "true"})
+    assert buckets(**{"general.target": "redshift"}) == ["udacity-dend"]
+    assert buckets(**{"general.target": "redshift", "s3.song_data": "s3://ours/song_data",
+                      "s3.log_data": "s3://ours/log_data", "s3.log_jsonpath": "s3://ours/paths.json"}) == [
+        "ours", "udacity-dend"]

@@ -18,7 +18,8 @@ action that changes or removes a boundary (``iam:CreatePolicyVersion``,
 What it allows (:func:`document`), the union of what the roles need and no more:
 
 - the COPY role: ``s3:ListBucket`` and ``s3:GetObject`` on the source buckets
-  (the role's own policy narrows them to the source prefixes);
+  (the role's own policy narrows them to the source prefixes), the public
+  Udacity bucket and, on the emulator, the sample bucket (:func:`reachable_buckets`);
 - the scheduler role: ``redshift:PauseCluster`` on this stack's cluster;
 - on a Serverless stack, the analyst role 04 assumes (:mod:`.analyst`): log in
   to the workgroup tagged as this stack's and run SQL there through the Data
@@ -51,7 +52,8 @@ import json
 from typing import Any
 
 from .. import aws
-from ..config import Settings
+from ..config import REDSHIFT_SOURCES, Settings, local_bucket
+from ..staging.sources import parse_s3_uri
 from . import analyst, iam
 from .context import Context
 from .errors import InfraError
@@ -73,11 +75,22 @@ def policy_arn(settings: Settings, account: str, partition: str = "aws") -> str:
     return f"arn:{partition}:iam::{account}:policy/{policy_name(settings)}"
 
 
+def reachable_buckets(settings: Settings) -> list[str]:
+    """The buckets the boundary lets the stack's roles read: the configured
+    sources, the public Udacity bucket (anyone may read it: allowing it widens
+    nothing, and it is the default source), and on the emulator the local
+    sample bucket too, so that a local run and a rehearsal of one stack (which
+    share the emulator, with sources of their own) keep one boundary."""
+    public = {parse_s3_uri(uri)[0] for uri in REDSHIFT_SOURCES.values()}
+    sample = {local_bucket(settings.stack_name)} if settings.on_emulator else set()
+    return sorted(set(iam.source_buckets(settings)) | public | sample)
+
+
 def document(settings: Settings, account: str, partition: str = "aws") -> dict[str, Any]:
     """The boundary's policy document (module docstring): S3 read of the source
     buckets, ``redshift:PauseCluster`` on this stack's cluster, and on Serverless
     the analyst role's queries of the stack's workgroup."""
-    buckets = iam.source_buckets(settings)
+    buckets = reachable_buckets(settings)
     statements: list[dict[str, Any]] = []
     if buckets:
         statements.append({"Sid": "ReadTheSourceBuckets", "Effect": "Allow", "Action": ["s3:GetObject",

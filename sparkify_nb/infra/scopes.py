@@ -218,7 +218,9 @@ def _scheduler_roles(stack: Stack) -> list[str]:
 RULES: list[Rule] = [
     Rule("CallsThatTakeNoResourceInThisRegion", NO_RESOURCE - GLOBAL - OWN_STATEMENTS, lambda s: ["*"], in_region,
          "Describe/List calls and scheduled actions, usage limits: AWS lists no resource type for them"),
-    Rule("WhoAmI", GLOBAL, lambda s: ["*"], why="sts:GetCallerIdentity takes no resource (and needs no permission)"),
+    Rule("CallsThatTakeNoResourceAnyRegion", GLOBAL, lambda s: ["*"],
+         why="sts:GetCallerIdentity (which needs no permission) and the Price List API take no resource and are "
+             "not answered in the stack's region"),
     Rule("OnlyYourOwnDataApiStatements", OWN_STATEMENTS, lambda s: ["*"],
          lambda s: {"StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}},
          "statements you ran yourself (the Data API's statement-owner condition key)"),
