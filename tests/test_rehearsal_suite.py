@@ -60,6 +60,16 @@ def test_a_rehearsal_is_recorded_as_one_and_ran_every_notebook(both_runs):
     assert [n["name"] for n in record["notebooks"]] == list(runner.SUITE)
 
 
+def test_a_rehearsals_load_report_counts_what_each_copy_read_as_the_local_one_does(both_runs):
+    def loads(run):
+        record = json.loads((run / "run.json").read_text())
+        return [(x["table"], x["files"], x["records"], x["loaded"], x["rejected"])
+                for x in record["steps"]["03_etl"]["loads"]]
+
+    assert loads(both_runs["rehearsal"][0]) == loads(both_runs["local"][0]) == [
+        ("staging_songs", 300, 300, 300, 0), ("staging_events", 30, 8000, 8000, 0)]
+
+
 def test_a_rehearsals_teardown_leaves_nothing_tagged_with_the_stack(both_runs):
     record = json.loads((both_runs["teardown"] / "run.json").read_text())
     assert record["status"] == "ok"
