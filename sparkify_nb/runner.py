@@ -115,7 +115,8 @@ def _execute(pm: Any, name: str, run_dir: Path, common: dict[str, Any], socket_d
     try:
         pm.execute_notebook(str(source), str(output), parameters=given, cwd=str(paths.project_root()),
                             progress_bar=False, log_output=False, stdout_file=printed, stderr_file=warned,
-                            config=kernel_config(socket_dir), **kernel.options())
+                            on_cell_executed=printed.cell_tables, config=kernel_config(socket_dir),
+                            **kernel.options())
     finally:
         printed.close()
         warned.close()

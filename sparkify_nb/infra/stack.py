@@ -32,6 +32,7 @@ from typing import Any
 
 from .. import Progress, aws
 from ..config import Settings
+from ..display import Table
 from . import cluster, network, pricing, resources, state
 from .context import TAG_KEY, Context
 from .errors import InfraError
@@ -190,13 +191,15 @@ def teardown(settings: Settings, clients: aws.Clients | None = None, progress: P
     return left
 
 
-def report_warnings(record: dict[str, Any]) -> str:
+def report_warnings(record: dict[str, Any]) -> Table:
     """The warnings :func:`provision` recorded (settings it could not apply in
-    place, public ingress), one ``WARNING:`` line each, or that there were none."""
+    place, public ingress) as a table to show, one row each with the status
+    ``warn``, or the sentence that there were none."""
+    import pandas as pd
+
     warnings = record.get("warnings") or []
-    if not warnings:
-        return "no warnings: the stack matches the settings"
-    return "\n".join(f"WARNING: {message}" for message in warnings)
+    frame = pd.DataFrame({"status": ["warn"] * len(warnings), "warning": warnings}, columns=["status", "warning"])
+    return Table(frame, "warnings", status="status", empty="no warnings: the stack matches the settings")
 
 
 def report_left(left: list[str], dry_run: bool = False) -> str:
