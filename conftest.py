@@ -43,10 +43,3 @@ def pytest_unconfigure(config):
     local.down()
     shutil.rmtree(root, ignore_errors=True)
 
-
-def pytest_collectstart(collector):
-    # nbval compares every MIME type of a checked output. The tables of sparkify_nb.display carry their
-    # text (text/plain, stable) and an HTML rendering that may show timings: nbval checks the text,
-    # tests/test_display.py the HTML.
-    if type(collector).__name__ == "IPyNbFile":
-        collector.skip_compare = (*collector.skip_compare, "text/html")

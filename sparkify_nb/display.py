@@ -13,11 +13,13 @@ records, the quality checks). Jupyter picks the richest of its two renderings:
   and its row ``sparkify-row-<kind>``; the look is inline styles, which
   JupyterLab keeps in untrusted notebooks and nbconvert keeps in HTML.
 - ``text/plain``: the rows as aligned text (numbers to the right, the rest to
-  the left, two spaces apart), without the ``volatile`` columns (timings).
-  This is what ``print(table)`` prints, what nbval compares in a checked cell
-  and what ``sparkify-nb run`` shows in the terminal (the output carries the
-  metadata ``{"sparkify_nb": {"table": title}}`` so the runner can tell it
-  from other outputs).
+  the left, two spaces apart). This is what ``print(table)`` prints and what
+  ``sparkify-nb run`` shows in the terminal (the output carries the metadata
+  ``{"sparkify_nb": {"table": title}}`` so the runner can tell it from other
+  outputs).
+
+Both renderings hold the same values and nothing that differs between runs
+(timings go in the progress lines), so nbval compares both in a checked cell.
 
 An empty table is its ``empty`` sentence in both renderings.
 
@@ -37,7 +39,7 @@ from __future__ import annotations
 
 import html
 import numbers
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -49,14 +51,14 @@ COLOURS = {  # kind: (text, background); dark text on light tints reads in Jupyt
     "ok": ("#14532d", "#d3f0dc"), "fail": ("#7f1d1d", "#fbd5d5"), "warn": ("#713f12", "#fde9b8"),
     "na": ("#3f3f46", "#e4e4e7"), "other": ("#1f2937", "#e5e7eb"),
 }
-_TABLE = "border-collapse:collapse;margin:0.3em 0 0.6em 0;table-layout:auto;width:auto"
-_TH = ("text-align:left;vertical-align:bottom;padding:0.25em 0.7em;border-bottom:1px solid #9ca3af;"
-       "white-space:nowrap;font-weight:600")
-_TH_NUM = _TH.replace("text-align:left", "text-align:right")
-_TD = "text-align:left;vertical-align:top;padding:0.25em 0.7em;white-space:normal;overflow-wrap:anywhere"
-_NUM = "text-align:right;vertical-align:top;padding:0.25em 0.7em;white-space:nowrap"
-_BADGE = ("display:inline-block;padding:0.05em 0.55em;border-radius:0.7em;font-weight:600;white-space:nowrap;"
-          "color:{0};background-color:{1}")
+# Styles inline (JupyterLab's sanitizer keeps style attributes, drops <style> in untrusted outputs); each cell
+# states its alignment, as JupyterLab's own CSS right-aligns every td and th. Long text wraps in its cell.
+_TABLE = "border-collapse:collapse;margin:0.3em 0 0.6em 0;white-space:normal;overflow-wrap:anywhere"
+_TH = "text-align:left;white-space:nowrap"
+_TH_NUM = "text-align:right;white-space:nowrap"
+_TD = "text-align:left;vertical-align:top"
+_NUM = "text-align:right;vertical-align:top;white-space:nowrap"
+_BADGE = "padding:0.05em 0.5em;border-radius:0.6em;font-weight:600;white-space:nowrap;color:{0};background-color:{1}"
 
 
 def status_kind(value: Any) -> str:
@@ -96,24 +98,20 @@ class Table:
     ``frame``: the rows, columns in display order (no index: reset it first);
     ``title``: what the table is (``"security controls"``); ``status``: the
     column holding each row's status, coloured (``None``: no status);
-    ``volatile``: columns shown in HTML only (timings that differ between runs);
-    ``empty``: the sentence shown when there is no row."""
+    ``empty``: the sentence shown when there is no row. Raises KeyError for a
+    status column ``frame`` lacks."""
 
-    def __init__(self, frame: pd.DataFrame, title: str, status: str | None = None, volatile: Sequence[str] = (),
-                 empty: str = "no rows"):
+    def __init__(self, frame: pd.DataFrame, title: str, status: str | None = None, empty: str = "no rows"):
         if status is not None and status not in frame.columns:
             raise KeyError(f"{title}: no status column {status!r} among {list(frame.columns)}")
-        self.frame, self.title, self.status = frame.reset_index(drop=True), title, status
-        self.volatile, self.empty = tuple(volatile), empty
+        self.frame, self.title, self.status, self.empty = frame.reset_index(drop=True), title, status, empty
 
     def __len__(self) -> int:
         return len(self.frame)
 
     def text(self) -> str:
-        """The ``text/plain`` rendering: aligned columns without the volatile ones, or ``empty``."""
-        if self.frame.empty:
-            return self.empty
-        return text_table(self.frame.drop(columns=[c for c in self.volatile if c in self.frame.columns]))
+        """The ``text/plain`` rendering: aligned columns, or ``empty``."""
+        return self.empty if self.frame.empty else text_table(self.frame)
 
     __str__ = text
 

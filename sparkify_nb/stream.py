@@ -60,7 +60,7 @@ class Lines:
         metadata has :data:`TABLE_KEY`); nbclient calls this after each cell,
         failed ones included, with ``cell``, ``cell_index`` and ``execute_reply``."""
         for output in cell.get("outputs", []):
-            if TABLE_KEY in (output.get("metadata") or {}) and "text/plain" in output.get("data", {}):
+            if "table" in (output.get("metadata") or {}).get(TABLE_KEY, {}) and "text/plain" in output.get("data", {}):
                 self.write("".join(output["data"]["text/plain"]) + "\n")
 
     def flush(self) -> None:

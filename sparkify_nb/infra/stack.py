@@ -220,3 +220,14 @@ def summary(record: dict[str, Any]) -> dict[str, Any]:
             "db_name", "db_user", "role_arn", "vpc_id", "security_group_id", "allowed_cidrs", "s3_endpoint_id",
             "account", "source_region")
     return {k: record.get(k) for k in keys if k in record}
+
+
+def summary_table(record: dict[str, Any]) -> Table:
+    """:func:`summary` to show, one row per item, each value whole (an endpoint
+    or an ARN wraps in its cell rather than being cut), lists comma-separated."""
+    import pandas as pd
+
+    items = summary(record)
+    values = [", ".join(map(str, v)) if isinstance(v, (list, tuple)) else "" if v is None else str(v)
+              for v in items.values()]
+    return Table(pd.DataFrame({"item": list(items), "value": values}), "what 01 recorded")
