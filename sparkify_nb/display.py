@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import html
 import numbers
+import re
 from typing import Any
 
 import pandas as pd
@@ -51,13 +52,21 @@ COLOURS = {  # kind: (text, background); dark text on light tints reads in Jupyt
     "ok": ("#14532d", "#d3f0dc"), "fail": ("#7f1d1d", "#fbd5d5"), "warn": ("#713f12", "#fde9b8"),
     "na": ("#3f3f46", "#e4e4e7"), "other": ("#1f2937", "#e5e7eb"),
 }
-# Styles inline (JupyterLab's sanitizer keeps style attributes, drops <style> in untrusted outputs); each cell
-# states its alignment, as JupyterLab's own CSS right-aligns every td and th. Long text wraps in its cell.
-_TABLE = "border-collapse:collapse;margin:0.3em 0 0.6em 0;white-space:normal;overflow-wrap:anywhere"
+# Styles inline (JupyterLab's sanitizer keeps style attributes, drops <style> in untrusted outputs, and keeps only
+# the values it knows: overflow-wrap normal|break-word, word-break normal|keep-all|break-all); each cell states its
+# alignment, as JupyterLab's own CSS right-aligns every td and th. Long text wraps in its cell.
+_TABLE = "border-collapse:collapse;margin:0.3em 0 0.6em 0;white-space:normal"
 _TH = "text-align:left;white-space:nowrap"
 _TH_NUM = "text-align:right;white-space:nowrap"
-_TD = "text-align:left;vertical-align:top"
+_TD = "text-align:left;vertical-align:top;overflow-wrap:break-word"
 _NUM = "text-align:right;vertical-align:top;white-space:nowrap"
+# A long value sits in a block of bounded width: a table cell ignores max-width, and without it one long column
+# (a raw value, a reason) would push the others out of sight instead of wrapping. A long token (an ARN, an S3 URI)
+# may break after its separators (<wbr>: copying the value gives it unchanged), so the table narrows to the notebook.
+_LONG = 40  # characters from which a value is wrapped in a block of _WRAP
+_WRAP = "max-width:28em"
+_TOKEN = 24  # characters of one token from which it may break after a separator (or within, every _TOKEN)
+_SEPARATOR = re.compile(r"([/:._=&,;-])")
 _BADGE = "padding:0.05em 0.5em;border-radius:0.6em;font-weight:600;white-space:nowrap;color:{0};background-color:{1}"
 
 
@@ -79,6 +88,20 @@ def _text(value: Any) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     return str(value)
+
+
+def _breakable(text: str) -> str:
+    """``text`` as HTML in which a token longer than :data:`_TOKEN` may break
+    after each separator, and a run without one every :data:`_TOKEN` characters."""
+    out = []
+    for token in re.split(r"(\s+)", text):
+        if len(token) <= _TOKEN:
+            out.append(html.escape(token))
+            continue
+        for piece in _SEPARATOR.split(token):
+            chunks = [piece[i:i + _TOKEN] for i in range(0, len(piece), _TOKEN)]
+            out.append("<wbr>".join(html.escape(c) for c in chunks) + ("<wbr>" if _SEPARATOR.fullmatch(piece) else ""))
+    return "".join(out)
 
 
 def text_table(frame: pd.DataFrame) -> str:
@@ -138,13 +161,17 @@ class Table:
         for kind, row in zip(self.kinds(), self.frame.itertuples(index=False)):
             cells = []
             for column, value in zip(self.frame.columns, row):
-                shown = html.escape(_text(value))
+                text = _text(value)
                 if column == self.status:
                     badge = _BADGE.format(*COLOURS[kind])
                     cells.append(f'<td class="sparkify-status sparkify-status-{kind}" style="{_TD}">'
-                                 f'<span style="{badge}">{shown}</span></td>')
+                                 f'<span style="{badge}">{html.escape(text)}</span></td>')
+                elif numeric[column]:
+                    cells.append(f'<td style="{_NUM}">{html.escape(text)}</td>')
                 else:
-                    cells.append(f'<td style="{_NUM if numeric[column] else _TD}">{shown}</td>')
+                    shown = _breakable(text)
+                    block = f'<div style="{_WRAP}">{shown}</div>' if len(text) >= _LONG else shown
+                    cells.append(f'<td style="{_TD}">{block}</td>')
             row_class = f"sparkify-row sparkify-row-{kind}" if self.status is not None else "sparkify-row"
             body.append(f'<tr class="{row_class}">{"".join(cells)}</tr>')
         return (f'<table class="sparkify-table" data-title="{html.escape(self.title)}" style="{_TABLE}">'
