@@ -1,7 +1,7 @@
 """``sparkify-nb``: a thin command line over the package.
 
     sparkify-nb run [--target local|redshift] [--only NAME ...] [-p KEY VALUE ...] [--out DIR]
-    sparkify-nb local up|down|status [--json]|dsn
+    sparkify-nb local up|down|status [--json]|dsn [--rehearsal]
     sparkify-nb generate --out DIR|s3://bucket/prefix [--events N --songs N --users N --days N --seed S --gzip]
     sparkify-nb compact SRC DST [--files N] [--manifest URI]   many small JSON files -> N gzip parts + manifest
     sparkify-nb config            print the settings in effect (no secret)
@@ -84,7 +84,11 @@ def _cmd_local(args: argparse.Namespace) -> int:
     elif args.action == "down":
         info = local.down()
     elif args.action == "dsn":
-        print(local.dsn())
+        if getattr(args, "rehearsal", False):
+            # the rehearsal database of the configured cluster (made by the Data API endpoint on first use)
+            print(local.rehearsal_dsn(config.load().get("cluster", "identifier")))
+        else:
+            print(local.dsn())
         return 0
     else:
         info = local.status()
@@ -98,6 +102,8 @@ def _cmd_local(args: argparse.Namespace) -> int:
         print(f"  PostgreSQL ({info['postgres']['kind']}): {'up' if info['postgres']['running'] else 'down'}"
               f"{'  ' + info['dsn'] if info['dsn'] else ''}")
         print(f"  AWS emulator: {'up  ' + info['aws_endpoint'] if info['emulator']['running'] else 'down'}")
+        print(f"  Redshift Data API (rehearsal): "
+              f"{'up  ' + info['data_api_endpoint'] if info['data_api']['running'] else 'down'}")
     return 0 if (info["running"] or args.action == "down") else 1
 
 
@@ -196,9 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="run folder (default runs/<UTC timestamp>/)")
     run.set_defaults(func=_cmd_run)
 
-    local = sub.add_parser("local", help="the local stack: embedded PostgreSQL + AWS emulator")
+    local = sub.add_parser("local", help="the local stack: embedded PostgreSQL, AWS emulator, Data API endpoint")
     local.add_argument("action", choices=("up", "down", "status", "dsn"))
     local.add_argument("--json", action="store_true", help="machine-readable status")
+    local.add_argument("--rehearsal", action="store_true",
+                       help="dsn: the rehearsal database of [cluster] identifier, not the local target's")
     local.set_defaults(func=_cmd_local)
 
     gen = sub.add_parser("generate", help="write Sparkify-format data (deterministic for a seed)")

@@ -101,3 +101,24 @@ def test_up_never_replaces_a_live_emulator_that_is_slow_to_answer(private_state,
         emulator.send_signal(signal.SIGCONT)
     again = local_stack.up(private_state)
     assert again["emulator"]["pid"] == info["emulator"]["pid"]
+
+
+def test_a_killed_data_api_endpoint_is_restarted_by_up_and_down_leaves_none(private_state):
+    import psutil
+
+    info = local_stack.up(private_state)
+    assert info["data_api_endpoint"].startswith("http://127.0.0.1:")
+    assert local_stack.data_api_endpoint(private_state) == info["data_api_endpoint"]
+    endpoint = psutil.Process(info["data_api"]["pid"])
+    endpoint.kill()
+    endpoint.wait(5)
+    assert local_stack.status(private_state)["data_api_endpoint"] == ""
+    with pytest.raises(local_stack.LocalStackError, match="not running"):
+        local_stack.data_api_endpoint(private_state)
+    again = local_stack.up(private_state)
+    assert again["data_api"]["running"] is True and again["data_api"]["pid"] != info["data_api"]["pid"]
+    assert again["emulator"]["pid"] == info["emulator"]["pid"]  # the rest of the stack is kept
+    pid = again["data_api"]["pid"]
+    local_stack.down(private_state)
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert processes_mentioning(str(private_state)) == []
