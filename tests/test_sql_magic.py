@@ -1,5 +1,7 @@
 """`%load_ext sparkify_nb`: %sql / %%sql cells in a real IPython shell, on the
-session's PostgreSQL (local target) and on a Redshift Data API connection."""
+session's PostgreSQL (local target), on a Redshift Data API connection whose
+requests are pinned with botocore's Stubber, and over a real boto3 client on the
+rehearsal's local Data API endpoint (the data_api access mode end to end)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from sparkify_nb import config, warehouse
 from sparkify_nb.analytics import magic
+from sparkify_nb.warehouse import data_api as client_code
+from tests.helpers import quiet
+from tests.rehearsal_fixtures import cluster, data_api, run  # noqa: F401
 from tests.test_data_api import Script, n, s
 
 
@@ -139,9 +144,8 @@ def test_another_settings_object_gets_another_connection(shell):
 
 
 def test_on_the_data_api_parameters_go_as_parameters_and_errors_as_the_api_says():
-    """The magic over a DataApiConnection whose boto3 client is stubbed (botocore's
-    Stubber checks every request against the service model). A stand-in until the
-    rehearsal's local Data API endpoint lands: then the same cells run against it."""
+    """The exact requests: a DataApiConnection whose boto3 client is stubbed (botocore's
+    Stubber checks every request against the service model and the expected values)."""
     script = Script()
     sql = "SELECT level, COUNT(*) AS plays FROM songplays WHERE level = :lvl GROUP BY level"
     script.query(sql, [("level", "varchar"), ("plays", "int8")], [[s("paid"), n(1)]],
@@ -166,3 +170,29 @@ def test_on_the_data_api_parameters_go_as_parameters_and_errors_as_the_api_says(
 def test_sql_alone_says_where_sql_goes(shell, capsys):
     assert cell(shell, "%sql") == (None, None)
     assert capsys.readouterr().out.startswith("SQL cells run on local: PostgreSQL protocol: database ")
+
+
+def test_on_the_rehearsal_a_sql_cell_runs_through_the_data_api_binds_reads_writes_and_fails_as_redshift(
+        data_api, cluster):
+    """A real boto3 redshift-data client on the rehearsal's endpoint (the cluster's database on the local
+    PostgreSQL, statements checked as Redshift SQL), behind the DataApiConnection data_api access uses."""
+    run(data_api, "CREATE TABLE plays (level VARCHAR(8), city VARCHAR(64))", **cluster)
+    run(data_api, "INSERT INTO plays VALUES ('paid', 'O''Hare, IL'), ('free', 'O''Hare, IL'), ('paid', 'Boston, MA')",
+        **cluster)
+    ip = InteractiveShell.instance()
+    try:
+        ip.register_magics(magic.SqlMagics(ip, connect=lambda settings: client_code.DataApiConnection(
+            data_api, cluster, progress=quiet, keep_alive_s=60, poll=client_code.Poll(first_s=0.02, max_s=0.2))))
+        ip.user_ns.update(settings=config.load(overrides={"general.target": "local"}), city="O'Hare, IL")
+        result = ip.run_cell("%%sql by_level <<\nSELECT level, COUNT(*) AS plays FROM plays WHERE city = :city\n"
+                             "GROUP BY level ORDER BY level")
+        assert result.error_in_exec is None
+        assert ip.user_ns["by_level"].to_dict("records") == [{"level": "free", "plays": 1}, {"level": "paid", "plays": 1}]
+        result = ip.run_cell("%%sql\nUPDATE plays SET level = 'paid' WHERE city = %(city)s;\n"
+                             "SELECT COUNT(*) AS paid FROM plays WHERE level = 'paid';")
+        assert result.result.to_dict("records") == [{"paid": 3}]  # one batch: the update, then the read
+        result = ip.run_cell("%sql SELECT nope FROM plays")
+        assert isinstance(result.error_in_exec, magic.SqlError)
+        assert str(result.error_in_exec) == 'SELECT nope FROM plays: FAILED: ERROR: column "nope" does not exist'
+    finally:
+        InteractiveShell.clear_instance()
