@@ -20,7 +20,8 @@ _SESSION: dict[str, Path] = {}
 def pytest_configure(config):
     if hasattr(config, "workerinput") or _SESSION:
         return
-    for name in [n for n in os.environ if n.startswith("SPARKIFY_")]:
+    # (SPARKIFY_REQUEST_LOG stays: make boto3-floor records the requests of a test run with it)
+    for name in [n for n in os.environ if n.startswith("SPARKIFY_") and n != "SPARKIFY_REQUEST_LOG"]:
         del os.environ[name]  # a developer's SPARKIFY_DSN or target must not leak into the tests
     # Short base path: the PostgreSQL socket path must stay under 107 bytes.
     root = Path(tempfile.mkdtemp(prefix="spk-test-"))

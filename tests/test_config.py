@@ -254,3 +254,29 @@ def test_allowed_cidrs_with_the_data_api_is_refused_saying_why(tmp_path):
     with pytest.raises(ConfigError, match=r"\[network\] allowed_cidrs = '203.0.113.7/32': applies to \[cluster\] "
                                           r"access = direct only"):
         config.load(write(tmp_path, "[network]\nallowed_cidrs = 203.0.113.7/32\n"), environ={})
+
+
+def test_a_rehearsal_is_the_redshift_target_on_the_local_stack(tmp_path):
+    settings = config.load(tmp_path / "absent.cfg", environ={"SPARKIFY_TARGET": "redshift",
+                                                            "SPARKIFY_GENERAL_REHEARSAL": "true"})
+    assert (settings.target, settings.is_local, settings.rehearsal, settings.on_emulator) == (
+        "redshift", False, True, True)
+    assert settings.source_uri("song_data") == "s3://udacity-dend/song_data"  # the very sources of a real run
+
+
+def test_redshift_without_rehearsal_is_not_on_the_emulator(tmp_path):
+    settings = config.load(write(tmp_path, "[general]\ntarget = redshift\n"), environ={})
+    assert (settings.rehearsal, settings.on_emulator) == (False, False)
+
+
+@pytest.mark.parametrize("text, key, says", [
+    ("[general]\nrehearsal = true\n", "[general] rehearsal", "set target = redshift with it"),
+    ("[general]\ntarget = redshift\nrehearsal = true\n[cluster]\nkind = serverless\n", "[cluster] kind",
+     "Redshift Serverless is not rehearsed"),
+    ("[general]\ntarget = redshift\nrehearsal = true\n[cluster]\naccess = direct\n", "[cluster] access",
+     "a rehearsal runs access = data_api"),
+])
+def test_what_a_rehearsal_cannot_run_is_refused_naming_the_key(tmp_path, text, key, says):
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, text), environ={})
+    assert key in str(err.value) and says in str(err.value)

@@ -47,7 +47,7 @@ class Script:
     def _session(self):
         self.calls += 1
         if self.calls == 1:
-            return {**self.target, "SessionKeepAliveSeconds": 3600}
+            return {**self.target, "SessionKeepAliveSeconds": data_api.KEEP_ALIVE_S}
         return {"SessionId": SESSION}
 
     def statement(self, sql, parameters=None, status="FINISHED", error=None, polls=0):

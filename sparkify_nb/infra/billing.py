@@ -91,6 +91,10 @@ def billing_line(settings: Settings, clients: aws.Clients | None = None, now: da
     ``local``, that nothing bills. ``now`` (UTC) defaults to the clock."""
     if settings.is_local:
         return LOCAL_LINE
+    return pricing.rehearsal_marked(settings, _redshift_line(settings, clients, now))
+
+
+def _redshift_line(settings: Settings, clients: aws.Clients | None, now: datetime | None) -> str:
     ctx, now = _ctx(settings, clients), now or datetime.now(timezone.utc)
     if settings.get("cluster", "kind") == "serverless":
         wg = _workgroup(ctx)
@@ -137,7 +141,7 @@ def _cluster_status(ctx: Context, now: datetime) -> list[str]:
     if usd is not None:
         hourly = pricing.provisioned_hourly(found["NodeType"], found.get("NumberOfNodes") or 1)
         where = "redshift's on-demand list price; the emulator costs nothing" if ctx.settings.is_local else \
-            "on-demand list price"
+            pricing.rehearsal_marked(ctx.settings, "on-demand list price")
         price = f", about ${usd:.2f} so far at ${hourly:.3f}/hour ({where}, {pricing.SOURCE_URL})"
     since = f"created {created:%Y-%m-%d %H:%M} UTC ({_age(created, now)} ago)" if isinstance(created, datetime) else ""
     actions = find_pause_actions(ctx)

@@ -137,7 +137,16 @@ def cost_line(settings: Settings) -> str:
         line = describe(for_settings(settings))
     except PricingError as exc:
         return f"no cost estimate: {exc}"
-    return f"local: $0 (emulator). On redshift, {line}" if settings.is_local else line
+    return f"local: $0 (emulator). On redshift, {line}" if settings.is_local else rehearsal_marked(settings, line)
+
+
+NOT_BILLED = "not billed: rehearsal"
+
+
+def rehearsal_marked(settings: Settings, line: str) -> str:
+    """``line`` (a cost as Redshift would bill it), marked ``(not billed: rehearsal)`` on a
+    rehearsal, whose cluster lives on the AWS emulator and costs nothing."""
+    return f"{line} ({NOT_BILLED})" if settings.rehearsal else line
 
 
 def describe(est: dict[str, object]) -> str:

@@ -112,7 +112,8 @@ def load_statements(settings: Settings, record: dict[str, Any], table: schema.Ta
 def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: str, jsonpaths: str | None,
                   max_errors: int, *, clients: aws.Clients | None = None, progress: Progress = print) -> LoadReport:
     """Reload ``table`` with Redshift COPY, with the role 01 recorded; report
-    loaded rows and this load's rejected records. Raises :class:`LoadError`
+    loaded rows and this load's rejected records (and the objects and bytes
+    under ``source``, listed first when ``clients`` are given). Raises :class:`LoadError`
     when COPY fails (e.g. more than MAXERROR rejects); staging is then
     unchanged. On the Data API the three statements are one batch, so one
     transaction, and the reject query runs in the same session. With
@@ -123,8 +124,9 @@ def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: st
     view = load_errors_view(record)
     delete, copy, counts = load_statements(settings, record, table, source, jsonpaths, max_errors, clients)
     report = LoadReport(table.name)
-    if clients is not None:
-        describe_prefix(source, clients, progress)  # what COPY is about to read
+    if clients is not None:  # what COPY is about to read: the load report's files and bytes
+        files, size = describe_prefix(source, clients, progress)
+        report.files, report.bytes = max(files, 0), max(size, 0)
     with conn.cursor() as cur:
         try:
             # The Data API sends the batch at commit and psycopg2 blocks in COPY: beat around both.
