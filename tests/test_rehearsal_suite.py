@@ -76,3 +76,23 @@ def test_a_rehearsals_teardown_leaves_nothing_tagged_with_the_stack(both_runs):
     from sparkify_nb.infra.stack import tagged_resources
 
     assert tagged_resources(both_runs["settings"]) == []
+
+
+def test_a_rehearsal_answers_its_own_sql_question_and_writes_the_report_as_on_local(both_runs):
+    """04's %%sql cell runs through analytics.open_connection, which on a rehearsal is the Data API
+    connection to the local endpoint: same rows as on local; and the run's report has every chart."""
+    import base64
+
+    import nbformat
+
+    def own_question(run):
+        nb = nbformat.read(run / "04_analytics.ipynb", as_version=4)
+        [cell] = [c for c in nb.cells if c.source.startswith("%%sql")]
+        return "".join(o.get("text", "") for o in cell.outputs)
+
+    rehearsed, local_run = both_runs["rehearsal"][0], both_runs["local"][0]
+    assert own_question(rehearsed) == own_question(local_run) == "paid_by_hour: 24 rows x 2 columns (hour, plays)\n"
+    page = (rehearsed / "reports" / "04_analytics.html").read_text(encoding="utf-8")
+    charts = sorted((rehearsed / "reports").glob("*.png"))
+    assert len(charts) == 10
+    assert all(base64.b64encode(p.read_bytes()).decode() in page for p in charts)
