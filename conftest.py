@@ -104,3 +104,4 @@ def pytest_unconfigure(config):
 
     local.down()
     shutil.rmtree(root, ignore_errors=True)
+

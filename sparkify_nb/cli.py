@@ -13,6 +13,7 @@
     sparkify-nb pause|resume [--target ...]        stop / restart a provisioned cluster's compute billing
     sparkify-nb prices [--refresh]  the price table; --refresh: AWS's Price List figures beside it
     sparkify-nb runs [--last]     the run records (runs/<ts>/run.json): one line each, or the last in full
+    sparkify-nb report RUN_DIR    04's answers as one HTML file again: RUN_DIR/reports/04_analytics.html
 """
 
 from __future__ import annotations
@@ -199,6 +200,14 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .analytics import report
+
+    written = report.render(args.run_dir / report.NOTEBOOK)
+    print(f"report to send: {paths.display_path(written)}")
+    return 0
+
+
 def _cmd_iam_policy(args: argparse.Namespace) -> int:
     from .infra import access
 
@@ -262,6 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--last", action="store_true", help="print the last run's record in full (exit 1 if it failed)")
     runs.add_argument("--base", type=Path, default=None, help="folder of the runs (default runs/)")
     runs.set_defaults(func=_cmd_runs)
+
+    rep = sub.add_parser("report", help="write RUN_DIR/reports/04_analytics.html again from the run's executed 04")
+    rep.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run folder, e.g. runs/20181105T020003Z")
+    rep.set_defaults(func=_cmd_report)
 
     cfg = sub.add_parser("config", help="print the settings in effect")
     cfg.set_defaults(func=_cmd_config)

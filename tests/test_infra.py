@@ -460,7 +460,7 @@ def test_every_control_passes_on_a_fresh_default_stack(settings):
     assert found["Redshift.7"][0] == ("enhanced VPC routing: true; S3 gateway endpoint on the route table of 2 of 2 "
                                       "subnets")
     assert found["Redshift.16"][0] == "2 subnets in us-west-2a, us-west-2b"
-    head, first = infra.controls.report(settings, record).splitlines()[:2]
+    head, first = str(infra.controls.report(settings, record)).splitlines()[:2]
     assert head.split() == ["control", "requirement", "state", "result"]
     assert first.startswith("Redshift.1  ") and first.endswith("pass")
     assert first.index("publicly accessible: false") == head.index("state")
@@ -472,7 +472,7 @@ def test_direct_access_shows_public_access_as_an_accepted_exception(tmp_path):
     try:
         record = infra.provision(s, progress=quiet)
         state_, result = controls(s, record)["Redshift.1"]
-        report = infra.controls.report(s, record)
+        report = str(infra.controls.report(s, record))
     finally:
         infra.teardown(s, progress=quiet)
     assert result == "exception"
@@ -486,7 +486,7 @@ def test_a_cluster_without_its_s3_endpoint_fails_redshift_7_and_stops_01(setting
     assert controls(settings, record)["Redshift.7"] == (
         "enhanced VPC routing: true; S3 gateway endpoint on the route table of 0 of 2 subnets", "fail")
     with pytest.raises(infra.ControlsError, match=r"failed security controls: Redshift\.7 \(enhanced VPC routing"):
-        infra.controls.report(settings, record)
+        infra.controls.require(infra.controls.report(settings, record))
 
 
 def test_controls_fail_when_someone_opened_the_port_to_the_internet_by_hand(settings):
@@ -497,9 +497,9 @@ def test_controls_fail_when_someone_opened_the_port_to_the_internet_by_hand(sett
     assert found["Redshift.15"] == ("open to the internet: 0.0.0.0/0 on 5439-5439", "fail")
     assert found["Sparkify.ingress"][1] == "fail"
     with pytest.raises(infra.ControlsError, match=r"Redshift\.15 \(port not open to 0\.0\.0\.0/0 or ::/0\)"):
-        infra.controls.report(settings, record)
+        infra.controls.require(infra.controls.report(settings, record))
     infra.provision(settings, progress=quiet)  # re-running 01 puts the ingress back in line
-    infra.controls.report(settings, record)
+    infra.controls.require(infra.controls.report(settings, record))
 
 
 def test_controls_fail_for_a_cluster_with_logging_off_and_short_snapshot_retention(settings):

@@ -38,11 +38,11 @@ import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import aws
+from ..display import Table
 from ..config import Settings, local_bucket
 from ..staging.sources import parse_s3_uri
 from . import access
 from .context import TAG_KEY
-from .controls import text_table
 from .errors import InfraError
 
 COLUMNS = ["check", "state", "result", "what to do"]
@@ -63,9 +63,10 @@ class Preflight:
     table: pd.DataFrame
     record: dict[str, Any] = field(default_factory=dict)
 
-    def report(self) -> str:
-        """The table as printable text."""
-        return text_table(self.table)
+    def report(self) -> Table:
+        """The table to show (:class:`~sparkify_nb.display.Table`: rich in
+        JupyterLab, aligned text when printed), the ``result`` column coloured."""
+        return Table(self.table, "preflight", status="result")
 
     def require(self) -> None:
         """Raise :class:`PreflightError` naming every failed check and what to do; nothing when all passed."""

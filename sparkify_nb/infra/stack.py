@@ -32,6 +32,7 @@ from typing import Any
 
 from .. import Progress, aws
 from ..config import Settings
+from ..display import Table
 from . import cluster, network, owner, pricing, resources, snapshots, state
 from .context import TAG_KEY, Context
 from .errors import InfraError
@@ -195,13 +196,15 @@ def teardown(settings: Settings, clients: aws.Clients | None = None, progress: P
     return left
 
 
-def report_warnings(record: dict[str, Any]) -> str:
+def report_warnings(record: dict[str, Any]) -> Table:
     """The warnings :func:`provision` recorded (settings it could not apply in
-    place, public ingress), one ``WARNING:`` line each, or that there were none."""
+    place, public ingress) as a table to show, one row each with the status
+    ``warn``, or the sentence that there were none."""
+    import pandas as pd
+
     warnings = record.get("warnings") or []
-    if not warnings:
-        return "no warnings: the stack matches the settings"
-    return "\n".join(f"WARNING: {message}" for message in warnings)
+    frame = pd.DataFrame({"status": ["warn"] * len(warnings), "warning": warnings}, columns=["status", "warning"])
+    return Table(frame, "warnings", status="status", empty="no warnings: the stack matches the settings")
 
 
 def report_left(left: list[str], dry_run: bool = False) -> str:
@@ -222,3 +225,14 @@ def summary(record: dict[str, Any]) -> dict[str, Any]:
             "db_name", "db_user", "role_arn", "vpc_id", "security_group_id", "allowed_cidrs", "s3_endpoint_id",
             "account", "source_region")
     return {k: record.get(k) for k in keys if k in record}
+
+
+def summary_table(record: dict[str, Any]) -> Table:
+    """:func:`summary` to show, one row per item, each value whole (an endpoint
+    or an ARN wraps in its cell rather than being cut), lists comma-separated."""
+    import pandas as pd
+
+    items = summary(record)
+    values = [", ".join(map(str, v)) if isinstance(v, (list, tuple)) else "" if v is None else str(v)
+              for v in items.values()]
+    return Table(pd.DataFrame({"item": list(items), "value": values}), "what 01 recorded")
