@@ -33,6 +33,14 @@ def shell(conn):
     InteractiveShell.clear_instance()
 
 
+@pytest.fixture
+def admin_shell(shell):
+    """The same shell with magics that connect as the admin (the default door is the read-only analyst's):
+    what the transaction tests below write needs it."""
+    shell.register_magics(magic.SqlMagics(shell, connect=warehouse.open_connection))
+    return shell
+
+
 def cell(ip, source):
     result = ip.run_cell(source)
     return result.result, result.error_in_exec
@@ -112,7 +120,8 @@ def test_an_error_shows_the_statement_and_the_database_message_without_a_traceba
     assert error is None and frame["n"].tolist() == [2]
 
 
-def test_a_cell_of_several_statements_is_one_transaction(shell, capsys):
+def test_a_cell_of_several_statements_is_one_transaction(admin_shell, capsys):
+    shell = admin_shell
     _, error = cell(shell, "%%sql\nUPDATE songplays SET level = 'paid' WHERE songplay_id = 2;\nSELECT nope FROM songplays;")
     assert isinstance(error, magic.SqlError)
     frame, _ = cell(shell, "%sql SELECT level FROM songplays WHERE songplay_id = 2")
@@ -125,10 +134,18 @@ def test_a_cell_of_several_statements_is_one_transaction(shell, capsys):
     assert capsys.readouterr().out.endswith("done\n")
 
 
-def test_keeping_a_statement_without_rows_is_refused(shell):
+def test_keeping_a_statement_without_rows_is_refused(admin_shell):
+    shell = admin_shell
     _, error = cell(shell, "%sql kept << UPDATE songplays SET level = level")
     assert str(error) == "UPDATE songplays SET level = level: returns no rows to keep in kept (the statements ran and committed)"
     assert "kept" not in shell.user_ns
+
+
+def test_sql_cells_run_as_the_read_only_analyst_and_may_not_write(shell):
+    frame, _ = cell(shell, "%sql SELECT current_user AS who")
+    assert frame["who"].tolist() == ["sparkify_analyst"]
+    _, error = cell(shell, "%sql UPDATE songplays SET level = 'paid'")
+    assert str(error) == "UPDATE songplays SET level = 'paid': permission denied for table songplays"
 
 
 def test_another_settings_object_gets_another_connection(shell):
