@@ -14,9 +14,10 @@ For Serverless the same requirements are read from the namespace and
 workgroup, as Security Hub's RedshiftServerless controls do
 (https://docs.aws.amazon.com/securityhub/latest/userguide/redshiftserverless-controls.html);
 where a requirement has no Serverless setting the row says so (``n/a``).
-Three rows of our own follow: the COPY role reads the sources only, the
-security group admits exactly what the settings say, and an internet gateway
-exists only with ``access = direct``.
+Rows of our own follow: the COPY role reads the sources only, the security
+group admits exactly what the settings say, an internet gateway exists only
+with ``access = direct``, and (``redshift`` only) the work bucket of daily
+loads is tagged, encrypted, private and expiring (:mod:`.workbucket`).
 
 :func:`report` gives the table to show, :func:`require` stops on a failed control.
 ``result`` is ``pass``, ``fail``, ``exception`` (a failure accepted for a
@@ -34,7 +35,7 @@ import pandas as pd
 from .. import aws
 from ..config import Settings
 from ..display import Table
-from . import cluster, iam, network, routes, serverless
+from . import cluster, iam, network, routes, serverless, workbucket
 from .context import Context
 from .errors import InfraError
 
@@ -202,7 +203,17 @@ def _ours(ctx: Context, record: dict[str, Any]) -> list[Row]:
         Row("Sparkify.gateway", "internet gateway only with access = direct",
             f"{'present' if gateways else 'none'} (access = {ctx.settings.access})",
             _verdict(bool(gateways) == public)),
-    ]
+    ] + ([] if ctx.settings.is_local else [work_bucket_row(ctx)])
+
+
+def work_bucket_row(ctx: Context) -> Row:
+    """The work bucket of daily loads (``redshift`` only): tagged, encrypted
+    with SSE-S3, public access blocked, its objects expiring (:mod:`.workbucket`)."""
+    name, wrong = workbucket.problems(ctx)
+    state = f"{name}: " + ("; ".join(wrong) if wrong else
+                           f"SSE-S3, public access blocked, objects expire after {workbucket.EXPIRY_DAYS} days")
+    return Row("Sparkify.work-bucket", "work bucket tagged, encrypted (SSE-S3), private, its objects expiring", state,
+               _verdict(not wrong))
 
 
 def table(settings: Settings, record: dict[str, Any], clients: aws.Clients | None = None) -> pd.DataFrame:
