@@ -9,6 +9,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -64,14 +65,31 @@ def clear_lock(settings):
         conn.close()
 
 
+TEST_SECONDS = 45  # each test takes under 15 s, even on a busy machine
+
+
+def _too_long(signum, frame):
+    raise TimeoutError(f"a lock test ran for more than {TEST_SECONDS} s: a wait that never ends?")
+
+
 @pytest.fixture(autouse=True)
 def free_lock(settings, monkeypatch):
-    """A free lock before and after each test, and no SQL of this test or its holders (they inherit
-    the environment) that waits for a lock more than 10 s: a regression fails, it does not hang."""
+    """A free lock before and after each test; no SQL of this test or its holders (they inherit the
+    environment) that waits for a lock more than 10 s; and the test itself stopped after
+    TEST_SECONDS (a wait loop that never gives up): a regression fails, it does not hang."""
     monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=10s -c statement_timeout=30s")
     clear_lock(settings)
-    yield
-    clear_lock(settings)
+    armed = threading.current_thread() is threading.main_thread()
+    if armed:
+        previous = signal.signal(signal.SIGALRM, _too_long)
+        signal.alarm(TEST_SECONDS)
+    try:
+        yield
+    finally:
+        if armed:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+        clear_lock(settings)
 
 
 @pytest.fixture
