@@ -95,7 +95,7 @@ def pytest_xdist_make_scheduler(config, log):
     return Units(config, log)
 
 
-def pytest_unconfigure(config):
+def _stop_stack() -> None:
     root = _SESSION.pop("root", None)
     if root is None:
         return
@@ -103,3 +103,15 @@ def pytest_unconfigure(config):
 
     local.down()
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down (their connections closed)
+def pytest_sessionfinish(session):
+    """Stop this process's stack when its session ends, not at unconfigure: an xdist worker has
+    then told the controller it finished, and execnet kills it 10 s later, which a stack still
+    stopping on a busy machine would outlive (a PostgreSQL left running, its folder left behind)."""
+    _stop_stack()
+
+
+def pytest_unconfigure(config):
+    _stop_stack()  # a session that ended before sessionfinish (an error at collection)
