@@ -182,11 +182,17 @@ def test_a_live_table_lock_holder_beats_every_quarter_of_its_expiry_and_keeps_th
         lock.acquire(settings, "03_etl", lambda _: None, wait_seconds=1, protocol="table", expiry_seconds=4)
 
 
-def test_the_same_process_gets_its_lock_back_and_release_frees_it(settings):
-    first = lock.acquire(settings, "03_etl", lambda _: None, wait_seconds=0)
+@pytest.mark.parametrize("protocol", ["advisory", "table"])
+def test_the_same_process_gets_its_lock_back_and_release_frees_it(settings, protocol):
+    first = lock.acquire(settings, "03_etl", lambda _: None, wait_seconds=0, protocol=protocol)
     try:
-        assert lock.acquire(settings, "03_etl", lambda _: None, wait_seconds=0) is first
+        assert lock.acquire(settings, "03_etl", lambda _: None, wait_seconds=0, protocol=protocol) is first
     finally:
         first.release()
-    with lock.held(settings, "02_schema", lambda _: None, wait_seconds=0) as again:
+    conn = warehouse.open_connection(settings)
+    try:
+        assert lock._holder(conn) is None  # released: no row left to wait for
+    finally:
+        conn.close()
+    with lock.held(settings, "02_schema", lambda _: None, wait_seconds=0, protocol=protocol) as again:
         assert again is not first and again.current().where.startswith("02_schema, pid ")
