@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test teardown lab down status clean notebooks bench
+.PHONY: install run rehearse boto3-floor test teardown lab down status clean notebooks bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ install: $(STAMP)
 ## make run: start the local stack (if needed) and run 01 -> 04 into runs/<UTC timestamp>/
 run: install
 	$(BIN)/sparkify-nb run
+
+## make rehearse: the redshift run, 01 -> 04, rehearsed on the local stack (AWS emulator + a local Redshift
+## Data API endpoint): every statement a Redshift run sends, executed; nothing reaches AWS, nothing bills.
+## `sparkify-nb run --rehearse --only 99_teardown` deletes what its 01 made.
+rehearse: install
+	$(BIN)/sparkify-nb run --rehearse
 
 ## make test: unit tests + nbval over notebooks/ in TEST_WORKERS parallel processes (pytest-xdist), each
 ## on a private stack it starts and stops (make test TEST_WORKERS=0: one process, one stack)
@@ -59,6 +65,12 @@ clean: down
 ## make notebooks: re-execute the notebooks and store the outputs nbval checks
 notebooks: install
 	$(BIN)/python -m tests.refresh_notebooks
+
+## make boto3-floor: the requests the tests build, validated against the models of the oldest boto3
+## pyproject.toml allows (installed into a scratch venv; needs PyPI). Run it when you change the floor
+## or send a new parameter.
+boto3-floor: install
+	$(BIN)/python -m tests.boto3_floor
 
 ## make bench: our staging load vs the COPY limit and naive anchors, on generated data
 ## (1M events by default; quick run: make bench BENCH_ARGS="--events 100000 --songs 2000")

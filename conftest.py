@@ -42,7 +42,8 @@ def pytest_configure(config):
                                        "2-core machine; the parallel run starts the longest first")
     if _SESSION:
         return
-    for name in [n for n in os.environ if n.startswith("SPARKIFY_")]:
+    # (SPARKIFY_REQUEST_LOG stays: make boto3-floor records the requests of a test run with it)
+    for name in [n for n in os.environ if n.startswith("SPARKIFY_") and n != "SPARKIFY_REQUEST_LOG"]:
         del os.environ[name]  # a developer's SPARKIFY_DSN or target must not leak into the tests
     if _runs_no_test(config):
         return

@@ -61,7 +61,7 @@ def test_executed_01_and_99_contain_no_password_key_or_token(stack, tmp_path):
         assert WORDS.findall(texts[name]) == [], f"{name} output mentions a credential"
     assert "nbscan-redshift-copy: created" in texts["01_infrastructure"]
     assert "would delete cluster nbscan-dwh" in texts["99_dry_run"]
-    assert "dry run: 11 tagged resources would be deleted; nothing was" in texts["99_dry_run"]
+    assert "dry run: 14 tagged resources would be deleted; nothing was" in texts["99_dry_run"]
     assert "nothing tagged with the stack is left" in texts["99_teardown"]
 
 

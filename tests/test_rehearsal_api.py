@@ -11,8 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sparkify_nb import local
-from tests.rehearsal_fixtures import (MASTER, aws, cluster, data_api, error_code, make_cluster, raw_api, rows,  # noqa: F401
-                                      run, wait)
+from tests.rehearsal_fixtures import (  # noqa: F401 (fixtures)
+    MASTER, aws, cluster, data_api, error_code, make_cluster, raw_api, rows, run, wait)
 
 
 def held_lock(target: dict, table: str):
@@ -135,7 +135,8 @@ def test_a_parameter_value_of_zero_length_is_refused_by_the_server(raw_api, clus
 
 def test_a_batchs_parameters_are_shared_by_its_statements(data_api, cluster):
     batch = data_api.batch_execute_statement(
-        Sqls=["CREATE TABLE p (a INT, b VARCHAR(8))", "INSERT INTO p VALUES (:a, :b)", "SELECT a, b FROM p WHERE a = :a"],
+        Sqls=["CREATE TABLE p (a INT, b VARCHAR(8))", "INSERT INTO p VALUES (:a, :b)",
+              "SELECT a, b FROM p WHERE a = :a"],
         Parameters=[{"name": "a", "value": "7"}, {"name": "b", "value": "seven"}], **cluster)
     described = wait(data_api, batch["Id"])
     assert described["Status"] == "FINISHED"

@@ -137,7 +137,8 @@ def test_pg_last_copy_id_names_the_copy_in_its_session(data_api, monkeypatch, bu
                                       f"s3://{bucket}/song_data", None, role, 10, region=REGION)
     first = data_api.execute_statement(Sql=copy, SessionKeepAliveSeconds=30, **target)
     assert wait(data_api, first["Id"])["Status"] == "FINISHED"
-    later = data_api.execute_statement(Sql="SELECT pg_last_copy_id(), pg_last_copy_count()", SessionId=first["SessionId"])
+    later = data_api.execute_statement(Sql="SELECT pg_last_copy_id(), pg_last_copy_count()",
+                                       SessionId=first["SessionId"])
     [[copy_id, count]] = rows(data_api, wait(data_api, later["Id"])["Id"])
     assert copy_id == data_api.describe_statement(Id=first["Id"])["RedshiftQueryId"] and count == 20
 

@@ -8,8 +8,11 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.rehearsal_fixtures import (MASTER, aws, cluster, data_api, error_code, make_cluster, raw_api, rows,  # noqa: F401
-                                      run, wait)
+from sparkify_nb import warehouse
+from sparkify_nb.warehouse import data_api as client_side
+
+from tests.rehearsal_fixtures import (  # noqa: F401 (fixtures)
+    MASTER, aws, cluster, data_api, error_code, make_cluster, raw_api, rows, run, wait)
 from tests.test_rehearsal_api import held_lock, started
 
 
@@ -165,3 +168,39 @@ def test_list_statements_shows_finished_statements_by_name(data_api, cluster):
     done = wait(data_api, data_api.execute_statement(Sql="SELECT 1", StatementName="rh-listed-x", **cluster)["Id"])
     listed = data_api.list_statements(StatementName="rh-listed", ClusterIdentifier=cluster["ClusterIdentifier"])
     assert [s["Id"] for s in listed["Statements"]] == [done["Id"]]
+
+
+def _connection(data_api, cluster, lines, keep_alive_s=1):
+    """The suite's own Data API connection, on the endpoint, with a keep-alive of ``keep_alive_s``."""
+    poll = client_side.Poll(first_s=0.02, max_s=0.1)
+    return client_side.DataApiConnection(data_api, cluster, progress=lines.append, keep_alive_s=keep_alive_s,
+                                         poll=poll)
+
+
+def test_a_connection_whose_session_ended_runs_its_next_query_in_a_new_one_and_says_so(data_api, cluster):
+    lines: list[str] = []
+    conn = _connection(data_api, cluster, lines)
+    assert warehouse.query(conn, "SELECT 1 AS one").one.tolist() == [1]
+    first = conn.session_id
+    time.sleep(2.5)  # past the keep-alive of 1 s: the endpoint has ended the session
+    assert warehouse.query(conn, "SELECT 2 AS two").two.tolist() == [2]
+    assert conn.session_id != first
+    assert lines == [f"the Data API session {first} had ended (no statement for more than its keep-alive of 1 s); "
+                     "a new session is opened"]
+
+
+def test_work_buffered_in_a_session_that_ended_fails_naming_the_cause_and_nothing_of_it_runs(data_api, cluster):
+    lines: list[str] = []
+    conn = _connection(data_api, cluster, lines)
+    warehouse.run(conn, ["CREATE TABLE kept (a INT)"])
+    first = conn.session_id
+    time.sleep(2.5)
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO kept VALUES (1)")  # buffered: sent with the query below
+        with pytest.raises(warehouse.WarehouseError) as caught:
+            cur.execute("SELECT COUNT(*) FROM kept")
+    assert str(caught.value) == (
+        f"INSERT INTO kept VALUES (1): the Data API session {first} has ended (more than its keep-alive of 1 s "
+        "passed since its last statement) with 2 statement(s) of work begun in it buffered: none of them ran. "
+        "Run the step again (it opens a new session)")
+    assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM kept").n.tolist() == [0]

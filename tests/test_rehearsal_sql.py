@@ -35,7 +35,8 @@ def test_a_postgresql_only_construct_fails_as_on_redshift(data_api, cluster, wha
         assert run(data_api, before, **cluster)["Status"] == "FINISHED"
     described = run(data_api, sql, **cluster)
     assert described["Status"] == "FAILED"
-    assert described["Error"].startswith(f"ERROR: {what} is not supported by Amazon Redshift (https://docs.aws.amazon.com/")
+    assert described["Error"].startswith(f"ERROR: {what} is not supported by Amazon Redshift "
+                                         "(https://docs.aws.amazon.com/")
 
 
 def test_a_statement_that_does_not_parse_as_redshift_fails_with_a_syntax_error(data_api, cluster):
@@ -87,3 +88,13 @@ def test_generated_by_default_identity_takes_a_given_value(data_api, cluster):
 def test_redshift_functions_run_translated_and_sessions_are_in_utc(data_api, cluster):
     described = run(data_api, "SELECT NVL(NULL, 3), GETDATE() IS NOT NULL, current_setting('TimeZone')", **cluster)
     assert rows(data_api, described["Id"]) == [[3, True, "UTC"]]
+
+
+def test_a_users_table_of_the_warehouse_never_touches_the_clusters_own_list_of_users(data_api, cluster):
+    # 02 drops "users" before it exists: on Redshift that drops nothing of the system's
+    assert run(data_api, 'DROP TABLE IF EXISTS "users"', **cluster)["Status"] == "FINISHED"
+    assert run(data_api, 'CREATE TABLE "users" (user_id INT)', **cluster)["Status"] == "FINISHED"
+    assert run(data_api, 'DROP TABLE "users"', **cluster)["Status"] == "FINISHED"
+    # the master user still is one: a new session as that user opens and runs
+    described = run(data_api, "SELECT current_user", **cluster)
+    assert described["Status"] == "FINISHED" and rows(data_api, described["Id"]) == [[cluster["DbUser"]]]

@@ -24,9 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import subprocess
-import sys
 import time
 import urllib.request
 import warnings
@@ -36,6 +34,7 @@ from typing import Any
 import psutil
 
 from .. import SparkifyError, config, paths
+from . import processes
 
 log = logging.getLogger(__name__)
 
@@ -76,19 +75,6 @@ def _write_record(record: dict[str, Any], state: Path | None = None) -> None:
     os.replace(tmp, path)
 
 
-def _alive(pid: int | None, create_time: float | None) -> bool:
-    """True if ``pid`` is the very process we recorded (not a reused pid)."""
-    if not pid:
-        return False
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return create_time is None or abs(proc.create_time() - create_time) < 1.0
-    except psutil.NoSuchProcess:
-        return False
-
-
 def _external_dsn() -> str:
     """``[local] dsn`` / ``SPARKIFY_DSN``: a PostgreSQL to use instead of the embedded one."""
     return config.load().get("local", "dsn")
@@ -105,7 +91,7 @@ def _postmaster(pgdata: Path) -> dict[str, Any] | None:
     if len(lines) < 8:
         return None
     pid = int(lines[0])
-    if not _alive(pid, None) or lines[7].strip() != "ready":  # a killed server may linger as a zombie
+    if not processes.alive(pid, None) or lines[7].strip() != "ready":  # a killed server may linger as a zombie
         return None
     return {"pid": pid, "socket_dir": lines[4].strip(), "port": int(lines[3] or 5432),
             "create_time": psutil.Process(pid).create_time()}
@@ -120,7 +106,7 @@ def _clear_stale_pidfile(pgdata: Path) -> None:
         pid = int(pidfile.read_text().splitlines()[0])
     except (OSError, ValueError, IndexError):
         return
-    if not _alive(pid, None):
+    if not processes.alive(pid, None):
         log.info("PostgreSQL (pid %s) had died without shutting down; starting it again (crash recovery)", pid)
         pidfile.unlink(missing_ok=True)
 
@@ -196,38 +182,16 @@ def _endpoint_answers(port: int, timeout_s: float = 10) -> bool:
         return False
 
 
-def _start_process(folder: Path, name: str, module: str, label: str,
-                   answers: Any = None) -> dict[str, Any]:
-    """Start ``python -m module --port-file ...`` in the background (its log: ``name.log``);
-    return its pid, port and create time once ``answers(port)`` says it serves."""
-    port_file = folder / f"{name}.port"
-    port_file.unlink(missing_ok=True)
-    logfile = open(folder / f"{name}.log", "ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", module, "--port-file", str(port_file), *(["--state", str(folder.parent)]
-                                                                        if name == "data_api" else [])],
-        stdout=logfile, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True,  # not killed with the kernel or terminal that started it
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    logfile.close()
-    answers = answers or _endpoint_answers
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise LocalStackError(
-                f"the {label} exited with code {proc.returncode}; see {paths.display_path(folder / (name + '.log'))}")
-        if port_file.is_file():
-            port = int(port_file.read_text())
-            if answers(port):
-                return {"pid": proc.pid, "port": port, "create_time": psutil.Process(proc.pid).create_time()}
-        time.sleep(0.05)
-    proc.kill()
-    raise LocalStackError(f"the {label} did not answer within {START_TIMEOUT_S} s")
+def _start(folder: Path, name: str, module: str, label: str, answers: Any,
+           args: tuple[str, ...] = ()) -> dict[str, Any]:
+    try:
+        return processes.start(folder, name, module, label, answers, START_TIMEOUT_S, args)
+    except processes.ProcessError as exc:
+        raise LocalStackError(str(exc)) from None
 
 
 def _start_emulator(folder: Path) -> dict[str, Any]:
-    return _start_process(folder, "emulator", "sparkify_nb.local.aws_emulator", "AWS emulator")
+    return _start(folder, "emulator", "sparkify_nb.local.aws_emulator", "AWS emulator", _endpoint_answers)
 
 
 # --- Redshift Data API endpoint (rehearsal) -------------------------------------------
@@ -241,20 +205,8 @@ def _data_api_answers(port: int, timeout_s: float = 10) -> bool:
 
 
 def _start_data_api(folder: Path) -> dict[str, Any]:
-    return _start_process(folder, "data_api", "sparkify_nb.local.rehearsal", "Redshift Data API endpoint",
-                          _data_api_answers)
-
-
-def _stop_process(pid: int | None, create_time: float | None) -> None:
-    if not _alive(pid, create_time):
-        return
-    proc = psutil.Process(pid)
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except psutil.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+    return _start(folder, "data_api", "sparkify_nb.local.rehearsal", "Redshift Data API endpoint",
+                  _data_api_answers, ("--state", str(folder.parent)))
 
 
 # --- public API -------------------------------------------------------------------
@@ -270,9 +222,9 @@ def status(state: Path | None = None) -> dict[str, Any]:
     folder = _dir(state)
     record = _read_record(state)
     emu = record.get("emulator", {})
-    emulator_up = _alive(emu.get("pid"), emu.get("create_time")) and _endpoint_answers(emu.get("port", 0))
+    emulator_up = processes.alive(emu.get("pid"), emu.get("create_time")) and _endpoint_answers(emu.get("port", 0))
     api = record.get("data_api", {})
-    api_up = _alive(api.get("pid"), api.get("create_time")) and _data_api_answers(api.get("port", 0))
+    api_up = processes.alive(api.get("pid"), api.get("create_time")) and _data_api_answers(api.get("port", 0))
     external = _external_dsn()
     if external:
         pg_up, dsn, pg_kind = _can_connect(external), external, "external"
@@ -325,14 +277,14 @@ def up(state: Path | None = None) -> dict[str, Any]:
     _write_record(record, state)
 
     emu = record.get("emulator", {})
-    if _alive(emu.get("pid"), emu.get("create_time")):
+    if processes.alive(emu.get("pid"), emu.get("create_time")):
         # Never replace a live emulator: its AWS resources exist only in its memory.
         if not _endpoint_answers(emu.get("port", 0), timeout_s=START_TIMEOUT_S):
             raise LocalStackError(
                 f"the AWS emulator (pid {emu['pid']}) is running but does not answer on port {emu.get('port')}; "
                 "stop the stack with `sparkify-nb local down` and start it again")
     restarted = False
-    if not _alive(emu.get("pid"), emu.get("create_time")):
+    if not processes.alive(emu.get("pid"), emu.get("create_time")):
         restarted = bool(emu.get("pid"))  # it was running before and died (killed, crashed, machine restarted)
         record["emulator"] = _start_emulator(folder)
         _write_record(record, state)
@@ -347,7 +299,7 @@ def _ensure_data_api(folder: Path, record: dict[str, Any], state: Path | None) -
     """Start the rehearsal's Data API endpoint unless it runs. A live one is never replaced:
     its sessions (open PostgreSQL sessions, temp tables) live only in it."""
     api = record.get("data_api", {})
-    if _alive(api.get("pid"), api.get("create_time")):
+    if processes.alive(api.get("pid"), api.get("create_time")):
         if not _data_api_answers(api.get("port", 0), timeout_s=START_TIMEOUT_S):
             raise LocalStackError(
                 f"the Redshift Data API endpoint (pid {api['pid']}) is running but does not answer on port "
@@ -364,9 +316,9 @@ def down(state: Path | None = None) -> dict[str, Any]:
     folder = _dir(state)
     record = _read_record(state)
     api = record.get("data_api", {})
-    _stop_process(api.get("pid"), api.get("create_time"))  # first: it holds PostgreSQL sessions
+    processes.stop(api.get("pid"), api.get("create_time"))  # first: it holds PostgreSQL sessions
     emu = record.get("emulator", {})
-    _stop_process(emu.get("pid"), emu.get("create_time"))
+    processes.stop(emu.get("pid"), emu.get("create_time"))
     pg = record.get("postgres", {})
     if not pg.get("external"):
         pm = _postmaster(folder / "pg")

@@ -177,7 +177,7 @@ class Endpoint:
         if kind == "command":
             return commands.run(self, conn, run, sub)
         with conn.cursor() as cur:
-            if kind == "truncate" and not statements._idle(conn):
+            if kind == "truncate" and not statements.idle(conn):
                 # "TRUNCATE commits the transaction in which it is run" (r_TRUNCATE.html)
                 cur.execute("COMMIT")
                 cur.execute(sub.parsed.text, sub.params)
@@ -191,13 +191,13 @@ class Endpoint:
                 sub.result_rows = cur.rowcount
 
     def after_commit(self, conn: Any, run: Run) -> None:
-        if run.session is not None and getattr(run, "copy_state", None):
+        if run.session is not None and run.copy_state:
             run.session.last_copy = run.copy_state[:2]
 
     def after_rollback(self, conn: Any, run: Run) -> None:
         """A COPY that failed on its data keeps its id in ``pg_last_copy_id()`` (PG_LAST_COPY_ID.html);
         any other rollback restores the session's value before it."""
-        copy_state = getattr(run, "copy_state", None)
+        copy_state = run.copy_state
         if run.session is None:
             return
         if copy_state and copy_state[2]:

@@ -11,7 +11,7 @@ local stack's server, ``rehearsal_<identifier, - as _>``.
 - Statements run as the request's DbUser: a PostgreSQL role of that name
   (pgserver trusts local socket connections). A cluster's users are its own:
   the master user, then whoever SQL created (``CREATE USER``), listed in
-  ``redshift_system.users``; PostgreSQL's roles are server-wide, so a role
+  ``rehearsal_internal.users``; PostgreSQL's roles are server-wide, so a role
   another cluster made is not a user here.
 """
 
@@ -101,7 +101,7 @@ def _create(state: Path | None, cur: Any, dbname: str, master: str, created: str
     try:
         with conn.cursor() as inner:
             inner.execute((SQL_DIR / "system.sql").read_text())
-            inner.execute("INSERT INTO redshift_system.users (usename) VALUES (%s)", (master,))
+            inner.execute("INSERT INTO rehearsal_internal.users (usename) VALUES (%s)", (master,))
     finally:
         conn.close()
 
@@ -111,7 +111,7 @@ def is_user(state: Path | None, dbname: str, user: str) -> bool:
     conn = connect(state, dbname)
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM redshift_system.users WHERE usename = %s", (user,))
+            cur.execute("SELECT 1 FROM rehearsal_internal.users WHERE usename = %s", (user,))
             return cur.fetchone() is not None
     finally:
         conn.close()

@@ -1,7 +1,7 @@
 """The statements sqlglot keeps as an opaque command that Redshift runs
 (``translate.COMMANDS``): ``LOCK``, ``GRANT``, ``SHOW`` run as written (their
 Redshift syntax is PostgreSQL's for the forms the suite sends); the user
-statements keep the cluster's list of users (``redshift_system.users``) as
+statements keep the cluster's list of users (``rehearsal_internal.users``) as
 well as the server-wide PostgreSQL role.
 
 - ``CREATE USER name [WITH] PASSWORD {'...' | DISABLE} [option ...]``: the
@@ -63,14 +63,15 @@ def _create_user(cur: Any, text: str) -> None:
                       "the password is required)")
     _superuser(cur)
     name, options = _name(match.group(1)), match.group(3).upper()
-    cur.execute("SELECT 1 FROM redshift_system.users WHERE usename = %s", (name,))
+    cur.execute("SELECT 1 FROM rehearsal_internal.users WHERE usename = %s", (name,))
     if cur.fetchone():
         raise Failed(f'ERROR: user "{name}" already exists')
     cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,))
     if cur.fetchone() is None:  # a role another cluster made is reused: roles are server-wide
         cur.execute(f"CREATE ROLE {_quote(name)} LOGIN")
-    cur.execute(f"ALTER ROLE {_quote(name)} {'SUPERUSER' if 'CREATEUSER' in options.replace('NOCREATEUSER', '') else 'NOSUPERUSER'}")
-    cur.execute("INSERT INTO redshift_system.users (usename) VALUES (%s)", (name,))
+    superuser = "CREATEUSER" in options.replace("NOCREATEUSER", "")
+    cur.execute(f"ALTER ROLE {_quote(name)} {'SUPERUSER' if superuser else 'NOSUPERUSER'}")
+    cur.execute("INSERT INTO rehearsal_internal.users (usename) VALUES (%s)", (name,))
 
 
 def _drop_user(cur: Any, text: str) -> None:
@@ -81,7 +82,7 @@ def _drop_user(cur: Any, text: str) -> None:
     # the PostgreSQL role itself stays: another rehearsed cluster may have a user of that name
     for token in [t.strip() for t in match.group(2).split(",")]:
         name = _name(token)
-        cur.execute("DELETE FROM redshift_system.users WHERE usename = %s", (name,))
+        cur.execute("DELETE FROM rehearsal_internal.users WHERE usename = %s", (name,))
         if cur.rowcount == 0 and not match.group(1):
             raise Failed(f'ERROR: user "{name}" does not exist')
 
@@ -92,7 +93,7 @@ def _alter_user(cur: Any, text: str) -> None:
         raise Failed('ERROR: syntax error at or near "USER"')
     _superuser(cur)
     name, options = _name(match.group(1)), match.group(2).upper()
-    cur.execute("SELECT 1 FROM redshift_system.users WHERE usename = %s", (name,))
+    cur.execute("SELECT 1 FROM rehearsal_internal.users WHERE usename = %s", (name,))
     if cur.fetchone() is None:
         raise Failed(f'ERROR: user "{name}" does not exist')
     if "NOCREATEUSER" in options:

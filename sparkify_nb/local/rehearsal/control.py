@@ -37,7 +37,8 @@ class ControlPlane:
     def endpoint(self) -> str:
         from .. import stack
 
-        record = json.loads(stack._record_path(self.state).read_text()) if stack._record_path(self.state).is_file() else {}
+        path = stack._record_path(self.state)
+        record = json.loads(path.read_text()) if path.is_file() else {}
         port = (record.get("emulator") or {}).get("port")
         if not port:
             raise ApiError("InternalServerException", "the local AWS emulator is not running", status=500)

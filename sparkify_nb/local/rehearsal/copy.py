@@ -29,13 +29,13 @@ from ...staging.errors import LoadError
 from ...staging.jsonpaths import read_jsonpaths
 from ...warehouse import schema
 from . import backing, iam_eval
-from .statements import Failed, _idle
+from .statements import Failed, idle
 
 log = logging.getLogger(__name__)
 KNOWN = ("FORMAT AS JSON", "JSON", "TIMEFORMAT", "MAXERROR", "REGION", "MANIFEST", "GZIP", "COMPUPDATE", "STATUPDATE")
 _FLAGS = ("MANIFEST", "GZIP")
-_TYPES = {"integer": ("INTEGER", "int4"), "bigint": ("BIGINT", "int8"), "double precision": ("DOUBLE PRECISION", "float8"),
-          "timestamp without time zone": ("TIMESTAMP", "timestamp")}
+_TYPES = {"integer": ("INTEGER", "int4"), "bigint": ("BIGINT", "int8"),
+          "double precision": ("DOUBLE PRECISION", "float8"), "timestamp without time zone": ("TIMESTAMP", "timestamp")}
 ACCESS_DENIED = "ERROR: S3ServiceException:Access Denied,Status 403,Error AccessDenied"
 WRONG_REGION = ("ERROR: S3ServiceException:The bucket you are attempting to access must be addressed using the "
                 "specified endpoint.,Status 301,Error PermanentRedirect")
@@ -87,11 +87,11 @@ def run(endpoint: Any, conn: Any, run: Any, sub: Any, in_batch: bool) -> None:
     table, oid = _table(conn, tree)
     if any(c.type == "TIMESTAMP" for c in table.columns) and opts.get("TIMEFORMAT", "").lower() != "epochmillisecs":
         raise Failed("ERROR: the rehearsal's COPY reads timestamps as TIMEFORMAT 'epochmillisecs' only")
-    ours = _idle(conn)
+    ours = idle(conn)
     if ours:
         _exec(conn, "BEGIN")
     with conn.cursor() as cur:
-        cur.execute("SELECT nextval('redshift_system.query_ids')")
+        cur.execute("SELECT nextval('rehearsal_internal.query_ids')")
         query_id = cur.fetchone()[0]
     sub.query_id = query_id
     set_last_copy(conn, query_id, 0)  # "updated when the COPY command begins the load process"
@@ -152,16 +152,17 @@ def _role(clients: Any, target: Any, role_arn: str) -> tuple[list[dict[str, Any]
 
 
 def _check_region(clients: Any, uri: str, region: str) -> None:
-    """The bucket of ``uri`` must be in ``region`` ("If the Amazon S3 buckets that hold the data files don't
-    reside in the same AWS Region as your cluster, you must use the REGION parameter", copy-parameters-data-source-s3)."""
+    """The bucket of ``uri`` must be in ``region`` ("If the Amazon S3 buckets that hold the data files
+    don't reside in the same AWS Region as your cluster, you must use the REGION parameter",
+    copy-parameters-data-source-s3.html)."""
     bucket = sources.parse_s3_uri(uri)[0]
     s3 = clients("s3")
     try:
         location = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
     except s3.exceptions.ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
-            raise Failed("ERROR: S3ServiceException:The specified bucket does not exist,Status 404,Error NoSuchBucket") \
-                from None
+            raise Failed("ERROR: S3ServiceException:The specified bucket does not exist,Status 404,"
+                         "Error NoSuchBucket") from None
         raise
     if {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location) != region:
         raise Failed(WRONG_REGION)
@@ -249,8 +250,9 @@ def _table(conn: Any, tree: exp.Copy) -> tuple[schema.Table, int]:
 
 
 def _short_type(column_type: str) -> str:
-    return "varchar" if column_type.startswith("VARCHAR") else next(
-        (short for long, short in _TYPES.values() if long == column_type), column_type.lower()[:10])
+    if column_type.startswith("VARCHAR"):
+        return "varchar"
+    return next((short for long, short in _TYPES.values() if long == column_type), column_type.lower()[:10])
 
 
 def _log(endpoint: Any, target: Any, conn: Any, oid: int, table: str, query_id: int, started: datetime, t0: float,
@@ -262,24 +264,21 @@ def _log(endpoint: Any, target: Any, conn: Any, oid: int, table: str, query_id: 
         with admin.cursor() as cur:
             cur.execute("SELECT usesysid FROM pg_user WHERE usename = %s", (target.user,))
             userid = cur.fetchone()[0]
+            insert = (backing.SQL_DIR / "record_reject.sql").read_text()
             for r in report.rejects:
-                cur.execute(
-                    "INSERT INTO redshift_system.load_errors (userid, slice, tbl, starttime, session, query, filename,"
-                    " line_number, colname, type, col_length, position, raw_line, raw_field_value, err_code, err_reason,"
-                    " is_partial, start_offset, copy_job_id, database_name) VALUES (%s, 0, %s, %s, %s, %s, %s, %s, %s,"
-                    " %s, %s, 0, %s, %s, %s, %s, 0, 0, 0, %s)",
-                    (userid, oid, started, pid, query_id, r.filename[:256], r.line_number, r.colname[:127],
-                     _short_type(r.type)[:10], str(r.col_length)[:10], r.raw_line, r.raw_field_value, r.err_code,
-                     _cut(r.err_reason, 100), target.database))
-            cur.execute(
-                "INSERT INTO redshift_system.load_history (user_id, query_id, status, session_id, database_name,"
-                " table_name, start_time, end_time, duration, data_source, file_format, loaded_rows, loaded_bytes,"
-                " source_file_count, source_file_bytes, file_count_scanned, file_bytes_scanned, error_count,"
-                " copy_job_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'JSON', %s, %s, %s, %s, %s, %s, %s, 0)",
-                (userid, query_id, "aborted" if aborted else "completed", pid, target.database, table, started,
-                 datetime.now(timezone.utc).replace(tzinfo=None), int((time.monotonic() - t0) * 1e6), source[:256],
-                 0 if aborted else report.loaded, report.bytes, report.files, report.bytes, report.files,
-                 report.bytes, report.rejected))
+                cur.execute(insert, {
+                    "userid": userid, "tbl": oid, "starttime": started, "session": pid, "query": query_id,
+                    "filename": r.filename[:256], "line_number": r.line_number, "colname": r.colname[:127],
+                    "type": _short_type(r.type)[:10], "col_length": str(r.col_length)[:10], "raw_line": r.raw_line,
+                    "raw_field_value": r.raw_field_value, "err_code": r.err_code, "err_reason": _cut(r.err_reason, 100),
+                    "database_name": target.database})
+            cur.execute((backing.SQL_DIR / "record_load.sql").read_text(), {
+                "user_id": userid, "query_id": query_id, "status": "aborted" if aborted else "completed",
+                "session_id": pid, "database_name": target.database, "table_name": table, "start_time": started,
+                "end_time": datetime.now(timezone.utc).replace(tzinfo=None),
+                "duration": int((time.monotonic() - t0) * 1e6), "data_source": source[:256],
+                "loaded_rows": 0 if aborted else report.loaded, "bytes": report.bytes, "files": report.files,
+                "error_count": report.rejected})
     finally:
         admin.close()
 

@@ -89,6 +89,7 @@ class Run:
     error: str = ""
     pid: int = 0
     cancelled: bool = False
+    copy_state: tuple[int, int, bool] | None = None  # the last COPY's (query id, rows, failed on its data)
     done: threading.Event = field(default_factory=threading.Event)
 
     def mark(self, status: str, error: str = "") -> None:
@@ -120,7 +121,7 @@ def execute(run: Run, runner: Any) -> None:
         run.pid = conn.get_backend_pid()
         run.mark("STARTED")
         transaction = run.batch and run.mode == "TRANSACTION"
-        if transaction and _idle(conn):
+        if transaction and idle(conn):
             _exec(conn, "BEGIN")
         for index, sub in enumerate(run.subs):
             sub.mark("STARTED")
@@ -167,7 +168,8 @@ def _fail(run: Run, sub: Sub, error: str) -> None:
     run.mark("FAILED", error)
 
 
-def _idle(conn: Any) -> bool:
+def idle(conn: Any) -> bool:
+    """True when ``conn`` is outside any transaction block."""
     return conn.info.transaction_status == extensions.TRANSACTION_STATUS_IDLE
 
 

@@ -69,8 +69,8 @@ COMMANDS = ("LOCK", "CREATE USER", "ALTER USER", "DROP USER", "GRANT", "SHOW")
 _DROPPED_PROPERTIES = (exp.DistStyleProperty, exp.DistKeyProperty, exp.SortKeyProperty, exp.BackupProperty)
 _INFORMATIONAL = (exp.PrimaryKey, exp.ForeignKey, exp.UniqueColumnConstraint, exp.PrimaryKeyColumnConstraint,
                   exp.Reference, exp.EncodeColumnConstraint)
-_TRANSACTION = re.compile(r"^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT)\b(\s+(WORK|TRANSACTION))?\s*;?\s*$",
-                          re.IGNORECASE)
+_TRANSACTION = re.compile(r"^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT)\b"
+                          r"(\s+(WORK|TRANSACTION))?\s*;?\s*$", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Za-z_]+")
 
 
@@ -91,14 +91,6 @@ class Statement:
 
 def _strip_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", "", sql).strip()
-
-
-def split(sql: str) -> list[str]:
-    """The statements of ``sql`` (sqlglot's tokenizer knows quotes and comments); [] when empty."""
-    try:
-        return [e.sql("redshift") for e in sqlglot.parse(sql, read="redshift") if e is not None]
-    except ParseError:
-        return [sql]  # one statement that does not parse: reported when it runs
 
 
 def parse(sql: str) -> Statement:
