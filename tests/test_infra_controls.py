@@ -23,6 +23,8 @@ from tests.helpers import quiet, stack_settings
 from tests.test_infra_sequence import on_emulator  # noqa: F401 (a fixture)
 
 LOG_EXPORTS = ["connectionlog", "userlog", "useractivitylog"]
+# One worker runs the module: its tests share one provisioned stack.
+pytestmark = [pytest.mark.shared_setup, pytest.mark.slow(seconds=15)]
 
 
 @pytest.fixture(scope="module")
