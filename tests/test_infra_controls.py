@@ -90,7 +90,7 @@ def test_a_cluster_made_to_fail_one_control_fails_exactly_that_one_and_stops_01(
     assert {c: r for c, (_, r) in found.items() if c != control} == {c: r for c, r in PASSING.items()
                                                                      if c != control}
     with pytest.raises(infra.ControlsError, match=rf"failed security controls: {control} \(.+\): {state}\. "):
-        infra.controls.report(settings, stack[1])
+        infra.controls.require(infra.controls.report(settings, stack[1]))
 
 
 def test_a_subnet_group_in_one_zone_fails_redshift_16(stack):
@@ -171,7 +171,7 @@ def test_a_parameter_group_without_require_ssl_fails_redshift_2_on_the_redshift_
     found = results(infra.controls.table(settings, record, clients))
     assert found["Redshift.2"] == (f"require_ssl = false in {settings.stack_name}-params", "fail")
     with pytest.raises(infra.ControlsError, match=r"Redshift\.2 \(require_ssl = true\): require_ssl = false"):
-        infra.controls.report(settings, record, clients)
+        infra.controls.require(infra.controls.report(settings, record, clients))
 
 
 def serverless_answers(client, name, namespace, workgroup):
