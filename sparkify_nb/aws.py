@@ -199,8 +199,14 @@ def log_requests(path: str) -> None:
             return b""
 
     def recorded(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
-        with open(path, "ab") as out:
-            pickle.dump((self.meta.service_model.service_name, operation_name, plain(api_params)), out)
+        # One write of one whole record to a file opened for appending: the processes of a run (test
+        # workers, notebook kernels) append to the same file without interleaving their records.
+        data = pickle.dumps((self.meta.service_model.service_name, operation_name, plain(api_params)))
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
         return original(self, operation_name, api_params)
 
     BaseClient._make_api_call = recorded

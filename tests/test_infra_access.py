@@ -226,3 +226,96 @@ def test_what_creating_the_warehouse_depends_on_is_on_the_list_but_kms_for_a_key
     needed = dependent_actions(prefix, action)
     assert not {a for a in needed if a.startswith("ec2:")}
     assert {a for a in needed if not a.startswith("kms:")} <= set(access.actions("redshift", kind, "data_api"))
+
+
+# --- every kind x access pair: what connecting calls, and the command that prints the policy -----------
+
+# What the Data API calls on the caller's behalf, by the target a request names: with temporary
+# credentials, a request naming a serverless workgroup (WorkgroupName + Database) needs permission to call
+# redshift-serverless:GetCredentials, one naming a cluster as a database user (ClusterIdentifier +
+# Database + DbUser) needs redshift:GetClusterCredentials (the AWS CLI reference of the Data API's
+# execute-statement, https://docs.aws.amazon.com/cli/latest/reference/redshift-data/execute-statement.html).
+CALLED_FOR_YOU = {"ClusterIdentifier": "redshift:GetClusterCredentials",
+                  "WorkgroupName": "redshift-serverless:GetCredentials"}
+CREDENTIALS = {"provisioned": "redshift:GetClusterCredentials", "serverless": "redshift-serverless:GetCredentials"}
+
+
+def stubbed_client(service):
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client(service, region_name="us-west-2", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    return client, Stubber(client)
+
+
+def connection_calls(settings, kind, mode, monkeypatch):
+    """The IAM actions of opening a connection to the warehouse 01 recorded and running one query:
+    the calls our clients make (Stubber answers) plus what the Data API calls for us."""
+    from sparkify_nb import warehouse
+    from sparkify_nb.infra import state
+
+    ident = settings.get("cluster", "identifier")
+    state.save(settings, {"kind": kind, "cluster_identifier": ident, "workgroup_name": ident, "port": 5439,
+                          "endpoint": f"{ident}.example.us-west-2.redshift.amazonaws.com"})
+    monkeypatch.delenv("SPARKIFY_DB_PASSWORD", raising=False)
+    monkeypatch.setattr(warehouse.connect.psycopg2, "connect", lambda **kwargs: kwargs)  # no network
+    clients = aws.Clients(settings)
+    if mode == "data_api":
+        client, stub = stubbed_client("redshift-data")
+        stub.add_response("execute_statement", {"Id": "00000000-0000-4000-8000-000000000001",
+                                                "SessionId": "5a2e7f0c-1b2d-4c3e-8f9a-0123456789ab"})
+        stub.add_response("describe_statement", {"Id": "00000000-0000-4000-8000-000000000001", "Status": "FINISHED"})
+        stub.add_response("get_statement_result", {"Records": [[{"longValue": 1}]], "TotalNumRows": 1,
+                                                   "ColumnMetadata": [{"name": "one", "typeName": "int4"}]})
+        clients.use("redshift-data", client)
+    elif kind == "serverless":
+        client, stub = stubbed_client("redshift-serverless")
+        stub.add_response("get_credentials", {"dbUser": "IAMR:sparkify_admin", "dbPassword": "temporary"})
+        clients.use("redshift-serverless", client)
+    else:
+        client, stub = stubbed_client("redshift")
+        stub.add_response("get_cluster_credentials", {"DbUser": "IAM:sparkify_admin", "DbPassword": "temporary"})
+        clients.use("redshift", client)
+    try:
+        with stub, aws.recording() as calls:
+            conn = warehouse.open_connection(settings, clients)
+            if mode == "data_api":
+                assert warehouse.query(conn, "SELECT 1 AS one")["one"].tolist() == [1]
+    finally:
+        state.clear(settings)
+    stub.assert_no_pending_responses()
+    called = {action for action, _ in calls}
+    for_you = {CALLED_FOR_YOU[key] for action, params in calls if action.startswith("redshift-data:")
+               for key in CALLED_FOR_YOU if key in params}
+    return called | for_you
+
+
+@pytest.mark.parametrize("kind, mode", COMBOS)
+def test_every_call_of_connecting_and_querying_is_in_the_policy_of_its_kind_and_access(tmp_path, monkeypatch,
+                                                                                       kind, mode):
+    settings = settings_for(tmp_path, **{"cluster.kind": kind, "cluster.access": mode})
+    needed = connection_calls(settings, kind, mode, monkeypatch)
+    assert CREDENTIALS[kind] in needed
+    assert needed - set(access.actions("redshift", kind, mode)) == set()
+    policy = access.policy(settings, "123456789012")
+    assert {a for a in needed if not statements_of(policy, a)} == set()
+
+
+@pytest.mark.parametrize("kind, mode", COMBOS)
+def test_iam_policy_command_prints_for_each_kind_and_access_the_policy_with_its_credentials(tmp_path, capsys,
+                                                                                           kind, mode):
+    from sparkify_nb import cli
+
+    assert cli.main(["iam-policy", "--kind", kind, "--access", mode, "--account", "123456789012"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    settings = settings_for(tmp_path, **{"cluster.kind": kind, "cluster.access": mode})
+    assert printed == access.policy(settings, "123456789012")
+    [credentials] = statements_of(printed, CREDENTIALS[kind])
+    # what the credentials are for: the workgroup, or the cluster's database user and database
+    assert set(credentials["Resource"]) >= {
+        "provisioned": {"arn:aws:redshift:us-west-2:123456789012:dbname:sparkify-dwh/sparkify",
+                        "arn:aws:redshift:us-west-2:123456789012:dbuser:sparkify-dwh/sparkify_admin"},
+        "serverless": {"arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/*"}}[kind]
+    data_api = statements_of(printed, "redshift-data:ExecuteStatement")
+    assert len(data_api) == (1 if mode == "data_api" else 0)

@@ -308,10 +308,15 @@ def test_wait_gives_up_after_the_timeout_with_what_to_do():
 
 # --- every call a Serverless run makes is on the operator's list -----------------------------
 
-def test_serverless_provisioning_and_teardown_calls_are_on_the_list(settings):
-    """Stubber runs of the serverless kinds (moto has no Serverless API), recorded call by call."""
+@pytest.mark.parametrize("mode", ["data_api", "direct"])
+def test_serverless_provisioning_and_teardown_calls_are_on_the_list(tmp_path, mode):
+    """Stubber runs of the serverless kinds (moto has no Serverless API), recorded call by call,
+    for each access (the list of each pair is its own)."""
     from sparkify_nb.infra import access
 
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.stack_name": "sls", "cluster.kind": "serverless",
+        "cluster.identifier": "sls-dwh", "cluster.base_capacity": 16, "cluster.access": mode})
     client, stub = stubbed("redshift-serverless")
     not_found(stub, "get_namespace")
     stub.add_response("create_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}})
@@ -334,7 +339,7 @@ def test_serverless_provisioning_and_teardown_calls_are_on_the_list(settings):
             kind.delete(ctx, item)
     stub.assert_no_pending_responses()
     recorded = {action for action, _ in calls}
-    assert recorded - set(access.actions("redshift", "serverless", "data_api")) == set()
+    assert recorded - set(access.actions("redshift", "serverless", mode)) == set()
     assert {"redshift-serverless:CreateWorkgroup", "redshift-serverless:ListNamespaces"} <= recorded
 
 

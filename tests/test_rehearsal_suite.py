@@ -16,6 +16,8 @@ from sparkify_nb import config, local, runner
 from tests.helpers import fingerprint, quiet
 
 STAR = ("songplays", "users", "songs", "artists", "time")
+# One worker runs the whole module: its fixture runs the suite twice (~1 min), not once per worker.
+pytestmark = [pytest.mark.shared_setup, pytest.mark.slow(seconds=60)]
 
 
 @pytest.fixture(scope="module")
