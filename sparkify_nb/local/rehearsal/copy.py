@@ -43,19 +43,26 @@ WRONG_REGION = ("ERROR: S3ServiceException:The bucket you are attempting to acce
 
 
 def options(tree: exp.Copy) -> dict[str, str]:
-    """The COPY's options by name (``MANIFEST GZIP``, which sqlglot reads as one, split); refuses
-    the options the rehearsal does not emulate, rather than ignoring them."""
-    out: dict[str, str] = {}
+    """The COPY's options by name; refuses the options the rehearsal does not
+    emulate, rather than ignoring them. sqlglot reads every option as a name and
+    a value, so a flag (``MANIFEST``, ``GZIP``: no value) swallows the next
+    option's name (``MANIFEST COMPUPDATE`` then ``OFF STATUPDATE``): the names
+    and values are laid out in order and read again knowing which are flags."""
+    tokens: list[str] = []
     for param in tree.args.get("params") or []:
-        name = param.this.name.upper()
-        value = param.expression
-        if name in _FLAGS and isinstance(value, exp.Var) and value.name.upper() in _FLAGS:
-            out[name], out[value.name.upper()] = "", ""
-            continue
+        tokens += [param.this.name] + ([param.expression.name] if param.expression is not None else [])
+    out: dict[str, str] = {}
+    at = 0
+    while at < len(tokens):
+        name = tokens[at].upper()
         if name not in KNOWN:
             raise Failed(f"ERROR: the rehearsal does not emulate the COPY option {name}; it takes "
                          f"{', '.join(KNOWN)}")
-        out[name] = value.name if value is not None else ""
+        if name in _FLAGS:
+            out[name], at = "", at + 1
+            continue
+        out[name] = tokens[at + 1] if at + 1 < len(tokens) else ""
+        at += 2
     if "JSON" in out:
         out.setdefault("FORMAT AS JSON", out.pop("JSON") or "auto")
     if "FORMAT AS JSON" not in out:
