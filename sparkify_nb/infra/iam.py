@@ -132,17 +132,41 @@ def _ensure_policy(ctx: Context, name: str, wanted: dict[str, Any]) -> None:
                      f"(read-only on {', '.join(buckets)})")
 
 
-def role_actions(ctx: Context) -> tuple[set[str], int]:
-    """What the role may do (every action of its inline policies) and how many
-    managed policies are attached to it (:mod:`.controls` wants none)."""
+def role_grants(ctx: Context) -> tuple[dict[str, set[str]], int]:
+    """``{action: resources}`` of every ``Allow`` statement of the role's inline
+    policies, and how many managed policies are attached to it. A statement
+    with ``NotAction`` or ``NotResource`` (allowing all but what it names)
+    counts as action or resource ``*``."""
     iam, name = ctx.client("iam"), role_name(ctx.settings)
     attached = aws.call(iam, "list_attached_role_policies", RoleName=name)["AttachedPolicies"]
-    actions: set[str] = set()
+    grants: dict[str, set[str]] = {}
     for policy in aws.call(iam, "list_role_policies", RoleName=name)["PolicyNames"]:
         doc = document(aws.call(iam, "get_role_policy", RoleName=name, PolicyName=policy)["PolicyDocument"])
-        for st in doc["Statement"]:
-            actions |= {st["Action"]} if isinstance(st["Action"], str) else set(st["Action"])
-    return actions, len(attached)
+        statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+        for st in statements:
+            if st.get("Effect") != "Allow":
+                continue
+            actions = ["*"] if "NotAction" in st else _listed(st.get("Action"))
+            resources = ["*"] if "NotResource" in st else _listed(st.get("Resource"))
+            for action in actions:
+                grants.setdefault(action, set()).update(resources)
+    return grants, len(attached)
+
+
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def beyond_reach(grants: dict[str, set[str]], granted: dict[str, list[str]], partition: str = "aws") -> list[str]:
+    """What ``grants`` (:func:`role_grants`) allow beyond ``granted`` (a
+    :meth:`.reach.Reach.record`): ``s3:GetObject`` on a resource that is not
+    one of its object patterns, ``s3:ListBucket`` on a bucket none of its
+    prefixes is in, any other action on anything; as ``"action on resource"``."""
+    objects = {reach.arn(o, partition) for o in granted.get("objects", [])}
+    buckets = {f"arn:{partition}:s3:::{parse_s3_uri(p)[0]}" for p in granted.get("prefixes", [])}
+    allowed = {"s3:GetObject": objects, "s3:ListBucket": buckets}
+    return sorted(f"{action} on {resource}" for action, resources in grants.items() for resource in resources
+                  if resource not in allowed.get(action, set()))
 
 
 def delete_role(ctx: Context, item: dict[str, Any]) -> None:

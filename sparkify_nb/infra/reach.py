@@ -81,7 +81,7 @@ def default_parts(manifest: str) -> str:
 def group_prefixes(keys: list[str], max_groups: int = MAX_GROUPS) -> list[str]:
     """Key patterns that cover ``keys`` (of one bucket) and little else: one per
     folder (``folder/part-*`` when every key there is a compaction part, else
-    the keys' common prefix and ``*``), folders merged into their parent while
+    the keys' common prefix and ``*``), sibling folders merged into their parent (all at once) while
     there are more than ``max_groups``.
 
     >>> group_prefixes(["s/part-00000-of-00002.json.gz", "s/part-00001-of-00002.json.gz"])
@@ -94,7 +94,9 @@ def group_prefixes(keys: list[str], max_groups: int = MAX_GROUPS) -> list[str]:
         deepest = max(groups, key=lambda folder: (folder.count("/") + bool(folder), folder))
         if not deepest:
             break  # only the bucket's root is left
-        groups.setdefault(deepest.rpartition("/")[0], []).extend(groups.pop(deepest))
+        parent = deepest.rpartition("/")[0]
+        for sibling in [f for f in groups if f and f.rpartition("/")[0] == parent]:  # all at once: no leftovers
+            groups.setdefault(parent, []).extend(groups.pop(sibling))
     out = []
     for folder, members in groups.items():
         if all(PART.search(k) and k.rpartition("/")[0] == folder for k in members):
