@@ -23,14 +23,23 @@ What 01 makes (:func:`ensure_work_bucket`), and the controls row checks (:func:`
 - in the Region of the sources: "If the REGION parameter is specified, all
   resources, including a manifest file or multiple Amazon S3 buckets, must be
   located in the specified region" (copy-parameters-data-source-s3.html);
-- default encryption SSE-S3 (``PutBucketEncryption``, ``AES256``); COPY reads it
-  as it is: "Don't specify ENCRYPTED if the input files are encrypted using
+- default encryption SSE-S3 (``PutBucketEncryption``, ``AES256``). New buckets
+  get it anyway ("By default, all buckets have a default encryption
+  configuration that uses server-side encryption with Amazon S3 managed keys
+  (SSE-S3)", https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketEncryption.html);
+  01 sets it explicitly so that the controls row reads it back and a bucket
+  changed by hand (to SSE-KMS with a key the COPY role may not use) is put
+  back. COPY reads it as it is: "Don't specify ENCRYPTED if the input files are encrypted using
   Amazon S3 server-side encryption (SSE-KMS or SSE-S3). COPY reads server-side
   encrypted files automatically" (same page);
-- public access blocked, all four settings (``PutPublicAccessBlock``,
+- public access blocked, all four settings (``PutPublicAccessBlock``:
+  ``BlockPublicAcls``, ``IgnorePublicAcls``, ``BlockPublicPolicy``,
+  ``RestrictPublicBuckets``, each described in
   https://docs.aws.amazon.com/AmazonS3/latest/API/API_PublicAccessBlockConfiguration.html);
 - a lifecycle rule expiring every object :data:`EXPIRY_DAYS` days after it was
-  written (``PutBucketLifecycleConfiguration``): in a bucket without versioning
+  written (``PutBucketLifecycleConfiguration``; ``Days`` "must be a non-zero
+  positive integer", https://docs.aws.amazon.com/AmazonS3/latest/API/API_LifecycleExpiration.html):
+  in a bucket without versioning
   "Amazon S3 queues the object for removal and removes it asynchronously"
   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-expire-general-considerations.html),
   and storage is not billed after the expiration time even if removal lags
