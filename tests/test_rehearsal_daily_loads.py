@@ -17,9 +17,8 @@ from sparkify_nb.infra import access, controls, workbucket
 from sparkify_nb.infra.context import Context
 from sparkify_nb.staging.granted import NotGranted
 from sparkify_nb.warehouse import schema, transform
-from tests.helpers import fingerprint, quiet
+from tests.helpers import quiet
 
-STAR = ("songplays", "users", "songs", "artists", "time")
 DAYS = 4
 SONGS = 12
 # One worker runs the module: its tests share one rehearsed stack and one run of three daily loads.
@@ -72,11 +71,6 @@ def copies(stack) -> list[tuple[str, str]]:
         cur.execute("SELECT TRIM(table_name), TRIM(data_source) FROM rehearsal_internal.load_history "
                     "ORDER BY query_id")
         return cur.fetchall()
-
-
-def star(stack) -> dict:
-    with psycopg2.connect(local.rehearsal_dsn(stack["settings"].get("cluster", "identifier"))) as conn:
-        return fingerprint(conn, STAR)
 
 
 @pytest.fixture(scope="module")
