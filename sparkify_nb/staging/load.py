@@ -196,19 +196,23 @@ def record_loaded(conn: Any, reports: list[LoadReport]) -> int:
 
     Values go as named parameters (the Data API takes no positional ones),
     :data:`ROWS_PER_INSERT` rows an INSERT and :data:`INSERTS_PER_COMMIT`
-    INSERTs a commit: on the Data API a commit is one batch. A failure halfway
-    leaves some files unlisted, never a wrong one: listing is idempotent."""
+    INSERTs a commit: on the Data API a commit is one batch, whose statements
+    share one ``Parameters`` list, so each row's names are unique in its commit
+    (``f0`` .. ``f3999``; a limit on the number of parameters of a batch is not
+    documented in botocore's model: unconfirmed). A failure halfway leaves some
+    files unlisted, never a wrong one: listing is idempotent."""
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     rows = []
     for report in reports:
         known = loaded_names(conn, report.table)
         rows += [(report.table, name, size) for name, size in report.sources if name not in known]
     inserts = []
+    per_commit = ROWS_PER_INSERT * INSERTS_PER_COMMIT
     for start in range(0, len(rows), ROWS_PER_INSERT):
         chunk = rows[start:start + ROWS_PER_INSERT]
         params: dict[str, Any] = {"loaded_at": now}
         values = []
-        for i, (table, name, size) in enumerate(chunk):
+        for i, (table, name, size) in enumerate(chunk, start % per_commit):
             params.update({f"t{i}": table, f"f{i}": name, f"b{i}": size})
             values.append(f"(%(t{i})s, %(f{i})s, %(b{i})s, %(loaded_at)s)")
         inserts.append((f"INSERT INTO loaded_files (tbl, filename, bytes, loaded_at) VALUES {', '.join(values)}",
