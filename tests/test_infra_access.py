@@ -95,10 +95,12 @@ def test_data_api_may_not_make_an_internet_gateway_but_may_remove_one(tmp_path):
     assert {"ec2:DeleteInternetGateway", "ec2:DetachInternetGateway"} <= data_api
 
 
-def test_only_the_local_sample_bucket_and_the_local_copy_emulator_need_more_on_local():
+def test_only_finding_the_local_sample_bucket_needs_more_on_local_and_the_work_buckets_settings_on_redshift():
     local, redshift = (set(access.actions(t, "provisioned", "data_api")) for t in ("local", "redshift"))
-    assert local - redshift == {"s3:CreateBucket", "s3:DeleteBucket", "s3:DeleteObject", "s3:GetBucketTagging",
-                                "s3:ListAllMyBuckets", "s3:PutBucketTagging", "s3:PutObject"}
+    assert local - redshift == {"s3:ListAllMyBuckets"}
+    assert {a for a in redshift - local if a.startswith("s3:")} == {
+        "s3:GetBucketPublicAccessBlock", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration",
+        "s3:PutBucketPublicAccessBlock", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration"}
 
 
 def test_the_list_names_the_permissions_issue_10_found_missing():

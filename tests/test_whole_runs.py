@@ -210,5 +210,6 @@ def test_01_and_99_say_what_they_made_would_delete_and_deleted(both_runs):
     assert f"{stack}-redshift-copy: created" in outputs_text(both_runs["rehearsal"][0] / "01_infrastructure.ipynb")
     dry_run = outputs_text(both_runs["dry_run"] / "99_teardown.ipynb")
     assert f"would delete cluster {stack}-dwh" in dry_run
-    assert "dry run: 15 tagged resources would be deleted; nothing was" in dry_run
+    assert f"would delete work-bucket {stack}-work-123456789012" in dry_run  # daily loads' manifests (issue 18)
+    assert "dry run: 16 tagged resources would be deleted; nothing was" in dry_run
     assert "nothing tagged with the stack is left" in outputs_text(both_runs["teardown"] / "99_teardown.ipynb")
