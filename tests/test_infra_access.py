@@ -8,7 +8,6 @@ from pathlib import Path
 import subprocess
 import sys
 
-import papermill as pm
 import pytest
 from parliament import analyze_policy_string
 
@@ -157,46 +156,6 @@ def test_recording_maps_api_operations_to_iam_actions(tmp_path):
         clients("ec2").describe_vpcs()
         clients("sts").get_caller_identity()
     assert [action for action, _ in calls] == ["s3:ListAllMyBuckets", "ec2:DescribeVpcs", "sts:GetCallerIdentity"]
-
-
-# --- the whole suite on the emulator, every call recorded ----------------------------------
-
-SUITE = ("01_infrastructure", "02_schema", "03_etl", "04_analytics", "99_teardown")
-
-
-@pytest.mark.slow(seconds=20)
-def test_every_call_of_a_whole_run_with_direct_access_is_on_the_list(tmp_path, monkeypatch):
-    """Runs 01, 02, 03, 04 and 99 with papermill on the emulator with ``access =
-    direct`` (~30 s: five kernels, a provisioned stack and a small load: the only
-    way to see what the notebooks themselves call), the kernels writing the
-    IAM action of every boto3 call to a file (``SPARKIFY_AWS_CALL_LOG``).
-    ``access = data_api`` is walked by the local run and the rehearsal of
-    tests/test_whole_runs.py. Serverless cannot run on the emulator; its calls
-    are recorded from the Stubber runs in tests/test_infra_stubbed.py, and the
-    calls moto lacks (DescribeClusterParameters after ModifyClusterParameterGroup)
-    from the redshift-path run in tests/test_infra_sequence.py."""
-    log = tmp_path / "calls.txt"
-    name = "recdir"
-    monkeypatch.setenv("SPARKIFY_AWS_CALL_LOG", str(log))
-    monkeypatch.setenv("SPARKIFY_GENERAL_STACK_NAME", name)
-    monkeypatch.setenv("SPARKIFY_CLUSTER_IDENTIFIER", f"{name}-dwh")
-    monkeypatch.setenv("SPARKIFY_CLUSTER_ACCESS", "direct")
-    params = {"01_infrastructure": {"sample_events": 200, "sample_days": 2}}
-    try:
-        for notebook in SUITE:
-            pm.execute_notebook(str(paths.project_root() / "notebooks" / f"{notebook}.ipynb"),
-                                str(tmp_path / f"{notebook}.ipynb"), parameters=params.get(notebook, {}),
-                                kernel_name="python3", cwd=str(tmp_path), progress_bar=False, log_output=False)
-    finally:
-        monkeypatch.delenv("SPARKIFY_AWS_CALL_LOG")
-        left = infra.teardown(config.load(), progress=lambda _: None)
-    assert left == []
-    recorded = set(log.read_text().split())
-    listed = set(access.actions("local", "provisioned", "direct"))
-    assert recorded - listed == set()
-    assert {"redshift:CreateCluster", "ec2:CreateVpcEndpoint", "redshift:EnableLogging", "sts:GetCallerIdentity",
-            "redshift:DescribeLoggingStatus", "s3:ListBucket", "s3:GetObject", "redshift:DeleteCluster"} <= recorded
-    assert "ec2:CreateInternetGateway" in recorded
 
 
 def test_the_policy_in_docs_redshift_md_is_what_the_command_prints_for_the_defaults(tmp_path):

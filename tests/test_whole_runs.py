@@ -1,8 +1,8 @@
 """Whole runs of the suite, made once and read by many tests (a shared set-up:
 each run costs tens of seconds of kernels, and no test here changes what it reads).
 
-The suite on ``local`` through ``sparkify-nb run`` as a user starts it (its
-lines read as they come), then the rehearsal of a whole Redshift run
+The suite on ``local`` with ``access = direct`` through ``sparkify-nb run`` as
+a user starts it (its lines read as they come) and 99, then the rehearsal of a whole Redshift run
 (DESIGN.md, "Rehearsal"): 01 -> 04 as ``target = redshift`` against the local
 stack, every statement through a real boto3 ``redshift-data`` client and the
 local Data API endpoint, then 99 as a dry run and for real. Every run's kernels
@@ -65,11 +65,15 @@ def both_runs(tmp_path_factory):
             env.setenv(key, value)
         env.setenv("SPARKIFY_GENERAL_STACK_NAME", local_stack)
         env.setenv("SPARKIFY_CLUSTER_IDENTIFIER", f"{local_stack}-dwh")
+        env.setenv("SPARKIFY_CLUSTER_ACCESS", "direct")  # the other access mode than the rehearsal's
         env.setenv("SPARKIFY_AWS_CALL_LOG", str(out / "local-calls.txt"))
         try:
             streamed = streamed_run(out / "local")
+            local_teardown = runner.run_suite(runner.TEARDOWN, target="local", out=out / "local-teardown",
+                                              progress=quiet)
         finally:
-            infra.teardown(config.load(), progress=quiet)
+            infra.teardown(config.load(), progress=quiet)  # what a failed run left
+        env.delenv("SPARKIFY_CLUSTER_ACCESS")
         with psycopg2.connect(local.dsn()) as conn:
             local_star = fingerprint(conn, STAR)
         env.setenv("SPARKIFY_GENERAL_STACK_NAME", stack)
@@ -85,7 +89,7 @@ def both_runs(tmp_path_factory):
     calls = {name: set((out / f"{name}-calls.txt").read_text().split()) for name in ("local", "rehearsal")}
     yield {"local": (out / "local", local_star), "rehearsal": (rehearsed, rehearsed_star), "teardown": teardown,
            "dry_run": dry_run, "settings": settings, "stacks": (local_stack, stack), "streamed": streamed,
-           "calls": calls}
+           "calls": calls, "local_teardown": local_teardown}
 
 
 def test_a_rehearsal_builds_the_star_schema_of_the_same_run_on_local(both_runs):
@@ -164,22 +168,23 @@ def test_a_run_streams_each_notebooks_lines_while_it_runs(both_runs):
     assert [line for line in lines if kernel_noise.search(line)] == []
 
 
-@pytest.mark.parametrize("run, target", [("local", "local"), ("rehearsal", "redshift")])
-def test_every_call_of_a_whole_run_is_on_the_operator_policys_list(both_runs, run, target):
-    """The IAM action of every boto3 call the kernels made (01 -> 04 on local; 01 -> 04 and
-    99 rehearsed, the Redshift run with ``access = data_api``) is on the list the operator
-    policy is built from. ``access = direct`` is walked in tests/test_infra_access.py;
-    Serverless, which the emulator cannot run, from the Stubber runs of tests/test_infra_stubbed.py."""
+@pytest.mark.parametrize("run, target, mode", [("local", "local", "direct"), ("rehearsal", "redshift", "data_api")])
+def test_every_call_of_a_whole_run_is_on_the_operator_policys_list(both_runs, run, target, mode):
+    """The IAM action of every boto3 call the kernels made (01 -> 04 and 99 on local with
+    ``access = direct``; 01 -> 04 and 99 rehearsed, the Redshift run with ``access = data_api``)
+    is on the list the operator policy is built from. Serverless, which the emulator cannot run,
+    is walked by the Stubber runs of tests/test_infra_stubbed.py."""
     recorded = both_runs["calls"][run]
     assert {"redshift:CreateCluster", "ec2:CreateVpcEndpoint", "redshift:EnableLogging", "sts:GetCallerIdentity",
-            "redshift:DescribeLoggingStatus", "s3:ListBucket"} <= recorded
-    assert "ec2:CreateInternetGateway" not in recorded  # no way in from the internet with the Data API
+            "redshift:DescribeLoggingStatus", "s3:ListBucket", "redshift:DeleteCluster"} <= recorded
+    # a way in from the internet only for a direct connection
+    assert ("ec2:CreateInternetGateway" in recorded) is (mode == "direct")
+    assert ("ec2:DeleteInternetGateway" in recorded) is (mode == "direct")
     if run == "rehearsal":
-        assert {"redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement",
-                "redshift:DeleteCluster"} <= recorded
+        assert {"redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement"} <= recorded
         # its 01 writes the sample where the real run finds it in AWS: not the operator's calls
         recorded = recorded - {a for kind in resources.KINDS if kind.local_only for a in sum(kind.actions, ())}
-    assert recorded - set(access.actions(target, "provisioned", "data_api")) == set()
+    assert recorded - set(access.actions(target, "provisioned", mode)) == set()
 
 
 def outputs_text(path):
@@ -193,9 +198,10 @@ def test_no_executed_notebook_shows_a_planted_password_key_or_token(both_runs):
     """Canary secrets planted in every kernel's environment (a database password, an AWS key
     pair, a session token) reach no notebook of any run, nor does any AWS access key; 01's and
     99's outputs do not even mention a credential."""
-    folders = [both_runs["local"][0], both_runs["rehearsal"][0], both_runs["dry_run"], both_runs["teardown"]]
+    folders = [both_runs["local"][0], both_runs["local_teardown"], both_runs["rehearsal"][0], both_runs["dry_run"],
+               both_runs["teardown"]]
     executed = [path for folder in folders for path in sorted(folder.glob("*.ipynb"))]
-    assert len(executed) == 4 + 4 + 1 + 1
+    assert len(executed) == 4 + 1 + 4 + 1 + 1
     for path in executed:
         whole = path.read_text()
         assert [s for s in CANARIES.values() if s in whole] == [], f"{path} shows a planted secret"
@@ -212,4 +218,5 @@ def test_01_and_99_say_what_they_made_would_delete_and_deleted(both_runs):
     assert f"would delete cluster {stack}-dwh" in dry_run
     assert f"would delete work-bucket {stack}-work-123456789012" in dry_run  # daily loads' manifests (issue 18)
     assert "dry run: 16 tagged resources would be deleted; nothing was" in dry_run
-    assert "nothing tagged with the stack is left" in outputs_text(both_runs["teardown"] / "99_teardown.ipynb")
+    for teardown in (both_runs["local_teardown"], both_runs["teardown"]):
+        assert "nothing tagged with the stack is left" in outputs_text(teardown / "99_teardown.ipynb")
