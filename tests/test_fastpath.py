@@ -64,10 +64,16 @@ def stored(table: schema.Table, row: list[bytes | None]) -> tuple:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=4)
+def stored_rows(table: schema.Table, data: bytes) -> tuple[tuple, ...]:
+    """The rows of COPY CSV ``data`` as stored; parsed once for the readers that wrote the same bytes."""
+    return tuple(stored(table, r) for r in csv_rows(data))
+
+
 def outcome(chunks, table) -> tuple:
     chunks = list(chunks)
     data = b"".join(c.data for c in chunks)
-    rows = [stored(table, r) for r in csv_rows(data)]
+    rows = list(stored_rows(table, data))
     rejects = [r for c in chunks for r in c.rejects]
     assert len(rows) == sum(c.rows for c in chunks)
     return rows, rejects, sum(c.records for c in chunks), [c.done_file for c in chunks].count(True), data
