@@ -2,8 +2,11 @@
 
 On ``local`` every client points at the emulator's loopback endpoint with
 throwaway credentials, so a real AWS key in your environment is never sent
-anywhere. On ``redshift`` the standard boto3 chain applies (``AWS_PROFILE``,
-environment, SSO, instance role); nothing is read from dwh.cfg.
+anywhere. A rehearsal (``target = redshift`` with ``[general] rehearsal``) does
+the same, except that ``redshift-data`` goes to the local stack's Redshift
+Data API endpoint: the clients are the ones a Redshift run makes, only their
+endpoints differ. On ``redshift`` the standard boto3 chain applies
+(``AWS_PROFILE``, environment, SSO, instance role); nothing is read from dwh.cfg.
 """
 
 from __future__ import annotations
@@ -32,11 +35,12 @@ class Clients:
     stage function of a notebook step (stage code takes them as an argument,
     so tests pass the emulator's or a Stubber's).
 
-    On ``local`` the emulator's endpoint is resolved once, here (raises
-    :class:`~sparkify_nb.local.LocalStackError` if it is not running), and
-    every client gets throwaway credentials, so a real AWS key in your
-    environment is never sent anywhere. On ``redshift`` the standard boto3
-    chain applies.
+    On ``local`` and a rehearsal the local stack's endpoints are resolved
+    once, here (raises :class:`~sparkify_nb.local.LocalStackError` if it is
+    not running), and every client gets throwaway credentials, so a real AWS
+    key in your environment is never sent anywhere; a rehearsal's
+    ``redshift-data`` client goes to the local Data API endpoint. On
+    ``redshift`` the standard boto3 chain applies.
 
     Example::
 
@@ -46,15 +50,16 @@ class Clients:
 
     def __init__(self, settings: Settings, endpoint_url: str | None = None):
         self.settings = settings
-        self.endpoint_url = endpoint_url or (local.aws_endpoint() if settings.is_local else None)
+        self.endpoint_url = endpoint_url or (local.aws_endpoint() if settings.on_emulator else None)
+        self._data_api_url = local.data_api_endpoint() if settings.rehearsal else None
         self._made: dict[str, Any] = {}
 
     def __call__(self, service: str) -> Any:
         """The client for ``service`` (``"s3"``, ``"redshift"``, ...), made on first use."""
         made = self._made.get(service)
         if made is None:
-            made = self._made[service] = _client(self.settings.is_local, self.settings.region, service,
-                                                 self.endpoint_url)
+            endpoint = self._data_api_url if service == "redshift-data" and self._data_api_url else self.endpoint_url
+            made = self._made[service] = _client(self.settings.on_emulator, self.settings.region, service, endpoint)
         return made
 
     def use(self, service: str, client: Any) -> "Clients":
@@ -64,12 +69,12 @@ class Clients:
 
 
 @functools.lru_cache(maxsize=64)
-def _client(is_local: bool, region: str, service: str, endpoint_url: str | None) -> Any:
+def _client(on_emulator: bool, region: str, service: str, endpoint_url: str | None) -> Any:
     """Creating a client costs tens of milliseconds; boto3 clients are
     thread-safe and refresh their own credentials, so they are reused."""
     retries = Config(retries={"max_attempts": 8, "mode": "standard"},
-                     s3={"addressing_style": "path"} if is_local else None)
-    if is_local:
+                     s3={"addressing_style": "path"} if on_emulator else None)
+    if on_emulator:
         sess = boto3.Session(region_name=region, **_EMULATOR_CREDENTIALS)
     else:
         sess = boto3.Session(region_name=region)
@@ -144,6 +149,45 @@ if os.environ.get("SPARKIFY_AWS_CALL_LOG"):
     _log_to_file(os.environ["SPARKIFY_AWS_CALL_LOG"])
 
 
+REQUEST_LOG_ENV = "SPARKIFY_REQUEST_LOG"
+
+
+def log_requests(path: str) -> None:
+    """Append ``(service, operation, parameters)`` of every API call any boto3
+    client of this process makes to ``path`` (pickled), stubbed or not: what
+    ``make boto3-floor`` validates against the oldest botocore we allow
+    (``tests/boto3_floor.py``). Set ``SPARKIFY_REQUEST_LOG`` to turn it on in
+    every process of a run (notebook kernels inherit it). Test use only: the
+    file holds the requests' parameters."""
+    import pickle
+
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        try:
+            pickle.dumps(value)
+            return value
+        except Exception:  # a stream body: any bytes validate alike
+            return b""
+
+    def recorded(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        with open(path, "ab") as out:
+            pickle.dump((self.meta.service_model.service_name, operation_name, plain(api_params)), out)
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = recorded
+
+
+if os.environ.get(REQUEST_LOG_ENV):
+    log_requests(os.environ[REQUEST_LOG_ENV])
+
+
 def error_code(exc: ClientError) -> str:
     """The AWS error code of a ClientError (e.g. ``NoSuchEntity``)."""
     return exc.response.get("Error", {}).get("Code", "")
@@ -171,16 +215,17 @@ def call(client: Any, operation: str, *, missing: tuple[str, ...] = (), **kwargs
 # botocore's Stubber. "*" means the whole service.
 EMULATOR_GAPS: dict[str, frozenset[str]] = {
     "redshift": frozenset({"modify_cluster_parameter_group", "modify_cluster_iam_roles", "create_scheduled_action",
-                           "describe_scheduled_actions", "modify_scheduled_action", "delete_scheduled_action"}),
+                           "describe_scheduled_actions", "modify_scheduled_action", "delete_scheduled_action",
+                           "describe_orderable_cluster_options"}),
     "iam": frozenset({"simulate_principal_policy"}),
     "redshift-serverless": frozenset({"*"}),
 }
 
 
 def emulator_lacks(settings: Settings, service: str, operation: str = "*") -> bool:
-    """True on ``local`` when the emulator does not implement ``service``'s
-    ``operation`` (or the whole service); always False on ``redshift``."""
-    if not settings.is_local:
+    """True on ``local`` and a rehearsal when the emulator does not implement
+    ``service``'s ``operation`` (or the whole service); always False on ``redshift``."""
+    if not settings.on_emulator:
         return False
     gaps = EMULATOR_GAPS.get(service, frozenset())
     return "*" in gaps or operation in gaps

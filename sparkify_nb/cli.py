@@ -1,7 +1,7 @@
 """``sparkify-nb``: a thin command line over the package.
 
-    sparkify-nb run [--target local|redshift] [--only NAME ...] [-p KEY VALUE ...] [--out DIR]
-    sparkify-nb local up|down|status [--json]|dsn
+    sparkify-nb run [--target local|redshift] [--rehearse] [--only NAME ...] [-p KEY VALUE ...] [--out DIR]
+    sparkify-nb local up|down|status [--json]|dsn [--rehearsal]
     sparkify-nb generate --out DIR|s3://bucket/prefix [--events N --songs N --users N --days N --seed S --gzip]
     sparkify-nb compact SRC DST [--files N] [--manifest URI]   many small JSON files -> N gzip parts + manifest
     sparkify-nb config            print the settings in effect (no secret)
@@ -9,6 +9,7 @@
                            [--account ID]      the operator's least-privilege IAM policy (JSON)
     sparkify-nb status [--target local|redshift]   what the stack has on the target and its cost so far
     sparkify-nb pause|resume [--target ...]        stop / restart a provisioned cluster's compute billing
+    sparkify-nb prices [--refresh]  the price table; --refresh: AWS's Price List figures beside it
     sparkify-nb runs [--last]     the run records (runs/<ts>/run.json): one line each, or the last in full
 """
 
@@ -26,16 +27,28 @@ from . import SparkifyError, config, local, paths, runner, runrecord
 def _cmd_run(args: argparse.Namespace) -> int:
     params = {k: runner.parameter_value(v) for k, v in (args.param or [])}
     names = runner.resolve(args.only) if args.only else list(runner.SUITE)
-    settings = config.load(overrides={"general.target": args.target})
-    if settings.is_local:
+    if args.rehearse and args.target == "local":
+        raise config.ConfigError("--rehearse runs the redshift target on the local stack; drop --target local")
+    target = "redshift" if args.rehearse else args.target
+    settings = config.load(overrides={"general.target": target, "general.rehearsal": args.rehearse or None})
+    if settings.on_emulator:
         info = local.up()
-        print(f"local stack: PostgreSQL {info['dsn']}  AWS emulator {info['aws_endpoint']}")
+        print(f"local stack: PostgreSQL {info['dsn']}  AWS emulator {info['aws_endpoint']}"
+              + (f"  Redshift Data API {info['data_api_endpoint']}" if settings.rehearsal else ""))
         if info.get("notice"):
             print(f"local stack: {info['notice']}")
+    if settings.rehearsal:
+        print("rehearsal: the redshift target's run on the local stack; nothing reaches AWS, nothing is billed "
+              "(README, 'Rehearse before you pay')")
+    from .infra.pause import awake
+
+    def say(line: str) -> None:  # flush: lines show as they happen, also through a pipe (make run | tee run.log)
+        print(line, flush=True)
+
     try:
-        # flush: each notebook's lines show as they happen, also through a pipe (make run | tee run.log)
-        run_dir = runner.run_suite(names, target=args.target, parameters=params, out=args.out,
-                                   progress=lambda line: print(line, flush=True))
+        with awake(settings, names, progress=say):  # a paused cluster is resumed for 02-04 and paused again
+            run_dir = runner.run_suite(names, target=target, parameters=params, out=args.out, progress=say,
+                                       rehearse=settings.rehearsal)
     finally:
         if not settings.is_local:  # what bills now, after a run that worked or failed
             _print_billing(settings)
@@ -68,6 +81,19 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_prices(args: argparse.Namespace) -> int:
+    from .infra import price_list
+
+    client = None
+    if args.refresh:  # real AWS whatever the target: the emulator has no Price List
+        import boto3
+
+        client = boto3.client("pricing", region_name=price_list.PRICE_LIST_REGION)
+    for line in price_list.report(client):
+        print(line)
+    return 0
+
+
 def _cmd_pause(args: argparse.Namespace) -> int:
     from .infra import billing, pause
 
@@ -83,7 +109,11 @@ def _cmd_local(args: argparse.Namespace) -> int:
     elif args.action == "down":
         info = local.down()
     elif args.action == "dsn":
-        print(local.dsn())
+        if getattr(args, "rehearsal", False):
+            # the rehearsal database of the configured cluster (made by the Data API endpoint on first use)
+            print(local.rehearsal_dsn(config.load().get("cluster", "identifier")))
+        else:
+            print(local.dsn())
         return 0
     else:
         info = local.status()
@@ -97,6 +127,8 @@ def _cmd_local(args: argparse.Namespace) -> int:
         print(f"  PostgreSQL ({info['postgres']['kind']}): {'up' if info['postgres']['running'] else 'down'}"
               f"{'  ' + info['dsn'] if info['dsn'] else ''}")
         print(f"  AWS emulator: {'up  ' + info['aws_endpoint'] if info['emulator']['running'] else 'down'}")
+        print(f"  Redshift Data API (rehearsal): "
+              f"{'up  ' + info['data_api_endpoint'] if info['data_api']['running'] else 'down'}")
     return 0 if (info["running"] or args.action == "down") else 1
 
 
@@ -185,11 +217,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
                      help="a notebook parameter (JSON values are parsed)")
     run.add_argument("--out", type=Path, help="run folder (default runs/<UTC timestamp>/)")
+    run.add_argument("--rehearse", action="store_true",
+                     help="rehearse the redshift run on the local stack: AWS emulator + local Redshift Data API, "
+                          "nothing reaches AWS or bills")
     run.set_defaults(func=_cmd_run)
 
-    local = sub.add_parser("local", help="the local stack: embedded PostgreSQL + AWS emulator")
+    local = sub.add_parser("local", help="the local stack: embedded PostgreSQL, AWS emulator, Data API endpoint")
     local.add_argument("action", choices=("up", "down", "status", "dsn"))
     local.add_argument("--json", action="store_true", help="machine-readable status")
+    local.add_argument("--rehearsal", action="store_true",
+                       help="dsn: the rehearsal database of [cluster] identifier, not the local target's")
     local.set_defaults(func=_cmd_local)
 
     gen = sub.add_parser("generate", help="write Sparkify-format data (deterministic for a seed)")
@@ -232,6 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="what the stack has on the target (state, nodes, age, cost so far)")
     status.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")
     status.set_defaults(func=_cmd_status)
+    prices = sub.add_parser("prices", help="the price table the cost estimates use, with its sources and dates")
+    prices.add_argument("--refresh", action="store_true",
+                        help="also read AWS's current figures from the Price List API (needs AWS credentials)")
+    prices.set_defaults(func=_cmd_prices)
     for verb, what in (("pause", "pause the cluster: compute billing stops, storage stays billed"),
                        ("resume", "resume a paused cluster (compute billing starts again)")):
         cmd = sub.add_parser(verb, help=what)

@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import SparkifyError, paths
-from .config_values import (boolean, capacity, choice, cidrs, day, identifier, optional_whole_number, refusing,
-                            s3_or_path, schedule, share, sql_name, stripped, time_zone, whole_number)
+from . import SparkifyError, config_names, paths
+from .config_values import (boolean, capacity, choice, cidrs, day, identifier, optional_capacity,
+                            optional_whole_number, refusing, retention_days, s3_or_path, schedule, share, sql_name,
+                            stripped, time_zone, whole_number)
 
 TARGETS = ("local", "redshift")
 ACCESS_MODES = ("data_api", "direct")
@@ -71,18 +72,24 @@ KEYS: tuple[Key, ...] = (
     Key("general", "target", choice(*TARGETS), "local", "local (embedded PostgreSQL + AWS emulator) or redshift (real AWS)"),
     Key("general", "stack_name", identifier, "sparkify", "tag value and name prefix of every resource we create"),
     Key("general", "region", stripped, "us-west-2", "AWS region (the public Udacity data is in us-west-2)"),
+    Key("general", "rehearsal", boolean, "false", "with target = redshift: rehearse the Redshift run on the local stack "
+        "(AWS emulator + local Data API endpoint; nothing reaches AWS, nothing bills); sparkify-nb run --rehearse sets it"),
     Key("cluster", "kind", choice("provisioned", "serverless"), "provisioned", "provisioned cluster or Redshift Serverless"),
     Key("cluster", "access", choice(*ACCESS_MODES), "data_api", "data_api (private, SQL over the Redshift Data API) or direct (public endpoint, psycopg2 over SSL)"),
     Key("cluster", "identifier", identifier, "sparkify-dwh", "cluster identifier"),
     Key("cluster", "node_type", stripped, "ra3.large", "node type of a provisioned cluster"),
     Key("cluster", "node_count", whole_number(1, 128), "2", "number of nodes (1 = single-node)"),
     Key("cluster", "base_capacity", capacity, "8", "serverless base capacity in RPUs: 4, 8..512 by 8, 544..1024 by 32"),
+    Key("cluster", "max_capacity", optional_capacity, "", "serverless: the most RPUs the workgroup scales to (its cost "
+        "ceiling), at least base_capacity, same steps; empty: base_capacity"),
     Key("cluster", "db_name", refusing(sql_name, "dev", "Security Hub control Redshift.9 fails on the default name"),
         "sparkify", "database name"),
     Key("cluster", "db_user", refusing(sql_name, "awsuser", "Security Hub control Redshift.8 fails on the default name"),
         "sparkify_admin", "master user name (its password never lives in this file)"),
     Key("cluster", "port", whole_number(1150, 65535), "5439", "database port: 5431-5455 or 8191-8215 (RA3, Serverless)"),
     Key("cluster", "final_snapshot", boolean, "false", "take a final snapshot when tearing down"),
+    Key("cluster", "log_retention_days", retention_days, "30", "days CloudWatch Logs keeps the audit logs"),
+    Key("cluster", "keep_logs", boolean, "false", "99 keeps the audit log groups (untagged, retention kept)"),
     Key("network", "allowed_cidrs", cidrs, "", "CIDR blocks allowed to reach the cluster port; empty: your public IP /32 (redshift), 127.0.0.1/32 (local)"),
     Key("network", "allow_public_ingress", boolean, "false", "permit 0.0.0.0/0 in allowed_cidrs (warned about)"),
     Key("s3", "song_data", s3_or_path, "", "song files: s3://bucket/prefix or a local folder; empty: the default source of the target"),
@@ -97,7 +104,8 @@ KEYS: tuple[Key, ...] = (
     Key("analytics", "reports_dir", stripped, "", "where 04 writes charts and CSVs; empty: SPARKIFY_REPORTS_DIR, else .sparkify/reports"),
     Key("local", "dsn", stripped, "", "use this PostgreSQL instead of the embedded one (libpq connection string)"),
     # Cost guardrails (01 applies them; docs/redshift.md "Watching cost, pausing").
-    Key("cluster", "resume", boolean, "true", "01 resumes a paused cluster; false: 01 stops at once, saying it is paused"),
+    Key("cluster", "resume", boolean, "true", "01, and a sparkify-nb run of 02-04, resume a paused cluster (the run "
+        "pauses it again when done); false: they stop at once, saying it is paused"),
     Key("cluster", "pause_schedule", schedule, "", "pause a provisioned cluster on this Redshift schedule, e.g. cron(0 20 * * ? *) (UTC); empty: never"),
     Key("cluster", "max_rpu_hours_per_day", optional_whole_number(1, 1000000), "", "serverless: RPU-hours a day after which the workgroup stops taking queries; empty: no limit"),
     # --- scheduled loads: the load lock, daily selection, quality thresholds (issue 12) ---
@@ -120,6 +128,8 @@ REDSHIFT_SOURCES = {
     "log_data": "s3://udacity-dend/log_data",
     "log_jsonpath": "s3://udacity-dend/log_json_path.json",
 }
+# Where the default sources' bucket is on AWS (DESIGN.md); a rehearsal makes it there on the emulator.
+KNOWN_BUCKET_REGIONS = {"udacity-dend": "us-west-2"}
 
 
 def local_bucket(stack_name: str) -> str:
@@ -154,6 +164,18 @@ class Settings:
     @property
     def is_local(self) -> bool:
         return self.target == "local"
+
+    @property
+    def rehearsal(self) -> bool:
+        """A rehearsal: ``target = redshift`` run against the local stack (DESIGN.md, "Rehearsal"):
+        every code path of the Redshift run, with the AWS emulator and the local Data API endpoint
+        for AWS."""
+        return bool(self.values[("general", "rehearsal")])
+
+    @property
+    def on_emulator(self) -> bool:
+        """True when the AWS endpoints are the local stack's (``local`` and a rehearsal): nothing reaches AWS."""
+        return self.is_local or self.rehearsal
 
     @property
     def access(self) -> str:
@@ -313,11 +335,34 @@ def _mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str
         what = "Redshift Serverless" if serverless else f"{node_type} nodes"
         out.append((("cluster", "port"), f"expected a port in 5431-5455 or 8191-8215 for {what} (5439 is the "
                                          "default; only dc2 nodes took 1150-65535)"))
+    if values[("general", "rehearsal")]:
+        out += _rehearsal_mismatches(values)
+    base, most = values[("cluster", "base_capacity")], values[("cluster", "max_capacity")]
+    if most is not None and most < base:
+        out.append((("cluster", "max_capacity"), f"expected at least base_capacity ({base} RPU): the workgroup "
+                                                 "cannot scale below its base"))
     if values[("network", "allowed_cidrs")] and values[("cluster", "access")] == "data_api":
         out.append((("network", "allowed_cidrs"), "applies to [cluster] access = direct only: with data_api the "
                     "cluster is private and its security group admits the VPC's own range, nothing else. "
                     "Empty it, or set access = direct"))
+    out += config_names.problems(values)  # names AWS would refuse (config_names)
     return out
+
+
+def _rehearsal_mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str], str]]:
+    """What a rehearsal cannot run: it rehearses the ``redshift`` target's default path, a provisioned
+    cluster reached through the Data API (the local stack serves neither Redshift Serverless's control
+    plane nor a cluster endpoint that psycopg2 could reach)."""
+    if values[("general", "target")] != "redshift":
+        return [(("general", "rehearsal"), "a rehearsal runs the redshift target on the local stack: set target = "
+                 "redshift with it (sparkify-nb run --rehearse does), or leave rehearsal = false")]
+    if values[("cluster", "kind")] == "serverless":
+        return [(("cluster", "kind"), "Redshift Serverless is not rehearsed (the AWS emulator has no Serverless "
+                 "control plane): rehearse kind = provisioned")]
+    if values[("cluster", "access")] == "direct":
+        return [(("cluster", "access"), "a rehearsal runs access = data_api (a direct connection needs a reachable "
+                 "cluster endpoint, which only AWS can show)")]
+    return []
 
 
 def _wrong(key: Key, text: str, origin: str, file: Path, problem: str) -> ConfigError:

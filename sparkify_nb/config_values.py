@@ -79,6 +79,27 @@ def capacity(value: str) -> int:
     raise ValueError(allowed)
 
 
+def optional_capacity(value: str) -> int | None:
+    """:func:`capacity`, or None when empty."""
+    return capacity(value) if value.strip() else None
+
+
+# PutRetentionPolicy's retentionInDays (botocore's model of CloudWatch Logs lists these values).
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+                  3653)
+
+
+def retention_days(value: str) -> int:
+    """Days CloudWatch Logs keeps log events: one of :data:`RETENTION_DAYS`."""
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = 0
+    if number not in RETENTION_DAYS:
+        raise ValueError("one of " + ", ".join(map(str, RETENTION_DAYS)) + " (days; CloudWatch Logs takes no other)")
+    return number
+
+
 def refusing(parse: Callable[[str], str], refused: str, why: str) -> Callable[[str], str]:
     """``parse``, refusing the value ``refused`` because of ``why``."""
     def check(value: str) -> str:

@@ -85,19 +85,36 @@ def kernel_config(socket_dir: Path) -> Any:
     return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(socket_dir).resolve() / "kernel")}})
 
 
+# What every process of a rehearsal reads (a kernel loads its settings more than once, not always with
+# the notebook's target parameter): [general] target = redshift and [general] rehearsal = true.
+REHEARSAL_ENV = {"SPARKIFY_TARGET": "redshift", "SPARKIFY_GENERAL_REHEARSAL": "true"}
+
+
 def run_suite(notebooks: Sequence[str] = SUITE, target: str | None = None, parameters: dict[str, Any] | None = None,
-              out: Path | None = None, progress: Progress = print) -> Path:
+              out: Path | None = None, progress: Progress = print, rehearse: bool = False) -> Path:
     """Execute ``notebooks`` in order with papermill; return the run folder.
 
     Each notebook gets ``parameters`` (plus ``target`` and ``reports_dir``)
     where its parameters cell declares them; ``progress`` gets a line per
-    notebook started and done. Raises SuiteError on the first failure."""
+    notebook started and done. ``rehearse``: a rehearsal (``target =
+    redshift`` on the local stack; every kernel gets :data:`REHEARSAL_ENV`,
+    and the run record says so). Raises SuiteError on the first failure."""
     # Short and private: a Unix socket path must stay under ~100 bytes.
     socket_dir = Path(tempfile.mkdtemp(prefix="spk-kernel-"))
+    previous = {name: os.environ.get(name) for name in REHEARSAL_ENV}
+    if rehearse:
+        os.environ.update(REHEARSAL_ENV)
+        target = "redshift"
     try:
-        return _run(notebooks, target, parameters, out, progress, socket_dir)
+        return _run(notebooks, target, parameters, out, progress, socket_dir, rehearse)
     finally:
         shutil.rmtree(socket_dir, ignore_errors=True)
+        if rehearse:
+            for name, value in previous.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def _execute(pm: Any, name: str, run_dir: Path, common: dict[str, Any], socket_dir: Path,
@@ -122,7 +139,7 @@ def _execute(pm: Any, name: str, run_dir: Path, common: dict[str, Any], socket_d
 
 
 def _run(notebooks: Sequence[str], target: str | None, parameters: dict[str, Any] | None, out: Path | None,
-         progress: Progress, socket_dir: Path) -> Path:
+         progress: Progress, socket_dir: Path, rehearse: bool = False) -> Path:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -156,5 +173,5 @@ def _run(notebooks: Sequence[str], target: str | None, parameters: dict[str, Any
         else:
             os.environ[runrecord.RUN_DIR_ENV] = previous
         parameters = {k: v for k, v in common.items() if k != "reports_dir"}
-        runrecord.write(run_dir, done, parameters, started, target)
+        runrecord.write(run_dir, done, parameters, started, target, rehearsal=rehearse)
     return run_dir

@@ -65,10 +65,11 @@ def safe_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 def write(run_dir: Path, notebooks: list[dict[str, Any]], parameters: dict[str, Any], started: str,
-          target: str | None) -> dict[str, Any]:
+          target: str | None, rehearsal: bool = False) -> dict[str, Any]:
     """Write ``run_dir/run.json`` from the notebooks' status (``name, status,
     seconds[, error]``), the notes they left, the parameters and the reports
-    folder; return the record. ``status`` is ``failed`` when any notebook failed."""
+    folder; return the record. ``status`` is ``failed`` when any notebook failed;
+    ``rehearsal`` is true for a rehearsal of the redshift target on the local stack."""
     run_dir = Path(run_dir)
     steps = {}
     for item in notebooks:
@@ -78,6 +79,7 @@ def write(run_dir: Path, notebooks: list[dict[str, Any]], parameters: dict[str, 
     checks = [c for step in steps.values() for c in step.get("checks", [])]
     record = {
         "run": run_dir.name, "started": started, "finished": now_text(), "target": target,
+        "rehearsal": rehearsal,
         "status": "failed" if any(n["status"] != "ok" for n in notebooks) else "ok",
         "notebooks": notebooks, "parameters": safe_parameters(parameters),
         "warnings": [c["check"] for c in checks if c.get("status") == "warn"],

@@ -12,6 +12,16 @@ from sparkify_nb import config, datagen, warehouse
 from sparkify_nb.warehouse import schema
 
 
+@pytest.fixture(scope="session")
+def session_stack():
+    """The local stack of this test process, which the root conftest.py started (one per
+    xdist worker): ``local.status()`` (``aws_endpoint``, ``dsn``, ...) plus ``state_dir``.
+    For tests that name it; every test may use it through the environment."""
+    from sparkify_nb import local, paths
+
+    return {**local.status(), "state_dir": paths.state_dir()}
+
+
 @pytest.fixture
 def settings():
     """Settings of the local target (the session's private stack)."""

@@ -306,6 +306,7 @@ def test_summary_answers_the_headline_questions(conn):
     ]
 
 
+@pytest.mark.slow(seconds=7)
 def test_papermill_renders_04_for_exactly_the_period_and_level_given(conn, tmp_path, monkeypatch):
     """The contract of the issue, end to end: papermill -p start_date -p end_date -p level
     gives charts and CSVs of that period and level (here, on the data set above)."""

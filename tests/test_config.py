@@ -1,6 +1,7 @@
 """Settings: defaults, file, environment, parameters; errors that say where."""
 
 import configparser
+import re
 from datetime import date
 from pathlib import Path
 
@@ -254,3 +255,62 @@ def test_allowed_cidrs_with_the_data_api_is_refused_saying_why(tmp_path):
     with pytest.raises(ConfigError, match=r"\[network\] allowed_cidrs = '203.0.113.7/32': applies to \[cluster\] "
                                           r"access = direct only"):
         config.load(write(tmp_path, "[network]\nallowed_cidrs = 203.0.113.7/32\n"), environ={})
+
+
+def test_a_rehearsal_is_the_redshift_target_on_the_local_stack(tmp_path):
+    settings = config.load(tmp_path / "absent.cfg", environ={"SPARKIFY_TARGET": "redshift",
+                                                            "SPARKIFY_GENERAL_REHEARSAL": "true"})
+    assert (settings.target, settings.is_local, settings.rehearsal, settings.on_emulator) == (
+        "redshift", False, True, True)
+    assert settings.source_uri("song_data") == "s3://udacity-dend/song_data"  # the very sources of a real run
+
+
+def test_redshift_without_rehearsal_is_not_on_the_emulator(tmp_path):
+    settings = config.load(write(tmp_path, "[general]\ntarget = redshift\n"), environ={})
+    assert (settings.rehearsal, settings.on_emulator) == (False, False)
+
+
+@pytest.mark.parametrize("text, key, says", [
+    ("[general]\nrehearsal = true\n", "[general] rehearsal", "set target = redshift with it"),
+    ("[general]\ntarget = redshift\nrehearsal = true\n[cluster]\nkind = serverless\n", "[cluster] kind",
+     "Redshift Serverless is not rehearsed"),
+    ("[general]\ntarget = redshift\nrehearsal = true\n[cluster]\naccess = direct\n", "[cluster] access",
+     "a rehearsal runs access = data_api"),
+])
+def test_what_a_rehearsal_cannot_run_is_refused_naming_the_key(tmp_path, text, key, says):
+    with pytest.raises(ConfigError) as err:
+        config.load(write(tmp_path, text), environ={})
+    assert key in str(err.value) and says in str(err.value)
+
+
+# --- names AWS would refuse (sparkify_nb/config_names.py) --------------------------------------
+
+@pytest.mark.parametrize("stack, derived", [
+    ("a--b", "Redshift parameter group (CreateClusterParameterGroup ParameterGroupName) would be 'a--b-params'"),
+    ("sparkify-", "Redshift parameter group (CreateClusterParameterGroup ParameterGroupName) would be "
+                  "'sparkify--params'"),
+    ("s" * 46, "IAM role (CreateRole RoleName) would be '" + "s" * 46 + "-redshift-scheduler'"),
+])
+def test_a_stack_name_that_makes_a_name_aws_refuses_is_refused_naming_the_name(tmp_path, stack, derived):
+    with pytest.raises(ConfigError) as caught:
+        config.load(write(tmp_path, f"[general]\nstack_name = {stack}\n"), environ={})
+    assert f"[general] stack_name = '{stack}': expected a value from which every AWS name made is valid: the " \
+           f"{derived}, which AWS refuses" in str(caught.value)
+
+
+@pytest.mark.parametrize("ident, rule", [
+    ("ab", "lowercase letters, digits and hyphens, 3 to 64 characters"),
+    ("dwh-", "1 to 63 lowercase letters, digits or hyphens, starting with a letter, not ending with a hyphen, no "
+             "two hyphens in a row"),
+    ("d--wh", "1 to 63 lowercase letters"),
+])
+def test_an_identifier_the_cluster_or_workgroup_api_refuses_is_refused_with_what_it_takes(tmp_path, ident, rule):
+    with pytest.raises(ConfigError, match=r"parameter identifier = '" + re.escape(ident) + r"': expected a value "
+                                          r".*\(it takes " + re.escape(rule)):
+        config.load(tmp_path / "absent.cfg", environ={}, overrides={"cluster.identifier": ident})
+
+
+def test_the_longest_stack_name_every_derived_name_takes_is_accepted(tmp_path):
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={"general.stack_name": "s" * 45,
+                                                                           "cluster.identifier": "a" * 63})
+    assert (len(settings.stack_name), len(settings.get("cluster", "identifier"))) == (45, 63)

@@ -12,6 +12,7 @@ import sys
 import time
 
 import psutil
+import pytest
 
 from sparkify_nb import cli, config, warehouse
 from sparkify_nb.local import stack as local_stack
@@ -36,6 +37,7 @@ def recreate(settings):
         warehouse.run(conn, schema.drop_statements("postgres") + schema.create_statements("postgres"))
 
 
+@pytest.mark.slow(seconds=6)
 def test_postgres_killed_mid_load_then_local_up_and_a_rerun_give_the_uninterrupted_warehouse(
         private_state, data, monkeypatch):
     """~15 s: a private stack (its own PostgreSQL), three runs of 03 on 8,000 events."""

@@ -221,6 +221,7 @@ def test_mappings_the_fast_path_cannot_take_go_the_exact_way():
     assert fastpath.make(schema.STAGING_SONGS, None) is not None                            # 'auto'
 
 
+@pytest.mark.slow(seconds=15)
 def test_each_hostile_line_alone_among_good_ones_converts_the_same(tmp_path):
     """One file per hostile line, placed among 400 good lines: no other bad line can
     send its block the exact way, so each guard of the fast path is tried on its own."""

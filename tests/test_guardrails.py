@@ -113,10 +113,13 @@ def test_status_lists_the_cluster_its_cost_snapshots_and_every_tagged_resource(s
     assert lines[1] == (f"cluster {ident}: available, 2 x ra3.large, created {created:%Y-%m-%d %H:%M} UTC "
                         "(1 h 00 min ago), about $1.09 so far at $1.086/hour (redshift's on-demand list price; the "
                         "emulator costs nothing, https://aws.amazon.com/redshift/pricing/)")
-    assert lines[2:4] == ["pause schedule: none ([cluster] pause_schedule)", "snapshots kept: none"]
-    # cluster, 2 groups, S3 endpoint, route table, security group, 2 subnets, VPC, role
-    assert lines[4].splitlines()[0] == "tagged resources: 10"
-    assert lines[4].splitlines()[1] == f"  cluster {ident}"
+    assert lines[2:6] == ["pause schedule: none ([cluster] pause_schedule)", "snapshots kept: none",
+                          "audit logs: 3 log groups, 0.000 GB stored, kept 30 days, about $0.00/month at "
+                          "$0.03/GB-month; 99_teardown deletes them ([cluster] keep_logs = true keeps them)",
+                          "admin credential: none reported by AWS"]  # the emulator reports none
+    # cluster, 2 groups, 3 log groups, S3 endpoint, route table, security group, 2 subnets, VPC, role
+    assert lines[6].splitlines()[0] == "tagged resources: 13"
+    assert lines[6].splitlines()[1] == f"  cluster {ident}"
     assert lines[-1] == billing.LOCAL_LINE
 
 

@@ -216,7 +216,8 @@ def test_teardown_deletes_the_usage_limit_before_the_workgroup():
 def test_billing_line_of_a_workgroup_says_it_bills_only_while_queries_run(tmp_path):
     client, stub = stubbed("redshift-serverless")
     stub.add_response("get_workgroup", {"workgroup": {"workgroupName": "gr-dwh", "workgroupArn": WG_ARN,
-                                                      "status": "AVAILABLE", "baseCapacity": 8}},
+                                                      "status": "AVAILABLE", "baseCapacity": 8,
+                                                      "maxCapacity": 8}},
                       {"workgroupName": "gr-dwh"})
     stub.add_response("list_workgroups", {"workgroups": [{"workgroupName": "gr-dwh", "workgroupArn": WG_ARN}]})
     stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": WG_ARN})
@@ -226,7 +227,8 @@ def test_billing_line_of_a_workgroup_says_it_bills_only_while_queries_run(tmp_pa
         line = billing.billing_line(settings, aws.Clients(settings).use("redshift-serverless", client))
     stub.assert_no_pending_responses()
     assert line == ("serverless workgroup gr-dwh is AVAILABLE: billed $0.375/RPU-hour only while queries run "
-                    "($3.00 per hour of work at 8 RPU; the Billing console has the cost so far); queries stop after "
+                    "(at most $3.00 per hour of work at its maximum of 8 RPU; the Billing console has the cost so far); "
+                    "queries stop after "
                     "16 RPU-hours a day; 99_teardown deletes it")
 
 

@@ -32,7 +32,7 @@ def counts(settings):
 
 
 PROVISIONED = {"vpc": 1, "subnet": 2, "security-group": 1, "route-table": 1, "s3-endpoint": 1, "cluster": 1,
-               "cluster-subnet-group": 1, "cluster-parameter-group": 1, "iam-role": 1}
+               "cluster-subnet-group": 1, "cluster-parameter-group": 1, "iam-role": 1, "log-group": 3}
 DIRECT = {"cluster.access": "direct", "cluster.node_count": 1}
 
 
@@ -216,7 +216,7 @@ def test_dry_run_lists_what_would_go_in_order_and_deletes_nothing(settings):
     plan = infra.teardown(settings, progress=lines.append, dry_run=True)
     assert plan == before
     assert [p.split()[0] for p in plan] == ["cluster", "cluster-subnet-group", "cluster-parameter-group",
-                                           "s3-endpoint", "route-table", "security-group", "subnet", "subnet", "vpc",
+                                           "log-group", "log-group", "log-group", "s3-endpoint", "route-table", "security-group", "subnet", "subnet", "vpc",
                                            "iam-role"]
     assert lines == [f"would delete {p}" for p in plan]
     assert infra.tagged_resources(settings) == before
@@ -574,10 +574,10 @@ def record_steps(monkeypatch, step):
 
 def test_provisioning_order_is_the_tables_order():
     assert [k.name for k in resources.provisioning_order("provisioned")] == [
-        "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "s3-endpoint",
+        "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "s3-endpoint", "log-group",
         "cluster-parameter-group", "cluster-subnet-group", "cluster", "scheduler-role", "pause-schedule"]
     assert [k.name for k in resources.provisioning_order("serverless")] == [
-        "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "s3-endpoint",
+        "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "s3-endpoint", "log-group",
         "serverless-namespace", "serverless-workgroup", "serverless-usage-limit"]
     assert resources.teardown_order() == list(reversed(resources.KINDS))
 
@@ -595,7 +595,8 @@ def test_inventory_dry_run_and_teardown_all_walk_the_table_backwards(tmp_path, m
         infra.seed_sample_data(s, events=20, songs=2, users=2, days=1, progress=quiet)
         made = [k.name for k in resources.provisioning_order("provisioned") if k.setting is None] + ["s3-bucket"]
         present = [k.name for k in resources.teardown_order() if k.name in made]
-        assert present == ["cluster", "cluster-subnet-group", "cluster-parameter-group", "s3-endpoint", "route-table",
+        assert present == ["cluster", "cluster-subnet-group", "cluster-parameter-group", "log-group", "s3-endpoint",
+                           "route-table",
                            "internet-gateway", "security-group", "subnet", "vpc", "iam-role", "s3-bucket"]
         inventory = infra.tagged_resources(s)
         assert list(dict.fromkeys(item.split()[0] for item in inventory)) == present
@@ -611,15 +612,17 @@ def test_inventory_dry_run_and_teardown_all_walk_the_table_backwards(tmp_path, m
 def test_plan_says_what_provision_would_create_then_that_it_exists(settings):
     assert infra.plan(settings) == ["IAM role: to create", "VPC: to create", "subnet: to create",
                                     "security group: to create", "route table: to create",
-                                    "S3 gateway endpoint: to create", "parameter group: to create",
-                                    "cluster subnet group: to create", "cluster: to create"]
+                                    "S3 gateway endpoint: to create", "log group: to create",
+                                    "parameter group: to create", "cluster subnet group: to create",
+                                    "cluster: to create"]
     record = infra.provision(settings, progress=quiet)
     stack = settings.stack_name
     lines = infra.plan(settings)
     assert lines[:2] + lines[4:] == [
         f"IAM role {stack}-redshift-copy: exists", f"VPC {record['vpc_id']}: exists",
         f"security group {record['security_group_id']}: exists", f"route table {record['route_table_id']}: exists",
-        f"S3 gateway endpoint {record['s3_endpoint_id']}: exists", f"parameter group {stack}-params: exists",
+        f"S3 gateway endpoint {record['s3_endpoint_id']}: exists",
+        *sorted(f"log group {name}: exists" for name in record["log_groups"]), f"parameter group {stack}-params: exists",
         f"cluster subnet group {stack}-subnets: exists", f"cluster {stack}-dwh: exists"]
     assert sorted(lines[2:4]) == sorted(f"subnet {s}: exists" for s in record["subnet_ids"])
 

@@ -43,6 +43,7 @@ def stack(monkeypatch):
                    progress=lambda _: None)
 
 
+@pytest.mark.slow(seconds=17)
 def test_executed_01_and_99_contain_no_password_key_or_token(stack, tmp_path):
     texts = {}
     runs = (("01_infrastructure", {"sample_events": 200, "sample_days": 2}), ("99_dry_run", {"dry_run": True}),
@@ -60,7 +61,7 @@ def test_executed_01_and_99_contain_no_password_key_or_token(stack, tmp_path):
         assert WORDS.findall(texts[name]) == [], f"{name} output mentions a credential"
     assert "nbscan-redshift-copy: created" in texts["01_infrastructure"]
     assert "would delete cluster nbscan-dwh" in texts["99_dry_run"]
-    assert "dry run: 11 tagged resources would be deleted; nothing was" in texts["99_dry_run"]
+    assert "dry run: 14 tagged resources would be deleted; nothing was" in texts["99_dry_run"]
     assert "nothing tagged with the stack is left" in texts["99_teardown"]
 
 

@@ -4,6 +4,8 @@ GetCallerIdentity always answers the same user); the S3 sources run against
 the emulator's S3, with buckets in two regions.
 """
 
+from datetime import datetime, timezone
+
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -113,11 +115,77 @@ def test_an_assumed_role_is_simulated_as_its_role(tmp_path):
     role = "arn:aws:iam::123456789012:role/DataEngineer"
     (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
     identity(sts_stub, session)
+    role_found(iam_stub, "DataEngineer", role)
     simulations(settings, iam_stub, source=role)
     with sts_stub, iam_stub:
         result = run(settings, sts, iam)
     iam_stub.assert_no_pending_responses()
     assert rows(result)["permissions"][1] == "pass"
+
+
+def role_found(stub, name, arn):
+    stub.add_response("get_role", {"Role": {"Path": arn.split(":role")[1].rsplit(name, 1)[0], "RoleName": name,
+                                            "RoleId": "AROAEXAMPLEEXAMPLE12", "Arn": arn,
+                                            "CreateDate": datetime(2026, 1, 1, tzinfo=timezone.utc)}},
+                      {"RoleName": name})
+
+
+SSO_NAME = "AWSReservedSSO_DataEngineer_0123456789abcdef"
+SSO_SESSION = f"arn:aws:sts::123456789012:assumed-role/{SSO_NAME}/alice@example.com"
+
+
+def test_an_sso_role_is_simulated_by_its_real_arn_with_its_path(tmp_path):
+    """Stubber (the emulator has no SimulatePrincipalPolicy): an IAM Identity
+    Center session names its role without the /aws-reserved/... path, which
+    GetRole gives back; the simulation uses the full ARN."""
+    settings = redshift_settings(tmp_path)
+    role = f"arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-2/{SSO_NAME}"
+    (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
+    identity(sts_stub, SSO_SESSION)
+    role_found(iam_stub, SSO_NAME, role)
+    simulations(settings, iam_stub, source=role)
+    with sts_stub, iam_stub:
+        result = run(settings, sts, iam)
+    iam_stub.assert_no_pending_responses()
+    assert rows(result)["permissions"] == (f"{role} may make every call of this run "
+                                           f"({len(access.actions('redshift'))} actions)", "pass")
+
+
+def test_an_sso_role_whose_path_may_not_be_read_is_found_where_aws_documents_it(tmp_path):
+    """Stubber: GetRole is denied; the documented Identity Center paths are
+    tried (no region first, as for an identity source in us-east-1) until IAM
+    knows the role."""
+    settings = redshift_settings(tmp_path)
+    regions = boto3.session.Session().get_available_regions("sso")
+    head = "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/"
+    (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
+    identity(sts_stub, SSO_SESSION)
+    iam_stub.add_client_error("get_role", service_error_code="AccessDenied", http_status_code=403)
+    for candidate in [f"{head}{SSO_NAME}"] + [f"{head}{r}/{SSO_NAME}" for r in regions[:regions.index("eu-west-2")]]:
+        iam_stub.add_client_error("simulate_principal_policy", service_error_code="NoSuchEntity", http_status_code=404,
+                                  expected_params={"PolicySourceArn": candidate,
+                                                   "ActionNames": ["sts:GetCallerIdentity"]})
+    role = f"{head}eu-west-2/{SSO_NAME}"
+    iam_stub.add_response("simulate_principal_policy", {"EvaluationResults": []},
+                          {"PolicySourceArn": role, "ActionNames": ["sts:GetCallerIdentity"]})
+    simulations(settings, iam_stub, source=role)
+    with sts_stub, iam_stub:
+        result = run(settings, sts, iam)
+    iam_stub.assert_no_pending_responses()
+    assert rows(result)["permissions"][1] == "pass"
+
+
+def test_a_role_whose_path_may_not_be_read_says_what_to_allow(tmp_path):
+    """Stubber: not an Identity Center role, GetRole denied: the row says so, 01 goes on."""
+    settings = redshift_settings(tmp_path)
+    (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
+    identity(sts_stub, "arn:aws:sts::123456789012:assumed-role/ci-deployer/build-42")
+    iam_stub.add_client_error("get_role", service_error_code="AccessDenied", http_status_code=403)
+    with sts_stub, iam_stub:
+        result = run(settings, sts, iam)
+    assert rows(result)["permissions"] == (
+        "not checked: the path of role ci-deployer could not be read (AccessDenied on iam:GetRole), so IAM cannot "
+        "simulate it; allow iam:GetRole on your own role to have it checked; going on", "n/a")
 
 
 @pytest.mark.parametrize("arn, principal", [

@@ -5,6 +5,7 @@ an emulator gap); what moto does not implement is answered by botocore
 ``before-call`` handlers (the hook Stubber uses): ModifyClusterParameterGroup
 and the DescribeClusterParameters that reads it back (keeping the parameters
 set), DescribeScheduledActions (the optional pause schedule, answered: none),
+DescribeOrderableClusterOptions (answered: the node type in zones a, b and c),
 and the Serverless ListNamespaces and ListWorkgroups that teardown and the
 inventory make on every run (answered: none). Every other call is real. The tests pin
 the ordered list of calls that change something, with the parameters that
@@ -34,6 +35,8 @@ PINNED = {
                                "AutomatedSnapshotRetentionPeriod", "AllowVersionUpgrade", "ManageMasterPassword",
                                "MasterUsername", "DBName", "Port"),
     "redshift:EnableLogging": ("LogDestinationType", "LogExports"),
+    "logs:CreateLogGroup": ("logGroupName",),
+    "logs:PutRetentionPolicy": ("retentionInDays",),
 }
 
 
@@ -53,8 +56,15 @@ class ParameterGroups:
 
     @staticmethod
     def no_serverless(model, **_):
-        key = "namespaces" if model.name == "ListNamespaces" else "workgroups"
+        key = {"ListNamespaces": "namespaces", "ListSnapshots": "snapshots"}.get(model.name, "workgroups")
         return AWSResponse(None, 200, {}, None), {key: []}
+
+    @staticmethod
+    def orderable(params, **_):
+        zones = [{"Name": f"us-west-2{x}"} for x in "abc"]
+        return AWSResponse(None, 200, {}, None), {"OrderableClusterOptions": [
+            {"ClusterType": cluster_type, "NodeType": params["body"]["NodeType"], "AvailabilityZones": zones}
+            for cluster_type in ("single-node", "multi-node")]}
 
     @staticmethod
     def no_schedule(**_):
@@ -85,6 +95,7 @@ def on_emulator(tmp_path, monkeypatch):
         events.register("before-call.redshift.ModifyClusterParameterGroup", groups.modify, unique_id="seq-modify")
         events.register("before-call.redshift.DescribeClusterParameters", groups.describe, unique_id="seq-describe")
         events.register("before-call.redshift.DescribeScheduledActions", groups.no_schedule, unique_id="seq-schedule")
+        events.register("before-call.redshift.DescribeOrderableClusterOptions", groups.orderable, unique_id="seq-zones")
         clients("redshift-serverless").meta.events.register("before-call.redshift-serverless", groups.no_serverless,
                                                             unique_id="seq-serverless")
         made.append((settings, clients))
@@ -97,6 +108,7 @@ def on_emulator(tmp_path, monkeypatch):
         events.unregister("before-call.redshift.ModifyClusterParameterGroup", unique_id="seq-modify")
         events.unregister("before-call.redshift.DescribeClusterParameters", unique_id="seq-describe")
         events.unregister("before-call.redshift.DescribeScheduledActions", unique_id="seq-schedule")
+        events.unregister("before-call.redshift.DescribeOrderableClusterOptions", unique_id="seq-zones")
         clients("redshift-serverless").meta.events.unregister("before-call.redshift-serverless",
                                                               unique_id="seq-serverless")
 
@@ -125,6 +137,13 @@ SUBNETS = [("ec2:CreateSubnet", {"CidrBlock": "10.42.1.0/24", "AvailabilityZone"
            ("ec2:CreateSubnet", {"CidrBlock": "10.42.2.0/24", "AvailabilityZone": "us-west-2b"})]
 
 
+def log_groups(settings):
+    """Each audit log group made before the cluster, then kept 30 days."""
+    prefix = f"/aws/redshift/cluster/{settings.get('cluster', 'identifier')}/"
+    return [step for log in ("connectionlog", "userlog", "useractivitylog") for step in (
+        ("logs:CreateLogGroup", {"logGroupName": prefix + log}), ("logs:PutRetentionPolicy", {"retentionInDays": 30}))]
+
+
 def test_a_data_api_provisioning_run_makes_every_security_step_in_order(on_emulator):
     settings, clients = on_emulator()
     with aws.recording() as calls:
@@ -135,7 +154,7 @@ def test_a_data_api_provisioning_run_makes_every_security_step_in_order(on_emula
         ("ec2:CreateSecurityGroup", {}), ("ec2:AuthorizeSecurityGroupIngress", ingress("10.42.0.0/16")),
         ("ec2:CreateRouteTable", {}), ("ec2:AssociateRouteTable", {}), ("ec2:AssociateRouteTable", {}),
         ("ec2:CreateVpcEndpoint", {"VpcEndpointType": "Gateway", "ServiceName": "com.amazonaws.us-west-2.s3"}),
-        ("redshift:CreateClusterParameterGroup", {}), ("redshift:ModifyClusterParameterGroup", REQUIRE_SSL),
+        *log_groups(settings), ("redshift:CreateClusterParameterGroup", {}), ("redshift:ModifyClusterParameterGroup", REQUIRE_SSL),
         ("redshift:CreateClusterSubnetGroup", {}), ("redshift:CreateCluster", cluster(public=False)),
         ("redshift:EnableLogging", LOGGING)]
     assert {a for a, _ in calls} <= set(access.actions("redshift", "provisioned", "data_api"))
@@ -152,7 +171,7 @@ def test_a_direct_provisioning_run_adds_the_gateway_route_and_public_endpoint(on
         ("ec2:CreateRouteTable", {}), ("ec2:CreateRoute", {"DestinationCidrBlock": "0.0.0.0/0"}),
         ("ec2:AssociateRouteTable", {}), ("ec2:AssociateRouteTable", {}),
         ("ec2:CreateVpcEndpoint", {"VpcEndpointType": "Gateway", "ServiceName": "com.amazonaws.us-west-2.s3"}),
-        ("redshift:CreateClusterParameterGroup", {}), ("redshift:ModifyClusterParameterGroup", REQUIRE_SSL),
+        *log_groups(settings), ("redshift:CreateClusterParameterGroup", {}), ("redshift:ModifyClusterParameterGroup", REQUIRE_SSL),
         ("redshift:CreateClusterSubnetGroup", {}), ("redshift:CreateCluster", cluster(public=True)),
         ("redshift:EnableLogging", LOGGING)]
     assert {a for a, _ in calls} <= set(access.actions("redshift", "provisioned", "direct"))
@@ -186,7 +205,7 @@ def test_teardown_calls_are_on_the_list_too(on_emulator):
         assert infra.teardown(settings, clients, progress=lambda _: None) == []
     assert [a for a, _ in changes(calls)] == [
         "redshift:DeleteCluster", "redshift:DeleteClusterSubnetGroup", "redshift:DeleteClusterParameterGroup",
-        "ec2:DeleteVpcEndpoints", "ec2:DisassociateRouteTable", "ec2:DisassociateRouteTable", "ec2:DeleteRouteTable",
+        "logs:DeleteLogGroup", "logs:DeleteLogGroup", "logs:DeleteLogGroup", "ec2:DeleteVpcEndpoints", "ec2:DisassociateRouteTable", "ec2:DisassociateRouteTable", "ec2:DeleteRouteTable",
         "ec2:DetachInternetGateway", "ec2:DeleteInternetGateway", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet",
         "ec2:DeleteSubnet", "ec2:DeleteVpc", "iam:DeleteRolePolicy", "iam:DeleteRole"]
     assert {a for a, _ in calls} <= set(access.actions("redshift", "provisioned", "direct"))

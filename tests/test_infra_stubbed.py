@@ -102,7 +102,7 @@ def test_serverless_creates_namespace_and_workgroup_on_our_role_and_network(sett
         "logExports": ["connectionlog", "userlog", "useractivitylog"]})
     not_found(stub, "get_workgroup")
     stub.add_response("create_workgroup", workgroup("CREATING"), {
-        "workgroupName": "sls-dwh", "namespaceName": "sls-dwh", "baseCapacity": 16,
+        "workgroupName": "sls-dwh", "namespaceName": "sls-dwh", "baseCapacity": 16, "maxCapacity": 16,
         "subnetIds": NET["subnet_ids"], "securityGroupIds": ["sg-1"], "publiclyAccessible": False,
         "enhancedVpcRouting": True, "port": 5439,
         "configParameters": [{"parameterKey": "require_ssl", "parameterValue": "true"},
@@ -121,7 +121,10 @@ def test_serverless_creates_namespace_and_workgroup_on_our_role_and_network(sett
                           "serverless workgroup sls-dwh: AVAILABLE after 0 s"]
 
 
-def test_serverless_rerun_creates_nothing_and_applies_base_capacity_in_place(settings):
+def test_serverless_rerun_creates_nothing_and_applies_each_setting_in_its_own_update(settings):
+    """Stubber (the emulator has no Serverless API): UpdateWorkgroup takes one
+    setting per request, so base capacity, routing and the maximum each get
+    their own call, the workgroup AVAILABLE again before the next."""
     client, stub = stubbed("redshift-serverless")
     stub.add_response("get_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN,
                                                       "logExports": ["userlog"], "iamRoles": [
@@ -131,15 +134,21 @@ def test_serverless_rerun_creates_nothing_and_applies_base_capacity_in_place(set
                       {"namespaceName": "sls-dwh", "logExports": ["connectionlog", "userlog", "useractivitylog"]})
     stub.add_response("get_workgroup", workgroup(capacity=8, routing=False))
     stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": WG_ARN})
-    stub.add_response("update_workgroup", workgroup(capacity=16),
-                      {"workgroupName": "sls-dwh", "baseCapacity": 16, "enhancedVpcRouting": True})
+    for change in ({"baseCapacity": 16}, {"enhancedVpcRouting": True}, {"maxCapacity": 16}):
+        stub.add_response("update_workgroup", workgroup(), {"workgroupName": "sls-dwh", **change})
+        stub.add_response("get_workgroup", workgroup("MODIFYING"), {"workgroupName": "sls-dwh"})
+        stub.add_response("get_workgroup", workgroup(), {"workgroupName": "sls-dwh"})
     stub.add_response("get_workgroup", workgroup())
     stub.add_response("get_workgroup", workgroup())
     lines = []
     with stub:
         ensure_serverless(context(settings, client, lines.append), {"role_arn": ROLE, **NET})
     stub.assert_no_pending_responses()
-    assert "serverless workgroup sls-dwh: baseCapacity 8 -> 16, enhancedVpcRouting False -> True" in lines
+    changes = [line for line in lines if " -> " in line]
+    assert changes == ["serverless workgroup sls-dwh: baseCapacity 8 -> 16",
+                       "serverless workgroup sls-dwh: enhancedVpcRouting False -> True",
+                       "serverless workgroup sls-dwh: maxCapacity None -> 16"]
+    assert lines.count("serverless workgroup sls-dwh: MODIFYING (0 s)") == 3
     assert "serverless namespace sls-dwh: audit logs exported to CloudWatch Logs" in lines
     assert not [line for line in lines if "created" in line or "creating" in line]
 

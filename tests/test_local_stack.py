@@ -11,6 +11,7 @@ from sparkify_nb.local import stack as local_stack
 from tests.helpers import processes_mentioning
 
 
+@pytest.mark.slow(seconds=5)
 def test_up_twice_reuses_the_same_processes_and_down_leaves_none(private_state):
     first = local_stack.up(private_state)
     assert first["running"] is True
@@ -26,6 +27,7 @@ def test_up_twice_reuses_the_same_processes_and_down_leaves_none(private_state):
     assert local_stack.down(private_state)["running"] is False
 
 
+@pytest.mark.slow(seconds=5)
 def test_dsn_is_accepted_by_psql(private_state):
     local_stack.up(private_state)
     from pgserver._commands import POSTGRES_BIN_PATH
@@ -35,6 +37,7 @@ def test_dsn_is_accepted_by_psql(private_state):
     assert out.stdout.strip() == "sparkify"
 
 
+@pytest.mark.slow(seconds=7)
 def test_database_files_survive_down_and_up(private_state):
     import psycopg2
 
@@ -48,6 +51,7 @@ def test_database_files_survive_down_and_up(private_state):
         assert cur.fetchone() == (7,)
 
 
+@pytest.mark.slow(seconds=5)
 def test_emulator_that_died_is_restarted_by_up(private_state):
     info = local_stack.up(private_state)
     import psutil
@@ -69,6 +73,7 @@ def test_external_dsn_is_used_instead_of_the_embedded_server(private_state, monk
     assert not (private_state / "local" / "pg" / "PG_VERSION").exists()
 
 
+@pytest.mark.slow(seconds=10)
 def test_status_json_from_the_command_line(private_state, monkeypatch):
     monkeypatch.setenv("SPARKIFY_STATE_DIR", str(private_state))
     cli = [sys.executable, "-m", "sparkify_nb.cli", "local"]
@@ -84,6 +89,7 @@ def test_status_json_from_the_command_line(private_state, monkeypatch):
     assert stopped.returncode == 1 and json.loads(stopped.stdout)["running"] is False
 
 
+@pytest.mark.slow(seconds=6)
 def test_up_never_replaces_a_live_emulator_that_is_slow_to_answer(private_state, monkeypatch):
     # Its AWS resources live only in its memory: replacing it would lose them.
     import signal
@@ -101,3 +107,24 @@ def test_up_never_replaces_a_live_emulator_that_is_slow_to_answer(private_state,
         emulator.send_signal(signal.SIGCONT)
     again = local_stack.up(private_state)
     assert again["emulator"]["pid"] == info["emulator"]["pid"]
+
+
+def test_a_killed_data_api_endpoint_is_restarted_by_up_and_down_leaves_none(private_state):
+    import psutil
+
+    info = local_stack.up(private_state)
+    assert info["data_api_endpoint"].startswith("http://127.0.0.1:")
+    assert local_stack.data_api_endpoint(private_state) == info["data_api_endpoint"]
+    endpoint = psutil.Process(info["data_api"]["pid"])
+    endpoint.kill()
+    endpoint.wait(5)
+    assert local_stack.status(private_state)["data_api_endpoint"] == ""
+    with pytest.raises(local_stack.LocalStackError, match="not running"):
+        local_stack.data_api_endpoint(private_state)
+    again = local_stack.up(private_state)
+    assert again["data_api"]["running"] is True and again["data_api"]["pid"] != info["data_api"]["pid"]
+    assert again["emulator"]["pid"] == info["emulator"]["pid"]  # the rest of the stack is kept
+    pid = again["data_api"]["pid"]
+    local_stack.down(private_state)
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert processes_mentioning(str(private_state)) == []

@@ -46,6 +46,7 @@ def _project_with(tmp_path, cells):
     return tmp_path
 
 
+@pytest.mark.slow(seconds=6)
 def test_a_failing_cell_stops_the_run_naming_notebook_and_cell(tmp_path, monkeypatch):
     project = _project_with(tmp_path, ["x = 1", "raise ValueError('bad input in cell three')"])
     monkeypatch.setenv("SPARKIFY_HOME", str(project))
@@ -104,6 +105,7 @@ def test_04_imports_only_config_and_analytics():
     assert imports == ["from sparkify_nb import analytics, config"]
 
 
+@pytest.mark.slow(seconds=25)
 def test_a_run_streams_each_notebooks_lines_while_it_runs(tmp_path, monkeypatch):
     """`sparkify-nb run --only 01 02 03` on a stack of its own, read line by line
     as the process writes them: 03's per-table load lines arrive while the run
@@ -140,6 +142,7 @@ def test_a_run_streams_each_notebooks_lines_while_it_runs(tmp_path, monkeypatch)
     assert [line for line in lines if kernel_noise.search(line)] == []
 
 
+@pytest.mark.slow(seconds=6)
 def test_notebooks_run_on_this_interpreter_whatever_python3_kernelspec_the_user_has(tmp_path, monkeypatch):
     """A user-level `python3` kernelspec (as Anaconda or pyenv leave) pointing at
     another interpreter, preferred over the environment's: Jupyter's own lookup

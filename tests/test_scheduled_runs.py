@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from sparkify_nb import config, staging, warehouse
 from sparkify_nb.warehouse import schema, transform
 from tests.helpers import fingerprint
@@ -35,6 +37,7 @@ def wait_for(proc, prefix):
     raise AssertionError(f"no line starting with {prefix!r}:\n" + "".join(seen))
 
 
+@pytest.mark.slow(seconds=12)
 def test_two_03_runs_at_once_do_not_interleave(conn, data):
     """The second waits for the first (frozen with SIGSTOP while it holds the warehouse, so the
     overlap does not depend on timing), then merges nothing twice: the warehouse of one run."""
@@ -57,6 +60,7 @@ def test_two_03_runs_at_once_do_not_interleave(conn, data):
     assert fingerprint(conn, TABLES) == one_run
 
 
+@pytest.mark.slow(seconds=8)
 def test_a_second_03_stops_after_lock_wait_seconds_naming_the_first(conn, data):
     recreate(conn)
     first = start_03(data)
@@ -78,6 +82,7 @@ def cli(*args):
                           timeout=300)
 
 
+@pytest.mark.slow(seconds=19)
 def test_a_scheduled_daily_run_records_only_that_days_work(conn, data, tmp_path):
     """~15 s: papermill runs 03 and 04 (a kernel each), then 03 once more on a day without a file."""
     recreate(conn)

@@ -50,8 +50,20 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _query(conn: Any, name: str, params: dict[str, Any]) -> pd.DataFrame:
-    return warehouse.query(conn, warehouse.sql_text(SQL_DIR, name), params)
+def _query(conn: Any, name: str, params: dict[str, Any], limit: int | None = None) -> pd.DataFrame:
+    """Run ``sql/<name>.sql`` with ``params``. ``limit`` (an int from
+    :func:`check_top_n`) is written into the text as LIMIT's count rather than
+    bound: over the Data API a parameter arrives as text
+    (https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_SqlParameter.html),
+    and Redshift's LIMIT takes "a positive integer"
+    (https://docs.aws.amazon.com/redshift/latest/dg/r_ORDER_BY_clause.html);
+    that it takes a parameter there is unconfirmed. The period bounds are
+    bound, and each SQL file CASTs them to TIMESTAMP, so neither driver leaves
+    their type to inference."""
+    text = warehouse.sql_text(SQL_DIR, name)
+    if limit is not None:
+        text = text.replace("%(top_n)s", str(int(limit)))
+    return warehouse.query(conn, text, params)
 
 
 def _local_buckets(frame: pd.DataFrame, tz: str) -> pd.Series:
@@ -133,7 +145,7 @@ def top_songs(conn: Any, start_date: Any = None, end_date: Any = None, level: st
     plays, share_of_matched_pct`` (percent); ties broken by title, then song_id.
     Raises :class:`AnalyticsParameterError` for a wrong parameter."""
     f = filters(start_date, end_date, level)
-    return _with_share(_query(conn, "top_songs", f.params(top_n=check_top_n(top_n))))
+    return _with_share(_query(conn, "top_songs", f.params(), limit=check_top_n(top_n)))
 
 
 def top_artists(conn: Any, start_date: Any = None, end_date: Any = None, level: str = "all",
@@ -144,7 +156,7 @@ def top_artists(conn: Any, start_date: Any = None, end_date: Any = None, level: 
     ``listeners`` counts distinct users. Ties broken by name, then artist_id.
     Raises :class:`AnalyticsParameterError` for a wrong parameter."""
     f = filters(start_date, end_date, level)
-    frame = _with_share(_query(conn, "top_artists", f.params(top_n=check_top_n(top_n))))
+    frame = _with_share(_query(conn, "top_artists", f.params(), limit=check_top_n(top_n)))
     frame["listeners"] = frame["listeners"].astype("int64")
     return frame
 
@@ -172,7 +184,7 @@ def top_locations(conn: Any, start_date: Any = None, end_date: Any = None, level
     Columns ``rank, location, plays, users``; plays without a location are
     left out; ties broken by location. Raises :class:`AnalyticsParameterError`."""
     f = filters(start_date, end_date, level)
-    frame = _query(conn, "top_locations", f.params(top_n=check_top_n(top_n)))
+    frame = _query(conn, "top_locations", f.params(), limit=check_top_n(top_n))
     frame[["plays", "users"]] = frame[["plays", "users"]].astype("int64")
     frame.insert(0, "rank", range(1, len(frame) + 1))
     return frame

@@ -72,6 +72,8 @@ NEEDS: list[Need] = [
          targets=("redshift",), why="temporary database credentials for psycopg2"),
     Need("connection", ("redshift-serverless:GetCredentials",), kinds=("serverless",), access=("direct",),
          targets=("redshift",), why="temporary database credentials for psycopg2"),
+    Need("prices", ("pricing:GetProducts",), targets=("redshift",),
+         why="sparkify-nb prices --refresh reads AWS's current prices from the Price List API (optional)"),
     Need("staging", ("s3:ListBucket", "s3:GetObject"),
          why="03 lists each source before its COPY and reads the first record after an 'auto' load that left a "
              "column NULL (the local COPY emulator reads the sources; on redshift COPY reads them with the role)"),
@@ -120,7 +122,8 @@ _UNSCOPED = frozenset({
     "redshift:CreateScheduledAction", "redshift:ModifyScheduledAction", "redshift:DeleteScheduledAction",
     "redshift:DescribeScheduledActions", "redshift-serverless:ListNamespaces", "redshift-serverless:ListWorkgroups",
     "redshift-serverless:ListUsageLimits", "redshift-serverless:CreateUsageLimit",
-    "redshift-serverless:UpdateUsageLimit", "redshift-serverless:DeleteUsageLimit"})
+    "redshift-serverless:UpdateUsageLimit", "redshift-serverless:DeleteUsageLimit",
+    "logs:DescribeLogGroups", "pricing:GetProducts"})
 
 
 def _unscoped(action: str) -> bool:
@@ -148,13 +151,17 @@ def _scope(settings: Settings, account: str) -> dict[str, list[str]]:
         "redshift": [f"{redshift}:cluster:{ident}", f"{redshift}:parametergroup:{stack}-params",
                      f"{redshift}:subnetgroup:{stack}-subnets", f"{redshift}:snapshot:{ident}/*",
                      f"{redshift}:dbname:{ident}/{db}", f"{redshift}:dbuser:{ident}/{user}"],
-        "redshift-serverless": [f"{serverless}:namespace/*", f"{serverless}:workgroup/*"],
+        # snapshot/*: ListSnapshots takes the snapshot resource type (Service Authorization Reference).
+        "redshift-serverless": [f"{serverless}:namespace/*", f"{serverless}:workgroup/*", f"{serverless}:snapshot/*"],
         "redshift-data": [f"{redshift}:cluster:{ident}", f"{serverless}:workgroup/*"],
         "iam": [f"arn:aws:iam::{account}:role/{iam.role_name(settings)}",
                 f"arn:aws:iam::{account}:role/{stack}-redshift-scheduler"],
         "s3-bucket": [f"arn:aws:s3:::{b}" for b in buckets],
         "s3-object": objects,
         "secretsmanager": [f"arn:aws:secretsmanager:{region}:{account}:secret:redshift!*"],
+        # The audit log groups (.logs): provisioned and Serverless names, each group and its streams.
+        "logs": [f"arn:aws:logs:{region}:{account}:log-group:/aws/redshift/cluster/{ident}/*",
+                 f"arn:aws:logs:{region}:{account}:log-group:/aws/redshift/{ident}/*"],
     }
 
 
@@ -172,7 +179,7 @@ _SPECIAL: dict[str, tuple[str, list[str] | None, dict[str, Any] | None]] = {
 }
 _SIDS = {"ec2": "NetworkOfThisStack", "redshift": "ClusterOfThisStack", "redshift-serverless": "ServerlessOfThisStack",
          "redshift-data": "DataApiOnThisWarehouse", "iam": "RolesOfThisStack", "s3-bucket": "SourceBuckets",
-         "s3-object": "SourceObjects", "secretsmanager": "ManagedAdminPassword"}
+         "s3-object": "SourceObjects", "secretsmanager": "ManagedAdminPassword", "logs": "AuditLogGroupsOfThisStack"}
 
 
 def _group(action: str) -> str:

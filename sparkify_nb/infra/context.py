@@ -40,7 +40,7 @@ class Context:
     def poll_delay_s(self) -> float:
         if self.delay_s is not None:
             return self.delay_s
-        return 1 if self.settings.is_local else 15
+        return 1 if self.settings.on_emulator else 15
 
     def lacks(self, service: str, operation: str = "*") -> bool:
         """True when the local emulator does not implement it (:func:`aws.emulator_lacks`)."""

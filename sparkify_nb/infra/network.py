@@ -145,26 +145,75 @@ def zones(ctx: Context) -> list[str]:
                   and z.get("OptInStatus", "opt-in-not-required") == "opt-in-not-required")
 
 
+def offered_zones(ctx: Context) -> set[str] | None:
+    """The zones where a provisioned cluster of ``[cluster] node_type`` (single-
+    or multi-node, as ``node_count`` says) can be ordered:
+    DescribeOrderableClusterOptions lists, per node type and cluster type, the
+    "list of availability zones for the orderable cluster"
+    (https://docs.aws.amazon.com/redshift/latest/APIReference/API_DescribeOrderableClusterOptions.html;
+    "Amazon Redshift might not be available in all Availability Zones within an
+    AWS Region": https://docs.aws.amazon.com/redshift/latest/mgmt/az-considerations.html).
+    None for Serverless (AWS lists the zone IDs it supports only in its
+    console: unconfirmed here, see :func:`ensure_subnets`) and on the emulator,
+    which lacks the call (said in a progress line)."""
+    settings = ctx.settings
+    if settings.get("cluster", "kind") != "provisioned":
+        return None
+    if ctx.lacks("redshift", "describe_orderable_cluster_options"):
+        ctx.progress("availability zones: where the node type is offered is not checked here: the local emulator "
+                     "lacks DescribeOrderableClusterOptions (on redshift 01 checks it)")
+        return None
+    cluster_type = "single-node" if settings.get("cluster", "node_count") == 1 else "multi-node"
+    pages = ctx.client("redshift").get_paginator("describe_orderable_cluster_options").paginate(
+        NodeType=settings.get("cluster", "node_type"))
+    return {zone["Name"] for page in pages for option in page.get("OrderableClusterOptions", [])
+            if option.get("ClusterType") in (None, cluster_type) for zone in option.get("AvailabilityZones", [])}
+
+
+def subnet_zones(ctx: Context) -> list[str]:
+    """The zone of each subnet to make, in order: two zones for a provisioned
+    cluster, where its node type is offered (:func:`offered_zones`); three for
+    Serverless with enhanced VPC routing, except US West (N. California), where
+    AWS asks for "three subnets ... across only two Availability Zones" (one
+    of them holds two): https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html.
+    Raises :class:`InfraError` naming the region and what to change when too
+    few zones qualify."""
+    settings = ctx.settings
+    serverless = settings.get("cluster", "kind") == "serverless"
+    wanted = 3 if serverless else 2
+    distinct = 2 if serverless and settings.region == "us-west-1" else wanted
+    usable, offered = zones(ctx), offered_zones(ctx)
+    if offered is not None:
+        usable = [z for z in usable if z in offered]
+    if len(usable) < distinct:
+        what = (f"where {settings.get('cluster', 'node_type')} is offered (DescribeOrderableClusterOptions)"
+                if offered is not None else "that need no opt-in")
+        raise InfraError(f"region {settings.region} ([general] region) has {len(usable)} availability zones {what}; "
+                         f"{distinct} are needed. Choose another region"
+                         + (" or [cluster] node_type" if offered is not None else ""))
+    return [usable[i % distinct] for i in range(wanted)]
+
+
 def ensure_subnets(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
-    """One subnet per availability zone, in the first two :func:`zones` (three
-    for Serverless, which needs three zones with enhanced VPC routing:
-    https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html)."""
-    ec2, vpc_id = ctx.client("ec2"), record["vpc_id"]
-    wanted = 3 if ctx.settings.get("cluster", "kind") == "serverless" else 2
-    usable = zones(ctx)
-    if len(usable) < wanted:
-        raise InfraError(f"region {ctx.settings.region} ([general] region) has {len(usable)} availability zones "
-                         f"that need no opt-in; {wanted} are needed. Choose another region")
+    """One subnet per zone of :func:`subnet_zones`, each a /24 (251 usable
+    addresses: AWS reserves five of each subnet's,
+    https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+    Serverless needs free addresses in each subnet, more for more RPUs; the
+    numbers by capacity are on AWS's considerations page (link above) and not
+    restated here (unconfirmed), so CreateWorkgroup's own refusal is what
+    tells (:mod:`.serverless` says what to do)."""
+    vpc_id = record["vpc_id"]
+    wanted = subnet_zones(ctx)
     by_cidr = {s["CidrBlock"]: s["SubnetId"] for s in find_tagged(ctx, "describe_subnets", "Subnets", vpc_id)}
     subnet_ids = []
-    for cidr, zone in zip(SUBNET_CIDRS[:wanted], usable[:wanted]):
+    for cidr, zone in zip(SUBNET_CIDRS[:len(wanted)], wanted):
         if cidr not in by_cidr:
             by_cidr[cidr] = create_tagged(ctx, "create_subnet", "subnet", f"{ctx.settings.stack_name}-{zone}",
                                            VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
             ctx.progress(f"subnet {by_cidr[cidr]} in {zone}: created")
         subnet_ids.append(by_cidr[cidr])
-    if len(by_cidr) == wanted:
-        ctx.progress(f"subnets: {wanted} in {wanted} availability zones")
+    if len(by_cidr) == len(wanted):
+        ctx.progress(f"subnets: {len(wanted)} in {len(set(wanted))} availability zones")
     return {"subnet_ids": subnet_ids}
 
 

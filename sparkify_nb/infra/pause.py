@@ -1,5 +1,8 @@
 """``sparkify-nb pause`` and ``resume``: stop and restart a provisioned
-cluster's compute billing without deleting it.
+cluster's compute billing without deleting it; and :func:`awake`, which a
+``sparkify-nb run`` of the notebooks that query the cluster (02-04) wraps
+around them, so that a nightly load meets no paused cluster (a
+``[cluster] pause_schedule`` pauses it every evening).
 
 "While the cluster is paused, on-demand billing is suspended. Only the
 cluster's storage incurs charges." Pausing takes a snapshot first; only an
@@ -22,7 +25,8 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from .. import Progress, aws
 from ..config import Settings
@@ -98,3 +102,45 @@ def resume(settings: Settings, clients: aws.Clients | None = None, progress: Pro
     final = _wait_for(ctx, ident, ("available",))
     progress(f"cluster {ident}: available")
     return final
+
+
+NEEDS_CLUSTER = ("02_schema", "03_etl", "04_analytics")  # notebooks that send SQL; 01 resumes by itself
+
+
+@contextmanager
+def awake(settings: Settings, notebooks: tuple[str, ...] | list[str], clients: aws.Clients | None = None,
+          progress: Progress = print, delay_s: float | None = None) -> Iterator[bool]:
+    """Around a run of ``notebooks`` on ``redshift``: when one of them sends
+    SQL (:data:`NEEDS_CLUSTER`) and 01 is not among them, a paused (or
+    pausing) provisioned cluster is resumed, and paused again when the block
+    ends, whether the run worked or failed, but only when this resumed it;
+    with ``[cluster] resume = false`` it raises :class:`InfraError` at once,
+    saying the cluster is paused, so that nothing runs against it. Yields
+    whether it resumed the cluster. Nothing happens on ``local``, on
+    Serverless (no pause), when the cluster is available, or when there is no
+    cluster (02 then says that 01 has not run).
+
+    A paused cluster "cannot be modified or queried", and resuming one takes
+    minutes (https://docs.aws.amazon.com/redshift/latest/mgmt/rs-mgmt-pause-resume-cluster.html):
+    without this, a scheduled 03 after the evening's pause fails on its first statement."""
+    if (settings.is_local or settings.get("cluster", "kind") == "serverless" or "01_infrastructure" in notebooks
+            or not any(n in NEEDS_CLUSTER for n in notebooks)):
+        yield False
+        return
+    ctx = Context(settings, clients or aws.Clients(settings), progress, delay_s=delay_s)
+    found = clusters.describe_cluster(ctx)
+    status = (found or {}).get("ClusterStatus")
+    if status not in ("paused", "pausing"):
+        yield False
+        return
+    ident = found["ClusterIdentifier"]
+    if not settings.get("cluster", "resume"):
+        raise InfraError(f"cluster {ident} is {status}: nothing was run. Resume it (`sparkify-nb resume`), or set "
+                         "[cluster] resume = true to let a run resume it and pause it again when done")
+    progress(f"cluster {ident} is {status}: resuming it for this run; it is paused again when the run ends")
+    resume(settings, ctx.clients, progress, delay_s)
+    try:
+        yield True
+    finally:
+        progress(f"cluster {ident}: the run is over, pausing it again as it was")
+        pause(settings, ctx.clients, progress, delay_s)

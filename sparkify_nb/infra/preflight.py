@@ -5,7 +5,9 @@
 - the region, one where Redshift runs (botocore's endpoint list);
 - the caller's permissions, simulated with ``iam:SimulatePrincipalPolicy``
   against the operator policy of :mod:`.access`, statement by statement, on
-  its resources (https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html).
+  its resources (https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html),
+  an assumed role by its real ARN with its path (:func:`role_with_path`: an
+  IAM Identity Center role lives under ``/aws-reserved/...``).
   When the caller may not simulate, or is not a user or role, the row says so
   and 01 goes on;
 - each S3 source: its bucket's region (``GetBucketLocation``: ``None`` means
@@ -113,7 +115,7 @@ def _region(settings: Settings) -> tuple[Any, ...]:
 def principal(caller_arn: str) -> str | None:
     """The IAM user or role whose policies apply to ``caller_arn``: an
     assumed-role session ``arn:aws:sts::1:assumed-role/R/s`` is role ``R``
-    (``arn:aws:iam::1:role/R``; a role with a path is not found this way). None
+    (``arn:aws:iam::1:role/R``, its path added by :func:`role_with_path`). None
     for the root user and federated principals, which cannot be simulated."""
     parts = caller_arn.split(":", 5)  # arn:partition:service:region:account:resource
     if len(parts) < 6:
@@ -126,6 +128,46 @@ def principal(caller_arn: str) -> str | None:
     return None
 
 
+SSO_PATH = "aws-reserved/sso.amazonaws.com/"
+
+
+def _exists(iam: Any, arn: str) -> bool:
+    """True when IAM knows the role ``arn`` (a one-action simulation answers,
+    rather than ``NoSuchEntity``)."""
+    try:
+        aws.call(iam, "simulate_principal_policy", PolicySourceArn=arn, ActionNames=["sts:GetCallerIdentity"])
+        return True
+    except ClientError as exc:
+        if aws.error_code(exc) == "NoSuchEntity":
+            return False
+        raise
+
+
+def role_with_path(iam: Any, role_arn: str) -> tuple[str, str]:
+    """The real ARN of a role that an assumed-role session names without its
+    path, and how it was found. ``GetRole`` answers with the path
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html).
+    Where the caller may not call it, an IAM Identity Center role
+    (``AWSReservedSSO_...``) is looked for where AWS documents it:
+    ``role/aws-reserved/sso.amazonaws.com/<aws-region>/<name>``, without the
+    region when the identity source is in us-east-1
+    (https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html).
+    Raises ClientError when neither works."""
+    name = role_arn.rsplit("/", 1)[-1]
+    try:
+        return aws.call(iam, "get_role", RoleName=name)["Role"]["Arn"], "iam:GetRole"
+    except ClientError as exc:
+        if aws.error_code(exc) not in ("AccessDenied", "AccessDeniedException") or \
+                not name.startswith("AWSReservedSSO_"):
+            raise
+        denied = exc
+    head = role_arn.rsplit("role/", 1)[0] + "role/" + SSO_PATH
+    for region in [""] + [f"{r}/" for r in boto3.session.Session().get_available_regions("sso")]:
+        if _exists(iam, f"{head}{region}{name}"):
+            return f"{head}{region}{name}", "the documented IAM Identity Center path"
+    raise denied
+
+
 def _simulate(settings: Settings, clients: aws.Clients, caller_arn: str, account: str) -> tuple[Any, ...]:
     check = "permissions"
     if aws.emulator_lacks(settings, "iam", "simulate_principal_policy"):
@@ -134,6 +176,13 @@ def _simulate(settings: Settings, clients: aws.Clients, caller_arn: str, account
     if source is None:
         return (check, f"not checked: {caller_arn} is not an IAM user or role, which IAM cannot simulate; "
                        "going on", "n/a", "")
+    if ":role/" in source:  # a session's ARN drops the role's path (SSO roles live under /aws-reserved/...)
+        try:
+            source, _ = role_with_path(clients("iam"), source)
+        except ClientError as exc:
+            return (check, f"not checked: the path of role {source.rsplit('/', 1)[-1]} could not be read "
+                           f"({aws.error_code(exc)} on iam:GetRole), so IAM cannot simulate it; allow iam:GetRole on "
+                           "your own role to have it checked; going on", "n/a", "")
     denied: list[str] = []
     context = [{"ContextKeyName": k, "ContextKeyValues": ["redshift.amazonaws.com"], "ContextKeyType": "string"}
                for k in ("iam:PassedToService", "iam:AWSServiceName")]
@@ -149,9 +198,11 @@ def _simulate(settings: Settings, clients: aws.Clients, caller_arn: str, account
                        if r["EvalDecision"] != "allowed" and not any(
                            s.get("EvalResourceDecision") == "allowed" for s in r.get("ResourceSpecificResults", []))]
     except ClientError as exc:
-        if aws.error_code(exc) in ("AccessDenied", "AccessDeniedException", "NoSuchEntity"):
+        if aws.error_code(exc) in ("AccessDenied", "AccessDeniedException"):
             return (check, f"not checked: {source} may not simulate its policies ({aws.error_code(exc)}); "
                            "going on", "n/a", "")
+        if aws.error_code(exc) == "NoSuchEntity":
+            return (check, f"not checked: IAM knows no {source} to simulate (NoSuchEntity); going on", "n/a", "")
         raise
     if denied:
         return (check, f"{source} may not: {', '.join(sorted(set(denied)))}", "fail",
@@ -167,6 +218,8 @@ def _source(settings: Settings, clients: aws.Clients, name: str) -> tuple[tuple[
     bucket, key = parse_s3_uri(uri)
     if settings.is_local and bucket == local_bucket(settings.stack_name) and not settings.get("s3", name):
         return (check, f"{uri}: sample data, written by 01 below", "n/a", ""), None
+    if settings.rehearsal:
+        return (check, f"{uri}: sample data, written there on the emulator by 01 below (a rehearsal)", "n/a", ""), None
     s3 = clients("s3")
     try:
         region = bucket_region(s3, bucket)

@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
-from . import cluster, guardrails, iam, network, routes, sample, serverless
+from . import cluster, guardrails, iam, logs, network, routes, sample, serverless
 from .context import Context
 
 Find = Callable[[Context], list[dict[str, Any]]]
@@ -104,7 +104,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("vpc", "VPC", "VpcId", network.find_vpcs, network.ensure_vpc, network.delete_vpc, Actions(
         find=("ec2:DescribeVpcs",), ensure=("ec2:CreateVpc", _EC2_TAG), delete=("ec2:DeleteVpc",))),
     Kind("subnet", "subnet", "SubnetId", network.find_subnets, network.ensure_subnets, network.delete_subnet, Actions(
-        find=("ec2:DescribeSubnets",), ensure=("ec2:DescribeAvailabilityZones", "ec2:CreateSubnet", _EC2_TAG),
+        find=("ec2:DescribeSubnets",), ensure=("ec2:DescribeAvailabilityZones", "redshift:DescribeOrderableClusterOptions",
+                                                "ec2:CreateSubnet", _EC2_TAG),
         delete=("ec2:DeleteSubnet",), check=("redshift:DescribeClusterSubnetGroups",))),
     Kind("security-group", "security group", "GroupId", network.find_security_groups, network.ensure_security_group,
          network.delete_security_group, Actions(
@@ -128,6 +129,11 @@ KINDS: tuple[Kind, ...] = (
              find=("ec2:DescribeVpcEndpoints",),
              ensure=("ec2:CreateVpcEndpoint", _EC2_TAG, "ec2:ModifyVpcEndpoint"),
              delete=("ec2:DeleteVpcEndpoints",), check=("ec2:DescribeVpcEndpoints",))),
+    # Before the cluster and namespace: made before Redshift writes to them, deleted after the warehouse is gone.
+    Kind("log-group", "log group", "logGroupName", logs.find_log_groups, logs.ensure_log_groups, logs.delete_log_group,
+         Actions(find=("logs:DescribeLogGroups", "logs:ListTagsForResource"),
+                 ensure=("logs:CreateLogGroup", "logs:TagResource", "logs:PutRetentionPolicy"),
+                 delete=("logs:DeleteLogGroup", "logs:UntagResource")), billed=True),
     Kind("cluster-parameter-group", "parameter group", "ParameterGroupName", cluster.find_parameter_groups,
          cluster.ensure_parameter_group, cluster.delete_parameter_group, Actions(
              find=("redshift:DescribeClusterParameterGroups",),
@@ -164,7 +170,9 @@ KINDS: tuple[Kind, ...] = (
          cluster_kind="provisioned", setting="pause_schedule"),
     Kind("serverless-namespace", "serverless namespace", "namespaceName", serverless.find_namespaces,
          serverless.ensure_namespace, serverless.delete_namespace, Actions(
-             find=("redshift-serverless:ListNamespaces", "redshift-serverless:ListTagsForResource"),
+             # ListSnapshots: status and 99 report a kept final snapshot (.snapshots), whatever the kind.
+             find=("redshift-serverless:ListNamespaces", "redshift-serverless:ListTagsForResource",
+                   "redshift-serverless:ListSnapshots"),
              ensure=("redshift-serverless:GetNamespace", "redshift-serverless:ListTagsForResource",
                      "redshift-serverless:CreateNamespace", "redshift-serverless:UpdateNamespace",
                      "redshift-serverless:TagResource", "iam:PassRole", *_SECRETS),

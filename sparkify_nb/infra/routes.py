@@ -20,6 +20,7 @@ from typing import Any
 from .. import aws
 from .context import Context
 from .network import create_tagged, delete_in_use, find_tagged
+from .wait import retry_in_use
 
 
 def s3_service(region: str) -> str:
@@ -58,10 +59,18 @@ def ensure_internet_gateway(ctx: Context, record: dict[str, Any]) -> dict[str, A
 
 
 def delete_internet_gateway(ctx: Context, igw: dict[str, Any]) -> None:
+    """Detach and delete. "The VPC must not contain any running instances with
+    Elastic IP addresses or public IPv4 addresses"
+    (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DetachInternetGateway.html):
+    the public address of a cluster deleted just before can linger a while, and
+    EC2 refuses with ``DependencyViolation`` ("... has some mapped public
+    address(es)") meanwhile, so the detach is retried like the other deletes
+    a just-deleted cluster blocks (:func:`.wait.retry_in_use`)."""
     ec2, igw_id = ctx.client("ec2"), igw["InternetGatewayId"]
     for attachment in igw.get("Attachments", []):
-        aws.call(ec2, "detach_internet_gateway", missing=("Gateway.NotAttached",), InternetGatewayId=igw_id,
-                 VpcId=attachment["VpcId"])
+        retry_in_use(lambda vpc=attachment["VpcId"]: aws.call(  # type: ignore[misc]
+            ec2, "detach_internet_gateway", missing=("Gateway.NotAttached",), InternetGatewayId=igw_id, VpcId=vpc),
+            f"internet gateway {igw_id}", ctx.progress, ctx.poll_delay_s)
     aws.call(ec2, "delete_internet_gateway", missing=("InvalidInternetGatewayID.NotFound",), InternetGatewayId=igw_id)
     ctx.progress(f"internet gateway {igw_id}: detached and deleted")
 

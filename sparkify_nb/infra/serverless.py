@@ -2,9 +2,19 @@
 workgroup named ``[cluster] identifier``, on the COPY role and our network,
 admin password managed by AWS, audit logs exported to CloudWatch Logs
 (:data:`.cluster.LOG_EXPORTS`), ``require_ssl = true``, enhanced VPC routing,
-public only with ``[cluster] access = direct``. The workgroup's base
-capacity, routing and public access are brought in line in place
-(``UpdateWorkgroup``), as are the namespace's log exports (``UpdateNamespace``).
+public only with ``[cluster] access = direct``. The workgroup's base and
+maximum capacity, routing and public access are brought in line in place
+(:func:`bring_in_line`: one ``UpdateWorkgroup`` per setting, "You can't update
+multiple parameters in one request",
+https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_UpdateWorkgroup.html),
+as are the namespace's log exports (``UpdateNamespace``).
+
+``maxCapacity`` is always set, from ``[cluster] max_capacity`` (default: the
+base capacity): without it a workgroup scales above its base ("The max
+capacity setting serves as the upper limit of RPUs that Amazon Redshift
+Serverless can scale up to",
+https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-billing-on-demand.html),
+so the cost printed at the maximum is a real ceiling per hour of work.
 
 The local emulator has no Serverless API (:data:`aws.EMULATOR_GAPS`): there
 the finds return nothing, and tests pin the calls with botocore's Stubber.
@@ -15,10 +25,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from .. import aws
 from . import pricing
 from .cluster import LOG_EXPORTS, PARAMETERS, stamp
 from .context import Context
+from .errors import InfraError
 from .wait import poll, retry_role_propagation
 
 SERVICE = "redshift-serverless"
@@ -81,48 +94,96 @@ def ensure_namespace(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     return {"namespace_name": name, "namespace_arn": ns["namespaceArn"]}
 
 
-def _bring_in_line(ctx: Context, wg: dict[str, Any]) -> None:
-    """One ``UpdateWorkgroup`` for whatever differs of base capacity, enhanced
-    VPC routing and public access."""
-    settings, name = ctx.settings, wg["workgroupName"]
-    wanted = {"baseCapacity": settings.get("cluster", "base_capacity"), "enhancedVpcRouting": True,
-              "publiclyAccessible": settings.publicly_accessible}
-    changes = {key: value for key, value in wanted.items() if wg.get(key) != value}
-    if changes:
-        aws.call(ctx.client(SERVICE), "update_workgroup", workgroupName=name, **changes)
-        ctx.progress(f"serverless workgroup {name}: " + ", ".join(
-            f"{key} {wg.get(key)} -> {value}" for key, value in changes.items()))
+def wanted_workgroup(settings: Any) -> dict[str, Any]:
+    """The workgroup settings 01 makes and keeps: base and maximum capacity
+    (RPUs), enhanced VPC routing, public access."""
+    return {"baseCapacity": settings.get("cluster", "base_capacity"), "maxCapacity": max_capacity(settings),
+            "enhancedVpcRouting": True, "publiclyAccessible": settings.publicly_accessible}
+
+
+def max_capacity(settings: Any) -> int:
+    """``[cluster] max_capacity``, or the base capacity when it is empty (RPUs)."""
+    return settings.get("cluster", "max_capacity") or settings.get("cluster", "base_capacity")
+
+
+def update_order(wg: dict[str, Any], changes: dict[str, Any]) -> list[str]:
+    """The keys of ``changes`` in the order they can be sent one by one: the
+    base may never exceed the maximum in between, so a rising maximum goes
+    first and a falling one last (a workgroup without a maximum counts as
+    unbounded). That AWS refuses a base above the maximum is inferred, not
+    stated on the API page: the order simply never asks for it."""
+    rising = changes.get("maxCapacity", 0) > (wg.get("maxCapacity") or float("inf"))
+    return sorted(changes, key=lambda k: (k != "maxCapacity") if rising else (k == "maxCapacity"))
+
+
+def bring_in_line(ctx: Context, wg: dict[str, Any]) -> None:
+    """Send what differs of :func:`wanted_workgroup` as one ``UpdateWorkgroup``
+    per setting (AWS refuses more in one request: "Can't update multiple
+    configurations at the same time"), waiting until the workgroup is
+    ``AVAILABLE`` again after each."""
+    name = wg["workgroupName"]
+    changes = {key: value for key, value in wanted_workgroup(ctx.settings).items() if wg.get(key) != value}
+    client = ctx.client(SERVICE)
+    for key in update_order(wg, changes):
+        aws.call(client, "update_workgroup", workgroupName=name, **{key: changes[key]})
+        ctx.progress(f"serverless workgroup {name}: {key} {wg.get(key)} -> {changes[key]}")
+        _wait_available(ctx, name)
+
+
+def _wait_available(ctx: Context, name: str) -> None:
+    def status() -> str | None:
+        return aws.call(ctx.client(SERVICE), "get_workgroup", workgroupName=name)["workgroup"].get("status")
+
+    poll(f"serverless workgroup {name}", status, lambda s: s == "AVAILABLE", ctx.progress, delay_s=ctx.poll_delay_s)
 
 
 def ensure_workgroup(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
-    """Find or create the workgroup, apply the base capacity in place, wait
-    until it is available; returns its endpoint for the state record."""
+    """Find or create the workgroup (base and maximum capacity, routing, public
+    access as the settings say), bring an existing one in line, wait until it
+    is available; returns its endpoint for the state record."""
     client, settings = ctx.client(SERVICE), ctx.settings
     name, capacity = settings.get("cluster", "identifier"), settings.get("cluster", "base_capacity")
     wg = _existing(ctx, "workgroup", name)
     if wg:
         ctx.progress(f"serverless workgroup {name}: exists ({wg.get('status')})")
-        _bring_in_line(ctx, wg)
+        if wg.get("status") != "AVAILABLE":
+            _wait_available(ctx, name)
+        bring_in_line(ctx, wg)
     else:
-        aws.call(client, "create_workgroup", workgroupName=name, namespaceName=name, baseCapacity=capacity,
-                 subnetIds=record["subnet_ids"], securityGroupIds=[record["security_group_id"]],
-                 publiclyAccessible=settings.publicly_accessible, enhancedVpcRouting=True,
-                 port=settings.get("cluster", "port"),
-                 configParameters=[{"parameterKey": k, "parameterValue": v} for k, v in PARAMETERS.items()],
-                 tags=_tags(ctx, name))
-        ctx.progress(f"serverless workgroup {name}: creating, base capacity {capacity} RPU "
-                     f"({'public' if settings.publicly_accessible else 'private'}, enhanced VPC routing)")
-
-    def status() -> str | None:
-        return aws.call(client, "get_workgroup", workgroupName=name)["workgroup"].get("status")
-
-    poll(f"serverless workgroup {name}", status, lambda s: s == "AVAILABLE", ctx.progress, delay_s=ctx.poll_delay_s)
+        try:
+            aws.call(client, "create_workgroup", workgroupName=name, namespaceName=name,
+                     **wanted_workgroup(settings), subnetIds=record["subnet_ids"],
+                     securityGroupIds=[record["security_group_id"]], port=settings.get("cluster", "port"),
+                     configParameters=[{"parameterKey": k, "parameterValue": v} for k, v in PARAMETERS.items()],
+                     tags=_tags(ctx, name))
+        except ClientError as exc:
+            raise _placement_error(exc, settings.region) or exc
+        ctx.progress(f"serverless workgroup {name}: creating, base capacity {capacity} RPU, at most "
+                     f"{max_capacity(settings)} RPU ({'public' if settings.publicly_accessible else 'private'}, "
+                     "enhanced VPC routing)")
+    _wait_available(ctx, name)
     wg = aws.call(client, "get_workgroup", workgroupName=name)["workgroup"]
     endpoint = wg.get("endpoint") or {}
     return {"workgroup_name": name, "workgroup_arn": wg["workgroupArn"], "base_capacity": wg.get("baseCapacity"),
-            "endpoint": endpoint.get("address"), "port": endpoint.get("port"),
+            "max_capacity": wg.get("maxCapacity"), "endpoint": endpoint.get("address"), "port": endpoint.get("port"),
             "db_name": settings.get("cluster", "db_name"), "db_user": settings.get("cluster", "db_user"),
             "cluster_status": wg.get("status")}
+
+
+def _placement_error(exc: ClientError, region: str) -> InfraError | None:
+    """A CreateWorkgroup refusal about its subnets, said with what to do; None
+    for any other error. Serverless runs only in the Availability Zone IDs it
+    supports and needs free addresses in each subnet
+    (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-usage-considerations.html);
+    AWS lists the supported zone IDs in its console, not on that page
+    (unconfirmed here), so a zone is known to be unsupported only when AWS says so."""
+    message = str(exc.response.get("Error", {}).get("Message", "")).rstrip(". ")
+    if not re.search(r"subnet|availability zone|ip address", message, re.IGNORECASE):
+        return None
+    return InfraError(f"Redshift Serverless refused the workgroup's subnets in {region}: {message}. 01 puts them in "
+                      "the first availability zones by name (its subnet lines say which); Serverless supports only "
+                      "some zone IDs, which its console lists (create workgroup, network and security). Set "
+                      "[general] region to a region whose first three zones it supports")
 
 
 def _wait_gone(ctx: Context, kind: str, name: str) -> None:

@@ -32,7 +32,7 @@ from typing import Any
 
 from .. import Progress, aws
 from ..config import Settings
-from . import cluster, network, pricing, resources, state
+from . import cluster, network, pricing, resources, snapshots, state
 from .context import TAG_KEY, Context
 from .errors import InfraError
 from .resources import Kind
@@ -151,9 +151,9 @@ def tagged_resources(settings: Settings, clients: aws.Clients | None = None) -> 
 
 
 def kept_snapshots(settings: Settings, clients: aws.Clients | None = None) -> list[str]:
-    """Final snapshots of our clusters (kept on purpose with ``[cluster]
-    final_snapshot = true``; their storage is billed until you delete them)."""
-    return cluster.kept_snapshots(_context(settings, clients, lambda _: None))
+    """Names of the stack's final snapshots, either kind (kept on purpose with
+    ``[cluster] final_snapshot = true``; billed until you delete them: :mod:`.snapshots`)."""
+    return [s["name"] for s in snapshots.kept(_context(settings, clients, lambda _: None))]
 
 
 def teardown(settings: Settings, clients: aws.Clients | None = None, progress: Progress = print,
@@ -181,9 +181,9 @@ def teardown(settings: Settings, clients: aws.Clients | None = None, progress: P
         progress(f"nothing tagged {TAG_KEY}={settings.stack_name}: nothing to delete")
     for k, item in found:
         k.delete(ctx, item)
-    for snapshot in cluster.kept_snapshots(ctx):
-        progress(f"kept: final snapshot {snapshot} (its storage is billed; delete it in the Redshift console "
-                 "or with `aws redshift delete-cluster-snapshot` when no longer needed)")
+    for snapshot in snapshots.kept(ctx):
+        progress(f"kept: final snapshot {snapshots.line(snapshot)}; billed until deleted: "
+                 f"`{snapshots.how_to_delete(snapshot)}`")
     left = tagged_resources(settings, ctx.clients)
     if not left:
         state.clear(settings)

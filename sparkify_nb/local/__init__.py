@@ -1,6 +1,10 @@
-"""The local stack: embedded PostgreSQL (pgserver) and the AWS emulator (moto)
-as background processes (``stack``); ``aws_emulator`` is the emulator's entry point."""
+"""The local stack: embedded PostgreSQL (pgserver), the AWS emulator (moto) and
+the Redshift Data API endpoint of a rehearsal, as background processes
+(``stack``); ``aws_emulator`` is the emulator's entry point, ``rehearsal`` the
+endpoint's."""
 
-from .stack import LocalStackError, aws_endpoint, down, dsn, require_running, status, up
+from .stack import (LocalStackError, aws_endpoint, data_api_endpoint, down, dsn, rehearsal_dsn, require_running,
+                    status, up)
 
-__all__ = ["LocalStackError", "aws_endpoint", "down", "dsn", "require_running", "status", "up"]
+__all__ = ["LocalStackError", "aws_endpoint", "data_api_endpoint", "down", "dsn", "rehearsal_dsn",
+           "require_running", "status", "up"]

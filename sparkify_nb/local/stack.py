@@ -1,10 +1,11 @@
-"""The local stack: an embedded PostgreSQL (pgserver) and the AWS API
-emulator (moto in server mode), as background processes that outlive one
-kernel, so every notebook papermill runs (one kernel each) shares them.
+"""The local stack: an embedded PostgreSQL (pgserver), the AWS API emulator
+(moto in server mode) and the Redshift Data API endpoint of a rehearsal
+(:mod:`sparkify_nb.local.rehearsal`), as background processes that outlive
+one kernel, so every notebook papermill runs (one kernel each) shares them.
 
 Everything lives under ``<state dir>/local/``: ``pg/`` (the database files,
-kept across ``down``/``up``), ``emulator.log`` and ``stack.json`` (what is
-running: process ids, port, DSN; never a secret).
+kept across ``down``/``up``), ``emulator.log``, ``data_api.log`` and
+``stack.json`` (what is running: process ids, ports; never a secret).
 
 The emulator keeps AWS resources in memory: ``down`` forgets them (01 makes
 them again), while the database files persist.
@@ -23,9 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import subprocess
-import sys
 import time
 import urllib.request
 import warnings
@@ -35,6 +34,7 @@ from typing import Any
 import psutil
 
 from .. import SparkifyError, config, paths
+from . import processes
 
 log = logging.getLogger(__name__)
 
@@ -75,19 +75,6 @@ def _write_record(record: dict[str, Any], state: Path | None = None) -> None:
     os.replace(tmp, path)
 
 
-def _alive(pid: int | None, create_time: float | None) -> bool:
-    """True if ``pid`` is the very process we recorded (not a reused pid)."""
-    if not pid:
-        return False
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return create_time is None or abs(proc.create_time() - create_time) < 1.0
-    except psutil.NoSuchProcess:
-        return False
-
-
 def _external_dsn() -> str:
     """``[local] dsn`` / ``SPARKIFY_DSN``: a PostgreSQL to use instead of the embedded one."""
     return config.load().get("local", "dsn")
@@ -104,7 +91,7 @@ def _postmaster(pgdata: Path) -> dict[str, Any] | None:
     if len(lines) < 8:
         return None
     pid = int(lines[0])
-    if not _alive(pid, None) or lines[7].strip() != "ready":  # a killed server may linger as a zombie
+    if not processes.alive(pid, None) or lines[7].strip() != "ready":  # a killed server may linger as a zombie
         return None
     return {"pid": pid, "socket_dir": lines[4].strip(), "port": int(lines[3] or 5432),
             "create_time": psutil.Process(pid).create_time()}
@@ -119,7 +106,7 @@ def _clear_stale_pidfile(pgdata: Path) -> None:
         pid = int(pidfile.read_text().splitlines()[0])
     except (OSError, ValueError, IndexError):
         return
-    if not _alive(pid, None):
+    if not processes.alive(pid, None):
         log.info("PostgreSQL (pid %s) had died without shutting down; starting it again (crash recovery)", pid)
         pidfile.unlink(missing_ok=True)
 
@@ -195,54 +182,49 @@ def _endpoint_answers(port: int, timeout_s: float = 10) -> bool:
         return False
 
 
-def _start_emulator(folder: Path) -> dict[str, Any]:
-    port_file = folder / "emulator.port"
-    port_file.unlink(missing_ok=True)
-    logfile = open(folder / "emulator.log", "ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sparkify_nb.local.aws_emulator", "--port-file", str(port_file)],
-        stdout=logfile, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True,  # not killed with the kernel or terminal that started it
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    logfile.close()
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise LocalStackError(
-                f"the AWS emulator exited with code {proc.returncode}; see {paths.display_path(folder / 'emulator.log')}")
-        if port_file.is_file():
-            port = int(port_file.read_text())
-            if _endpoint_answers(port):
-                return {"pid": proc.pid, "port": port, "create_time": psutil.Process(proc.pid).create_time()}
-        time.sleep(0.1)
-    proc.kill()
-    raise LocalStackError(f"the AWS emulator did not answer within {START_TIMEOUT_S} s")
-
-
-def _stop_process(pid: int | None, create_time: float | None) -> None:
-    if not _alive(pid, create_time):
-        return
-    proc = psutil.Process(pid)
-    proc.send_signal(signal.SIGTERM)
+def _start(folder: Path, name: str, module: str, label: str, answers: Any,
+           args: tuple[str, ...] = ()) -> dict[str, Any]:
     try:
-        proc.wait(10)
-    except psutil.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+        return processes.start(folder, name, module, label, answers, START_TIMEOUT_S, args)
+    except processes.ProcessError as exc:
+        raise LocalStackError(str(exc)) from None
+
+
+def _start_emulator(folder: Path) -> dict[str, Any]:
+    return _start(folder, "emulator", "sparkify_nb.local.aws_emulator", "AWS emulator", _endpoint_answers)
+
+
+# --- Redshift Data API endpoint (rehearsal) -------------------------------------------
+
+def _data_api_answers(port: int, timeout_s: float = 10) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=timeout_s) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def _start_data_api(folder: Path) -> dict[str, Any]:
+    return _start(folder, "data_api", "sparkify_nb.local.rehearsal", "Redshift Data API endpoint",
+                  _data_api_answers, ("--state", str(folder.parent)))
 
 
 # --- public API -------------------------------------------------------------------
 
 def status(state: Path | None = None) -> dict[str, Any]:
-    """What is running: ``{"running", "aws_endpoint", "dsn", "postgres", "emulator"}``.
+    """What is running: ``{"running", "aws_endpoint", "dsn", "postgres", "emulator",
+    "data_api_endpoint", "data_api"}``.
 
-    ``running`` is True when both the database and the emulator answer. The
-    DSN is printed with any password redacted."""
+    ``running`` is True when both the database and the emulator answer (the
+    ``local`` target needs no more); ``data_api_endpoint`` is the rehearsal's
+    Data API URL, empty when it is not running. The DSN is printed with any
+    password redacted."""
     folder = _dir(state)
     record = _read_record(state)
     emu = record.get("emulator", {})
-    emulator_up = _alive(emu.get("pid"), emu.get("create_time")) and _endpoint_answers(emu.get("port", 0))
+    emulator_up = processes.alive(emu.get("pid"), emu.get("create_time")) and _endpoint_answers(emu.get("port", 0))
+    api = record.get("data_api", {})
+    api_up = processes.alive(api.get("pid"), api.get("create_time")) and _data_api_answers(api.get("port", 0))
     external = _external_dsn()
     if external:
         pg_up, dsn, pg_kind = _can_connect(external), external, "external"
@@ -258,6 +240,8 @@ def status(state: Path | None = None) -> dict[str, Any]:
         "postgres": {"kind": pg_kind, "running": bool(pg_up),
                      "pid": (record.get("postgres") or {}).get("pid") if pg_kind == "embedded" else None},
         "emulator": {"running": bool(emulator_up), "pid": emu.get("pid") if emulator_up else None},
+        "data_api_endpoint": f"http://127.0.0.1:{api['port']}" if api_up else "",
+        "data_api": {"running": bool(api_up), "pid": api.get("pid") if api_up else None},
     }
 
 
@@ -293,20 +277,37 @@ def up(state: Path | None = None) -> dict[str, Any]:
     _write_record(record, state)
 
     emu = record.get("emulator", {})
-    if _alive(emu.get("pid"), emu.get("create_time")):
+    if processes.alive(emu.get("pid"), emu.get("create_time")):
         # Never replace a live emulator: its AWS resources exist only in its memory.
         if not _endpoint_answers(emu.get("port", 0), timeout_s=START_TIMEOUT_S):
             raise LocalStackError(
                 f"the AWS emulator (pid {emu['pid']}) is running but does not answer on port {emu.get('port')}; "
                 "stop the stack with `sparkify-nb local down` and start it again")
-    else:
+    restarted = False
+    if not processes.alive(emu.get("pid"), emu.get("create_time")):
         restarted = bool(emu.get("pid"))  # it was running before and died (killed, crashed, machine restarted)
         record["emulator"] = _start_emulator(folder)
         _write_record(record, state)
         log.info("AWS emulator serving on 127.0.0.1:%s", record["emulator"]["port"])
-        if restarted:
-            return {**status(state), "notice": EMULATOR_RESTARTED}
+    _ensure_data_api(folder, record, state)
+    if restarted:
+        return {**status(state), "notice": EMULATOR_RESTARTED}
     return status(state)
+
+
+def _ensure_data_api(folder: Path, record: dict[str, Any], state: Path | None) -> None:
+    """Start the rehearsal's Data API endpoint unless it runs. A live one is never replaced:
+    its sessions (open PostgreSQL sessions, temp tables) live only in it."""
+    api = record.get("data_api", {})
+    if processes.alive(api.get("pid"), api.get("create_time")):
+        if not _data_api_answers(api.get("port", 0), timeout_s=START_TIMEOUT_S):
+            raise LocalStackError(
+                f"the Redshift Data API endpoint (pid {api['pid']}) is running but does not answer on port "
+                f"{api.get('port')}; stop the stack with `sparkify-nb local down` and start it again")
+        return
+    record["data_api"] = _start_data_api(folder)
+    _write_record(record, state)
+    log.info("Redshift Data API endpoint serving on 127.0.0.1:%s", record["data_api"]["port"])
 
 
 def down(state: Path | None = None) -> dict[str, Any]:
@@ -314,14 +315,17 @@ def down(state: Path | None = None) -> dict[str, Any]:
     Returns :func:`status`, whose ``running`` is then False."""
     folder = _dir(state)
     record = _read_record(state)
+    api = record.get("data_api", {})
+    processes.stop(api.get("pid"), api.get("create_time"))  # first: it holds PostgreSQL sessions
     emu = record.get("emulator", {})
-    _stop_process(emu.get("pid"), emu.get("create_time"))
+    processes.stop(emu.get("pid"), emu.get("create_time"))
     pg = record.get("postgres", {})
     if not pg.get("external"):
         pm = _postmaster(folder / "pg")
         _stop_postgres(folder / "pg", pm["pid"] if pm else pg.get("pid"))
     _record_path(state).unlink(missing_ok=True)
     (folder / "emulator.port").unlink(missing_ok=True)
+    (folder / "data_api.port").unlink(missing_ok=True)
     return status(state)
 
 
@@ -349,3 +353,28 @@ def aws_endpoint(state: Path | None = None) -> str:
     """``http://127.0.0.1:<port>`` of the running emulator, or LocalStackError."""
     info = require_running(state)
     return info["aws_endpoint"]
+
+
+def data_api_endpoint(state: Path | None = None) -> str:
+    """``http://127.0.0.1:<port>`` of the running Redshift Data API endpoint of a
+    rehearsal, or LocalStackError telling how to start it."""
+    url = status(state)["data_api_endpoint"]
+    if not url:
+        raise LocalStackError("the rehearsal's Redshift Data API endpoint is not running: start the local stack with "
+                              "`sparkify-nb local up`")
+    return url
+
+
+def rehearsal_dsn(cluster_identifier: str, state: Path | None = None) -> str:
+    """The libpq DSN (psql accepts it) of the database that backs the rehearsed
+    cluster ``cluster_identifier`` on the local PostgreSQL, as the server's
+    superuser (for checks). The endpoint makes the database when it first serves
+    the cluster; this function only names it. Raises LocalStackError when the
+    database is not running."""
+    from .rehearsal.backing import database_name
+
+    import psycopg2.extensions
+
+    params = psycopg2.extensions.parse_dsn(dsn(state))
+    params["dbname"] = database_name(cluster_identifier)
+    return psycopg2.extensions.make_dsn(**params)

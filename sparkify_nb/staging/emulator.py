@@ -2,7 +2,9 @@
 the COPY contract in :mod:`sparkify_nb.staging` states it. Worker threads read
 and convert objects (:mod:`.records`), a bounded queue hands their rows to one
 ``COPY ... FROM STDIN``; TRUNCATE, COPY and the rejects commit together, or
-``max_errors`` rejects or more (MAXERROR, as documented) roll the load back."""
+``max_errors`` rejects or more (MAXERROR, as documented) roll the load back.
+:func:`copy_rows` is the row pipeline alone (it appends in the caller's transaction), for
+callers that own the transaction, as Redshift's COPY runs in its caller's."""
 
 from __future__ import annotations
 
@@ -142,20 +144,25 @@ def load_local(conn: Any, table: schema.Table, source: str, jsonpaths: str | Non
     is then unchanged and the rejects seen are in ``load_errors``."""
     t0 = time.monotonic()
     paths = read_jsonpaths(jsonpaths, clients) if jsonpaths else None
-    if paths is not None and len(paths) != len(table.columns):
-        raise LoadError(f"{jsonpaths}: {len(paths)} jsonpaths for the {len(table.columns)} columns of {table.name}; "
-                        "the mapping is positional, so they must match one to one")
-    rows = compile_rows(table, paths)
     objects = (compaction.manifest_objects(source, clients) if compaction.is_manifest(source)
                else sources.list_sources(source, clients))
     if not objects:
         raise LoadError(f"source {source}: no objects to load (Redshift COPY fails the same way)")
-    report = LoadReport(table.name, bytes=sum(o.size for o in objects), load_id=uuid.uuid4().hex)
     started = datetime.now(timezone.utc).replace(tzinfo=None)
-    pipeline = _Pipeline(objects, table, rows, report, max_errors, progress, fastpath.make(table, paths))
-    _copy_through(conn, table, pipeline, started)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'TRUNCATE "{table.name}"')
+        report, aborted = copy_rows(conn, table, objects, paths, max_errors, progress, jsonpaths=jsonpaths)
+        if aborted:
+            conn.rollback()  # COPY saw a clean end of data: undo it and the TRUNCATE
+        else:
+            _record_rejects(conn, report.load_id, started, table.name, report.rejects)
+            conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
     report.seconds = time.monotonic() - t0
-    if pipeline.aborted:
+    if aborted:
         _record_rejects(conn, report.load_id, started, table.name, report.rejects)
         conn.commit()
         first = report.rejects[0]
@@ -170,6 +177,27 @@ def load_local(conn: Any, table: schema.Table, source: str, jsonpaths: str | Non
     return report
 
 
+def copy_rows(conn: Any, table: schema.Table, objects: list[SourceObject], paths: list | None, max_errors: int,
+              progress: Progress = print, jsonpaths: str | None = None) -> tuple[LoadReport, bool]:
+    """The row pipeline alone: COPY the records of ``objects`` (mapped by ``paths``, the
+    parsed jsonpaths, or None for ``'auto'``) into ``table``, appending, inside the
+    caller's transaction: no TRUNCATE, no commit, no rollback, rejects not written.
+    Redshift's COPY appends and runs in its caller's transaction; the rehearsal's
+    Data API endpoint runs it this way.
+
+    Returns ``(report, aborted)``; ``aborted``: ``max_errors`` rejects or more were
+    seen (MAXERROR) and the caller must roll back. Raises :class:`LoadError` for a
+    failure of the whole load (the caller rolls back), naming the file."""
+    if paths is not None and len(paths) != len(table.columns):
+        raise LoadError(f"{jsonpaths}: {len(paths)} jsonpaths for the {len(table.columns)} columns of {table.name}; "
+                        "the mapping is positional, so they must match one to one")
+    rows = compile_rows(table, paths)
+    report = LoadReport(table.name, bytes=sum(o.size for o in objects), load_id=uuid.uuid4().hex)
+    pipeline = _Pipeline(objects, table, rows, report, max_errors, progress, fastpath.make(table, paths))
+    _copy_through(conn, table, pipeline)
+    return report, pipeline.aborted
+
+
 def copy_sql(table: schema.Table) -> str:
     """The loader's COPY statement (the benchmark's limit uses the same, so its options match).
     Not ``FREEZE``: measured on 1M events into the UNLOGGED staging table, COPY FREEZE after a
@@ -178,27 +206,20 @@ def copy_sql(table: schema.Table) -> str:
     return f'COPY "{table.name}" ({columns}) FROM STDIN WITH (FORMAT csv)'
 
 
-def _copy_through(conn: Any, table: schema.Table, pipeline: _Pipeline, started: datetime) -> None:
-    """TRUNCATE ``table`` and COPY the pipeline's rows into it, in one
-    transaction: committed with the rejects, or rolled back when the load is
-    aborted (``pipeline.aborted``; the caller records those rejects) or fails."""
+def _copy_through(conn: Any, table: schema.Table, pipeline: _Pipeline) -> None:
+    """COPY the pipeline's rows into ``table`` (no commit, no rollback: the caller's);
+    the report's rejects sorted and counted. A failure of a worker is raised as
+    :class:`LoadError` naming the table, with the report so far."""
     report = pipeline.report
     try:
         with conn.cursor() as cur:
-            cur.execute(f'TRUNCATE "{table.name}"')
             cur.copy_expert(copy_sql(table), pipeline, size=records.READ_BLOCK)
         if pipeline.error is not None:
             raise pipeline.error
         report.rejects.sort(key=lambda r: (r.filename, r.line_number))
         report.rejected = len(report.rejects)
-        if pipeline.aborted:
-            conn.rollback()  # COPY saw a clean end of data: undo it and the TRUNCATE
-        else:
-            _record_rejects(conn, report.load_id, started, table.name, report.rejects)
-            conn.commit()
     except BaseException as exc:
         pipeline.close_workers()
-        conn.rollback()
         if isinstance(exc, LoadError):
             exc.report = report
             raise

@@ -142,24 +142,37 @@ def _load_redshift(settings: Settings, conn: Any, song_data: str, log_data: str,
 
 def loaded_names(conn: Any, table: str) -> set[str]:
     """The source files of ``table`` whose rows reached the star schema (``loaded_files``)."""
-    rows = warehouse.query(conn, "SELECT filename FROM loaded_files WHERE tbl = %s", (table,))
+    rows = warehouse.query(conn, "SELECT filename FROM loaded_files WHERE tbl = %(tbl)s", {"tbl": table})
     return set(rows.filename)
 
 
-def record_loaded(conn: Any, reports: list[LoadReport], batch: int = 1000) -> int:
+ROWS_PER_INSERT = 100       # keeps one INSERT's text a few KB (the Data API takes statements of 100 KB at most)
+INSERTS_PER_COMMIT = 40     # a Data API batch holds 40 statements at most (data_api.MAX_BATCH)
+
+
+def record_loaded(conn: Any, reports: list[LoadReport]) -> int:
     """List the files of ``reports`` in ``loaded_files`` (those not listed yet);
-    call it once the transform has committed their rows. Returns how many were added."""
+    call it once the transform has committed their rows. Returns how many were added.
+
+    Values go as named parameters (the Data API takes no positional ones),
+    :data:`ROWS_PER_INSERT` rows an INSERT and :data:`INSERTS_PER_COMMIT`
+    INSERTs a commit: on the Data API a commit is one batch. A failure halfway
+    leaves some files unlisted, never a wrong one: listing is idempotent."""
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     rows = []
     for report in reports:
         known = loaded_names(conn, report.table)
-        rows += [(report.table, name, size, now) for name, size in report.sources if name not in known]
-    statements = []
-    for start in range(0, len(rows), batch):
-        chunk = rows[start:start + batch]
-        with conn.cursor() as cur:
-            values = ", ".join(cur.mogrify("(%s, %s, %s, %s)", r).decode() for r in chunk)
-        statements.append(f"INSERT INTO loaded_files (tbl, filename, bytes, loaded_at) VALUES {values}")
-    if statements:
-        warehouse.run(conn, statements, label="loaded_files")
+        rows += [(report.table, name, size) for name, size in report.sources if name not in known]
+    inserts = []
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = rows[start:start + ROWS_PER_INSERT]
+        params: dict[str, Any] = {"loaded_at": now}
+        values = []
+        for i, (table, name, size) in enumerate(chunk):
+            params.update({f"t{i}": table, f"f{i}": name, f"b{i}": size})
+            values.append(f"(%(t{i})s, %(f{i})s, %(b{i})s, %(loaded_at)s)")
+        inserts.append((f"INSERT INTO loaded_files (tbl, filename, bytes, loaded_at) VALUES {', '.join(values)}",
+                        params))
+    for start in range(0, len(inserts), INSERTS_PER_COMMIT):
+        warehouse.run(conn, inserts[start:start + INSERTS_PER_COMMIT], label="loaded_files")
     return len(rows)

@@ -112,7 +112,8 @@ def load_statements(settings: Settings, record: dict[str, Any], table: schema.Ta
 def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: str, jsonpaths: str | None,
                   max_errors: int, *, clients: aws.Clients | None = None, progress: Progress = print) -> LoadReport:
     """Reload ``table`` with Redshift COPY, with the role 01 recorded; report
-    loaded rows and this load's rejected records. Raises :class:`LoadError`
+    loaded rows and this load's rejected records (and the objects and bytes
+    under ``source``, listed first when ``clients`` are given). Raises :class:`LoadError`
     when COPY fails (e.g. more than MAXERROR rejects); staging is then
     unchanged. On the Data API the three statements are one batch, so one
     transaction, and the reject query runs in the same session. With
@@ -123,8 +124,9 @@ def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: st
     view = load_errors_view(record)
     delete, copy, counts = load_statements(settings, record, table, source, jsonpaths, max_errors, clients)
     report = LoadReport(table.name)
-    if clients is not None:
-        describe_prefix(source, clients, progress)  # what COPY is about to read
+    if clients is not None:  # what COPY is about to read: the load report's files and bytes
+        files, size = describe_prefix(source, clients, progress)
+        report.files, report.bytes = max(files, 0), max(size, 0)
     with conn.cursor() as cur:
         try:
             # The Data API sends the batch at commit and psycopg2 blocks in COPY: beat around both.
@@ -137,7 +139,7 @@ def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: st
         except Exception as exc:
             conn.rollback()
             raise _aborted(conn, view, table.name, report, str(exc).strip()) from None
-    params = {"table_name": table.name} if view == "sys_load_error_detail" else {"query_id": int(query_id)}
+    params = table_params(table.name) if view == "sys_load_error_detail" else {"query_id": int(query_id)}
     report.rejects = _rejects(conn, load_errors_query(view), params)
     report.loaded = int(loaded)
     report.rejected = len(report.rejects)
@@ -157,6 +159,12 @@ def _rejects(conn: Any, sql: str, params: dict[str, Any]) -> list[Reject]:
                    r.err_reason, int(r.err_code), str(r.col_length)) for r in errors.itertuples()]
 
 
+def table_params(table: str) -> dict[str, str]:
+    """The parameters that name a staging table in a load-errors query: bare
+    and schema-qualified (``sys_load_error_detail.sql`` says why both)."""
+    return {"table_name": table, "qualified_name": f"public.{table}"}
+
+
 def aborted_rejects_query(view: str) -> str:
     """The SELECT of the rejects of this session's last COPY into a table
     (parameter ``table_name``), for a COPY that aborted: it has no query id of
@@ -171,7 +179,7 @@ def _aborted(conn: Any, view: str, table: str, report: LoadReport, error: str) -
     reject); the report carries all of them for 03's table. A failure to read
     them is said, never hidden behind the COPY's own error."""
     try:
-        report.rejects = _rejects(conn, aborted_rejects_query(view), {"table_name": table})
+        report.rejects = _rejects(conn, aborted_rejects_query(view), table_params(table))
     except Exception as exc:  # the COPY's error matters more; say why the rejects are missing
         first = f"; its rejected records could not be read from {view}: {str(exc).strip()}"
     else:

@@ -127,16 +127,20 @@ def connection(settings: Settings, clients: aws.Clients | None = None) -> Iterat
         conn.close()
 
 
-def run(conn: Any, statements: Sequence[str], label: str = "") -> float:
+def run(conn: Any, statements: Sequence[str | tuple[str, dict[str, Any]]], label: str = "") -> float:
     """Run ``statements`` in one transaction: all commit or none. Returns seconds.
 
+    A statement is its SQL text, or ``(sql, params)`` with named parameters
+    (``%(name)s``); on the Data API the statements form one batch, whose
+    parameters are shared, so a name must mean one value across them.
     Raises :class:`WarehouseError` naming the first line of the failing statement."""
     t0 = time.monotonic()
     try:
         with conn.cursor() as cur:
-            for sql in statements:
+            for item in statements:
+                sql, params = (item, None) if isinstance(item, str) else item
                 try:
-                    cur.execute(sql)
+                    cur.execute(sql, params)
                 except psycopg2.Error as exc:
                     head = sql.strip().splitlines()[0][:120]
                     raise WarehouseError(f"{label + ': ' if label else ''}{head}: {str(exc).strip()}") from None

@@ -32,9 +32,24 @@ connection share one database session: ``pg_last_copy_id()`` and
 ``keep_alive_s`` after each statement (at most 24 hours: "After 24 hours, the
 session is forced closed", ``SessionKeepAliveSeconds`` in the API reference
 https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_ExecuteStatement.html).
+The default, :data:`KEEP_ALIVE_S` (5 minutes), covers the gaps between the
+statements of one step; a connection idle longer gets a new session (below),
+and an idle session does not hold a connection of the cluster for an hour
+(each session holds a database connection while it lives, and the Data API
+caps active sessions: ``ActiveSessionsExceededException`` in its service model).
 Not confirmed by an AWS sentence: that a call with ``SessionId`` must leave
 out ``ClusterIdentifier`` / ``WorkgroupName`` / ``Database`` (it does here,
 as the session already names them).
+
+A session that has ended (its keep-alive passed: a notebook left open over
+lunch) refuses every later call: ``ValidationException: Session is not
+available`` (the wording AWS Support gave,
+https://github.com/awslabs/mcp/issues/4587). When the refused call holds only
+the statement being run, nothing of the old session is lost, so a new session
+is opened and the statement sent again, saying so through ``progress``. When
+it also holds buffered statements, they belong to work begun in the old
+session: the call fails, naming the cause, with nothing of it run (the next
+call opens a new session).
 
 Credentials: IAM temporary credentials, never a secret. Provisioned:
 ``ClusterIdentifier`` + ``Database`` + ``DbUser`` (the Data API calls
@@ -67,6 +82,7 @@ from .. import Progress
 from .errors import WarehouseError
 
 MAX_BATCH = 40  # BatchExecuteStatement Sqls: 1..40 items (service model)
+KEEP_ALIVE_S = 300  # SessionKeepAliveSeconds of a connection's session (module docstring)
 DONE = ("FINISHED", "FAILED", "ABORTED")
 _NAMED = re.compile(r"%\(([0-9A-Za-z_]+)\)s")
 _RETURNS_ROWS = re.compile(r"^\s*(SELECT|WITH|SHOW)\b", re.IGNORECASE)
@@ -218,7 +234,7 @@ class DataApiConnection:
     """
 
     def __init__(self, client: Any, target: dict[str, str], *, progress: Progress = print,
-                 keep_alive_s: int = 3600, poll: Poll | None = None):
+                 keep_alive_s: int = KEEP_ALIVE_S, poll: Poll | None = None):
         self.client, self.target, self.progress = client, dict(target), progress
         self.keep_alive_s, self.poll = keep_alive_s, poll or Poll()
         self.session_id: str | None = None
@@ -246,8 +262,9 @@ class DataApiConnection:
         self.closed = True
 
     def _run_with_pending(self, sql: str, text: str, parameters: list[dict[str, str]]) -> tuple[list, list]:
+        buffered = bool(self._pending)
         pending, self._pending = self._pending + [(sql, text, parameters)], []
-        result_id = self._run(pending)
+        result_id = self._run(pending, buffered=buffered)
         return self._fetch(result_id)
 
     def _session_args(self) -> dict[str, Any]:
@@ -255,28 +272,45 @@ class DataApiConnection:
             return {"SessionId": self.session_id}
         return {**self.target, "SessionKeepAliveSeconds": self.keep_alive_s}
 
-    def _run(self, statements: list[tuple[str, str, list[dict[str, str]]]]) -> str:
-        """Submit ``statements`` (one call), wait for them; return the id whose result is the last statement's."""
+    def _run(self, statements: list[tuple[str, str, list[dict[str, str]]]], buffered: bool = True) -> str:
+        """Submit ``statements`` (one call), wait for them; return the id whose result is the last statement's.
+        ``buffered``: the call holds statements buffered by earlier ``execute`` calls (module docstring:
+        an ended session)."""
         if len(statements) > MAX_BATCH:
             raise WarehouseError(f"{first_line(statements[0][0])}: {len(statements)} statements in one transaction; "
                                  f"the Data API runs at most {MAX_BATCH} in a batch")
         parameters = _merge([p for _, _, p in statements], statements[0][0])
-        args = self._session_args()
-        if parameters:
-            args["Parameters"] = parameters
         try:
-            if len(statements) == 1:
-                response = self.client.execute_statement(Sql=statements[0][1], **args)
-            else:
-                response = self.client.batch_execute_statement(Sqls=[t for _, t, _ in statements], **args)
+            response = self._submit(statements, parameters)
         except ClientError as exc:
-            error = exc.response.get("Error", {})
-            raise WarehouseError(f"{first_line(statements[0][0])}: {error.get('Code', '')}: "
-                                 f"{error.get('Message', '')}".rstrip(": ")) from None
+            if not (self.session_id and _session_ended(exc)):
+                raise _refused(exc, statements) from None
+            ended, self.session_id = self.session_id, None
+            if buffered:
+                raise WarehouseError(
+                    f"{first_line(statements[0][0])}: the Data API session {ended} has ended (more than its "
+                    f"keep-alive of {self.keep_alive_s} s passed since its last statement) with "
+                    f"{len(statements)} statement(s) of work begun in it buffered: none of them ran. Run the step "
+                    "again (it opens a new session)") from None
+            self.progress(f"the Data API session {ended} had ended (no statement for more than its keep-alive of "
+                          f"{self.keep_alive_s} s); a new session is opened")
+            try:
+                response = self._submit(statements, parameters)
+            except ClientError as again:
+                raise _refused(again, statements) from None
         self.session_id = response.get("SessionId") or self.session_id
         described = self._wait(response["Id"], statements)
         subs = described.get("SubStatements") or []
         return subs[-1]["Id"] if subs else described["Id"]
+
+    def _submit(self, statements: list[tuple[str, str, list]], parameters: list[dict[str, str]]) -> dict[str, Any]:
+        """One ExecuteStatement (one statement) or BatchExecuteStatement, in this connection's session."""
+        args = self._session_args()
+        if parameters:
+            args["Parameters"] = parameters
+        if len(statements) == 1:
+            return self.client.execute_statement(Sql=statements[0][1], **args)
+        return self.client.batch_execute_statement(Sqls=[t for _, t, _ in statements], **args)
 
     def _wait(self, statement_id: str, statements: list[tuple[str, str, list]]) -> dict[str, Any]:
         """Poll DescribeStatement until FINISHED (returned), FAILED or ABORTED (raised)."""
@@ -311,6 +345,19 @@ class DataApiConnection:
             if not page.get("NextToken"):
                 return columns, rows
             args["NextToken"] = page["NextToken"]
+
+
+def _session_ended(exc: ClientError) -> bool:
+    """True when AWS refused a call because its session is no longer available (module docstring)."""
+    error = exc.response.get("Error", {})
+    return error.get("Code") == "ValidationException" and "session is not available" in error.get("Message", "").lower()
+
+
+def _refused(exc: ClientError, statements: list[tuple[str, str, list]]) -> WarehouseError:
+    """The error of a call AWS refused: the first statement's first line, the AWS error code and message."""
+    error = exc.response.get("Error", {})
+    return WarehouseError(f"{first_line(statements[0][0])}: {error.get('Code', '')}: "
+                          f"{error.get('Message', '')}".rstrip(": "))
 
 
 def _merge(parameter_lists: list[list[dict[str, str]]], sql: str) -> list[dict[str, str]]:

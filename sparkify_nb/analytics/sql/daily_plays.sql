@@ -5,8 +5,8 @@ SELECT CAST(start_time AS DATE) AS day,
        COUNT(*) AS plays,
        COUNT(DISTINCT NULLIF(user_id, -1)) AS users
 FROM songplays
-WHERE (%(start)s IS NULL OR start_time >= %(start)s)
-  AND (%(end)s IS NULL OR start_time < %(end)s)
+WHERE (CAST(%(start)s AS TIMESTAMP) IS NULL OR start_time >= CAST(%(start)s AS TIMESTAMP))
+  AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR start_time < CAST(%(end)s AS TIMESTAMP))
   AND (%(level)s = 'all' OR level = %(level)s)
 GROUP BY 1
 ORDER BY 1;

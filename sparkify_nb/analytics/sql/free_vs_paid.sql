@@ -9,8 +9,8 @@ WITH plays AS (
     SELECT songplay_id, start_time, user_id, level
     FROM songplays
     WHERE level IN ('free', 'paid')
-      AND (%(start)s IS NULL OR start_time >= %(start)s)
-      AND (%(end)s IS NULL OR start_time < %(end)s)
+      AND (CAST(%(start)s AS TIMESTAMP) IS NULL OR start_time >= CAST(%(start)s AS TIMESTAMP))
+      AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR start_time < CAST(%(end)s AS TIMESTAMP))
 ),
 sequenced AS (
     SELECT user_id, level,

@@ -26,8 +26,8 @@ WITH agents AS (
                ELSE 'Other'
            END AS browser
     FROM songplays
-    WHERE (%(start)s IS NULL OR start_time >= %(start)s)
-      AND (%(end)s IS NULL OR start_time < %(end)s)
+    WHERE (CAST(%(start)s AS TIMESTAMP) IS NULL OR start_time >= CAST(%(start)s AS TIMESTAMP))
+      AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR start_time < CAST(%(end)s AS TIMESTAMP))
       AND (%(level)s = 'all' OR level = %(level)s)
 )
 SELECT os, browser, COUNT(*) AS plays, COUNT(DISTINCT NULLIF(user_id, -1)) AS users

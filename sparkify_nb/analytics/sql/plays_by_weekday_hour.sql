@@ -6,8 +6,8 @@ SELECT DATE_TRUNC('hour', start_time) AS bucket_hour,
        CAST(EXTRACT(minute FROM start_time) AS INTEGER) / 15 AS quarter,
        COUNT(*) AS plays
 FROM songplays
-WHERE (%(start)s IS NULL OR start_time >= %(start)s)
-  AND (%(end)s IS NULL OR start_time < %(end)s)
+WHERE (CAST(%(start)s AS TIMESTAMP) IS NULL OR start_time >= CAST(%(start)s AS TIMESTAMP))
+  AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR start_time < CAST(%(end)s AS TIMESTAMP))
   AND (%(level)s = 'all' OR level = %(level)s)
 GROUP BY 1, 2
 ORDER BY 1, 2;

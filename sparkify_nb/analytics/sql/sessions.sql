@@ -10,8 +10,8 @@ SELECT user_id, session_id,
        CAST(EXTRACT(epoch FROM MAX(start_time)) - EXTRACT(epoch FROM MIN(start_time)) AS BIGINT) AS length_seconds
 FROM songplays
 WHERE session_id IS NOT NULL
-  AND (%(start)s IS NULL OR start_time >= %(start)s)
-  AND (%(end)s IS NULL OR start_time < %(end)s)
+  AND (CAST(%(start)s AS TIMESTAMP) IS NULL OR start_time >= CAST(%(start)s AS TIMESTAMP))
+  AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR start_time < CAST(%(end)s AS TIMESTAMP))
   AND (%(level)s = 'all' OR level = %(level)s)
 GROUP BY user_id, session_id
 ORDER BY first_play, user_id, session_id;

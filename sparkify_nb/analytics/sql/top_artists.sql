@@ -2,13 +2,14 @@
 -- Only plays matched to the catalogue carry an artist_id, so this ranks artists among
 -- matched plays; matched_plays is their total in the period. Ties: more plays first,
 -- then name, then artist_id.
--- Parameters: start (inclusive), end (exclusive) UTC timestamps or NULL; level; top_n.
+-- Parameters: start (inclusive), end (exclusive) UTC timestamps or NULL; level; top_n, written into
+-- the text as a number by analytics.queries._query (LIMIT takes a count, not a bound parameter).
 WITH plays AS (
     SELECT artist_id, user_id
     FROM songplays
     WHERE artist_id IS NOT NULL
-      AND (%(start)s IS NULL OR start_time >= %(start)s)
-      AND (%(end)s IS NULL OR start_time < %(end)s)
+      AND (CAST(%(start)s AS TIMESTAMP) IS NULL OR start_time >= CAST(%(start)s AS TIMESTAMP))
+      AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR start_time < CAST(%(end)s AS TIMESTAMP))
       AND (%(level)s = 'all' OR level = %(level)s)
 ),
 matched AS (

@@ -1,0 +1,44 @@
+"""Entry point of the Redshift Data API endpoint of a rehearsal.
+
+Run by :mod:`sparkify_nb.local.stack` as ``python -m sparkify_nb.local.rehearsal
+--port-file FILE [--state DIR]``: binds a free loopback port, writes it to FILE
+once it serves, and runs until SIGTERM or SIGINT. Heavy modules (boto3,
+sqlglot, psycopg2) are imported on the first request, so ``local up`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port-file", required=True, type=Path)
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--state", type=Path, default=None, help="the stack's state folder (default: the project's)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from .lazy import LazyEndpoint
+    from .server import serve
+
+    server = serve(LazyEndpoint(args.state), args.port)
+    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    tmp = args.port_file.with_suffix(".tmp")
+    tmp.write_text(str(server.server_address[1]))
+    os.replace(tmp, args.port_file)
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""What the endpoint reads of the control plane: real boto3 calls to the
+local AWS emulator's endpoint (found in the stack's record at each call, so an
+emulator restarted on another port is followed), in the Region the request was
+signed for. Nothing here writes to the emulator."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from .errors import ApiError, validation
+
+_CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/redshift-data/aws4_request")
+
+
+def signed_region(authorization: str) -> str:
+    """The Region of a SigV4 ``Authorization`` header's credential scope.
+    Raises a ValidationException-style :class:`ApiError` for an unsigned request."""
+    match = _CREDENTIAL.search(authorization or "")
+    if not match:
+        raise ApiError("MissingAuthenticationTokenException",
+                       "Request is missing Authentication Token", status=403)
+    return match.group(1)
+
+
+class ControlPlane:
+    """boto3 clients on the emulator, per (service, Region); cheap to call from any thread."""
+
+    def __init__(self, state: Path | None = None):
+        self.state = state
+        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def endpoint(self) -> str:
+        from .. import stack
+
+        path = stack._record_path(self.state)
+        record = json.loads(path.read_text()) if path.is_file() else {}
+        port = (record.get("emulator") or {}).get("port")
+        if not port:
+            raise ApiError("InternalServerException", "the local AWS emulator is not running", status=500)
+        return f"http://127.0.0.1:{port}"
+
+    def client(self, service: str, region: str) -> Any:
+        url = self.endpoint()
+        key = (service, region, url)
+        with self._lock:
+            if key not in self._clients:
+                import boto3
+                from botocore.config import Config
+
+                self._clients[key] = boto3.session.Session().client(
+                    service, region_name=region, endpoint_url=url, aws_access_key_id="rehearsal",
+                    aws_secret_access_key="rehearsal",
+                    config=Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}))
+            return self._clients[key]
+
+    def clients(self, region: str) -> "Clients":
+        return Clients(self, region)
+
+    def cluster(self, identifier: str, region: str) -> dict[str, Any]:
+        """The cluster ``identifier`` (DescribeClusters), available.
+
+        An absent cluster is refused as the Data API refuses it: ValidationException
+        "Redshift endpoint doesn't exist in this region." (the Data API's answer quoted
+        in https://github.com/aws/aws-cdk/issues/30536). One not ``available`` (paused,
+        resuming, modifying) is refused with a ValidationException naming its status
+        (unconfirmed wording: AWS documents no message for it)."""
+        redshift = self.client("redshift", region)
+        try:
+            found = redshift.describe_clusters(ClusterIdentifier=identifier)["Clusters"]
+        except redshift.exceptions.ClusterNotFoundFault:
+            found = []
+        if not found:
+            raise validation("Redshift endpoint doesn't exist in this region.")
+        cluster = found[0]
+        status = cluster.get("ClusterStatus", "")
+        if status != "available":
+            raise validation(f"Cluster {identifier} is not available: its status is {status}. "
+                             + ("Resume it before running SQL on it." if status == "paused" else ""))
+        return cluster
+
+
+class Clients:
+    """The ``aws.Clients`` face the staging package takes: ``clients("s3")``."""
+
+    def __init__(self, plane: ControlPlane, region: str):
+        self.plane, self.region = plane, region
+
+    def __call__(self, service: str, region: str | None = None) -> Any:
+        return self.plane.client(service, region or self.region)

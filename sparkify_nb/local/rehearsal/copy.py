@@ -1,0 +1,288 @@
+"""COPY executed as Redshift would, with the project's COPY emulator
+(:func:`sparkify_nb.staging.emulator.copy_rows`) reading the emulator's S3
+with exactly the options the statement names, appending inside the caller's
+transaction (the rules and their sources: :mod:`sparkify_nb.local.rehearsal`).
+
+Before a byte is read: ``IAM_ROLE`` must name a role that exists, is
+associated with the cluster and trusts Redshift; its policies must allow
+``s3:ListBucket`` on the source's prefix and ``s3:GetObject`` on every object
+read (the manifest and the jsonpaths file too); each bucket must be in the
+COPY's Region (``REGION``, else the cluster's). Rejected records go to
+``stl_load_errors`` / ``sys_load_error_detail`` and the COPY to
+``sys_load_history``, written on a connection of their own so that they
+survive the rollback of an aborted COPY, as Redshift's system tables do.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlglot import exp
+
+from ...staging import compaction, sources
+from ...staging.emulator import copy_rows
+from ...staging.errors import LoadError
+from ...staging.jsonpaths import read_jsonpaths
+from ...warehouse import schema
+from . import backing, iam_eval
+from .statements import Failed, idle
+
+log = logging.getLogger(__name__)
+KNOWN = ("FORMAT AS JSON", "JSON", "TIMEFORMAT", "MAXERROR", "REGION", "MANIFEST", "GZIP", "COMPUPDATE", "STATUPDATE")
+_FLAGS = ("MANIFEST", "GZIP")
+_TYPES = {"integer": ("INTEGER", "int4"), "bigint": ("BIGINT", "int8"),
+          "double precision": ("DOUBLE PRECISION", "float8"), "timestamp without time zone": ("TIMESTAMP", "timestamp")}
+ACCESS_DENIED = "ERROR: S3ServiceException:Access Denied,Status 403,Error AccessDenied"
+WRONG_REGION = ("ERROR: S3ServiceException:The bucket you are attempting to access must be addressed using the "
+                "specified endpoint.,Status 301,Error PermanentRedirect")
+
+
+def options(tree: exp.Copy) -> dict[str, str]:
+    """The COPY's options by name (``MANIFEST GZIP``, which sqlglot reads as one, split); refuses
+    the options the rehearsal does not emulate, rather than ignoring them."""
+    out: dict[str, str] = {}
+    for param in tree.args.get("params") or []:
+        name = param.this.name.upper()
+        value = param.expression
+        if name in _FLAGS and isinstance(value, exp.Var) and value.name.upper() in _FLAGS:
+            out[name], out[value.name.upper()] = "", ""
+            continue
+        if name not in KNOWN:
+            raise Failed(f"ERROR: the rehearsal does not emulate the COPY option {name}; it takes "
+                         f"{', '.join(KNOWN)}")
+        out[name] = value.name if value is not None else ""
+    if "JSON" in out:
+        out.setdefault("FORMAT AS JSON", out.pop("JSON") or "auto")
+    if "FORMAT AS JSON" not in out:
+        raise Failed("ERROR: the rehearsal emulates COPY ... FORMAT AS JSON only")
+    return out
+
+
+def run(endpoint: Any, conn: Any, run: Any, sub: Any, in_batch: bool) -> None:
+    """Run the COPY of ``sub`` on ``conn`` as the module docstring says."""
+    tree, target = sub.parsed.tree, run.target
+    opts = options(tree)
+    credentials = tree.args.get("credentials")
+    role_arn = credentials.args.get("iam_role").name if credentials and credentials.args.get("iam_role") else ""
+    if not role_arn:
+        raise Failed("ERROR: the rehearsal's COPY takes IAM_ROLE 'arn:...' credentials only")
+    files = [f.name for f in tree.args.get("files") or []]
+    if len(files) != 1 or not files[0].startswith("s3://"):
+        raise Failed("ERROR: COPY from S3 needs one 's3://bucket/prefix' source")
+    clients = endpoint.control.clients(target.region)
+    identity, boundary = _role(clients, target, role_arn)
+    region = opts.get("REGION") or target.region
+    source, jsonpaths = files[0], opts["FORMAT AS JSON"]
+    jsonpaths = None if jsonpaths.lower() == "auto" else jsonpaths
+    for uri in [source] + ([jsonpaths] if jsonpaths else []):
+        _check_region(clients, uri, region)
+    read = Reader(clients, identity, boundary)
+    objects = read.manifest(source) if "MANIFEST" in opts else read.prefix(source)
+    objects = [_unzipped(o, "GZIP" in opts) for o in objects]
+    paths = read_jsonpaths(jsonpaths, read.checked_clients(jsonpaths)) if jsonpaths else None
+    table, oid = _table(conn, tree)
+    if any(c.type == "TIMESTAMP" for c in table.columns) and opts.get("TIMEFORMAT", "").lower() != "epochmillisecs":
+        raise Failed("ERROR: the rehearsal's COPY reads timestamps as TIMEFORMAT 'epochmillisecs' only")
+    ours = idle(conn)
+    if ours:
+        _exec(conn, "BEGIN")
+    with conn.cursor() as cur:
+        cur.execute("SELECT nextval('rehearsal_internal.query_ids')")
+        query_id = cur.fetchone()[0]
+    sub.query_id = query_id
+    set_last_copy(conn, query_id, 0)  # "updated when the COPY command begins the load process"
+    run.copy_state = (query_id, 0, False)
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    t0 = time.monotonic()
+    try:
+        report, aborted = copy_rows(conn, table, objects, paths, int(opts.get("MAXERROR", "0") or 0),
+                                    progress=log.info, jsonpaths=jsonpaths)
+    except LoadError as exc:
+        if ours:
+            _exec(conn, "ROLLBACK")
+        raise Failed(f"ERROR: {exc}") from None
+    _log(endpoint, target, conn, oid, table.name, query_id, started, t0, source, report, aborted)
+    if aborted:
+        run.copy_state = (query_id, 0, True)
+        if ours:
+            _exec(conn, "ROLLBACK")
+            endpoint.after_rollback(conn, run)
+        raise Failed(f"ERROR: Load into table '{table.name}' failed. Check 'stl_load_errors' system table for details.")
+    set_last_copy(conn, query_id, report.loaded)
+    run.copy_state = (query_id, report.loaded, False)
+    if ours:
+        _exec(conn, "COMMIT")
+    sub.result_rows = report.loaded
+
+
+def set_last_copy(conn: Any, query_id: int, count: int) -> None:
+    """``pg_last_copy_id()`` / ``pg_last_copy_count()`` of ``conn``'s session."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT set_config('rehearsal.last_copy_id', %s, false), "
+                    "set_config('rehearsal.last_copy_count', %s, false)", (str(query_id), str(count)))
+
+
+def _exec(conn: Any, sql: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(sql)
+
+
+def _role(clients: Any, target: Any, role_arn: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The role's policies, once it is known to exist, be associated with the cluster and trust Redshift;
+    else Redshift's error: the cluster's user "is not authorized to assume IAM Role"."""
+    account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
+    denied = Failed(f"ERROR: User arn:aws:redshift:{target.region}:{account}:dbuser:{target.identifier}/"
+                    f"{target.user} is not authorized to assume IAM Role {role_arn}")
+    associated = [r.get("IamRoleArn") for r in target.cluster.get("IamRoles") or []]
+    if role_arn not in associated or ":role/" not in role_arn:
+        raise denied
+    iam = clients("iam")
+    name = role_arn.rsplit("/", 1)[-1]
+    try:
+        role = iam.get_role(RoleName=name)["Role"]
+    except iam.exceptions.NoSuchEntityException:
+        raise denied from None
+    if role["Arn"] != role_arn or not iam_eval.trusts_redshift(role["AssumeRolePolicyDocument"]):
+        raise denied
+    return iam_eval.role_policies(iam, name)
+
+
+def _check_region(clients: Any, uri: str, region: str) -> None:
+    """The bucket of ``uri`` must be in ``region`` ("If the Amazon S3 buckets that hold the data files
+    don't reside in the same AWS Region as your cluster, you must use the REGION parameter",
+    copy-parameters-data-source-s3.html)."""
+    bucket = sources.parse_s3_uri(uri)[0]
+    s3 = clients("s3")
+    try:
+        location = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
+    except s3.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
+            raise Failed("ERROR: S3ServiceException:The specified bucket does not exist,Status 404,"
+                         "Error NoSuchBucket") from None
+        raise
+    if {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location) != region:
+        raise Failed(WRONG_REGION)
+
+
+class Reader:
+    """What the COPY reads, each read checked against the role's policies first."""
+
+    def __init__(self, clients: Any, identity: list[dict[str, Any]], boundary: dict[str, Any] | None):
+        self.clients, self.identity, self.boundary = clients, identity, boundary
+
+    def _allow(self, action: str, resource: str, context: dict[str, str] | None = None) -> None:
+        if not iam_eval.allowed(self.identity, self.boundary, action, resource, context):
+            raise Failed(ACCESS_DENIED)
+
+    def _get(self, uri: str) -> None:
+        bucket, key = sources.parse_s3_uri(uri)
+        self._allow("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}")
+
+    def checked_clients(self, uri: str) -> Any:
+        self._get(uri)
+        return self.clients
+
+    def prefix(self, uri: str) -> list[sources.SourceObject]:
+        bucket, prefix = sources.parse_s3_uri(uri)
+        self._allow("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": prefix})
+        objects = sources.list_sources(uri, self.clients)
+        if not objects:
+            raise Failed(f"ERROR: The specified S3 prefix '{prefix}' does not exist")
+        for obj in objects:
+            self._get(obj.name)
+        return objects
+
+    def manifest(self, uri: str) -> list[sources.SourceObject]:
+        self._get(uri)
+        try:
+            objects = compaction.manifest_objects(uri, self.clients)
+        except LoadError as exc:
+            raise Failed(f"ERROR: {exc}") from None
+        for obj in objects:
+            self._get(obj.name)
+        return objects
+
+
+def _unzipped(obj: sources.SourceObject, gzip_option: bool) -> sources.SourceObject:
+    """``obj`` as COPY reads it: with GZIP, decompressed (the emulator decompresses ``.gz`` names
+    itself); without it, a gzip object is not text, and the load fails on it, as Redshift's would
+    (a deliberate shortcut: Redshift would reject its records one by one until MAXERROR)."""
+    if obj.name.endswith(".gz"):
+        if not gzip_option:
+            raise Failed(f"ERROR: {obj.name} is gzip-compressed and the COPY does not say GZIP: its bytes are not "
+                         "JSON text")
+        return obj
+    if not gzip_option:
+        return obj
+    return sources.SourceObject(obj.name, lambda o=obj: gzip.GzipFile(fileobj=o.open(), mode="rb"), obj.size)
+
+
+def _table(conn: Any, tree: exp.Copy) -> tuple[schema.Table, int]:
+    """The COPY's target (and its column list) as the emulator's table definition, and its oid."""
+    target = tree.this
+    table = target.this if isinstance(target, exp.Schema) else target
+    wanted = [c.name for c in target.expressions] if isinstance(target, exp.Schema) else None
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s)::oid", (table.sql("postgres"),))
+        oid = cur.fetchone()[0]
+        if oid is None:
+            raise Failed(f'ERROR: relation "{table.name}" does not exist')
+        cur.execute("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s "
+                    "AND attnum > 0 AND NOT attisdropped ORDER BY attnum", (oid,))
+        found = cur.fetchall()
+    by_name = dict(found)
+    columns = []
+    for name in wanted or [n for n, _ in found]:
+        if name not in by_name:
+            raise Failed(f'ERROR: column "{name}" of relation "{table.name}" does not exist')
+        kind = by_name[name]
+        if kind.startswith("character varying("):
+            columns.append(schema.Column(name, "VARCHAR" + kind[len("character varying"):]))
+        elif kind in _TYPES:
+            columns.append(schema.Column(name, _TYPES[kind][0]))
+        else:
+            raise Failed(f"ERROR: the rehearsal's COPY emulator has no converter for column {name} of type {kind}")
+    return schema.Table(table.name, tuple(columns)), oid
+
+
+def _short_type(column_type: str) -> str:
+    if column_type.startswith("VARCHAR"):
+        return "varchar"
+    return next((short for long, short in _TYPES.values() if long == column_type), column_type.lower()[:10])
+
+
+def _log(endpoint: Any, target: Any, conn: Any, oid: int, table: str, query_id: int, started: datetime, t0: float,
+         source: str, report: Any, aborted: bool) -> None:
+    """The COPY's rejects and its history row, on a connection of their own (they survive a rollback)."""
+    pid = conn.get_backend_pid()
+    admin = backing.connect(endpoint.state, target.dbname)
+    try:
+        with admin.cursor() as cur:
+            cur.execute("SELECT usesysid FROM pg_user WHERE usename = %s", (target.user,))
+            userid = cur.fetchone()[0]
+            insert = (backing.SQL_DIR / "record_reject.sql").read_text()
+            for r in report.rejects:
+                cur.execute(insert, {
+                    "userid": userid, "tbl": oid, "starttime": started, "session": pid, "query": query_id,
+                    "filename": r.filename[:256], "line_number": r.line_number, "colname": r.colname[:127],
+                    "type": _short_type(r.type)[:10], "col_length": str(r.col_length)[:10], "raw_line": r.raw_line,
+                    "raw_field_value": r.raw_field_value, "err_code": r.err_code, "err_reason": _cut(r.err_reason, 100),
+                    "database_name": target.database})
+            cur.execute((backing.SQL_DIR / "record_load.sql").read_text(), {
+                "user_id": userid, "query_id": query_id, "status": "aborted" if aborted else "completed",
+                "session_id": pid, "database_name": target.database, "table_name": table, "start_time": started,
+                "end_time": datetime.now(timezone.utc).replace(tzinfo=None),
+                "duration": int((time.monotonic() - t0) * 1e6), "data_source": source[:256],
+                "loaded_rows": 0 if aborted else report.loaded, "bytes": report.bytes, "files": report.files,
+                "error_count": report.rejected})
+    finally:
+        admin.close()
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` bytes of UTF-8 (Redshift's CHAR(n) counts bytes), never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")

@@ -1,0 +1,250 @@
+"""Statements and batches as the Data API keeps them, and how they run: in
+the background (a thread per submission), through SUBMITTED -> PICKED ->
+STARTED -> FINISHED | FAILED | ABORTED, a batch as one transaction, results
+kept as the Data API's ``Field`` records (the rules and their sources:
+:mod:`sparkify_nb.local.rehearsal`)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg2
+from psycopg2 import extensions
+
+from . import translate
+
+MAX_ROW_BYTES = 64 * 1024          # "The Data API size limit is 64 KB per row in the result set"
+MAX_RESULT_BYTES = 100 * 1024 ** 2  # "The Data API limit is 100 MB in the result set returned by the database"
+PAGE_BYTES = 1024 ** 2             # one GetStatementResult page at most (unconfirmed: AWS documents no page size)
+DONE = ("FINISHED", "FAILED", "ABORTED")
+
+_LONG = {20, 21, 23, 26}
+_DOUBLE = {700, 701}
+_TYPE_NAMES = {16: "bool", 17: "bytea", 18: "char", 19: "name", 20: "int8", 21: "int2", 23: "int4", 25: "varchar",
+               26: "oid", 700: "float4", 701: "float8", 1042: "bpchar", 1043: "varchar", 1082: "date",
+               1083: "time", 1114: "timestamp", 1184: "timestamptz", 1700: "numeric"}
+
+
+class Failed(Exception):
+    """A statement failed; ``str()`` is its Data API ``Error``."""
+
+
+def now() -> float:
+    return time.time()
+
+
+@dataclass
+class Sub:
+    """One SQL statement of a submission (the only one of an ExecuteStatement)."""
+
+    id: str
+    sql: str
+    parsed: translate.Statement
+    params: dict[str, str] = field(default_factory=dict)
+    status: str = "SUBMITTED"
+    created: float = field(default_factory=now)
+    updated: float = field(default_factory=now)
+    started: float = 0.0
+    error: str = ""
+    query_id: int = -1
+    has_result: bool = False
+    result_rows: int = -1
+    result_size: int = -1
+    columns: list[dict[str, Any]] = field(default_factory=list)
+    records: list[list[dict[str, Any]]] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)  # the index of each page's first record
+
+    def mark(self, status: str, error: str = "") -> None:
+        if status == "STARTED":
+            self.started = now()
+        self.status, self.error, self.updated = status, error or self.error, now()
+
+    @property
+    def duration_ns(self) -> int:
+        return int((self.updated - self.started) * 1e9) if self.started and self.status in DONE else -1
+
+
+@dataclass
+class Run:
+    """One ExecuteStatement or BatchExecuteStatement: its statements, target and state."""
+
+    subs: list[Sub]
+    batch: bool
+    target: Any
+    parameters: list[dict[str, str]]
+    session: Any = None
+    name: str = ""
+    result_format: str = "JSON"
+    mode: str = "TRANSACTION"
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created: float = field(default_factory=now)
+    updated: float = field(default_factory=now)
+    status: str = "SUBMITTED"
+    error: str = ""
+    pid: int = 0
+    cancelled: bool = False
+    copy_state: tuple[int, int, bool] | None = None  # the last COPY's (query id, rows, failed on its data)
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def mark(self, status: str, error: str = "") -> None:
+        self.status, self.error, self.updated = status, error or self.error, now()
+        if status in DONE:
+            self.done.set()
+
+
+def new_run(sqls: list[str], parsed: list[translate.Statement], batch: bool, target: Any,
+            parameters: list[dict[str, str]], **fields: Any) -> Run:
+    run = Run([], batch, target, parameters, **fields)
+    run.subs = [Sub(f"{run.id}:{i + 1}" if batch else run.id, sql, p, translate.bind(p.names, parameters))
+                for i, (sql, p) in enumerate(zip(sqls, parsed))]
+    return run
+
+
+def execute(run: Run, runner: Any) -> None:
+    """Run ``run`` to its end on its session's connection or a new one (``runner``:
+    the endpoint's :class:`~.api.Endpoint`, which opens connections and runs COPY)."""
+    conn = None
+    try:
+        if run.cancelled:
+            return _abort_all(run)
+        run.mark("PICKED")
+        try:
+            conn = run.session.conn if run.session else runner.connect(run.target)
+        except Failed as exc:
+            return _fail(run, run.subs[0], str(exc))
+        run.pid = conn.get_backend_pid()
+        run.mark("STARTED")
+        transaction = run.batch and run.mode == "TRANSACTION"
+        if transaction and idle(conn):
+            _exec(conn, "BEGIN")
+        for index, sub in enumerate(run.subs):
+            sub.mark("STARTED")
+            try:
+                if sub.parsed.error:
+                    raise Failed(sub.parsed.error)
+                runner.run_one(conn, run, sub, in_batch=transaction)
+            except (Failed, psycopg2.Error) as exc:
+                error = str(exc) if isinstance(exc, Failed) else pg_error(exc)
+                aborted = run.cancelled or isinstance(exc, psycopg2.extensions.QueryCanceledError)
+                if transaction:
+                    _exec(conn, "ROLLBACK")  # the batch is one transaction: all or nothing
+                runner.after_rollback(conn, run)
+                sub.mark("ABORTED" if aborted else "FAILED", error)
+                for later in run.subs[index + 1:]:
+                    later.mark("ABORTED")
+                return run.mark("ABORTED" if aborted else "FAILED", error)
+            sub.mark("FINISHED")
+            if not transaction:
+                runner.after_commit(conn, run)
+        if transaction:
+            _exec(conn, "COMMIT")
+            runner.after_commit(conn, run)
+        run.mark("FINISHED")
+    except Exception as exc:  # a fault of the endpoint itself: say it, do not hang the caller
+        _fail(run, next((s for s in run.subs if s.status not in DONE), run.subs[-1]), f"ERROR: internal: {exc}")
+    finally:
+        if run.session is not None:
+            runner.sessions.release(run.session)
+        elif conn is not None:
+            conn.close()
+
+
+def _abort_all(run: Run) -> None:
+    for sub in run.subs:
+        sub.mark("ABORTED")
+    run.mark("ABORTED")
+
+
+def _fail(run: Run, sub: Sub, error: str) -> None:
+    sub.mark("FAILED", error)
+    for later in run.subs[run.subs.index(sub) + 1:]:
+        later.mark("ABORTED")
+    run.mark("FAILED", error)
+
+
+def idle(conn: Any) -> bool:
+    """True when ``conn`` is outside any transaction block."""
+    return conn.info.transaction_status == extensions.TRANSACTION_STATUS_IDLE
+
+
+def _exec(conn: Any, sql: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(sql)
+
+
+def pg_error(exc: psycopg2.Error) -> str:
+    """A PostgreSQL error as Redshift words it in a Data API ``Error``: ``ERROR: relation "x" does not exist``."""
+    diag = getattr(exc, "diag", None)
+    primary = diag.message_primary if diag is not None and diag.message_primary else str(exc).strip().splitlines()[0]
+    return f"ERROR: {primary}"
+
+
+def fetch(cur: Any, sub: Sub) -> None:
+    """Keep ``cur``'s rows on ``sub`` as Data API records, paged, within the documented size limits."""
+    sub.has_result = True
+    sub.columns = [_column(d) for d in cur.description]
+    types = [d.type_code for d in cur.description]
+    size = page = 0
+    sub.pages = [0]
+    while True:
+        rows = cur.fetchmany(1000)
+        if not rows:
+            break
+        for row in rows:
+            record = [field_of(v, t) for v, t in zip(row, types)]
+            length = len(json.dumps(record))
+            if length > MAX_ROW_BYTES:
+                raise Failed("Packet for query is too large: a row of the result is over 64 KB, the Data API's "
+                             "limit per row")
+            size += length
+            if size > MAX_RESULT_BYTES:
+                raise Failed("Database response exceeded size limit: the result is over 100 MB, the Data API's "
+                             "limit")
+            if page + length > PAGE_BYTES and page:
+                sub.pages.append(len(sub.records))
+                page = 0
+            page += length
+            sub.records.append(record)
+    sub.result_rows, sub.result_size = len(sub.records), size
+
+
+def field_of(value: Any, type_code: int) -> dict[str, Any]:
+    """One value as a Data API ``Field``."""
+    if value is None:
+        return {"isNull": True}
+    if type_code == 16:
+        return {"booleanValue": bool(value)}
+    if type_code in _LONG:
+        return {"longValue": int(value)}
+    if type_code in _DOUBLE and value == value and abs(value) != float("inf"):
+        return {"doubleValue": float(value)}
+    if type_code == 17:
+        return {"blobValue": base64.b64encode(bytes(value)).decode()}
+    return {"stringValue": str(value)}
+
+
+def _column(d: Any) -> dict[str, Any]:
+    type_name = _TYPE_NAMES.get(d.type_code, "varchar")
+    numeric = d.type_code in _LONG | _DOUBLE | {1700}
+    return {"isCaseSensitive": type_name in ("varchar", "bpchar", "char", "name"), "isCurrency": False,
+            "isSigned": numeric, "label": d.name, "name": d.name, "nullable": 1,
+            "precision": d.precision or (d.internal_size if d.internal_size and d.internal_size > 0 else 0),
+            "scale": d.scale or 0, "schemaName": "", "tableName": "", "typeName": type_name, "length": 0}
+
+
+def page(sub: Sub, token: str | None) -> dict[str, Any]:
+    """One GetStatementResult page of ``sub``, from ``token`` (the index of a page)."""
+    number = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+    start = sub.pages[number] if number < len(sub.pages) else len(sub.records)
+    end = sub.pages[number + 1] if number + 1 < len(sub.pages) else len(sub.records)
+    out: dict[str, Any] = {"Records": sub.records[start:end], "ColumnMetadata": sub.columns,
+                           "TotalNumRows": len(sub.records)}
+    if number + 1 < len(sub.pages):
+        out["NextToken"] = base64.urlsafe_b64encode(str(number + 1).encode()).decode()
+    return out

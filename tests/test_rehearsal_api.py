@@ -1,0 +1,157 @@
+"""The rehearsal's Data API endpoint, rule by rule (the rules:
+sparkify_nb/local/rehearsal/__init__.py): each test sends what AWS refuses, or
+relies on what AWS does, through a real boto3 redshift-data client."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg2
+import pytest
+from botocore.exceptions import ClientError
+
+from sparkify_nb import local
+from tests.rehearsal_fixtures import (  # noqa: F401 (fixtures)
+    MASTER, aws, cluster, data_api, error_code, make_cluster, raw_api, rows, run, wait)
+
+
+def held_lock(target: dict, table: str):
+    """A connection of its own holding an exclusive lock on ``table`` (until rolled back): a statement
+    on that table stays STARTED meanwhile."""
+    conn = psycopg2.connect(local.rehearsal_dsn(target["ClusterIdentifier"]))
+    with conn.cursor() as cur:
+        cur.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    return conn
+
+
+def started(client, statement_id: str, timeout_s: float = 10) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        described = client.describe_statement(Id=statement_id)
+        if described["Status"] == "STARTED":
+            return described
+        time.sleep(0.02)
+    raise AssertionError(f"never STARTED: {described['Status']}")
+
+
+# --- asynchronous statuses ---------------------------------------------------------------------
+
+def test_a_statement_runs_in_the_background_and_describe_statement_shows_it_started(data_api, cluster):
+    assert run(data_api, "CREATE TABLE waits (x INT)", **cluster)["Status"] == "FINISHED"
+    lock = held_lock(cluster, "waits")
+    try:
+        submitted = data_api.execute_statement(Sql="SELECT COUNT(*) FROM waits", **cluster)
+        described = started(data_api, submitted["Id"])
+        assert described["RedshiftPid"] > 0 and "Duration" in described
+    finally:
+        lock.rollback()
+        lock.close()
+    done = wait(data_api, submitted["Id"])
+    assert done["Status"] == "FINISHED" and done["HasResultSet"] is True and done["ResultRows"] == 1
+    assert rows(data_api, submitted["Id"]) == [[0]]
+
+
+def test_a_failed_statement_reads_as_redshifts_error(data_api, cluster):
+    described = run(data_api, "SELECT * FROM no_such_table", **cluster)
+    assert described["Status"] == "FAILED"
+    assert described["Error"] == 'ERROR: relation "no_such_table" does not exist'
+
+
+def test_a_cancelled_statement_is_aborted(data_api, cluster):
+    run(data_api, "CREATE TABLE waits (x INT)", **cluster)
+    lock = held_lock(cluster, "waits")
+    try:
+        submitted = data_api.execute_statement(Sql="SELECT COUNT(*) FROM waits", **cluster)
+        started(data_api, submitted["Id"])
+        assert data_api.cancel_statement(Id=submitted["Id"])["Status"] is True
+        assert wait(data_api, submitted["Id"])["Status"] == "ABORTED"
+    finally:
+        lock.rollback()
+        lock.close()
+    with pytest.raises(ClientError) as refused:
+        data_api.cancel_statement(Id=submitted["Id"])
+    assert error_code(refused) == "ValidationException"
+
+
+# --- batches --------------------------------------------------------------------------------------
+
+def test_a_batch_of_40_statements_runs_and_one_of_41_is_refused(raw_api, cluster):
+    batch = raw_api.batch_execute_statement(Sqls=["SELECT 1"] * 40, **cluster)
+    assert wait(raw_api, batch["Id"])["Status"] == "FINISHED"
+    with pytest.raises(ClientError) as refused:
+        raw_api.batch_execute_statement(Sqls=["SELECT 1"] * 41, **cluster)
+    assert error_code(refused) == "ValidationException"
+    assert "Member must have length less than or equal to 40" in str(refused.value)
+
+
+def test_an_empty_batch_is_refused_by_the_server(raw_api, cluster):
+    with pytest.raises(ClientError) as refused:
+        raw_api.batch_execute_statement(Sqls=[], **cluster)
+    assert "Member must have length greater than or equal to 1" in str(refused.value)
+
+
+def test_a_batch_is_one_transaction_all_or_nothing(data_api, cluster):
+    batch = data_api.batch_execute_statement(
+        Sqls=["CREATE TABLE kept (x INT)", "INSERT INTO kept VALUES (1)", "SELECT * FROM no_such_table"], **cluster)
+    described = wait(data_api, batch["Id"])
+    assert described["Status"] == "FAILED"
+    assert [s["Status"] for s in described["SubStatements"]] == ["FINISHED", "FINISHED", "FAILED"]
+    assert [s["Id"] for s in described["SubStatements"]] == [f"{batch['Id']}:{n}" for n in (1, 2, 3)]
+    assert run(data_api, "SELECT * FROM kept", **cluster)["Error"] == 'ERROR: relation "kept" does not exist'
+
+
+def test_truncate_in_a_batch_commits_what_ran_before_it_as_on_redshift(data_api, cluster):
+    run(data_api, "CREATE TABLE t (x INT)", **cluster)
+    batch = data_api.batch_execute_statement(
+        Sqls=["INSERT INTO t VALUES (1)", "TRUNCATE t", "INSERT INTO t VALUES (2)", "SELECT * FROM no_such_table"],
+        **cluster)
+    assert wait(data_api, batch["Id"])["Status"] == "FAILED"
+    counted = run(data_api, "SELECT COUNT(*) FROM t", **cluster)
+    assert rows(data_api, counted["Id"]) == [[0]]  # the TRUNCATE committed; the INSERT after it rolled back
+
+
+# --- parameters ------------------------------------------------------------------------------------
+
+def test_named_parameters_are_bound_as_values(data_api, cluster):
+    done = wait(data_api, data_api.execute_statement(
+        Sql="SELECT :a::int + 1, :b, 'x::y'", Parameters=[{"name": "a", "value": "41"}, {"name": "b", "value": "50%"}],
+        **cluster)["Id"])
+    assert rows(data_api, done["Id"]) == [[42, "50%", "x::y"]]
+    assert done["QueryParameters"] == [{"name": "a", "value": "41"}, {"name": "b", "value": "50%"}]
+
+
+@pytest.mark.parametrize("sql", ["SELECT $1", "SELECT ?"])
+def test_a_positional_parameter_is_refused(data_api, cluster, sql):
+    with pytest.raises(ClientError) as refused:
+        data_api.execute_statement(Sql=sql, Parameters=[{"name": "1", "value": "x"}], **cluster)
+    assert error_code(refused) == "ValidationException" and "named parameters" in str(refused.value)
+
+
+def test_a_parameter_value_of_zero_length_is_refused_by_the_server(raw_api, cluster):
+    with pytest.raises(ClientError) as refused:
+        raw_api.execute_statement(Sql="SELECT :a", Parameters=[{"name": "a", "value": ""}], **cluster)
+    assert "Member must have length greater than or equal to 1" in str(refused.value)
+
+
+def test_a_batchs_parameters_are_shared_by_its_statements(data_api, cluster):
+    batch = data_api.batch_execute_statement(
+        Sqls=["CREATE TABLE p (a INT, b VARCHAR(8))", "INSERT INTO p VALUES (:a, :b)",
+              "SELECT a, b FROM p WHERE a = :a"],
+        Parameters=[{"name": "a", "value": "7"}, {"name": "b", "value": "seven"}], **cluster)
+    described = wait(data_api, batch["Id"])
+    assert described["Status"] == "FINISHED"
+    assert rows(data_api, described["SubStatements"][2]["Id"]) == [[7, "seven"]]
+
+
+def test_a_parameter_no_statement_uses_is_refused(data_api, cluster):
+    with pytest.raises(ClientError) as refused:
+        data_api.batch_execute_statement(Sqls=["SELECT :a", "SELECT 2"],
+                                         Parameters=[{"name": "a", "value": "1"}, {"name": "unused", "value": "2"}],
+                                         **cluster)
+    assert error_code(refused) == "ValidationException" and "unused" in str(refused.value)
+
+
+def test_a_parameter_the_sql_uses_but_the_request_lacks_is_refused(data_api, cluster):
+    with pytest.raises(ClientError) as refused:
+        data_api.execute_statement(Sql="SELECT :a, :b", Parameters=[{"name": "a", "value": "1"}], **cluster)
+    assert error_code(refused) == "ValidationException" and ":b" in str(refused.value)

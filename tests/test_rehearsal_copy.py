@@ -1,0 +1,192 @@
+"""COPY on the rehearsal's Data API endpoint, driven by the suite's own client
+code (staging/redshift.py over warehouse/data_api.py): it loads what the local
+COPY emulator loads, its rejects land in stl_load_errors and are read back as on
+AWS, and a role, Region or policy that would fail on Redshift fails here
+(sparkify_nb/local/rehearsal/__init__.py, rules 10 and 11)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import uuid
+
+import pytest
+
+from sparkify_nb import config, datagen, staging
+from sparkify_nb.staging import redshift as copy_client
+from sparkify_nb.staging.errors import LoadError
+from sparkify_nb.warehouse import data_api as client_code, schema
+from tests.helpers import quiet
+from tests.rehearsal_fixtures import MASTER, REGION, aws, data_api, make_cluster, policy, rows, run, wait  # noqa: F401
+
+TRUST = policy({"Effect": "Allow", "Principal": {"Service": "redshift.amazonaws.com"}, "Action": "sts:AssumeRole"})
+
+
+@pytest.fixture(scope="module")
+def bucket():
+    """A bucket in REGION with a generated data set (songs, two days of events, the jsonpaths file), a
+    file with a bad record, and the events again as gzip parts listed by a manifest."""
+    name = f"rh-copy-{uuid.uuid4().hex[:8]}"
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    sink = datagen.S3Sink(s3, name)
+    datagen.generate(sink, events=400, songs=20, users=10, days=2, seed=3)
+    sink.close()
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=name, Prefix="log_data/")["Contents"]]
+    lines = b"".join(s3.get_object(Bucket=name, Key=k)["Body"].read() for k in keys).splitlines(keepends=True)
+    good = json.loads(lines[0])
+    s3.put_object(Bucket=name, Key="bad_log/events.json",
+                  Body=lines[0] + json.dumps({**good, "ts": "not a number"}).encode() + b"\n" + lines[1])
+    half = len(lines) // 2
+    for n, part in enumerate((lines[:half], lines[half:])):
+        s3.put_object(Bucket=name, Key=f"parts/events-{n}.json.gz", Body=gzip.compress(b"".join(part)))
+    s3.put_object(Bucket=name, Key="manifests/events.manifest", Body=json.dumps(
+        {"entries": [{"url": f"s3://{name}/parts/events-{n}.json.gz", "mandatory": True} for n in (0, 1)]}))
+    return name
+
+
+def make_role(statements: list[dict], boundary: list[dict] | None = None) -> str:
+    iam = aws("iam")
+    name = f"rh-copy-{uuid.uuid4().hex[:8]}"
+    extra = {}
+    if boundary:
+        extra["PermissionsBoundary"] = iam.create_policy(PolicyName=f"{name}-boundary",
+                                                         PolicyDocument=policy(*boundary))["Policy"]["Arn"]
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST, **extra)["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="copy", PolicyDocument=policy(*statements))
+    return arn
+
+
+def reads(bucket: str, *keys: str) -> list[dict]:
+    """What the suite's COPY role allows: list the bucket, get the objects under ``keys``."""
+    return [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"},
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": [f"arn:aws:s3:::{bucket}/{k}" for k in keys]}]
+
+
+def loader(data_api, monkeypatch, role_arn: str, source_region: str = REGION, associate: bool = True):
+    """(load(table, source, jsonpaths, max_errors) -> LoadReport, the cluster's target): the suite's
+    load_redshift over a DataApiConnection to a new cluster, 02's tables created there."""
+    made = make_cluster(roles=[role_arn] if associate else [])
+    target = {"ClusterIdentifier": made["ClusterIdentifier"], "Database": "dev", "DbUser": MASTER}
+    batch = data_api.batch_execute_statement(Sqls=schema.create_statements("redshift"), **target)
+    assert wait(data_api, batch["Id"])["Status"] == "FINISHED"
+    settings = config.load(overrides={"general.target": "redshift", "general.region": REGION})
+    record = {"role_arn": role_arn, "source_region": source_region, "kind": "provisioned"}
+    monkeypatch.setattr(copy_client.state, "load", lambda *_a, **_k: record)
+    conn = client_code.DataApiConnection(data_api, target, progress=quiet, keep_alive_s=60,
+                                         poll=client_code.Poll(first_s=0.02, max_s=0.2))
+
+    def load(table, source, jsonpaths=None, max_errors=10):
+        return copy_client.load_redshift(settings, conn, table, source, jsonpaths, max_errors, progress=quiet)
+    return load, target
+
+
+def local_counts(bucket: str, table, source: str, jsonpaths: str | None, conn) -> tuple[int, int]:
+    from sparkify_nb.local.rehearsal.control import Clients, ControlPlane
+
+    report = staging.load_local(conn, table, source, jsonpaths, 10, clients=Clients(ControlPlane(), REGION),
+                                progress=quiet)
+    return report.loaded, report.rejected
+
+
+def test_copy_loads_what_the_local_copy_emulator_loads(data_api, monkeypatch, bucket, conn):
+    load, _ = loader(data_api, monkeypatch, make_role(reads(bucket, "*")))
+    jsonpaths = f"s3://{bucket}/log_json_path.json"
+    songs = load(schema.STAGING_SONGS, f"s3://{bucket}/song_data")
+    events = load(schema.STAGING_EVENTS, f"s3://{bucket}/log_data", jsonpaths)
+    assert (songs.loaded, songs.rejected) == local_counts(bucket, schema.STAGING_SONGS, f"s3://{bucket}/song_data",
+                                                          None, conn) == (20, 0)
+    assert (events.loaded, events.rejected) == local_counts(bucket, schema.STAGING_EVENTS, f"s3://{bucket}/log_data",
+                                                            jsonpaths, conn) == (400, 0)
+
+
+def test_a_manifest_of_gzip_parts_loads_with_manifest_gzip(data_api, monkeypatch, bucket):
+    load, _ = loader(data_api, monkeypatch, make_role(reads(bucket, "*")))
+    report = load(schema.STAGING_EVENTS, f"s3://{bucket}/manifests/events.manifest",
+                  f"s3://{bucket}/log_json_path.json")
+    assert report.loaded == 400
+
+
+def test_rejects_land_in_stl_load_errors_and_the_client_reads_them_back(data_api, monkeypatch, bucket):
+    load, target = loader(data_api, monkeypatch, make_role(reads(bucket, "*")))
+    report = load(schema.STAGING_EVENTS, f"s3://{bucket}/bad_log", f"s3://{bucket}/log_json_path.json")
+    assert (report.loaded, report.rejected) == (2, 1)
+    [reject] = report.rejects
+    assert (reject.filename, reject.line_number, reject.colname, reject.err_code) == (
+        f"s3://{bucket}/bad_log/events.json", 2, "ts", 1206)
+    detail = run(data_api, "SELECT COUNT(*) FROM sys_load_error_detail WHERE TRIM(column_name) = 'ts'", **target)
+    assert rows(data_api, detail["Id"]) == [[1]]
+
+
+def test_a_copy_at_maxerror_fails_rolls_back_and_its_rejects_survive_the_rollback(data_api, monkeypatch, bucket):
+    load, target = loader(data_api, monkeypatch, make_role(reads(bucket, "*")))
+    load(schema.STAGING_EVENTS, f"s3://{bucket}/log_data", f"s3://{bucket}/log_json_path.json")
+    with pytest.raises(LoadError) as failed:
+        load(schema.STAGING_EVENTS, f"s3://{bucket}/bad_log", f"s3://{bucket}/log_json_path.json", max_errors=1)
+    message = str(failed.value)
+    assert "Load into table 'staging_events' failed. Check 'stl_load_errors' system table for details." in message
+    assert f"s3://{bucket}/bad_log/events.json line 2 column ts" in message  # read back after the rollback
+    counted = run(data_api, "SELECT COUNT(*) FROM staging_events", **target)
+    assert rows(data_api, counted["Id"]) == [[400]]  # the DELETE of the failed batch was rolled back too
+
+
+def test_pg_last_copy_id_names_the_copy_in_its_session(data_api, monkeypatch, bucket):
+    role = make_role(reads(bucket, "*"))
+    _, target = loader(data_api, monkeypatch, role)
+    copy = copy_client.copy_statement(config.load(overrides={"general.target": "redshift"}), schema.STAGING_SONGS,
+                                      f"s3://{bucket}/song_data", None, role, 10, region=REGION)
+    first = data_api.execute_statement(Sql=copy, SessionKeepAliveSeconds=30, **target)
+    assert wait(data_api, first["Id"])["Status"] == "FINISHED"
+    later = data_api.execute_statement(Sql="SELECT pg_last_copy_id(), pg_last_copy_count()",
+                                       SessionId=first["SessionId"])
+    [[copy_id, count]] = rows(data_api, wait(data_api, later["Id"])["Id"])
+    assert copy_id == data_api.describe_statement(Id=first["Id"])["RedshiftQueryId"] and count == 20
+
+
+@pytest.mark.parametrize("allowed, what", [
+    (lambda b: reads(b, "log_json_path.json", "parts/*"), "the manifest"),
+    (lambda b: reads(b, "log_json_path.json", "manifests/*"), "a source"),
+    (lambda b: reads(b, "parts/*", "manifests/*"), "the jsonpaths file"),
+])
+def test_a_copy_whose_role_cannot_read_every_file_fails_with_access_denied(data_api, monkeypatch, bucket, allowed,
+                                                                           what):
+    load, _ = loader(data_api, monkeypatch, make_role(allowed(bucket)))
+    with pytest.raises(LoadError) as failed:
+        load(schema.STAGING_EVENTS, f"s3://{bucket}/manifests/events.manifest", f"s3://{bucket}/log_json_path.json")
+    assert "ERROR: S3ServiceException:Access Denied,Status 403,Error AccessDenied" in str(failed.value), what
+
+
+def test_list_bucket_is_held_to_its_s3_prefix_condition(data_api, monkeypatch, bucket):
+    def role(prefix: str) -> str:
+        return make_role([{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}",
+                           "Condition": {"StringLike": {"s3:prefix": [prefix]}}},
+                          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}])
+    load, _ = loader(data_api, monkeypatch, role("song_data*"))
+    assert load(schema.STAGING_SONGS, f"s3://{bucket}/song_data").loaded == 20
+    load, _ = loader(data_api, monkeypatch, role("log_data*"))
+    with pytest.raises(LoadError, match="Access Denied"):
+        load(schema.STAGING_SONGS, f"s3://{bucket}/song_data")
+
+
+def test_a_permissions_boundary_limits_the_roles_reach(data_api, monkeypatch, bucket):
+    role = make_role(reads(bucket, "*"), boundary=[{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}])
+    load, _ = loader(data_api, monkeypatch, role)
+    with pytest.raises(LoadError, match="Access Denied"):
+        load(schema.STAGING_SONGS, f"s3://{bucket}/song_data")
+
+
+def test_a_role_not_associated_with_the_cluster_cannot_be_assumed(data_api, monkeypatch, bucket):
+    role = make_role(reads(bucket, "*"))
+    load, target = loader(data_api, monkeypatch, role, associate=False)
+    with pytest.raises(LoadError) as failed:
+        load(schema.STAGING_SONGS, f"s3://{bucket}/song_data")
+    assert (f"ERROR: User arn:aws:redshift:{REGION}:123456789012:dbuser:{target['ClusterIdentifier']}/{MASTER} "
+            f"is not authorized to assume IAM Role {role}") in str(failed.value)
+
+
+def test_a_region_other_than_the_buckets_fails_as_redshift_fails(data_api, monkeypatch, bucket):
+    load, _ = loader(data_api, monkeypatch, make_role(reads(bucket, "*")), source_region="eu-west-1")
+    with pytest.raises(LoadError) as failed:
+        load(schema.STAGING_SONGS, f"s3://{bucket}/song_data")
+    assert ("S3ServiceException:The bucket you are attempting to access must be addressed using the specified "
+            "endpoint.") in str(failed.value)

@@ -1,0 +1,206 @@
+"""The rehearsal's Data API endpoint: sessions, targets (cluster, database,
+user) and results, rule by rule (sparkify_nb/local/rehearsal/__init__.py)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from sparkify_nb import warehouse
+from sparkify_nb.warehouse import data_api as client_side
+
+from tests.rehearsal_fixtures import (  # noqa: F401 (fixtures)
+    MASTER, aws, cluster, data_api, error_code, make_cluster, raw_api, rows, run, wait)
+from tests.test_rehearsal_api import held_lock, started
+
+
+# --- sessions ----------------------------------------------------------------------------------------
+
+def test_a_session_is_one_database_session_temp_tables_and_backend_pid_carry_over(data_api, cluster):
+    first = data_api.execute_statement(Sql="CREATE TEMP TABLE scratch AS SELECT pg_backend_pid() AS pid",
+                                       SessionKeepAliveSeconds=30, **cluster)
+    assert wait(data_api, first["Id"])["Status"] == "FINISHED"
+    second = data_api.execute_statement(Sql="SELECT pid, pg_backend_pid() FROM scratch", SessionId=first["SessionId"])
+    assert second["SessionId"] == first["SessionId"]
+    assert wait(data_api, second["Id"])["Status"] == "FINISHED"
+    [[then, now]] = rows(data_api, second["Id"])
+    assert then == now
+    elsewhere = run(data_api, "SELECT pid FROM scratch", **cluster)  # another session: no such temp table
+    assert elsewhere["Error"] == 'ERROR: relation "scratch" does not exist'
+
+
+def test_pg_last_copy_id_is_minus_one_in_a_session_without_a_copy(data_api, cluster):
+    described = run(data_api, "SELECT pg_last_copy_id(), pg_last_copy_count()", **cluster)
+    assert rows(data_api, described["Id"]) == [[-1, 0]]
+
+
+def test_a_second_statement_in_a_busy_session_is_refused(data_api, cluster):
+    run(data_api, "CREATE TABLE waits (x INT)", **cluster)
+    lock = held_lock(cluster, "waits")
+    try:
+        busy = data_api.execute_statement(Sql="SELECT COUNT(*) FROM waits", SessionKeepAliveSeconds=30, **cluster)
+        started(data_api, busy["Id"])
+        with pytest.raises(ClientError) as refused:
+            data_api.execute_statement(Sql="SELECT 1", SessionId=busy["SessionId"])
+        assert error_code(refused) == "ValidationException" and "busy" in str(refused.value)
+    finally:
+        lock.rollback()
+        lock.close()
+    wait(data_api, busy["Id"])
+    after = data_api.execute_statement(Sql="SELECT 1", SessionId=busy["SessionId"])  # free again
+    assert wait(data_api, after["Id"])["Status"] == "FINISHED"
+
+
+def test_a_session_ends_after_its_keep_alive_and_a_later_call_is_refused(data_api, cluster):
+    first = data_api.execute_statement(Sql="SELECT 1", SessionKeepAliveSeconds=1, **cluster)
+    wait(data_api, first["Id"])
+    time.sleep(1.3)
+    with pytest.raises(ClientError) as refused:
+        data_api.execute_statement(Sql="SELECT 1", SessionId=first["SessionId"])
+    assert error_code(refused) == "ValidationException"
+    assert refused.value.response["Error"]["Message"] == "Session is not available"
+
+
+def test_a_session_that_never_existed_is_invalid(data_api):
+    unknown = "00000000-0000-0000-0000-000000000000"
+    with pytest.raises(ClientError) as refused:
+        data_api.execute_statement(Sql="SELECT 1", SessionId=unknown)
+    assert refused.value.response["Error"]["Message"] == f"Session with Id: {unknown} is invalid"
+
+
+def test_a_session_keep_alive_over_24_hours_is_refused_by_the_server(raw_api, cluster):
+    with pytest.raises(ClientError) as refused:
+        raw_api.execute_statement(Sql="SELECT 1", SessionKeepAliveSeconds=86401, **cluster)
+    assert "Member must have value less than or equal to 86400" in str(refused.value)
+
+
+# --- targets -------------------------------------------------------------------------------------------
+
+def test_an_absent_cluster_gets_the_data_apis_error(data_api):
+    with pytest.raises(ClientError) as refused:
+        data_api.execute_statement(Sql="SELECT 1", ClusterIdentifier="rh-absent", Database="dev", DbUser=MASTER)
+    assert error_code(refused) == "ValidationException"
+    assert refused.value.response["Error"]["Message"] == "Redshift endpoint doesn't exist in this region."
+
+
+def test_a_cluster_in_another_region_is_absent_from_the_signing_region(cluster):
+    import boto3
+
+    from sparkify_nb import local
+
+    elsewhere = boto3.client("redshift-data", endpoint_url=local.data_api_endpoint(), region_name="eu-west-1",
+                             aws_access_key_id="r", aws_secret_access_key="r")
+    with pytest.raises(ClientError) as refused:
+        elsewhere.execute_statement(Sql="SELECT 1", **cluster)
+    assert refused.value.response["Error"]["Message"] == "Redshift endpoint doesn't exist in this region."
+
+
+def test_a_paused_cluster_is_refused(data_api, cluster):
+    aws("redshift").pause_cluster(ClusterIdentifier=cluster["ClusterIdentifier"])
+    with pytest.raises(ClientError) as refused:
+        data_api.execute_statement(Sql="SELECT 1", **cluster)
+    assert error_code(refused) == "ValidationException" and "paused" in str(refused.value)
+    aws("redshift").resume_cluster(ClusterIdentifier=cluster["ClusterIdentifier"])
+    assert run(data_api, "SELECT 1", **cluster)["Status"] == "FINISHED"
+
+
+def test_a_request_without_a_database_user_is_refused(data_api, cluster):
+    with pytest.raises(ClientError) as refused:
+        data_api.execute_statement(Sql="SELECT 1", ClusterIdentifier=cluster["ClusterIdentifier"], Database="dev")
+    assert error_code(refused) == "ValidationException" and "DbUser" in str(refused.value)
+
+
+def test_a_database_the_cluster_does_not_have_fails_as_a_login_does(data_api, cluster):
+    described = run(data_api, "SELECT 1", **{**cluster, "Database": "other"})
+    assert described["Status"] == "FAILED" and described["Error"] == 'FATAL: database "other" does not exist'
+
+
+def test_statements_run_as_the_database_user_other_users_exist_once_sql_made_them(data_api, cluster):
+    analyst = {**cluster, "DbUser": "analyst"}
+    assert run(data_api, "SELECT 1", **analyst)["Error"] == 'FATAL: user "analyst" does not exist'
+    batch = data_api.batch_execute_statement(
+        Sqls=["CREATE TABLE secret (x INT)", "CREATE USER analyst PASSWORD DISABLE"], **cluster)
+    assert wait(data_api, batch["Id"])["Status"] == "FINISHED"
+    who = run(data_api, "SELECT current_user", **analyst)
+    assert rows(data_api, who["Id"]) == [["analyst"]]
+    assert run(data_api, "SELECT * FROM secret", **analyst)["Error"] == "ERROR: permission denied for table secret"
+
+
+def test_a_cluster_deleted_and_made_again_starts_empty(data_api):
+    made = make_cluster()
+    target = {"ClusterIdentifier": made["ClusterIdentifier"], "Database": "dev", "DbUser": MASTER}
+    assert run(data_api, "CREATE TABLE kept (x INT)", **target)["Status"] == "FINISHED"
+    aws("redshift").delete_cluster(ClusterIdentifier=made["ClusterIdentifier"], SkipFinalClusterSnapshot=True)
+    time.sleep(0.01)  # a later ClusterCreateTime
+    make_cluster(name=made["ClusterIdentifier"])
+    assert run(data_api, "SELECT * FROM kept", **target)["Error"] == 'ERROR: relation "kept" does not exist'
+
+
+# --- results -------------------------------------------------------------------------------------------
+
+def test_a_large_result_pages_with_next_token(data_api, cluster):
+    described = run(data_api, "SELECT n, REPEAT('x', 1000) AS pad FROM generate_series(1, 3000) AS n", **cluster)
+    first = data_api.get_statement_result(Id=described["Id"])
+    assert first["TotalNumRows"] == 3000 and "NextToken" in first and len(first["Records"]) < 3000
+    assert [r[0] for r in rows(data_api, described["Id"])] == list(range(1, 3001))
+
+
+def test_a_row_over_64_kb_fails_the_statement(data_api, cluster):
+    described = run(data_api, "SELECT REPEAT('x', 70000)", **cluster)
+    assert described["Status"] == "FAILED" and described["Error"].startswith("Packet for query is too large")
+
+
+def test_a_result_over_100_mb_fails_the_statement(data_api, cluster):
+    described = run(data_api, "SELECT REPEAT('x', 60000) FROM generate_series(1, 1800)", **cluster)
+    assert described["Status"] == "FAILED" and described["Error"].startswith("Database response exceeded size limit")
+
+
+def test_a_statement_without_a_result_set_has_no_result(data_api, cluster):
+    described = run(data_api, "CREATE TABLE t (x INT)", **cluster)
+    with pytest.raises(ClientError) as refused:
+        data_api.get_statement_result(Id=described["Id"])
+    assert error_code(refused) == "ValidationException" and "does not have result" in str(refused.value)
+
+
+def test_list_statements_shows_finished_statements_by_name(data_api, cluster):
+    done = wait(data_api, data_api.execute_statement(Sql="SELECT 1", StatementName="rh-listed-x", **cluster)["Id"])
+    listed = data_api.list_statements(StatementName="rh-listed", ClusterIdentifier=cluster["ClusterIdentifier"])
+    assert [s["Id"] for s in listed["Statements"]] == [done["Id"]]
+
+
+def _connection(data_api, cluster, lines, keep_alive_s=1):
+    """The suite's own Data API connection, on the endpoint, with a keep-alive of ``keep_alive_s``."""
+    poll = client_side.Poll(first_s=0.02, max_s=0.1)
+    return client_side.DataApiConnection(data_api, cluster, progress=lines.append, keep_alive_s=keep_alive_s,
+                                         poll=poll)
+
+
+def test_a_connection_whose_session_ended_runs_its_next_query_in_a_new_one_and_says_so(data_api, cluster):
+    lines: list[str] = []
+    conn = _connection(data_api, cluster, lines)
+    assert warehouse.query(conn, "SELECT 1 AS one").one.tolist() == [1]
+    first = conn.session_id
+    time.sleep(2.5)  # past the keep-alive of 1 s: the endpoint has ended the session
+    assert warehouse.query(conn, "SELECT 2 AS two").two.tolist() == [2]
+    assert conn.session_id != first
+    assert lines == [f"the Data API session {first} had ended (no statement for more than its keep-alive of 1 s); "
+                     "a new session is opened"]
+
+
+def test_work_buffered_in_a_session_that_ended_fails_naming_the_cause_and_nothing_of_it_runs(data_api, cluster):
+    lines: list[str] = []
+    conn = _connection(data_api, cluster, lines)
+    warehouse.run(conn, ["CREATE TABLE kept (a INT)"])
+    first = conn.session_id
+    time.sleep(2.5)
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO kept VALUES (1)")  # buffered: sent with the query below
+        with pytest.raises(warehouse.WarehouseError) as caught:
+            cur.execute("SELECT COUNT(*) FROM kept")
+    assert str(caught.value) == (
+        f"INSERT INTO kept VALUES (1): the Data API session {first} has ended (more than its keep-alive of 1 s "
+        "passed since its last statement) with 2 statement(s) of work begun in it buffered: none of them ran. "
+        "Run the step again (it opens a new session)")
+    assert warehouse.query(conn, "SELECT COUNT(*) AS n FROM kept").n.tolist() == [0]
