@@ -360,7 +360,7 @@ def _memory_check(args, settings, bucket: str, tmp: Path, rows: list[dict], verd
     verdicts.append(_verdict(f"loader peak RSS at {n:,} events{scale}", mload["peak_rss_mb"], TARGET_LOADER_MB, " MB"))
     _child("analyze_staging", {})
     mtrans = _child("transform", {})
-    rows.append(_row(mtrans, None, f"memory check: transform of {n:,} events (staged songs: the --songs run's); "
+    rows.append(_row(mtrans, None, f"memory check: transform of {n:,} events (songs: those the --events run staged, none with --memory-only); "
                                    f"server peak {mtrans['backend_peak_mb']} MB ({mtrans['backend_private_mb']} MB "
                                    f"private), server CPU {mtrans['backend_cpu_s']:.0f} s"))
     verdicts.append(f"  info   transform at {n:,} events: PostgreSQL server process peak {mtrans['backend_peak_mb']} MB "
