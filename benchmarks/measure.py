@@ -110,12 +110,13 @@ def _fetch(spec: dict, folder: str) -> dict:
             size += len(block)
         return size
 
-    with ThreadPoolExecutor(max_workers=emulator.FETCH_THREADS) as pool:
+    threads = emulator.worker_threads(objects)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         size = sum(pool.map(read, objects))
     seconds = time.monotonic() - t0
     return {"rows": len(objects), "seconds": seconds,
             "note": f"S3 floor: list + GET of {len(objects):,} objects ({size / 2 ** 20:,.0f} MiB), "
-                    f"{emulator.FETCH_THREADS} threads, no parsing; rows = objects"}
+                    f"{threads} threads, no parsing; rows = objects"}
 
 
 @measure
