@@ -64,22 +64,19 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
+from benchmarks import rounds
+from benchmarks.common import RESULTS, ROOT, child, row, verdict
 
 # Targets of issues 6 and 11, on the 2-core development machine.
 TARGET_LOAD_RATIO = 1.3          # event load time / COPY limit time
-TARGET_TRANSFORM_RATIO = 1.5     # transform time / transform limit time (issue 21), median of the rounds
 TARGET_NOTEBOOK_S = 60.0         # whole 03 notebook at 1M events, songs compacted
 TARGET_FLOOR_RATIO = 1.2         # whole 03 with the small song files / (S3 GET floor of the songs + event load)
 TARGET_LOADER_MB = 500           # loader peak RSS at 10M events
@@ -87,20 +84,6 @@ TARGET_GENERATOR_MB = 300        # generator peak RSS at 10M events
 
 
 # --- the parent: set-up, children, report ------------------------------------------------
-
-def _child(name: str, spec: dict) -> dict:
-    """Run measurement ``name`` in a child process; its result plus its peak RSS in MB
-    (``ru_maxrss`` of the child from ``wait4``, taken by the small launcher ``_spawn``)."""
-    cmd = [sys.executable, "-m", "benchmarks._spawn", sys.executable, "-m", "benchmarks.measure", name,
-           json.dumps(spec)]
-    done = subprocess.run(cmd, stdout=subprocess.PIPE, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark step {name} failed (exit {done.returncode}); see its output above")
-    lines = [ln for ln in done.stdout.decode().splitlines() if ln.strip()]
-    result = json.loads(lines[-2])
-    result["peak_rss_mb"] = round(int(lines[-1].split()[1]) / 1024, 1)
-    return result
-
 
 def _private_stack(root: Path) -> None:
     for name in [n for n in os.environ if n.startswith("SPARKIFY_")]:
@@ -126,15 +109,6 @@ def _upload(settings, folder: Path, bucket: str, prefix: str = "", skip: str = "
     sink.close()
 
 
-def _row(result: dict, limit: dict | None, note: str = "") -> dict:
-    seconds, rows = result["seconds"], result["rows"]
-    return {"step": result["step"], "rows": rows, "seconds": round(seconds, 3),
-            "rows_per_s": round(rows / seconds) if seconds else 0,
-            "ratio_to_limit": round(seconds / limit["seconds"], 2) if limit else "",
-            "peak_rss_mb": result["peak_rss_mb"], "extrapolated": result.get("extrapolated", False),
-            "note": note or result.get("note", "")}
-
-
 def _print_table(rows: list[dict]) -> None:
     print(f"\n{'step':<22}{'rows':>12}{'seconds':>11}{'rows/s':>11}{'x limit':>9}{'peak MB':>9}  note")
     for r in rows:
@@ -142,13 +116,6 @@ def _print_table(rows: list[dict]) -> None:
         mark = "*" if r["extrapolated"] else " "   # measured on a sample, scaled: not a measured time
         print(f"{r['step']:<22}{r['rows']:>12,}{r['seconds']:>10.2f}{mark}{r['rows_per_s']:>11,}{ratio:>9}"
               f"{r['peak_rss_mb']:>9.0f}  {r['note']}")
-
-
-def _verdict(label: str, value: float, target: float, unit: str) -> str:
-    if value <= target:
-        return (f"  met    {label}: {value:.2f}{unit} (target < {target:g}{unit}; "
-                f"{(target - value) / target:.0%} to spare)")
-    return f"  MISSED {label}: {value:.2f}{unit}, target < {target:g}{unit}: {value / target:.2f}x the target"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,116 +188,60 @@ def main(argv: list[str] | None = None) -> int:
 def _compare(args, settings, bucket: str, tmp: Path, stamp: str, rows: list[dict], verdicts: list[str]) -> dict:
     """The loader against the limit and the anchors, then the transform and the notebook."""
     data = tmp / "data"
-    gen = _child("generate", dict(out=str(data), events=args.events, songs=args.songs, users=args.users,
+    gen = child("generate", dict(out=str(data), events=args.events, songs=args.songs, users=args.users,
                                   days=args.days, seed=args.seed))
-    rows.append(_row(gen, None, "datagen to a local folder (events + song files)"))
+    rows.append(row(gen, None, "datagen to a local folder (events + song files)"))
     t0 = time.monotonic()
     _upload(settings, data, bucket)
     print(f"uploaded to s3://{bucket}/ in {time.monotonic() - t0:.1f} s (untimed)")
     csvs = {"songs": str(tmp / "songs.csv"), "events": str(tmp / "events.csv")}
-    rendered = _child("render", dict(data=str(data), csv=csvs))
+    rendered = child("render", dict(data=str(data), csv=csvs))
     print(f"rendered the same rows as CSV in {rendered['seconds']:.1f} s (untimed)")
 
     spec = dict(bucket=bucket, csv=csvs, sample=args.sample, total=rendered["events"], data=str(data))
-    load_songs, load_events = _child("load_songs", spec), _child("load_events", spec)
-    copy_songs, copy_events = _child("copy_songs", spec), _child("copy_events", spec)
-    fetch_songs, fetch_events = _child("fetch_songs", spec), _child("fetch_events", spec)
-    rows += [_row(load_songs, copy_songs, "load_local, emulator S3 -> staging_songs"),
-             _row(fetch_songs, copy_songs),
-             _row(copy_songs, copy_songs, "LIMIT: TRUNCATE + COPY FROM STDIN of the same rows, CSV file"),
-             _row(load_events, copy_events, "load_local, emulator S3 -> staging_events"),
-             _row(fetch_events, copy_events),
-             _row(copy_events, copy_events, "LIMIT: TRUNCATE + COPY FROM STDIN of the same rows, CSV file")]
-    for anchor in ("insert_rowwise", "executemany", "to_sql", "duckdb_read_json"):
-        rows.append(_row(_child(anchor, spec), copy_events))
-    transform = _transform_anchors(args, spec, tmp, stamp, rows)
-    compacted = _child("compact_songs", spec)
-    rows.append(_row(compacted, None))
-    notebooks = {}
-    if not args.no_notebook:
-        notebooks["small"] = _child("notebook_03", spec)
-        rows.append(_row(notebooks["small"], copy_events, f"papermill 03_etl, {fetch_songs['rows']:,} song files: "
-                                                          "load + transform + checks, kernel start included"))
-        notebooks["packed"] = _child("notebook_03", dict(spec, song_data=compacted["manifest"]))
-        notebooks["packed"]["step"] = "notebook_03_compacted"
-        rows.append(_row(notebooks["packed"], copy_events, "papermill 03_etl, songs from the compacted manifest"))
+    load_songs, load_events = child("load_songs", spec), child("load_events", spec)
+    copy_songs, copy_events = child("copy_songs", spec), child("copy_events", spec)
+    fetch_events = child("fetch_events", spec)
+    anchors = [child(anchor, spec) for anchor in ("insert_rowwise", "executemany", "to_sql", "duckdb_read_json")]
+    transform_rows: list[dict] = []
+    transform = rounds.transform_anchors(args, spec, tmp, stamp, transform_rows)
+    compacted = child("compact_songs", spec)
+    notebooks = {} if args.no_notebook else rounds.notebooks(args, spec, compacted)
+    fetch_songs = notebooks["floor"] if notebooks else child("fetch_songs", spec)
+    rows += [row(load_songs, copy_songs, "load_local, emulator S3 -> staging_songs"),
+             row(fetch_songs, copy_songs, fetch_songs["note"] + notebooks.get("floor_note", "")),
+             row(copy_songs, copy_songs, "LIMIT: TRUNCATE + COPY FROM STDIN of the same rows, CSV file"),
+             row(load_events, copy_events, "load_local, emulator S3 -> staging_events"),
+             row(fetch_events, copy_events),
+             row(copy_events, copy_events, "LIMIT: TRUNCATE + COPY FROM STDIN of the same rows, CSV file")]
+    rows += [row(anchor, copy_events) for anchor in anchors] + transform_rows + [row(compacted, None)]
+    if notebooks:
+        rows += [row(notebooks["small"], copy_events, notebooks["small_note"]),
+                 row(notebooks["packed"], copy_events, "papermill 03_etl, songs from the compacted manifest")]
     if args.profile:
-        prof = _child("profile_events", dict(spec, out=str(RESULTS / f"profile-load_events-{stamp}.txt")))
+        prof = child("profile_events", dict(spec, out=str(RESULTS / f"profile-load_events-{stamp}.txt")))
         print(f"profile of the event load: {prof['note']}")
     _targets(args, verdicts, dict(copy_events=copy_events, load_events=load_events, transform=transform,
-                                  fetch_songs=fetch_songs, notebooks=notebooks, gen=gen))
+                                  notebooks=notebooks, gen=gen))
     return {"load_events": load_events, "transform": transform}
-
-
-def _median(runs: list[dict]) -> dict:
-    """The run with the median seconds (the lower middle one of an even count)."""
-    return sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
-
-
-def _middle(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[(len(ordered) - 1) // 2]
-
-
-def _transform_anchors(args, spec: dict, tmp: Path, stamp: str, rows: list[dict]) -> dict:
-    """Ours, the transform limit and DuckDB on the same staged rows (``benchmarks.anchors``):
-    ``--repeat`` rounds, the three in alternating order so that none always runs first; each
-    round's ratio is taken within the round (the machine's load moves between rounds), the
-    verdict is their median. Then the outputs compared row for row, and the plans written."""
-    spec = dict(spec, duckdb=str(tmp / "anchor.duckdb"))
-    _child("analyze_staging", spec)
-    _child("duckdb_stage", spec)
-    names = ("transform", "transform_limit", "duckdb_transform")
-    runs: dict[str, list[dict]] = {name: [] for name in names}
-    for i in range(max(1, args.repeat)):
-        for name in names if i % 2 == 0 else names[::-1]:
-            runs[name].append(_child(name, spec))
-        print(f"transform round {i + 1}: " + ", ".join(f"{n} {runs[n][-1]['seconds']:.1f} s" for n in names)
-              + f"; load average {os.getloadavg()[0]:.1f}")
-    ours, limit, duck = (_median(runs[n]) for n in names)
-    ratios = [o["seconds"] / lim["seconds"] for o, lim in zip(runs["transform"], runs["transform_limit"])]
-    cpu = [o["backend_cpu_s"] / lim["backend_cpu_s"] for o, lim in zip(runs["transform"], runs["transform_limit"])]
-    duck_ratios = [o["seconds"] / d["seconds"] for o, d in zip(runs["transform"], runs["duckdb_transform"])]
-
-    def note(run: dict, what: str) -> str:
-        every = ", ".join(f"{r['seconds']:.1f}" for r in runs[run["step"]])
-        cpu_mem = (f"; server CPU {run['backend_cpu_s']:.1f} s, server peak {run['backend_peak_mb']} MB "
-                   f"({run['backend_private_mb']} MB private)" if "backend_cpu_s" in run else "")
-        return f"{what}; median of {every} s{cpu_mem}; " + ", ".join(f"{t} {s:.1f}" for t, s in run["tables"].items())
-
-    rows += [_row(ours, limit, note(ours, "staging -> star schema (transform.run)")),
-             _row(limit, limit, note(limit, "TRANSFORM LIMIT: one INSERT ... SELECT per table, same rows")),
-             _row(duck, limit, note(duck, "anchor: DuckDB running our transform SQL unchanged"))]
-    check = _child("transform_check", spec)
-    explain = _child("transform_explain", dict(spec, out=str(RESULTS / f"explain-transform-{stamp}.txt")))
-    print(f"plans of the transform and its limit: {explain['note']}")
-    verdicts = [_verdict(f"transform / transform limit (median of the rounds' "
-                         f"{', '.join(f'{r:.2f}' for r in ratios)})", _middle(ratios), TARGET_TRANSFORM_RATIO, "x")]
-    verdicts.append(f"  info   transform / transform limit in server CPU seconds: {_middle(cpu):.2f}x "
-                    f"({', '.join(f'{r:.2f}' for r in cpu)}); transform / DuckDB running the same SQL: "
-                    f"{_middle(duck_ratios):.2f}x ({', '.join(f'{r:.2f}' for r in duck_ratios)})")
-    verdicts.append(f"  {'met   ' if check['same'] else 'MISSED'} the three outputs hold the same rows: "
-                    f"{check['note']}")
-    return {**ours, "verdicts": verdicts}
 
 
 def _targets(args, verdicts: list[str], m: dict) -> None:
     """The met/missed lines of issue 11's targets, each with by how much."""
     limit = m["copy_events"]["seconds"]
-    verdicts.append(_verdict("event load / COPY limit", m["load_events"]["seconds"] / limit, TARGET_LOAD_RATIO, "x"))
+    verdicts.append(verdict("event load / COPY limit", m["load_events"]["seconds"] / limit, TARGET_LOAD_RATIO, "x"))
     verdicts += m["transform"]["verdicts"]
     verdicts.append(f"  info   transform / events COPY limit (issue 11's measure, superseded by the transform "
                     f"limit): {m['transform']['seconds'] / limit:.2f}x")
     notebooks = m["notebooks"]
     scale = "" if args.events == 1_000_000 else f" (target is for 1,000,000 events; this run has {args.events:,})"
     if notebooks:
-        verdicts.append(_verdict("notebook 03, songs compacted" + scale, notebooks["packed"]["seconds"],
+        verdicts.append(verdict("notebook 03, songs compacted" + scale, notebooks["packed"]["seconds"],
                                  TARGET_NOTEBOOK_S, " s"))
-        floor = m["fetch_songs"]["seconds"] + m["load_events"]["seconds"]
-        verdicts.append(_verdict(f"notebook 03, {m['fetch_songs']['rows']:,} song files / (S3 GET floor "
-                                 f"{m['fetch_songs']['seconds']:.1f} s + event load "
-                                 f"{m['load_events']['seconds']:.1f} s)", notebooks["small"]["seconds"] / floor,
-                                 TARGET_FLOOR_RATIO, "x"))
+        ratios = [r["ratio"] for r in notebooks["rounds"]]
+        verdicts.append(verdict(f"notebook 03, {notebooks['floor']['rows']:,} song files / (S3 GET floor + event "
+                                 f"load), each round's own (median of {', '.join(f'{r:.2f}' for r in ratios)})",
+                                 rounds.middle(ratios), TARGET_FLOOR_RATIO, "x"))
     if args.memory_check or args.memory_only:
         return
     verdicts.append(f"  (memory targets are for 10M events: run with --memory-check; at {args.events:,} "
@@ -347,24 +258,26 @@ def _memory_check(args, settings, bucket: str, tmp: Path, rows: list[dict], verd
     ``--events`` run, when there was one, for how memory grows with the number of events."""
     big = tmp / "big"
     n = args.memory_events
-    mgen = _child("generate", dict(out=str(big), events=n, songs=args.songs, users=args.users,
+    mgen = child("generate", dict(out=str(big), events=n, songs=args.songs, users=args.users,
                                    days=args.days, seed=args.seed))
-    rows.append(_row(mgen, None, f"memory check: datagen, {n:,} events"))
+    rows.append(row(mgen, None, f"memory check: datagen, {n:,} events"))
     _upload(settings, big, bucket, "big", skip="song_data/")   # the event loader reads log_data only
     shutil.rmtree(big, ignore_errors=True)
-    mload = _child("load_events", dict(bucket=bucket, prefix="big/"))
-    rows.append(_row(mload, None, f"memory check: load_local of {n:,} events from emulator S3"))
+    mload = child("load_events", dict(bucket=bucket, prefix="big/"))
+    rows.append(row(mload, None, f"memory check: load_local of {n:,} events from emulator S3"))
     scale = "" if n == 10_000_000 else " (the target is for 10,000,000)"
-    verdicts.append(_verdict(f"generator peak RSS at {n:,} events{scale}", mgen["peak_rss_mb"],
+    verdicts.append(verdict(f"generator peak RSS at {n:,} events{scale}", mgen["peak_rss_mb"],
                              TARGET_GENERATOR_MB, " MB"))
-    verdicts.append(_verdict(f"loader peak RSS at {n:,} events{scale}", mload["peak_rss_mb"], TARGET_LOADER_MB, " MB"))
-    _child("analyze_staging", {})
-    mtrans = _child("transform", {})
-    rows.append(_row(mtrans, None, f"memory check: transform of {n:,} events (songs: those the --events run staged, none with --memory-only); "
-                                   f"server peak {mtrans['backend_peak_mb']} MB ({mtrans['backend_private_mb']} MB "
-                                   f"private), server CPU {mtrans['backend_cpu_s']:.0f} s"))
-    verdicts.append(f"  info   transform at {n:,} events: PostgreSQL server process peak {mtrans['backend_peak_mb']} MB "
-                    f"({mtrans['backend_private_mb']} MB private), the client {mtrans['peak_rss_mb']:.0f} MB")
+    verdicts.append(verdict(f"loader peak RSS at {n:,} events{scale}", mload["peak_rss_mb"], TARGET_LOADER_MB, " MB"))
+    child("analyze_staging", {})
+    mtrans = child("transform", {})
+    rows.append(row(mtrans, None, f"memory check: transform of {n:,} events (songs: those the --events run "
+                                   f"staged, none with --memory-only); server peak {mtrans['backend_peak_mb']} MB "
+                                   f"({mtrans['backend_private_mb']} MB private), server CPU "
+                                   f"{mtrans['backend_cpu_s']:.0f} s"))
+    verdicts.append(f"  info   transform at {n:,} events: PostgreSQL server process peak "
+                    f"{mtrans['backend_peak_mb']} MB ({mtrans['backend_private_mb']} MB private), the client "
+                    f"{mtrans['peak_rss_mb']:.0f} MB")
     if small:
         events = args.events
         for what, at_small, at_big in (
