@@ -11,15 +11,22 @@ controller runs no test and starts no stack; each worker is such a process,
 with a private stack of its own (a database that tests recreate cannot be
 shared). A plain ``pytest tests/test_x.py`` runs in one process, one stack.
 
-Scheduling (``--dist loadgroup``): tests marked ``slow(seconds=N)`` are sent
-out first, longest first, so that the run does not end waiting for one long
-test started last; the notebooks are one unit (nbval runs 01 -> 99 in order
-on one worker's stack, first, on a fresh stack as `make notebooks` does).
+Scheduling (our own, :func:`pytest_xdist_make_scheduler`): tests marked
+``slow(seconds=N)`` are sent out first, longest first, so that the run does
+not end waiting for one long test started last; the notebooks are one unit
+(nbval runs 01 -> 99 in order on one worker's stack), and so are the tests of
+a module whose ``pytestmark`` names ``shared_setup`` (an expensive
+module-scoped fixture runs once, not on every worker). A module like that
+marks itself slow too, so that its unit starts early::
+
+    pytestmark = [pytest.mark.shared_setup, pytest.mark.slow(seconds=60)]
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -29,6 +36,7 @@ import pytest
 _SESSION: dict[str, Path] = {}
 NOTEBOOKS_GROUP = "notebooks"
 NOTEBOOK_SECONDS = 25.0  # nbval over the five notebooks, as one unit
+SHARED_SETUP = re.compile(r"^pytestmark\s*=.*\bpytest\.mark\.shared_setup\b", re.MULTILINE)
 
 
 def _runs_no_test(config) -> bool:
@@ -40,6 +48,8 @@ def _runs_no_test(config) -> bool:
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow(seconds): a test that takes about that many seconds on a quiet "
                                        "2-core machine; the parallel run starts the longest first")
+    config.addinivalue_line("markers", "shared_setup: as the module's pytestmark, on one line: its tests share an "
+                                       "expensive module-scoped set-up, so one worker runs them all")
     if _SESSION:
         return
     # (SPARKIFY_REQUEST_LOG stays: make boto3-floor records the requests of a test run with it)
@@ -75,10 +85,24 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: (-_seconds(item), order[id(item)]))
 
 
-def _unit(nodeid: str) -> str:
+@functools.lru_cache(maxsize=None)
+def _shares_setup(path: Path) -> bool:
+    """Whether the test module declares ``pytestmark = ... pytest.mark.shared_setup ...`` (on one
+    line). Read from its text: the xdist controller, which makes the units, collects no test."""
+    try:
+        return SHARED_SETUP.search(path.read_text(encoding="utf-8")) is not None
+    except OSError:
+        return False
+
+
+def _unit(nodeid: str, root: Path) -> str:
     """What one worker runs in one go: the notebooks together (nbval runs them in order in one
-    worker's stack: 03 loads what 01 seeded), every other test alone."""
-    return NOTEBOOKS_GROUP if nodeid.split("::", 1)[0].endswith(".ipynb") else nodeid
+    worker's stack: 03 loads what 01 seeded), the tests of a module marked shared_setup together
+    (its module-scoped set-up runs once, not once per worker), every other test alone."""
+    path = nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        return NOTEBOOKS_GROUP
+    return path if _shares_setup(root / path) else nodeid
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -88,15 +112,17 @@ def pytest_xdist_make_scheduler(config, log):
     longer come from the ``_nodeid`` that xdist 3.8 suffixes with the group.)"""
     from xdist.scheduler import LoadScopeScheduling
 
+    root = Path(config.rootpath)
+
     class Units(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return _unit(nodeid)
+            return _unit(nodeid, root)
 
     config.option.loadscopereorder = False  # the workers' order: longest first
     return Units(config, log)
 
 
-def pytest_unconfigure(config):
+def _stop_stack() -> None:
     root = _SESSION.pop("root", None)
     if root is None:
         return
@@ -104,3 +130,15 @@ def pytest_unconfigure(config):
 
     local.down()
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down (their connections closed)
+def pytest_sessionfinish(session):
+    """Stop this process's stack when its session ends, not at unconfigure: an xdist worker has
+    then told the controller it finished, and execnet kills it 10 s later, which a stack still
+    stopping on a busy machine would outlive (a PostgreSQL left running, its folder left behind)."""
+    _stop_stack()
+
+
+def pytest_unconfigure(config):
+    _stop_stack()  # a session that ended before sessionfinish (an error at collection)

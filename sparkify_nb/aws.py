@@ -53,10 +53,14 @@ class Clients:
         self.endpoint_url = endpoint_url or (local.aws_endpoint() if settings.on_emulator else None)
         self._data_api_url = local.data_api_endpoint() if settings.rehearsal else None
         self._made: dict[str, Any] = {}
+        self._session: Any = None  # set by :meth:`assuming`
 
     def __call__(self, service: str) -> Any:
         """The client for ``service`` (``"s3"``, ``"redshift"``, ...), made on first use."""
         made = self._made.get(service)
+        if made is None and self._session is not None:  # an assumed role's: its own credentials, not cached
+            made = self._made[service] = _watched(self._session.client(
+                service, endpoint_url=self.endpoint_url, config=Config(retries={"max_attempts": 8, "mode": "standard"})))
         if made is None:
             endpoint = self._data_api_url if service == "redshift-data" and self._data_api_url else self.endpoint_url
             made = self._made[service] = _client(self.settings.on_emulator, self.settings.region, service, endpoint)
@@ -66,6 +70,17 @@ class Clients:
         """Put ``client`` in place for ``service`` (a Stubber's, in tests); returns self."""
         self._made[service] = _watched(client)
         return self
+
+    def assuming(self, role_arn: str, session_name: str) -> "Clients":
+        """Clients of the same target acting as ``role_arn``: ``sts:AssumeRole``
+        (temporary credentials valid an hour), then every client made from them."""
+        creds = call(self("sts"), "assume_role", RoleArn=role_arn, RoleSessionName=session_name,
+                     DurationSeconds=3600)["Credentials"]
+        session = boto3.Session(region_name=self.settings.region, aws_access_key_id=creds["AccessKeyId"],
+                                aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+        assumed = Clients(self.settings, self.endpoint_url)
+        assumed._session = session
+        return assumed
 
 
 @functools.lru_cache(maxsize=64)
@@ -177,8 +192,14 @@ def log_requests(path: str) -> None:
             return b""
 
     def recorded(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
-        with open(path, "ab") as out:
-            pickle.dump((self.meta.service_model.service_name, operation_name, plain(api_params)), out)
+        # One write of one whole record to a file opened for appending: the processes of a run (test
+        # workers, notebook kernels) append to the same file without interleaving their records.
+        data = pickle.dumps((self.meta.service_model.service_name, operation_name, plain(api_params)))
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
         return original(self, operation_name, api_params)
 
     BaseClient._make_api_call = recorded

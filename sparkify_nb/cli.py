@@ -6,11 +6,14 @@
     sparkify-nb compact SRC DST [--files N] [--manifest URI]   many small JSON files -> N gzip parts + manifest
     sparkify-nb config            print the settings in effect (no secret)
     sparkify-nb iam-policy [--target redshift] [--kind provisioned|serverless] [--access data_api|direct]
-                           [--account ID]      the operator's least-privilege IAM policy (JSON)
+                           [--account ID] [--principal ARN] [--boundary]
+                                               the operator's least-privilege IAM policy (JSON), or the
+                                               permissions boundary of the stack's roles
     sparkify-nb status [--target local|redshift]   what the stack has on the target and its cost so far
     sparkify-nb pause|resume [--target ...]        stop / restart a provisioned cluster's compute billing
     sparkify-nb prices [--refresh]  the price table; --refresh: AWS's Price List figures beside it
     sparkify-nb runs [--last]     the run records (runs/<ts>/run.json): one line each, or the last in full
+    sparkify-nb report RUN_DIR    04's answers as one HTML file again: RUN_DIR/reports/04_analytics.html
 """
 
 from __future__ import annotations
@@ -197,12 +200,25 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .analytics import report
+
+    written = report.render(args.run_dir / report.NOTEBOOK)
+    print(f"report to send: {paths.display_path(written)}")
+    return 0
+
+
 def _cmd_iam_policy(args: argparse.Namespace) -> int:
     from .infra import access
 
     settings = config.load(overrides={"general.target": args.target, "cluster.kind": args.kind,
                                       "cluster.access": args.access})
-    print(access.policy_json(settings, args.account))
+    if args.boundary:
+        from .infra import boundary
+
+        print(json.dumps(boundary.document(settings, args.account), indent=2))
+        return 0
+    print(access.policy_json(settings, args.account, args.principal))
     return 0
 
 
@@ -256,6 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--base", type=Path, default=None, help="folder of the runs (default runs/)")
     runs.set_defaults(func=_cmd_runs)
 
+    rep = sub.add_parser("report", help="write RUN_DIR/reports/04_analytics.html again from the run's executed 04")
+    rep.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run folder, e.g. runs/20181105T020003Z")
+    rep.set_defaults(func=_cmd_report)
+
     cfg = sub.add_parser("config", help="print the settings in effect")
     cfg.set_defaults(func=_cmd_config)
 
@@ -265,6 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
     pol.add_argument("--kind", choices=("provisioned", "serverless"), default=None, help="default: dwh.cfg")
     pol.add_argument("--access", choices=config.ACCESS_MODES, default=None, help="default: dwh.cfg")
     pol.add_argument("--account", default="*", help="your 12-digit AWS account id (default: * in every ARN)")
+    pol.add_argument("--principal", default=None, help="the IAM role (or user) ARN the policy is for: the one 01's "
+                                                       "preflight may simulate (default: the IAM user itself)")
+    pol.add_argument("--boundary", action="store_true", help="print the permissions boundary of the stack's roles "
+                                                             "instead (what 01 creates; for an administrator)")
     pol.set_defaults(func=_cmd_iam_policy)
     status = sub.add_parser("status", help="what the stack has on the target (state, nodes, age, cost so far)")
     status.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")

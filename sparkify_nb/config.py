@@ -72,6 +72,8 @@ KEYS: tuple[Key, ...] = (
     Key("general", "target", choice(*TARGETS), "local", "local (embedded PostgreSQL + AWS emulator) or redshift (real AWS)"),
     Key("general", "stack_name", identifier, "sparkify", "tag value and name prefix of every resource we create"),
     Key("general", "region", stripped, "us-west-2", "AWS region (the public Udacity data is in us-west-2)"),
+    Key("general", "adopt_stack", boolean, "false",
+        "01 and 99 work on a stack another identity made (its sparkify:owner tag); false: they stop, naming the owner"),
     Key("general", "rehearsal", boolean, "false", "with target = redshift: rehearse the Redshift run on the local stack "
         "(AWS emulator + local Data API endpoint; nothing reaches AWS, nothing bills); sparkify-nb run --rehearse sets it"),
     Key("cluster", "kind", choice("provisioned", "serverless"), "provisioned", "provisioned cluster or Redshift Serverless"),
@@ -87,6 +89,11 @@ KEYS: tuple[Key, ...] = (
     Key("cluster", "db_user", refusing(sql_name, "awsuser", "Security Hub control Redshift.8 fails on the default name"),
         "sparkify_admin", "master user name (its password never lives in this file)"),
     Key("cluster", "port", whole_number(1150, 65535), "5439", "database port: 5431-5455 or 8191-8215 (RA3, Serverless)"),
+    Key("cluster", "analyst_user", sql_name, "sparkify_analyst",
+        "the read-only database user 04 runs as (member of the group analysts that 02 makes)"),
+    Key("cluster", "ssl_root_cert", stripped, "",
+        "access = direct: PEM file of the CAs that verify the warehouse's certificate; empty: the one the package uses "
+        "(sparkify_nb/warehouse/tls.py)"),
     Key("cluster", "final_snapshot", boolean, "false", "take a final snapshot when tearing down"),
     Key("cluster", "log_retention_days", retention_days, "30", "days CloudWatch Logs keeps the audit logs"),
     Key("cluster", "keep_logs", boolean, "false", "99 keeps the audit log groups (untagged, retention kept)"),
@@ -335,6 +342,9 @@ def _mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str
         what = "Redshift Serverless" if serverless else f"{node_type} nodes"
         out.append((("cluster", "port"), f"expected a port in 5431-5455 or 8191-8215 for {what} (5439 is the "
                                          "default; only dc2 nodes took 1150-65535)"))
+    if values[("cluster", "analyst_user")] == values[("cluster", "db_user")]:
+        out.append((("cluster", "analyst_user"), "expected a user other than db_user: 04 runs as a read-only user, "
+                    "never as the admin"))
     if values[("general", "rehearsal")]:
         out += _rehearsal_mismatches(values)
     base, most = values[("cluster", "base_capacity")], values[("cluster", "max_capacity")]

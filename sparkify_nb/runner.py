@@ -3,6 +3,7 @@ the run folder (``runs/<UTC timestamp>/``), charts into its ``reports/``.
 
 A failing cell stops the run: :class:`SuiteError` names the notebook, the
 cell and the error, and the executed notebook stays in the run folder.
+After 04, the run writes ``reports/04_analytics.html`` (:mod:`.analytics.report`).
 Either way the run folder ends with ``run.json``, the run record
 (:mod:`sparkify_nb.runrecord`): each notebook's status and seconds, the
 parameters (no secret), what 03 staged, merged and checked, the reports.
@@ -132,7 +133,8 @@ def _execute(pm: Any, name: str, run_dir: Path, common: dict[str, Any], socket_d
     try:
         pm.execute_notebook(str(source), str(output), parameters=given, cwd=str(paths.project_root()),
                             progress_bar=False, log_output=False, stdout_file=printed, stderr_file=warned,
-                            config=kernel_config(socket_dir), **kernel.options())
+                            on_cell_executed=printed.cell_tables, config=kernel_config(socket_dir),
+                            **kernel.options())
     finally:
         printed.close()
         warned.close()
@@ -165,6 +167,11 @@ def _run(notebooks: Sequence[str], target: str | None, parameters: dict[str, Any
                 raise SuiteError(
                     f"{name} failed in cell [{exc.exec_count}] ({_failing_source(output)}): {exc.ename}: "
                     f"{exc.evalue}\nthe executed notebook is {paths.display_path(output)}") from None
+            if name == "04_analytics":
+                from .analytics import report  # the answers as one HTML file to send
+
+                written = report.render(run_dir / f"{name}.ipynb", Path(common["reports_dir"]) / report.NAME)
+                progress(f"   report to send: {paths.display_path(written)}")
             done[-1].update(status="ok", seconds=round(time.monotonic() - t0, 1))
             progress(f"   {name} done in {time.monotonic() - t0:.1f} s")
     finally:

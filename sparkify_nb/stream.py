@@ -12,6 +12,10 @@ so a long load or a cluster wait shows up as it happens, one line per event.
 Blank lines are dropped; a carriage-return progress bar keeps its last state;
 an output of more than :data:`MAX_BLOCK` lines (a big table) is cut, saying how
 many lines the executed notebook has on top.
+
+A table a cell displays (:class:`sparkify_nb.display.Table`: rich in the
+notebook, not a stream) reaches the terminal as its text when the cell has
+run: :meth:`Lines.cell_tables` is nbclient's ``on_cell_executed`` hook.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from . import Progress
 
 MAX_LINE = 400   # characters of one line passed on
 MAX_BLOCK = 25   # lines of one output passed on; a longer table is cut (the executed notebook has it whole)
+TABLE_KEY = "sparkify_nb"  # the output metadata that marks a display.Table
 
 
 class Lines:
@@ -49,6 +54,14 @@ class Lines:
         if len(shown) > MAX_BLOCK:
             self._emit(f"... {len(shown) - MAX_BLOCK} more lines in the executed notebook")
         return len(text)
+
+    def cell_tables(self, cell: dict, **_: object) -> None:
+        """Pass on the text of every table ``cell`` displayed (an output whose
+        metadata has :data:`TABLE_KEY`); nbclient calls this after each cell,
+        failed ones included, with ``cell``, ``cell_index`` and ``execute_reply``."""
+        for output in cell.get("outputs", []):
+            if "table" in (output.get("metadata") or {}).get(TABLE_KEY, {}) and "text/plain" in output.get("data", {}):
+                self.write("".join(output["data"]["text/plain"]) + "\n")
 
     def flush(self) -> None:
         """Lines go on as they complete; a partial line waits for its end."""

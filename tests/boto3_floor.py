@@ -80,7 +80,7 @@ def request_tests() -> list[str]:
 def record(log: Path) -> None:
     """Run :func:`request_tests` with every request appended to ``log`` (kernels inherit the setting)."""
     env = {**os.environ, REQUEST_LOG_ENV: str(log)}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-x", *request_tests()],
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "-x", *request_tests()],
                           cwd=ROOT, env=env)
     if done.returncode:
         raise SystemExit("the tests failed; fix them before checking the floor")

@@ -30,9 +30,11 @@ def settings():
 
 @pytest.fixture
 def conn(settings):
-    """A connection to the session's database with every table freshly created."""
+    """A connection to the session's database (as the admin) with every table freshly created and the
+    analysts' grants made, as 02 leaves it."""
     c = warehouse.open_connection(settings)
     warehouse.run(c, schema.drop_statements("postgres") + schema.create_statements("postgres"))
+    warehouse.analysts.setup(c, settings)  # as 02 leaves it: the read-only analysts 04 (and %%sql) run as
     yield c
     c.close()
 

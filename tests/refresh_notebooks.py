@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.refresh_notebooks      (or: make notebooks)
 
 Runs every notebook in order on a private local stack (as the test session
-does) and stores outputs only for cells marked ``# NBVAL_CHECK_OUTPUT``, with
+does) and stores outputs only for the cells nbval checks (:func:`checked`), with
 their execution counts (nbval needs them); every other cell is stored clean,
 so committed notebooks carry no ids, timings or paths of this machine.
 """
@@ -20,6 +20,13 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = ("01_infrastructure", "02_schema", "03_etl", "04_analytics", "99_teardown")
+
+
+def checked(cell) -> bool:
+    """Whether nbval compares ``cell``'s output: the comment ``# NBVAL_CHECK_OUTPUT``
+    or, for a cell whose first line must be a magic (``%%sql``), the tag ``nbval-check-output``."""
+    return cell.cell_type == "code" and ("NBVAL_CHECK_OUTPUT" in cell.source
+                                         or "nbval-check-output" in cell.metadata.get("tags", []))
 
 
 def main() -> None:
@@ -43,7 +50,7 @@ def main() -> None:
             for kept, ran in zip(source.cells, executed.cells):
                 if kept.cell_type != "code":
                     continue
-                if "NBVAL_CHECK_OUTPUT" in kept.source:
+                if checked(kept):
                     kept.outputs, kept.execution_count = ran.outputs, ran.execution_count
                 else:
                     kept.outputs, kept.execution_count = [], None

@@ -91,6 +91,9 @@ def conn():
     warehouse.run(c, ["DROP SCHEMA IF EXISTS analytics_test CASCADE", "CREATE SCHEMA analytics_test",
                       "SET search_path TO analytics_test"])
     warehouse.run(c, schema.create_statements("postgres"))
+    # as 02 leaves it: 04 runs as the read-only analyst (here in this schema of its own)
+    warehouse.analysts.ensure(c, "postgres", settings.get("cluster", "analyst_user"))
+    warehouse.run(c, ["GRANT USAGE ON SCHEMA analytics_test TO GROUP analysts"])
     with c.cursor() as cur:
         cur.executemany('INSERT INTO users VALUES (%s, %s, %s, %s, %s)', USERS)
         cur.executemany('INSERT INTO artists VALUES (%s, %s, %s, %s, %s)', ARTISTS)

@@ -199,9 +199,21 @@ def test_a_long_statement_shows_its_status_and_elapsed_seconds():
 def test_more_statements_than_one_batch_holds_are_refused_not_split():
     script = Script()
     conn = script.connection()
-    with pytest.raises(warehouse.WarehouseError, match="41 statements in one transaction; the Data API runs at "
-                                                       "most 40 in a batch"):
+    with script.stub, pytest.raises(warehouse.WarehouseError, match="^DELETE FROM t0: 41 statements in one "
+                                                                    "transaction; the Data API runs at most 40 in a "
+                                                                    "batch$"):
         warehouse.run(conn, [f"DELETE FROM t{i}" for i in range(41)])
+    script.stub.assert_no_pending_responses()  # nothing was sent
+
+
+def test_forty_statements_the_most_a_batch_holds_go_as_one_batch():
+    """BatchExecuteStatement takes 1 to 40 Sqls (the service model, which the Stubber validates)."""
+    script = Script()
+    statements = [f"DELETE FROM t{i}" for i in range(40)]
+    script.batch(statements)
+    with script.stub:
+        warehouse.run(script.connection(), statements)
+    script.stub.assert_no_pending_responses()
 
 
 # --- the stages, unchanged, on the Data API ----------------------------------------

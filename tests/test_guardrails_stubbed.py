@@ -239,6 +239,71 @@ def test_pause_is_refused_for_serverless_with_the_reason(tmp_path):
         pause.pause(serverless_settings(tmp_path), progress=lambda _: None)
 
 
+# --- pause and resume through their in-between states (moto pauses and resumes at once) --------
+
+def described(stub, *states):
+    """One DescribeClusters answer per state, in order."""
+    for state in states:
+        stub.add_response("describe_clusters", {"Clusters": [{
+            "ClusterIdentifier": "gr-dwh", "ClusterStatus": state,
+            "Tags": [{"Key": "sparkify:stack", "Value": "gr"}]}]}, {"ClusterIdentifier": "gr-dwh"})
+
+
+def called(stub, operation):
+    stub.add_response(operation, {"Cluster": {"ClusterIdentifier": "gr-dwh"}}, {"ClusterIdentifier": "gr-dwh"})
+
+
+def run_stubbed(tmp_path, step, client):
+    settings = make_settings(tmp_path)
+    lines = []
+    final = step(settings, aws.Clients(settings).use("redshift", client), progress=lines.append, delay_s=0)
+    return final, lines
+
+
+def test_pause_waits_through_pausing_until_the_cluster_says_paused(tmp_path):
+    from sparkify_nb.infra import pause
+
+    client, stub = stubbed("redshift")
+    described(stub, "available")
+    called(stub, "pause_cluster")
+    described(stub, "pausing", "pausing", "paused")
+    with stub:
+        final, lines = run_stubbed(tmp_path, pause.pause, client)
+    stub.assert_no_pending_responses()
+    assert final == "paused"
+    assert lines == ["cluster gr-dwh: pausing (Redshift takes a snapshot first)", "cluster gr-dwh: pausing (0 s)",
+                     "cluster gr-dwh: pausing (0 s)", "cluster gr-dwh: paused after 0 s",
+                     "cluster gr-dwh: paused; compute is no longer billed, storage is. `sparkify-nb resume` (or 01) "
+                     "starts it again"]
+
+
+def test_pause_of_a_cluster_already_pausing_waits_for_it_without_a_second_pause_call(tmp_path):
+    from sparkify_nb.infra import pause
+
+    client, stub = stubbed("redshift")
+    described(stub, "pausing", "pausing", "paused")
+    with stub:
+        final, lines = run_stubbed(tmp_path, pause.pause, client)
+    stub.assert_no_pending_responses()
+    assert final == "paused" and lines[:2] == ["cluster gr-dwh: pausing (0 s)", "cluster gr-dwh: paused after 0 s"]
+
+
+def test_resume_of_a_cluster_still_pausing_waits_for_paused_then_resumes_until_available(tmp_path):
+    from sparkify_nb.infra import pause
+
+    client, stub = stubbed("redshift")
+    described(stub, "pausing", "pausing", "paused")
+    called(stub, "resume_cluster")
+    described(stub, "resuming", "available")
+    with stub:
+        final, lines = run_stubbed(tmp_path, pause.resume, client)
+    stub.assert_no_pending_responses()
+    assert final == "available"
+    assert lines == ["cluster gr-dwh: pausing (0 s)", "cluster gr-dwh: paused after 0 s",
+                     "cluster gr-dwh: resuming (compute billing starts again)", "cluster gr-dwh: resuming (0 s)",
+                     "cluster gr-dwh: available after 0 s", "cluster gr-dwh: available"]
+
+
 def test_every_new_action_is_in_the_operator_policy():
     needed = set(resources.actions("redshift"))
     assert {"redshift:PauseCluster", "redshift:ResumeCluster", "redshift:ModifyClusterIamRoles",

@@ -32,7 +32,8 @@ def counts(settings):
 
 
 PROVISIONED = {"vpc": 1, "subnet": 2, "security-group": 1, "route-table": 1, "s3-endpoint": 1, "cluster": 1,
-               "cluster-subnet-group": 1, "cluster-parameter-group": 1, "iam-role": 1, "log-group": 3}
+               "cluster-subnet-group": 1, "cluster-parameter-group": 1, "iam-role": 1, "log-group": 3,
+               "permissions-boundary": 1}
 DIRECT = {"cluster.access": "direct", "cluster.node_count": 1}
 
 
@@ -216,9 +217,10 @@ def test_dry_run_lists_what_would_go_in_order_and_deletes_nothing(settings):
     plan = infra.teardown(settings, progress=lines.append, dry_run=True)
     assert plan == before
     assert [p.split()[0] for p in plan] == ["cluster", "cluster-subnet-group", "cluster-parameter-group",
-                                           "log-group", "log-group", "log-group", "s3-endpoint", "route-table", "security-group", "subnet", "subnet", "vpc",
-                                           "iam-role"]
-    assert lines == [f"would delete {p}" for p in plan]
+                                           "log-group", "log-group", "log-group", "s3-endpoint", "route-table",
+                                           "security-group", "subnet", "subnet", "vpc", "iam-role", "permissions-boundary"]
+    assert lines == [f"stack {settings.stack_name}: yours (arn:aws:sts::123456789012:user/moto)"] + [
+        f"would delete {p}" for p in plan]
     assert infra.tagged_resources(settings) == before
 
 
@@ -394,7 +396,7 @@ def test_redshift_connection_uses_get_cluster_credentials_and_requires_ssl(setti
         params = warehouse.connect._redshift_params(on_redshift, clients=aws.Clients(settings))
     finally:
         state.clear(on_redshift)
-    assert (params["host"], params["port"], params["sslmode"]) == (record["endpoint"], 5439, "require")
+    assert (params["host"], params["port"], params["sslmode"]) == (record["endpoint"], 5439, "verify-full")
     assert params["user"].endswith("sparkify_admin") and params["password"]
 
 
@@ -410,7 +412,7 @@ def test_redshift_connection_falls_back_to_the_environment_password(settings, tm
     finally:
         state.clear(on_redshift)
     assert (params["user"], params["password"], params["sslmode"]) == (
-        "sparkify_admin", "from-the-environment", "require")
+        "sparkify_admin", "from-the-environment", "verify-full")
 
 
 def test_state_file_refuses_anything_that_looks_like_a_secret(settings):
@@ -458,7 +460,7 @@ def test_every_control_passes_on_a_fresh_default_stack(settings):
     assert found["Redshift.7"][0] == ("enhanced VPC routing: true; S3 gateway endpoint on the route table of 2 of 2 "
                                       "subnets")
     assert found["Redshift.16"][0] == "2 subnets in us-west-2a, us-west-2b"
-    head, first = infra.controls.report(settings, record).splitlines()[:2]
+    head, first = str(infra.controls.report(settings, record)).splitlines()[:2]
     assert head.split() == ["control", "requirement", "state", "result"]
     assert first.startswith("Redshift.1  ") and first.endswith("pass")
     assert first.index("publicly accessible: false") == head.index("state")
@@ -470,7 +472,7 @@ def test_direct_access_shows_public_access_as_an_accepted_exception(tmp_path):
     try:
         record = infra.provision(s, progress=quiet)
         state_, result = controls(s, record)["Redshift.1"]
-        report = infra.controls.report(s, record)
+        report = str(infra.controls.report(s, record))
     finally:
         infra.teardown(s, progress=quiet)
     assert result == "exception"
@@ -484,7 +486,7 @@ def test_a_cluster_without_its_s3_endpoint_fails_redshift_7_and_stops_01(setting
     assert controls(settings, record)["Redshift.7"] == (
         "enhanced VPC routing: true; S3 gateway endpoint on the route table of 0 of 2 subnets", "fail")
     with pytest.raises(infra.ControlsError, match=r"failed security controls: Redshift\.7 \(enhanced VPC routing"):
-        infra.controls.report(settings, record)
+        infra.controls.require(infra.controls.report(settings, record))
 
 
 def test_controls_fail_when_someone_opened_the_port_to_the_internet_by_hand(settings):
@@ -495,9 +497,9 @@ def test_controls_fail_when_someone_opened_the_port_to_the_internet_by_hand(sett
     assert found["Redshift.15"] == ("open to the internet: 0.0.0.0/0 on 5439-5439", "fail")
     assert found["Sparkify.ingress"][1] == "fail"
     with pytest.raises(infra.ControlsError, match=r"Redshift\.15 \(port not open to 0\.0\.0\.0/0 or ::/0\)"):
-        infra.controls.report(settings, record)
+        infra.controls.require(infra.controls.report(settings, record))
     infra.provision(settings, progress=quiet)  # re-running 01 puts the ingress back in line
-    infra.controls.report(settings, record)
+    infra.controls.require(infra.controls.report(settings, record))
 
 
 def test_controls_fail_for_a_cluster_with_logging_off_and_short_snapshot_retention(settings):
@@ -574,10 +576,12 @@ def record_steps(monkeypatch, step):
 
 def test_provisioning_order_is_the_tables_order():
     assert [k.name for k in resources.provisioning_order("provisioned")] == [
-        "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "s3-endpoint", "log-group",
-        "cluster-parameter-group", "cluster-subnet-group", "cluster", "scheduler-role", "pause-schedule"]
+        "permissions-boundary", "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table",
+        "s3-endpoint", "log-group", "cluster-parameter-group", "cluster-subnet-group", "cluster", "scheduler-role",
+        "pause-schedule"]
     assert [k.name for k in resources.provisioning_order("serverless")] == [
-        "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table", "s3-endpoint", "log-group",
+        "permissions-boundary", "iam-role", "analyst-role", "vpc", "subnet", "security-group", "internet-gateway",
+        "route-table", "s3-endpoint", "log-group",
         "serverless-namespace", "serverless-workgroup", "serverless-usage-limit"]
     assert resources.teardown_order() == list(reversed(resources.KINDS))
 
@@ -596,8 +600,8 @@ def test_inventory_dry_run_and_teardown_all_walk_the_table_backwards(tmp_path, m
         made = [k.name for k in resources.provisioning_order("provisioned") if k.setting is None] + ["s3-bucket"]
         present = [k.name for k in resources.teardown_order() if k.name in made]
         assert present == ["cluster", "cluster-subnet-group", "cluster-parameter-group", "log-group", "s3-endpoint",
-                           "route-table",
-                           "internet-gateway", "security-group", "subnet", "vpc", "iam-role", "s3-bucket"]
+                           "route-table", "internet-gateway", "security-group", "subnet", "vpc", "iam-role",
+                           "permissions-boundary", "s3-bucket"]
         inventory = infra.tagged_resources(s)
         assert list(dict.fromkeys(item.split()[0] for item in inventory)) == present
         assert infra.teardown(s, progress=quiet, dry_run=True) == inventory
@@ -610,14 +614,15 @@ def test_inventory_dry_run_and_teardown_all_walk_the_table_backwards(tmp_path, m
 
 
 def test_plan_says_what_provision_would_create_then_that_it_exists(settings):
-    assert infra.plan(settings) == ["IAM role: to create", "VPC: to create", "subnet: to create",
+    assert infra.plan(settings) == ["permissions boundary: to create", "IAM role: to create", "VPC: to create", "subnet: to create",
                                     "security group: to create", "route table: to create",
                                     "S3 gateway endpoint: to create", "log group: to create",
                                     "parameter group: to create", "cluster subnet group: to create",
                                     "cluster: to create"]
     record = infra.provision(settings, progress=quiet)
     stack = settings.stack_name
-    lines = infra.plan(settings)
+    lines = infra.plan(settings)[1:]
+    assert infra.plan(settings)[0] == f"permissions boundary {stack}-boundary: exists"
     assert lines[:2] + lines[4:] == [
         f"IAM role {stack}-redshift-copy: exists", f"VPC {record['vpc_id']}: exists",
         f"security group {record['security_group_id']}: exists", f"route table {record['route_table_id']}: exists",

@@ -13,7 +13,7 @@ import pytest
 from parliament import analyze_policy_string
 
 from sparkify_nb import aws, config, infra, paths
-from sparkify_nb.infra import access, resources
+from sparkify_nb.infra import access, resources, scopes
 
 
 def settings_for(tmp_path, **overrides):
@@ -31,12 +31,17 @@ def statements_of(document, action):
 
 
 COMBOS = [(kind, mode) for kind in ("provisioned", "serverless") for mode in ("data_api", "direct")]
+GUARDRAILS = {"provisioned": {"cluster.pause_schedule": "cron(0 20 * * ? *)"},
+              "serverless": {"cluster.max_rpu_hours_per_day": "16"}}
 
 
+@pytest.mark.parametrize("guarded", [False, True], ids=["plain", "guardrails"])
 @pytest.mark.parametrize("kind, mode", COMBOS)
-def test_operator_policy_has_no_parliament_findings(tmp_path, kind, mode):
-    policy = access.policy(settings_for(tmp_path, **{"cluster.kind": kind, "cluster.access": mode}), "123456789012")
-    assert findings(policy) == []
+def test_operator_policy_has_no_parliament_findings(tmp_path, kind, mode, guarded):
+    extra = GUARDRAILS[kind] if guarded else {}
+    settings = settings_for(tmp_path, **{"cluster.kind": kind, "cluster.access": mode, **extra})
+    assert findings(access.policy(settings, "123456789012")) == []
+    assert findings(access.policy(settings)) == []
 
 
 def test_copy_role_policy_has_no_parliament_findings(tmp_path):
@@ -44,52 +49,38 @@ def test_copy_role_policy_has_no_parliament_findings(tmp_path):
 
 
 @pytest.mark.parametrize("kind, mode", COMBOS)
-def test_every_action_of_the_list_is_in_the_policy_exactly_once(tmp_path, kind, mode):
+def test_every_action_of_the_list_is_allowed_by_the_policy_and_nothing_else(tmp_path, kind, mode):
     settings = settings_for(tmp_path, **{"cluster.kind": kind, "cluster.access": mode})
     policy = access.policy(settings)
-    listed = [a for st in policy["Statement"] for a in (st["Action"] if isinstance(st["Action"], list)
-                                                         else [st["Action"]])]
-    assert sorted(listed) == access.actions("redshift", kind, mode, guardrails=frozenset())
+    allowed = {a for st in policy["Statement"] if st["Effect"] == "Allow" for a in st["Action"]}
+    denied = {a for st in policy["Statement"] if st["Effect"] == "Deny" for a in st["Action"]}
+    assert sorted(allowed) == access.actions("redshift", kind, mode, guardrails=frozenset())
+    assert denied <= allowed
 
 
-def test_a_pause_schedule_adds_its_scheduled_action_and_role_to_the_policy(tmp_path):
+def test_an_action_without_a_scope_rule_stops_the_policy(tmp_path, monkeypatch):
+    monkeypatch.setattr(access, "NEEDS", list(access.NEEDS))
+    access.register(access.Need("keys", ("kms:CreateKey",), targets=("redshift",)))
+    with pytest.raises(scopes.ScopeError, match=r"no scope for kms:CreateKey: add a Rule to "
+                       r"sparkify_nb/infra/scopes\.py"):
+        access.policy(settings_for(tmp_path))
+
+
+def test_a_pause_schedule_adds_its_scheduled_action_and_passes_its_role_to_the_scheduler_only(tmp_path):
     plain = access.policy(settings_for(tmp_path), "123456789012")
     scheduled = access.policy(settings_for(tmp_path, **{"cluster.pause_schedule": "cron(0 20 * * ? *)"}),
                               "123456789012")
     assert statements_of(plain, "redshift:CreateScheduledAction") == []
     [create] = statements_of(scheduled, "redshift:CreateScheduledAction")
-    assert create["Resource"] == "*"  # scheduled actions take no resource
-    [pass_role] = statements_of(scheduled, "iam:PassRole")
-    assert pass_role["Resource"] == ["arn:aws:iam::123456789012:role/sparkify-redshift-copy",
-                                     "arn:aws:iam::123456789012:role/sparkify-redshift-scheduler"]
-    assert findings(scheduled) == []
-
-
-def test_policy_scopes_redshift_and_iam_to_the_stacks_names(tmp_path):
-    policy = access.policy(settings_for(tmp_path), "123456789012")
-    [create] = statements_of(policy, "redshift:CreateCluster")
-    assert create["Resource"] == [
-        "arn:aws:redshift:us-west-2:123456789012:cluster:sparkify-dwh",
-        "arn:aws:redshift:us-west-2:123456789012:parametergroup:sparkify-params",
-        "arn:aws:redshift:us-west-2:123456789012:subnetgroup:sparkify-subnets",
-        "arn:aws:redshift:us-west-2:123456789012:snapshot:sparkify-dwh/*",
-        "arn:aws:redshift:us-west-2:123456789012:dbname:sparkify-dwh/sparkify",
-        "arn:aws:redshift:us-west-2:123456789012:dbuser:sparkify-dwh/sparkify_admin"]
-    assert "redshift:DescribeClusterParameters" in create["Action"]
-    [pass_role] = statements_of(policy, "iam:PassRole")
-    assert pass_role["Resource"][0] == "arn:aws:iam::123456789012:role/sparkify-redshift-copy"
-    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": [
-        "redshift.amazonaws.com", "redshift-serverless.amazonaws.com", "scheduler.redshift.amazonaws.com"]}}
-    [slr] = statements_of(policy, "iam:CreateServiceLinkedRole")
-    assert slr["Resource"] == [
-        "arn:aws:iam::123456789012:role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift"]
-    assert slr["Condition"] == {"StringLike": {"iam:AWSServiceName": "redshift.amazonaws.com"}}
-    [sources] = statements_of(policy, "s3:GetBucketLocation")
-    assert sources["Resource"] == ["arn:aws:s3:::udacity-dend"]
-    [objects] = statements_of(policy, "s3:GetObject")
-    assert objects["Resource"] == ["arn:aws:s3:::udacity-dend/log_data/*",
-                                   "arn:aws:s3:::udacity-dend/log_json_path.json",
-                                   "arn:aws:s3:::udacity-dend/song_data/*"]
+    assert create["Resource"] == ["*"]  # scheduled actions take no resource
+    assert create["Condition"] == {"StringEquals": {"aws:RequestedRegion": "us-west-2"}}
+    assert [(st["Resource"], st["Condition"]) for st in statements_of(scheduled, "iam:PassRole")] == [
+        (["arn:aws:iam::123456789012:role/sparkify-redshift-copy"],
+         {"StringEquals": {"iam:PassedToService": ["redshift.amazonaws.com"]}}),
+        (["arn:aws:iam::123456789012:role/sparkify-redshift-scheduler"],
+         {"StringEquals": {"iam:PassedToService": ["redshift.amazonaws.com", "scheduler.redshift.amazonaws.com"]}})]
+    assert [st["Resource"] for st in statements_of(plain, "iam:PassRole")] == [
+        ["arn:aws:iam::123456789012:role/sparkify-redshift-copy"]]
 
 
 def test_a_provisioned_run_may_list_serverless_namespaces_and_workgroups_but_not_make_them(tmp_path):
@@ -124,10 +115,21 @@ def test_iam_policy_command_prints_the_policy_for_the_kind_and_access_asked(tmp_
     policy = json.loads(out)
     settings = settings_for(tmp_path, **{"cluster.kind": "serverless", "cluster.access": "direct"})
     assert policy == access.policy(settings, "123456789012")
-    assert statements_of(policy, "redshift-serverless:GetCredentials")[0]["Resource"] == [
-        "arn:aws:redshift-serverless:us-west-2:123456789012:namespace/*",
-        "arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/*",
-        "arn:aws:redshift-serverless:us-west-2:123456789012:snapshot/*"]
+    [credentials] = statements_of(policy, "redshift-serverless:GetCredentials")
+    assert credentials["Resource"] == ["arn:aws:redshift-serverless:us-west-2:123456789012:namespace/*",
+                                       "arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/*"]
+    assert credentials["Condition"] == {"StringEquals": {"aws:ResourceTag/sparkify:stack": "sparkify"}}
+
+
+def test_iam_policy_command_prints_the_boundary_and_simulation_on_the_principal_given(tmp_path):
+    role = "arn:aws:iam::123456789012:role/DataEngineer"
+    out = subprocess.run([sys.executable, "-m", "sparkify_nb.cli", "iam-policy", "--account", "123456789012",
+                          "--principal", role], capture_output=True, text=True, check=True).stdout
+    [simulate] = statements_of(json.loads(out), "iam:SimulatePrincipalPolicy")
+    assert simulate["Resource"] == [role]
+    out = subprocess.run([sys.executable, "-m", "sparkify_nb.cli", "iam-policy", "--account", "123456789012",
+                          "--boundary"], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == infra.boundary.document(settings_for(tmp_path), "123456789012")
 
 
 def test_iam_policy_command_refuses_an_unknown_kind():
@@ -222,3 +224,96 @@ def test_what_creating_the_warehouse_depends_on_is_on_the_list_but_kms_for_a_key
     needed = dependent_actions(prefix, action)
     assert not {a for a in needed if a.startswith("ec2:")}
     assert {a for a in needed if not a.startswith("kms:")} <= set(access.actions("redshift", kind, "data_api"))
+
+
+# --- every kind x access pair: what connecting calls, and the command that prints the policy -----------
+
+# What the Data API calls on the caller's behalf, by the target a request names: with temporary
+# credentials, a request naming a serverless workgroup (WorkgroupName + Database) needs permission to call
+# redshift-serverless:GetCredentials, one naming a cluster as a database user (ClusterIdentifier +
+# Database + DbUser) needs redshift:GetClusterCredentials (the AWS CLI reference of the Data API's
+# execute-statement, https://docs.aws.amazon.com/cli/latest/reference/redshift-data/execute-statement.html).
+CALLED_FOR_YOU = {"ClusterIdentifier": "redshift:GetClusterCredentials",
+                  "WorkgroupName": "redshift-serverless:GetCredentials"}
+CREDENTIALS = {"provisioned": "redshift:GetClusterCredentials", "serverless": "redshift-serverless:GetCredentials"}
+
+
+def stubbed_client(service):
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client(service, region_name="us-west-2", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    return client, Stubber(client)
+
+
+def connection_calls(settings, kind, mode, monkeypatch):
+    """The IAM actions of opening a connection to the warehouse 01 recorded and running one query:
+    the calls our clients make (Stubber answers) plus what the Data API calls for us."""
+    from sparkify_nb import warehouse
+    from sparkify_nb.infra import state
+
+    ident = settings.get("cluster", "identifier")
+    state.save(settings, {"kind": kind, "cluster_identifier": ident, "workgroup_name": ident, "port": 5439,
+                          "endpoint": f"{ident}.example.us-west-2.redshift.amazonaws.com"})
+    monkeypatch.delenv("SPARKIFY_DB_PASSWORD", raising=False)
+    monkeypatch.setattr(warehouse.connect.psycopg2, "connect", lambda **kwargs: kwargs)  # no network
+    clients = aws.Clients(settings)
+    if mode == "data_api":
+        client, stub = stubbed_client("redshift-data")
+        stub.add_response("execute_statement", {"Id": "00000000-0000-4000-8000-000000000001",
+                                                "SessionId": "5a2e7f0c-1b2d-4c3e-8f9a-0123456789ab"})
+        stub.add_response("describe_statement", {"Id": "00000000-0000-4000-8000-000000000001", "Status": "FINISHED"})
+        stub.add_response("get_statement_result", {"Records": [[{"longValue": 1}]], "TotalNumRows": 1,
+                                                   "ColumnMetadata": [{"name": "one", "typeName": "int4"}]})
+        clients.use("redshift-data", client)
+    elif kind == "serverless":
+        client, stub = stubbed_client("redshift-serverless")
+        stub.add_response("get_credentials", {"dbUser": "IAMR:sparkify_admin", "dbPassword": "temporary"})
+        clients.use("redshift-serverless", client)
+    else:
+        client, stub = stubbed_client("redshift")
+        stub.add_response("get_cluster_credentials", {"DbUser": "IAM:sparkify_admin", "DbPassword": "temporary"})
+        clients.use("redshift", client)
+    try:
+        with stub, aws.recording() as calls:
+            conn = warehouse.open_connection(settings, clients)
+            if mode == "data_api":
+                assert warehouse.query(conn, "SELECT 1 AS one")["one"].tolist() == [1]
+    finally:
+        state.clear(settings)
+    stub.assert_no_pending_responses()
+    called = {action for action, _ in calls}
+    for_you = {CALLED_FOR_YOU[key] for action, params in calls if action.startswith("redshift-data:")
+               for key in CALLED_FOR_YOU if key in params}
+    return called | for_you
+
+
+@pytest.mark.parametrize("kind, mode", COMBOS)
+def test_every_call_of_connecting_and_querying_is_in_the_policy_of_its_kind_and_access(tmp_path, monkeypatch,
+                                                                                       kind, mode):
+    settings = settings_for(tmp_path, **{"cluster.kind": kind, "cluster.access": mode})
+    needed = connection_calls(settings, kind, mode, monkeypatch)
+    assert CREDENTIALS[kind] in needed
+    assert needed - set(access.actions("redshift", kind, mode)) == set()
+    policy = access.policy(settings, "123456789012")
+    assert {a for a in needed if not statements_of(policy, a)} == set()
+
+
+@pytest.mark.parametrize("kind, mode", COMBOS)
+def test_iam_policy_command_prints_for_each_kind_and_access_the_policy_with_its_credentials(tmp_path, capsys,
+                                                                                           kind, mode):
+    from sparkify_nb import cli
+
+    assert cli.main(["iam-policy", "--kind", kind, "--access", mode, "--account", "123456789012"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    settings = settings_for(tmp_path, **{"cluster.kind": kind, "cluster.access": mode})
+    assert printed == access.policy(settings, "123456789012")
+    [credentials] = statements_of(printed, CREDENTIALS[kind])
+    # what the credentials are for: the workgroup, or the cluster's database user and database
+    assert set(credentials["Resource"]) >= {
+        "provisioned": {"arn:aws:redshift:us-west-2:123456789012:dbname:sparkify-dwh/sparkify",
+                        "arn:aws:redshift:us-west-2:123456789012:dbuser:sparkify-dwh/sparkify_admin"},
+        "serverless": {"arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/*"}}[kind]
+    data_api = statements_of(printed, "redshift-data:ExecuteStatement")
+    assert len(data_api) == (1 if mode == "data_api" else 0)

@@ -61,7 +61,7 @@ def test_executed_01_and_99_contain_no_password_key_or_token(stack, tmp_path):
         assert WORDS.findall(texts[name]) == [], f"{name} output mentions a credential"
     assert "nbscan-redshift-copy: created" in texts["01_infrastructure"]
     assert "would delete cluster nbscan-dwh" in texts["99_dry_run"]
-    assert "dry run: 14 tagged resources would be deleted; nothing was" in texts["99_dry_run"]
+    assert "dry run: 15 tagged resources would be deleted; nothing was" in texts["99_dry_run"]
     assert "nothing tagged with the stack is left" in texts["99_teardown"]
 
 
@@ -78,9 +78,8 @@ def test_notebook_says_what_it_needs_and_where_to_go_next(name, needs, last):
     assert cells[-1]["cell_type"] == "markdown" and "".join(cells[-1]["source"]) == last
 
 
-def test_01_imports_only_config_infra_pandas_and_the_warehouse_probe():
+def test_01_imports_only_config_infra_and_the_warehouse_probe():
     cells = json.loads((paths.project_root() / "notebooks" / "01_infrastructure.ipynb").read_text())["cells"]
     imports = [line for c in cells if c["cell_type"] == "code" for line in "".join(c["source"]).splitlines()
                if line.startswith(("import ", "from "))]
-    assert imports == ["from sparkify_nb import config, infra", "import pandas as pd",
-                       "from sparkify_nb import warehouse"]
+    assert imports == ["from sparkify_nb import config, infra", "from sparkify_nb import warehouse"]

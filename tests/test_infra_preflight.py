@@ -36,17 +36,47 @@ def identity(stub, arn=USER):
 
 
 def simulations(settings, stub, deny=(), source=USER):
-    """One SimulatePrincipalPolicy answer per statement of the operator policy, denying the actions in ``deny``."""
-    for st in access.policy(settings, "123456789012")["Statement"]:
-        acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+    """One SimulatePrincipalPolicy answer per Allow statement of the operator policy (for ``source``), under
+    the context its conditions name, denying the actions in ``deny``."""
+    for st in access.policy(settings, "123456789012", principal=source)["Statement"]:
+        if st["Effect"] != "Allow":
+            continue
+        acts = st["Action"]
         stub.add_response("simulate_principal_policy", {"IsTruncated": False, "EvaluationResults": [
             {"EvalActionName": a, "EvalResourceName": "*",
              "EvalDecision": "implicitDeny" if a in deny else "allowed"} for a in acts]},
-            {"PolicySourceArn": source, "ActionNames": acts, "ContextEntries": [
-                {"ContextKeyName": k, "ContextKeyValues": ["redshift.amazonaws.com"], "ContextKeyType": "string"}
-                for k in ("iam:PassedToService", "iam:AWSServiceName")],
-             **({} if st["Resource"] == "*" else {"ResourceArns": [
+            {"PolicySourceArn": source, "ActionNames": acts,
+             "ContextEntries": preflight.simulation_context(st, "AIDAEXAMPLE"),
+             **({} if st["Resource"] == ["*"] else {"ResourceArns": [
                  r.replace("${aws:username}", source.rsplit("/", 1)[-1]) for r in st["Resource"]]})})
+
+
+def statement(settings, sid, source=USER):
+    return next(st for st in access.policy(settings, "123456789012", principal=source)["Statement"]
+                if st["Sid"] == sid)
+
+
+def test_each_statement_is_simulated_under_the_conditions_the_suites_own_calls_meet(tmp_path):
+    settings = redshift_settings(tmp_path)
+    assert preflight.simulation_context(statement(settings, "CreateOnlyBoundedRoles"), "AIDAEXAMPLE") == [
+        {"ContextKeyName": "aws:RequestTag/sparkify:stack", "ContextKeyValues": ["sparkify"],
+         "ContextKeyType": "string"},
+        {"ContextKeyName": "aws:TagKeys", "ContextKeyValues": ["sparkify:stack", "sparkify:owner", "Name"],
+         "ContextKeyType": "stringList"},
+        {"ContextKeyName": "iam:PermissionsBoundary",
+         "ContextKeyValues": ["arn:aws:iam::123456789012:policy/sparkify-boundary"], "ContextKeyType": "string"},
+        {"ContextKeyName": "aws:ResourceTag/sparkify:stack", "ContextKeyValues": ["sparkify"],
+         "ContextKeyType": "string"}]
+    # a subnet is made in a VPC that is the stack's (else the policy's Deny refuses it)
+    assert {"ContextKeyName": "aws:ResourceTag/sparkify:stack", "ContextKeyValues": ["sparkify"],
+            "ContextKeyType": "string"} in preflight.simulation_context(
+        statement(settings, "CreateSubnetTaggedAsThisStack"), "AIDAEXAMPLE")
+    assert preflight.simulation_context(statement(settings, "OnlyYourOwnDataApiStatements"), "AIDAEXAMPLE") == [
+        {"ContextKeyName": "redshift-data:statement-owner-iam-userid", "ContextKeyValues": ["AIDAEXAMPLE"],
+         "ContextKeyType": "string"}]
+    assert preflight.simulation_context(statement(settings, "PassTheCopyRoleToRedshift"), "AIDAEXAMPLE") == [
+        {"ContextKeyName": "iam:PassedToService", "ContextKeyValues": ["redshift.amazonaws.com"],
+         "ContextKeyType": "string"}]
 
 
 def run(settings, sts, iam):
@@ -75,7 +105,8 @@ def test_preflight_passes_when_the_simulator_allows_every_call(tmp_path):
         "source song_data": (f"{tmp_path / 'song_data'}: a local folder", "n/a"),
         "source log_data": (f"{tmp_path / 'log_data'}: a local folder", "n/a"),
         "source log_jsonpath": (f"{tmp_path / 'paths.json'}: a local folder", "n/a")}
-    assert result.record == {"account": "123456789012", "caller_arn": USER, "source_regions": {}}
+    assert result.record == {"account": "123456789012", "caller_arn": USER, "caller_id": "AIDAEXAMPLE",
+                             "source_regions": {}}
     result.require()
 
 
@@ -91,7 +122,7 @@ def test_preflight_fails_naming_the_denied_calls_and_the_policy_to_attach(tmp_pa
         f"{USER} may not: iam:CreateServiceLinkedRole, redshift:CreateCluster", "fail")
     with pytest.raises(preflight.PreflightError, match=r"preflight failed, nothing was made: permissions: .* may not: "
                        r"iam:CreateServiceLinkedRole, redshift:CreateCluster\. What to do: attach the policy that "
-                       r"`sparkify-nb iam-policy` prints"):
+                       r"`sparkify-nb iam-policy --account ACCOUNT --principal ARN` prints"):
         result.require()
 
 

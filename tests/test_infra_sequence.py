@@ -24,6 +24,8 @@ CHANGES = ("Create", "Modify", "Authorize", "Revoke", "Associate", "Attach", "En
            "Delete", "Detach", "Disassociate")
 # The parameters each changing call is pinned on (the rest are ids).
 PINNED = {
+    "iam:CreatePolicy": ("PolicyName",),
+    "iam:CreateRole": ("RoleName", "PermissionsBoundary"),
     "iam:PutRolePolicy": ("PolicyName",),
     "ec2:CreateVpc": ("CidrBlock",),
     "ec2:CreateSubnet": ("CidrBlock", "AvailabilityZone"),
@@ -148,8 +150,12 @@ def test_a_data_api_provisioning_run_makes_every_security_step_in_order(on_emula
     settings, clients = on_emulator()
     with aws.recording() as calls:
         infra.provision(settings, clients, progress=lambda _: None)
+    stack = settings.stack_name
     assert changes(calls) == [
-        ("iam:CreateRole", {}), ("iam:PutRolePolicy", {"PolicyName": "read-sources"}),
+        ("iam:CreatePolicy", {"PolicyName": f"{stack}-boundary"}),
+        ("iam:CreateRole", {"RoleName": f"{stack}-redshift-copy",
+                            "PermissionsBoundary": f"arn:aws:iam::123456789012:policy/{stack}-boundary"}),
+        ("iam:PutRolePolicy", {"PolicyName": "read-sources"}),
         ("ec2:CreateVpc", {"CidrBlock": "10.42.0.0/16"}), *SUBNETS,
         ("ec2:CreateSecurityGroup", {}), ("ec2:AuthorizeSecurityGroupIngress", ingress("10.42.0.0/16")),
         ("ec2:CreateRouteTable", {}), ("ec2:AssociateRouteTable", {}), ("ec2:AssociateRouteTable", {}),
@@ -207,5 +213,5 @@ def test_teardown_calls_are_on_the_list_too(on_emulator):
         "redshift:DeleteCluster", "redshift:DeleteClusterSubnetGroup", "redshift:DeleteClusterParameterGroup",
         "logs:DeleteLogGroup", "logs:DeleteLogGroup", "logs:DeleteLogGroup", "ec2:DeleteVpcEndpoints", "ec2:DisassociateRouteTable", "ec2:DisassociateRouteTable", "ec2:DeleteRouteTable",
         "ec2:DetachInternetGateway", "ec2:DeleteInternetGateway", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet",
-        "ec2:DeleteSubnet", "ec2:DeleteVpc", "iam:DeleteRolePolicy", "iam:DeleteRole"]
+        "ec2:DeleteSubnet", "ec2:DeleteVpc", "iam:DeleteRolePolicy", "iam:DeleteRole", "iam:DeletePolicy"]
     assert {a for a, _ in calls} <= set(access.actions("redshift", "provisioned", "direct"))

@@ -20,6 +20,8 @@ ROLE = "arn:aws:iam::123456789012:role/sls-redshift-copy"
 NS_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:namespace/abc"
 WG_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/def"
 NET = {"subnet_ids": ["subnet-1", "subnet-2", "subnet-3"], "security_group_id": "sg-1"}
+# Who runs the stubbed steps (what sts:GetCallerIdentity would say): the owner tag names it.
+ME = {"Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/me", "UserId": "AIDAME"}
 
 
 def stubbed(service):
@@ -36,7 +38,8 @@ def settings(tmp_path):
 
 
 def tags(stack="sls"):
-    return [{"key": "sparkify:stack", "value": stack}, {"key": "Name", "value": "sls-dwh"}]
+    return [{"key": "sparkify:stack", "value": stack}, {"key": "sparkify:owner", "value": ME["Arn"]},
+            {"key": "Name", "value": "sls-dwh"}]
 
 
 def workgroup(status="AVAILABLE", capacity=16, routing=True):
@@ -50,13 +53,16 @@ def not_found(stubber, operation):
     stubber.add_client_error(operation, service_error_code="ResourceNotFoundException", http_status_code=404)
 
 
-# The namespace and workgroup; the optional usage limit has its own tests (tests/test_guardrails_stubbed.py).
-SERVERLESS = [k for k in resources.KINDS if k.cluster_kind == "serverless" and k.setting is None]
+# The namespace and workgroup (the analyst role is IAM: tests/test_analysts_redshift.py); the optional usage
+# limit has its own tests (tests/test_guardrails_stubbed.py).
+SERVERLESS = [k for k in resources.KINDS if k.cluster_kind == "serverless" and k.setting is None
+              and k.name.startswith("serverless-")]
 
 
 def context(settings, client, progress=lambda _: None):
     """A run of infra steps whose redshift-serverless client is ``client``; no pause between polls."""
-    return infra.Context(settings, aws.Clients(settings).use("redshift-serverless", client), progress, delay_s=0)
+    return infra.Context(settings, aws.Clients(settings).use("redshift-serverless", client), progress, delay_s=0,
+                         identity=ME)
 
 
 def ensure_serverless(ctx, record):
@@ -270,7 +276,7 @@ def test_serverless_connection_uses_get_credentials_and_requires_ssl(settings, m
             params = warehouse.connect._redshift_params(settings, clients=lambda service: client)
     finally:
         state.clear(settings)
-    assert (params["user"], params["sslmode"], params["port"]) == ("IAMR:sparkify_admin", "require", 5439)
+    assert (params["user"], params["sslmode"], params["port"]) == ("IAMR:sparkify_admin", "verify-full", 5439)
 
 
 # --- waiting with visible progress (a cluster that takes a while: moto's is available at once) ---
@@ -302,10 +308,15 @@ def test_wait_gives_up_after_the_timeout_with_what_to_do():
 
 # --- every call a Serverless run makes is on the operator's list -----------------------------
 
-def test_serverless_provisioning_and_teardown_calls_are_on_the_list(settings):
-    """Stubber runs of the serverless kinds (moto has no Serverless API), recorded call by call."""
+@pytest.mark.parametrize("mode", ["data_api", "direct"])
+def test_serverless_provisioning_and_teardown_calls_are_on_the_list(tmp_path, mode):
+    """Stubber runs of the serverless kinds (moto has no Serverless API), recorded call by call,
+    for each access (the list of each pair is its own)."""
     from sparkify_nb.infra import access
 
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.stack_name": "sls", "cluster.kind": "serverless",
+        "cluster.identifier": "sls-dwh", "cluster.base_capacity": 16, "cluster.access": mode})
     client, stub = stubbed("redshift-serverless")
     not_found(stub, "get_namespace")
     stub.add_response("create_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}})
@@ -328,7 +339,7 @@ def test_serverless_provisioning_and_teardown_calls_are_on_the_list(settings):
             kind.delete(ctx, item)
     stub.assert_no_pending_responses()
     recorded = {action for action, _ in calls}
-    assert recorded - set(access.actions("redshift", "serverless", "data_api")) == set()
+    assert recorded - set(access.actions("redshift", "serverless", mode)) == set()
     assert {"redshift-serverless:CreateWorkgroup", "redshift-serverless:ListNamespaces"} <= recorded
 
 

@@ -9,6 +9,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -29,7 +30,7 @@ print("HELD", flush=True)
 time.sleep(300)
 """
 HOLDER_WAIT_SECONDS = 5
-READ_TIMEOUT_SECONDS = 30  # a Python start with its imports on a busy machine, plus the holder's wait
+READ_TIMEOUT_SECONDS = 60  # a Python start with its imports on a busy machine (30 s seen), plus its wait
 
 
 def read_line(proc, timeout=READ_TIMEOUT_SECONDS) -> str:
@@ -64,14 +65,31 @@ def clear_lock(settings):
         conn.close()
 
 
+TEST_SECONDS = 90  # each test takes under 15 s on a quiet machine, 30 s on a very busy one
+
+
+def _too_long(signum, frame):
+    raise TimeoutError(f"a lock test ran for more than {TEST_SECONDS} s: a wait that never ends?")
+
+
 @pytest.fixture(autouse=True)
 def free_lock(settings, monkeypatch):
-    """A free lock before and after each test, and no SQL of this test or its holders (they inherit
-    the environment) that waits for a lock more than 10 s: a regression fails, it does not hang."""
+    """A free lock before and after each test; no SQL of this test or its holders (they inherit the
+    environment) that waits for a lock more than 10 s; and the test itself stopped after
+    TEST_SECONDS (a wait loop that never gives up): a regression fails, it does not hang."""
     monkeypatch.setenv("PGOPTIONS", "-c lock_timeout=10s -c statement_timeout=30s")
     clear_lock(settings)
-    yield
-    clear_lock(settings)
+    armed = threading.current_thread() is threading.main_thread()
+    if armed:
+        previous = signal.signal(signal.SIGALRM, _too_long)
+        signal.alarm(TEST_SECONDS)
+    try:
+        yield
+    finally:
+        if armed:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+        clear_lock(settings)
 
 
 @pytest.fixture
@@ -156,7 +174,7 @@ def test_a_live_table_lock_holder_beats_every_quarter_of_its_expiry_and_keeps_th
     times, so a busy machine can only make them longer: the shortest gap under 2 s tells a beat
     every expiry/4 from one every expiry/2 or every expiry."""
     holder_process("table", expiry=4)
-    beats = heartbeats(settings, count=6, timeout=12)  # the taking and 5 beats: past the expiry
+    beats = heartbeats(settings, count=6, timeout=15)  # the taking and 5 beats: past the expiry
     gaps = [(later - earlier).total_seconds() for earlier, later in zip(beats, beats[1:])]
     assert min(gaps) < 2, gaps
     assert (beats[-1] - beats[0]).total_seconds() > 4  # only the heartbeat keeps the row alive now
@@ -164,11 +182,17 @@ def test_a_live_table_lock_holder_beats_every_quarter_of_its_expiry_and_keeps_th
         lock.acquire(settings, "03_etl", lambda _: None, wait_seconds=1, protocol="table", expiry_seconds=4)
 
 
-def test_the_same_process_gets_its_lock_back_and_release_frees_it(settings):
-    first = lock.acquire(settings, "03_etl", lambda _: None, wait_seconds=0)
+@pytest.mark.parametrize("protocol", ["advisory", "table"])
+def test_the_same_process_gets_its_lock_back_and_release_frees_it(settings, protocol):
+    first = lock.acquire(settings, "03_etl", lambda _: None, wait_seconds=0, protocol=protocol)
     try:
-        assert lock.acquire(settings, "03_etl", lambda _: None, wait_seconds=0) is first
+        assert lock.acquire(settings, "03_etl", lambda _: None, wait_seconds=0, protocol=protocol) is first
     finally:
         first.release()
-    with lock.held(settings, "02_schema", lambda _: None, wait_seconds=0) as again:
+    conn = warehouse.open_connection(settings)
+    try:
+        assert lock._holder(conn) is None  # released: no row left to wait for
+    finally:
+        conn.close()
+    with lock.held(settings, "02_schema", lambda _: None, wait_seconds=0, protocol=protocol) as again:
         assert again is not first and again.current().where.startswith("02_schema, pid ")

@@ -14,12 +14,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.refresh_notebooks import checked
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 
 def _checked_cells(path: Path):
     nb = nbformat.read(path, as_version=4)
-    return [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and "NBVAL_CHECK_OUTPUT" in c.source]
+    return [(i, c) for i, c in enumerate(nb.cells) if checked(c)]
 
 
 def test_the_suite_has_checked_cells_in_every_step_notebook():
@@ -40,7 +42,7 @@ def test_unchecked_cells_are_stored_without_outputs(path):
     # Outputs of other cells carry ids, timings and paths of the machine that ran them.
     nb = nbformat.read(path, as_version=4)
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and "NBVAL_CHECK_OUTPUT" not in cell.source:
+        if cell.cell_type == "code" and not checked(cell):
             assert not cell.outputs, f"{path.name} cell {index}: stored output of an unchecked cell"
 
 

@@ -171,3 +171,41 @@ def test_notebooks_run_on_this_interpreter_whatever_python3_kernelspec_the_user_
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((out / "reports" / "python.json").read_text()) == sys.executable
+
+
+def _notebook(project, name, cells):
+    nb = new_notebook(cells=[new_code_cell('target = ""', metadata={"tags": ["parameters"]})] +
+                      [new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "sparkify-nb", "display_name": "Python (sparkify-nb)", "language": "python"}
+    nbformat.write(nb, project / "notebooks" / f"{name}.ipynb")
+
+
+def test_a_run_whose_second_notebook_fails_is_failed_and_keeps_the_first_ones_record(tmp_path, monkeypatch):
+    """Two notebooks: the first runs and notes a fact, the second raises. The run is failed (not
+    only when every notebook failed), the first is ok with its note, the second failed with its error."""
+    project = _project_with(tmp_path, ["from sparkify_nb import runrecord\n"
+                                       "runrecord.note('01_infrastructure', made=['cluster'])"])
+    _notebook(project, "02_schema", ["raise RuntimeError('no warehouse')"])
+    monkeypatch.setenv("SPARKIFY_HOME", str(project))
+    with pytest.raises(runner.SuiteError, match=r"02_schema failed in cell \[2\]"):
+        runner.run_suite(["01_infrastructure", "02_schema"], out=tmp_path / "run", progress=lambda _: None)
+    record = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert record["status"] == "failed"
+    assert [(n["name"], n["status"]) for n in record["notebooks"]] == [("01_infrastructure", "ok"),
+                                                                       ("02_schema", "failed")]
+    assert record["notebooks"][1]["error"] == "RuntimeError: no warehouse"
+    assert "error" not in record["notebooks"][0]
+    assert record["steps"] == {"01_infrastructure": {"made": ["cluster"]}}
+
+
+@pytest.mark.parametrize("statuses, expected", [
+    (["ok", "ok", "ok"], "ok"), (["ok", "ok", "failed"], "failed"), (["failed"], "failed"),
+    (["ok", "failed", "ok"], "failed"), (["failed", "failed"], "failed")])
+def test_a_run_record_is_failed_when_any_of_its_notebooks_failed(tmp_path, statuses, expected):
+    from sparkify_nb import runrecord
+
+    notebooks = [{"name": f"0{n + 1}_nb", "status": s, "seconds": 1.0} for n, s in enumerate(statuses)]
+    record = runrecord.write(tmp_path, notebooks, {}, "2018-11-01T00:00:00Z", "local")
+    assert record["status"] == expected
+    assert json.loads((tmp_path / "run.json").read_text())["status"] == expected
+    assert f" {expected} " in runrecord.summary_line(record)

@@ -19,7 +19,9 @@ from tests.test_etl_kill import NOTEBOOK, RUNNER, TABLES, parameters, run_in_pro
 
 
 def recreate(conn):
+    """The tables as 02 leaves them, the analysts' grants included (04 runs as the analyst)."""
     warehouse.run(conn, schema.drop_statements("postgres") + schema.create_statements("postgres"))
+    warehouse.analysts.ensure(conn, "postgres", "sparkify_analyst")
 
 
 def start_03(data, **extra):

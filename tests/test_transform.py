@@ -4,7 +4,6 @@ written out; incremental loads and re-runs; the quality checks."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 
 import pytest
@@ -257,52 +256,109 @@ def test_a_replayed_batch_with_one_more_copy_of_a_play_adds_nothing_for_it(conn,
     assert checks.loc["repeated_plays: staging_events (merged as one)", "value"] == 1
 
 
-class _Recorded:
-    """``conn`` whose cursors record each statement they execute (the transform's own connection)."""
+# --- each threshold at, just under and just over its limit ------------------------------------------
 
-    def __init__(self, conn):
-        self._conn, self.executed = conn, []
-
-    def __getattr__(self, name):
-        return getattr(self._conn, name)
-
-    def cursor(self):
-        recorded, cursor = self.executed, self._conn.cursor()
-
-        class Cursor:
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                cursor.close()
-
-            def execute(self, sql, params=None):
-                recorded.append(sql)
-                return cursor.execute(sql, params)
-
-            def __getattr__(self, name):
-                return getattr(cursor, name)
-
-        return Cursor()
+def one_play_in_four_without_a_user(conn, tmp_path):
+    """Day 1 plus a play without a user: 4 plays, 1 without a user (share 0.25), 3 matched (0.75)."""
+    events = DAY1_EVENTS + [event(NO_USER, DAY1 + 60_000, 8, 1, "free", song="Song A", artist="Artist A",
+                                  length=200.0)]
+    write_day(tmp_path, "2018-11-01-events.json", events)
+    etl(conn, tmp_path)
 
 
-def test_on_postgres_each_temp_table_is_analyzed_right_after_it_is_made_as_redshift_does(conn, tmp_path):
+def checked(conn, key, limit, check):
+    settings = config.load(overrides={"general.target": "local", f"quality.{key}": limit})
+    report = quality.run_checks(conn, settings)
+    return report.loc[check, ["value", "limit", "status"]].tolist(), report
+
+
+def test_the_share_of_plays_without_a_user_stops_03_only_above_its_limit(conn, tmp_path):
+    one_play_in_four_without_a_user(conn, tmp_path)
+    check = "share_plays_without_user: staging_events"
+    for limit, status in ((0.25, "ok"), (0.2499, "error"), (0.2501, "ok")):
+        row, report = checked(conn, "max_share_plays_without_user", limit, check)
+        assert row == [0.25, f"<= {limit:g}", status], limit
+        if status == "error":
+            with pytest.raises(quality.QualityError, match=rf"^data-quality checks failed: {check} = 0\.25 "
+                                                           rf"\(limit <= {limit:g}\)\. "):
+                quality.raise_on_error(report)
+        else:
+            quality.raise_on_error(report)
+
+
+def test_the_share_of_matched_plays_warns_only_below_its_limit(conn, tmp_path):
+    one_play_in_four_without_a_user(conn, tmp_path)
+    check = "share_plays_matched: songplays"
+    for limit, status in ((0.75, "ok"), (0.7501, "warn"), (0.7499, "ok")):
+        row, _ = checked(conn, "min_share_plays_matched", limit, check)
+        assert row == [0.75, f">= {limit:g}", status], limit
+
+
+def test_a_row_count_of_one_is_enough_and_zero_warns(conn, tmp_path):
+    write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS[4:])  # one play: Bo's
+    _, checks = etl(conn, tmp_path)
+    counts = {t: checks.loc[f"row_count: {t}", ["value", "limit", "status"]].tolist()
+              for t in ("users", "songplays", "time")}
+    assert counts == {t: [1, ">= 1", "ok"] for t in ("users", "songplays", "time")}
+    warehouse.run(conn, ['DELETE FROM "time"'])
+    report = quality.run_checks(conn, config.load(overrides={"general.target": "local"}))
+    assert report.loc["row_count: time", ["value", "status"]].tolist() == [0, "warn"]
+
+
+def test_every_check_has_the_severity_the_design_gives_it(settings):
+    """Severities are part of the contract (03 stops on an error, goes on after a warning): pinned
+    here for every check, not only by the stored output of 03."""
+    severities = {c.name: c.severity for c in quality.checks(settings)}
+    assert severities == {
+        **{f"row_count: {t}": "warn" for t in ("songs", "artists", "users", "songplays", "time")},
+        "not_null: songplays.start_time": "error", "not_null: songplays.user_id": "error",
+        "not_null: users.user_id": "error", "not_null: songs.song_id": "error",
+        "not_null: artists.artist_id": "error", "not_null: time.start_time": "error",
+        "unique: songplays (start_time, user_id, session_id)": "error", "unique: users.user_id": "error",
+        "unique: songs.song_id": "error", "unique: artists.artist_id": "error", "unique: time.start_time": "error",
+        "relationship: songplays.user_id -> users": "error", "relationship: songplays.start_time -> time": "error",
+        "relationship: songplays.song_id -> songs": "error", "relationship: songplays.artist_id -> artists": "error",
+        "relationship: songs.artist_id -> artists": "error",
+        "accepted_values: users.level in (free, paid)": "warn", "accepted_values: users.gender in (F, M)": "warn",
+        "accepted_values: songplays.level in (free, paid)": "warn",
+        "plays_not_merged: staging_events -> songplays": "error",
+        "plays_without_user: staging_events (to the unknown user -1)": "warn",
+        "share_plays_without_user: staging_events": "error",
+        "plays_without_time: staging_events (no play made)": "warn",
+        "repeated_plays: staging_events (merged as one)": "warn", "share_plays_matched: songplays": "warn"}
+
+
+def test_a_duplicate_song_artist_or_time_row_is_an_error_that_stops_03(conn, tmp_path, settings):
     write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS)
     etl(conn, tmp_path)
-    recorded = _Recorded(conn)
-    transform.run(recorded, progress=lambda _: None)
-    follows = [(re.search(r"TEMP TABLE (\w+)", before).group(1), after) for before, after in zip(recorded.executed, recorded.executed[1:])
-               if after.startswith("ANALYZE")]
-    assert follows == [("new_songs", "ANALYZE new_songs"), ("new_artists", "ANALYZE new_artists"),
-                       ("new_users", "ANALYZE new_users"), ("catalogue", "ANALYZE catalogue"),
-                       ("merged_plays", "ANALYZE merged_plays")]
+    warehouse.run(conn, ["INSERT INTO songs SELECT * FROM songs WHERE song_id = 'SO1'",
+                         "INSERT INTO artists SELECT * FROM artists WHERE artist_id = 'AR2'",
+                         'INSERT INTO "time" SELECT * FROM "time" ORDER BY start_time LIMIT 1'])
+    report = quality.run_checks(conn, settings)
+    assert report[report.status == "error"]["value"].to_dict() == {
+        "unique: songs.song_id": 1, "unique: artists.artist_id": 1, "unique: time.start_time": 1}
+    with pytest.raises(quality.QualityError, match=r"unique: songs\.song_id = 1 \(limit = 0\); unique: "
+                                                   r"artists\.artist_id = 1 \(limit = 0\); unique: time\.start_time"):
+        quality.raise_on_error(report)
 
 
-def test_on_redshift_the_shared_text_runs_as_it_is_with_no_analyze_added():
-    class RedshiftConnection:  # psycopg2 to Redshift reports 8.0.2; the Data API connection reports nothing
-        server_version = 80002
+# --- a play without a session id -----------------------------------------------------------------
 
-    for table in transform.ORDER:
-        for sql in transform.statements(table):
-            assert transform.after_statement(RedshiftConnection(), sql) == []
-            assert transform.after_statement(object(), sql) == []
+def test_plays_without_a_session_id_are_merged_once_each_and_pass_the_checks(conn, tmp_path):
+    """sessionId missing from two plays (and repeated for one of them): both are plays, the repeat is
+    one play, re-running adds nothing, and no check reports a play lost or doubled."""
+    no_session = [dict(event(ANN, DAY1 + 500_000, None, 3, "free", song="Song A", artist="Artist A", length=200.0)),
+                  dict(event(BO, DAY1 + 600_000, None, 1, "paid", song="Song C", artist="Artist C", length=100.0))]
+    del no_session[1]["sessionId"]  # absent, not null: NULL in staging either way
+    write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS + no_session + no_session[:1])
+    etl(conn, tmp_path)
+    merged, checks = etl(conn, tmp_path)
+    assert rows(conn, "SELECT start_time, user_id, session_id, song_id FROM songplays WHERE session_id IS NULL "
+                      "ORDER BY start_time") == [(datetime(2018, 11, 1, 0, 8, 20), 7, None, "SO1"),
+                                                 (datetime(2018, 11, 1, 0, 10, 0), 9, None, "SO3")]
+    assert merged["added"]["songplays"] == 0
+    values = checks["value"].to_dict()
+    assert values["plays_not_merged: staging_events -> songplays"] == 0
+    assert values["unique: songplays (start_time, user_id, session_id)"] == 0
+    assert values["repeated_plays: staging_events (merged as one)"] == 1  # the repeated play without a session
+    assert set(checks[checks.severity == "error"]["status"]) == {"ok"}

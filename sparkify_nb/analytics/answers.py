@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..display import Table
 from .queries import WEEKDAYS, by_family
 
 WEEKDAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
@@ -176,3 +177,9 @@ def summary(by_hour: pd.DataFrame, songs: pd.DataFrame, free_paid: pd.DataFrame,
         rows.append(("median session", f"{stats.loc['plays per session', 'median']:g} plays, "
                                        f"{stats.loc['session length (minutes)', 'median']:g} minutes"))
     return pd.DataFrame(rows, columns=["question", "answer"])
+
+
+def summary_table(summary_frame: pd.DataFrame) -> Table:
+    """:func:`summary` to show: question and answer, both left-aligned, long
+    answers wrapping in their cell."""
+    return Table(summary_frame, "summary")

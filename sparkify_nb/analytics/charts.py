@@ -211,10 +211,31 @@ def sessions(frame: pd.DataFrame, period: str = "") -> Figure:
 
 def save(fig: Figure, frame: pd.DataFrame, folder: Path, name: str, index: bool = False) -> dict[str, Path]:
     """Write ``<name>.png`` (the figure) and ``<name>.csv`` (its data) into
-    ``folder`` (created if missing); return both paths."""
+    ``folder`` (created if missing); return both paths. In a notebook the chart
+    shown is that PNG file itself (:func:`show_saved`)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     png, csv = folder / f"{name}.png", folder / f"{name}.csv"
     fig.savefig(png, dpi=120)
     frame.to_csv(csv, index=index)
+    show_saved(fig, png)
     return {"png": png, "csv": csv}
+
+
+def show_saved(fig: Figure, png: Path) -> bool:
+    """In a notebook's kernel, show the saved ``png`` in place of ``fig`` (closed,
+    so it is not shown twice): the chart a reader sees is the file in
+    ``reports/``, byte for byte, and so is the one the HTML report embeds
+    (:mod:`.report`). Elsewhere (a script, the tests) show nothing; return
+    whether it was shown."""
+    from IPython import get_ipython
+
+    if getattr(get_ipython(), "kernel", None) is None:
+        return False
+    from IPython.display import Image, display
+
+    titles = [fig.get_suptitle()] + [ax.get_title() for ax in fig.axes]
+    alt = " / ".join(t.replace("\n", ", ") for t in titles if t) or Path(png).stem
+    plt.close(fig)
+    display(Image(data=Path(png).read_bytes(), format="png", alt=alt))
+    return True

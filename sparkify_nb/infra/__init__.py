@@ -11,7 +11,7 @@ data), ``wait``, ``context``, ``errors``.
 """
 
 from ..aws import Clients
-from . import access, controls, preflight
+from . import access, boundary, controls, preflight
 from .cluster import cluster_drift, set_parameters
 from .context import TAG_KEY, Context
 from .controls import ControlsError
@@ -21,11 +21,11 @@ from .network import ingress_cidrs, public_ip
 from .preflight import PreflightError
 from .pricing import cost_line
 from .sample import ensure_bucket, seed_sample_data
-from .stack import (kept_snapshots, plan, provision, report_left, report_warnings, summary, tagged_resources,
-                    teardown)
+from .stack import (kept_snapshots, plan, provision, report_left, report_warnings, summary, summary_table,
+                    tagged_resources, teardown)
 
 __all__ = ["Clients", "ConflictError", "Context", "ControlsError", "InfraError", "IngressError", "PreflightError",
-           "TAG_KEY", "TRUST_POLICY", "WaitTimeout", "access", "cluster_drift", "controls", "cost_line",
+           "TAG_KEY", "TRUST_POLICY", "WaitTimeout", "access", "boundary", "cluster_drift", "controls", "cost_line",
            "ensure_bucket", "ingress_cidrs", "kept_snapshots", "plan", "preflight", "provision", "public_ip",
            "report_left", "report_warnings", "role_name", "role_policy", "seed_sample_data", "set_parameters",
-           "summary", "tagged_resources", "teardown"]
+           "summary", "summary_table", "tagged_resources", "teardown"]

@@ -16,16 +16,10 @@ A test runs 01-04 and 99 on the emulator recording every boto3 call
 (:func:`sparkify_nb.aws.recording`) and fails when a call's action is missing
 here; the policy is linted with ``parliament``.
 
-:func:`policy` scopes each action to this stack's resources where AWS allows
-it (the resource types each action takes are in the Service Authorization
-Reference: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonredshift.html ,
-.../list_amazonec2.html , .../list_amazonredshiftserverless.html ,
-.../list_amazonredshiftdataapi.html , .../list_awsidentityandaccessmanagementiam.html ,
-.../list_amazons3.html , .../list_awssecretsmanager.html). Redshift names
-(cluster, parameter and subnet group, database user) and the IAM role are
-ours, so those are exact; EC2 ids and Serverless ids are generated, so they
-are scoped to this region and account by resource type; ``Describe*`` and
-``List*`` calls take no resource, so ``*``.
+:func:`policy` keeps each action to this stack: by name where the ARN
+carries one of ours, else by the stack's tag, ``*`` only for the actions AWS
+documents with no resource; the rules, with their reasons and AWS pages, are
+in :mod:`.scopes` (an action without a rule stops the policy from being built).
 """
 
 from __future__ import annotations
@@ -36,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Settings
-from . import iam, resources
+from . import resources, scopes
 
 KINDS = ("provisioned", "serverless")
 ACCESS = ("data_api", "direct")
@@ -72,6 +66,8 @@ NEEDS: list[Need] = [
          targets=("redshift",), why="temporary database credentials for psycopg2"),
     Need("connection", ("redshift-serverless:GetCredentials",), kinds=("serverless",), access=("direct",),
          targets=("redshift",), why="temporary database credentials for psycopg2"),
+    Need("analysis", ("sts:AssumeRole",), kinds=("serverless",), targets=("redshift",),
+         why="04 assumes the analyst role: on Serverless the database user is the IAM identity's"),
     Need("prices", ("pricing:GetProducts",), targets=("redshift",),
          why="sparkify-nb prices --refresh reads AWS's current prices from the Price List API (optional)"),
     Need("staging", ("s3:ListBucket", "s3:GetObject"),
@@ -114,110 +110,20 @@ def guardrails_set(settings: Settings) -> frozenset[str]:
 
 # --- the policy -------------------------------------------------------------------------
 
-_EC2_TYPES = ("vpc", "subnet", "security-group", "security-group-rule", "internet-gateway", "route-table",
-              "vpc-endpoint")
-# Actions whose Service Authorization Reference entry lists no resource type: they take "*".
-_UNSCOPED = frozenset({
-    "sts:GetCallerIdentity", "secretsmanager:GetRandomPassword", "s3:ListAllMyBuckets",
-    "redshift:CreateScheduledAction", "redshift:ModifyScheduledAction", "redshift:DeleteScheduledAction",
-    "redshift:DescribeScheduledActions", "redshift-serverless:ListNamespaces", "redshift-serverless:ListWorkgroups",
-    "redshift-serverless:ListUsageLimits", "redshift-serverless:CreateUsageLimit",
-    "redshift-serverless:UpdateUsageLimit", "redshift-serverless:DeleteUsageLimit",
-    "logs:DescribeLogGroups", "pricing:GetProducts"})
-
-
-def _unscoped(action: str) -> bool:
-    """Actions that take no resource (``Describe*``, ``List*`` of whole services)."""
-    service, name = action.split(":")
-    if action in _UNSCOPED:
-        return True
-    if service == "redshift-data":
-        return name not in ("ExecuteStatement", "BatchExecuteStatement")
-    return service in ("ec2", "redshift") and name.startswith("Describe") and name not in (
-        "DescribeClusterParameters", "DescribeLoggingStatus")
-
-
-def _scope(settings: Settings, account: str) -> dict[str, list[str]]:
-    """The resource ARNs of each service's scoped actions, for this stack."""
-    region, stack = settings.region, settings.stack_name
-    ident, db, user = (settings.get("cluster", k) for k in ("identifier", "db_name", "db_user"))
-    redshift = f"arn:aws:redshift:{region}:{account}"
-    serverless = f"arn:aws:redshift-serverless:{region}:{account}"
-    buckets = iam.source_buckets(settings)
-    objects = sorted({r for st in iam.role_policy(settings)["Statement"] if st["Action"] == "s3:GetObject"
-                      for r in st["Resource"]})
-    return {
-        "ec2": [f"arn:aws:ec2:{region}:{account}:{t}/*" for t in _EC2_TYPES],
-        "redshift": [f"{redshift}:cluster:{ident}", f"{redshift}:parametergroup:{stack}-params",
-                     f"{redshift}:subnetgroup:{stack}-subnets", f"{redshift}:snapshot:{ident}/*",
-                     f"{redshift}:dbname:{ident}/{db}", f"{redshift}:dbuser:{ident}/{user}"],
-        # snapshot/*: ListSnapshots takes the snapshot resource type (Service Authorization Reference).
-        "redshift-serverless": [f"{serverless}:namespace/*", f"{serverless}:workgroup/*", f"{serverless}:snapshot/*"],
-        "redshift-data": [f"{redshift}:cluster:{ident}", f"{serverless}:workgroup/*"],
-        "iam": [f"arn:aws:iam::{account}:role/{iam.role_name(settings)}",
-                f"arn:aws:iam::{account}:role/{stack}-redshift-scheduler"],
-        "s3-bucket": [f"arn:aws:s3:::{b}" for b in buckets],
-        "s3-object": objects,
-        "secretsmanager": [f"arn:aws:secretsmanager:{region}:{account}:secret:redshift!*"],
-        # The audit log groups (.logs): provisioned and Serverless names, each group and its streams.
-        "logs": [f"arn:aws:logs:{region}:{account}:log-group:/aws/redshift/cluster/{ident}/*",
-                 f"arn:aws:logs:{region}:{account}:log-group:/aws/redshift/{ident}/*"],
-    }
-
-
-# Actions with their own resources or conditions (see the Service Authorization Reference pages above).
-_SPECIAL: dict[str, tuple[str, list[str] | None, dict[str, Any] | None]] = {
-    # The scheduler role (pause_schedule) goes to CreateScheduledAction; which service name IAM sees
-    # then is not documented, so the scheduler's principal is allowed as well.
-    "iam:PassRole": ("PassOurRolesToRedshift", None, {"StringEquals": {"iam:PassedToService": [
-        "redshift.amazonaws.com", "redshift-serverless.amazonaws.com", "scheduler.redshift.amazonaws.com"]}}),
-    "iam:CreateServiceLinkedRole": ("RedshiftServiceLinkedRole", [
-        "arn:aws:iam::{account}:role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift"],
-        {"StringLike": {"iam:AWSServiceName": "redshift.amazonaws.com"}}),
-    "iam:SimulatePrincipalPolicy": ("SimulateYourOwnPermissions", [
-        "arn:aws:iam::{account}:user/${aws:username}", "arn:aws:iam::{account}:role/*"], None),
-}
-_SIDS = {"ec2": "NetworkOfThisStack", "redshift": "ClusterOfThisStack", "redshift-serverless": "ServerlessOfThisStack",
-         "redshift-data": "DataApiOnThisWarehouse", "iam": "RolesOfThisStack", "s3-bucket": "SourceBuckets",
-         "s3-object": "SourceObjects", "secretsmanager": "ManagedAdminPassword", "logs": "AuditLogGroupsOfThisStack"}
-
-
-def _group(action: str) -> str:
-    service, name = action.split(":")
-    if service == "s3":
-        return "s3-object" if name in ("GetObject", "PutObject", "DeleteObject") else "s3-bucket"
-    return service
-
-
-def policy(settings: Settings, account: str = "*") -> dict[str, Any]:
+def policy(settings: Settings, account: str = "*", principal: str | None = None,
+           partition: str = "aws") -> dict[str, Any]:
     """The operator's IAM policy (a dict ready for ``json.dumps``) for
-    ``settings`` (``[cluster] kind`` and ``access``, names, region, sources) on
-    the ``redshift`` target: every action of :func:`actions` once, scoped as
-    the module docstring says. ``account``: the 12-digit account id, or ``*``."""
+    ``settings`` (``[cluster] kind`` and ``access``, names, region, sources,
+    guardrails) on the ``redshift`` target: every action of :func:`actions`,
+    each kept to this stack by the rules of :mod:`.scopes`. ``account``: the
+    12-digit account id, or ``*``; ``principal``: the operator's user or role
+    ARN (what the preflight may simulate; default: the IAM user itself).
+    Raises :class:`.scopes.ScopeError` for an action no rule covers."""
     wanted = actions("redshift", settings.get("cluster", "kind"), settings.access, guardrails_set(settings))
-    scope = _scope(settings, account)
-    statements: list[dict[str, Any]] = []
-    unscoped = [a for a in wanted if _unscoped(a)]
-    if unscoped:
-        statements.append({"Sid": "ReadOnlyCallsWithoutResources", "Effect": "Allow", "Action": unscoped,
-                           "Resource": "*"})
-    groups: dict[str, list[str]] = {}
-    for action in wanted:
-        if _unscoped(action):
-            continue
-        if action in _SPECIAL:
-            sid, arns, condition = _SPECIAL[action]
-            arns = [a.replace("{account}", account) for a in arns] if arns else scope["iam"]
-            statements.append({"Sid": sid, "Effect": "Allow", "Action": action, "Resource": arns,
-                               **({"Condition": condition} if condition else {})})
-        else:
-            groups.setdefault(_group(action), []).append(action)
-    for group, acts in groups.items():
-        if scope[group]:
-            statements.append({"Sid": _SIDS[group], "Effect": "Allow", "Action": acts, "Resource": scope[group]})
-    return {"Version": "2012-10-17", "Statement": statements}
+    return {"Version": "2012-10-17",
+            "Statement": scopes.statements(scopes.Stack(settings, account, partition, principal), wanted)}
 
 
-def policy_json(settings: Settings, account: str = "*") -> str:
+def policy_json(settings: Settings, account: str = "*", principal: str | None = None) -> str:
     """:func:`policy` as indented JSON text (what ``sparkify-nb iam-policy`` prints)."""
-    return json.dumps(policy(settings, account), indent=2)
+    return json.dumps(policy(settings, account, principal), indent=2)

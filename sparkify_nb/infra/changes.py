@@ -18,11 +18,11 @@ def _role(ctx: Context, item: dict[str, Any]) -> list[str]:
     client, name = ctx.client("iam"), item["RoleName"]
     out = []
     trust = aws.call(client, "get_role", RoleName=name)["Role"].get("AssumeRolePolicyDocument")
-    if iam._document(trust) != iam.TRUST_POLICY:
+    if iam.document(trust) != iam.TRUST_POLICY:
         out.append("trust would be set to redshift.amazonaws.com and redshift-serverless.amazonaws.com")
     current = aws.call(client, "get_role_policy", missing=("NoSuchEntity",), RoleName=name,
                        PolicyName=iam.POLICY_NAME)
-    if (current and iam._document(current["PolicyDocument"])) != iam.role_policy(ctx.settings):
+    if (current and iam.document(current["PolicyDocument"])) != iam.role_policy(ctx.settings):
         out.append(f"policy {iam.POLICY_NAME} would be set to read the configured sources")
     return out
 

@@ -3,12 +3,15 @@ settings, the boto3 clients of this notebook step, the progress callback, the
 warnings so far, and the tag that marks a resource as this stack's.
 
 Every resource carries ``sparkify:stack = <stack_name>``; a resource without it
-is never changed or deleted (:meth:`Context.claim`).
+is never changed or deleted (:meth:`Context.claim`). What 01 makes also carries
+``sparkify:owner = <the caller's ARN>`` (who made it: :mod:`.owner` stops 01 and
+99 run by someone else unless ``[general] adopt_stack = true``).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +22,24 @@ from .errors import ConflictError
 log = logging.getLogger(__name__)
 
 TAG_KEY = "sparkify:stack"
+OWNER_KEY = "sparkify:owner"
+# IAM, Redshift and Serverless tag values take letters, digits, spaces and _ . : / = + - @ (at most 256
+# characters: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html#id_tags_rules_creating);
+# a role session name may also hold a comma, which becomes "_".
+_TAG_VALUE = re.compile(r"[^\w .:/=+\-@]")
+
+
+def owner_value(arn: str) -> str:
+    """``arn`` as a tag value (characters tags refuse become ``_``, at most 256)."""
+    return _TAG_VALUE.sub("_", arn)[:256]
+
+
+def tag_value(tags: list[dict[str, str]] | None, key: str) -> str | None:
+    """The value of ``key`` in EC2/Redshift/IAM (``Key``/``Value``) or Serverless (``key``/``value``) tags."""
+    for tag in tags or []:
+        if tag.get("Key", tag.get("key")) == key:
+            return tag.get("Value", tag.get("value"))
+    return None
 
 
 @dataclass
@@ -31,6 +52,7 @@ class Context:
     progress: Progress = print
     warnings: list[str] = field(default_factory=list)
     delay_s: float | None = None
+    identity: dict[str, str] | None = None  # sts:GetCallerIdentity, asked once (:attr:`caller`)
 
     def client(self, service: str) -> Any:
         """The boto3 client of ``service`` (made once per run, see :class:`aws.Clients`)."""
@@ -52,11 +74,26 @@ class Context:
         log.warning("%s", message)
         self.progress(f"WARNING: {message}")
 
+    @property
+    def caller(self) -> dict[str, str]:
+        """Who runs this (``Account``, ``Arn``, ``UserId`` of ``sts:GetCallerIdentity``, which needs no
+        permission: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html)."""
+        if self.identity is None:
+            who = aws.call(self.client("sts"), "get_caller_identity")
+            self.identity = {k: who[k] for k in ("Account", "Arn", "UserId")}
+        return self.identity
+
+    @property
+    def partition(self) -> str:
+        """``aws`` (or ``aws-cn``, ``aws-us-gov``): the caller's ARN's partition."""
+        return self.caller["Arn"].split(":")[1]
+
     # --- the stack's tag ---------------------------------------------------------
 
     def tags(self, name: str) -> list[dict[str, str]]:
-        """EC2/Redshift/IAM tags of a resource named ``name``."""
-        return [{"Key": TAG_KEY, "Value": self.settings.stack_name}, {"Key": "Name", "Value": name}]
+        """EC2/Redshift/IAM tags of a resource named ``name``: the stack, its owner (the caller) and the name."""
+        return [{"Key": TAG_KEY, "Value": self.settings.stack_name},
+                {"Key": OWNER_KEY, "Value": owner_value(self.caller["Arn"])}, {"Key": "Name", "Value": name}]
 
     def tag_filter(self) -> list[dict[str, Any]]:
         """The EC2 ``Filters`` entry that selects this stack's resources."""
@@ -65,11 +102,7 @@ class Context:
     def is_ours(self, tags: list[dict[str, str]] | None) -> bool:
         """True when ``tags`` (EC2/Redshift/IAM ``Key``/``Value`` or Serverless
         ``key``/``value`` shape) hold ``sparkify:stack = <stack_name>``."""
-        for tag in tags or []:
-            key, value = tag.get("Key", tag.get("key")), tag.get("Value", tag.get("value"))
-            if key == TAG_KEY and value == self.settings.stack_name:
-                return True
-        return False
+        return tag_value(tags, TAG_KEY) == self.settings.stack_name
 
     def claim(self, tags: list[dict[str, str]] | None, what: str, setting: str) -> None:
         """Refuse to manage ``what`` (e.g. ``"IAM role x"``) unless it carries this

@@ -18,6 +18,7 @@ Three rows of our own follow: the COPY role reads the sources only, the
 security group admits exactly what the settings say, and an internet gateway
 exists only with ``access = direct``.
 
+:func:`report` gives the table to show, :func:`require` stops on a failed control.
 ``result`` is ``pass``, ``fail``, ``exception`` (a failure accepted for a
 reason given in ``state``: Redshift.1 with ``access = direct``) or ``n/a``
 (cannot be judged here, e.g. what the local emulator does not implement;
@@ -32,6 +33,7 @@ import pandas as pd
 
 from .. import aws
 from ..config import Settings
+from ..display import Table
 from . import cluster, iam, network, routes, serverless
 from .context import Context
 from .errors import InfraError
@@ -49,14 +51,6 @@ class Row(NamedTuple):
     requirement: str
     state: str
     result: str
-
-
-def text_table(frame: pd.DataFrame) -> str:
-    """``frame`` as plain text, every column left-aligned, two spaces apart
-    (what 01 prints; pandas' ``to_string`` right-aligns values)."""
-    rows = [list(frame.columns)] + [[str(v) for v in row] for row in frame.itertuples(index=False)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows)
 
 
 def _verdict(ok: bool) -> str:
@@ -222,13 +216,19 @@ def table(settings: Settings, record: dict[str, Any], clients: aws.Clients | Non
     return pd.DataFrame(rows + _ours(ctx, record), columns=COLUMNS)
 
 
-def report(settings: Settings, record: dict[str, Any], clients: aws.Clients | None = None) -> str:
-    """:func:`table` as printable text. Raises :class:`ControlsError` naming
-    every failed control and its state, with what to do."""
-    frame = table(settings, record, clients)
-    failed = frame[frame["result"] == "fail"]
+def report(settings: Settings, record: dict[str, Any], clients: aws.Clients | None = None) -> Table:
+    """:func:`table` to show (:class:`~sparkify_nb.display.Table`: rich in
+    JupyterLab, aligned text when printed), the ``result`` column coloured;
+    shown also when a control failed, so the failure is read in its place.
+    :func:`require` then stops."""
+    return Table(table(settings, record, clients), "security controls", status="result")
+
+
+def require(report: Table) -> None:
+    """Raise :class:`ControlsError` naming every failed control of ``report``
+    (from :func:`report`) and its state, with what to do; nothing when none failed."""
+    failed = report.frame[report.frame["result"] == "fail"]
     if len(failed):
         raise ControlsError("failed security controls: " + "; ".join(
             f"{r.control} ({r.requirement}): {r.state}" for r in failed.itertuples())
             + ". Re-run 01 (it brings what it can in line), or run 99_teardown and then 01 again")
-    return text_table(frame)

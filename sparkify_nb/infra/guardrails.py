@@ -37,7 +37,6 @@ from typing import Any
 from .. import aws
 from . import iam, serverless
 from .context import Context
-from .wait import wait
 
 SCHEDULER_TRUST = {"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "scheduler.redshift.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
@@ -65,7 +64,7 @@ def cluster_arn(ctx: Context, role_arn: str) -> str:
 def find_scheduler_role(ctx: Context) -> list[dict[str, Any]]:
     name = scheduler_role_name(ctx)
     tags = aws.call(ctx.client("iam"), "list_role_tags", missing=("NoSuchEntity",), RoleName=name)
-    return [{"RoleName": name}] if tags and ctx.is_ours(tags["Tags"]) else []
+    return [{"RoleName": name, "Tags": tags["Tags"]}] if tags and ctx.is_ours(tags["Tags"]) else []
 
 
 def ensure_scheduler_role(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
@@ -77,18 +76,8 @@ def ensure_scheduler_role(ctx: Context, record: dict[str, Any]) -> dict[str, Any
         for item in find_scheduler_role(ctx):
             iam.delete_role(ctx, item)
         return {"scheduler_role_arn": None}
-    role = aws.call(client, "get_role", missing=("NoSuchEntity",), RoleName=name)
-    if role:
-        ctx.claim(aws.call(client, "list_role_tags", RoleName=name)["Tags"], f"IAM role {name}",
-                  "[general] stack_name")
-        arn = role["Role"]["Arn"]
-        ctx.progress(f"IAM role {name}: exists")
-    else:
-        arn = aws.call(client, "create_role", RoleName=name, AssumeRolePolicyDocument=json.dumps(SCHEDULER_TRUST),
-                       Description="Lets the Redshift scheduler pause the Sparkify cluster",
-                       Tags=ctx.tags(name))["Role"]["Arn"]
-        wait(client, "role_exists", ctx.progress, delay_s=ctx.poll_delay_s, timeout_s=120, RoleName=name)
-        ctx.progress(f"IAM role {name}: created (the Redshift scheduler assumes it to pause the cluster)")
+    arn = iam.ensure_bounded_role(ctx, name, SCHEDULER_TRUST, "Lets the Redshift scheduler pause the Sparkify "
+                                  "cluster", record["boundary_arn"])
     policy = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Action": "redshift:PauseCluster", "Resource": cluster_arn(ctx, arn)}]}
     aws.call(client, "put_role_policy", RoleName=name, PolicyName=SCHEDULER_POLICY, PolicyDocument=json.dumps(policy))

@@ -1,6 +1,11 @@
 """The IAM role Redshift assumes for ``COPY``, with an inline least-privilege
 policy (:func:`role_policy`): list the source buckets, read the source prefixes
 and the jsonpaths object, nothing else. Local-folder sources need no permission.
+
+Every role the stack makes (this one, the scheduler's of :mod:`.guardrails`)
+carries the stack's permissions boundary (:mod:`.boundary`) from its creation
+on (:func:`ensure_bounded_role`); a role made before boundaries existed gets it
+before anything else is written into it.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ def role_policy(settings: Settings) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def _document(doc: Any) -> Any:
+def document(doc: Any) -> Any:
     """IAM returns policy documents URL-decoded as dicts; the emulator as JSON text."""
     return json.loads(doc) if isinstance(doc, str) else doc
 
@@ -64,27 +69,43 @@ def find_role(ctx: Context) -> list[dict[str, Any]]:
     """The COPY role, when it exists and carries this stack's tag."""
     name = role_name(ctx.settings)
     tags = aws.call(ctx.client("iam"), "list_role_tags", missing=("NoSuchEntity",), RoleName=name)
-    return [{"RoleName": name}] if tags and ctx.is_ours(tags["Tags"]) else []
+    return [{"RoleName": name, "Tags": tags["Tags"]}] if tags and ctx.is_ours(tags["Tags"]) else []
+
+
+def ensure_bounded_role(ctx: Context, name: str, trust: dict[str, Any], description: str,
+                        boundary_arn: str) -> str:
+    """Find or create the role ``name`` with ``trust`` and the permissions
+    boundary ``boundary_arn``; an existing role must carry this stack's tag
+    (else :class:`.ConflictError`), gets the boundary if it lacks it, and its
+    trust brought in line. Returns the role's ARN."""
+    client = ctx.client("iam")
+    role = aws.call(client, "get_role", missing=("NoSuchEntity",), RoleName=name)
+    if not role:
+        arn = aws.call(client, "create_role", RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
+                       Description=description, PermissionsBoundary=boundary_arn, Tags=ctx.tags(name))["Role"]["Arn"]
+        # IAM is eventually consistent: a role Redshift cannot see yet fails CreateCluster.
+        wait(client, "role_exists", ctx.progress, delay_s=ctx.poll_delay_s, timeout_s=120, RoleName=name)
+        ctx.progress(f"IAM role {name}: created, bounded by {boundary_arn.rsplit('/', 1)[-1]}")
+        return arn
+    ctx.claim(aws.call(client, "list_role_tags", RoleName=name)["Tags"], f"IAM role {name}", "[general] stack_name")
+    ctx.progress(f"IAM role {name}: exists")
+    if (role["Role"].get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") != boundary_arn:
+        # First, so that the operator's PutRolePolicy (allowed only on bounded roles) works after it.
+        aws.call(client, "put_role_permissions_boundary", RoleName=name, PermissionsBoundary=boundary_arn)
+        ctx.progress(f"IAM role {name}: permissions boundary set to {boundary_arn.rsplit('/', 1)[-1]}")
+    if document(role["Role"].get("AssumeRolePolicyDocument")) != trust:
+        aws.call(client, "update_assume_role_policy", RoleName=name, PolicyDocument=json.dumps(trust))
+        principals = trust["Statement"][0]["Principal"]["Service"]
+        ctx.progress(f"IAM role {name}: trust set to {' and '.join(principals) if isinstance(principals, list) else principals}")
+    return role["Role"]["Arn"]
 
 
 def ensure_role(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
-    """Find or create the role, then bring its inline policy in line with
-    :func:`role_policy`. Returns ``{"role_arn": ...}``."""
-    iam, name = ctx.client("iam"), role_name(ctx.settings)
-    role = aws.call(iam, "get_role", missing=("NoSuchEntity",), RoleName=name)
-    if role:
-        ctx.claim(aws.call(iam, "list_role_tags", RoleName=name)["Tags"], f"IAM role {name}", "[general] stack_name")
-        arn = role["Role"]["Arn"]
-        ctx.progress(f"IAM role {name}: exists")
-        if _document(role["Role"].get("AssumeRolePolicyDocument")) != TRUST_POLICY:
-            aws.call(iam, "update_assume_role_policy", RoleName=name, PolicyDocument=json.dumps(TRUST_POLICY))
-            ctx.progress(f"IAM role {name}: trust set to redshift.amazonaws.com and redshift-serverless.amazonaws.com")
-    else:
-        arn = aws.call(iam, "create_role", RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
-                       Description="Lets Redshift COPY read the Sparkify sources", Tags=ctx.tags(name))["Role"]["Arn"]
-        # IAM is eventually consistent: a role Redshift cannot see yet fails CreateCluster.
-        wait(iam, "role_exists", ctx.progress, delay_s=ctx.poll_delay_s, timeout_s=120, RoleName=name)
-        ctx.progress(f"IAM role {name}: created")
+    """Find or create the COPY role (bounded, :func:`ensure_bounded_role`), then
+    bring its inline policy in line with :func:`role_policy`. Returns ``{"role_arn": ...}``."""
+    name = role_name(ctx.settings)
+    arn = ensure_bounded_role(ctx, name, TRUST_POLICY, "Lets Redshift COPY read the Sparkify sources",
+                              record["boundary_arn"])
     _ensure_policy(ctx, name)
     return {"role_arn": arn}
 
@@ -96,7 +117,7 @@ def _ensure_policy(ctx: Context, name: str) -> None:
         if current:
             aws.call(iam, "delete_role_policy", RoleName=name, PolicyName=POLICY_NAME)
         ctx.progress(f"IAM role {name}: no S3 source, no S3 permission")
-    elif (current and _document(current["PolicyDocument"])) != wanted:
+    elif (current and document(current["PolicyDocument"])) != wanted:
         aws.call(iam, "put_role_policy", RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(wanted))
         buckets = [st["Resource"].rsplit(":", 1)[1] for st in wanted["Statement"] if st["Action"] == "s3:ListBucket"]
         ctx.progress(f"IAM role {name}: policy {POLICY_NAME} {'updated' if current else 'attached'} "
@@ -110,7 +131,7 @@ def role_actions(ctx: Context) -> tuple[set[str], int]:
     attached = aws.call(iam, "list_attached_role_policies", RoleName=name)["AttachedPolicies"]
     actions: set[str] = set()
     for policy in aws.call(iam, "list_role_policies", RoleName=name)["PolicyNames"]:
-        doc = _document(aws.call(iam, "get_role_policy", RoleName=name, PolicyName=policy)["PolicyDocument"])
+        doc = document(aws.call(iam, "get_role_policy", RoleName=name, PolicyName=policy)["PolicyDocument"])
         for st in doc["Statement"]:
             actions |= {st["Action"]} if isinstance(st["Action"], str) else set(st["Action"])
     return actions, len(attached)

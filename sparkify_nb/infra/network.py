@@ -234,7 +234,9 @@ def ensure_security_group(ctx: Context, record: dict[str, Any]) -> dict[str, Any
     if ingress_rules(sg.get("IpPermissions", [])) != ingress_rules(wanted):
         if sg.get("IpPermissions"):
             aws.call(ec2, "revoke_security_group_ingress", GroupId=sg_id, IpPermissions=sg["IpPermissions"])
-        aws.call(ec2, "authorize_security_group_ingress", GroupId=sg_id, IpPermissions=wanted)
+        # The new rules are tagged too: the operator policy lets EC2 create only what carries the stack's tag.
+        aws.call(ec2, "authorize_security_group_ingress", GroupId=sg_id, IpPermissions=wanted, TagSpecifications=[
+            {"ResourceType": "security-group-rule", "Tags": ctx.tags(f"{ctx.settings.stack_name}-port")}])
         ctx.progress(f"security group {sg_id}: ingress set to port {port} from {', '.join(cidrs)}")
     else:
         ctx.progress(f"security group {sg_id}: port {port} from {', '.join(cidrs)}")

@@ -38,10 +38,11 @@ import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import aws
+from ..display import Table
 from ..config import Settings, local_bucket
 from ..staging.sources import parse_s3_uri
 from . import access
-from .controls import text_table
+from .context import TAG_KEY
 from .errors import InfraError
 
 COLUMNS = ["check", "state", "result", "what to do"]
@@ -62,9 +63,10 @@ class Preflight:
     table: pd.DataFrame
     record: dict[str, Any] = field(default_factory=dict)
 
-    def report(self) -> str:
-        """The table as printable text."""
-        return text_table(self.table)
+    def report(self) -> Table:
+        """The table to show (:class:`~sparkify_nb.display.Table`: rich in
+        JupyterLab, aligned text when printed), the ``result`` column coloured."""
+        return Table(self.table, "preflight", status="result")
 
     def require(self) -> None:
         """Raise :class:`PreflightError` naming every failed check and what to do; nothing when all passed."""
@@ -101,7 +103,7 @@ def _identity(clients: aws.Clients) -> tuple[list[Any], dict[str, Any]]:
         return [("caller", f"unknown: {exc}", "fail", "give boto3 credentials: aws configure, AWS_PROFILE, or "
                  "aws sso login (docs/redshift.md, 'Credentials')")], {}
     return [("caller", f"account {who['Account']}, {who['Arn']}", "pass", "")], {
-        "account": who["Account"], "caller_arn": who["Arn"]}
+        "account": who["Account"], "caller_arn": who["Arn"], "caller_id": who.get("UserId", "")}
 
 
 def _region(settings: Settings) -> tuple[Any, ...]:
@@ -126,6 +128,27 @@ def principal(caller_arn: str) -> str | None:
     if service == "sts" and resource.startswith("assumed-role/"):
         return f"arn:{partition}:iam::{account}:role/{resource.split('/')[1]}"
     return None
+
+
+def simulation_context(statement: dict[str, Any], user_id: str) -> list[dict[str, Any]]:
+    """The ``ContextEntries`` under which ``statement``'s conditions hold: the
+    values the suite's own calls bring (the stack's tag on what it tags or acts
+    on, the boundary on its roles, the service a role is passed to, the caller's
+    own Data API statements; a create's stack tag is also the tag of the
+    existing resources it uses, which the policy's Deny checks). The first of
+    several allowed values stands for them all; ``aws:TagKeys`` is the list."""
+    entries: dict[str, dict[str, Any]] = {}
+    for operator, block in statement.get("Condition", {}).items():
+        for key, value in block.items():
+            values = [str(v).replace("${aws:userid}", user_id) for v in (value if isinstance(value, list) else [value])]
+            many = operator.startswith("ForAllValues:")
+            entries[key] = {"ContextKeyName": key, "ContextKeyValues": values if many else values[:1],
+                            "ContextKeyType": "stringList" if many else "string"}
+    stack_tag = entries.get(f"aws:RequestTag/{TAG_KEY}")
+    if stack_tag:  # a create uses existing resources (the VPC of a subnet) that are the stack's too
+        name = f"aws:ResourceTag/{TAG_KEY}"
+        entries.setdefault(name, {**stack_tag, "ContextKeyName": name})
+    return list(entries.values())
 
 
 SSO_PATH = "aws-reserved/sso.amazonaws.com/"
@@ -168,13 +191,13 @@ def role_with_path(iam: Any, role_arn: str) -> tuple[str, str]:
     raise denied
 
 
-def _simulate(settings: Settings, clients: aws.Clients, caller_arn: str, account: str) -> tuple[Any, ...]:
+def _simulate(settings: Settings, clients: aws.Clients, who: dict[str, Any]) -> tuple[Any, ...]:
     check = "permissions"
     if aws.emulator_lacks(settings, "iam", "simulate_principal_policy"):
         return (check, "not checked: the local emulator has no SimulatePrincipalPolicy", "n/a", "")
-    source = principal(caller_arn)
+    source = principal(who["caller_arn"])
     if source is None:
-        return (check, f"not checked: {caller_arn} is not an IAM user or role, which IAM cannot simulate; "
+        return (check, f"not checked: {who['caller_arn']} is not an IAM user or role, which IAM cannot simulate; "
                        "going on", "n/a", "")
     if ":role/" in source:  # a session's ARN drops the role's path (SSO roles live under /aws-reserved/...)
         try:
@@ -184,15 +207,16 @@ def _simulate(settings: Settings, clients: aws.Clients, caller_arn: str, account
                            f"({aws.error_code(exc)} on iam:GetRole), so IAM cannot simulate it; allow iam:GetRole on "
                            "your own role to have it checked; going on", "n/a", "")
     denied: list[str] = []
-    context = [{"ContextKeyName": k, "ContextKeyValues": ["redshift.amazonaws.com"], "ContextKeyType": "string"}
-               for k in ("iam:PassedToService", "iam:AWSServiceName")]
     try:
-        for statement in access.policy(settings, account)["Statement"]:
+        for statement in access.policy(settings, who["account"], principal=source)["Statement"]:
+            if statement["Effect"] != "Allow":
+                continue
             acts = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             arns = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             arns = [a.replace("${aws:username}", source.rsplit("/", 1)[-1]) for a in arns]
             pages = clients("iam").get_paginator("simulate_principal_policy").paginate(
-                PolicySourceArn=source, ActionNames=acts, ContextEntries=context,
+                PolicySourceArn=source, ActionNames=acts,
+                ContextEntries=simulation_context(statement, who.get("caller_id", "")),
                 **({} if arns == ["*"] else {"ResourceArns": arns}))
             denied += [r["EvalActionName"] for page in pages for r in page["EvaluationResults"]
                        if r["EvalDecision"] != "allowed" and not any(
@@ -206,7 +230,8 @@ def _simulate(settings: Settings, clients: aws.Clients, caller_arn: str, account
         raise
     if denied:
         return (check, f"{source} may not: {', '.join(sorted(set(denied)))}", "fail",
-                "attach the policy that `sparkify-nb iam-policy` prints (docs/redshift.md, 'The operator policy')")
+                "attach the policy that `sparkify-nb iam-policy --account ACCOUNT --principal ARN` prints "
+                "(docs/redshift.md, 'The operator policy')")
     count = len(access.actions("redshift", settings.get("cluster", "kind"), settings.access))
     return (check, f"{source} may make every call of this run ({count} actions)", "pass", "")
 
@@ -243,7 +268,7 @@ def run(settings: Settings, clients: aws.Clients | None = None) -> Preflight:
     rows, record = _identity(clients)
     rows.append(_region(settings))
     if record:
-        rows.append(_simulate(settings, clients, record["caller_arn"], record["account"]))
+        rows.append(_simulate(settings, clients, record))
     regions = {}
     for name in SOURCES:
         row, region = _source(settings, clients, name)

@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
-from . import cluster, guardrails, iam, logs, network, routes, sample, serverless
+from . import analyst, boundary, cluster, guardrails, iam, logs, network, routes, sample, serverless
 from .context import Context
 
 Find = Callable[[Context], list[dict[str, Any]]]
@@ -79,6 +79,10 @@ class Kind:
 
 _EC2_TAG = "ec2:CreateTags"  # tagging at creation (TagSpecifications) needs it too
 _RS_TAG = "redshift:CreateTags"
+# The Service Authorization Reference lists ec2:CreateTags as a dependent action of EC2's creates, but no
+# redshift-serverless:TagResource for CreateNamespace / CreateWorkgroup (their dependent actions are KMS and
+# Secrets Manager: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonredshiftserverless.html),
+# so the policy does not grant TagResource: on an untaggable-by-name ARN it could claim another team's namespace.
 # "Amazon Redshift creates a service-linked role in your account the first time you create a cluster"
 # (https://docs.aws.amazon.com/redshift/latest/mgmt/using-service-linked-roles.html): the caller needs this then.
 _SLR = "iam:CreateServiceLinkedRole"
@@ -94,13 +98,25 @@ KINDS: tuple[Kind, ...] = (
         find=("s3:ListAllMyBuckets", "s3:GetBucketTagging"),
         ensure=("s3:ListBucket", "s3:CreateBucket", "s3:PutBucketTagging", "s3:PutObject"),
         delete=("s3:ListBucket", "s3:DeleteObject", "s3:DeleteBucket")), local_only=True),
+    Kind("permissions-boundary", "permissions boundary", "PolicyName", boundary.find_boundary,
+         boundary.ensure_boundary, boundary.delete_boundary, Actions(
+             find=("iam:GetPolicy",),
+             ensure=("iam:GetPolicy", "iam:GetPolicyVersion", "iam:CreatePolicy", "iam:TagPolicy"),
+             delete=("iam:ListPolicyVersions", "iam:DeletePolicyVersion", "iam:DeletePolicy"))),
     Kind("iam-role", "IAM role", "RoleName", iam.find_role, iam.ensure_role, iam.delete_role, Actions(
         find=("iam:ListRoleTags",),
-        ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags", "iam:UpdateAssumeRolePolicy",
-                "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy"),
+        ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags", "iam:PutRolePermissionsBoundary",
+                "iam:UpdateAssumeRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy"),
         delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
                 "iam:DetachRolePolicy", "iam:DeleteRole"),
         check=("iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:GetRolePolicy"))),
+    Kind("analyst-role", "IAM role", "RoleName", analyst.find_analyst_role, analyst.ensure_analyst_role,
+         iam.delete_role, Actions(
+             find=("iam:ListRoleTags",),
+             ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags",
+                     "iam:PutRolePermissionsBoundary", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy"),
+             delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
+                     "iam:DetachRolePolicy", "iam:DeleteRole")), cluster_kind="serverless"),
     Kind("vpc", "VPC", "VpcId", network.find_vpcs, network.ensure_vpc, network.delete_vpc, Actions(
         find=("ec2:DescribeVpcs",), ensure=("ec2:CreateVpc", _EC2_TAG), delete=("ec2:DeleteVpc",))),
     Kind("subnet", "subnet", "SubnetId", network.find_subnets, network.ensure_subnets, network.delete_subnet, Actions(
@@ -158,7 +174,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("scheduler-role", "IAM role", "RoleName", guardrails.find_scheduler_role, guardrails.ensure_scheduler_role,
          iam.delete_role, Actions(
              find=("iam:ListRoleTags",),
-             ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:PutRolePolicy"),
+             ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags",
+                     "iam:PutRolePermissionsBoundary", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy"),
              delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
                      "iam:DetachRolePolicy", "iam:DeleteRole")),
          cluster_kind="provisioned", setting="pause_schedule"),
@@ -174,8 +191,8 @@ KINDS: tuple[Kind, ...] = (
              find=("redshift-serverless:ListNamespaces", "redshift-serverless:ListTagsForResource",
                    "redshift-serverless:ListSnapshots"),
              ensure=("redshift-serverless:GetNamespace", "redshift-serverless:ListTagsForResource",
-                     "redshift-serverless:CreateNamespace", "redshift-serverless:UpdateNamespace",
-                     "redshift-serverless:TagResource", "iam:PassRole", *_SECRETS),
+                     "redshift-serverless:CreateNamespace", "redshift-serverless:UpdateNamespace", "iam:PassRole",
+                     *_SECRETS),
              delete=("redshift-serverless:DeleteNamespace", "redshift-serverless:GetNamespace"),
              check=("redshift-serverless:GetNamespace",)),
          cluster_kind="serverless", billed=True),
@@ -183,8 +200,7 @@ KINDS: tuple[Kind, ...] = (
          serverless.ensure_workgroup, serverless.delete_workgroup, Actions(
              find=("redshift-serverless:ListWorkgroups", "redshift-serverless:ListTagsForResource"),
              ensure=("redshift-serverless:GetWorkgroup", "redshift-serverless:ListTagsForResource",
-                     "redshift-serverless:CreateWorkgroup", "redshift-serverless:UpdateWorkgroup",
-                     "redshift-serverless:TagResource"),
+                     "redshift-serverless:CreateWorkgroup", "redshift-serverless:UpdateWorkgroup"),
              delete=("redshift-serverless:DeleteWorkgroup", "redshift-serverless:GetWorkgroup"),
              check=("redshift-serverless:GetWorkgroup", "ec2:DescribeSubnets"),
              operate=("redshift-serverless:GetWorkgroup", "redshift-serverless:ListUsageLimits")),

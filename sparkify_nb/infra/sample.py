@@ -32,7 +32,7 @@ def find_buckets(ctx: Context) -> list[dict[str, Any]]:
         tagging = aws.call(s3, "get_bucket_tagging", missing=("NoSuchTagSet", "NoSuchBucket", "AccessDenied"),
                            Bucket=bucket["Name"])
         if tagging and ctx.is_ours(tagging["TagSet"]):
-            mine.append({"Name": bucket["Name"]})
+            mine.append({"Name": bucket["Name"], "Tags": tagging["TagSet"]})
     return mine
 
 
@@ -49,17 +49,17 @@ def delete_bucket(ctx: Context, bucket: dict[str, Any]) -> None:
 
 def ensure_bucket(settings: Settings, bucket: str, progress: Progress = print,
                   clients: aws.Clients | None = None) -> None:
-    """Create ``bucket`` tagged with the stack, unless it exists (sample data on
-    the emulator), in the Region it has on AWS when that is known
-    (:data:`~sparkify_nb.config.KNOWN_BUCKET_REGIONS`), else ``[general] region``."""
-    s3 = (clients or aws.Clients(settings))("s3")
+    """Create ``bucket`` tagged with the stack and its owner, unless it exists
+    (sample data on the emulator), in the Region it has on AWS when that is
+    known (:data:`~sparkify_nb.config.KNOWN_BUCKET_REGIONS`), else ``[general] region``."""
+    clients = clients or aws.Clients(settings)
+    s3 = clients("s3")
     if aws.call(s3, "head_bucket", missing=("404", "NoSuchBucket", "NotFound"), Bucket=bucket) is not None:
         return
     region = KNOWN_BUCKET_REGIONS.get(bucket, settings.region)
     kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     aws.call(s3, "create_bucket", Bucket=bucket, **kwargs)
-    aws.call(s3, "put_bucket_tagging", Bucket=bucket,
-             Tagging={"TagSet": [{"Key": TAG_KEY, "Value": settings.stack_name}]})
+    aws.call(s3, "put_bucket_tagging", Bucket=bucket, Tagging={"TagSet": Context(settings, clients).tags(bucket)})
     progress(f"S3 bucket {bucket}: created")
 
 

@@ -47,8 +47,9 @@ def _find(ctx: Context, lister: str, key: str, arn_key: str) -> list[dict[str, A
     if ctx.lacks(SERVICE):
         return []
     client = ctx.client(SERVICE)
-    return [item for item in aws.call(client, lister)[key]
-            if ctx.is_ours(aws.call(client, "list_tags_for_resource", resourceArn=item[arn_key])["tags"])]
+    tagged = [{**item, "tags": aws.call(client, "list_tags_for_resource", resourceArn=item[arn_key])["tags"]}
+              for item in aws.call(client, lister)[key]]
+    return [item for item in tagged if ctx.is_ours(item["tags"])]
 
 
 def find_namespaces(ctx: Context) -> list[dict[str, Any]]:

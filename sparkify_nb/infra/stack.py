@@ -32,7 +32,8 @@ from typing import Any
 
 from .. import Progress, aws
 from ..config import Settings
-from . import cluster, network, pricing, resources, snapshots, state
+from ..display import Table
+from . import cluster, network, owner, pricing, resources, snapshots, state
 from .context import TAG_KEY, Context
 from .errors import InfraError
 from .resources import Kind
@@ -46,12 +47,11 @@ def _found(ctx: Context, kinds: list[Kind]) -> list[tuple[Kind, dict[str, Any]]]
     return [(k, item) for k in kinds for item in k.find(ctx)]
 
 
-def _other_kind_left(ctx: Context, kind: str) -> list[str]:
-    """Billed resources of this stack made with the other ``[cluster] kind``:
+def _other_kind_left(found: list[tuple[Kind, dict[str, Any]]], kind: str) -> list[str]:
+    """Billed resources of this stack (of ``found``) made with the other ``[cluster] kind``:
     not converted in place, and billing until 99_teardown removes them."""
-    others = [k for k in resources.KINDS if k.billed and k.cluster_kind not in (None, kind)]
     return [f"{k.describe(item)}: made with another [cluster] kind than {kind!r}; not converted in place and still "
-            "billed. 99_teardown removes it" for k, item in _found(ctx, others)]
+            "billed. 99_teardown removes it" for k, item in found if k.billed and k.cluster_kind not in (None, kind)]
 
 
 def _refuse_before_anything(ctx: Context) -> None:
@@ -95,9 +95,11 @@ def provision(settings: Settings, clients: aws.Clients | None = None, progress: 
     except pricing.PricingError as exc:
         cost = None
         warnings.append(f"{exc}; no cost estimate")
+    found = _found(ctx, resources.teardown_order())
+    progress(owner.check(ctx, found, "01"))
     if plan:
         return _report_plan(ctx, cost, warnings)
-    for message in warnings + _other_kind_left(ctx, kind):
+    for message in warnings + _other_kind_left(found, kind):
         ctx.warn(message)
     record = state.load(settings)
     record.update({"target": settings.target, "stack_name": settings.stack_name, "region": settings.region,
@@ -163,14 +165,18 @@ def teardown(settings: Settings, clients: aws.Clients | None = None, progress: P
     cluster, with a final snapshot only with ``[cluster] final_snapshot =
     true``; cluster groups; route table, internet gateway, security group,
     subnets, VPC; the role; the sample-data bucket), waiting where deletion is
-    asynchronous. Never touches an untagged resource. Idempotent, and works
-    after a provision that failed halfway.
+    asynchronous. Never touches an untagged resource, and stops before
+    deleting anything when another identity made the stack (:mod:`.owner`;
+    ``[general] adopt_stack = true`` goes on). Idempotent, and works after a
+    provision that failed halfway.
 
     Returns what is still tagged afterwards (empty when all went; the state
     file is then removed). With ``dry_run`` nothing is deleted and the return
     value is what would be deleted, in order."""
     ctx = _context(settings, clients, progress)
     found = _found(ctx, resources.teardown_order())
+    if found:
+        progress(owner.check(ctx, found, "99"))
     if dry_run:
         for k, item in found:
             progress(f"would delete {k.describe(item)}")
@@ -190,13 +196,15 @@ def teardown(settings: Settings, clients: aws.Clients | None = None, progress: P
     return left
 
 
-def report_warnings(record: dict[str, Any]) -> str:
+def report_warnings(record: dict[str, Any]) -> Table:
     """The warnings :func:`provision` recorded (settings it could not apply in
-    place, public ingress), one ``WARNING:`` line each, or that there were none."""
+    place, public ingress) as a table to show, one row each with the status
+    ``warn``, or the sentence that there were none."""
+    import pandas as pd
+
     warnings = record.get("warnings") or []
-    if not warnings:
-        return "no warnings: the stack matches the settings"
-    return "\n".join(f"WARNING: {message}" for message in warnings)
+    frame = pd.DataFrame({"status": ["warn"] * len(warnings), "warning": warnings}, columns=["status", "warning"])
+    return Table(frame, "warnings", status="status", empty="no warnings: the stack matches the settings")
 
 
 def report_left(left: list[str], dry_run: bool = False) -> str:
@@ -217,3 +225,14 @@ def summary(record: dict[str, Any]) -> dict[str, Any]:
             "db_name", "db_user", "role_arn", "vpc_id", "security_group_id", "allowed_cidrs", "s3_endpoint_id",
             "account", "source_region")
     return {k: record.get(k) for k in keys if k in record}
+
+
+def summary_table(record: dict[str, Any]) -> Table:
+    """:func:`summary` to show, one row per item, each value whole (an endpoint
+    or an ARN wraps in its cell rather than being cut), lists comma-separated."""
+    import pandas as pd
+
+    items = summary(record)
+    values = [", ".join(map(str, v)) if isinstance(v, (list, tuple)) else "" if v is None else str(v)
+              for v in items.values()]
+    return Table(pd.DataFrame({"item": list(items), "value": values}), "what 01 recorded")

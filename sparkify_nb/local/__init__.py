@@ -3,8 +3,8 @@ the Redshift Data API endpoint of a rehearsal, as background processes
 (``stack``); ``aws_emulator`` is the emulator's entry point, ``rehearsal`` the
 endpoint's."""
 
-from .stack import (LocalStackError, aws_endpoint, data_api_endpoint, down, dsn, rehearsal_dsn, require_running,
-                    status, up)
+from .rehearsal.backing import rehearsal_dsn
+from .stack import LocalStackError, aws_endpoint, data_api_endpoint, down, dsn, require_running, status, up
 
 __all__ = ["LocalStackError", "aws_endpoint", "data_api_endpoint", "down", "dsn", "rehearsal_dsn",
            "require_running", "status", "up"]

@@ -8,9 +8,6 @@ serves, and runs until SIGTERM or SIGINT.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import threading
 from pathlib import Path
 
 
@@ -22,18 +19,12 @@ def main() -> None:
 
     from moto.server import ThreadedMotoServer
 
+    from .processes import serve_until_stopped
+
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
     server.start()
     _, port = server.get_host_and_port()
-    tmp = args.port_file.with_suffix(".tmp")
-    tmp.write_text(str(port))
-    os.replace(tmp, args.port_file)
-
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
-    server.stop()
+    serve_until_stopped(port, args.port_file, server.stop)
 
 
 if __name__ == "__main__":

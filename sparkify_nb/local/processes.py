@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -73,3 +74,17 @@ def stop(pid: int | None, create_time: float | None) -> None:
     except psutil.TimeoutExpired:
         proc.kill()
         proc.wait(5)
+
+
+def serve_until_stopped(port: int, port_file: Path, shutdown: Callable[[], None]) -> None:
+    """The child's side of :func:`start`: write ``port`` to ``port_file``
+    (atomically: the parent polls for the file), then wait for SIGTERM or
+    SIGINT and call ``shutdown``."""
+    tmp = port_file.with_suffix(".tmp")
+    tmp.write_text(str(port))
+    os.replace(tmp, port_file)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    shutdown()

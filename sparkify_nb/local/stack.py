@@ -363,18 +363,3 @@ def data_api_endpoint(state: Path | None = None) -> str:
         raise LocalStackError("the rehearsal's Redshift Data API endpoint is not running: start the local stack with "
                               "`sparkify-nb local up`")
     return url
-
-
-def rehearsal_dsn(cluster_identifier: str, state: Path | None = None) -> str:
-    """The libpq DSN (psql accepts it) of the database that backs the rehearsed
-    cluster ``cluster_identifier`` on the local PostgreSQL, as the server's
-    superuser (for checks). The endpoint makes the database when it first serves
-    the cluster; this function only names it. Raises LocalStackError when the
-    database is not running."""
-    from .rehearsal.backing import database_name
-
-    import psycopg2.extensions
-
-    params = psycopg2.extensions.parse_dsn(dsn(state))
-    params["dbname"] = database_name(cluster_identifier)
-    return psycopg2.extensions.make_dsn(**params)

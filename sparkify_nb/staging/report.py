@@ -1,5 +1,6 @@
-"""What a staging load did, for people: :class:`LoadReport` per table and the
-DataFrames 03 shows (the load report and the rejected records)."""
+"""What a staging load did, for people: :class:`LoadReport` per table, the
+DataFrames of the load report and the rejected records, and the tables 03
+shows of them (:func:`report_table`, :func:`rejects_table`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..display import Table
 from ..paths import display_path
 from .records import Reject
 
@@ -58,3 +60,19 @@ def rejects_frame(reports: Iterable[LoadReport]) -> Any:
              "raw_value": r.raw_field_value[:80], "code": r.err_code, "reason": r.err_reason}
             for rep in reports for r in rep.rejects]
     return pd.DataFrame(rows, columns=["table", "file", "line", "column", "raw_value", "code", "reason"])
+
+
+def report_table(reports: Iterable[LoadReport]) -> Table:
+    """The load report to show: per table files, records, loaded, rejected and
+    a ``status`` (``ok``, or ``warn`` when records were rejected under MAXERROR).
+    No seconds: they differ per run (the load's progress lines give them)."""
+    frame = report_frame(reports).reset_index().drop(columns="seconds")
+    frame["status"] = ["warn" if n else "ok" for n in frame["rejected"]]
+    return Table(frame, "staging load", status="status")
+
+
+def rejects_table(reports: Iterable[LoadReport], limit: int = 20) -> Table:
+    """The first ``limit`` rejected records of ``reports`` to show
+    (:func:`rejects_frame`; long raw values and reasons wrap inside their
+    cell), or that there were none."""
+    return Table(rejects_frame(reports).head(limit), "rejected records", empty="no rejected records")

@@ -13,7 +13,9 @@ DB-API-like object (``cursor().execute(sql, params)`` with psycopg2's
   provisioned cluster, workgroup on Serverless); no password at all. Read its
   module docstring for what ``commit`` and ``rollback`` mean there.
 - ``redshift`` with ``access = direct``: psycopg2 to the public endpoint 01
-  recorded, ``sslmode=require``, with IAM temporary credentials
+  recorded, ``sslmode=verify-full`` against a CA bundle (:mod:`.tls`: the
+  certificate must chain to a trusted root and name the endpoint), with IAM
+  temporary credentials
   (``GetClusterCredentials``; ``GetCredentials`` for Serverless) or the
   ``SPARKIFY_DB_PASSWORD`` environment variable as fallback.
   :func:`probe` says whether the port can be reached from here, and if not, why.
@@ -44,7 +46,8 @@ import psycopg2
 
 from .. import Progress, aws, config, local
 from ..config import Settings
-from ..infra import network, state
+from ..infra import analyst, network, state
+from . import tls
 from .data_api import DataApiConnection
 from .errors import WarehouseError
 
@@ -63,16 +66,21 @@ def access(settings: Settings) -> str:
     return settings.values.get(("cluster", "access"), "data_api")
 
 
-def _redshift_params(settings: Settings, clients: aws.Clients | None = None) -> dict[str, Any]:
-    """psycopg2 keyword arguments for ``direct`` access (password from IAM, never logged)."""
+def _redshift_params(settings: Settings, clients: aws.Clients | None = None,
+                     user: str | None = None) -> dict[str, Any]:
+    """psycopg2 keyword arguments for ``direct`` access (password from IAM, never logged), as ``user``
+    (default: the admin, ``[cluster] db_user``). Only the admin may fall back to ``SPARKIFY_DB_PASSWORD``:
+    the analyst has no password (``PASSWORD DISABLE``, :mod:`.analysts`)."""
     record = state.load(settings, required=True)
     if not record.get("endpoint"):
         raise state.StateError("01 recorded no cluster endpoint yet: re-run notebooks/01_infrastructure")
     params = {"host": record["endpoint"], "port": record.get("port") or settings.get("cluster", "port"),
-              "dbname": settings.get("cluster", "db_name"), "sslmode": "require", "connect_timeout": 15}
-    password = config.db_password()
+              "dbname": settings.get("cluster", "db_name"), **tls.ssl_params(settings), "connect_timeout": 15}
+    admin = settings.get("cluster", "db_user")
+    user = user or admin
+    password = config.db_password() if user == admin else None
     if password:
-        params.update(user=settings.get("cluster", "db_user"), password=password)
+        params.update(user=admin, password=password)
         return params
     clients = clients or aws.Clients(settings)
     if record.get("kind") == "serverless":
@@ -81,37 +89,55 @@ def _redshift_params(settings: Settings, clients: aws.Clients | None = None) -> 
         params.update(user=creds["dbUser"], password=creds["dbPassword"])
         return params
     creds = aws.call(clients("redshift"), "get_cluster_credentials",
-                     DbUser=settings.get("cluster", "db_user"), DbName=params["dbname"],
+                     DbUser=user, DbName=params["dbname"],
                      ClusterIdentifier=record["cluster_identifier"], DurationSeconds=3600, AutoCreate=False)
     params.update(user=creds["DbUser"], password=creds["DbPassword"])
     return params
 
 
-def data_api_target(settings: Settings, record: dict[str, Any]) -> dict[str, str]:
+def data_api_target(settings: Settings, record: dict[str, Any], user: str | None = None) -> dict[str, str]:
     """Who the Data API connects as: ``WorkgroupName`` + ``Database`` on
-    Serverless, ``ClusterIdentifier`` + ``Database`` + ``DbUser`` on a
-    provisioned cluster (IAM temporary credentials either way, no secret)."""
+    Serverless, ``ClusterIdentifier`` + ``Database`` + ``DbUser`` (``user``,
+    default the admin) on a provisioned cluster (IAM temporary credentials
+    either way, no secret)."""
     database = record.get("db_name") or settings.get("cluster", "db_name")
     if record.get("kind") == "serverless":
         return {"WorkgroupName": record["workgroup_name"], "Database": database}
     if not record.get("cluster_identifier"):
         raise state.StateError("01 recorded no cluster yet: re-run notebooks/01_infrastructure")
     return {"ClusterIdentifier": record["cluster_identifier"], "Database": database,
-            "DbUser": settings.get("cluster", "db_user")}
+            "DbUser": user or settings.get("cluster", "db_user")}
 
 
-def open_connection(settings: Settings, clients: aws.Clients | None = None, progress: Progress = print) -> Any:
+def analyst_clients(settings: Settings, clients: aws.Clients) -> aws.Clients:
+    """The clients of the analyst on Serverless, where the database user is the
+    IAM identity's (``IAMR:<role>``): ``clients`` assuming the stack's analyst
+    role (:mod:`sparkify_nb.infra.analyst`)."""
+    who = aws.call(clients("sts"), "get_caller_identity")
+    arn = analyst.role_arn(settings, who["Account"], who["Arn"].split(":")[1])
+    return clients.assuming(arn, f"sparkify-04-{settings.stack_name}")
+
+
+def open_connection(settings: Settings, clients: aws.Clients | None = None, progress: Progress = print,
+                    user: str | None = None) -> Any:
     """A new connection to the target's warehouse (caller closes it): psycopg2 on
-    ``local`` and ``direct``, a Data API connection on ``data_api``. Raises
-    :class:`WarehouseError` when it cannot connect."""
+    ``local`` and ``direct``, a Data API connection on ``data_api``; as
+    ``user`` (a database user: 04 passes ``[cluster] analyst_user``), default
+    the admin (``[cluster] db_user``; on ``local`` the DSN's user). On
+    Serverless, which takes no database user, any user but the admin means the
+    analyst role's (:func:`analyst_clients`). Raises :class:`WarehouseError`
+    when it cannot connect."""
     try:
         if settings.is_local:
-            return psycopg2.connect(local.dsn(), connect_timeout=10)
+            return psycopg2.connect(local.dsn(), connect_timeout=10, **({"user": user} if user else {}))
+        record = state.load(settings, required=True)
+        clients = clients or aws.Clients(settings)
+        if record.get("kind") == "serverless" and user not in (None, settings.get("cluster", "db_user")):
+            clients = analyst_clients(settings, clients)
         if access(settings) == "data_api":
-            record = state.load(settings, required=True)
-            clients = clients or aws.Clients(settings)
-            return DataApiConnection(clients("redshift-data"), data_api_target(settings, record), progress=progress)
-        return psycopg2.connect(**_redshift_params(settings, clients))
+            return DataApiConnection(clients("redshift-data"), data_api_target(settings, record, user),
+                                     progress=progress)
+        return psycopg2.connect(**_redshift_params(settings, clients, user))
     except psycopg2.OperationalError as exc:
         # psycopg2 messages name host and user, never the password.
         raise WarehouseError(f"cannot connect to the {settings.target} warehouse: {str(exc).strip()}") from None

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import signal
 import threading
 from pathlib import Path
 
@@ -24,20 +22,13 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    from ..processes import serve_until_stopped
     from .lazy import LazyEndpoint
     from .server import serve
 
     server = serve(LazyEndpoint(args.state), args.port)
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
-    tmp = args.port_file.with_suffix(".tmp")
-    tmp.write_text(str(server.server_address[1]))
-    os.replace(tmp, args.port_file)
-
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
-    server.shutdown()
+    serve_until_stopped(server.server_address[1], args.port_file, server.shutdown)
 
 
 if __name__ == "__main__":

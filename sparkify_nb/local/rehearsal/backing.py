@@ -45,6 +45,15 @@ def server_dsn(state: Path | None = None, dbname: str = "postgres", user: str | 
     return psycopg2.extensions.make_dsn(**params)
 
 
+def rehearsal_dsn(cluster_identifier: str, state: Path | None = None) -> str:
+    """The libpq DSN (psql accepts it) of the database that backs the rehearsed
+    cluster ``cluster_identifier`` on the local PostgreSQL, as the server's
+    superuser (for checks; ``sparkify-nb local dsn --rehearsal``). The endpoint
+    makes the database when it first serves the cluster; this only names it.
+    Raises LocalStackError when the database server is not running."""
+    return server_dsn(state, database_name(cluster_identifier))
+
+
 def connect(state: Path | None, dbname: str, user: str | None = None, autocommit: bool = True) -> Any:
     conn = psycopg2.connect(server_dsn(state, dbname, user), connect_timeout=10)
     conn.autocommit = autocommit

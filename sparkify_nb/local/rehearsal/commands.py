@@ -4,6 +4,14 @@ Redshift syntax is PostgreSQL's for the forms the suite sends); the user
 statements keep the cluster's list of users (``rehearsal_internal.users``) as
 well as the server-wide PostgreSQL role.
 
+- ``CREATE GROUP name``, ``ALTER GROUP name ADD USER u [, ...]`` / ``DROP USER
+  u [, ...]``, ``DROP GROUP name`` (https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_GROUP.html ,
+  r_ALTER_GROUP.html, r_DROP_GROUP.html) run as written: PostgreSQL keeps these
+  spellings (its group is a role that cannot log in), and refuses a second
+  ``CREATE GROUP`` with ``role "name" already exists`` (Redshift's wording,
+  ``group ... already exists``, unconfirmed). Groups are server-wide here, a
+  cluster's own on Redshift, as users' roles are.
+
 - ``CREATE USER name [WITH] PASSWORD {'...' | DISABLE} [option ...]``: the
   password is required (https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_USER.html)
   but never used (the rehearsal's server trusts local connections); CREATEUSER

@@ -62,7 +62,8 @@ POSTGRES_ONLY: tuple[tuple[str, Callable[[exp.Expression], bool], str], ...] = (
 )
 
 # Statements sqlglot keeps as an opaque Command that Redshift runs: first words -> what to do.
-COMMANDS = ("LOCK", "CREATE USER", "ALTER USER", "DROP USER", "GRANT", "SHOW")
+COMMANDS = ("LOCK", "CREATE USER", "ALTER USER", "DROP USER", "CREATE GROUP", "ALTER GROUP", "DROP GROUP", "GRANT",
+            "SHOW")
 
 # Redshift-only parts of a CREATE TABLE that PostgreSQL has no use for (dropped), and the
 # constraints Redshift declares but never enforces ("informational only", r_CREATE_TABLE_NEW.html).

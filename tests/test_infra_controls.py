@@ -1,0 +1,222 @@
+"""Every security control of 01 shown failing on a resource built to fail it
+(issue 22): a control that says ``pass`` whatever it reads must fail a test.
+
+Provisioned clusters are built on the emulator by hand, beside one provisioned
+stack, each with the stack's secure settings but for the one a control
+checks; what the emulator cannot make (a parameter group's ``require_ssl``,
+a Serverless namespace and workgroup) comes as a botocore answer. The
+controls already shown failing in tests/test_infra.py (Redshift.1, .3, .4,
+.6, .7, .15 and Sparkify.ingress, on resources changed by hand) are not
+repeated here.
+"""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.stub import Stubber
+
+from sparkify_nb import aws, config, infra
+from sparkify_nb.infra.context import TAG_KEY
+from tests.helpers import quiet, stack_settings
+from tests.test_infra_sequence import on_emulator  # noqa: F401 (a fixture)
+
+LOG_EXPORTS = ["connectionlog", "userlog", "useractivitylog"]
+# One worker runs the module: its tests share one provisioned stack.
+pytestmark = [pytest.mark.shared_setup, pytest.mark.slow(seconds=15)]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """One provisioned default stack on the emulator: its network, role and groups."""
+    settings = stack_settings(tmp_path_factory.mktemp("ctl"), "ctl")
+    record = infra.provision(settings, progress=quiet)
+    yield settings, record
+    infra.teardown(settings, progress=quiet)  # also the clusters the tests made (they carry the stack's tag)
+
+
+def results(frame):
+    return dict(zip(frame["control"], zip(frame["state"], frame["result"])))
+
+
+def handmade_cluster(stack, name, **changes):
+    """A cluster of the stack (its tag, groups and role) made with 01's secure settings except
+    ``changes``, audit logging on as 01 turns it on; returns settings naming it."""
+    settings, record = stack
+    stack_name = settings.stack_name
+    ident = f"{stack_name}-{name}"
+    redshift = aws.Clients(settings)("redshift")
+    redshift.create_cluster(**{
+        "ClusterIdentifier": ident, "NodeType": "ra3.large", "NumberOfNodes": 2, "ManageMasterPassword": True,
+        "MasterUsername": "sparkify_admin", "DBName": "sparkify", "Port": 5439, "Encrypted": True,
+        "PubliclyAccessible": False, "EnhancedVpcRouting": True, "AutomatedSnapshotRetentionPeriod": 7,
+        "AllowVersionUpgrade": True, "ClusterSubnetGroupName": f"{stack_name}-subnets",
+        "ClusterParameterGroupName": f"{stack_name}-params", "VpcSecurityGroupIds": [record["security_group_id"]],
+        "IamRoles": [record["role_arn"]], "Tags": [{"Key": TAG_KEY, "Value": stack_name}], **changes})
+    redshift.enable_logging(ClusterIdentifier=ident, LogDestinationType="cloudwatch", LogExports=LOG_EXPORTS)
+    return stack_settings_for(settings, ident)
+
+
+def stack_settings_for(settings, ident):
+    """The stack's settings with another ``[cluster] identifier``."""
+    return config.load(overrides={"general.stack_name": settings.stack_name, "cluster.identifier": ident},
+                       environ={})
+
+
+PASSING = {"Redshift.1": "pass", "Redshift.2": "n/a", "Redshift.3": "pass", "Redshift.4": "pass",
+           "Redshift.6": "pass", "Redshift.7": "pass", "Redshift.8": "pass", "Redshift.9": "pass",
+           "Redshift.10": "pass", "Redshift.15": "pass", "Redshift.16": "pass", "Sparkify.role": "pass",
+           "Sparkify.ingress": "pass", "Sparkify.gateway": "pass"}
+
+
+def test_a_handmade_cluster_with_01s_settings_passes_every_control(stack):
+    """The control group of the tests below: only what each of them changes makes a control fail."""
+    settings = handmade_cluster(stack, "same")
+    found = results(infra.controls.table(settings, stack[1]))
+    assert {c: r for c, (_, r) in found.items()} == PASSING
+
+
+@pytest.mark.parametrize("control, name, changes, state", [
+    ("Redshift.8", "awsuser", {"MasterUsername": "awsuser"}, "admin user: awsuser"),
+    ("Redshift.9", "dev", {"DBName": "dev"}, "database: dev"),
+    ("Redshift.10", "plain", {"Encrypted": False}, "encrypted: false"),
+])
+def test_a_cluster_made_to_fail_one_control_fails_exactly_that_one_and_stops_01(stack, control, name, changes,
+                                                                                  state):
+    settings = handmade_cluster(stack, name, **changes)
+    found = results(infra.controls.table(settings, stack[1]))
+    assert found[control] == (state, "fail")
+    assert {c: r for c, (_, r) in found.items() if c != control} == {c: r for c, r in PASSING.items()
+                                                                     if c != control}
+    with pytest.raises(infra.ControlsError, match=rf"failed security controls: {control} \(.+\): {state}\. "):
+        infra.controls.require(infra.controls.report(settings, stack[1]))
+
+
+def test_a_subnet_group_in_one_zone_fails_redshift_16(stack):
+    settings, record = stack
+    clients = aws.Clients(settings)
+    zones = {s["SubnetId"]: s["AvailabilityZone"] for s in clients("ec2").describe_subnets(
+        SubnetIds=record["subnet_ids"])["Subnets"]}
+    first = record["subnet_ids"][0]
+    extra = clients("ec2").create_subnet(VpcId=record["vpc_id"], CidrBlock="10.42.9.0/24",
+                                         AvailabilityZone=zones[first],
+                                         TagSpecifications=[{"ResourceType": "subnet", "Tags": [
+                                             {"Key": TAG_KEY, "Value": settings.stack_name}]}])["Subnet"]
+    clients("redshift").create_cluster_subnet_group(
+        ClusterSubnetGroupName=f"{settings.stack_name}-onezone", Description="one zone",
+        SubnetIds=[first, extra["SubnetId"]], Tags=[{"Key": TAG_KEY, "Value": settings.stack_name}])
+    try:
+        bad = handmade_cluster(stack, "onezone", ClusterSubnetGroupName=f"{settings.stack_name}-onezone")
+        found = results(infra.controls.table(bad, record))
+    finally:
+        clients("redshift").delete_cluster(ClusterIdentifier=f"{settings.stack_name}-onezone",
+                                           SkipFinalClusterSnapshot=True)
+        clients("redshift").delete_cluster_subnet_group(ClusterSubnetGroupName=f"{settings.stack_name}-onezone")
+        clients("ec2").delete_subnet(SubnetId=extra["SubnetId"])
+    assert found["Redshift.16"] == (f"2 subnets in {zones[first]}", "fail")
+    assert found["Redshift.7"][1] == "fail"  # the new subnet is on no route table with the S3 endpoint
+
+
+def test_a_copy_role_that_may_write_or_has_a_managed_policy_fails_sparkify_role(stack):
+    settings, record = stack
+    iam = aws.Clients(settings)("iam")
+    role = record["role_arn"].rsplit("/", 1)[1]
+    iam.put_role_policy(RoleName=role, PolicyName="write-too", PolicyDocument=(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", '
+        '"Resource": "arn:aws:s3:::udacity-dend/*"}]}'))
+    try:
+        written = results(infra.controls.table(settings, record))["Sparkify.role"]
+    finally:
+        iam.delete_role_policy(RoleName=role, PolicyName="write-too")
+    policy = iam.create_policy(PolicyName=f"{settings.stack_name}-read", PolicyDocument=(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+        '"Resource": "arn:aws:s3:::udacity-dend/*"}]}'))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=role, PolicyArn=policy)
+    try:
+        managed = results(infra.controls.table(settings, record))["Sparkify.role"]
+    finally:
+        iam.detach_role_policy(RoleName=role, PolicyArn=policy)
+        iam.delete_policy(PolicyArn=policy)
+    assert written[1] == "fail" and written[0].startswith("s3:GetObject, s3:ListBucket, s3:PutObject on ")
+    assert managed[1] == "fail" and managed[0].endswith("; 1 managed policies")
+    assert results(infra.controls.table(settings, record))["Sparkify.role"][1] == "pass"
+
+
+def test_an_internet_gateway_of_the_stack_with_data_api_fails_sparkify_gateway(stack):
+    settings, record = stack
+    ec2 = aws.Clients(settings)("ec2")
+    igw = ec2.create_internet_gateway(TagSpecifications=[{"ResourceType": "internet-gateway", "Tags": [
+        {"Key": TAG_KEY, "Value": settings.stack_name}]}])["InternetGateway"]["InternetGatewayId"]
+    try:
+        found = results(infra.controls.table(settings, record))
+    finally:
+        ec2.delete_internet_gateway(InternetGatewayId=igw)
+    assert found["Sparkify.gateway"] == ("present (access = data_api)", "fail")
+
+
+def test_a_parameter_group_without_require_ssl_fails_redshift_2_on_the_redshift_path(on_emulator):  # noqa: F811
+    """moto cannot set a parameter group's parameters: DescribeClusterParameters is answered
+    (``require_ssl = false``), after 01 provisioned on the redshift code path."""
+    settings, clients = on_emulator()
+    record = infra.provision(settings, clients, progress=quiet)
+    events = clients("redshift").meta.events
+
+    def ssl_off(**_):
+        return AWSResponse(None, 200, {}, None), {"Parameters": [
+            {"ParameterName": "require_ssl", "ParameterValue": "false", "Source": "user"}]}
+
+    events.unregister("before-call.redshift.DescribeClusterParameters", unique_id="seq-describe")
+    events.register("before-call.redshift.DescribeClusterParameters", ssl_off, unique_id="seq-describe")
+    found = results(infra.controls.table(settings, record, clients))
+    assert found["Redshift.2"] == (f"require_ssl = false in {settings.stack_name}-params", "fail")
+    with pytest.raises(infra.ControlsError, match=r"Redshift\.2 \(require_ssl = true\): require_ssl = false"):
+        infra.controls.require(infra.controls.report(settings, record, clients))
+
+
+def serverless_answers(client, name, namespace, workgroup):
+    stub = Stubber(client)
+    stub.add_response("get_namespace", {"namespace": {"namespaceName": name, **namespace}})
+    stub.add_response("get_workgroup", {"workgroup": {"workgroupName": name, **workgroup}})
+    return stub
+
+
+def test_a_serverless_namespace_and_workgroup_built_to_fail_fail_every_row_they_decide(stack, tmp_path):
+    """Namespace and workgroup answered (moto has no Serverless API) with every setting a control
+    wants turned the wrong way, on the emulator's network: one subnet, a group open to the internet."""
+    settings, record = stack
+    ec2 = aws.Clients(settings)("ec2")
+    open_group = ec2.create_security_group(GroupName=f"{settings.stack_name}-open", Description="open",
+                                           VpcId=record["vpc_id"])["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=open_group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 5439, "ToPort": 5439, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    serverless = stack_settings(tmp_path, "ctl", **{"cluster.kind": "serverless",
+                                                    "general.stack_name": settings.stack_name,
+                                                    "cluster.identifier": settings.get("cluster", "identifier")})
+    client = boto3.client("redshift-serverless", region_name="us-west-2", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    stub = serverless_answers(client, serverless.get("cluster", "identifier"), {
+        "adminUsername": "awsuser", "dbName": "dev", "logExports": []}, {
+        "publiclyAccessible": True, "enhancedVpcRouting": False, "subnetIds": record["subnet_ids"][:1],
+        "securityGroupIds": [open_group], "endpoint": {"port": 5439},
+        "configParameters": [{"parameterKey": "require_ssl", "parameterValue": "false"}]})
+    try:
+        with stub:
+            frame = infra.controls.table(serverless, {**record, "kind": "serverless"},
+                                         aws.Clients(serverless).use("redshift-serverless", client))
+    finally:
+        ec2.delete_security_group(GroupId=open_group)
+    found = results(frame)
+    zone = ec2.describe_subnets(SubnetIds=record["subnet_ids"][:1])["Subnets"][0]["AvailabilityZone"]
+    assert {c: found[c] for c in ("Redshift.1", "Redshift.2", "Redshift.4", "Redshift.8", "Redshift.9",
+                                  "Redshift.10", "Redshift.15", "Redshift.16")} == {
+        "Redshift.1": ("publicly accessible: true", "fail"),
+        "Redshift.2": ("workgroup require_ssl = false", "fail"),
+        "Redshift.4": ("namespace log exports: none", "fail"),
+        "Redshift.8": ("admin user: awsuser", "fail"),
+        "Redshift.9": ("database: dev", "fail"),
+        "Redshift.10": ("namespace KMS key: none", "fail"),
+        "Redshift.15": ("open to the internet: 0.0.0.0/0 on 5439-5439", "fail"),
+        "Redshift.16": (f"1 subnets in {zone}", "fail")}
+    assert found["Redshift.7"] == ("enhanced VPC routing: false; S3 gateway endpoint on the route table of 1 of 1 "
+                                   "subnets", "fail")
