@@ -5,7 +5,7 @@ objects: each GET mostly waits on the S3 endpoint (the emulator's own process do
 The day files are a few large objects: the loader's threads convert them, on this side. Run one
 after the other they leave a core idle; so :func:`~sparkify_nb.staging.load.load_staging` starts
 fetching the song files' bytes, loads the day files meanwhile, then stages the songs from the
-bytes fetched (``make bench``: 03 with 20,000 song files, docs/scaling.md section 2).
+bytes fetched (``make bench``: 03 with 20,000 song files, docs/scaling.md section 1).
 
 Only a small source is read ahead (:func:`read_ahead`: every object on S3 and at most
 :data:`MAX_BYTES` in all), so memory stays bounded whatever the data set; any other source streams
