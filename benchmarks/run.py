@@ -41,8 +41,10 @@ memory (``ru_maxrss`` of that child, from ``wait4``; see ``_spawn``) is its own:
    own ratios (each round's runs share that moment's load); server CPU seconds are shown too.
 7. ``compact_songs``: ``sparkify-nb compact`` of the song files (parts + manifest).
 8. ``notebook_03``: the whole of notebooks/03_etl.ipynb through papermill (load,
-   transform, quality checks; the kernel's start included), once on the small
-   song files and once (``notebook_03_compacted``) on the compacted manifest.
+   transform, quality checks; the kernel's start included): ``--repeat`` rounds on the
+   small song files, each with its own ``fetch_songs`` floor and ``load_events`` just
+   before it (``benchmarks.rounds``: the verdict is the median of the rounds' own
+   ratios), then once (``notebook_03_compacted``) on the compacted manifest.
 
 ``--memory-check`` adds the 10M-event check (``--memory-only``: only that):
 generate 10,000,000 events (30 daily files), load them with ``load_local`` and
