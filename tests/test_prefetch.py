@@ -1,4 +1,5 @@
-"""The song files read ahead while the day files load: same objects, same bytes, bounded memory."""
+"""The song files read ahead while the day files load: same objects, same bytes, bounded memory,
+and 03's load stages and rejects the same records as without."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import time
 
 import pytest
 
+from sparkify_nb import aws, config, datagen, staging, warehouse
 from sparkify_nb.staging import prefetch
 from sparkify_nb.staging.sources import SourceObject
+from tests import corpus
 
 
 def s3_objects(n, size=10, opened=None):
@@ -72,3 +75,37 @@ def test_leaving_it_cancels_the_fetches_not_started_and_waits_for_the_one_under_
     closing.join(10)
     assert not closing.is_alive()
     assert opened == ["slow"]
+
+
+def test_03s_load_from_s3_reads_the_songs_ahead_and_stages_and_rejects_as_from_a_folder(settings, conn, tmp_path):
+    corpus.write(tmp_path / "log_data", corpus.EVENT_FILES)
+    corpus.write(tmp_path / "song_data", corpus.SONG_FILES)
+    s3, bucket = aws.Clients(settings)("s3"), "issue21-read-ahead"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
+    for path in sorted(p for p in tmp_path.rglob("*") if p.is_file()):
+        s3.put_object(Bucket=bucket, Key=path.relative_to(tmp_path).as_posix(), Body=path.read_bytes())
+    s3.put_object(Bucket=bucket, Key="paths.json", Body=datagen.JSONPATHS_FILE.read_bytes())
+
+    def load(root, jsonpaths):
+        lines = []
+        settings = config.load(overrides={"general.target": "local", "s3.song_data": f"{root}/song_data",
+                                          "s3.log_data": f"{root}/log_data", "s3.log_jsonpath": jsonpaths,
+                                          "etl.max_errors": 1000})
+        reports = staging.load_staging(settings, conn, progress=lines.append)
+        staged = warehouse.table_counts(conn, ["staging_songs", "staging_events"]).row_count.tolist()
+        return [line.split(":")[0] for line in lines if line.startswith("staging_")], reports, staged
+
+    order_folder, from_folder, staged_folder = load(str(tmp_path), str(datagen.JSONPATHS_FILE))
+    order_s3, from_s3, staged_s3 = load(f"s3://{bucket}", f"s3://{bucket}/paths.json")
+    assert order_folder == ["staging_songs", "staging_events"]
+    assert order_s3 == ["staging_events", "staging_songs"]  # the day files load while the songs are fetched
+    assert [r.table for r in from_s3] == ["staging_songs", "staging_events"]
+    assert staged_s3 == staged_folder
+    for a, b in zip(from_folder, from_s3):
+        assert (b.files, b.records, b.loaded, b.rejected) == (a.files, a.records, a.loaded, a.rejected)
+        assert relative_outcomes(b) == relative_outcomes(a)
+
+
+def relative_outcomes(report):
+    return sorted((r.filename.split("/log_data/")[-1].split("/song_data/")[-1], r.line_number, r.colname, r.err_code)
+                  for r in report.rejects)

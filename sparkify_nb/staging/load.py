@@ -10,14 +10,14 @@ merge is incremental and idempotent, so a daily schedule costs one day's data,
 not all history. :func:`record_loaded` lists the files once their rows are
 merged.
 
-On ``local`` the day files load first while the song files' bytes are fetched
-in the background (:mod:`.prefetch`), then the songs stage from those bytes:
-each table is still replaced in its own transaction, as with two COPYs.
+On ``local`` songs stage first, then events, each table replaced in its own
+transaction, as with two COPYs; when the song files are small S3 objects
+(:func:`.prefetch.read_ahead`), the day files load first while the song files'
+bytes are fetched in the background, then the songs stage from those bytes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from typing import Any
 
@@ -75,13 +75,16 @@ def load_staging(settings: Settings, conn: Any, clients: aws.Clients | None = No
         progress(f"  {len(events)} log files for {len(days)} day(s); {len(songs)} song files not loaded before")
     else:
         songs, events = _every_object(song_data, clients), _every_object(log_data, clients)
-    # The song files' bytes are fetched while the day files load (prefetch's docstring says why);
-    # the reports keep their order, songs then events.
-    with prefetch.read_ahead(songs) or contextlib.nullcontext() as ahead:
-        events_report = load_local(conn, schema.STAGING_EVENTS, events, jsonpaths, max_errors, clients=clients,
-                                   progress=progress)
-        songs_report = _songs_or_nothing(conn, ahead.objects if ahead else songs, max_errors, clients, progress)
-    reports = [songs_report, events_report]
+    ahead = prefetch.read_ahead(songs)
+    if ahead is None:
+        reports = [_songs_or_nothing(conn, songs, max_errors, clients, progress),
+                   load_local(conn, schema.STAGING_EVENTS, events, jsonpaths, max_errors, clients=clients,
+                              progress=progress)]
+    else:  # the song files' bytes arrive while the day files load (prefetch's docstring says why)
+        with ahead:
+            events_report = load_local(conn, schema.STAGING_EVENTS, events, jsonpaths, max_errors,
+                                       clients=clients, progress=progress)
+            reports = [_songs_or_nothing(conn, ahead.objects, max_errors, clients, progress), events_report]
     for report, chosen in zip(reports, (songs, events)):
         report.sources = [(o.name, o.size) for o in chosen]
     return _checked(settings, conn, reports, song_data, log_data, jsonpaths, clients, progress)
