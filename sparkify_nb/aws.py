@@ -107,6 +107,13 @@ ACTION_OF = {
     ("s3", "DeleteObjects"): "s3:DeleteObject", ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
     ("s3", "CreateMultipartUpload"): "s3:PutObject", ("s3", "UploadPart"): "s3:PutObject",
     ("s3", "CompleteMultipartUpload"): "s3:PutObject",
+    # The work bucket's settings (infra/workbucket.py): each operation's "Permissions" in the S3 API Reference.
+    ("s3", "PutBucketEncryption"): "s3:PutEncryptionConfiguration",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "PutPublicAccessBlock"): "s3:PutBucketPublicAccessBlock",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3", "PutBucketLifecycleConfiguration"): "s3:PutLifecycleConfiguration",
+    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
 }
 _RECORDERS: list[Callable[[str, dict[str, Any]], None]] = []
 

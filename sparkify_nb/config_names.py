@@ -28,9 +28,12 @@ constraints its documentation lists for the member are used:
   group's rules are applied (refusing rather than guessing);
 - EC2 ``GroupName`` (CreateSecurityGroup): up to 255 characters, not starting
   with ``sg-``;
-- S3 bucket names (the sample-data bucket on ``local``): 3 to 63 lowercase
-  letters, digits, dots or hyphens, beginning and ending with a letter or
-  digit (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+- S3 bucket names (the sample-data bucket on ``local``, the work bucket
+  ``<stack>-work-<account>`` on ``redshift``): 3 to 63 lowercase letters,
+  digits, dots or hyphens, beginning and ending with a letter or digit, no
+  reserved prefix or suffix (``xn--``, ``sthree-``, ``amzn-s3-demo-``;
+  ``-s3alias``, ``--ol-s3``, ...)
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
 
 A stack name of one or two letters is fine (no name made from it is shorter
 than 3); the identifier is refused below 3 characters, because on Serverless it
@@ -75,10 +78,15 @@ def _security_group(name: str) -> str | None:
     return "1 to 255 characters, not starting with 'sg-'"
 
 
-def _bucket(name: str) -> str | None:
-    if re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name) and ".." not in name:
+def bucket_problem(name: str) -> str | None:
+    """What S3 refuses in the bucket name ``name`` (module docstring), or None."""
+    if re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name) and ".." not in name and not _RESERVED.search(name):
         return None
-    return "3 to 63 lowercase letters, digits, dots or hyphens, beginning and ending with a letter or digit"
+    return ("3 to 63 lowercase letters, digits, dots or hyphens, beginning and ending with a letter or digit, not "
+            "starting with xn--, sthree- or amzn-s3-demo-")
+
+
+_RESERVED = re.compile(r"^(xn--|sthree-|amzn-s3-demo-)|(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$")
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,9 @@ NAMES: tuple[Derived, ...] = (
     Derived(_STACK, "{}-pause", "Redshift scheduled action (CreateScheduledAction ScheduledActionName)",
             _redshift(255)),
     Derived(_STACK, "{}-redshift", "security group (CreateSecurityGroup GroupName)", _security_group),
-    Derived(_STACK, "{}-data", "S3 bucket of the local sample data", _bucket),
+    Derived(_STACK, "{}-data", "S3 bucket of the local sample data", bucket_problem),
+    # <stack>-work-<12-digit account>: the daily loads' work bucket on redshift (infra/workbucket.py)
+    Derived(_STACK, "{}-work-123456789012", "S3 work bucket (CreateBucket Bucket)", bucket_problem),
     Derived(_IDENT, "{}", "Redshift cluster (CreateCluster ClusterIdentifier)", _redshift(63)),
     Derived(_IDENT, "{}", "Redshift Serverless namespace and workgroup (CreateNamespace namespaceName, "
                           "CreateWorkgroup workgroupName)", _SERVERLESS),

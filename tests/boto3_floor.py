@@ -67,7 +67,7 @@ def floor_version() -> str:
 
 
 # The rehearsal sends, through real clients, every Data API request a Redshift run sends.
-WHOLE_RUNS = ("tests/test_rehearsal_suite.py",)
+WHOLE_RUNS = ("tests/test_whole_runs.py",)
 
 
 def request_tests() -> list[str]:

@@ -92,3 +92,23 @@ def test_a_daily_load_from_s3_lists_only_that_days_prefix(conn, data):
     found = staging.sources.day_objects("s3://daily-test/log_data", [dt.date(2018, 11, 5)], clients)
     assert [o.name for o in found] == ["s3://daily-test/log_data/2018/11/2018-11-05-events.json",
                                        "s3://daily-test/log_data/2018/11/2018-11-05-events.json.gz"]
+
+
+def test_loaded_files_of_a_whole_catalogue_go_in_batches_whose_parameters_each_mean_one_value(monkeypatch):
+    """On the Data API a commit is one batch sharing one Parameters list: a name bound to two values is refused
+    (the rehearsal's full load of 330 files once failed so). 4,100 files: two commits of 40 and 1 INSERTs."""
+    from sparkify_nb.staging import load as load_module
+    from sparkify_nb.staging.report import LoadReport
+    from sparkify_nb.warehouse import data_api
+
+    commits = []
+    monkeypatch.setattr(load_module, "loaded_names", lambda conn, table: set())
+    monkeypatch.setattr(load_module.warehouse, "run", lambda conn, statements, label="": commits.append(statements))
+    report = LoadReport("staging_songs")
+    report.sources = [(f"s3://b/song_data/{n:05d}.json", 250) for n in range(4100)]
+    assert staging.record_loaded(None, [report]) == 4100
+    assert [len(c) for c in commits] == [40, 1]
+    for statements in commits:
+        converted = [data_api.convert(sql, params)[1] for sql, params in statements]
+        merged = data_api._merge(converted, statements[0][0])
+        assert len(merged) == 1 + 3 * sum(sql.count("%(f") for sql, _ in statements)  # loaded_at + 3 a row

@@ -576,20 +576,22 @@ def record_steps(monkeypatch, step):
 
 def test_provisioning_order_is_the_tables_order():
     assert [k.name for k in resources.provisioning_order("provisioned")] == [
-        "permissions-boundary", "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table",
+        "work-bucket", "permissions-boundary", "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table",
         "s3-endpoint", "log-group", "cluster-parameter-group", "cluster-subnet-group", "cluster", "scheduler-role",
         "pause-schedule"]
     assert [k.name for k in resources.provisioning_order("serverless")] == [
-        "permissions-boundary", "iam-role", "analyst-role", "vpc", "subnet", "security-group", "internet-gateway",
+        "work-bucket", "permissions-boundary", "iam-role", "analyst-role", "vpc", "subnet", "security-group", "internet-gateway",
         "route-table", "s3-endpoint", "log-group",
         "serverless-namespace", "serverless-workgroup", "serverless-usage-limit"]
     assert resources.teardown_order() == list(reversed(resources.KINDS))
+    # local loads need no work bucket (daily loads there read the files themselves)
+    assert resources.provisioning_order("provisioned", "local") == resources.provisioning_order("provisioned")[1:]
 
 
 def test_provision_ensures_kinds_in_table_order(settings, monkeypatch):
     ran = record_steps(monkeypatch, "ensure")
     infra.provision(settings, progress=quiet)
-    assert ran == [k.name for k in resources.provisioning_order("provisioned")]
+    assert ran == [k.name for k in resources.provisioning_order("provisioned", "local")]
 
 
 def test_inventory_dry_run_and_teardown_all_walk_the_table_backwards(tmp_path, monkeypatch):
@@ -597,7 +599,8 @@ def test_inventory_dry_run_and_teardown_all_walk_the_table_backwards(tmp_path, m
     try:
         infra.provision(s, progress=quiet)
         infra.seed_sample_data(s, events=20, songs=2, users=2, days=1, progress=quiet)
-        made = [k.name for k in resources.provisioning_order("provisioned") if k.setting is None] + ["s3-bucket"]
+        made = [k.name for k in resources.provisioning_order("provisioned", "local") if k.setting is None] + [
+            "s3-bucket"]
         present = [k.name for k in resources.teardown_order() if k.name in made]
         assert present == ["cluster", "cluster-subnet-group", "cluster-parameter-group", "log-group", "s3-endpoint",
                            "route-table", "internet-gateway", "security-group", "subnet", "vpc", "iam-role",
@@ -658,10 +661,16 @@ def test_plan_mode_of_provision_changes_nothing_and_says_what_it_costs(settings)
 def test_every_action_in_the_table_is_a_real_api_operation():
     import botocore.session
 
+    from sparkify_nb import aws
+
     models = botocore.session.get_session()
     for action in resources.actions("redshift"):
         service, operation = action.split(":")
         if action == "iam:PassRole":  # checked by IAM when a role is handed to Redshift; no API of its own
             continue
-        assert operation in models.get_service_model(service).operation_names, action
-    assert "s3:DeleteBucket" in resources.actions() and "s3:DeleteBucket" not in resources.actions("redshift")
+        names = models.get_service_model(service).operation_names
+        # S3's actions are named apart from its operations (aws.ACTION_OF: ListObjectsV2 needs s3:ListBucket)
+        assert operation in names or any(aws.action_of(service, name) == action for name in names), action
+    assert "s3:ListAllMyBuckets" in resources.actions() and "s3:ListAllMyBuckets" not in resources.actions("redshift")
+    assert "s3:PutEncryptionConfiguration" in resources.actions("redshift")
+    assert "s3:PutEncryptionConfiguration" not in resources.actions("local")

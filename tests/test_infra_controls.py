@@ -12,6 +12,8 @@ repeated here.
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
@@ -141,6 +143,22 @@ def test_a_copy_role_that_may_write_or_has_a_managed_policy_fails_sparkify_role(
     assert written[1] == "fail" and written[0].startswith("s3:GetObject, s3:ListBucket, s3:PutObject on ")
     assert managed[1] == "fail" and managed[0].endswith("; 1 managed policies")
     assert results(infra.controls.table(settings, record))["Sparkify.role"][1] == "pass"
+
+
+@pytest.mark.parametrize("action, resource", [("s3:GetObject", "*"), ("s3:ListBucket", "arn:aws:s3:::another-bucket")])
+def test_a_copy_role_that_reads_beyond_the_sources_fails_sparkify_role(stack, action, resource):
+    """Only the actions were checked once: a role granted s3:GetObject on "*" passed."""
+    settings, record = stack
+    iam = aws.Clients(settings)("iam")
+    role = record["role_arn"].rsplit("/", 1)[1]
+    iam.put_role_policy(RoleName=role, PolicyName="read-more", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}))
+    try:
+        found = results(infra.controls.table(settings, record))["Sparkify.role"]
+    finally:
+        iam.delete_role_policy(RoleName=role, PolicyName="read-more")
+    assert found == (f"s3:GetObject, s3:ListBucket on {settings.stack_name}-data; beyond the sources: {action} on "
+                     f"{resource}; 0 managed policies", "fail")
 
 
 def test_an_internet_gateway_of_the_stack_with_data_api_fails_sparkify_gateway(stack):

@@ -24,6 +24,10 @@ CHANGES = ("Create", "Modify", "Authorize", "Revoke", "Associate", "Attach", "En
            "Delete", "Detach", "Disassociate")
 # The parameters each changing call is pinned on (the rest are ids).
 PINNED = {
+    "s3:CreateBucket": ("Bucket", "CreateBucketConfiguration"),
+    "s3:PutEncryptionConfiguration": ("ServerSideEncryptionConfiguration",),
+    "s3:PutBucketPublicAccessBlock": ("PublicAccessBlockConfiguration",),
+    "s3:PutLifecycleConfiguration": ("LifecycleConfiguration",),
     "iam:CreatePolicy": ("PolicyName",),
     "iam:CreateRole": ("RoleName", "PermissionsBoundary"),
     "iam:PutRolePolicy": ("PolicyName",),
@@ -120,6 +124,21 @@ def changes(calls):
             if action.split(":")[1].startswith(CHANGES)]
 
 
+def work_bucket(stack):
+    """The work bucket of daily loads (infra/workbucket.py): made first, then encrypted, private, expiring."""
+    return [("s3:CreateBucket", {"Bucket": f"{stack}-work-123456789012",
+                                 "CreateBucketConfiguration": {"LocationConstraint": "us-west-2"}}),
+            ("s3:PutBucketTagging", {}),
+            ("s3:PutEncryptionConfiguration", {"ServerSideEncryptionConfiguration": {"Rules": [
+                {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}}),
+            ("s3:PutBucketPublicAccessBlock", {"PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True}}),
+            ("s3:PutLifecycleConfiguration", {"LifecycleConfiguration": {"Rules": [
+                {"ID": "expire-manifests", "Status": "Enabled", "Filter": {"Prefix": ""},
+                 "Expiration": {"Days": 3}}]}})]
+
+
 def ingress(cidr):
     return {"IpPermissions": [{"IpProtocol": "tcp", "FromPort": 5439, "ToPort": 5439, "Ipv6Ranges": [],
                                "IpRanges": [{"CidrIp": cidr, "Description": "Sparkify warehouse clients"}]}]}
@@ -152,6 +171,7 @@ def test_a_data_api_provisioning_run_makes_every_security_step_in_order(on_emula
         infra.provision(settings, clients, progress=lambda _: None)
     stack = settings.stack_name
     assert changes(calls) == [
+        *work_bucket(stack),
         ("iam:CreatePolicy", {"PolicyName": f"{stack}-boundary"}),
         ("iam:CreateRole", {"RoleName": f"{stack}-redshift-copy",
                             "PermissionsBoundary": f"arn:aws:iam::123456789012:policy/{stack}-boundary"}),
@@ -191,7 +211,7 @@ def test_on_the_redshift_path_the_default_stack_passes_every_control_including_r
         "Redshift.1": "pass", "Redshift.2": "pass", "Redshift.3": "pass", "Redshift.4": "pass", "Redshift.6": "pass",
         "Redshift.7": "pass", "Redshift.8": "pass", "Redshift.9": "pass", "Redshift.10": "pass",
         "Redshift.15": "pass", "Redshift.16": "pass", "Sparkify.role": "pass", "Sparkify.ingress": "pass",
-        "Sparkify.gateway": "pass"}
+        "Sparkify.gateway": "pass", "Sparkify.work-bucket": "pass"}
     states = frame.set_index("control")["state"]
     assert states["Redshift.2"] == f"require_ssl = true in {settings.stack_name}-params"
 
@@ -213,5 +233,6 @@ def test_teardown_calls_are_on_the_list_too(on_emulator):
         "redshift:DeleteCluster", "redshift:DeleteClusterSubnetGroup", "redshift:DeleteClusterParameterGroup",
         "logs:DeleteLogGroup", "logs:DeleteLogGroup", "logs:DeleteLogGroup", "ec2:DeleteVpcEndpoints", "ec2:DisassociateRouteTable", "ec2:DisassociateRouteTable", "ec2:DeleteRouteTable",
         "ec2:DetachInternetGateway", "ec2:DeleteInternetGateway", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet",
-        "ec2:DeleteSubnet", "ec2:DeleteVpc", "iam:DeleteRolePolicy", "iam:DeleteRole", "iam:DeletePolicy"]
+        "ec2:DeleteSubnet", "ec2:DeleteVpc", "iam:DeleteRolePolicy", "iam:DeleteRole", "iam:DeletePolicy",
+        "s3:DeleteBucket"]  # the work bucket, empty (DeleteObjects only when it holds manifests)
     assert {a for a, _ in calls} <= set(access.actions("redshift", "provisioned", "direct"))

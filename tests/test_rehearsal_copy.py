@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from sparkify_nb import config, datagen, staging
+from sparkify_nb.infra import iam, reach
 from sparkify_nb.staging import redshift as copy_client
 from sparkify_nb.staging.errors import LoadError
 from sparkify_nb.warehouse import data_api as client_code, schema
@@ -190,3 +191,49 @@ def test_a_region_other_than_the_buckets_fails_as_redshift_fails(data_api, monke
         load(schema.STAGING_SONGS, f"s3://{bucket}/song_data")
     assert ("S3ServiceException:The bucket you are attempting to access must be addressed using the specified "
             "endpoint.") in str(failed.value)
+
+
+def manifest_settings(bucket: str):
+    """Settings of a run whose log source is the bucket's manifest (parts in ``parts/``, not beside it)."""
+    return config.load(overrides={"general.target": "redshift", "general.region": REGION,
+                                  "s3.song_data": f"s3://{bucket}/song_data",
+                                  "s3.log_data": f"s3://{bucket}/manifests/events.manifest",
+                                  "s3.log_jsonpath": f"s3://{bucket}/log_json_path.json"}, environ={})
+
+
+def test_the_copy_role_01_grants_for_a_manifest_source_reads_the_manifest_and_every_part_it_lists(
+        data_api, monkeypatch, bucket):
+    settings = manifest_settings(bucket)
+    granted = reach.copy_reach(settings, clients=aws, work=False)  # 01 reads the manifest for its parts
+    assert granted.record()["objects"] == [f"s3://{bucket}/log_json_path.json",
+                                           f"s3://{bucket}/manifests/events.manifest",
+                                           f"s3://{bucket}/parts/events-*", f"s3://{bucket}/song_data/*"]
+    load, _ = loader(data_api, monkeypatch, make_role(iam.role_policy(settings, granted)["Statement"]))
+    report = load(schema.STAGING_EVENTS, settings.source_uri("log_data"), settings.source_uri("log_jsonpath"))
+    assert report.loaded == 400
+
+
+def test_the_grant_before_issue_18_a_manifests_key_as_a_folder_is_denied_by_copy(data_api, monkeypatch, bucket):
+    """What 01 granted for a manifest source before: ``b/manifests/events.manifest/*``, which covers neither
+    the manifest nor its parts (the control of the test above: the rehearsal's COPY refuses it)."""
+    old = [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}",
+            "Condition": {"StringLike": {"s3:prefix": ["log_json_path.json", "manifests/events.manifest*"]}}},
+           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": [
+               f"arn:aws:s3:::{bucket}/log_json_path.json", f"arn:aws:s3:::{bucket}/manifests/events.manifest/*"]}]
+    load, _ = loader(data_api, monkeypatch, make_role(old))
+    with pytest.raises(LoadError, match="Access Denied"):
+        load(schema.STAGING_EVENTS, f"s3://{bucket}/manifests/events.manifest", f"s3://{bucket}/log_json_path.json")
+
+
+def test_flags_without_a_value_do_not_swallow_the_next_option():
+    """sqlglot reads ``MANIFEST COMPUPDATE OFF`` as MANIFEST = COMPUPDATE, then OFF = STATUPDATE: a daily
+    load's COPY (MANIFEST, no GZIP) was refused as naming an option OFF."""
+    import sqlglot
+
+    from sparkify_nb.local.rehearsal.copy import options
+
+    sql = ("COPY t FROM 's3://b/m.manifest' IAM_ROLE 'arn:aws:iam::123456789012:role/r' FORMAT AS JSON 'auto' "
+           "REGION 'us-west-2' MANIFEST COMPUPDATE OFF STATUPDATE OFF MAXERROR 0")
+    assert options(sqlglot.parse_one(sql, read="redshift")) == {
+        "FORMAT AS JSON": "auto", "REGION": "us-west-2", "MANIFEST": "", "COMPUPDATE": "OFF", "STATUPDATE": "OFF",
+        "MAXERROR": "0"}

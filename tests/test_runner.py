@@ -105,43 +105,6 @@ def test_04_imports_only_config_and_analytics():
     assert imports == ["from sparkify_nb import analytics, config"]
 
 
-@pytest.mark.slow(seconds=25)
-def test_a_run_streams_each_notebooks_lines_while_it_runs(tmp_path, monkeypatch):
-    """`sparkify-nb run --only 01 02 03` on a stack of its own, read line by line
-    as the process writes them: 03's per-table load lines arrive while the run
-    is still going, stamped with the notebook and the time, in order, and no
-    kernel warning shows. Slow (~25 s: three real notebooks with a small sample)
-    because it is the run a user starts."""
-    import time
-
-    from sparkify_nb import config, infra
-
-    stack = "streamed"
-    env = dict(os.environ, SPARKIFY_GENERAL_STACK_NAME=stack, SPARKIFY_CLUSTER_IDENTIFIER=f"{stack}-dwh")
-    cmd = [sys.executable, "-m", "sparkify_nb.cli", "run", "--only", "01", "02", "03", "-p", "sample_events", "400",
-           "-p", "sample_days", "2", "--out", str(tmp_path / "run")]
-    seen = []  # (line, process still running when it arrived)
-    try:
-        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as proc:
-            for line in proc.stdout:
-                seen.append((line.rstrip("\n"), proc.poll() is None))
-            assert proc.wait(timeout=300) == 0, "\n".join(line for line, _ in seen)
-    finally:
-        monkeypatch.setenv("SPARKIFY_GENERAL_STACK_NAME", stack)
-        monkeypatch.setenv("SPARKIFY_CLUSTER_IDENTIFIER", f"{stack}-dwh")
-        infra.teardown(config.load(), progress=lambda _: None)
-    lines = [line for line, _ in seen]
-    load = [i for i, line in enumerate(lines) if re.fullmatch(
-        r"  03 \d\d:\d\d:\d\d  staging_(songs|events): [\d,]+ rows from \d+ files .*, \d+ rejected, [\d.]+ s", line)]
-    assert len(load) == 2, "\n".join(lines)
-    assert all(running for _, running in (seen[i] for i in load))  # read before the run ended
-    assert load[-1] < next(i for i, line in enumerate(lines) if line.startswith("   03_etl done in"))
-    stamps = [line[5:13] for line in lines if re.match(r"  0\d \d\d:\d\d:\d\d  ", line)]
-    assert stamps == sorted(stamps) and len(stamps) > 10
-    kernel_noise = re.compile(r"\w+Warning:|without encryption|Debugger warning|stderr:")  # Python, ipykernel, debugpy
-    assert [line for line in lines if kernel_noise.search(line)] == []
-
-
 @pytest.mark.slow(seconds=6)
 def test_notebooks_run_on_this_interpreter_whatever_python3_kernelspec_the_user_has(tmp_path, monkeypatch):
     """A user-level `python3` kernelspec (as Anaconda or pyenv leave) pointing at

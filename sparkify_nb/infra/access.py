@@ -70,6 +70,8 @@ NEEDS: list[Need] = [
          why="04 assumes the analyst role: on Serverless the database user is the IAM identity's"),
     Need("prices", ("pricing:GetProducts",), targets=("redshift",),
          why="sparkify-nb prices --refresh reads AWS's current prices from the Price List API (optional)"),
+    Need("staging", ("s3:PutObject",), targets=("redshift",),
+         why="03 writes the COPY manifest of a daily load into the stack's work bucket (sparkify_nb/staging/daily.py)"),
     Need("staging", ("s3:ListBucket", "s3:GetObject"),
          why="03 lists each source before its COPY and reads the first record after an 'auto' load that left a "
              "column NULL (the local COPY emulator reads the sources; on redshift COPY reads them with the role)"),

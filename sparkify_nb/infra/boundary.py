@@ -20,6 +20,7 @@ What it allows (:func:`document`), the union of what the roles need and no more:
 - the COPY role: ``s3:ListBucket`` and ``s3:GetObject`` on the source buckets
   (the role's own policy narrows them to the source prefixes), the public
   Udacity bucket and, on the emulator, the sample bucket (:func:`reachable_buckets`);
+  and the manifests (``manifests/*``) of the stack's work bucket (:mod:`.workbucket`);
 - the scheduler role: ``redshift:PauseCluster`` on this stack's cluster;
 - on a Serverless stack, the analyst role 04 assumes (:mod:`.analyst`): log in
   to the workgroup tagged as this stack's and run SQL there through the Data
@@ -54,7 +55,7 @@ from typing import Any
 from .. import aws
 from ..config import REDSHIFT_SOURCES, Settings, local_bucket
 from ..staging.sources import parse_s3_uri
-from . import analyst, iam
+from . import analyst, iam, workbucket
 from .context import Context
 from .errors import InfraError
 
@@ -96,6 +97,11 @@ def document(settings: Settings, account: str, partition: str = "aws") -> dict[s
         statements.append({"Sid": "ReadTheSourceBuckets", "Effect": "Allow", "Action": ["s3:GetObject",
                            "s3:ListBucket"], "Resource": [f"arn:{partition}:s3:::{b}" for b in buckets]
                            + [f"arn:{partition}:s3:::{b}/*" for b in buckets]})
+    # The work bucket's manifests (daily loads on redshift, :mod:`.workbucket`), on every target: a local run and a
+    # rehearsal of one stack keep one boundary.
+    work = f"arn:{partition}:s3:::{workbucket.bucket_name(settings, account)}"
+    statements.append({"Sid": "ReadTheWorkBucketsManifests", "Effect": "Allow", "Action": ["s3:GetObject",
+                       "s3:ListBucket"], "Resource": [work, f"{work}/{workbucket.MANIFESTS}*"]})
     cluster = f"arn:{partition}:redshift:{settings.region}:{account}:cluster:{settings.get('cluster', 'identifier')}"
     statements.append({"Sid": "PauseThisCluster", "Effect": "Allow", "Action": "redshift:PauseCluster",
                        "Resource": cluster})

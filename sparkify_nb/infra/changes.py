@@ -22,7 +22,7 @@ def _role(ctx: Context, item: dict[str, Any]) -> list[str]:
         out.append("trust would be set to redshift.amazonaws.com and redshift-serverless.amazonaws.com")
     current = aws.call(client, "get_role_policy", missing=("NoSuchEntity",), RoleName=name,
                        PolicyName=iam.POLICY_NAME)
-    if (current and iam.document(current["PolicyDocument"])) != iam.role_policy(ctx.settings):
+    if (current and iam.document(current["PolicyDocument"])) != iam.wanted_policy(ctx)[0]:
         out.append(f"policy {iam.POLICY_NAME} would be set to read the configured sources")
     return out
 

@@ -14,9 +14,12 @@ For Serverless the same requirements are read from the namespace and
 workgroup, as Security Hub's RedshiftServerless controls do
 (https://docs.aws.amazon.com/securityhub/latest/userguide/redshiftserverless-controls.html);
 where a requirement has no Serverless setting the row says so (``n/a``).
-Three rows of our own follow: the COPY role reads the sources only, the
-security group admits exactly what the settings say, and an internet gateway
-exists only with ``access = direct``.
+Rows of our own follow: the COPY role lists and reads the sources only (its
+actions, and the resources of each: only what 01 granted it, ``copy_reach``
+of :mod:`.reach`, so ``s3:GetObject`` on ``*`` fails), the security
+group admits exactly what the settings say, an internet gateway exists only
+with ``access = direct``, and (``redshift`` only) the work bucket of daily
+loads is tagged, encrypted, private and expiring (:mod:`.workbucket`).
 
 :func:`report` gives the table to show, :func:`require` stops on a failed control.
 ``result`` is ``pass``, ``fail``, ``exception`` (a failure accepted for a
@@ -34,7 +37,7 @@ import pandas as pd
 from .. import aws
 from ..config import Settings
 from ..display import Table
-from . import cluster, iam, network, routes, serverless
+from . import cluster, iam, network, reach, routes, serverless, workbucket
 from .context import Context
 from .errors import InfraError
 
@@ -182,9 +185,12 @@ def _serverless(ctx: Context) -> list[Row]:
 
 
 def _ours(ctx: Context, record: dict[str, Any]) -> list[Row]:
-    """The stack's own rows: COPY role, exact ingress, internet gateway."""
-    actions, managed = iam.role_actions(ctx)
-    role_ok = actions <= {"s3:ListBucket", "s3:GetObject"} and not managed
+    """The stack's own rows: COPY role (actions and resources), exact ingress, internet gateway, work bucket."""
+    grants, managed = iam.role_grants(ctx)
+    actions = set(grants)
+    granted = record.get("copy_reach") or reach.copy_reach(ctx.settings, ctx.caller["Account"]).record()
+    beyond = iam.beyond_reach(grants, granted, ctx.partition)
+    role_ok = actions <= {"s3:ListBucket", "s3:GetObject"} and not beyond and not managed
     sg = aws.call(ctx.client("ec2"), "describe_security_groups",
                   GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
     port = ctx.settings.get("cluster", "port")
@@ -195,14 +201,26 @@ def _ours(ctx: Context, record: dict[str, Any]) -> list[Row]:
     buckets = ", ".join(iam.source_buckets(ctx.settings)) or "no bucket"
     return [
         Row("Sparkify.role", "COPY role lists and reads the sources only",
-            f"{', '.join(sorted(actions)) or 'no action'} on {buckets}; {managed} managed policies", _verdict(role_ok)),
+            f"{', '.join(sorted(actions)) or 'no action'} on {buckets}"
+            + (f"; beyond the sources: {', '.join(beyond)}" if beyond else "") + f"; {managed} managed policies",
+            _verdict(role_ok)),
         Row("Sparkify.ingress", "security group admits exactly the settings' sources",
             f"tcp {port} from {', '.join(record['allowed_cidrs'])}" if have == wanted else f"ingress: {have}",
             _verdict(have == wanted)),
         Row("Sparkify.gateway", "internet gateway only with access = direct",
             f"{'present' if gateways else 'none'} (access = {ctx.settings.access})",
             _verdict(bool(gateways) == public)),
-    ]
+    ] + ([] if ctx.settings.is_local else [work_bucket_row(ctx)])
+
+
+def work_bucket_row(ctx: Context) -> Row:
+    """The work bucket of daily loads (``redshift`` only): tagged, encrypted
+    with SSE-S3, public access blocked, its objects expiring (:mod:`.workbucket`)."""
+    name, wrong = workbucket.problems(ctx)
+    state = f"{name}: " + ("; ".join(wrong) if wrong else
+                           f"SSE-S3, public access blocked, objects expire after {workbucket.EXPIRY_DAYS} days")
+    return Row("Sparkify.work-bucket", "work bucket tagged, encrypted (SSE-S3), private, its objects expiring", state,
+               _verdict(not wrong))
 
 
 def table(settings: Settings, record: dict[str, Any], clients: aws.Clients | None = None) -> pd.DataFrame:

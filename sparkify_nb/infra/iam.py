@@ -1,6 +1,8 @@
 """The IAM role Redshift assumes for ``COPY``, with an inline least-privilege
-policy (:func:`role_policy`): list the source buckets, read the source prefixes
-and the jsonpaths object, nothing else. Local-folder sources need no permission.
+policy (:func:`role_policy`): list the source buckets, read the source prefixes,
+the jsonpaths object, a manifest source and its parts and, on ``redshift``, the
+manifests of daily loads in the stack's work bucket; nothing else (what exactly,
+and why: :mod:`.reach`). Local-folder sources need no permission.
 
 Every role the stack makes (this one, the scheduler's of :mod:`.guardrails`)
 carries the stack's permissions boundary (:mod:`.boundary`) from its creation
@@ -16,6 +18,7 @@ from typing import Any
 from .. import aws
 from ..config import Settings
 from ..staging.sources import parse_s3_uri
+from . import reach
 from .context import Context
 from .wait import wait
 
@@ -40,24 +43,24 @@ def source_buckets(settings: Settings) -> list[str]:
                    if settings.source_uri(n).startswith("s3://")})
 
 
-def role_policy(settings: Settings) -> dict[str, Any]:
+def role_policy(settings: Settings, granted: reach.Reach | None = None, partition: str = "aws") -> dict[str, Any]:
     """The inline policy of the COPY role: ``s3:ListBucket`` on each source
-    bucket, limited to the source prefixes, and ``s3:GetObject`` on objects under
-    the song and log prefixes plus the one jsonpaths object. Sources that are
-    local folders need no permission. Nothing broader (no managed S3 policy)."""
-    parsed = {n: parse_s3_uri(u) for n in SOURCES if (u := settings.source_uri(n)).startswith("s3://")}
-    statements: list[dict[str, Any]] = []
-    for bucket in sorted({b for b, _ in parsed.values()}):
-        prefixes = sorted({key.rstrip("/") + ("" if n == "log_jsonpath" else "*")
-                           for n, (b, key) in parsed.items() if b == bucket})
-        statements.append({"Sid": f"List{''.join(ch for ch in bucket.title() if ch.isalnum())}", "Effect": "Allow",
-                           "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}",
-                           "Condition": {"StringLike": {"s3:prefix": prefixes}}})
-    objects = sorted(f"arn:aws:s3:::{f'{b}/{key}'.rstrip('/')}" + ("" if n == "log_jsonpath" else "/*")
-                     for n, (b, key) in parsed.items())
-    if objects:
-        statements.append({"Sid": "ReadSources", "Effect": "Allow", "Action": "s3:GetObject", "Resource": objects})
-    return {"Version": "2012-10-17", "Statement": statements}
+    bucket, limited to the source prefixes (``s3:prefix``), and ``s3:GetObject``
+    on what the COPY reads: the objects under the song and log prefixes, the
+    jsonpaths object, a manifest source and its parts, on ``redshift`` the work
+    bucket's manifests (``granted``, default :func:`.reach.copy_reach` without
+    reading any manifest). Sources that are local folders need no permission.
+    Nothing broader (no managed S3 policy)."""
+    granted = granted or reach.copy_reach(settings)
+    return {"Version": "2012-10-17", "Statement": reach.statements(granted, partition)}
+
+
+def wanted_policy(ctx: Context) -> tuple[dict[str, Any], reach.Reach]:
+    """:func:`role_policy` as 01 writes it: each manifest source read for its
+    parts, the work bucket named with the caller's account. Raises
+    :class:`.InfraError` for a manifest whose parts lie outside the source buckets."""
+    granted = reach.copy_reach(ctx.settings, ctx.caller["Account"], ctx.clients)
+    return role_policy(ctx.settings, granted, ctx.partition), granted
 
 
 def document(doc: Any) -> Any:
@@ -102,16 +105,21 @@ def ensure_bounded_role(ctx: Context, name: str, trust: dict[str, Any], descript
 
 def ensure_role(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     """Find or create the COPY role (bounded, :func:`ensure_bounded_role`), then
-    bring its inline policy in line with :func:`role_policy`. Returns ``{"role_arn": ...}``."""
+    bring its inline policy in line with :func:`wanted_policy`. Returns
+    ``{"role_arn": ..., "copy_reach": ...}``: what the role may read, which 03
+    checks every source against before its COPY (:mod:`.reach`)."""
     name = role_name(ctx.settings)
+    wanted, granted = wanted_policy(ctx)
     arn = ensure_bounded_role(ctx, name, TRUST_POLICY, "Lets Redshift COPY read the Sparkify sources",
                               record["boundary_arn"])
-    _ensure_policy(ctx, name)
-    return {"role_arn": arn}
+    for note in granted.notes:
+        ctx.progress(f"IAM role {name}: {note}")
+    _ensure_policy(ctx, name, wanted)
+    return {"role_arn": arn, "copy_reach": granted.record()}
 
 
-def _ensure_policy(ctx: Context, name: str) -> None:
-    iam, wanted = ctx.client("iam"), role_policy(ctx.settings)
+def _ensure_policy(ctx: Context, name: str, wanted: dict[str, Any]) -> None:
+    iam = ctx.client("iam")
     current = aws.call(iam, "get_role_policy", missing=("NoSuchEntity",), RoleName=name, PolicyName=POLICY_NAME)
     if not wanted["Statement"]:
         if current:
@@ -124,17 +132,41 @@ def _ensure_policy(ctx: Context, name: str) -> None:
                      f"(read-only on {', '.join(buckets)})")
 
 
-def role_actions(ctx: Context) -> tuple[set[str], int]:
-    """What the role may do (every action of its inline policies) and how many
-    managed policies are attached to it (:mod:`.controls` wants none)."""
+def role_grants(ctx: Context) -> tuple[dict[str, set[str]], int]:
+    """``{action: resources}`` of every ``Allow`` statement of the role's inline
+    policies, and how many managed policies are attached to it. A statement
+    with ``NotAction`` or ``NotResource`` (allowing all but what it names)
+    counts as action or resource ``*``."""
     iam, name = ctx.client("iam"), role_name(ctx.settings)
     attached = aws.call(iam, "list_attached_role_policies", RoleName=name)["AttachedPolicies"]
-    actions: set[str] = set()
+    grants: dict[str, set[str]] = {}
     for policy in aws.call(iam, "list_role_policies", RoleName=name)["PolicyNames"]:
         doc = document(aws.call(iam, "get_role_policy", RoleName=name, PolicyName=policy)["PolicyDocument"])
-        for st in doc["Statement"]:
-            actions |= {st["Action"]} if isinstance(st["Action"], str) else set(st["Action"])
-    return actions, len(attached)
+        statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+        for st in statements:
+            if st.get("Effect") != "Allow":
+                continue
+            actions = ["*"] if "NotAction" in st else _listed(st.get("Action"))
+            resources = ["*"] if "NotResource" in st else _listed(st.get("Resource"))
+            for action in actions:
+                grants.setdefault(action, set()).update(resources)
+    return grants, len(attached)
+
+
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def beyond_reach(grants: dict[str, set[str]], granted: dict[str, list[str]], partition: str = "aws") -> list[str]:
+    """What ``grants`` (:func:`role_grants`) allow beyond ``granted`` (a
+    :meth:`.reach.Reach.record`): ``s3:GetObject`` on a resource that is not
+    one of its object patterns, ``s3:ListBucket`` on a bucket none of its
+    prefixes is in, any other action on anything; as ``"action on resource"``."""
+    objects = {reach.arn(o, partition) for o in granted.get("objects", [])}
+    buckets = {f"arn:{partition}:s3:::{parse_s3_uri(p)[0]}" for p in granted.get("prefixes", [])}
+    allowed = {"s3:GetObject": objects, "s3:ListBucket": buckets}
+    return sorted(f"{action} on {resource}" for action, resources in grants.items() for resource in resources
+                  if resource not in allowed.get(action, set()))
 
 
 def delete_role(ctx: Context, item: dict[str, Any]) -> None:

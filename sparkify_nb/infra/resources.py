@@ -19,7 +19,8 @@ A kind with ``ensure = None`` is made elsewhere (the sample-data bucket, by
 marks what costs money while it exists (left from another kind, it is warned
 about); ``public_only`` what only ``[cluster] access = direct`` needs (its
 ``ensure`` still runs, to report one left from such a run); ``local_only``
-what only the ``local`` target makes; ``setting`` the ``[cluster]`` key
+what only the ``local`` target makes, ``redshift_only`` what only ``redshift``
+needs (the work bucket of daily loads: :mod:`.workbucket`); ``setting`` the ``[cluster]`` key
 without which an optional guardrail (:mod:`.guardrails`) is not made (its
 ``ensure`` still runs, to remove one an earlier run made).
 
@@ -35,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
-from . import analyst, boundary, cluster, guardrails, iam, logs, network, routes, sample, serverless
+from . import analyst, boundary, cluster, guardrails, iam, logs, network, routes, sample, serverless, workbucket
 from .context import Context
 
 Find = Callable[[Context], list[dict[str, Any]]]
@@ -69,6 +70,7 @@ class Kind:
     cluster_kind: str | None = None
     billed: bool = False
     local_only: bool = False
+    redshift_only: bool = False
     public_only: bool = False
     setting: str | None = None  # made only when this [cluster] key is set (an optional guardrail)
 
@@ -98,6 +100,16 @@ KINDS: tuple[Kind, ...] = (
         find=("s3:ListAllMyBuckets", "s3:GetBucketTagging"),
         ensure=("s3:ListBucket", "s3:CreateBucket", "s3:PutBucketTagging", "s3:PutObject"),
         delete=("s3:ListBucket", "s3:DeleteObject", "s3:DeleteBucket")), local_only=True),
+    Kind("work-bucket", "S3 work bucket", "Name", workbucket.find_work_bucket, workbucket.ensure_work_bucket,
+         workbucket.delete_work_bucket, Actions(
+             find=("s3:GetBucketTagging",),
+             ensure=("s3:ListBucket", "s3:CreateBucket", "s3:PutBucketTagging", "s3:GetBucketLocation",
+                     "s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration",
+                     "s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock",
+                     "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"),
+             delete=("s3:ListBucket", "s3:DeleteObject", "s3:DeleteBucket"),
+             check=("s3:GetBucketTagging", "s3:GetEncryptionConfiguration", "s3:GetBucketPublicAccessBlock",
+                    "s3:GetLifecycleConfiguration")), redshift_only=True),
     Kind("permissions-boundary", "permissions boundary", "PolicyName", boundary.find_boundary,
          boundary.ensure_boundary, boundary.delete_boundary, Actions(
              find=("iam:GetPolicy",),
@@ -223,9 +235,11 @@ def kind(name: str) -> Kind:
     raise KeyError(f"no resource kind {name!r}; known: {', '.join(k.name for k in KINDS)}")
 
 
-def provisioning_order(cluster_kind: str) -> list[Kind]:
-    """The kinds :func:`.stack.provision` ensures for ``[cluster] kind``, in table order."""
-    return [k for k in KINDS if k.ensure is not None and k.cluster_kind in (None, cluster_kind)]
+def provisioning_order(cluster_kind: str, target: str | None = None) -> list[Kind]:
+    """The kinds :func:`.stack.provision` ensures for ``[cluster] kind`` (and ``target``: ``local``
+    makes no ``redshift_only`` kind), in table order."""
+    return [k for k in KINDS if k.ensure is not None and k.cluster_kind in (None, cluster_kind)
+            and not (target == "local" and k.redshift_only)]
 
 
 def teardown_order() -> list[Kind]:
@@ -236,7 +250,8 @@ def teardown_order() -> list[Kind]:
 def actions(target: str | None = None, cluster_kind: str | None = None, public: bool | None = None,
             guardrails: frozenset[str] | None = None) -> list[str]:
     """Every AWS action (IAM action name) the stack's steps need, sorted;
-    with ``target = "redshift"`` without the kinds only ``local`` makes, with
+    with ``target = "redshift"`` without the kinds only ``local`` makes (``"local"``: without
+    those only ``redshift`` makes), with
     ``cluster_kind`` without making the other kind's resources, with ``public
     = False`` without making what only ``access = direct`` needs, with
     ``guardrails`` (the ``[cluster]`` keys set, e.g. ``{"pause_schedule"}``)
@@ -246,7 +261,7 @@ def actions(target: str | None = None, cluster_kind: str | None = None, public: 
     do ``operate`` (``sparkify-nb status``, ``pause``, ``resume``)."""
     out = set()
     for k in KINDS:
-        if target == "redshift" and k.local_only:
+        if (target == "redshift" and k.local_only) or (target == "local" and k.redshift_only):
             continue
         if cluster_kind is not None and k.cluster_kind not in (None, cluster_kind):
             out |= set(k.actions.find)

@@ -21,14 +21,17 @@ from .context import TAG_KEY, Context
 
 
 def find_buckets(ctx: Context) -> list[dict[str, Any]]:
-    """Buckets we made (the sample-data buckets on the emulator): only those
-    carry the tag. On ``redshift`` we make none, so none is looked at (an
+    """Buckets we made (the sample-data buckets on the emulator, not the work
+    bucket of a rehearsal): only those carry the tag. On ``redshift`` we make none, so none is looked at (an
     account may hold thousands, in many regions)."""
     if not ctx.settings.on_emulator:
         return []
+    from .workbucket import bucket_name  # the work bucket is a kind of its own (:mod:`.workbucket`)
+
+    work = "" if ctx.settings.is_local else bucket_name(ctx.settings, ctx.caller["Account"])
     s3 = ctx.client("s3")
     mine = []
-    for bucket in aws.call(s3, "list_buckets").get("Buckets", []):
+    for bucket in (b for b in aws.call(s3, "list_buckets").get("Buckets", []) if b["Name"] != work):
         tagging = aws.call(s3, "get_bucket_tagging", missing=("NoSuchTagSet", "NoSuchBucket", "AccessDenied"),
                            Bucket=bucket["Name"])
         if tagging and ctx.is_ours(tagging["TagSet"]):

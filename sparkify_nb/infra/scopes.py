@@ -32,8 +32,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..config import Settings
-from . import analyst, boundary, iam
+from ..config import REDSHIFT_SOURCES, Settings
+from ..staging.sources import parse_s3_uri
+from . import analyst, boundary, iam, reach
 from .context import OWNER_KEY, TAG_KEY
 
 SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
@@ -190,8 +191,15 @@ def _tag_while_creating(stack: Stack) -> dict[str, Any]:
 
 
 def _source_objects(stack: Stack) -> list[str]:
-    return sorted({r for st in iam.role_policy(stack.settings)["Statement"] if st["Action"] == "s3:GetObject"
-                   for r in st["Resource"]})
+    return sorted({reach.arn(o, stack.partition) for o in reach.copy_reach(stack.settings, work=False).objects})
+
+
+_PUBLIC_SONGS = parse_s3_uri(REDSHIFT_SOURCES["song_data"])
+
+
+def _compaction_targets(stack: Stack, parts: bool = False) -> list[str]:
+    return sorted({reach.arn(uri, stack.partition) for pair in reach.compaction_targets(stack.settings)
+                   for uri in pair[parts:]})
 
 
 def _pass_copy_role(stack: Stack) -> dict[str, Any]:
@@ -339,7 +347,19 @@ RULES: list[Rule] = [
          lambda s: [f"arn:{s.partition}:s3:::{b}" for b in iam.source_buckets(s.settings)],
          why="01's preflight and 03 list the sources"),
     Rule("SourceObjects", frozenset({"s3:GetObject"}), _source_objects,
-         why="03 reads a first record after an 'auto' load that left a column NULL"),
+         why="03 reads a first record after an 'auto' load that left a column NULL, and a manifest source"),
+    # --- S3: `sparkify-nb compact` into your own bucket, when a source is a manifest (reach.compaction_targets) ---
+    Rule("CompactIntoYourBucket", frozenset({"s3:PutObject"}), _compaction_targets,
+         why="compact writes the manifest [s3] names and its parts beside it"),
+    Rule("RemoveStalePartsOfACompaction", frozenset({"s3:DeleteObject"}), lambda s: _compaction_targets(s, parts=True),
+         why="compact deletes the parts an earlier compaction left there"),
+    Rule("ListThePublicSongsToCompact", frozenset({"s3:ListBucket"}),
+         lambda s: [reach.arn(f"s3://{_PUBLIC_SONGS[0]}", s.partition)] if _compaction_targets(s) else [],
+         lambda s: {"StringLike": {"s3:prefix": [f"{_PUBLIC_SONGS[1]}*"]}},
+         "compact reads the public songs it packs (any other SRC needs your own read on it)"),
+    Rule("ReadThePublicSongsToCompact", frozenset({"s3:GetObject"}),
+         lambda s: [reach.arn(f"s3://{'/'.join(_PUBLIC_SONGS)}/*", s.partition)] if _compaction_targets(s) else [],
+         why="as above: public data, which anyone may read"),
 ]
 
 

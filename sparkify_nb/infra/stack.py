@@ -104,7 +104,7 @@ def provision(settings: Settings, clients: aws.Clients | None = None, progress: 
     record = state.load(settings)
     record.update({"target": settings.target, "stack_name": settings.stack_name, "region": settings.region,
                    "kind": kind, "access": settings.access, "allowed_cidrs": cidrs, **(preflight or {})})
-    for k in resources.provisioning_order(kind):
+    for k in resources.provisioning_order(kind, settings.target):
         record.update(k.ensure(ctx, record))
         state.save(settings, record)
     record.update({"warnings": ctx.warnings, "cost_usd_per_hour": cost["usd_per_hour"] if cost else None,
@@ -123,7 +123,7 @@ def plan(settings: Settings, clients: aws.Clients | None = None) -> list[str]:
 
     ctx = _context(settings, clients, lambda _: None)
     lines = []
-    for k in resources.provisioning_order(settings.get("cluster", "kind")):
+    for k in resources.provisioning_order(settings.get("cluster", "kind"), settings.target):
         items = k.find(ctx)
         if items:
             lines += [f"{k.label} {item[k.id_key]}: exists" for item in items]

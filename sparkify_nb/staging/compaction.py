@@ -253,11 +253,7 @@ def manifest_objects(uri: str, clients: Clients | None = None) -> list[SourceObj
     entry that is missing fails the load when ``mandatory`` (default false), else
     is skipped; no object found at all fails it too. Entries may be local paths
     on the ``local`` target (Redshift takes s3:// URLs only)."""
-    try:
-        text = (_get_s3(uri, clients) if uri.startswith("s3://") else Path(uri).read_bytes())
-        entries = json.loads(text)["entries"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise LoadError(f"manifest {uri}: cannot be read as a manifest ({exc}); COPY fails the same way") from None
+    entries = _entries(uri, clients)
     found = []
     for n, entry in enumerate(entries, 1):
         url = entry.get("url", "") if isinstance(entry, dict) else ""
@@ -270,6 +266,25 @@ def manifest_objects(uri: str, clients: Clients | None = None) -> list[SourceObj
     if not found:
         raise LoadError(f"manifest {uri}: none of its {len(entries)} entries found (Redshift COPY fails the same way)")
     return found
+
+
+def _entries(uri: str, clients: Clients | None) -> list[Any]:
+    try:
+        text = (_get_s3(uri, clients) if uri.startswith("s3://") else Path(uri).read_bytes())
+        entries = json.loads(text)["entries"]
+        if not isinstance(entries, list):
+            raise TypeError("entries is not a list")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise LoadError(f"manifest {uri}: cannot be read as a manifest ({exc}); COPY fails the same way") from None
+    return entries
+
+
+def manifest_urls(uri: str, clients: Clients | None = None) -> list[str]:
+    """The ``url`` of every entry of the manifest ``uri`` (what 01 grants the COPY
+    role, :mod:`sparkify_nb.infra.reach`), without looking for the objects.
+    Raises :class:`LoadError` when it cannot be read as a manifest; a botocore
+    error (no such key, access denied) passes through."""
+    return [e["url"] for e in _entries(uri, clients) if isinstance(e, dict) and isinstance(e.get("url"), str)]
 
 
 def _get_s3(uri: str, clients: Clients | None) -> bytes:

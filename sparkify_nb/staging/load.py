@@ -8,7 +8,8 @@ the song files under ``song_data`` that ``loaded_files`` does not list yet
 (give ``song_data`` a narrower prefix to stage only that); the transform's
 merge is incremental and idempotent, so a daily schedule costs one day's data,
 not all history. :func:`record_loaded` lists the files once their rows are
-merged.
+merged. Both targets alike: on ``redshift`` a daily load COPYs a manifest of
+its files from the stack's work bucket (:func:`_load_redshift`, :mod:`.daily`).
 
 On ``local`` songs stage first, then events, each table replaced in its own
 transaction, as with two COPYs; when the song files are small S3 objects
@@ -24,11 +25,12 @@ from typing import Any
 from .. import Progress, aws
 from ..config import Settings
 from ..warehouse import connect as warehouse, schema
-from . import compaction, prefetch, sources
+from ..infra import state
+from . import compaction, daily, granted, prefetch, sources
 from .emulator import load_local
 from .errors import LoadError
 from .mapping import auto_mapping_warnings
-from .redshift import load_redshift
+from .redshift import load_redshift, source_region
 from .report import LoadReport, display_name
 
 
@@ -130,26 +132,64 @@ def _songs_or_nothing(conn: Any, songs: list[sources.SourceObject], max_errors: 
     (a daily load on a day that brought no new song file)."""
     if songs:
         return load_local(conn, schema.STAGING_SONGS, songs, None, max_errors, clients=clients, progress=progress)
-    warehouse.run(conn, [f"TRUNCATE {schema.quote_identifier(schema.STAGING_SONGS.name)}"])
+    return _emptied(conn, "TRUNCATE", progress)
+
+
+def _emptied(conn: Any, how: str, progress: Progress) -> LoadReport:
+    """``staging_songs`` emptied (``how``: TRUNCATE, or on Redshift DELETE, since TRUNCATE commits there)."""
+    table = schema.quote_identifier(schema.STAGING_SONGS.name)
+    warehouse.run(conn, [f"TRUNCATE {table}" if how == "TRUNCATE" else f"DELETE FROM {table}"])
     progress("staging_songs: no song file new since the last load, nothing staged")
     return LoadReport(schema.STAGING_SONGS.name)
 
 
 def _load_redshift(settings: Settings, conn: Any, song_data: str, log_data: str, jsonpaths: str | None,
                    days: list[dt.date], clients: aws.Clients, progress: Progress) -> list[LoadReport]:
-    """On Redshift a day is a key prefix COPY takes as it is; several days need
-    a manifest (``COPY ... MANIFEST``, not in this tree's COPY builder yet), and
-    new-songs-only needs one too, so songs are staged whole there (the merge is
-    idempotent)."""
+    """On Redshift a full load COPYs each source as it is (a prefix, or the
+    manifest of a compacted source); a daily load COPYs a manifest of exactly
+    its files, written into the stack's work bucket (:mod:`.daily`), and with
+    no song file new empties ``staging_songs`` without a COPY. Either way the
+    objects are listed first (names and sizes: the load report, and
+    ``loaded_files`` after the merge) and checked against what 01 let the COPY
+    role read (:mod:`.granted`) before any statement runs."""
+    record = state.load(settings, required=True)
     max_errors = settings.get("etl", "max_errors")
-    if len(days) > 1:
-        raise LoadError("on redshift a load takes one day at a time ([etl] days = 1): several days need a COPY "
-                        "manifest, which staging/redshift.py does not build yet")
-    events = sources.day_prefix(log_data, days[0]) if days else log_data
-    return [load_redshift(settings, conn, schema.STAGING_SONGS, song_data, None, max_errors, clients=clients,
-                          progress=progress),
-            load_redshift(settings, conn, schema.STAGING_EVENTS, events, jsonpaths, max_errors, clients=clients,
-                          progress=progress)]
+    if jsonpaths:
+        granted.require(record, "log_jsonpath", jsonpaths, [jsonpaths])
+    if not days:
+        songs, events = _every_object(song_data, clients), _every_object(log_data, clients)
+        for name, source, objects in (("song_data", song_data, songs), ("log_data", log_data, events)):
+            manifest = compaction.is_manifest(source)
+            granted.require(record, name, source, ([source] if manifest else []) + [o.name for o in objects],
+                            listed=[] if manifest else [source])
+        return [load_redshift(settings, conn, table, source, paths, max_errors, clients=clients, progress=progress,
+                              objects=objects, gzip=daily.gzipped(objects) if compaction.is_manifest(source) else None)
+                for table, source, paths, objects in ((schema.STAGING_SONGS, song_data, None, songs),
+                                                      (schema.STAGING_EVENTS, log_data, jsonpaths, events))]
+    events = sources.day_objects(log_data, days, clients)
+    known = loaded_names(conn, schema.STAGING_SONGS.name)
+    songs = [o for o in _objects(song_data, clients) if o.name not in known]
+    progress(f"  {len(events)} log files for {len(days)} day(s); {len(songs)} song files not loaded before")
+    plan = [(schema.STAGING_SONGS, "song_data", song_data, None, songs),
+            (schema.STAGING_EVENTS, "log_data", log_data, jsonpaths, events)]
+    for _, name, source, _, objects in plan:  # every check before anything is written or loaded
+        granted.require(record, name, source, [o.name for o in objects])
+        daily.gzipped(objects)
+    reports = []
+    for table, name, source, paths, objects in plan:
+        if not objects:  # no song file new (a day without a log file stopped day_objects)
+            reports.append(_emptied(conn, "DELETE", progress))
+            continue
+        region = source_region(settings, record, source, clients)
+        daily.same_region(record, region, f"files of [s3] {name}")
+        uri = daily.manifest_uri(record, table.name)
+        granted.require(record, "the work bucket", uri, [uri])
+        daily.write_manifest(uri, objects, clients)
+        progress(f"{table.name}: COPY manifest of {len(objects)} files written to {uri}")
+        reports.append(load_redshift(settings, conn, table, uri, paths, max_errors, clients=clients,
+                                     progress=progress, objects=objects, region=region,
+                                     gzip=daily.gzipped(objects)))
+    return reports
 
 
 def loaded_names(conn: Any, table: str) -> set[str]:
@@ -168,19 +208,23 @@ def record_loaded(conn: Any, reports: list[LoadReport]) -> int:
 
     Values go as named parameters (the Data API takes no positional ones),
     :data:`ROWS_PER_INSERT` rows an INSERT and :data:`INSERTS_PER_COMMIT`
-    INSERTs a commit: on the Data API a commit is one batch. A failure halfway
-    leaves some files unlisted, never a wrong one: listing is idempotent."""
+    INSERTs a commit: on the Data API a commit is one batch, whose statements
+    share one ``Parameters`` list, so each row's names are unique in its commit
+    (``f0`` .. ``f3999``; a limit on the number of parameters of a batch is not
+    documented in botocore's model: unconfirmed). A failure halfway leaves some
+    files unlisted, never a wrong one: listing is idempotent."""
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     rows = []
     for report in reports:
         known = loaded_names(conn, report.table)
         rows += [(report.table, name, size) for name, size in report.sources if name not in known]
     inserts = []
+    per_commit = ROWS_PER_INSERT * INSERTS_PER_COMMIT
     for start in range(0, len(rows), ROWS_PER_INSERT):
         chunk = rows[start:start + ROWS_PER_INSERT]
         params: dict[str, Any] = {"loaded_at": now}
         values = []
-        for i, (table, name, size) in enumerate(chunk):
+        for i, (table, name, size) in enumerate(chunk, start % per_commit):
             params.update({f"t{i}": table, f"f{i}": name, f"b{i}": size})
             values.append(f"(%(t{i})s, %(f{i})s, %(b{i})s, %(loaded_at)s)")
         inserts.append((f"INSERT INTO loaded_files (tbl, filename, bytes, loaded_at) VALUES {', '.join(values)}",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from .. import Progress, aws
 from ..config import Settings
@@ -32,8 +32,8 @@ from ..warehouse import connect as warehouse, schema
 from .errors import LoadError
 from .records import Reject
 from .report import LoadReport
-from .sources import parse_s3_uri
-from .watch import describe_prefix, heartbeat
+from .sources import SourceObject, parse_s3_uri
+from .watch import describe_prefix, heartbeat, size_text
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
@@ -61,12 +61,14 @@ def source_region(settings: Settings, record: dict[str, Any], source: str,
 
 
 def copy_statement(settings: Settings, table: schema.Table, source: str, jsonpaths: str | None,
-                   role_arn: str, max_errors: int, region: str | None = None, manifest: bool = False) -> str:
+                   role_arn: str, max_errors: int, region: str | None = None, manifest: bool = False,
+                   gzip: bool | None = None) -> str:
     """The Redshift COPY for ``table`` (``jsonpaths`` None means ``'auto'``);
     ``region``: the source bucket's Region (default ``[general] region``);
-    ``manifest``: ``source`` is a manifest of gzip parts, as ``sparkify-nb
-    compact`` writes it: ``MANIFEST GZIP``
-    (https://docs.aws.amazon.com/redshift/latest/dg/loading-data-files-using-manifest.html).
+    ``manifest``: ``source`` is a manifest (``MANIFEST``,
+    https://docs.aws.amazon.com/redshift/latest/dg/loading-data-files-using-manifest.html);
+    ``gzip``: the files are gzip (``GZIP``; default: as ``manifest``, since
+    ``sparkify-nb compact`` writes gzip parts).
 
     Raises :class:`LoadError` when a URI is not ``s3://`` or holds a quote
     (it is spliced into the statement), or the role or Region looks wrong."""
@@ -84,7 +86,7 @@ def copy_statement(settings: Settings, table: schema.Table, source: str, jsonpat
             f"FORMAT AS JSON {json_option}\n"
             f"TIMEFORMAT 'epochmillisecs'\n"
             f"REGION '{region}'\n"
-            + ("MANIFEST\nGZIP\n" if manifest else "")
+            + ("MANIFEST\n" if manifest else "") + ("GZIP\n" if (manifest if gzip is None else gzip) else "")
             + f"COMPUPDATE OFF STATUPDATE OFF\n"
             f"MAXERROR {int(max_errors)}")
 
@@ -100,31 +102,44 @@ def load_errors_query(view: str = "stl_load_errors") -> str:
 
 
 def load_statements(settings: Settings, record: dict[str, Any], table: schema.Table, source: str,
-                    jsonpaths: str | None, max_errors: int, clients: aws.Clients | None = None) -> list[str]:
+                    jsonpaths: str | None, max_errors: int, clients: aws.Clients | None = None,
+                    region: str | None = None, gzip: bool | None = None) -> list[str]:
     """What one load sends, in order, as one transaction: empty the table (not
     TRUNCATE: it commits on Redshift), COPY, then read the loaded-row count and
-    the COPY's query id in the same session."""
+    the COPY's query id in the same session. ``region``: the files' Region
+    (default: :func:`source_region` of ``source``); ``gzip``: see :func:`copy_statement`."""
     copy = copy_statement(settings, table, source, jsonpaths, record["role_arn"], max_errors,
-                          region=source_region(settings, record, source, clients), manifest=source.endswith(".manifest"))
+                          region=region or source_region(settings, record, source, clients),
+                          manifest=source.endswith(".manifest"), gzip=gzip)
     return [f'DELETE FROM "{table.name}"', copy, "SELECT pg_last_copy_count(), pg_last_copy_id()"]
 
 
 def load_redshift(settings: Settings, conn: Any, table: schema.Table, source: str, jsonpaths: str | None,
-                  max_errors: int, *, clients: aws.Clients | None = None, progress: Progress = print) -> LoadReport:
+                  max_errors: int, *, clients: aws.Clients | None = None, progress: Progress = print,
+                  objects: Sequence[SourceObject] | None = None, region: str | None = None,
+                  gzip: bool | None = None) -> LoadReport:
     """Reload ``table`` with Redshift COPY, with the role 01 recorded; report
-    loaded rows and this load's rejected records (and the objects and bytes
-    under ``source``, listed first when ``clients`` are given). Raises :class:`LoadError`
+    loaded rows and this load's rejected records. Raises :class:`LoadError`
     when COPY fails (e.g. more than MAXERROR rejects); staging is then
     unchanged. On the Data API the three statements are one batch, so one
-    transaction, and the reject query runs in the same session. With
-    ``clients``, the object count and size of ``source`` are reported first;
-    while COPY runs, its elapsed time every 30 s (:mod:`.watch`)."""
+    transaction, and the reject query runs in the same session.
+
+    What COPY is about to read is reported first: ``objects`` (listed by the
+    caller: they become the report's files, bytes and ``sources``, which
+    ``loaded_files`` records), else, with ``clients``, the object count and
+    size under ``source``. While COPY runs, its elapsed time every 30 s
+    (:mod:`.watch`). ``region`` and ``gzip``: see :func:`load_statements`."""
     t0 = time.monotonic()
     record = state.load(settings, required=True)
     view = load_errors_view(record)
-    delete, copy, counts = load_statements(settings, record, table, source, jsonpaths, max_errors, clients)
+    delete, copy, counts = load_statements(settings, record, table, source, jsonpaths, max_errors, clients,
+                                           region=region, gzip=gzip)
     report = LoadReport(table.name)
-    if clients is not None:  # what COPY is about to read: the load report's files and bytes
+    if objects is not None:
+        report.sources = [(o.name, o.size) for o in objects]
+        report.files, report.bytes = len(objects), sum(o.size for o in objects)
+        progress(f"{source}: {report.files:,} objects, {size_text(report.bytes)}")
+    elif clients is not None:  # what COPY is about to read: the load report's files and bytes
         files, size = describe_prefix(source, clients, progress)
         report.files, report.bytes = max(files, 0), max(size, 0)
     with conn.cursor() as cur:

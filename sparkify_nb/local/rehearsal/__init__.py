@@ -123,8 +123,16 @@ refused the same) and each pinned by a test in tests/test_rehearsal_*.py:
    the prefix (``s3:prefix`` conditions honoured) and ``s3:GetObject`` on every
    object read, the manifest and the jsonpaths file included, else ``ERROR:
    S3ServiceException:Access Denied,Status 403,Error AccessDenied`` ("must have
-   LIST and GET access" [DG s3serviceexception-error.html]). A bucket outside
-   the COPY's Region (``REGION``, else the cluster's) fails with ``ERROR:
+   LIST and GET access" [DG s3serviceexception-error.html]). With a manifest or
+   a jsonpaths file the bucket must be listable too ("permission to LIST the
+   Amazon S3 bucket and GET the Amazon S3 objects that are being loaded, and
+   the manifest file, if one is used"; "LIST and GET the JSONPaths file" [DG
+   copy-usage_notes-access-permissions.html]); with which ``s3:prefix`` Redshift
+   lists then is not documented: the object's own key here (unconfirmed). A
+   bucket outside the COPY's Region (``REGION``, else the cluster's; a
+   manifest's files too: "all resources, including a manifest file or multiple
+   Amazon S3 buckets, must be located in the specified region" [DG
+   copy-parameters-data-source-s3.html]) fails with ``ERROR:
    S3ServiceException:The bucket you are attempting to access must be addressed
    using the specified endpoint.`` [same page; DG
    copy-parameters-data-source-s3.html]. An empty prefix fails ("The specified

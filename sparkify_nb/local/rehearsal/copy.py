@@ -5,9 +5,10 @@ transaction (the rules and their sources: :mod:`sparkify_nb.local.rehearsal`).
 
 Before a byte is read: ``IAM_ROLE`` must name a role that exists, is
 associated with the cluster and trusts Redshift; its policies must allow
-``s3:ListBucket`` on the source's prefix and ``s3:GetObject`` on every object
-read (the manifest and the jsonpaths file too); each bucket must be in the
-COPY's Region (``REGION``, else the cluster's). Rejected records go to
+``s3:ListBucket`` on the source's prefix (with a manifest or a jsonpaths file:
+on each object's key) and ``s3:GetObject`` on every object read (the manifest
+and the jsonpaths file too); each bucket must be in the COPY's Region
+(``REGION``, else the cluster's), a manifest's files included. Rejected records go to
 ``stl_load_errors`` / ``sys_load_error_detail`` and the COPY to
 ``sys_load_history``, written on a connection of their own so that they
 survive the rollback of an aborted COPY, as Redshift's system tables do.
@@ -42,19 +43,26 @@ WRONG_REGION = ("ERROR: S3ServiceException:The bucket you are attempting to acce
 
 
 def options(tree: exp.Copy) -> dict[str, str]:
-    """The COPY's options by name (``MANIFEST GZIP``, which sqlglot reads as one, split); refuses
-    the options the rehearsal does not emulate, rather than ignoring them."""
-    out: dict[str, str] = {}
+    """The COPY's options by name; refuses the options the rehearsal does not
+    emulate, rather than ignoring them. sqlglot reads every option as a name and
+    a value, so a flag (``MANIFEST``, ``GZIP``: no value) swallows the next
+    option's name (``MANIFEST COMPUPDATE`` then ``OFF STATUPDATE``): the names
+    and values are laid out in order and read again knowing which are flags."""
+    tokens: list[str] = []
     for param in tree.args.get("params") or []:
-        name = param.this.name.upper()
-        value = param.expression
-        if name in _FLAGS and isinstance(value, exp.Var) and value.name.upper() in _FLAGS:
-            out[name], out[value.name.upper()] = "", ""
-            continue
+        tokens += [param.this.name] + ([param.expression.name] if param.expression is not None else [])
+    out: dict[str, str] = {}
+    at = 0
+    while at < len(tokens):
+        name = tokens[at].upper()
         if name not in KNOWN:
             raise Failed(f"ERROR: the rehearsal does not emulate the COPY option {name}; it takes "
                          f"{', '.join(KNOWN)}")
-        out[name] = value.name if value is not None else ""
+        if name in _FLAGS:
+            out[name], at = "", at + 1
+            continue
+        out[name] = tokens[at + 1] if at + 1 < len(tokens) else ""
+        at += 2
     if "JSON" in out:
         out.setdefault("FORMAT AS JSON", out.pop("JSON") or "auto")
     if "FORMAT AS JSON" not in out:
@@ -81,7 +89,7 @@ def run(endpoint: Any, conn: Any, run: Any, sub: Any, in_batch: bool) -> None:
     for uri in [source] + ([jsonpaths] if jsonpaths else []):
         _check_region(clients, uri, region)
     read = Reader(clients, identity, boundary)
-    objects = read.manifest(source) if "MANIFEST" in opts else read.prefix(source)
+    objects = read.manifest(source, region) if "MANIFEST" in opts else read.prefix(source)
     objects = [_unzipped(o, "GZIP" in opts) for o in objects]
     paths = read_jsonpaths(jsonpaths, read.checked_clients(jsonpaths)) if jsonpaths else None
     table, oid = _table(conn, tree)
@@ -182,7 +190,15 @@ class Reader:
         bucket, key = sources.parse_s3_uri(uri)
         self._allow("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}")
 
+    def _list(self, uri: str) -> None:
+        """LIST the bucket of ``uri`` with its key as ``s3:prefix`` (which prefix Redshift lists a manifest's
+        or a jsonpaths file's bucket with is not documented: unconfirmed; the object's own key is assumed)."""
+        bucket, key = sources.parse_s3_uri(uri)
+        self._allow("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": key})
+
     def checked_clients(self, uri: str) -> Any:
+        """The clients to read the jsonpaths file ``uri`` with, once the role may LIST and GET it."""
+        self._list(uri)
         self._get(uri)
         return self.clients
 
@@ -196,13 +212,20 @@ class Reader:
             self._get(obj.name)
         return objects
 
-    def manifest(self, uri: str) -> list[sources.SourceObject]:
+    def manifest(self, uri: str, region: str) -> list[sources.SourceObject]:
+        """The manifest's objects, once the role may LIST and GET the manifest and each of them, and each
+        one's bucket is in ``region`` ("all resources, including a manifest file or multiple Amazon S3
+        buckets, must be located in the specified region", copy-parameters-data-source-s3.html)."""
+        self._list(uri)
         self._get(uri)
         try:
             objects = compaction.manifest_objects(uri, self.clients)
         except LoadError as exc:
             raise Failed(f"ERROR: {exc}") from None
+        for bucket in sorted({sources.parse_s3_uri(o.name)[0] for o in objects}):
+            _check_region(self.clients, f"s3://{bucket}", region)
         for obj in objects:
+            self._list(obj.name)
             self._get(obj.name)
         return objects
 

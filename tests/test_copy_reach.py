@@ -1,0 +1,150 @@
+"""What the COPY role may read, worked out once (sparkify_nb/infra/reach.py),
+the check 03 makes against it before a COPY (staging/granted.py), and where the
+work bucket and a compaction target enter the operator policy and the
+boundary: unit tests, no stack (COPY itself allowing and denying these grants
+is tests/test_rehearsal_copy.py's, on the rehearsal's endpoint)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from sparkify_nb import config
+from sparkify_nb.infra import access, boundary, iam, reach
+from sparkify_nb.infra.errors import InfraError
+from sparkify_nb.staging import granted
+from sparkify_nb.staging.granted import NotGranted
+
+ACCOUNT = "123456789012"
+
+
+def settings_for(tmp_path, target="redshift", **sources):
+    return config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": target, **{f"s3.{k}": v for k, v in sources.items()}})
+
+
+class FakeS3:
+    """An S3 client that holds one manifest (``get_object`` only), or none (every read raises)."""
+
+    def __init__(self, manifests: dict[str, list[str]]):
+        self.bodies = {uri: json.dumps({"entries": [{"url": u, "mandatory": True} for u in urls]}).encode()
+                       for uri, urls in manifests.items()}
+
+    def get_object(self, Bucket, Key):
+        body = self.bodies.get(f"s3://{Bucket}/{Key}")
+        if body is None:
+            raise ClientError({"Error": {"Code": "NoSuchKey", "Message": "The specified key does not exist."}},
+                              "GetObject")
+        return {"Body": io.BytesIO(body)}
+
+
+def clients_with(manifests):
+    s3 = FakeS3(manifests)
+    return lambda service: s3
+
+
+def test_a_manifest_source_grants_the_manifest_and_the_folders_of_the_parts_it_lists(tmp_path):
+    manifest = "s3://mine/packed/songs.manifest"
+    parts = [f"s3://mine/packed/songs/part-0000{n}-of-00003.json.gz" for n in range(3)]
+    settings = settings_for(tmp_path, song_data=manifest)
+    got = reach.copy_reach(settings, ACCOUNT, clients_with({manifest: parts}))
+    assert got.record() == {
+        "objects": ["s3://mine/packed/songs.manifest", "s3://mine/packed/songs/part-*",
+                    "s3://sparkify-work-123456789012/manifests/*", "s3://udacity-dend/log_data/*",
+                    "s3://udacity-dend/log_json_path.json"],
+        "prefixes": ["s3://mine/packed/songs.manifest", "s3://mine/packed/songs/part-*",
+                     "s3://sparkify-work-123456789012/manifests/*", "s3://udacity-dend/log_data*",
+                     "s3://udacity-dend/log_json_path.json"]}
+    assert got.notes == []
+    policy = iam.role_policy(settings, got)
+    [read] = [st for st in policy["Statement"] if st["Action"] == "s3:GetObject"]
+    assert all(any(reach.matches(r, reach.arn(u)) for r in read["Resource"]) for u in [manifest, *parts])
+    assert "arn:aws:s3:::mine/packed/songs.manifest/*" not in read["Resource"]  # the grant issue 18 found
+
+
+def test_a_manifest_01_cannot_read_yet_grants_the_layout_compact_writes_and_says_so(tmp_path):
+    settings = settings_for(tmp_path, song_data="s3://mine/songs.manifest")
+    got = reach.copy_reach(settings, ACCOUNT, clients_with({}))
+    assert {"s3://mine/songs.manifest", "s3://mine/songs/part-*"} <= set(got.record()["objects"])
+    assert got.notes == ["manifest s3://mine/songs.manifest could not be read (ClientError); granted the layout "
+                         "`sparkify-nb compact` writes by default (s3://mine/songs/part-*); run 01 again once it is "
+                         "written if its parts lie elsewhere"]
+
+
+def test_a_manifest_listing_parts_outside_the_source_buckets_stops_01(tmp_path):
+    manifest = "s3://mine/songs.manifest"
+    settings = settings_for(tmp_path, song_data=manifest)
+    with pytest.raises(InfraError, match=r"manifest s3://mine/songs.manifest lists parts in elsewhere, outside the "
+                                         r"source buckets \(mine, udacity-dend\)"):
+        reach.copy_reach(settings, ACCOUNT, clients_with({manifest: ["s3://elsewhere/p.json.gz"]}))
+
+
+def test_parts_in_many_folders_are_merged_into_their_parents_to_keep_the_policy_small():
+    keys = [f"d/{n:02d}/f.json" for n in range(12)]
+    assert reach.group_prefixes(keys, max_groups=10) == ["d/*"]
+    assert reach.group_prefixes(keys[:2]) == ["d/00/f.json*", "d/01/f.json*"]
+
+
+def test_the_copy_role_reads_the_work_buckets_manifests_and_nothing_else_of_it_on_redshift_only(tmp_path):
+    def work_resources(target):
+        policy = iam.role_policy(settings_for(tmp_path, target), reach.copy_reach(settings_for(tmp_path, target),
+                                                                                   ACCOUNT))
+        return sorted(r for st in policy["Statement"] for r in ([st["Resource"]] if isinstance(st["Resource"], str)
+                                                                 else st["Resource"]) if "-work-" in r)
+
+    assert work_resources("redshift") == ["arn:aws:s3:::sparkify-work-123456789012",
+                                          "arn:aws:s3:::sparkify-work-123456789012/manifests/*"]
+    assert work_resources("local") == []
+
+
+def test_03_stops_on_an_object_01_did_not_grant_naming_the_source_and_saying_to_run_01_with_it():
+    record = {"copy_reach": {"objects": ["s3://mine/songs.manifest", "s3://mine/songs/part-*"],
+                             "prefixes": ["s3://mine/songs.manifest", "s3://mine/songs/part-*"]}}
+    granted.require(record, "song_data", "s3://mine/songs.manifest",
+                    ["s3://mine/songs.manifest", "s3://mine/songs/part-00000-of-00001.json.gz"])
+    with pytest.raises(NotGranted) as stopped:
+        granted.require(record, "song_data", "s3://mine/other.manifest", ["s3://mine/other.manifest"])
+    assert str(stopped.value) == (
+        "[s3] song_data = s3://mine/other.manifest: 01 did not let the COPY role read s3://mine/other.manifest (it "
+        "may read s3://mine/songs.manifest, s3://mine/songs/part-*), so Redshift's COPY would fail with Access "
+        "Denied. Run 01 with this source ([s3] song_data = s3://mine/other.manifest in dwh.cfg, or "
+        "SPARKIFY_S3_SONG_DATA in the environment) so that its COPY role may read it, then 03 again")
+
+
+def test_a_record_from_before_copy_reach_stops_03_saying_to_run_01_again():
+    with pytest.raises(NotGranted, match=r"holds no copy_reach .* Run 01 again, then 03"):
+        granted.require({}, "log_data", "s3://b/log_data", ["s3://b/log_data/x.json"])
+
+
+def statements_with(policy, action):
+    return [st for st in policy["Statement"] if action in st["Action"]]
+
+
+def test_the_operator_policy_may_put_objects_on_a_compaction_target_only_when_one_is_configured(tmp_path):
+    compacting = access.policy(settings_for(tmp_path, song_data="s3://mine/packed/songs.manifest"), ACCOUNT)
+    plain = access.policy(settings_for(tmp_path), ACCOUNT)
+    assert {st["Sid"]: st["Resource"] for st in statements_with(compacting, "s3:PutObject")} == {
+        "CompactIntoYourBucket": ["arn:aws:s3:::mine/packed/songs.manifest", "arn:aws:s3:::mine/packed/songs/part-*"],
+        "ManifestsIntoTheWorkBucket": ["arn:aws:s3:::sparkify-work-123456789012/manifests/*"]}
+    assert {st["Sid"]: st["Resource"] for st in statements_with(plain, "s3:PutObject")} == {
+        "ManifestsIntoTheWorkBucket": ["arn:aws:s3:::sparkify-work-123456789012/manifests/*"]}
+
+
+def test_the_operator_policy_makes_and_deletes_the_work_bucket_by_its_name_only(tmp_path):
+    policy = access.policy(settings_for(tmp_path), ACCOUNT)
+    [work] = [st for st in policy["Statement"] if st["Sid"] == "TheStacksWorkBucket"]
+    assert work["Resource"] == ["arn:aws:s3:::sparkify-work-123456789012"]
+    assert {"s3:CreateBucket", "s3:DeleteBucket", "s3:PutEncryptionConfiguration", "s3:PutBucketPublicAccessBlock",
+            "s3:PutLifecycleConfiguration", "s3:PutBucketTagging"} <= set(work["Action"])
+    [empty] = statements_with(policy, "s3:DeleteObject")
+    assert empty["Resource"] == ["arn:aws:s3:::sparkify-work-123456789012/*"]
+
+
+def test_the_boundary_lets_the_stacks_roles_read_the_work_buckets_manifests_and_no_other_of_its_objects(tmp_path):
+    doc = boundary.document(settings_for(tmp_path), ACCOUNT)
+    [work] = [st for st in doc["Statement"] if st["Sid"] == "ReadTheWorkBucketsManifests"]
+    assert (work["Action"], work["Resource"]) == (["s3:GetObject", "s3:ListBucket"], [
+        "arn:aws:s3:::sparkify-work-123456789012", "arn:aws:s3:::sparkify-work-123456789012/manifests/*"])

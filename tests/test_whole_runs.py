@@ -1,0 +1,222 @@
+"""Whole runs of the suite, made once and read by many tests (a shared set-up:
+each run costs tens of seconds of kernels, and no test here changes what it reads).
+
+The suite on ``local`` with ``access = direct`` through ``sparkify-nb run`` as
+a user starts it (its lines read as they come) and 99, then the rehearsal of a whole Redshift run
+(DESIGN.md, "Rehearsal"): 01 -> 04 as ``target = redshift`` against the local
+stack, every statement through a real boto3 ``redshift-data`` client and the
+local Data API endpoint, then 99 as a dry run and for real. Every run's kernels
+hold planted secrets (none may reach an output) and write the IAM action of
+every boto3 call they make (``SPARKIFY_AWS_CALL_LOG``: each must be on the
+operator policy's list)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+import uuid
+
+import psycopg2
+import pytest
+
+from sparkify_nb import config, infra, local, runner
+from sparkify_nb.infra import access, resources
+from tests.helpers import fingerprint, quiet
+
+STAR = ("songplays", "users", "songs", "artists", "time")
+# One worker runs the whole module: its fixture runs the suite three times (~1.5 min), not once per worker.
+pytestmark = [pytest.mark.shared_setup, pytest.mark.slow(seconds=100)]
+
+CANARIES = {
+    "SPARKIFY_DB_PASSWORD": "Canary-Db-Pw-7f3a91",
+    "AWS_ACCESS_KEY_ID": "AKIAZZCANARY7F3A91XQ",
+    "AWS_SECRET_ACCESS_KEY": "canary/SecretAccessKey/7f3a91+zzzzzzzzzzzzzzzz",
+    "AWS_SESSION_TOKEN": "CanarySessionToken7f3a91",
+}
+AWS_KEY = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
+WORDS = re.compile(r"password|passwd|secret|token", re.I)
+
+
+def streamed_run(out):
+    """``sparkify-nb run`` (01 -> 04 on local) as a user starts it: each line it
+    printed, and whether the process was still running when the line arrived."""
+    seen = []
+    cmd = [sys.executable, "-m", "sparkify_nb.cli", "run", "--out", str(out)]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        for line in proc.stdout:
+            seen.append((line.rstrip("\n"), proc.poll() is None))
+        assert proc.wait(timeout=300) == 0, "\n".join(line for line, _ in seen)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def both_runs(tmp_path_factory):
+    """The suite on ``local`` and rehearsed, each on a stack of its own (not the session's
+    ``sparkify``, which nbval's runs use; the rehearsal's 01 makes everything on the Redshift
+    path, finding nothing of the local run's); each run's star fingerprint, folder and calls."""
+    runs = uuid.uuid4().hex[:8]
+    stack, local_stack = f"rh{runs}", f"lc{runs}"
+    out = tmp_path_factory.mktemp("runs")
+    with pytest.MonkeyPatch.context() as env:  # the kernels inherit these
+        for key, value in CANARIES.items():
+            env.setenv(key, value)
+        env.setenv("SPARKIFY_GENERAL_STACK_NAME", local_stack)
+        env.setenv("SPARKIFY_CLUSTER_IDENTIFIER", f"{local_stack}-dwh")
+        env.setenv("SPARKIFY_CLUSTER_ACCESS", "direct")  # the other access mode than the rehearsal's
+        env.setenv("SPARKIFY_AWS_CALL_LOG", str(out / "local-calls.txt"))
+        try:
+            streamed = streamed_run(out / "local")
+            local_teardown = runner.run_suite(runner.TEARDOWN, target="local", out=out / "local-teardown",
+                                              progress=quiet)
+        finally:
+            infra.teardown(config.load(), progress=quiet)  # what a failed run left
+        env.delenv("SPARKIFY_CLUSTER_ACCESS")
+        with psycopg2.connect(local.dsn()) as conn:
+            local_star = fingerprint(conn, STAR)
+        env.setenv("SPARKIFY_GENERAL_STACK_NAME", stack)
+        env.setenv("SPARKIFY_CLUSTER_IDENTIFIER", f"{stack}-dwh")
+        env.setenv("SPARKIFY_AWS_CALL_LOG", str(out / "rehearsal-calls.txt"))
+        rehearsed = runner.run_suite(runner.SUITE, out=out / "rehearsal", progress=quiet, rehearse=True)
+        with psycopg2.connect(local.rehearsal_dsn(f"{stack}-dwh")) as conn:
+            rehearsed_star = fingerprint(conn, STAR)
+        dry_run = runner.run_suite(runner.TEARDOWN, parameters={"dry_run": True}, out=out / "dry-run",
+                                   progress=quiet, rehearse=True)
+        teardown = runner.run_suite(runner.TEARDOWN, out=out / "teardown", progress=quiet, rehearse=True)
+        settings = config.load(overrides={"general.target": "redshift", "general.rehearsal": "true"})
+    calls = {name: set((out / f"{name}-calls.txt").read_text().split()) for name in ("local", "rehearsal")}
+    yield {"local": (out / "local", local_star), "rehearsal": (rehearsed, rehearsed_star), "teardown": teardown,
+           "dry_run": dry_run, "settings": settings, "stacks": (local_stack, stack), "streamed": streamed,
+           "calls": calls, "local_teardown": local_teardown}
+
+
+def test_a_rehearsal_builds_the_star_schema_of_the_same_run_on_local(both_runs):
+    local_run, local_star = both_runs["local"]
+    rehearsed, rehearsed_star = both_runs["rehearsal"]
+    assert rehearsed_star == local_star
+    assert local_star["songplays"][0] > 5000  # the sample's plays, all of them
+
+
+def test_a_rehearsal_answers_04s_questions_as_the_same_run_on_local(both_runs):
+    def summary(run):
+        with open(run / "reports" / "summary.csv", newline="") as f:
+            return list(csv.reader(f))
+
+    assert summary(both_runs["rehearsal"][0]) == summary(both_runs["local"][0])
+
+
+def test_a_rehearsal_is_recorded_as_one_and_ran_every_notebook(both_runs):
+    record = json.loads((both_runs["rehearsal"][0] / "run.json").read_text())
+    assert (record["target"], record["rehearsal"], record["status"]) == ("redshift", True, "ok")
+    assert [n["name"] for n in record["notebooks"]] == list(runner.SUITE)
+
+
+def test_a_rehearsals_load_report_counts_what_each_copy_read_as_the_local_one_does(both_runs):
+    def loads(run):
+        record = json.loads((run / "run.json").read_text())
+        return [(x["table"], x["files"], x["records"], x["loaded"], x["rejected"])
+                for x in record["steps"]["03_etl"]["loads"]]
+
+    assert loads(both_runs["rehearsal"][0]) == loads(both_runs["local"][0]) == [
+        ("staging_songs", 300, 300, 300, 0), ("staging_events", 30, 8000, 8000, 0)]
+
+
+def test_a_rehearsals_teardown_leaves_nothing_tagged_with_the_stack(both_runs):
+    record = json.loads((both_runs["teardown"] / "run.json").read_text())
+    assert record["status"] == "ok"
+    from sparkify_nb.infra.stack import tagged_resources
+
+    assert tagged_resources(both_runs["settings"]) == []
+
+
+def test_a_rehearsal_answers_its_own_sql_question_and_writes_the_report_as_on_local(both_runs):
+    """04's %%sql cell runs through analytics.open_connection, which on a rehearsal is the Data API
+    connection to the local endpoint: same rows as on local; and the run's report has every chart."""
+    import base64
+
+    import nbformat
+
+    def own_question(run):
+        nb = nbformat.read(run / "04_analytics.ipynb", as_version=4)
+        [cell] = [c for c in nb.cells if c.source.startswith("%%sql")]
+        return "".join(o.get("text", "") for o in cell.outputs)
+
+    rehearsed, local_run = both_runs["rehearsal"][0], both_runs["local"][0]
+    assert own_question(rehearsed) == own_question(local_run) == "paid_by_hour: 24 rows x 2 columns (hour, plays)\n"
+    page = (rehearsed / "reports" / "04_analytics.html").read_text(encoding="utf-8")
+    charts = sorted((rehearsed / "reports").glob("*.png"))
+    assert len(charts) == 10
+    assert all(base64.b64encode(p.read_bytes()).decode() in page for p in charts)
+
+
+def test_a_run_streams_each_notebooks_lines_while_it_runs(both_runs):
+    """`sparkify-nb run`, read line by line as the process writes them: 03's per-table
+    load lines arrive while the run is still going, stamped with the notebook and the
+    time, in order, and no kernel warning shows."""
+    seen = both_runs["streamed"]
+    lines = [line for line, _ in seen]
+    load = [i for i, line in enumerate(lines) if re.fullmatch(
+        r"  03 \d\d:\d\d:\d\d  staging_(songs|events): [\d,]+ rows from \d+ files .*, \d+ rejected, [\d.]+ s", line)]
+    assert len(load) == 2, "\n".join(lines)
+    assert all(running for _, running in (seen[i] for i in load))  # read before the run ended
+    assert load[-1] < next(i for i, line in enumerate(lines) if line.startswith("   03_etl done in"))
+    stamps = [line[5:13] for line in lines if re.match(r"  0\d \d\d:\d\d:\d\d  ", line)]
+    assert stamps == sorted(stamps) and len(stamps) > 10
+    kernel_noise = re.compile(r"\w+Warning:|without encryption|Debugger warning|stderr:")  # Python, ipykernel, debugpy
+    assert [line for line in lines if kernel_noise.search(line)] == []
+
+
+@pytest.mark.parametrize("run, target, mode", [("local", "local", "direct"), ("rehearsal", "redshift", "data_api")])
+def test_every_call_of_a_whole_run_is_on_the_operator_policys_list(both_runs, run, target, mode):
+    """The IAM action of every boto3 call the kernels made (01 -> 04 and 99 on local with
+    ``access = direct``; 01 -> 04 and 99 rehearsed, the Redshift run with ``access = data_api``)
+    is on the list the operator policy is built from. Serverless, which the emulator cannot run,
+    is walked by the Stubber runs of tests/test_infra_stubbed.py."""
+    recorded = both_runs["calls"][run]
+    assert {"redshift:CreateCluster", "ec2:CreateVpcEndpoint", "redshift:EnableLogging", "sts:GetCallerIdentity",
+            "redshift:DescribeLoggingStatus", "s3:ListBucket", "redshift:DeleteCluster"} <= recorded
+    # a way in from the internet only for a direct connection
+    assert ("ec2:CreateInternetGateway" in recorded) is (mode == "direct")
+    assert ("ec2:DeleteInternetGateway" in recorded) is (mode == "direct")
+    if run == "rehearsal":
+        assert {"redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement"} <= recorded
+        # its 01 writes the sample where the real run finds it in AWS: not the operator's calls
+        recorded = recorded - {a for kind in resources.KINDS if kind.local_only for a in sum(kind.actions, ())}
+    assert recorded - set(access.actions(target, "provisioned", mode)) == set()
+
+
+def outputs_text(path):
+    """Every output of every code cell, as text (what a reader of the executed notebook sees)."""
+    nb = json.loads(path.read_text())
+    return "\n".join(json.dumps(out) for cell in nb["cells"] if cell["cell_type"] == "code"
+                     for out in cell.get("outputs", []))
+
+
+def test_no_executed_notebook_shows_a_planted_password_key_or_token(both_runs):
+    """Canary secrets planted in every kernel's environment (a database password, an AWS key
+    pair, a session token) reach no notebook of any run, nor does any AWS access key; 01's and
+    99's outputs do not even mention a credential."""
+    folders = [both_runs["local"][0], both_runs["local_teardown"], both_runs["rehearsal"][0], both_runs["dry_run"],
+               both_runs["teardown"]]
+    executed = [path for folder in folders for path in sorted(folder.glob("*.ipynb"))]
+    assert len(executed) == 4 + 1 + 4 + 1 + 1
+    for path in executed:
+        whole = path.read_text()
+        assert [s for s in CANARIES.values() if s in whole] == [], f"{path} shows a planted secret"
+        assert not AWS_KEY.search(whole), f"{path} shows an AWS access key"
+        if path.stem in ("01_infrastructure", "99_teardown"):
+            assert WORDS.findall(outputs_text(path)) == [], f"{path} output mentions a credential"
+
+
+def test_01_and_99_say_what_they_made_would_delete_and_deleted(both_runs):
+    local_stack, stack = both_runs["stacks"]
+    assert f"{local_stack}-redshift-copy: created" in outputs_text(both_runs["local"][0] / "01_infrastructure.ipynb")
+    assert f"{stack}-redshift-copy: created" in outputs_text(both_runs["rehearsal"][0] / "01_infrastructure.ipynb")
+    dry_run = outputs_text(both_runs["dry_run"] / "99_teardown.ipynb")
+    assert f"would delete cluster {stack}-dwh" in dry_run
+    assert f"would delete work-bucket {stack}-work-123456789012" in dry_run  # daily loads' manifests (issue 18)
+    assert "dry run: 16 tagged resources would be deleted; nothing was" in dry_run
+    for teardown in (both_runs["local_teardown"], both_runs["teardown"]):
+        assert "nothing tagged with the stack is left" in outputs_text(teardown / "99_teardown.ipynb")
