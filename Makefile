@@ -72,7 +72,7 @@ notebooks: install
 boto3-floor: install
 	$(BIN)/python -m tests.boto3_floor
 
-## make bench: our staging load vs the COPY limit and naive anchors, on generated data
+## make bench: our staging load and transform vs their limits and anchors, on generated data
 ## (1M events by default; quick run: make bench BENCH_ARGS="--events 100000 --songs 2000")
 BENCH_STAMP := $(VENV)/.bench-stamp
 $(BENCH_STAMP): $(STAMP)

@@ -17,7 +17,9 @@ from typing import Any, Callable
 from sparkify_nb import aws, config, warehouse
 from sparkify_nb import datagen
 from sparkify_nb.staging import convert, emulator, jsonpaths as jsonpaths_file, records, sources
-from sparkify_nb.warehouse import schema, transform
+from sparkify_nb.warehouse import schema
+
+from benchmarks import anchors
 
 MEASURES: dict[str, Callable[[dict], dict]] = {}
 QUIET = lambda _: None  # noqa: E731
@@ -108,12 +110,13 @@ def _fetch(spec: dict, folder: str) -> dict:
             size += len(block)
         return size
 
-    with ThreadPoolExecutor(max_workers=emulator.FETCH_THREADS) as pool:
+    threads = emulator.worker_threads(objects)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         size = sum(pool.map(read, objects))
     seconds = time.monotonic() - t0
     return {"rows": len(objects), "seconds": seconds,
             "note": f"S3 floor: list + GET of {len(objects):,} objects ({size / 2 ** 20:,.0f} MiB), "
-                    f"{emulator.FETCH_THREADS} threads, no parsing; rows = objects"}
+                    f"{threads} threads, no parsing; rows = objects"}
 
 
 @measure
@@ -254,20 +257,6 @@ def to_sql(spec: dict) -> dict:
 
 
 @measure
-def transform_(spec: dict) -> dict:
-    with warehouse.connection(_settings()) as conn:
-        _reset_star(conn)
-        t0 = time.monotonic()
-        merged = transform.run(conn, progress=QUIET)
-        seconds = time.monotonic() - t0
-    return {"rows": int(merged.loc["songplays", "after"]), "seconds": seconds,
-            "note": "rows: songplays; " + ", ".join(f"{t} {s:.1f} s" for t, s in merged["seconds"].items())}
-
-
-MEASURES["transform"] = MEASURES.pop("transform_")
-
-
-@measure
 def notebook_03(spec: dict) -> dict:
     """The whole of 03 through papermill (``spec["song_data"]``: the songs' source, e.g. a manifest)."""
     import shutil
@@ -322,6 +311,7 @@ def duckdb_read_json(spec: dict) -> dict:
 
 
 def main() -> None:
+    MEASURES.update(anchors.MEASURES)   # the transform and its anchors
     name, spec = sys.argv[1], json.loads(sys.argv[2])
     result = MEASURES[name](spec)
     result["step"] = name

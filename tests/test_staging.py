@@ -327,3 +327,25 @@ def test_parse_s3_uri_splits_bucket_and_key_and_names_a_bad_uri():
     for bad in ("s3:///key", "/local/folder", "https://example.com/x"):
         with pytest.raises(ValueError, match=f"'{bad}'"):
             staging.parse_s3_uri(bad)
+
+
+def test_small_s3_objects_load_eight_at_once_large_ones_and_local_files_two():
+    def objs(prefix, size, n=3):
+        return [sources.SourceObject(f"{prefix}/{i}.json", lambda: None, size) for i in range(n)]
+
+    assert emulator.worker_threads(objs("s3://b/song_data", 250)) == emulator.FETCH_THREADS == 8
+    assert emulator.worker_threads(objs("s3://b/log_data", 15 * 2 ** 20)) == emulator.LOCAL_THREADS == 2
+    assert emulator.worker_threads(objs("/data/song_data", 250)) == 2
+    assert emulator.worker_threads([]) == 2
+
+
+def test_the_loader_hands_freed_memory_back_every_16_blocks_it_copies(conn, tmp_path, monkeypatch):
+    """glibc keeps the free holes of a heap that ~1 MB blocks fragment: the loader trims it (emulator.py)."""
+    folder = tmp_path / "song_data"
+    folder.mkdir()
+    for i in range(40):   # one block of rows per small file
+        (folder / f"TR{i:03d}.json").write_text(json.dumps({"song_id": f"SO{i}", "title": "t"}))
+    trims = []
+    monkeypatch.setattr(emulator, "release_free_memory", lambda: trims.append(1))
+    report = emulator.load_local(conn, schema.STAGING_SONGS, str(folder), None, 0, progress=quiet)
+    assert (report.loaded, len(trims)) == (40, 40 // emulator.TRIM_EVERY) == (40, 2)

@@ -10,6 +10,11 @@ merge is incremental and idempotent, so a daily schedule costs one day's data,
 not all history. :func:`record_loaded` lists the files once their rows are
 merged. Both targets alike: on ``redshift`` a daily load COPYs a manifest of
 its files from the stack's work bucket (:func:`_load_redshift`, :mod:`.daily`).
+
+On ``local`` songs stage first, then events, each table replaced in its own
+transaction, as with two COPYs; when the song files are small S3 objects
+(:func:`.prefetch.read_ahead`), the day files load first while the song files'
+bytes are fetched in the background, then the songs stage from those bytes.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from .. import Progress, aws
 from ..config import Settings
 from ..warehouse import connect as warehouse, schema
 from ..infra import state
-from . import compaction, daily, granted, sources
+from . import compaction, daily, granted, prefetch, sources
 from .emulator import load_local
 from .errors import LoadError
 from .mapping import auto_mapping_warnings
@@ -72,9 +77,16 @@ def load_staging(settings: Settings, conn: Any, clients: aws.Clients | None = No
         progress(f"  {len(events)} log files for {len(days)} day(s); {len(songs)} song files not loaded before")
     else:
         songs, events = _every_object(song_data, clients), _every_object(log_data, clients)
-    reports = [_songs_or_nothing(conn, songs, max_errors, clients, progress),
-               load_local(conn, schema.STAGING_EVENTS, events, jsonpaths, max_errors, clients=clients,
-                          progress=progress)]
+    ahead = prefetch.read_ahead(songs)
+    if ahead is None:
+        reports = [_songs_or_nothing(conn, songs, max_errors, clients, progress),
+                   load_local(conn, schema.STAGING_EVENTS, events, jsonpaths, max_errors, clients=clients,
+                              progress=progress)]
+    else:  # the song files' bytes arrive while the day files load (prefetch's docstring says why)
+        with ahead:
+            events_report = load_local(conn, schema.STAGING_EVENTS, events, jsonpaths, max_errors,
+                                       clients=clients, progress=progress)
+            reports = [_songs_or_nothing(conn, ahead.objects, max_errors, clients, progress), events_report]
     for report, chosen in zip(reports, (songs, events)):
         report.sources = [(o.name, o.size) for o in chosen]
     return _checked(settings, conn, reports, song_data, log_data, jsonpaths, clients, progress)

@@ -19,7 +19,13 @@
 -- and added only when songplays does not hold it yet. Re-running adds nothing; a new
 -- day's file adds exactly its plays. Identical events (the same key twice in the source:
 -- an app that re-sent an event) are one play, the first copy in a fixed order; quality
--- counts the extra copies. Only those few keys are numbered, so no sort of all plays.
+-- counts the extra copies.
+--
+-- One pass over the staged plays: numbering the copies of each key sorts the batch's plays
+-- once (in memory at 1M events with the transform's work_mem), which costs less than what it
+-- replaced (EXPLAIN ANALYZE, docs/scaling.md section 5): the plays written to a temporary
+-- table, then read back three times (a hash aggregate of the repeated keys, one insert for
+-- keys staged once, one for keys staged more than once).
 CREATE TEMP TABLE catalogue AS
 SELECT title, artist_name, duration_key, song_id, artist_id
 FROM (
@@ -38,65 +44,38 @@ FROM (
 ) ranked
 WHERE rn = 1;
 
-CREATE TEMP TABLE new_plays AS
-SELECT e.ts AS start_time,
-       CASE WHEN e.user_id ~ '^[0-9]{1,9}$' THEN CAST(e.user_id AS INTEGER) ELSE -1 END AS user_id,
-       e.level, c.song_id, c.artist_id, e.session_id, e.location, e.user_agent,
-       e.item_in_session, e.song, e.artist, e.length
-FROM staging_events e
-LEFT JOIN catalogue c
-       ON c.title = e.song
-      AND c.artist_name = e.artist
-      AND c.duration_key = CAST(e.length AS DECIMAL(12, 2))
-WHERE e.page = 'NextSong' AND e.ts IS NOT NULL;
-
 -- Keys of this batch already in songplays (none on a first load).
 CREATE TEMP TABLE merged_plays AS
-SELECT p.start_time, COALESCE(p.user_id, -1) AS user_key, COALESCE(p.session_id, -1) AS session_key,
-       COUNT(*) AS copies
+SELECT DISTINCT p.start_time, COALESCE(p.user_id, -1) AS user_key, COALESCE(p.session_id, -1) AS session_key
 FROM songplays p
-WHERE p.start_time IN (SELECT start_time FROM new_plays)
-GROUP BY p.start_time, COALESCE(p.user_id, -1), COALESCE(p.session_id, -1);
+WHERE p.start_time IN (SELECT ts FROM staging_events WHERE page = 'NextSong' AND ts IS NOT NULL);
 
--- Keys staged more than once (an event the app sent twice): a hash aggregate, no sort.
-CREATE TEMP TABLE repeated_keys AS
-SELECT start_time, user_id AS user_key, COALESCE(session_id, -1) AS session_key
-FROM new_plays
-GROUP BY start_time, user_id, COALESCE(session_id, -1)
-HAVING COUNT(*) > 1;
-
--- New keys staged once: the play as it is (nearly every play).
-INSERT INTO songplays (start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
-SELECT n.start_time, n.user_id, n.level, n.song_id, n.artist_id, n.session_id, n.location, n.user_agent
-FROM new_plays n
-WHERE NOT EXISTS (SELECT 1 FROM merged_plays m
-                  WHERE m.start_time = n.start_time
-                    AND m.user_key = n.user_id
-                    AND m.session_key = COALESCE(n.session_id, -1))
-  AND NOT EXISTS (SELECT 1 FROM repeated_keys r
-                  WHERE r.start_time = n.start_time
-                    AND r.user_key = n.user_id
-                    AND r.session_key = COALESCE(n.session_id, -1));
-
--- New keys staged more than once: their first copy in a fixed order, one play each.
+-- Every new key once: its first copy in a fixed order (nearly every key has one copy).
 INSERT INTO songplays (start_time, user_id, level, song_id, artist_id, session_id, location, user_agent)
 SELECT start_time, user_id, level, song_id, artist_id, session_id, location, user_agent
 FROM (
-    SELECT n.start_time, n.user_id, n.level, n.song_id, n.artist_id, n.session_id, n.location, n.user_agent,
-           ROW_NUMBER() OVER (PARTITION BY n.start_time, n.user_id, r.session_key
+    SELECT n.start_time, n.user_id, n.level, n.song_id, n.artist_id, n.session_id, n.session_key,
+           n.location, n.user_agent,
+           ROW_NUMBER() OVER (PARTITION BY n.start_time, n.user_id, n.session_key
                               ORDER BY n.item_in_session, n.song, n.artist, n.length) AS copy_no
-    FROM new_plays n
-    JOIN repeated_keys r
-      ON r.start_time = n.start_time
-     AND r.user_key = n.user_id
-     AND r.session_key = COALESCE(n.session_id, -1)
-    WHERE NOT EXISTS (SELECT 1 FROM merged_plays m
-                      WHERE m.start_time = r.start_time AND m.user_key = r.user_key
-                        AND m.session_key = r.session_key)
+    FROM (
+        SELECT e.ts AS start_time,
+               CASE WHEN e.user_id ~ '^[0-9]{1,9}$' THEN CAST(e.user_id AS INTEGER) ELSE -1 END AS user_id,
+               e.level, c.song_id, c.artist_id, e.session_id, COALESCE(e.session_id, -1) AS session_key,
+               e.location, e.user_agent, e.item_in_session, e.song, e.artist, e.length
+        FROM staging_events e
+        LEFT JOIN catalogue c
+               ON c.title = e.song
+              AND c.artist_name = e.artist
+              AND c.duration_key = CAST(e.length AS DECIMAL(12, 2))
+        WHERE e.page = 'NextSong' AND e.ts IS NOT NULL
+    ) n
 ) numbered
-WHERE copy_no = 1;
+WHERE copy_no = 1
+  AND NOT EXISTS (SELECT 1 FROM merged_plays m
+                  WHERE m.start_time = numbered.start_time
+                    AND m.user_key = numbered.user_id
+                    AND m.session_key = numbered.session_key);
 
-DROP TABLE repeated_keys;
 DROP TABLE merged_plays;
-DROP TABLE new_plays;
 DROP TABLE catalogue;
