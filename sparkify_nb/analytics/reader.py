@@ -6,8 +6,8 @@ the database's "permission denied"."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator
+from contextlib import closing
+from typing import Any
 
 from .. import Progress, aws, warehouse
 from ..config import Settings
@@ -23,11 +23,6 @@ def open_connection(settings: Settings, clients: aws.Clients | None = None, prog
     return warehouse.open_connection(settings, clients, progress, user=analyst(settings))
 
 
-@contextmanager
-def connection(settings: Settings, clients: aws.Clients | None = None) -> Iterator[Any]:
-    """Context manager around :func:`open_connection` that always closes."""
-    conn = open_connection(settings, clients)
-    try:
-        yield conn
-    finally:
-        conn.close()
+def connection(settings: Settings, clients: aws.Clients | None = None) -> closing[Any]:
+    """:func:`open_connection` as a context manager that always closes it."""
+    return closing(open_connection(settings, clients))

@@ -36,10 +36,10 @@ import ipaddress
 import logging
 import socket
 import time
-from contextlib import contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 import psycopg2
@@ -143,14 +143,9 @@ def open_connection(settings: Settings, clients: aws.Clients | None = None, prog
         raise WarehouseError(f"cannot connect to the {settings.target} warehouse: {str(exc).strip()}") from None
 
 
-@contextmanager
-def connection(settings: Settings, clients: aws.Clients | None = None) -> Iterator[Any]:
-    """Context manager around :func:`open_connection` that always closes."""
-    conn = open_connection(settings, clients)
-    try:
-        yield conn
-    finally:
-        conn.close()
+def connection(settings: Settings, clients: aws.Clients | None = None) -> closing[Any]:
+    """:func:`open_connection` as a context manager that always closes it."""
+    return closing(open_connection(settings, clients))
 
 
 def run(conn: Any, statements: Sequence[str | tuple[str, dict[str, Any]]], label: str = "") -> float:
