@@ -95,6 +95,14 @@ _SECRETS = ("secretsmanager:CreateSecret", "secretsmanager:DescribeSecret", "sec
             "secretsmanager:GetRandomPassword")
 PERMISSION_ONLY = frozenset({"iam:PassRole", _SLR, *_SECRETS})
 
+# A role the stack makes with one inline policy under its boundary (the analysts' and the scheduler's).
+_INLINE_POLICY_ROLE = Actions(
+    find=("iam:ListRoleTags",),
+    ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags", "iam:PutRolePermissionsBoundary",
+            "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy"),
+    delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy",
+            "iam:DeleteRole"))
+
 KINDS: tuple[Kind, ...] = (
     Kind("s3-bucket", "S3 bucket", "Name", sample.find_buckets, None, sample.delete_bucket, Actions(
         find=("s3:ListAllMyBuckets", "s3:GetBucketTagging"),
@@ -123,12 +131,7 @@ KINDS: tuple[Kind, ...] = (
                 "iam:DetachRolePolicy", "iam:DeleteRole"),
         check=("iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:GetRolePolicy"))),
     Kind("analyst-role", "IAM role", "RoleName", analyst.find_analyst_role, analyst.ensure_analyst_role,
-         iam.delete_role, Actions(
-             find=("iam:ListRoleTags",),
-             ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags",
-                     "iam:PutRolePermissionsBoundary", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy"),
-             delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
-                     "iam:DetachRolePolicy", "iam:DeleteRole")), cluster_kind="serverless"),
+         iam.delete_role, _INLINE_POLICY_ROLE, cluster_kind="serverless"),
     Kind("vpc", "VPC", "VpcId", network.find_vpcs, network.ensure_vpc, network.delete_vpc, Actions(
         find=("ec2:DescribeVpcs",), ensure=("ec2:CreateVpc", _EC2_TAG), delete=("ec2:DeleteVpc",))),
     Kind("subnet", "subnet", "SubnetId", network.find_subnets, network.ensure_subnets, network.delete_subnet, Actions(
@@ -184,12 +187,7 @@ KINDS: tuple[Kind, ...] = (
              operate=("redshift:DescribeClusters", "redshift:PauseCluster", "redshift:ResumeCluster")),
          cluster_kind="provisioned", billed=True),
     Kind("scheduler-role", "IAM role", "RoleName", guardrails.find_scheduler_role, guardrails.ensure_scheduler_role,
-         iam.delete_role, Actions(
-             find=("iam:ListRoleTags",),
-             ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags",
-                     "iam:PutRolePermissionsBoundary", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy"),
-             delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
-                     "iam:DetachRolePolicy", "iam:DeleteRole")),
+         iam.delete_role, _INLINE_POLICY_ROLE,
          cluster_kind="provisioned", setting="pause_schedule"),
     Kind("pause-schedule", "scheduled action", "ScheduledActionName", guardrails.find_pause_actions,
          guardrails.ensure_pause_action, guardrails.delete_pause_action, Actions(
