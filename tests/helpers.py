@@ -52,3 +52,25 @@ def stack_settings(tmp_path, prefix: str, **overrides):
 
 def quiet(_line: str) -> None:
     """A progress callback that drops every line."""
+
+
+def stubbed(service: str, region: str = "us-west-2"):
+    """A real boto3 client of ``service`` (throwaway credentials) and its botocore Stubber:
+    every request is validated against the service model, every answer is the test's."""
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client(service, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
+    return client, Stubber(client)
+
+
+def stubbed_context(settings, clients_by_service: dict):
+    """An infra Context whose clients of the named services are the given (stubbed) ones
+    (None: left as they are), silent and with no wait between polls."""
+    from sparkify_nb import aws, infra
+
+    clients = aws.Clients(settings)
+    for service, client in clients_by_service.items():
+        if client is not None:
+            clients.use(service, client)
+    return infra.Context(settings, clients, lambda _: None, delay_s=0)

@@ -15,13 +15,12 @@ import json
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 from parliament import analyze_policy_string
 
 from sparkify_nb import analytics, aws, config, local, warehouse
 from sparkify_nb.infra import analyst as analyst_role, boundary, state
 from sparkify_nb.warehouse import analysts
-from tests.helpers import quiet
+from tests.helpers import quiet, stubbed
 from tests.test_data_api import PROVISIONED, Script, n
 
 SERVERLESS = {"WorkgroupName": "ana-dwh", "Database": "sparkify"}
@@ -51,12 +50,6 @@ def recorded(tmp_path):
     yield record
     for settings in made:
         state.clear(settings)
-
-
-def stubbed(service):
-    client = boto3.client(service, region_name="us-west-2", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
-    return client, Stubber(client)
 
 
 def test_02_sends_redshift_the_group_the_user_and_the_grants():

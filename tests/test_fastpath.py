@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import json
 import random
 import re
 import tempfile

@@ -6,27 +6,17 @@ with canned responses; what moto does implement (pause, resume, IAM, the
 billing line of a provisioned cluster) runs against it in tests/test_guardrails.py.
 """
 
-import json
-from datetime import datetime, timedelta, timezone
-
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from sparkify_nb import aws, config, infra
 from sparkify_nb.infra import billing, cluster, guardrails, resources, serverless
+from tests.helpers import stubbed
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/gr-redshift-copy"
 SCHEDULER = f"arn:aws:iam::{ACCOUNT}:role/gr-redshift-scheduler"
 WG_ARN = f"arn:aws:redshift-serverless:us-west-2:{ACCOUNT}:workgroup/wg1"
 NS_ARN = f"arn:aws:redshift-serverless:us-west-2:{ACCOUNT}:namespace/ns1"
-
-
-def stubbed(service):
-    client = boto3.client(service, region_name="us-west-2", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
-    return client, Stubber(client)
 
 
 def make_settings(tmp_path, **overrides):

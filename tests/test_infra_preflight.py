@@ -8,18 +8,12 @@ from datetime import datetime, timezone
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 
 from sparkify_nb import aws, config
 from sparkify_nb.infra import access, preflight
+from tests.helpers import stubbed
 
 USER = "arn:aws:iam::123456789012:user/alice"
-
-
-def stubbed(service):
-    client = boto3.client(service, region_name="us-west-2", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
-    return client, Stubber(client)
 
 
 def redshift_settings(tmp_path, **extra):

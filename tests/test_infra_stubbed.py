@@ -9,12 +9,11 @@ with canned responses. Everything else in infra runs against the emulator
 
 from datetime import datetime, timedelta, timezone
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from sparkify_nb import aws, config, infra
 from sparkify_nb.infra import network, pricing, resources, wait
+from tests.helpers import stubbed
 
 ROLE = "arn:aws:iam::123456789012:role/sls-redshift-copy"
 NS_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:namespace/abc"
@@ -22,12 +21,6 @@ WG_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/def"
 NET = {"subnet_ids": ["subnet-1", "subnet-2", "subnet-3"], "security_group_id": "sg-1"}
 # Who runs the stubbed steps (what sts:GetCallerIdentity would say): the owner tag names it.
 ME = {"Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/me", "UserId": "AIDAME"}
-
-
-def stubbed(service):
-    client = boto3.client(service, region_name="us-west-2", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
-    return client, Stubber(client)
 
 
 @pytest.fixture

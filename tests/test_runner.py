@@ -1,8 +1,6 @@
 """`sparkify-nb run`: papermill over the suite, failures that name notebook and cell."""
 
 import json
-import os
-import re
 import shutil
 import subprocess
 import sys

@@ -5,13 +5,12 @@ The emulator (moto) has no Redshift Serverless API, so the AWS calls are
 pinned with botocore's Stubber; requests are validated against botocore's
 service model (redshift-serverless)."""
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from sparkify_nb import aws, config, infra
 from sparkify_nb.config import ConfigError
 from sparkify_nb.infra import billing, pricing, serverless
+from tests.helpers import stubbed, stubbed_context
 
 WG_ARN = "arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/def"
 
@@ -28,24 +27,17 @@ def workgroup(status="AVAILABLE", base=8, most=None):
                           **({"maxCapacity": most} if most else {})}}
 
 
-def stubbed(service):
-    client = boto3.client(service, region_name="us-west-2", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
-    return client, Stubber(client)
-
-
 def updates(settings, current, answers_between=1):
     """The UpdateWorkgroup calls bring_in_line sends to ``current``, in order."""
-    client = boto3.client("redshift-serverless", region_name="us-west-2", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
-    stub, sent = Stubber(client), []
+    client, stub = stubbed("redshift-serverless")
+    sent = []
     changes = {k: v for k, v in serverless.wanted_workgroup(settings).items() if current["workgroup"].get(k) != v}
     for key in serverless.update_order(current["workgroup"], changes):
         stub.add_response("update_workgroup", current, {"workgroupName": "cap-dwh", key: changes[key]})
         for _ in range(answers_between):
             stub.add_response("get_workgroup", workgroup())
         sent.append({key: changes[key]})
-    ctx = infra.Context(settings, aws.Clients(settings).use("redshift-serverless", client), lambda _: None, delay_s=0)
+    ctx = stubbed_context(settings, {"redshift-serverless": client})
     with stub:
         serverless.bring_in_line(ctx, current["workgroup"])
     stub.assert_no_pending_responses()

@@ -4,17 +4,10 @@ internet gateway's detach (moto detaches at once), final snapshots found by
 name as well as by tag. Stubbed calls are validated against botocore's
 service models."""
 
-import boto3
-from botocore.stub import Stubber
 
 from sparkify_nb import aws, config, infra
 from sparkify_nb.infra import routes
-
-
-def stubbed(service):
-    client = boto3.client(service, region_name="us-west-2", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
-    return client, Stubber(client)
+from tests.helpers import stubbed, stubbed_context
 
 
 def redshift_settings(tmp_path, **overrides):
@@ -42,13 +35,6 @@ def test_the_gateway_detach_is_retried_while_a_deleted_clusters_public_address_l
                      "internet gateway igw-1: detached and deleted"]
 
 
-def snapshot_context(settings, redshift, serverless=None):
-    clients = aws.Clients(settings).use("redshift", redshift)
-    if serverless is not None:
-        clients.use("redshift-serverless", serverless)
-    return infra.Context(settings, clients, lambda _: None, delay_s=0)
-
-
 def test_a_final_snapshot_without_the_stacks_tag_is_found_by_its_cluster_and_name(tmp_path):
     """Stubber: whether a final snapshot inherits the cluster's tags is not
     documented, so one without them is found by ClusterIdentifier and name;
@@ -70,7 +56,7 @@ def test_a_final_snapshot_without_the_stacks_tag_is_found_by_its_cluster_and_nam
         {"ClusterIdentifier": "td-dwh", "SnapshotType": "manual"})
     sl_stub.add_response("list_snapshots", {"snapshots": []}, {"namespaceName": "td-dwh"})
     with stub, sl_stub:
-        kept = snapshots.kept(snapshot_context(settings, redshift, serverless))
+        kept = snapshots.kept(stubbed_context(settings, {"redshift": redshift, "redshift-serverless": serverless}))
     assert kept == [{"name": "td-dwh-final-20261130-120000", "kind": "cluster", "size_gb": 20.0, "created": created,
                      "usd_per_month": 0.48}]
     assert snapshots.line(kept[0]) == ("td-dwh-final-20261130-120000 (cluster snapshot, 20.0 GB, about $0.48/month at "
@@ -91,7 +77,7 @@ def test_a_kept_serverless_final_snapshot_is_reported_with_its_monthly_cost(tmp_
         {"snapshotName": "td-dwh-final-20261201-090000", "namespaceName": "td-dwh", "status": "AVAILABLE",
          "totalBackupSizeInMegaBytes": 5120.0}]}, {"namespaceName": "td-dwh"})
     with stub, sl_stub:
-        kept = snapshots.kept(snapshot_context(settings, redshift, serverless))
+        kept = snapshots.kept(stubbed_context(settings, {"redshift": redshift, "redshift-serverless": serverless}))
     assert [(s["name"], s["kind"], s["size_gb"], s["usd_per_month"]) for s in kept] == [
         ("td-dwh-final-20261201-090000", "serverless", 5.0, 0.12)]
     assert snapshots.how_to_delete(kept[0]) == ("aws redshift-serverless delete-snapshot --snapshot-name "

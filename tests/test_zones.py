@@ -3,22 +3,16 @@ DescribeOrderableClusterOptions is not served by the emulator (moto 5), so
 it and the zone list are answered by botocore's Stubber; requests are
 validated against botocore's models of redshift and ec2."""
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.stub import Stubber
 
-from sparkify_nb import aws, config, infra
+from sparkify_nb import config, infra
 from sparkify_nb.infra import network, serverless
+from tests.helpers import stubbed, stubbed_context
 
 ZONE_FILTERS = {"Filters": [{"Name": "state", "Values": ["available"]},
                             {"Name": "zone-type", "Values": ["availability-zone"]},
                             {"Name": "opt-in-status", "Values": ["opt-in-not-required"]}]}
-
-
-def stubbed(service, region="us-west-2"):
-    client = boto3.client(service, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing")
-    return client, Stubber(client)
 
 
 def settings_for(tmp_path, **overrides):
@@ -40,13 +34,6 @@ def orderable(stub, node_type, by_type):
         {"NodeType": node_type})
 
 
-def context(settings, ec2, redshift=None):
-    clients = aws.Clients(settings).use("ec2", ec2)
-    if redshift is not None:
-        clients.use("redshift", redshift)
-    return infra.Context(settings, clients, lambda _: None, delay_s=0)
-
-
 def test_a_provisioned_clusters_subnets_go_where_its_node_type_is_offered(tmp_path):
     settings = settings_for(tmp_path)
     (ec2, ec2_stub), (redshift, rs_stub) = stubbed("ec2"), stubbed("redshift")
@@ -54,7 +41,7 @@ def test_a_provisioned_clusters_subnets_go_where_its_node_type_is_offered(tmp_pa
     orderable(rs_stub, "ra3.large", {"multi-node": ["us-west-2b", "us-west-2d", "us-west-2c"],
                                      "single-node": ["us-west-2a"]})
     with ec2_stub, rs_stub:
-        assert network.subnet_zones(context(settings, ec2, redshift)) == ["us-west-2b", "us-west-2c"]
+        assert network.subnet_zones(stubbed_context(settings, {"ec2": ec2, "redshift": redshift})) == ["us-west-2b", "us-west-2c"]
 
 
 def test_too_few_zones_offering_the_node_type_stop_01_naming_the_keys(tmp_path):
@@ -65,7 +52,7 @@ def test_too_few_zones_offering_the_node_type_stop_01_naming_the_keys(tmp_path):
     with ec2_stub, rs_stub, pytest.raises(infra.InfraError, match=r"region us-west-2 \(\[general\] region\) has 1 "
                                                                   r"availability zones where ra3\.16xlarge is offered "
                                                                   r".* Choose another region or \[cluster\] node_type"):
-        network.subnet_zones(context(settings, ec2, redshift))
+        network.subnet_zones(stubbed_context(settings, {"ec2": ec2, "redshift": redshift}))
 
 
 def test_serverless_takes_three_zones_and_in_n_california_three_subnets_in_two(tmp_path):
@@ -73,12 +60,12 @@ def test_serverless_takes_three_zones_and_in_n_california_three_subnets_in_two(t
     ec2, stub = stubbed("ec2")
     zone_list(stub, "us-west-2", "dcba")
     with stub:
-        assert network.subnet_zones(context(settings, ec2)) == ["us-west-2a", "us-west-2b", "us-west-2c"]
+        assert network.subnet_zones(stubbed_context(settings, {"ec2": ec2})) == ["us-west-2a", "us-west-2b", "us-west-2c"]
     west1 = settings_for(tmp_path, **{"cluster.kind": "serverless", "general.region": "us-west-1"})
     ec2, stub = stubbed("ec2", "us-west-1")
     zone_list(stub, "us-west-1", "ac")
     with stub:
-        assert network.subnet_zones(context(west1, ec2)) == ["us-west-1a", "us-west-1c", "us-west-1a"]
+        assert network.subnet_zones(stubbed_context(west1, {"ec2": ec2})) == ["us-west-1a", "us-west-1c", "us-west-1a"]
 
 
 def test_serverless_refusing_its_subnets_says_what_to_do():
