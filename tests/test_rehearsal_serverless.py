@@ -205,3 +205,22 @@ def test_get_credentials_log_in_over_the_wire_door_as_the_iam_identity(sl):
                          user=creds["dbUser"], password="forged", sslmode="verify-full",
                          sslrootcert=str(local.rehearsal_ca_path()))
     assert 'password authentication failed for user "IAM:moto"' in str(err.value)
+
+
+def test_a_namespace_made_without_a_key_reads_back_aws_owned_encryption(sl):
+    ns = sl.create_namespace(namespaceName=f"sv-{uuid.uuid4().hex[:8]}")["namespace"]
+    assert ns["kmsKeyId"] == "AWS_OWNED_KMS_KEY"
+
+
+def test_an_assumed_roles_data_api_and_serverless_clients_reach_the_rehearsals_endpoint():
+    """04's analyst on Serverless assumes a role (aws.Clients.assuming): its clients must go where the
+    operator's go on a rehearsal, not to the emulator."""
+    from sparkify_nb import aws as aws_clients, config
+
+    settings = config.load(overrides={"general.target": "redshift", "general.rehearsal": "true"})
+    role = aws("iam").create_role(RoleName=f"sv-as-{uuid.uuid4().hex[:6]}",
+                                  AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')["Role"]["Arn"]
+    assumed = aws_clients.Clients(settings).assuming(role, "s0")
+    for service_name in ("redshift-data", "redshift-serverless"):
+        assert assumed(service_name).meta.endpoint_url == local.data_api_endpoint()
+    assert assumed("s3").meta.endpoint_url == local.aws_endpoint()
