@@ -21,13 +21,12 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError
 
+from . import semantics
+from .semantics import Refused
+
 logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its fall-back-to-Command notes are decided on here
 
 DEV = "https://docs.aws.amazon.com/redshift/latest/dg/"
-
-
-class Refused(Exception):
-    """A statement Redshift would not run; ``str()`` is the ``Error`` text the Data API shows."""
 
 
 class ParameterError(ValueError):
@@ -103,7 +102,7 @@ def parse(sql: str) -> Statement:
     if _TRANSACTION.match(body):
         return Statement(sql, "transaction", body.rstrip(";"))
     try:
-        trees = [e for e in sqlglot.parse(sql, read="redshift", error_level=ErrorLevel.RAISE) if e is not None]
+        trees = [e for e in sqlglot.parse(sql, read=semantics.RedshiftDialect, error_level=ErrorLevel.RAISE) if e is not None]
     except (ParseError, sqlglot.errors.TokenError) as exc:
         return Statement(sql, error=_syntax_error(exc, sql))
     if len(trees) != 1:
@@ -124,9 +123,12 @@ def parse(sql: str) -> Statement:
                                  error=f"ERROR: {what} is not supported by Amazon Redshift ({page})")
     if isinstance(tree, exp.Copy):
         return Statement(sql, "copy", tree=tree, names=names)
-    if isinstance(tree, exp.TruncateTable):
-        return Statement(sql, "truncate", postgres(tree), tree, names)
-    return Statement(sql, "sql", postgres(tree), tree, names)
+    try:
+        semantics.check_types(tree)
+        text = postgres(tree)
+    except Refused as exc:
+        return Statement(sql, tree=tree, names=names, error=str(exc))
+    return Statement(sql, "truncate" if isinstance(tree, exp.TruncateTable) else "sql", text, tree, names)
 
 
 def _refuse_positional(tree: exp.Expression) -> None:
@@ -145,8 +147,9 @@ def _syntax_error(exc: Exception, sql: str) -> str:
 def postgres(tree: exp.Expression) -> str:
     """``tree`` (Redshift) as PostgreSQL text for psycopg2: distribution, sort keys
     and ENCODE dropped, keys and uniqueness not enforced, IDENTITY kept as an
-    identity, ``:name`` -> ``%(name)s`` and every other ``%`` doubled."""
-    tree = tree.copy()
+    identity, Redshift's types and results made explicit (:mod:`.semantics`),
+    ``:name`` -> ``CAST(%(name)s AS VARCHAR)`` (:func:`bind`) and every other ``%`` doubled."""
+    tree = semantics.rewrite(tree.copy())
     for node in list(tree.find_all(*_DROPPED_PROPERTIES)):
         node.pop()
     for node in list(tree.find_all(*_INFORMATIONAL)):
@@ -156,7 +159,7 @@ def postgres(tree: exp.Expression) -> str:
     marks: dict[str, str] = {}
     for node in list(tree.find_all(exp.Placeholder)):
         mark = f"rehearsal_param_{secrets.token_hex(6)}"
-        marks[mark] = f"%({node.this})s"
+        marks[mark] = f"CAST(%({node.this})s AS VARCHAR)"
         node.replace(exp.column(mark))
     text = tree.sql("postgres").replace("%", "%%")
     for mark, placeholder in marks.items():
@@ -177,7 +180,15 @@ def _identity(node: exp.GeneratedAsIdentityColumnConstraint) -> None:
 
 def bind(names: set[str], parameters: list[dict[str, str]]) -> dict[str, str]:
     """The psycopg2 parameters of a statement that uses ``names``; raises
-    :class:`ParameterError` for a name the request does not give."""
+    :class:`ParameterError` for a name the request does not give.
+
+    Each value is a VARCHAR where the SQL names it (:func:`postgres` writes
+    ``CAST(%(name)s AS VARCHAR)``): the Data API takes every parameter as a string
+    (``SqlParameter.value``: String [API SqlParameter]) and "follows the rule of the JDBC
+    PreparedStatement" [GUIDE], whose ``setString`` binds a VARCHAR. So ``:x + 1`` fails
+    (no VARCHAR + INTEGER), and so does an uncast ``:pid`` stored in an INTEGER column
+    or compared with one: the strictest reading (unconfirmed: AWS does not say how
+    Redshift types a parameter the SQL does not cast). Write ``CAST(:x AS type)``."""
     given = {p["name"]: p["value"] for p in parameters}
     missing = sorted(names - set(given))
     if missing:
