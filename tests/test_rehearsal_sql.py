@@ -17,7 +17,7 @@ POSTGRES_ONLY = {
     "RETURNING": ("CREATE TABLE t (a INT)", "INSERT INTO t VALUES (1) RETURNING a"),
     "GENERATED ALWAYS AS IDENTITY, or an identity without (seed, step)":
         (None, "CREATE TABLE g (a INT GENERATED ALWAYS AS IDENTITY)"),
-    "CREATE SEQUENCE": (None, "CREATE SEQUENCE s"),
+    "sequences": (None, "CREATE SEQUENCE s"),
     "CHECK constraints": (None, "CREATE TABLE c (a INT CHECK (a > 0))"),
     "table partitioning": (None, "CREATE TABLE p (a INT) PARTITION BY RANGE (a)"),
     "array constructors": (None, "SELECT ARRAY[1, 2]"),
