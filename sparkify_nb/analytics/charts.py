@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.dates as mdates
@@ -36,9 +37,14 @@ def _no_data(ax, frame: pd.DataFrame) -> None:
                 color="grey")
 
 
-def plays_by_hour(frame: pd.DataFrame, period: str = "", tz: str = "UTC") -> Figure:
-    """Bar chart of plays per hour of day (``hour``, ``plays``), 24 bars, with
-    the peak hour in red and labelled; ``tz`` names the clock on the x axis."""
+QUESTION_BY_HOUR = "When do people listen? Plays by hour of day ({tz})"
+
+
+def plays_by_hour(frame: pd.DataFrame, period: str = "", tz: str = "UTC", question: str = QUESTION_BY_HOUR) -> Figure:
+    """Bar chart of plays per hour of day (``hour``, ``plays``; hours without
+    plays may be missing), 24 ticks, with the peak hour in red and labelled;
+    ``tz`` names the clock on the x axis; ``question`` is the title's first
+    line (``{tz}`` in it is filled in)."""
     fig, ax = plt.subplots(figsize=(10, 4.5))
     bars = ax.bar(frame["hour"], frame["plays"], color=BAR, edgecolor=EDGE)
     if frame["plays"].sum() > 0:
@@ -48,7 +54,7 @@ def plays_by_hour(frame: pd.DataFrame, period: str = "", tz: str = "UTC") -> Fig
         ax.annotate(f"peak {peak:02d}:00", xy=(peak, frame["plays"].max()), xytext=(0, 6),
                     textcoords="offset points", ha="center", fontweight="bold")
     _no_data(ax, frame)
-    ax.set_title(_title(f"When do people listen? Plays by hour of day ({tz})", period))
+    ax.set_title(_title(question.format(tz=tz), period))
     ax.set_xlabel(f"Hour of day ({tz}, hour starting)")
     ax.set_ylabel("Plays (count)")
     ax.set_xticks(range(24))
@@ -61,9 +67,21 @@ def plays_by_hour(frame: pd.DataFrame, period: str = "", tz: str = "UTC") -> Fig
 
 
 def weekday_hour_heatmap(matrix: pd.DataFrame, period: str = "", tz: str = "UTC") -> Figure:
-    """Heatmap of the weekday x hour matrix of plays, with a colour bar (plays)."""
+    """Heatmap of the weekday x hour matrix of plays, with a colour bar (plays)
+    and the busiest cell (the earliest on a tie) framed in red and labelled
+    with its plays."""
+    from matplotlib.patches import Rectangle
+
     fig, ax = plt.subplots(figsize=(11, 4))
-    image = ax.imshow(matrix.to_numpy(), aspect="auto", cmap="Blues", origin="upper")
+    values = matrix.to_numpy()
+    image = ax.imshow(values, aspect="auto", cmap="Blues", origin="upper")
+    if values.size and values.sum() > 0:
+        row, column = divmod(int(values.argmax()), values.shape[1])
+        ax.add_patch(Rectangle((column - 0.5, row - 0.5), 1, 1, fill=False, edgecolor=PEAK, linewidth=2.5))
+        ax.text(column, row, f"{int(values[row, column]):,}", ha="center", va="center", color="white",
+                fontweight="bold", fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no plays in this period", transform=ax.transAxes, ha="center", va="center", color="grey")
     colorbar = fig.colorbar(image, ax=ax)
     colorbar.set_label("Plays (count)")
     ax.set_title(_title(f"Which hours of which days are busiest? Plays by weekday and hour ({tz})", period))
@@ -88,9 +106,17 @@ def daily_plays(frame: pd.DataFrame, period: str = "") -> Figure:
         ax.annotate(f"busiest {days.iloc[row]:%Y-%m-%d}", xy=(days.iloc[row], frame["plays"].iloc[row]),
                     xytext=(0, 8), textcoords="offset points", ha="center", fontweight="bold")
     _no_data(ax, frame)
-    locator = mdates.AutoDateLocator()
+    # Whole days as ticks, each labelled with its full date, and no tick outside the data: a concise
+    # formatter's offset label named the month after the last tick ("2018-Dec" under November's plays).
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=10, interval_multiples=False)
+    locator.intervald[mdates.DAILY] = [1, 2, 3, 5, 7, 14]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    if len(frame):
+        ax.set_xlim(days.iloc[0] - pd.Timedelta(hours=12), days.iloc[-1] + pd.Timedelta(hours=12))
+    for label in ax.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     # Room above the highest point for its label, below the title.
     ax.set_ylim(0, max(1, int(frame["plays"].max()) if len(frame) else 0) * 1.2)
@@ -107,7 +133,9 @@ def ranking(frame: pd.DataFrame, label: str, question: str, period: str = "", va
     """Horizontal bars, one per row of ``frame`` (first row on top), labelled
     with ``frame[label]`` and the value at the end of each bar."""
     fig, ax = plt.subplots(figsize=(10, max(2.5, 0.45 * len(frame) + 1.5)))
-    labels = [str(x) if len(str(x)) <= 45 else str(x)[:44] + "…" for x in frame[label]]
+    # Long labels wrap onto a second line rather than lose their end (a song's artist).
+    labels = [textwrap.fill(str(x), 42, max_lines=2, placeholder="…") for x in frame[label]]
+    fig.set_figheight(max(2.5, (0.6 if any("\n" in x for x in labels) else 0.45) * len(frame) + 1.5))
     bars = ax.barh(range(len(frame)), frame[value], color=BAR, edgecolor=EDGE)
     ax.bar_label(bars, labels=[f"{int(v):,}" for v in frame[value]], padding=3)
     ax.set_yticks(range(len(frame)))
@@ -189,15 +217,16 @@ def platforms(os_frame: pd.DataFrame, browser_frame: pd.DataFrame, period: str =
 def sessions(frame: pd.DataFrame, period: str = "") -> Figure:
     """Two histograms: plays per session and session length (minutes), medians marked."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, column, xlabel in ((left, "plays", "Plays per session (count)"),
-                               (right, "length_minutes", "Session length (minutes, first to last play)")):
+    for ax, column, xlabel, unit in ((left, "plays", "Plays per session (count)", "plays"),
+                                     (right, "length_minutes", "Session length (minutes, first to last play)",
+                                      "minutes")):
         values = frame[column]
         if len(values):
             # Whole plays get one bar each; minutes get 20 even bins.
             bins = [b - 0.5 for b in range(1, int(values.max()) + 2)] if column == "plays" else 20
             ax.hist(values, bins=bins, color=BAR, edgecolor=EDGE)
             median = round(float(values.median()), 1)
-            ax.axvline(median, color=PEAK, linestyle="--", label=f"median {median:g}")
+            ax.axvline(median, color=PEAK, linestyle="--", label=f"median {median:g} {unit}")
             ax.legend()
         _no_data(ax, frame)
         ax.set_xlabel(xlabel)
