@@ -227,6 +227,17 @@ def summary(by_hour: pd.DataFrame, songs: pd.DataFrame, free_paid: pd.DataFrame,
     return pd.DataFrame(rows, columns=["question", "answer"])
 
 
+def rows_table(frame: pd.DataFrame, key: str, value: str) -> Table:
+    """The rows of a two-column answer (``hour``, ``plays``) laid out across
+    rather than down: one header row of ``key`` values, one row of ``value``
+    (with thousands separators), so 24 hours take two lines, not 25."""
+    if frame.empty:
+        return Table(pd.DataFrame(), f"{value} by {key}", empty="no rows")
+    shown = pd.DataFrame([[f"{int(v):,}" for v in frame[value]]], columns=[str(k) for k in frame[key]])
+    shown.insert(0, key, [value])
+    return Table(shown, f"{value} by {key}", right=tuple(shown.columns[1:]), empty="no rows")
+
+
 def summary_table(summary_frame: pd.DataFrame) -> Table:
     """:func:`summary` to show: question and answer, both left-aligned, long
     answers wrapping in their cell."""

@@ -19,13 +19,13 @@ from .errors import ConflictError, InfraError, IngressError, WaitTimeout
 from .iam import TRUST_POLICY, role_name, role_policy
 from .network import ingress_cidrs, public_ip
 from .preflight import PreflightError
-from .pricing import cost_line
+from .pricing import cost_line, cost_text
 from .sample import ensure_bucket, seed_sample_data
 from .stack import (kept_snapshots, plan, provision, report_left, report_warnings, summary, summary_table,
                     tagged_resources, teardown)
 
 __all__ = ["Clients", "ConflictError", "Context", "ControlsError", "InfraError", "IngressError", "PreflightError",
-           "TAG_KEY", "TRUST_POLICY", "WaitTimeout", "access", "boundary", "cluster_drift", "controls", "cost_line",
+           "TAG_KEY", "TRUST_POLICY", "WaitTimeout", "access", "boundary", "cluster_drift", "controls", "cost_line", "cost_text",
            "ensure_bucket", "ingress_cidrs", "kept_snapshots", "plan", "preflight", "provision", "public_ip",
            "report_left", "report_warnings", "role_name", "role_policy", "seed_sample_data", "set_parameters",
            "summary", "summary_table", "tagged_resources", "teardown"]

@@ -162,3 +162,11 @@ def _reference(table: Table, column: str, target: Table, corners: dict[str, tupl
     return (f'<path class="reference" data-from="{table.name}.{column}" data-to="{target.name}" d="{path}" '
             f'fill="none" stroke="{LINE}" stroke-width="1.5"{dash}/>'
             f'<path d="{fork}" fill="none" stroke="{LINE}" stroke-width="1.5"/>')
+
+
+def show(tables: tuple[Table, ...] = STAR_TABLES):
+    """:func:`er_svg` as an IPython SVG object: a notebook cell ending with it
+    shows the drawing (``image/svg+xml``), in JupyterLab and in HTML exports alike."""
+    from IPython.display import SVG
+
+    return SVG(er_svg(tables))
