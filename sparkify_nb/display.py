@@ -84,12 +84,12 @@ def _numeric(column: pd.Series) -> bool:
     return bool(values) and all(_is_number(v) for v in values)
 
 
-def _text(value: Any, number: bool = False) -> str:
-    """A cell's text; in a column of numbers a whole number has thousands
+def _text(value: Any, count: bool = False) -> str:
+    """A cell's text; in a column of counts a whole number has thousands
     separators (``8,000``, as the progress lines print it)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    if number and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+    if count and isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return f"{int(value):,}"
     return str(value)
 
@@ -108,14 +108,13 @@ def _breakable(text: str) -> str:
     return "".join(out)
 
 
-def text_table(frame: pd.DataFrame, right: tuple[str, ...] = ()) -> str:
+def text_table(frame: pd.DataFrame, right: tuple[str, ...] = (), counts: tuple[str, ...] = ()) -> str:
     """``frame`` as plain text, two spaces between columns: numbers (and the
     columns named in ``right``) aligned to the right, everything else to the
     left (pandas' ``to_string`` right-aligns text too, which makes long values
-    hard to scan); no index."""
-    numeric = [_numeric(frame[c]) for c in frame.columns]
-    right = [n or c in right for n, c in zip(numeric, frame.columns)]
-    rows = [[str(c) for c in frame.columns]] + [[_text(v, n) for v, n in zip(row, numeric)]
+    hard to scan); the columns named in ``counts`` with thousands separators; no index."""
+    right = [_numeric(frame[c]) or c in right for c in frame.columns]
+    rows = [[str(c) for c in frame.columns]] + [[_text(v, c in counts) for v, c in zip(row, frame.columns)]
                                                for row in frame.itertuples(index=False)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(v.rjust(w) if number else v.ljust(w) for v, w, number in zip(r, widths, right)).rstrip()
@@ -129,22 +128,24 @@ class Table:
     ``title``: what the table is (``"security controls"``); ``status``: the
     column holding each row's status, coloured (``None``: no status);
     ``empty``: the sentence shown when there is no row; ``right``: columns
-    aligned to the right although they hold text (counts already formatted).
-    Raises KeyError for a status column ``frame`` lacks."""
+    aligned to the right although they hold text (counts already formatted);
+    ``counts``: columns of counts, shown with thousands separators (``8,000``;
+    not an error code or a port). Raises KeyError for a status column
+    ``frame`` lacks."""
 
     def __init__(self, frame: pd.DataFrame, title: str, status: str | None = None, empty: str = "no rows",
-                 right: tuple[str, ...] = ()):
+                 right: tuple[str, ...] = (), counts: tuple[str, ...] = ()):
         if status is not None and status not in frame.columns:
             raise KeyError(f"{title}: no status column {status!r} among {list(frame.columns)}")
         self.frame, self.title, self.status, self.empty = frame.reset_index(drop=True), title, status, empty
-        self.right = tuple(right)
+        self.right, self.counts = tuple(right), tuple(counts)
 
     def __len__(self) -> int:
         return len(self.frame)
 
     def text(self) -> str:
         """The ``text/plain`` rendering: aligned columns, or ``empty``."""
-        return self.empty if self.frame.empty else text_table(self.frame, self.right)
+        return self.empty if self.frame.empty else text_table(self.frame, self.right, self.counts)
 
     __str__ = text
 
@@ -172,7 +173,7 @@ class Table:
         for kind, row in zip(self.kinds(), self.frame.itertuples(index=False)):
             cells = []
             for column, value in zip(self.frame.columns, row):
-                text = _text(value, numeric[column])
+                text = _text(value, column in self.counts)
                 if column == self.status:
                     badge = _BADGE.format(*COLOURS[kind])
                     cells.append(f'<td class="sparkify-status sparkify-status-{kind}" style="{_TD}">'
