@@ -43,6 +43,12 @@ def local_targets(text: str) -> list[str]:
     return [_split(m.group(2))[0] for m in _LINK.finditer(text) if not _EXTERNAL.match(m.group(2))]
 
 
+def _exists(folder: Path, target: str) -> bool:
+    """Whether ``target`` names a file or folder as seen from ``folder`` (``..`` taken
+    textually, so a folder not yet made still counts as a place to look from)."""
+    return Path(os.path.normpath(Path(folder) / unquote(target))).exists()
+
+
 def _markdown(nb: Any) -> Iterable[Any]:
     return (cell for cell in nb.cells if cell.cell_type == "markdown")
 
@@ -51,7 +57,7 @@ def relink(nb: Any, folder: Path, sources: Sequence[Path]) -> int:
     """Rewrite, in place, the relative links of ``nb``'s markdown cells for a
     copy of ``nb`` written into ``folder`` (see the module docstring); return
     how many links changed."""
-    folder = Path(folder).resolve()
+    folder = Path(os.path.abspath(folder))
     changed = 0
 
     def fix(match: re.Match) -> str:
@@ -60,10 +66,10 @@ def relink(nb: Any, folder: Path, sources: Sequence[Path]) -> int:
         if _EXTERNAL.match(target):
             return match.group(0)
         path, anchor = _split(target)
-        if not path or (folder / unquote(path)).exists():
+        if not path or _exists(folder, path):
             return match.group(0)
         for source in sources:
-            found = (Path(source) / unquote(path)).resolve()
+            found = Path(os.path.normpath(Path(os.path.abspath(source)) / unquote(path)))
             if found.exists():
                 changed += 1
                 return f"{match.group(1)}{Path(os.path.relpath(found, folder)).as_posix()}{anchor}{match.group(3)}"
@@ -78,7 +84,7 @@ def dead_links(nb: Any, folder: Path) -> list[str]:
     """The relative link targets of ``nb``'s markdown that do not exist as seen from ``folder``."""
     folder = Path(folder)
     return [target for cell in _markdown(nb) for target in local_targets(cell.source)
-            if not (folder / unquote(target)).exists()]
+            if not _exists(folder, target)]
 
 
 def relink_file(notebook: Path, sources: Sequence[Path]) -> int:
