@@ -374,7 +374,7 @@ def test_each_chart_gets_its_answer_in_one_sentence(conn):
         "Paid plays are 54.5% of all plays (6 of 11); 1 user upgraded and 1 downgraded. "
         "4 users played; 2 users played on both levels and count under both.")
     assert analytics.matched_answer(by_hour, analytics.top_songs(conn, **PERIOD)) == (
-        "7 of 11 plays (63.6%) match a song of the catalogue; the rankings below count only those.")
+        "7 of 11 plays (63.6%) match a song of the catalogue; the rankings of songs and artists count only those.")
     assert analytics.top_location_answer(analytics.top_locations(conn, **PERIOD)) == (
         "Most plays come from B, NY: 4 plays by 2 users.")
     assert analytics.platforms_answer(analytics.platforms(conn, **PERIOD)) == (

@@ -85,13 +85,13 @@ def matched_answer(by_hour: pd.DataFrame, songs: pd.DataFrame) -> str:
     """How many plays of the period match a song of the catalogue (the base of
     the rankings), from :func:`~.queries.plays_by_hour` (all plays) and
     :func:`~.queries.top_songs` (``attrs["matched_plays"]``):
-    ``4,148 of 5,905 plays (70.2%) match a song of the catalogue; the rankings below count only those.``"""
+    ``4,148 of 5,905 plays (70.2%) match a song of the catalogue; the rankings of songs and artists count only those.``"""
     total = int(by_hour["plays"].sum())
     if total == 0:
         return NO_PLAYS
     matched = int(songs.attrs.get("matched_plays", 0))
     return (f"{matched:,} of {_plays(total)} ({100.0 * matched / total:.1f}%) match a song of the catalogue; "
-            "the rankings below count only those.")
+            "the rankings of songs and artists count only those.")
 
 
 def top_song_answer(songs: pd.DataFrame) -> str:
