@@ -63,6 +63,14 @@ def test_heatmap_has_a_colour_bar_and_weekday_hour_ticks():
     assert PERIOD in ax.get_title()
 
 
+def test_count_axes_read_as_the_answers_do_with_thousands_separators():
+    frame = pd.DataFrame({"hour": range(24), "plays": [60_866 - 1000 * (h % 7) for h in range(24)]})
+    fig = charts.plays_by_hour(frame, PERIOD)
+    fig.canvas.draw()
+    assert ticks(fig.axes[0], "y") == ["0", "8,000", "16,000", "24,000", "32,000", "40,000", "48,000", "56,000",
+                                       "64,000", "72,000"]
+
+
 def test_heatmap_frames_and_labels_its_busiest_cell():
     matrix = pd.DataFrame([[0] * 24 for _ in range(7)], index=pd.Index(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]),
                           columns=range(24))

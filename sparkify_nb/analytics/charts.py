@@ -20,11 +20,17 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 BAR = "#8fb3d9"
 EDGE = "#3d6a99"
 PEAK = "#d9534f"
+
+
+def _counts(axis) -> None:
+    """An axis of counts: whole-number ticks with thousands separators (``480,000``, as the answers print them)."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
 
 
 def _title(question: str, period: str) -> str:
@@ -59,7 +65,7 @@ def plays_by_hour(frame: pd.DataFrame, period: str = "", tz: str = "UTC", questi
     ax.set_ylabel("Plays (count)")
     ax.set_xticks(range(24))
     ax.set_xticklabels([f"{h:02d}" for h in range(24)])
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    _counts(ax.yaxis)
     ax.margins(y=0.12)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -84,6 +90,7 @@ def weekday_hour_heatmap(matrix: pd.DataFrame, period: str = "", tz: str = "UTC"
         ax.text(0.5, 0.5, "no plays in this period", transform=ax.transAxes, ha="center", va="center", color="grey")
     colorbar = fig.colorbar(image, ax=ax)
     colorbar.set_label("Plays (count)")
+    colorbar.ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_title(_title(f"Which hours of which days are busiest? Plays by weekday and hour ({tz})", period))
     ax.set_xlabel(f"Hour of day ({tz}, hour starting)")
     ax.set_ylabel("Weekday")
@@ -117,7 +124,7 @@ def daily_plays(frame: pd.DataFrame, period: str = "") -> Figure:
     for label in ax.get_xticklabels():
         label.set_rotation(30)
         label.set_horizontalalignment("right")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    _counts(ax.yaxis)
     # Room above the highest point for its label, below the title.
     ax.set_ylim(0, max(1, int(frame["plays"].max()) if len(frame) else 0) * 1.2)
     ax.set_title(_title("Is listening growing? Plays per day", period))
@@ -141,7 +148,7 @@ def ranking(frame: pd.DataFrame, label: str, question: str, period: str = "", va
     ax.set_yticks(range(len(frame)))
     ax.set_yticklabels(labels)
     ax.invert_yaxis()
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _counts(ax.xaxis)
     ax.margins(x=0.1)
     _no_data(ax, frame)
     ax.set_title(_title(question, period))
@@ -186,7 +193,7 @@ def free_vs_paid(frame: pd.DataFrame, period: str = "") -> Figure:
     right.set_xlabel("Level at the time of the play")
     right.set_ylabel("Users (count)")
     for ax in (left, right):
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        _counts(ax.yaxis)
         ax.margins(y=0.15)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(_title("Free vs paid: who listens on which level?", period))
@@ -206,7 +213,7 @@ def platforms(os_frame: pd.DataFrame, browser_frame: pd.DataFrame, period: str =
         ax.invert_yaxis()
         ax.set_title(name)
         ax.set_xlabel("Plays (count)")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _counts(ax.xaxis)
         ax.margins(x=0.15)
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(_title("On which platforms do people listen? (from the user agent)", period))
@@ -222,8 +229,9 @@ def sessions(frame: pd.DataFrame, period: str = "") -> Figure:
                                       "minutes")):
         values = frame[column]
         if len(values):
-            # Whole plays get one bar each; minutes get 20 even bins.
-            bins = [b - 0.5 for b in range(1, int(values.max()) + 2)] if column == "plays" else 20
+            # Whole plays get one bar each (up to 60 of them; beyond, 60 even bins); minutes get 20 even bins.
+            whole = column == "plays" and values.max() <= 60
+            bins = [b - 0.5 for b in range(1, int(values.max()) + 2)] if whole else (60 if column == "plays" else 20)
             ax.hist(values, bins=bins, color=BAR, edgecolor=EDGE)
             median = round(float(values.median()), 1)
             ax.axvline(median, color=PEAK, linestyle="--", label=f"median {median:g} {unit}")
@@ -231,7 +239,7 @@ def sessions(frame: pd.DataFrame, period: str = "") -> Figure:
         _no_data(ax, frame)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Sessions (count)")
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        _counts(ax.yaxis)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(_title("How long do people listen in one go? Sessions", period))
     fig.tight_layout()
