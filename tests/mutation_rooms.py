@@ -38,18 +38,17 @@ class Room:
 
 
 REHEARSAL_TESTS = ("tests/test_rehearsal_sql.py", "tests/test_rehearsal_api.py", "tests/test_rehearsal_sessions.py",
-                   "tests/test_rehearsal_copy.py", "tests/test_copy_reach.py")
+                   "tests/test_rehearsal_copy.py", "tests/test_rehearsal_wire.py", "tests/test_rehearsal_serverless.py",
+                   "tests/test_rehearsal_analysts.py", "tests/test_copy_reach.py")
 
 ROOMS: tuple[Room, ...] = (
     Room("rehearsal endpoint", ("sparkify_nb/local/rehearsal/*.py", "sparkify_nb/local/rehearsal/sql/*.sql"),
          REHEARSAL_TESTS, 0.95),
-    Room("permissions documents",
-         ("sparkify_nb/infra/access.py", "sparkify_nb/infra/scopes.py", "sparkify_nb/infra/boundary.py",
-          "sparkify_nb/infra/reach.py", "sparkify_nb/infra/analyst.py"),
+    Room("permissions documents", ("sparkify_nb/iam/*.py",),
          ("tests/test_infra_access.py", "tests/test_operator_policy.py", "tests/test_copy_reach.py"), 0.95),
     Room("infra",
          ("sparkify_nb/infra/controls.py", "sparkify_nb/infra/workbucket.py", "sparkify_nb/infra/logs.py",
-          "sparkify_nb/infra/pause.py", "sparkify_nb/infra/iam.py"),
+          "sparkify_nb/infra/pause.py", "sparkify_nb/infra/roles.py"),
          ("tests/test_infra_controls.py", "tests/test_log_groups.py", "tests/test_infra_stubbed.py",
           "tests/test_guardrails.py", "tests/test_guardrails_stubbed.py", "tests/test_infra.py"), 0.85),
     Room("staging", ("sparkify_nb/staging/granted.py", "sparkify_nb/staging/load.py", "sparkify_nb/staging/sql/*.sql"),

@@ -14,10 +14,9 @@ from tests.mutation_rooms import ROOMS, ROOT
 # Issue 32, item 2: the rooms that must have a score (a package, or the modules named of it).
 LISTED = {
     "rehearsal endpoint": ["sparkify_nb/local/rehearsal"],
-    "permissions documents": ["sparkify_nb/infra/access.py", "sparkify_nb/infra/scopes.py",
-                              "sparkify_nb/infra/boundary.py", "sparkify_nb/infra/reach.py"],
+    "permissions documents": ["sparkify_nb/iam"],
     "infra": ["sparkify_nb/infra/controls.py", "sparkify_nb/infra/workbucket.py", "sparkify_nb/infra/logs.py",
-              "sparkify_nb/infra/pause.py", "sparkify_nb/infra/iam.py"],
+              "sparkify_nb/infra/pause.py", "sparkify_nb/infra/roles.py"],
     "staging": ["sparkify_nb/staging/granted.py", "sparkify_nb/staging/load.py"],
     "warehouse": ["sparkify_nb/warehouse/data_api.py", "sparkify_nb/warehouse/sql/transform",
                   "sparkify_nb/warehouse/sql/quality"],
@@ -99,6 +98,14 @@ def test_a_sql_mutant_changes_only_its_own_token_and_names_its_line():
 def test_a_case_expression_stays_whole_when_its_predicate_is_dropped():
     text = "SELECT 1 FROM t WHERE a = CASE WHEN b > 0 THEN 1 ELSE 2 END AND c IS NULL;"
     assert ("drop predicate", "a = CASE WHEN b > 0 THEN 1 ELSE 2 END", "TRUE") in _made(text)
+
+
+def test_the_on_of_a_grant_and_a_function_body_quote_bound_no_predicate():
+    text = ("GRANT USAGE ON SCHEMA s TO PUBLIC;\n"
+            "CREATE FUNCTION f(o INT) RETURNS BOOL AS $$ SELECT a = o $$ LANGUAGE SQL;\n"
+            "SELECT 1 FROM t JOIN u ON u.id = t.id;")
+    assert _made(text) == [("comparison", "=", "<>"), ("drop predicate", "u.id = t.id", "TRUE"),
+                           ("comparison", "=", "<>")]
 
 
 def test_every_sql_file_of_the_rooms_yields_mutants_that_change_it():
