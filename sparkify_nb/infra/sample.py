@@ -1,15 +1,6 @@
 """The buckets of sample data on the emulator: found, made (tagged with the
-stack) and deleted here; the generated data written into them by
-:func:`sparkify_nb.staging.sample.seed_sample_data`. Where the sample goes:
-
-- ``local``: in the stack's own bucket (``s3://<stack_name>-data/``), the
-  default sources of that target.
-- a rehearsal: at exactly the sources a Redshift run reads (``[s3]
-  song_data``, ``log_data``, ``log_jsonpath``; by default the public
-  ``s3://udacity-dend/...``), so that every COPY 03 sends is the statement a
-  real run sends. The generated data stands in for what is there on AWS.
-- ``redshift``: nothing is written; the sources are the configured ones.
-"""
+stack, so that 99 deletes them) and deleted here. What goes into them, and
+where on each target: :mod:`sparkify_nb.staging.sample`."""
 
 from __future__ import annotations
 

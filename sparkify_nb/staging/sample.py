@@ -1,6 +1,6 @@
 """01's sample data on the emulator: a generated Sparkify-format data set
-written at the sources 03 loads (where, and why there:
-:mod:`sparkify_nb.infra.sample`, which makes and deletes the buckets).
+written at the sources 03 loads, in buckets tagged with the stack
+(:mod:`sparkify_nb.infra.sample` makes, finds and deletes them).
 
 - ``local``: in the stack's own bucket (``s3://<stack_name>-data/``), the
   default sources of that target.

@@ -10,7 +10,12 @@ JSON 1.1 protocol, request validation against botocore's service model),
 :mod:`.sessions`, :mod:`.translate` (parse as Redshift, refuse, translate),
 :mod:`.commands` (LOCK, users, GRANT), :mod:`.copy` (COPY), :mod:`.iam_eval`
 (a role's reach), :mod:`.backing` (one database per cluster), :mod:`.control`
-(the emulator's control plane), ``sql/system.sql`` (Redshift's system views).
+(the emulator's control plane), ``sql/system.sql`` (Redshift's system views),
+:mod:`.execute` (one statement run: the step both doors share). The second
+door, :mod:`.wire`, is a PostgreSQL wire-protocol front door for ``access =
+direct`` (its own rules in its docstring; TLS from :mod:`.pki`, the
+temporary credentials :mod:`.credentials` recorded). The same process serves
+Redshift Serverless's control plane, :mod:`.serverless` (the emulator has none).
 
 Sources, abbreviated below: [API] the Data API reference,
 https://docs.aws.amazon.com/redshift-data/latest/APIReference/ (pages
@@ -66,8 +71,13 @@ refused the same) and each pinned by a test in tests/test_rehearsal_*.py:
 6. Targets: provisioned clusters, as a database user: ``ClusterIdentifier``,
    ``Database``, ``DbUser`` ("When connecting to a cluster as a database user,
    specify the cluster identifier, the database name, and the database user
-   name" [API ExecuteStatement]); Secrets Manager, IAM-identity users and
-   Serverless workgroups are not rehearsed and are refused saying so. The
+   name" [API ExecuteStatement]); or Serverless workgroups: ``WorkgroupName``
+   and ``Database``, no ``DbUser``: the statement runs as the signer's IAM
+   identity, ``IAM:<user>`` / ``IAMR:<role>`` (asked of the emulator's STS by
+   the request's access key), a database user made at its first sign-in and no
+   superuser, so a second identity reads nothing it was not granted
+   (:mod:`.serverless`, rule 7). Secrets Manager is not rehearsed and is
+   refused saying so. The
    cluster must exist in the Region the request was signed for, else
    ``ValidationException: Redshift endpoint doesn't exist in this region.``
    (the Data API's answer, https://github.com/aws/aws-cdk/issues/30536), and be
