@@ -66,11 +66,14 @@ _SECRETS = ("secretsmanager:CreateSecret", "secretsmanager:DescribeSecret", "sec
             "secretsmanager:GetRandomPassword")
 PERMISSION_ONLY = frozenset({"iam:PassRole", _SLR, *_SECRETS})
 
+# A role whose trust drifted is deleted and made again (no iam:UpdateAssumeRolePolicy: it takes no condition key).
+_RECREATE = ("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy",
+             "iam:DeleteRole")
 # A role the stack makes with one inline policy under its boundary (the analysts' and the scheduler's).
 _INLINE_POLICY_ROLE = Actions(
     find=("iam:ListRoleTags",),
     ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags", "iam:PutRolePermissionsBoundary",
-            "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy"),
+            "iam:PutRolePolicy", *_RECREATE),
     delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy",
             "iam:DeleteRole"))
 
@@ -94,7 +97,7 @@ KINDS: tuple[Permissions, ...] = (
     Permissions("iam-role", Actions(
         find=("iam:ListRoleTags",),
         ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags", "iam:PutRolePermissionsBoundary",
-                "iam:UpdateAssumeRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy"),
+                "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", *_RECREATE),
         delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
                 "iam:DetachRolePolicy", "iam:DeleteRole"),
         check=("iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:GetRolePolicy"))),
