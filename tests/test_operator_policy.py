@@ -199,3 +199,16 @@ def test_the_boundary_reads_only_the_sources_the_public_bucket_and_on_the_emulat
     assert buckets(**{"general.target": "redshift", "s3.song_data": "s3://ours/song_data",
                       "s3.log_data": "s3://ours/log_data", "s3.log_jsonpath": "s3://ours/paths.json"}) == [
         "ours", "udacity-dend"]
+
+
+@pytest.mark.parametrize("kind, other", [("provisioned", "serverless"), ("serverless", "provisioned")])
+def test_the_other_kinds_delete_actions_are_kept_for_a_stack_switched_between_kinds(kind, other):
+    """99 on a stack made as one kind and switched to the other still finds and deletes what the first made."""
+    from sparkify_nb.iam import kinds
+
+    wanted = set(access.actions("redshift", kind, "data_api"))
+    for row in kinds.KINDS:
+        if row.cluster_kind == other:
+            assert set(row.actions.find) | set(row.actions.delete) <= wanted, row.name
+    assert {"redshift:DeleteCluster", "redshift-serverless:DeleteWorkgroup",
+            "redshift-serverless:DeleteNamespace"} <= wanted

@@ -203,7 +203,7 @@ def actions(target: str | None = None, cluster_kind: str | None = None, public: 
         if (target == "redshift" and k.local_only) or (target == "local" and k.redshift_only):
             continue
         if cluster_kind is not None and k.cluster_kind not in (None, cluster_kind):
-            out |= set(k.actions.find)
+            out |= set(k.actions.find) | set(k.actions.delete)  # 99 on a stack switched between kinds
             continue
         out |= set(k.actions.find) | set(k.actions.delete) | set(k.actions.check) | set(k.actions.operate)
         if (public is False and k.public_only) or (guardrails is not None and k.setting and
