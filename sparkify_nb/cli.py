@@ -44,6 +44,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if settings.rehearsal:
         print("rehearsal: the redshift target's run on the local stack; nothing reaches AWS, nothing is billed "
               "(README, 'Rehearse before you pay')")
+        own = {k: Path(v) for k, v in params.items() if k in ("song_data", "log_data") and isinstance(v, str)
+               and v and not v.startswith("s3://")}
+        if own:  # your own data at the sources on the emulator: 03 COPYs it from there, as from S3 on AWS
+            from .staging.sample import put_sources
+
+            put_sources(settings, own)
+            params = {k: v for k, v in params.items() if k not in own}
     from .infra.pause import awake
 
     def say(line: str) -> None:  # flush: lines show as they happen, also through a pipe (make run | tee run.log)

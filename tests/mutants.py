@@ -69,7 +69,7 @@ class Baseline:
     opened: set[Path]  # the SQL files it read (relative to the project root)
 
 
-OPENED_ENV = "SPARKIFY_MUTANTS_OPENED"
+OPENED_ENV = "MUTANTS_OPENED_LOG"  # not SPARKIFY_*: conftest drops those before it starts the stack
 # Written into the copy as sitecustomize.py (the copy is first on PYTHONPATH, so every process of a baseline run,
 # the stack's servers included, imports it): records each .sql file a process opens.
 SITECUSTOMIZE = """import os, sys

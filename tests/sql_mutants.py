@@ -7,7 +7,7 @@ behaviour (which plays count, which song a play matches, what quality reports), 
 - ``comparison``: ``=`` <-> ``<>`` (``!=`` -> ``=``), ``<`` <-> ``>=``, ``>`` <-> ``<=``
   (the condition negated);
 - ``boundary``: ``<`` -> ``<=``, ``<=`` -> ``<``, ``>`` -> ``>=``, ``>=`` -> ``>``;
-- ``drop predicate``: one predicate of a ``WHERE``, ``ON``, ``HAVING`` or ``AND`` chain
+- ``drop predicate``: one predicate of a ``WHERE``, ``JOIN ... ON``, ``HAVING`` or ``AND`` chain
   replaced by ``TRUE`` (one after ``OR`` by ``FALSE``), the rest of the condition kept;
 - ``order``: ``ASC`` <-> ``DESC``, and a bare ``ORDER BY`` / ``OVER (... ORDER BY`` key
   given ``DESC``;
@@ -28,6 +28,7 @@ _TOKEN = re.compile(r"""
     (?P<comment>--[^\n]*|/\*.*?\*/)
   | (?P<string>'(?:[^']|'')*')
   | (?P<quoted>"(?:[^"]|"")*")
+  | (?P<dollar>\$\$)
   | (?P<op><=|>=|<>|!=|=|<|>)
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<open>\()
@@ -47,7 +48,7 @@ _STARTS_PREDICATE = {"WHERE", "ON", "HAVING", "AND", "OR"}
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # comment, string, quoted, op, word, open, close, end, other
+    kind: str  # comment, string, quoted, dollar ($$, a function body's quote), op, word, open, close, end, other
     text: str
     start: int
     end: int
@@ -91,7 +92,7 @@ def _predicate_end(code: list[Token], start: int) -> int:
     between, cases = False, 0
     for i in range(start, len(code)):
         token, word = code[i], _word(code[i])
-        if token.depth < depth or (token.depth == depth and token.kind in ("close", "end")):
+        if token.depth < depth or token.kind == "dollar" or (token.depth == depth and token.kind in ("close", "end")):
             return i
         if token.depth != depth:
             continue
@@ -125,12 +126,17 @@ def mutants(text: str) -> list[SqlMutant]:
     between = _between_ands(code)
     line = lambda offset: text.count("\n", 0, offset) + 1  # noqa: E731
     found: list[SqlMutant] = []
+    joined: set[int] = set()  # depths where a JOIN was seen in this statement: its ON is a condition (GRANT ... ON is not)
 
     def add(kind: str, start: int, end: int, replacement: str) -> None:
         found.append(SqlMutant(kind, line(start), start, end, replacement, text[start:end]))
 
     for i, token in enumerate(code):
         word = _word(token)
+        if token.kind == "end":
+            joined.clear()
+        elif word == "JOIN":
+            joined.add(token.depth)
         if token.kind == "op" and token.text in NEGATED:
             add("comparison", token.start, token.end, NEGATED[token.text])
             if token.text in BOUNDARY:
@@ -142,7 +148,8 @@ def mutants(text: str) -> list[SqlMutant]:
                 add("order", code[last].start, code[last].end, code[last].text + " DESC")
         if word in ("AND", "OR") and i not in between:
             add("and/or", token.start, token.end, "OR" if word == "AND" else "AND")
-        if word in _STARTS_PREDICATE and i not in between and i + 1 < len(code):
+        if word in _STARTS_PREDICATE and i not in between and i + 1 < len(code) and (
+                word != "ON" or token.depth in joined):
             stop = _predicate_end(code, i + 1)
             if stop > i + 1:
                 add("drop predicate", code[i + 1].start, code[stop - 1].end, "FALSE" if word == "OR" else "TRUE")

@@ -699,3 +699,12 @@ def test_every_action_in_the_table_is_a_real_api_operation():
     assert "s3:ListAllMyBuckets" in resources.actions() and "s3:ListAllMyBuckets" not in resources.actions("redshift")
     assert "s3:PutEncryptionConfiguration" in resources.actions("redshift")
     assert "s3:PutEncryptionConfiguration" not in resources.actions("local")
+
+
+def test_the_cost_text_wraps_between_words_and_says_what_the_cost_line_says():
+    settings = config.load()
+    text = infra.cost_text(settings)
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "https://aws.amazon.com/redshift/pricing/" in text.split()  # a URL is never cut
+    assert " ".join(text.split()) == " ".join(infra.cost_line(settings).split())
+    assert text.splitlines()[0].startswith("local: $0 (emulator). On redshift, estimated cost: $")

@@ -7,6 +7,7 @@ the emulator's S3, with buckets in two regions.
 import json
 from datetime import datetime, timezone
 
+import pandas as pd
 import boto3
 import pytest
 
@@ -434,3 +435,16 @@ def test_someone_elses_bucket_region_comes_from_head_bucket_or_its_header():
         assert preflight.bucket_region(s3, "udacity-dend") == "us-west-2"
         assert preflight.bucket_region(s3, "udacity-dend") == "eu-central-1"
     stub.assert_no_pending_responses()
+
+
+def test_the_preflight_shows_what_to_do_only_when_some_check_has_something_to_do():
+    from sparkify_nb.infra.preflight import COLUMNS, Preflight
+
+    passed = Preflight(pd.DataFrame([["caller", "account 1", "pass", ""], ["region", "us-west-2", "pass", ""]],
+                                    columns=COLUMNS))
+    assert str(passed.report()) == ("check   state      result\n"
+                                    "caller  account 1  pass\n"
+                                    "region  us-west-2  pass")
+    failed = Preflight(pd.DataFrame([["caller", "account 1", "pass", ""], ["region", "eu-north-9", "fail", "fix it"]],
+                                    columns=COLUMNS))
+    assert list(failed.report().frame.columns) == COLUMNS

@@ -100,6 +100,14 @@ def test_a_case_expression_stays_whole_when_its_predicate_is_dropped():
     assert ("drop predicate", "a = CASE WHEN b > 0 THEN 1 ELSE 2 END", "TRUE") in _made(text)
 
 
+def test_the_on_of_a_grant_and_a_function_body_quote_bound_no_predicate():
+    text = ("GRANT USAGE ON SCHEMA s TO PUBLIC;\n"
+            "CREATE FUNCTION f(o INT) RETURNS BOOL AS $$ SELECT a = o $$ LANGUAGE SQL;\n"
+            "SELECT 1 FROM t JOIN u ON u.id = t.id;")
+    assert _made(text) == [("comparison", "=", "<>"), ("drop predicate", "u.id = t.id", "TRUE"),
+                           ("comparison", "=", "<>")]
+
+
 def test_every_sql_file_of_the_rooms_yields_mutants_that_change_it():
     for room in ROOMS:
         for path in (f for f in room.files() if f.suffix == ".sql"):

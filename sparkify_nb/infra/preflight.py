@@ -71,8 +71,12 @@ class Preflight:
 
     def report(self) -> Table:
         """The table to show (:class:`~sparkify_nb.display.Table`: rich in
-        JupyterLab, aligned text when printed), the ``result`` column coloured."""
-        return Table(self.table, "preflight", status="result")
+        JupyterLab, aligned text when printed), the ``result`` column coloured;
+        the ``what to do`` column only when some check has something to do."""
+        shown = self.table
+        if not shown["what to do"].fillna("").astype(str).str.strip().any():
+            shown = shown.drop(columns="what to do")
+        return Table(shown, "preflight", status="result")
 
     def require(self) -> None:
         """Raise :class:`PreflightError` naming every failed check and what to do; nothing when all passed."""

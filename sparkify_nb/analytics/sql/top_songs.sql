@@ -1,5 +1,5 @@
 -- Top songs: which catalogue songs are played most?
--- Only plays matched to the song catalogue have a song_id (most plays do not), so
+-- Only plays matched to the song catalogue have a song_id (how many do depends on the data), so
 -- this ranks songs among matched plays; matched_plays is their total in the period,
 -- the base of each song's share. Ties: more plays first, then title, then song_id.
 -- Parameters: start (inclusive), end (exclusive) UTC timestamps or NULL; level; top_n, written into

@@ -136,4 +136,40 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
         node.replace(_system("datediff", part, node.expression, node.this))
     for node in list(tree.find_all(exp.Avg, exp.Sum)):
         node.replace(_system("avg" if isinstance(node, exp.Avg) else "sum", node.this))
+    _redshift_only(tree)
     return tree
+
+
+def _redshift_only(tree: exp.Expression) -> None:
+    """Redshift's own constructs, run with their meaning on PostgreSQL.
+
+    - ``LISTAGG(expr [, delimiter]) [WITHIN GROUP (ORDER BY ...)]`` -> ``string_agg``; the
+      delimiter "is NULL" when not given (no separator), and a result over 65535 bytes fails with
+      "Result size exceeds LISTAGG limit" [DG r_LISTAGG.html].
+    - ``APPROXIMATE COUNT(DISTINCT expr)`` -> ``COUNT(DISTINCT expr)``: Redshift's is HyperLogLog,
+      "a relative error of around 2%" [DG r_COUNT.html]; the rehearsal's is exact.
+    - ``MERGE ... WHEN NOT MATCHED THEN INSERT VALUES (...)`` (no column list) is written the way
+      PostgreSQL 15+ reads it [DG r_MERGE.html]."""
+    for node in list(tree.find_all(exp.WithinGroup)):
+        concat = node.this
+        if isinstance(concat, exp.GroupConcat) and isinstance(node.expression, exp.Order):
+            inner = concat.this
+            if isinstance(inner, exp.Distinct) and len(inner.expressions) == 2 and concat.args.get("separator") is None:
+                concat.set("separator", inner.expressions[1].pop())
+            order = node.expression.copy()
+            order.set("this", inner.copy())
+            concat.set("this", order)
+            node.replace(concat)
+    for concat in list(tree.find_all(exp.GroupConcat)):
+        if concat.args.get("separator") is None:
+            concat.set("separator", exp.Literal.string(""))
+        if not isinstance(concat.parent, exp.Dot):
+            concat.replace(_system("listagg_limit", concat.copy()))
+    for node in list(tree.find_all(exp.ApproxDistinct)):
+        node.replace(exp.Count(this=exp.Distinct(expressions=[node.this.copy()])))
+    for when in list(tree.find_all(exp.When)):
+        then = when.args.get("then")
+        if isinstance(then, exp.Insert) and isinstance(then.this, exp.Tuple) and then.this.expressions and \
+                isinstance(then.this.expressions[0], exp.Anonymous) and then.this.expressions[0].name.upper() == "VALUES":
+            values = ", ".join(e.sql("postgres") for e in then.this.expressions[0].expressions)
+            then.replace(exp.Var(this=f"INSERT VALUES ({values})"))

@@ -88,6 +88,8 @@ def parse(sql: str) -> Statement:
     tree = trees[0]
     _refuse_positional(tree)
     names = {p.this for p in tree.find_all(exp.Placeholder) if p.this}
+    if isinstance(tree, exp.Command) and str(tree.this).upper() == "VACUUM":
+        return _vacuum(sql, body, names)
     if isinstance(tree, exp.Command):
         words = " ".join(_WORDS.findall(f"{tree.this} {tree.expression or ''}".upper())[:2])
         if not any(words.startswith(c) for c in COMMANDS):
@@ -105,6 +107,24 @@ def parse(sql: str) -> Statement:
     except Refused as exc:
         return Statement(sql, tree=tree, names=names, error=str(exc))
     return Statement(sql, "truncate" if isinstance(tree, exp.TruncateTable) else "sql", text, tree, names)
+
+
+_VACUUM = re.compile(r"^\s*VACUUM(?:\s+(?:FULL|SORT\s+ONLY|DELETE\s+ONLY|REINDEX|RECLUSTER))?"
+                     r"(?:\s+(?P<table>(?:\"[^\"]+\"|[A-Za-z_][\w$]*)(?:\.(?:\"[^\"]+\"|[A-Za-z_][\w$]*))?))?"
+                     r"(?:\s+TO\s+\d{1,3}\s+PERCENT)?(?:\s+BOOST)?\s*;?\s*$", re.IGNORECASE)
+
+
+def _vacuum(sql: str, body: str, names: set[str]) -> Statement:
+    """``VACUUM [FULL | SORT ONLY | DELETE ONLY | REINDEX | RECLUSTER] [table [TO n PERCENT] [BOOST]]``
+    [DG r_VACUUM_command.html] runs as PostgreSQL's plain ``VACUUM [table]`` (it reclaims space
+    there too; sorting has no meaning on PostgreSQL). "You can't run VACUUM within a transaction
+    block (BEGIN ... END)" (same page): in a batch PostgreSQL refuses it the same way,
+    ``VACUUM cannot run inside a transaction block``."""
+    found = _VACUUM.match(body)
+    if not found:
+        return Statement(sql, error=f'ERROR: syntax error at or near "{body.split()[-1]}"')
+    table = found.group("table")
+    return Statement(sql, "sql", f"VACUUM {table}" if table else "VACUUM", None, names)
 
 
 def _refuse_positional(tree: exp.Expression) -> None:

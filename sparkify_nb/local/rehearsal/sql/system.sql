@@ -172,3 +172,14 @@ CREATE FUNCTION redshift_system.float4_sum_step(state double precision, value re
 LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN value IS NULL THEN state ELSE COALESCE(state, 0) + value END $$;
 CREATE AGGREGATE redshift_system.sum(real) (SFUNC = redshift_system.float4_sum_step, STYPE = double precision);
 CREATE AGGREGATE redshift_system.sum(double precision) (SFUNC = float8pl, STYPE = double precision);
+
+-- LISTAGG: "If the result set is larger than the maximum VARCHAR size (64K - 1, or 65535), then LISTAGG
+-- returns the following error: Invalid operation: Result size exceeds LISTAGG limit" (r_LISTAGG.html).
+CREATE FUNCTION redshift_system.listagg_limit(result text) RETURNS varchar(65535) LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF octet_length(result) > 65535 THEN
+        RAISE EXCEPTION 'Result size exceeds LISTAGG limit';
+    END IF;
+    RETURN result;
+END
+$$;
