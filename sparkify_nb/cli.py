@@ -216,11 +216,31 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _account_from_credentials(settings: config.Settings) -> str:
+    """The account of the credentials in effect (``sts:GetCallerIdentity``, which needs no permission:
+    https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html). Without it the policy
+    would name the work bucket ``<stack>-work-*``, which can match another stack's bucket: refused."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:  # a client of its own: the credentials in effect now (real AWS: the policy is for the redshift target)
+        account = boto3.client("sts", region_name=settings.region).get_caller_identity()["Account"]
+    except (BotoCoreError, ClientError) as exc:
+        raise config.ConfigError(
+            f"iam-policy needs the account: give --account <12-digit id>, or credentials that tell it "
+            f"(aws sts get-caller-identity answered: {type(exc).__name__}). Without one the policy would name the "
+            f"work bucket {settings.stack_name}-work-*, which can match another stack's bucket") from None
+    print(f"account {account} (from your credentials; --account sets another)", file=sys.stderr)
+    return account
+
+
 def _cmd_iam_policy(args: argparse.Namespace) -> int:
     from .iam import admin, boundary, operator
 
     settings = config.load(overrides={"general.target": args.target, "cluster.kind": args.kind,
                                       "cluster.access": args.access})
+    if args.account is None:
+        args.account = _account_from_credentials(settings)
     if args.admin:
         print(admin.script(settings, args.account, args.principal), end="")
         return 0
@@ -293,7 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the policy is for real AWS (the local emulator needs none)")
     pol.add_argument("--kind", choices=("provisioned", "serverless"), default=None, help="default: dwh.cfg")
     pol.add_argument("--access", choices=config.ACCESS_MODES, default=None, help="default: dwh.cfg")
-    pol.add_argument("--account", default="*", help="your 12-digit AWS account id (default: * in every ARN)")
+    pol.add_argument("--account", default=None, help="your 12-digit AWS account id (default: the account of your "
+                                                     "credentials; refused when none tells it)")
     pol.add_argument("--principal", default=None, help="the IAM role (or user) ARN the policy is for: the one 01's "
                                                        "preflight may simulate (default: the IAM user itself)")
     shown = pol.add_mutually_exclusive_group()

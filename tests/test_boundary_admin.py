@@ -130,8 +130,33 @@ def test_the_admin_script_attaches_to_the_user_named_or_asks_for_one(capsys):
     assert 'aws iam attach-user-policy --user-name "$OPERATOR_USER" --policy-arn' in script
 
 
-def test_the_admin_script_needs_the_account(capsys):
-    assert cli.main(["iam-policy", "--admin"]) == 1
+def no_credentials(monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def test_a_policy_without_an_account_is_refused_unless_credentials_give_it(tmp_path, monkeypatch, capsys):
+    """Without an account the work bucket would be <stack>-work-*, which can match another stack's bucket."""
+    no_credentials(monkeypatch, tmp_path)
+    assert cli.main(["iam-policy"]) == 1
+    assert "iam-policy needs the account: give --account <12-digit id>, or credentials that tell it (aws sts " \
+           "get-caller-identity answered: NoCredentialsError). Without one the policy would name the work bucket " \
+           "sparkify-work-*, which can match another stack's bucket" in capsys.readouterr().err
+    # credentials that tell it: the emulator's STS (a real GetCallerIdentity)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", local.aws_endpoint())
+    assert cli.main(["iam-policy"]) == 0
+    out = capsys.readouterr()
+    assert out.err == f"account {ACCOUNT} (from your credentials; --account sets another)\n"
+    assert json.loads(out.out) == operator.policy(redshift_settings(tmp_path), ACCOUNT)
+
+
+def test_the_admin_script_needs_a_12_digit_account(capsys):
+    assert cli.main(["iam-policy", "--admin", "--account", "*"]) == 1
     assert "--admin needs the 12-digit --account the policies are for, not '*'" in capsys.readouterr().err
 
 

@@ -375,6 +375,29 @@ def test_a_name_taken_by_an_untagged_role_is_a_conflict_not_a_takeover(settings)
         iam.delete_role(RoleName=infra.role_name(settings))
 
 
+def test_a_role_whose_trust_drifted_is_made_again_not_re_trusted(settings):
+    """The operator may not call iam:UpdateAssumeRolePolicy (it takes no condition key): 01 deletes the role and
+    makes it again under the boundary, saying so."""
+    infra.provision(settings, progress=quiet)
+    iam, name = aws.Clients(settings)("iam"), infra.role_name(settings)
+    before = iam.get_role(RoleName=name)["Role"]
+    other = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": "arn:aws:iam::210987654321:root"}}]}
+    iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(other))  # someone else, by hand
+    lines = []
+    with aws.recording() as calls:
+        infra.provision(settings, progress=lines.append)
+    assert f"IAM role {name}: its trust policy was not the one this stack sets, so it was deleted and made again " \
+           f"under {settings.stack_name}-boundary (the operator may not change a role's trust)" in lines
+    after = iam.get_role(RoleName=name)["Role"]
+    trust = after["AssumeRolePolicyDocument"]
+    assert (json.loads(trust) if isinstance(trust, str) else trust) == infra.TRUST_POLICY
+    assert after["RoleId"] != before["RoleId"] and after["Arn"] == before["Arn"]
+    assert after["PermissionsBoundary"]["PermissionsBoundaryArn"].endswith(f":policy/{settings.stack_name}-boundary")
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["read-sources"]
+    assert "iam:UpdateAssumeRolePolicy" not in {action for action, _ in calls}
+
+
 def test_serverless_on_local_is_refused_with_the_reason(tmp_path):
     s = make_settings(tmp_path, **{"cluster.kind": "serverless"})
     with pytest.raises(infra.InfraError, match="no Redshift Serverless API"):

@@ -278,4 +278,7 @@ def test_iam_policy_command_prints_for_each_kind_and_access_the_policy_with_its_
                         "arn:aws:redshift:us-west-2:123456789012:dbuser:sparkify-dwh/sparkify_admin"},
         "serverless": {"arn:aws:redshift-serverless:us-west-2:123456789012:workgroup/*"}}[kind]
     data_api = statements_of(printed, "redshift-data:ExecuteStatement")
-    assert len(data_api) == (1 if mode == "data_api" else 0)
+    # on the cluster or workgroup, and in a session the caller opened (a call that carries only its SessionId)
+    assert [st["Sid"] for st in data_api] == ([
+        "SqlOnThisCluster" if kind == "provisioned" else "SqlOnThisStacksWorkgroup", "SqlInYourOwnDataApiSessions"]
+        if mode == "data_api" else [])

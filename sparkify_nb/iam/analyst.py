@@ -66,5 +66,8 @@ def role_policy(settings: Settings, account: str, partition: str = "aws") -> dic
         {"Sid": "SqlOnTheStacksWorkgroup", "Effect": "Allow", "Action": [
             "redshift-data:BatchExecuteStatement", "redshift-data:ExecuteStatement"], "Resource": workgroups,
          "Condition": ours},
+        {"Sid": "SqlInItsOwnSessions", "Effect": "Allow", "Action": [
+            "redshift-data:BatchExecuteStatement", "redshift-data:ExecuteStatement"], "Resource": "*",
+         "Condition": {"StringEquals": {"redshift-data:session-owner-iam-userid": "${aws:userid}"}}},
         {"Sid": "ItsOwnStatementsOnly", "Effect": "Allow", "Action": _OWN_STATEMENTS, "Resource": "*",
          "Condition": {"StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}}}]}

@@ -66,11 +66,14 @@ _SECRETS = ("secretsmanager:CreateSecret", "secretsmanager:DescribeSecret", "sec
             "secretsmanager:GetRandomPassword")
 PERMISSION_ONLY = frozenset({"iam:PassRole", _SLR, *_SECRETS})
 
+# A role whose trust drifted is deleted and made again (no iam:UpdateAssumeRolePolicy: it takes no condition key).
+_RECREATE = ("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy",
+             "iam:DeleteRole")
 # A role the stack makes with one inline policy under its boundary (the analysts' and the scheduler's).
 _INLINE_POLICY_ROLE = Actions(
     find=("iam:ListRoleTags",),
     ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags", "iam:PutRolePermissionsBoundary",
-            "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy"),
+            "iam:PutRolePolicy", *_RECREATE),
     delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy",
             "iam:DeleteRole"))
 
@@ -94,7 +97,7 @@ KINDS: tuple[Permissions, ...] = (
     Permissions("iam-role", Actions(
         find=("iam:ListRoleTags",),
         ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags", "iam:PutRolePermissionsBoundary",
-                "iam:UpdateAssumeRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy"),
+                "iam:GetRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", *_RECREATE),
         delete=("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
                 "iam:DetachRolePolicy", "iam:DeleteRole"),
         check=("iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:GetRolePolicy"))),
@@ -200,7 +203,7 @@ def actions(target: str | None = None, cluster_kind: str | None = None, public: 
         if (target == "redshift" and k.local_only) or (target == "local" and k.redshift_only):
             continue
         if cluster_kind is not None and k.cluster_kind not in (None, cluster_kind):
-            out |= set(k.actions.find)
+            out |= set(k.actions.find) | set(k.actions.delete)  # 99 on a stack switched between kinds
             continue
         out |= set(k.actions.find) | set(k.actions.delete) | set(k.actions.check) | set(k.actions.operate)
         if (public is False and k.public_only) or (guardrails is not None and k.setting and

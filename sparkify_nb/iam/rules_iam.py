@@ -36,11 +36,10 @@ RULES: list[Rule] = [
     Rule("TagRolesOfThisStack", frozenset({"iam:TagRole"}), lambda s: s.roles, request_tagged),
     Rule("RolesOfThisStack", frozenset({
         "iam:GetRole", "iam:ListRoleTags", "iam:GetRolePolicy", "iam:ListRolePolicies",
-        "iam:ListAttachedRolePolicies", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRole",
-        "iam:UpdateAssumeRolePolicy"}), lambda s: s.roles,
-         why="read, re-trust and delete the stack's roles, by name (UpdateAssumeRolePolicy takes no "
-             "iam:PermissionsBoundary key; a role it changes still carries the boundary, which the policy cannot "
-             "remove)"),
+        "iam:ListAttachedRolePolicies", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRole"}),
+         lambda s: s.roles,
+         why="read and delete the stack's roles, by name; no iam:UpdateAssumeRolePolicy (it takes no condition key: "
+             "a role whose trust drifted is deleted and made again under the boundary)"),
     Rule("PassTheCopyRoleToRedshift", frozenset({"iam:PassRole"}), lambda s: s.roles[:1], _pass_copy_role,
          "COPY's role goes to Redshift only"),
     Rule("PassTheSchedulerRoleToTheScheduler", frozenset({"iam:PassRole"}), _scheduler_roles,

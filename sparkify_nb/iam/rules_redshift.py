@@ -21,6 +21,21 @@ READ_TO_FIND = {
 }
 
 
+# Most of a run's statements name no cluster or workgroup, only a Data API session (SessionId). AWS does not say
+# which resource such a call is authorised against; the Service Authorization Reference lists the condition key
+# redshift-data:session-owner-iam-userid for ExecuteStatement and BatchExecuteStatement
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonredshiftdataapi.html). So the
+# policy is right either way: a call in a session the caller opened is allowed on any resource, a call that opens
+# a session only on the stack's cluster or workgroup (with no session yet, the key is absent and this fails).
+OWN_SESSIONS = frozenset({"redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement"})
+SESSION_ONLY = ("SQL in a Data API session you opened yourself (a call that carries only a SessionId; the "
+                "session-owner condition key)")
+
+
+def _own_session(stack: Stack) -> dict[str, dict[str, str]]:
+    return {"StringEquals": {"redshift-data:session-owner-iam-userid": "${aws:userid}"}}
+
+
 def _log_groups(stack: Stack) -> list[str]:
     """The audit log groups of the cluster (``/aws/redshift/cluster/<identifier>/``) and of the namespace
     (``/aws/redshift/<identifier>/``), each a log group ARN with its streams."""
@@ -57,6 +72,7 @@ RULES: list[Rule] = [
                                                 "redshift-data:BatchExecuteStatement"}),
          lambda s: [s.arn("redshift-serverless", "workgroup/*")] if s.kind == "serverless" else [], resource_tagged,
          "SQL over the Data API on the workgroup tagged ours"),
+    Rule("SqlInYourOwnDataApiSessions", OWN_SESSIONS, lambda s: ["*"], _own_session, why=SESSION_ONLY),
     Rule("AdminSecretOfThisCluster", frozenset({
         "secretsmanager:CreateSecret", "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecret",
         "secretsmanager:RotateSecret", "secretsmanager:DeleteSecret", "secretsmanager:TagResource"}),

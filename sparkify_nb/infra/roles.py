@@ -3,7 +3,8 @@
 role the stack makes under its permissions boundary (:func:`ensure_bounded_role`:
 the scheduler's of :mod:`.guardrails`, the analysts' of :mod:`.analyst`). A
 role made before boundaries existed gets it before anything else is written
-into it.
+into it; one whose trust drifted is deleted and made again (the operator may
+not re-trust a role).
 """
 
 from __future__ import annotations
@@ -43,31 +44,45 @@ def find_role(ctx: Context) -> list[dict[str, Any]]:
     return [{"RoleName": name, "Tags": tags["Tags"]}] if tags and ctx.is_ours(tags["Tags"]) else []
 
 
+def _create_bounded_role(ctx: Context, name: str, trust: dict[str, Any], description: str,
+                         boundary_arn: str) -> str:
+    client = ctx.client("iam")
+    arn = aws.call(client, "create_role", RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
+                   Description=description, PermissionsBoundary=boundary_arn, Tags=ctx.tags(name))["Role"]["Arn"]
+    # IAM is eventually consistent: a role Redshift cannot see yet fails CreateCluster.
+    wait(client, "role_exists", ctx.progress, delay_s=ctx.poll_delay_s, timeout_s=120, RoleName=name)
+    return arn
+
+
 def ensure_bounded_role(ctx: Context, name: str, trust: dict[str, Any], description: str,
                         boundary_arn: str) -> str:
     """Find or create the role ``name`` with ``trust`` and the permissions
     boundary ``boundary_arn``; an existing role must carry this stack's tag
-    (else :class:`.ConflictError`), gets the boundary if it lacks it, and its
-    trust brought in line. Returns the role's ARN."""
+    (else :class:`.ConflictError`) and gets the boundary if it lacks it. One
+    whose trust policy drifted is deleted and created again under the
+    boundary, saying so: the operator may not re-trust a role
+    (``iam:UpdateAssumeRolePolicy`` takes no condition key, so allowing it
+    would let any stack role be made to trust another account:
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html).
+    Returns the role's ARN; the caller writes its inline policy afterwards."""
     client = ctx.client("iam")
     role = aws.call(client, "get_role", missing=("NoSuchEntity",), RoleName=name)
     if not role:
-        arn = aws.call(client, "create_role", RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
-                       Description=description, PermissionsBoundary=boundary_arn, Tags=ctx.tags(name))["Role"]["Arn"]
-        # IAM is eventually consistent: a role Redshift cannot see yet fails CreateCluster.
-        wait(client, "role_exists", ctx.progress, delay_s=ctx.poll_delay_s, timeout_s=120, RoleName=name)
+        arn = _create_bounded_role(ctx, name, trust, description, boundary_arn)
         ctx.progress(f"IAM role {name}: created, bounded by {boundary_arn.rsplit('/', 1)[-1]}")
         return arn
     ctx.claim(aws.call(client, "list_role_tags", RoleName=name)["Tags"], f"IAM role {name}", "[general] stack_name")
+    if document(role["Role"].get("AssumeRolePolicyDocument")) != trust:
+        delete_role(ctx, {"RoleName": name})
+        arn = _create_bounded_role(ctx, name, trust, description, boundary_arn)
+        ctx.progress(f"IAM role {name}: its trust policy was not the one this stack sets, so it was deleted and made "
+                     f"again under {boundary_arn.rsplit('/', 1)[-1]} (the operator may not change a role's trust)")
+        return arn
     ctx.progress(f"IAM role {name}: exists")
     if (role["Role"].get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") != boundary_arn:
         # First, so that the operator's PutRolePolicy (allowed only on bounded roles) works after it.
         aws.call(client, "put_role_permissions_boundary", RoleName=name, PermissionsBoundary=boundary_arn)
         ctx.progress(f"IAM role {name}: permissions boundary set to {boundary_arn.rsplit('/', 1)[-1]}")
-    if document(role["Role"].get("AssumeRolePolicyDocument")) != trust:
-        aws.call(client, "update_assume_role_policy", RoleName=name, PolicyDocument=json.dumps(trust))
-        principals = trust["Statement"][0]["Principal"]["Service"]
-        ctx.progress(f"IAM role {name}: trust set to {' and '.join(principals) if isinstance(principals, list) else principals}")
     return role["Role"]["Arn"]
 
 
