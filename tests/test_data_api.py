@@ -246,8 +246,9 @@ def test_03_transform_is_one_batch_so_its_temp_tables_share_one_transaction():
     script = Script()
     statements = [sql for table in transform.ORDER for sql in transform.statements(table)]
     expect_counts(script, transform.ORDER, [0, 0, 0, 0, 0])
-    script.batch(statements)
-    expect_counts(script, transform.ORDER, [10, 9, 8, 70, 65])
+    last = script.batch(statements + [warehouse.connect.counts_sql(transform.ORDER)])  # the counts after: its last
+    script.result(last, [("table_name", "varchar"), ("row_count", "int8")],
+                  [[s(t), n(c)] for t, c in zip(transform.ORDER, [10, 9, 8, 70, 65])])
     with script.stub:
         merged = transform.run(script.connection(), progress=lambda _: None)
     script.stub.assert_no_pending_responses()
@@ -255,25 +256,23 @@ def test_03_transform_is_one_batch_so_its_temp_tables_share_one_transaction():
     assert merged["added"].to_dict() == {"songs": 10, "artists": 9, "users": 8, "songplays": 70, "time": 65}
 
 
-def test_03_quality_checks_go_as_one_batch_of_one_statement_per_table():
-    """30 checks, 6 statements (one per table checked), one BatchExecuteStatement, one
-    DescribeStatement, one GetStatementResult per statement: 8 calls instead of ~4 per check."""
+def test_03_quality_checks_go_as_one_statement_of_the_six_tables_files():
+    """30 checks, one statement (the six files of sql/quality/ side by side): one ExecuteStatement, one
+    DescribeStatement, one GetStatementResult, instead of three calls or more per check."""
     script = Script()
     settings = config.load(overrides={"general.target": "redshift"})
-    statements = quality.statements(settings)
-    assert [table for table, _ in statements] == ["songs", "artists", "users", "songplays", "time", "staging_events"]
-    batch = script.batch([sql for _, sql in statements]).rsplit(":", 1)[0]
-    for number, (table, _) in enumerate(statements, 1):
-        columns = [c.column for c in quality.checks(settings) if c.table == table]
-        values = [0.25 if c == "share_plays_matched" else 5 if c == "row_count" else 0 for c in columns]
-        script.result(f"{batch}:{number}", [(c, "int8") for c in columns],
-                      [[{"doubleValue": v} if isinstance(v, float) else n(v) for v in values]])
+    assert [table for table, _ in quality.statements(settings)] == ["songs", "artists", "users", "songplays", "time",
+                                                                    "staging_events"]
+    columns = [f"{c.table}__{c.column}" for c in quality.checks(settings)]
+    values = [{"stringValue": "0.2500"} if c.endswith("share_plays_matched") else n(5) if c.endswith("row_count")
+              else n(0) for c in columns]
+    script.query(quality.statement(settings), [(c, "int8") for c in columns], [values])
     data_api_calls.reset()
     with script.stub:
         checks = quality.run_checks(script.connection(), settings, {"staging_events": 2})
     script.stub.assert_no_pending_responses()
-    assert data_api_calls.snapshot() == {"calls": 8, "BatchExecuteStatement": 1, "DescribeStatement": 1,
-                                         "GetStatementResult": 6, "statements": 6}
+    assert data_api_calls.snapshot() == {"calls": 3, "ExecuteStatement": 1, "DescribeStatement": 1,
+                                         "GetStatementResult": 1, "statements": 1}
     assert len(checks) == 31 and checks.loc["share_plays_matched: songplays", "value"] == 0.25
     assert checks.loc["row_count: time", "value"] == 5
     assert checks.loc["rejected: staging_events", ["value", "status"]].tolist() == [2, "warn"]

@@ -91,7 +91,7 @@ class Poll:
     ``report_every_s``: how often a status line is shown; the clock, sleep and
     random source are injectable (tests pass fakes)."""
 
-    first_s: float = 0.1
+    first_s: float = 0.25
     max_s: float = 2.0
     report_every_s: float = 10.0
     jitter: float = 0.5

@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
+import pandas as pd
+
 from .. import Progress, SparkifyError
 from ..config import Settings
 from . import connect as warehouse
@@ -78,20 +80,28 @@ def _statements(name: str) -> list[str]:
     return warehouse.split_sql(warehouse.sql_text(SQL, name))
 
 
-def _run(conn: Any, name: str, params: dict[str, Any] | None = None) -> None:
-    """The statements of ``sql/lock/<name>.sql`` in one transaction."""
+def _run(conn: Any, name: str, params: dict[str, Any] | None = None, then: str | None = None) -> Any:
+    """The statements of ``sql/lock/<name>.sql`` in one transaction; ``then``: a SELECT run
+    last in that transaction, whose rows are returned (on the Data API the SELECT goes in the
+    same batch as the statements: one round trip, not two)."""
     try:
+        rows = None
         with conn.cursor() as cur:
             for sql in _statements(name):
                 cur.execute(sql, params)
+            if then:
+                cur.execute(then)
+                rows = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
         conn.commit()
+        return rows
     except BaseException:
         conn.rollback()
         raise
 
 
-def _holder(conn: Any) -> Holder | None:
-    rows = warehouse.query(conn, _statements("holder")[0])
+def _holder(conn: Any, rows: pd.DataFrame | None = None) -> Holder | None:
+    """Who holds the lock: from ``rows`` of ``holder.sql`` when given, else asked."""
+    rows = warehouse.query(conn, _statements("holder")[0]) if rows is None else rows
     if rows.empty:
         return None
     r = rows.iloc[0]
@@ -131,8 +141,7 @@ class LoadLock:
                 if taken:  # session-level: it outlives the rollback query() ends with
                     _run(self.conn, "record", self._params())
             else:
-                _run(self.conn, "take", self._params())
-                current = _holder(self.conn)
+                current = _holder(self.conn, _run(self.conn, "take", self._params(), then=_statements("holder")[0]))
                 taken = current is not None and current.holder == self.holder
         if taken:
             self.since = _now()

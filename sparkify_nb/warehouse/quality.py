@@ -4,10 +4,10 @@
 users``, ``accepted_values: users.level in (free, paid)``, ``row_count:
 songplays``, ... Each check is one number: one column of the SQL file of the
 table it checks (``sql/quality/<table>.sql``, the column named by the check's
-``column``), so all the checks of a table come from one statement (one scan of
-``staging_events`` for all of its checks), and the six statements go to the
-warehouse together (:func:`~sparkify_nb.warehouse.connect.query_many`: on the
-Data API one batch, a handful of round trips instead of ~4 per check).
+``column``), so all the checks of a table come from one query (one scan of
+``staging_events`` for all of its checks), and the six go to the warehouse as
+one statement (:func:`statement`: on the Data API three round trips or so for
+all the checks instead of three or more per check).
 
 Every check has a severity (DESIGN.md, "Data quality"):
 
@@ -125,6 +125,15 @@ def statements(settings: Settings) -> list[tuple[str, str]]:
     return [(t, warehouse.sql_text(SQL, t)) for t in tables]
 
 
+def statement(settings: Settings) -> str:
+    """Every check in one SELECT of one row: each file of :func:`statements` a subquery
+    (``<table>_checks``), side by side; the column of check ``c`` is ``<c.table>__<c.column>``.
+    One statement: on the Data API one submission, one wait, one result."""
+    columns = [f"{c.table}_checks.{c.column} AS {c.table}__{c.column}" for c in checks(settings)]
+    parts = [f"(\n{sql.strip().rstrip(';')}\n) {table}_checks" for table, sql in statements(settings)]
+    return "SELECT " + ",\n       ".join(columns) + "\nFROM " + "\nCROSS JOIN ".join(parts)
+
+
 def run_checks(conn: Any, settings: Settings, rejected: dict[str, int] | None = None) -> pd.DataFrame:
     """Run every check of :func:`checks`; return a table indexed by ``check``
     with ``severity, value, limit, status`` (``ok`` | ``warn`` | ``error``).
@@ -133,17 +142,14 @@ def run_checks(conn: Any, settings: Settings, rejected: dict[str, int] | None = 
     ``warn`` each when above 0: the load already held them under MAXERROR).
     Never raises on a failed check: :func:`raise_on_error` does, once the table
     has been shown and recorded."""
-    queries = statements(settings)
-    frames = warehouse.query_many(conn, [(sql, None) for _, sql in queries])
-    results = {table: frame for (table, _), frame in zip(queries, frames)}
+    frame = warehouse.query(conn, statement(settings))
     rows = []
     for check in checks(settings):
-        frame = results[check.table]
-        if check.column not in frame.columns or len(frame) != 1 or frame.at[0, check.column] is None:
-            raise warehouse.WarehouseError(
-                f"sql/quality/{check.table}.sql: no value in column {check.column!r} for the check {check.name!r} "
-                f"(it returned {len(frame)} row(s) with columns {', '.join(frame.columns)})")
-        rows.append(_row(check, float(frame.at[0, check.column])))
+        column = f"{check.table}__{check.column}"
+        if column not in frame.columns or len(frame) != 1 or frame.at[0, column] is None:
+            raise warehouse.WarehouseError(f"sql/quality/{check.table}.sql: no value in its column {check.column!r} "
+                                           f"for the check {check.name!r}")
+        rows.append(_row(check, float(frame.at[0, column])))
     for table, count in (rejected or {}).items():
         rows.append(_row(Check(f"rejected: {table}", table, "", "warn"), float(count)))
     return pd.DataFrame(rows, dtype=object).set_index("check")  # object: counts print as whole numbers

@@ -88,11 +88,14 @@ def run(conn: Any, progress: Progress = print) -> pd.DataFrame:
                     raise warehouse.WarehouseError(f"transform {table}: {sql.strip().splitlines()[0][:100]}: "
                                                    f"{str(exc).strip()}") from None
                 timings[table] = timings.get(table, 0.0) + time.monotonic() - t0
+            # The counts after, read last in the same transaction: on the Data API the last statement
+            # of the transform's batch (one round trip, not two), on PostgreSQL before the commit.
+            cur.execute(warehouse.counts_sql(ORDER))
+            after = pd.Series({str(t): int(n) for t, n in cur.fetchall()}).loc[list(ORDER)]
             conn.commit()
         except BaseException:
             conn.rollback()
             raise
-    after = warehouse.table_counts(conn, ORDER).set_index("table_name")["row_count"]
     progress(f"star schema merged in {time.monotonic() - t_total:.1f} s")
     timings.pop("session", None)
     return pd.DataFrame({"before": before, "after": after, "added": after - before,
