@@ -360,18 +360,15 @@ def _mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str
 
 
 def _rehearsal_mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str], str]]:
-    """What a rehearsal cannot run: it rehearses the ``redshift`` target's default path, a provisioned
-    cluster reached through the Data API (the local stack serves neither Redshift Serverless's control
-    plane nor a cluster endpoint that psycopg2 could reach)."""
+    """What a rehearsal cannot run: the ``redshift`` target's provisioned cluster, reached through the
+    Data API or directly (the local stack's wire-protocol front door), is rehearsed; Redshift
+    Serverless's control plane is not served yet."""
     if values[("general", "target")] != "redshift":
         return [(("general", "rehearsal"), "a rehearsal runs the redshift target on the local stack: set target = "
                  "redshift with it (sparkify-nb run --rehearse does), or leave rehearsal = false")]
     if values[("cluster", "kind")] == "serverless":
         return [(("cluster", "kind"), "Redshift Serverless is not rehearsed (the AWS emulator has no Serverless "
                  "control plane): rehearse kind = provisioned")]
-    if values[("cluster", "access")] == "direct":
-        return [(("cluster", "access"), "a rehearsal runs access = data_api (a direct connection needs a reachable "
-                 "cluster endpoint, which only AWS can show)")]
     return []
 
 

@@ -305,7 +305,7 @@ def test_wait_gives_up_after_the_timeout_with_what_to_do():
 def test_serverless_provisioning_and_teardown_calls_are_on_the_list(tmp_path, mode):
     """Stubber runs of the serverless kinds (moto has no Serverless API), recorded call by call,
     for each access (the list of each pair is its own)."""
-    from sparkify_nb.infra import access
+    from sparkify_nb.iam import operator as access
 
     settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
         "general.target": "redshift", "general.stack_name": "sls", "cluster.kind": "serverless",

@@ -23,7 +23,8 @@ import psycopg2
 import pytest
 
 from sparkify_nb import config, infra, local, runner
-from sparkify_nb.infra import access, resources
+from sparkify_nb.iam import operator as access
+from sparkify_nb.infra import resources
 from tests.helpers import fingerprint, quiet
 
 STAR = ("songplays", "users", "songs", "artists", "time")

@@ -50,7 +50,8 @@ def ingress_cidrs(settings: Settings, lookup: Callable[[], str] = public_ip) -> 
 
     ``access = data_api``: the VPC's own range (:data:`VPC_CIDR`) and nothing
     else. ``access = direct``: ``[network] allowed_cidrs``, else
-    ``127.0.0.1/32`` on ``local`` and this machine's public IP as /32 on
+    ``127.0.0.1/32`` on the local stack (``local`` and a rehearsal, whose
+    endpoint is on loopback) and this machine's public IP as /32 on
     ``redshift``. A block open to the whole internet (``/0``) raises
     :class:`IngressError` unless ``[network] allow_public_ingress = true``;
     then it is allowed with a warning."""
@@ -58,7 +59,7 @@ def ingress_cidrs(settings: Settings, lookup: Callable[[], str] = public_ip) -> 
         return [VPC_CIDR], []
     cidrs = list(settings.get("network", "allowed_cidrs"))
     if not cidrs:
-        cidrs = ["127.0.0.1/32"] if settings.is_local else [f"{lookup()}/32"]
+        cidrs = ["127.0.0.1/32"] if settings.on_emulator else [f"{lookup()}/32"]
     open_to_all = [c for c in cidrs if ipaddress.ip_network(c).prefixlen == 0]
     warnings = []
     if open_to_all:

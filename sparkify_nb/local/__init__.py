@@ -4,7 +4,9 @@ the Redshift Data API endpoint of a rehearsal, as background processes
 endpoint's."""
 
 from .rehearsal.backing import rehearsal_dsn
-from .stack import LocalStackError, aws_endpoint, data_api_endpoint, down, dsn, require_running, status, up
+from .stack import (LocalStackError, aws_endpoint, data_api_endpoint, down, dsn, rehearsal_ca_path, require_running,
+                    status, up, wire_address)
 
-__all__ = ["LocalStackError", "aws_endpoint", "data_api_endpoint", "down", "dsn", "rehearsal_dsn",
+__all__ = ["LocalStackError", "aws_endpoint", "data_api_endpoint", "down", "dsn", "rehearsal_ca_path", "rehearsal_dsn",
+           "wire_address",
            "require_running", "status", "up"]

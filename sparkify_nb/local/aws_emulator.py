@@ -2,7 +2,9 @@
 
 Run by :mod:`sparkify_nb.local.stack` as ``python -m sparkify_nb.local.aws_emulator
 --port-file FILE``: binds a free loopback port, writes it to FILE once it
-serves, and runs until SIGTERM or SIGINT.
+serves, and runs until SIGTERM or SIGINT. ``GetClusterCredentials`` records
+what it issues beside the port file (:mod:`.rehearsal.credentials`), so the
+rehearsal's wire-protocol front door accepts those credentials and no others.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ def main() -> None:
     from moto.server import ThreadedMotoServer
 
     from .processes import serve_until_stopped
+    from .rehearsal.credentials import LEDGER, record_cluster_credentials
+
+    record_cluster_credentials(args.port_file.parent / LEDGER)
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
     server.start()

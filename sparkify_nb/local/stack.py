@@ -205,8 +205,11 @@ def _data_api_answers(port: int, timeout_s: float = 10) -> bool:
 
 
 def _start_data_api(folder: Path) -> dict[str, Any]:
-    return _start(folder, "data_api", "sparkify_nb.local.rehearsal", "Redshift Data API endpoint",
-                  _data_api_answers, ("--state", str(folder.parent)))
+    """The rehearsal's process: the Data API endpoint, and the wire-protocol front door on a port of its own
+    (``wire.port``, written before the endpoint's port file)."""
+    started = _start(folder, "data_api", "sparkify_nb.local.rehearsal", "Redshift Data API endpoint",
+                     _data_api_answers, ("--state", str(folder.parent)))
+    return {**started, "wire_port": int((folder / "wire.port").read_text())}
 
 
 # --- public API -------------------------------------------------------------------
@@ -242,6 +245,7 @@ def status(state: Path | None = None) -> dict[str, Any]:
         "emulator": {"running": bool(emulator_up), "pid": emu.get("pid") if emulator_up else None},
         "data_api_endpoint": f"http://127.0.0.1:{api['port']}" if api_up else "",
         "data_api": {"running": bool(api_up), "pid": api.get("pid") if api_up else None},
+        "wire_port": api.get("wire_port") if api_up else None,
     }
 
 
@@ -326,6 +330,7 @@ def down(state: Path | None = None) -> dict[str, Any]:
     _record_path(state).unlink(missing_ok=True)
     (folder / "emulator.port").unlink(missing_ok=True)
     (folder / "data_api.port").unlink(missing_ok=True)
+    (folder / "wire.port").unlink(missing_ok=True)
     return status(state)
 
 
@@ -353,6 +358,23 @@ def aws_endpoint(state: Path | None = None) -> str:
     """``http://127.0.0.1:<port>`` of the running emulator, or LocalStackError."""
     info = require_running(state)
     return info["aws_endpoint"]
+
+
+def rehearsal_ca_path(state: Path | None = None) -> Path:
+    """The PEM of the certificate authority the stack made for the rehearsal's front door
+    (:mod:`sparkify_nb.local.rehearsal.pki`): the trust store of a rehearsal's direct connections."""
+    return _dir(state) / "ca" / "ca.pem"
+
+
+def wire_address(state: Path | None = None) -> tuple[str, int]:
+    """``("127.0.0.1", port)`` of the rehearsal's PostgreSQL wire-protocol front door (what a direct
+    connection reaches instead of a cluster's endpoint), or LocalStackError telling how to start it."""
+    port = status(state)["wire_port"]
+    if not port:
+        raise LocalStackError("the rehearsal's PostgreSQL front door is not running: start the local stack with "
+                              "`sparkify-nb local up` (`sparkify-nb local down` first if it was started by an older "
+                              "version)")
+    return "127.0.0.1", int(port)
 
 
 def data_api_endpoint(state: Path | None = None) -> str:

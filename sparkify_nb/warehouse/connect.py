@@ -46,7 +46,8 @@ import psycopg2
 
 from .. import Progress, aws, config, local
 from ..config import Settings
-from ..infra import analyst, network, state
+from ..iam import analyst
+from ..infra import network, state
 from . import tls
 from .data_api import MAX_BATCH, DataApiConnection
 from .errors import WarehouseError
@@ -76,6 +77,11 @@ def _redshift_params(settings: Settings, clients: aws.Clients | None = None,
         raise state.StateError("01 recorded no cluster endpoint yet: re-run notebooks/01_infrastructure")
     params = {"host": record["endpoint"], "port": record.get("port") or settings.get("cluster", "port"),
               "dbname": settings.get("cluster", "db_name"), **tls.ssl_params(settings), "connect_timeout": 15}
+    if settings.rehearsal:
+        # the endpoint's name stays the host (verify-full checks the certificate against it); hostaddr is where
+        # it really is: "a host name is required for ... verify-full SSL certificate verification", and with
+        # hostaddr given no name look-up is done (libpq-connect.html, hostaddr)
+        params["hostaddr"], params["port"] = local.wire_address()
     admin = settings.get("cluster", "db_user")
     user = user or admin
     password = config.db_password() if user == admin else None
@@ -112,7 +118,7 @@ def data_api_target(settings: Settings, record: dict[str, Any], user: str | None
 def analyst_clients(settings: Settings, clients: aws.Clients) -> aws.Clients:
     """The clients of the analyst on Serverless, where the database user is the
     IAM identity's (``IAMR:<role>``): ``clients`` assuming the stack's analyst
-    role (:mod:`sparkify_nb.infra.analyst`)."""
+    role (:mod:`sparkify_nb.iam.analyst`)."""
     who = aws.call(clients("sts"), "get_caller_identity")
     arn = analyst.role_arn(settings, who["Account"], who["Arn"].split(":")[1])
     return clients.assuming(arn, f"sparkify-04-{settings.stack_name}")
@@ -308,8 +314,9 @@ def probe(settings: Settings, record: dict[str, Any], *, public_ip: Callable[[],
         return Reachability(False, host, port, "not_available",
                             f"the warehouse is not yet available (status {status or 'unknown'}, endpoint "
                             f"{host or 'none'}): wait, then re-run 01 to record its endpoint")
+    address = local.wire_address() if settings.rehearsal else (host, port)  # a rehearsal's endpoint: its front door
     try:
-        with socket.create_connection((host, port), timeout=timeout_s):
+        with socket.create_connection(address, timeout=timeout_s):
             return Reachability(True, host, port, "", f"{host}:{port} accepts connections from here")
     except ConnectionRefusedError:
         return Reachability(False, host, port, "not_available",

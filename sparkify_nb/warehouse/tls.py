@@ -53,8 +53,15 @@ AMAZON_ROOTS = ("Amazon Root CA 1", "Amazon Root CA 2", "Amazon Root CA 3", "Ama
 
 def root_cert(settings: Settings) -> str:
     """The PEM file of the CAs that verify the warehouse: ``[cluster]
-    ssl_root_cert``, else certifi's bundle. Raises :class:`WarehouseError`
-    naming the key when the file it names does not exist."""
+    ssl_root_cert``, else certifi's bundle. On a rehearsal, the CA the local
+    stack made (the front door that stands in for the cluster's endpoint
+    presents a certificate it issued, not an ACM one; :mod:`sparkify_nb.local.rehearsal.pki`),
+    whatever the key says. Raises :class:`WarehouseError` naming the key when
+    the file it names does not exist."""
+    if settings.rehearsal:
+        from .. import local
+
+        return str(local.rehearsal_ca_path())
     path = settings.get("cluster", "ssl_root_cert")
     if not path:
         return certifi.where()

@@ -10,7 +10,11 @@ JSON 1.1 protocol, request validation against botocore's service model),
 :mod:`.sessions`, :mod:`.translate` (parse as Redshift, refuse, translate),
 :mod:`.commands` (LOCK, users, GRANT), :mod:`.copy` (COPY), :mod:`.iam_eval`
 (a role's reach), :mod:`.backing` (one database per cluster), :mod:`.control`
-(the emulator's control plane), ``sql/system.sql`` (Redshift's system views).
+(the emulator's control plane), ``sql/system.sql`` (Redshift's system views),
+:mod:`.execute` (one statement run: the step both doors share). The second
+door, :mod:`.wire`, is a PostgreSQL wire-protocol front door for ``access =
+direct`` (its own rules in its docstring; TLS from :mod:`.pki`, the
+temporary credentials :mod:`.credentials` recorded).
 
 Sources, abbreviated below: [API] the Data API reference,
 https://docs.aws.amazon.com/redshift-data/latest/APIReference/ (pages

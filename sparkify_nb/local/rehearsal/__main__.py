@@ -2,7 +2,10 @@
 
 Run by :mod:`sparkify_nb.local.stack` as ``python -m sparkify_nb.local.rehearsal
 --port-file FILE [--state DIR]``: binds a free loopback port, writes it to FILE
-once it serves, and runs until SIGTERM or SIGINT. Heavy modules (boto3,
+once it serves, and runs until SIGTERM or SIGINT. The same process serves the
+PostgreSQL wire-protocol front door (:mod:`.wire`) on a second free port,
+written to ``wire.port`` beside FILE before FILE (so it is there once FILE is),
+and makes the stack's CA (:mod:`.pki`) before either. Heavy modules (boto3,
 sqlglot, psycopg2) are imported on the first request, so ``local up`` stays fast.
 """
 
@@ -26,9 +29,19 @@ def main() -> None:
     from .lazy import LazyEndpoint
     from .server import serve
 
+    from . import wire
+
+    door = wire.serve(args.state)
+    threading.Thread(target=door.serve_forever, name="wire", daemon=True).start()
+    (args.port_file.parent / "wire.port").write_text(str(door.server_address[1]))
     server = serve(LazyEndpoint(args.state), args.port)
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
-    serve_until_stopped(server.server_address[1], args.port_file, server.shutdown)
+
+    def shutdown() -> None:
+        door.shutdown()
+        server.shutdown()
+
+    serve_until_stopped(server.server_address[1], args.port_file, shutdown)
 
 
 if __name__ == "__main__":

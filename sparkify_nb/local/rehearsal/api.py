@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import backing, commands, statements, translate
+from . import backing, execute, statements, translate
 from .control import ControlPlane
 from .errors import ApiError, not_found, validation
 from .sessions import Sessions
@@ -168,36 +168,29 @@ class Endpoint:
             raise Failed(f"FATAL: {str(exc).strip().splitlines()[-1]}") from None
 
     def run_one(self, conn: Any, run: Run, sub: statements.Sub, in_batch: bool) -> None:
-        """Run one statement of ``run`` on ``conn`` (inside the batch's transaction when ``in_batch``)."""
-        kind = sub.parsed.kind
-        if kind == "copy":
-            from . import copy
+        """Run one statement of ``run`` on ``conn`` (inside the batch's transaction when ``in_batch``)
+        with the executor both doors share; its result set kept as Data API records."""
+        done = execute.run_one(self._caller(run), conn, sub.parsed, sub.params,
+                               lambda cur: statements.fetch(cur, sub), in_batch)
+        sub.query_id = done.query_id if done.query_id >= 0 else sub.query_id
+        if not sub.has_result:
+            sub.result_rows = done.rows
 
-            return copy.run(self, conn, run, sub, in_batch)
-        if kind == "command":
-            return commands.run(self, conn, run, sub)
-        with conn.cursor() as cur:
-            if kind == "truncate" and not statements.idle(conn):
-                # "TRUNCATE commits the transaction in which it is run" (r_TRUNCATE.html)
-                cur.execute("COMMIT")
-                cur.execute(sub.parsed.text, sub.params)
-                if in_batch:
-                    cur.execute("BEGIN")
-            else:
-                cur.execute(sub.parsed.text, sub.params)
-            if cur.description:
-                statements.fetch(cur, sub)
-            else:
-                sub.result_rows = cur.rowcount
+    def _caller(self, run: Run) -> execute.Caller:
+        if run.caller is None:
+            run.caller = execute.Caller(run.target, self.control, self.state,
+                                        after_rollback=lambda conn: self.after_rollback(conn, run))
+        return run.caller
 
     def after_commit(self, conn: Any, run: Run) -> None:
-        if run.session is not None and run.copy_state:
-            run.session.last_copy = run.copy_state[:2]
+        copy_state = run.caller.copy_state if run.caller else None
+        if run.session is not None and copy_state:
+            run.session.last_copy = copy_state[:2]
 
     def after_rollback(self, conn: Any, run: Run) -> None:
         """A COPY that failed on its data keeps its id in ``pg_last_copy_id()`` (PG_LAST_COPY_ID.html);
         any other rollback restores the session's value before it."""
-        copy_state = run.copy_state
+        copy_state = run.caller.copy_state if run.caller else None
         if run.session is None:
             return
         if copy_state and copy_state[2]:

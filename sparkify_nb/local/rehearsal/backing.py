@@ -126,6 +126,21 @@ def is_user(state: Path | None, dbname: str, user: str) -> bool:
         conn.close()
 
 
+def add_user(state: Path | None, dbname: str, user: str) -> None:
+    """Make ``user`` a database user of the cluster whose database is ``dbname`` (a role that may log in,
+    not a superuser), as ``GetClusterCredentials`` with ``AutoCreate`` does."""
+    conn = connect(state, dbname)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,))
+            if cur.fetchone() is None:
+                cur.execute(f"CREATE ROLE {_quote(user)} LOGIN")
+            cur.execute("INSERT INTO rehearsal_internal.users (usename) SELECT %s WHERE NOT EXISTS "
+                        "(SELECT 1 FROM rehearsal_internal.users WHERE usename = %s)", (user, user))
+    finally:
+        conn.close()
+
+
 def forget(dbname: str) -> None:
     """Check the database against its cluster again on the next request."""
     with _lock:

@@ -23,7 +23,7 @@ well as the server-wide PostgreSQL role.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from .statements import Failed
 
@@ -41,21 +41,24 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def run(endpoint: Any, conn: Any, run: Any, sub: Any) -> None:
-    text = sub.parsed.text
+def run(conn: Any, text: str, on_result: Callable[[Any], None]) -> str:
+    """Run the command ``text`` on ``conn``; ``on_result(cursor)`` reads a result (SHOW). Returns
+    the command's tag (``CREATE USER``, ``LOCK TABLE``)."""
     head = " ".join(text.split()[:2]).upper()
     with conn.cursor() as cur:
         if head == "CREATE USER":
-            return _create_user(cur, text)
+            _create_user(cur, text)
+            return head
         if head == "DROP USER":
-            return _drop_user(cur, text)
+            _drop_user(cur, text)
+            return head
         if head == "ALTER USER":
-            return _alter_user(cur, text)
+            _alter_user(cur, text)
+            return head
         cur.execute(text.replace("%", "%%"), {})
         if cur.description:
-            from .statements import fetch
-
-            fetch(cur, sub)
+            on_result(cur)
+        return cur.statusmessage or ""
 
 
 def _superuser(cur: Any) -> None:

@@ -70,9 +70,10 @@ def options(tree: exp.Copy) -> dict[str, str]:
     return out
 
 
-def run(endpoint: Any, conn: Any, run: Any, sub: Any, in_batch: bool) -> None:
-    """Run the COPY of ``sub`` on ``conn`` as the module docstring says."""
-    tree, target = sub.parsed.tree, run.target
+def run(caller: Any, conn: Any, tree: exp.Copy, in_transaction: bool) -> tuple[int, int]:
+    """Run the COPY ``tree`` on ``conn`` for ``caller`` (an :class:`~.execute.Caller`) as the
+    module docstring says; returns its query id and the rows it loaded."""
+    target = caller.target
     opts = options(tree)
     credentials = tree.args.get("credentials")
     role_arn = credentials.args.get("iam_role").name if credentials and credentials.args.get("iam_role") else ""
@@ -81,7 +82,7 @@ def run(endpoint: Any, conn: Any, run: Any, sub: Any, in_batch: bool) -> None:
     files = [f.name for f in tree.args.get("files") or []]
     if len(files) != 1 or not files[0].startswith("s3://"):
         raise Failed("ERROR: COPY from S3 needs one 's3://bucket/prefix' source")
-    clients = endpoint.control.clients(target.region)
+    clients = caller.control.clients(target.region)
     identity, boundary = _role(clients, target, role_arn)
     region = opts.get("REGION") or target.region
     source, jsonpaths = files[0], opts["FORMAT AS JSON"]
@@ -101,9 +102,8 @@ def run(endpoint: Any, conn: Any, run: Any, sub: Any, in_batch: bool) -> None:
     with conn.cursor() as cur:
         cur.execute("SELECT nextval('rehearsal_internal.query_ids')")
         query_id = cur.fetchone()[0]
-    sub.query_id = query_id
     set_last_copy(conn, query_id, 0)  # "updated when the COPY command begins the load process"
-    run.copy_state = (query_id, 0, False)
+    caller.copy_state = (query_id, 0, False)
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     t0 = time.monotonic()
     try:
@@ -113,18 +113,18 @@ def run(endpoint: Any, conn: Any, run: Any, sub: Any, in_batch: bool) -> None:
         if ours:
             _exec(conn, "ROLLBACK")
         raise Failed(f"ERROR: {exc}") from None
-    _log(endpoint, target, conn, oid, table.name, query_id, started, t0, source, report, aborted)
+    _log(caller.state, target, conn, oid, table.name, query_id, started, t0, source, report, aborted)
     if aborted:
-        run.copy_state = (query_id, 0, True)
+        caller.copy_state = (query_id, 0, True)
         if ours:
             _exec(conn, "ROLLBACK")
-            endpoint.after_rollback(conn, run)
+            caller.after_rollback(conn)
         raise Failed(f"ERROR: Load into table '{table.name}' failed. Check 'stl_load_errors' system table for details.")
     set_last_copy(conn, query_id, report.loaded)
-    run.copy_state = (query_id, report.loaded, False)
+    caller.copy_state = (query_id, report.loaded, False)
     if ours:
         _exec(conn, "COMMIT")
-    sub.result_rows = report.loaded
+    return query_id, report.loaded
 
 
 def set_last_copy(conn: Any, query_id: int, count: int) -> None:
@@ -278,11 +278,11 @@ def _short_type(column_type: str) -> str:
     return next((short for long, short in _TYPES.values() if long == column_type), column_type.lower()[:10])
 
 
-def _log(endpoint: Any, target: Any, conn: Any, oid: int, table: str, query_id: int, started: datetime, t0: float,
+def _log(state: Any, target: Any, conn: Any, oid: int, table: str, query_id: int, started: datetime, t0: float,
          source: str, report: Any, aborted: bool) -> None:
     """The COPY's rejects and its history row, on a connection of their own (they survive a rollback)."""
     pid = conn.get_backend_pid()
-    admin = backing.connect(endpoint.state, target.dbname)
+    admin = backing.connect(state, target.dbname)
     try:
         with admin.cursor() as cur:
             cur.execute("SELECT usesysid FROM pg_user WHERE usename = %s", (target.user,))

@@ -89,7 +89,7 @@ class Run:
     error: str = ""
     pid: int = 0
     cancelled: bool = False
-    copy_state: tuple[int, int, bool] | None = None  # the last COPY's (query id, rows, failed on its data)
+    caller: Any = None  # the execute.Caller its statements run as (made on the first)
     done: threading.Event = field(default_factory=threading.Event)
 
     def mark(self, status: str, error: str = "") -> None:

@@ -1,7 +1,7 @@
 """How the operator policy keeps each action to this stack: the rules
-:func:`.access.policy` builds its statements from.
+:func:`.operator.policy` builds its statements from.
 
-Every action the suite calls (:func:`.access.actions`) must be covered by at
+Every action the suite calls (:func:`.operator.actions`) must be covered by at
 least one :class:`Rule`; :func:`statements` raises :class:`ScopeError` for one
 that is not, so an action added to the resource table or a ``Need`` without a
 rule here cannot reach the policy unscoped. How a rule scopes, in order of
@@ -24,7 +24,7 @@ Service Authorization Reference, :data:`PAGES`):
   (:data:`READ_TO_FIND`, each with why a tag condition cannot do).
 
 Other packages add rules with :func:`register` (as they add needs with
-:func:`.access.register`).
+:func:`.operator.register`).
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..config import REDSHIFT_SOURCES, Settings
-from ..staging.sources import parse_s3_uri
-from . import analyst, boundary, iam, reach
-from .context import OWNER_KEY, TAG_KEY
+from ..s3uri import parse_s3_uri
+from . import analyst, boundary, copy_role, reach, scheduler, workbucket
+from .errors import ScopeError
+from .tags import OWNER_KEY, TAG_KEY
 
 SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
 PAGES = {"ec2": SAR + "list_amazonec2.html", "redshift": SAR + "list_amazonredshift.html",
@@ -87,10 +88,6 @@ UNTAGGED_CREATES = {
 }
 
 
-class ScopeError(Exception):
-    """An action the suite calls has no rule here: it would reach the policy unscoped."""
-
-
 @dataclass(frozen=True)
 class Stack:
     """What the policy is scoped to: the settings' names, ``account`` (``*``
@@ -128,8 +125,8 @@ class Stack:
 
     @property
     def roles(self) -> list[str]:
-        """Every role the stack may make (:mod:`.iam`, :mod:`.guardrails`)."""
-        return [self.role(iam.role_name(self.settings)), self.role(f"{self.name}-redshift-scheduler"),
+        """Every role the stack may make (:mod:`.copy_role`, :mod:`.scheduler`, :mod:`.analyst`)."""
+        return [self.role(copy_role.role_name(self.settings)), self.role(scheduler.role_name(self.settings)),
                 self.role(analyst.role_name(self.settings))]
 
 
@@ -203,7 +200,7 @@ def _compaction_targets(stack: Stack, parts: bool = False) -> list[str]:
 
 
 def _pass_copy_role(stack: Stack) -> dict[str, Any]:
-    # Serverless assumes the role under its own principal (the role trusts both, :data:`.iam.TRUST_POLICY`);
+    # Serverless assumes the role under its own principal (the role trusts both, :data:`.copy_role.TRUST_POLICY`);
     # which name IAM sees as the service the role is passed to is not documented for Serverless (unconfirmed),
     # so a Serverless stack's policy allows both, a provisioned one redshift.amazonaws.com only.
     services = ["redshift.amazonaws.com"] + (["redshift-serverless.amazonaws.com"] if stack.kind == "serverless"
@@ -344,7 +341,7 @@ RULES: list[Rule] = [
              "named with `sparkify-nb iam-policy --principal` (no policy variable names the role of a session)"),
     # --- S3: the sources, by name ---
     Rule("SourceBuckets", frozenset({"s3:GetBucketLocation", "s3:ListBucket"}),
-         lambda s: [f"arn:{s.partition}:s3:::{b}" for b in iam.source_buckets(s.settings)],
+         lambda s: [f"arn:{s.partition}:s3:::{b}" for b in reach.source_buckets(s.settings)],
          why="01's preflight and 03 list the sources"),
     Rule("SourceObjects", frozenset({"s3:GetObject"}), _source_objects,
          why="03 reads a first record after an 'auto' load that left a column NULL, and a manifest source"),
@@ -375,7 +372,7 @@ def statements(stack: Stack, actions: list[str]) -> list[dict[str, Any]]:
     every action no rule holds."""
     missing = sorted(set(actions) - {a for rule in RULES if rule.effect == "Allow" for a in rule.actions})
     if missing:
-        raise ScopeError(f"no scope for {', '.join(missing)}: add a Rule to sparkify_nb/infra/scopes.py (by name, "
+        raise ScopeError(f"no scope for {', '.join(missing)}: add a Rule to sparkify_nb/iam/scopes.py (by name, "
                          "by the stack's tag, or on '*' for an action AWS documents with no resource)")
     out = []
     for rule in RULES:
@@ -387,3 +384,26 @@ def statements(stack: Stack, actions: list[str]) -> list[dict[str, Any]]:
         out.append({"Sid": rule.sid, "Effect": rule.effect, "Action": held,
                     "Resource": resources, **({"Condition": condition} if condition else {})})
     return out
+
+
+# --- the stack's work bucket (daily loads on redshift: sparkify_nb/infra/workbucket.py) ---
+
+def _bucket_arn(stack: Stack) -> str:
+    return f"arn:{stack.partition}:s3:::{workbucket.bucket_name(stack.settings, stack.account)}"
+
+
+BUCKET_ACTIONS = frozenset({
+    "s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:GetBucketLocation", "s3:PutBucketTagging",
+    "s3:GetBucketTagging", "s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration",
+    "s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock", "s3:PutLifecycleConfiguration",
+    "s3:GetLifecycleConfiguration"})
+register(Rule(
+    "TheStacksWorkBucket", BUCKET_ACTIONS, lambda s: [_bucket_arn(s)],
+    why="01 makes the work bucket (by name: <stack>-work-<account>), keeps it encrypted, private and expiring; "
+        "99 deletes it"))
+register(Rule(
+    "ManifestsIntoTheWorkBucket", frozenset({"s3:PutObject"}), lambda s: [f"{_bucket_arn(s)}/{workbucket.MANIFESTS}*"],
+    why="03 writes a daily load's COPY manifests there, nowhere else"))
+register(Rule(
+    "EmptyTheWorkBucket", frozenset({"s3:DeleteObject"}), lambda s: [f"{_bucket_arn(s)}/*"],
+    why="99 empties the work bucket before deleting it"))

@@ -1,0 +1,408 @@
+"""The rehearsal's PostgreSQL wire-protocol front door: what ``psycopg2``
+with ``[cluster] access = direct`` reaches instead of a cluster's endpoint.
+It listens on loopback; the client names the cluster's endpoint as ``host``
+(checked against the certificate) and the door's address as ``hostaddr``.
+
+The rules, each enforced here and pinned by tests/test_rehearsal_wire.py:
+
+1. TLS only. A client that does not ask for it (SSLRequest) is refused
+   (``FATAL: no pg_hba.conf entry ... SSL off``, PostgreSQL's wording;
+   Redshift refuses non-SSL connections when ``require_ssl`` is on, as the
+   suite's parameter group sets it: https://docs.aws.amazon.com/redshift/latest/mgmt/connecting-ssl-support.html).
+   The certificate names the host the client asked for (TLS SNI, which
+   libpq sends) and is issued by the stack's CA (:mod:`.pki`); a name that is
+   not a Redshift endpoint (``<cluster>.<id>.<region>.redshift.amazonaws.com``)
+   gets no certificate and the handshake fails.
+2. The endpoint must be a cluster's that exists, is ``available`` and is
+   publicly accessible (a private cluster's endpoint cannot be reached from
+   outside its VPC: https://docs.aws.amazon.com/redshift/latest/mgmt/rs-vpc-create.html;
+   here it is refused with ``FATAL``, where AWS would not answer at all).
+3. Passwords: the temporary credentials the stack's ``GetClusterCredentials``
+   issued for that cluster and user, before they expire, and nothing else
+   (:mod:`.credentials`); else ``FATAL: password authentication failed for
+   user "..."`` (PostgreSQL's wording; Redshift's is unconfirmed). The
+   password is asked in clear text inside TLS (which method Redshift asks
+   for is unconfirmed). ``IAM:name`` logs in as the database user ``name``,
+   who must exist; ``IAMA:name`` makes the user first ("AutoCreate: Create
+   a database user with the name specified for the user named in DbUser if
+   one does not exist", API_GetClusterCredentials.html).
+4. The database must be the cluster's (``FATAL: database "x" does not exist``).
+5. Statements: the simple query protocol (what psycopg2 speaks); each
+   statement goes through :func:`.translate.parse` (refused as Redshift
+   refuses, translated to PostgreSQL) and :func:`.execute.run_one`, the same
+   executor, COPY included, as the Data API endpoint's. A failed statement
+   in a transaction block leaves it aborted until ROLLBACK (a COMMIT then
+   rolls back), as PostgreSQL does. The extended protocol is refused.
+6. ``server_version`` is ``8.0.2``, Redshift's
+   (https://docs.aws.amazon.com/redshift/latest/dg/c_redshift-and-postgres-sql.html).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import socket
+import socketserver
+import ssl
+import struct
+import threading
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+from psycopg2 import extensions
+
+log = logging.getLogger(__name__)
+SSL_REQUEST, GSS_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
+ENDPOINT = re.compile(r"^(?P<cluster>[a-z][a-z0-9-]*)\.[a-z0-9]+\.(?P<region>[a-z]{2}(-[a-z]+)+-\d)"
+                      r"\.redshift\.amazonaws\.com$")
+PARAMETERS = {"server_version": "8.0.2", "server_encoding": "UTF8", "client_encoding": "UTF8",
+              "DateStyle": "ISO, MDY", "TimeZone": "UTC", "integer_datetimes": "on",
+              "standard_conforming_strings": "on"}
+ABORTED = "current transaction is aborted, commands ignored until end of transaction block"
+
+
+class Fatal(Exception):
+    """Ends the connection with ``FATAL``: ``sqlstate`` and a message PostgreSQL's clients show."""
+
+    def __init__(self, sqlstate: str, message: str):
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+def _message(kind: bytes, body: bytes = b"") -> bytes:
+    return kind + struct.pack("!i", len(body) + 4) + body
+
+
+def _error(severity: str, sqlstate: str, message: str, detail: str = "") -> bytes:
+    fields = [b"S" + severity.encode(), b"V" + severity.encode(), b"C" + sqlstate.encode(),
+              b"M" + message.encode("utf-8")] + ([b"D" + detail.encode("utf-8")] if detail else [])
+    return _message(b"E", b"\0".join(fields) + b"\0\0")
+
+
+def _cstr(value: str) -> bytes:
+    return value.encode("utf-8") + b"\0"
+
+
+class Door:
+    """The front door's state: the control plane, the certificate issuer, the cancel keys."""
+
+    def __init__(self, state: Path | None):
+        from . import pki
+
+        self.state = state
+        pki.ensure_ca(state)
+        self._issuer: Any = None
+        self._control: Any = None
+        self.cancel_keys: dict[tuple[int, int], Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def issuer(self) -> Any:
+        with self._lock:
+            if self._issuer is None:
+                from .pki import Issuer
+
+                self._issuer = Issuer(self.state)
+            return self._issuer
+
+    @property
+    def control(self) -> Any:
+        with self._lock:
+            if self._control is None:
+                from .control import ControlPlane
+
+                self._control = ControlPlane(self.state)
+            return self._control
+
+    def tls_context(self, seen: dict[str, str]) -> ssl.SSLContext:
+        """A server context that presents, for the host name the client sends (SNI), a certificate
+        for that name; ``seen["host"]`` is the name."""
+        base = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+
+        def pick(sock: ssl.SSLObject, name: str | None, _: ssl.SSLContext) -> int | None:
+            if not name or not ENDPOINT.match(name):
+                return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
+            seen["host"] = name
+            sock.context = self.issuer.context(name)
+            return None
+
+        base.sni_callback = pick
+        return base
+
+
+class Connection:
+    """One client connection: startup, TLS, authentication, then queries until it ends."""
+
+    def __init__(self, door: Door, sock: socket.socket):
+        self.door, self.sock = door, sock
+        self.host = ""
+        self.conn: Any = None
+        self.caller: Any = None
+        self.aborted = False
+        self.oids: tuple[int, ...] = ()
+
+    # --- bytes ------------------------------------------------------------------------
+
+    def _read(self, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("the client hung up")
+            data += chunk
+        return data
+
+    def _startup(self) -> tuple[int, bytes]:
+        length = struct.unpack("!i", self._read(4))[0]
+        if not 8 <= length <= 10000:
+            raise ConnectionError("not a PostgreSQL startup packet")
+        body = self._read(length - 4)
+        return struct.unpack("!i", body[:4])[0], body[4:]
+
+    def _send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    # --- the conversation -------------------------------------------------------------
+
+    def serve(self) -> None:
+        try:
+            params = self._open()
+            self._login(params)
+        except Fatal as exc:
+            self._send(_error("FATAL", exc.sqlstate, str(exc)))
+            return
+        except (ConnectionError, ssl.SSLError, OSError):
+            return
+        try:
+            self._loop()
+        except (ConnectionError, ssl.SSLError, OSError):
+            pass
+        finally:
+            with self.door._lock:
+                for key in [k for k, c in self.door.cancel_keys.items() if c is self.conn]:
+                    del self.door.cancel_keys[key]
+            self.conn.close()
+
+    def _open(self) -> dict[str, str]:
+        """SSLRequest, the TLS handshake, the StartupMessage: its parameters (user, database...)."""
+        code, body = self._startup()
+        if code == GSS_REQUEST:
+            self._send(b"N")
+            code, body = self._startup()
+        if code == CANCEL_REQUEST:
+            self._cancel(*struct.unpack("!ii", body[:8]))
+            raise ConnectionError("cancel request served")
+        if code != SSL_REQUEST:
+            raise Fatal("28000", 'no pg_hba.conf entry for host "127.0.0.1", SSL off: this endpoint takes '
+                                 "SSL connections only (require_ssl)")
+        self._send(b"S")
+        seen: dict[str, str] = {}
+        self.sock = self.door.tls_context(seen).wrap_socket(self.sock, server_side=True)
+        self.host = seen.get("host", "")
+        code, body = self._startup()
+        if code != PROTOCOL_3:
+            raise Fatal("08P01", f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}")
+        items = body.split(b"\0")
+        return {items[i].decode(): items[i + 1].decode() for i in range(0, len(items) - 1, 2) if items[i]}
+
+    def _cancel(self, pid: int, key: int) -> None:
+        with self.door._lock:
+            conn = self.door.cancel_keys.get((pid, key))
+        if conn is not None:
+            conn.cancel()
+
+    def _login(self, params: dict[str, str]) -> None:
+        """Rules 2-4: the cluster behind the endpoint, the password, the database; then the session."""
+        from . import backing, credentials
+        from .api import Target
+        from .errors import ApiError
+        from .execute import Caller
+
+        user, database = params.get("user", ""), params.get("database") or params.get("user", "")
+        match = ENDPOINT.match(self.host)
+        region = match.group("region") if match else ""
+        try:
+            cluster = self.door.control.cluster(match.group("cluster") if match else "", region)
+        except ApiError:
+            cluster = {}
+        if (cluster.get("Endpoint") or {}).get("Address") != self.host:
+            raise Fatal("08001", f"no available Redshift cluster has the endpoint {self.host}")
+        if not cluster.get("PubliclyAccessible"):
+            raise Fatal("08001", f"{self.host} is not publicly accessible: it cannot be reached from outside its "
+                                 "VPC (set [cluster] access = direct when 01 creates the cluster)")
+        self._send(_message(b"R", struct.pack("!i", 3)))  # AuthenticationCleartextPassword
+        kind = self._read(1)
+        length = struct.unpack("!i", self._read(4))[0]
+        password = self._read(length - 4).rstrip(b"\0").decode("utf-8", "replace")
+        if kind != b"p":
+            raise Fatal("08P01", "expected a password message")
+        ok, why = credentials.check(credentials.ledger_path(self.door.state), target=cluster["ClusterIdentifier"],
+                                    region=region, user=user, password=password)
+        if not ok:
+            log.info("refused %s on %s: %s", user, self.host, why)
+            raise Fatal("28P01", f'password authentication failed for user "{user}"')
+        if database != cluster.get("DBName"):
+            raise Fatal("3D000", f'database "{database}" does not exist')
+        prefix, _, name = user.partition(":")
+        dbname = backing.ensure(self.door.state, cluster)
+        if not backing.is_user(self.door.state, dbname, name):
+            if prefix != "IAMA":
+                raise Fatal("28000", f'user "{name}" does not exist')
+            backing.add_user(self.door.state, dbname, name)
+        self.conn = backing.connect(self.door.state, dbname, name)
+        self.caller = Caller(Target(region, cluster, database, name, dbname), self.door.control, self.door.state,
+                             after_rollback=self._after_rollback)
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT oid FROM pg_type")
+            self.oids = tuple(r[0] for r in cur.fetchall())
+        key = (self.conn.get_backend_pid(), secrets.randbits(31))
+        with self.door._lock:
+            self.door.cancel_keys[key] = self.conn
+        out = _message(b"R", struct.pack("!i", 0))
+        for name_, value in {**PARAMETERS, "session_authorization": name, "is_superuser": "off"}.items():
+            out += _message(b"S", _cstr(name_) + _cstr(value))
+        out += _message(b"K", struct.pack("!ii", *key))
+        self._send(out + self._ready())
+
+    def _after_rollback(self, conn: Any) -> None:
+        """A COPY that failed on its data keeps its id in ``pg_last_copy_id()`` (rule 10)."""
+        from .copy import set_last_copy
+
+        if self.caller.copy_state and self.caller.copy_state[2]:
+            set_last_copy(conn, self.caller.copy_state[0], 0)
+
+    def _ready(self) -> bytes:
+        status = self.conn.info.transaction_status
+        letter = "E" if self.aborted or status == extensions.TRANSACTION_STATUS_INERROR else (
+            "I" if status == extensions.TRANSACTION_STATUS_IDLE else "T")
+        return _message(b"Z", letter.encode())
+
+    def _loop(self) -> None:
+        skipping = False  # after an extended-protocol message, until Sync
+        while True:
+            kind = self._read(1)
+            body = self._read(struct.unpack("!i", self._read(4))[0] - 4)
+            if kind == b"X":
+                return
+            if kind == b"Q":
+                self._query(body.rstrip(b"\0").decode("utf-8"))
+            elif kind == b"S":
+                skipping = False
+                self._send(self._ready())
+            elif kind in b"PBDECHF" and not skipping:
+                skipping = True
+                self._send(_error("ERROR", "0A000", "this rehearsal's front door speaks the simple query "
+                                                    "protocol only (what psycopg2 sends)"))
+
+    def _query(self, text: str) -> None:
+        """Rule 5: each statement of ``text`` parsed, refused or run, answered; then ReadyForQuery."""
+        parts = split(text)
+        if not parts:
+            self._send(_message(b"I") + self._ready())
+            return
+        for sql in parts:
+            try:
+                self._send(self._statement(sql))
+            except _Refused as exc:
+                self._fail(exc.sqlstate, str(exc))
+                break
+            except psycopg2.Error as exc:
+                diag = exc.diag
+                self._fail(exc.pgcode or "XX000", diag.message_primary or str(exc).strip(), diag.message_detail or "")
+                break
+        self._send(self._ready())
+
+    def _fail(self, sqlstate: str, message: str, detail: str = "") -> None:
+        if message.startswith("ERROR: "):
+            message = message[len("ERROR: "):]
+        if not self.conn.closed and self.conn.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE:
+            self.aborted = True
+        self._send(_error("ERROR", sqlstate, message, detail))
+
+    def _statement(self, sql: str) -> bytes:
+        from . import execute, translate
+        from .statements import Failed
+
+        try:
+            statement = translate.parse(sql)
+        except translate.ParameterError as exc:
+            raise _Refused("42601", str(exc)) from None
+        if self.aborted:
+            if statement.kind == "transaction" and statement.text.split()[0].upper() in (
+                    "ROLLBACK", "ABORT", "COMMIT", "END"):
+                with self.conn.cursor() as cur:
+                    cur.execute("ROLLBACK")
+                self.aborted = False
+                return _message(b"C", _cstr("ROLLBACK"))
+            raise _Refused("25P02", ABORTED)
+        if statement.error:
+            raise _Refused("42601" if "syntax" in statement.error else "0A000", statement.error)
+        try:
+            params = translate.bind(statement.names, [])
+            rows: list[bytes] = []
+            done = execute.run_one(self.caller, self.conn, statement, params, lambda cur: rows.extend(
+                self._rows(cur)), in_transaction=self.conn.info.transaction_status
+                == extensions.TRANSACTION_STATUS_INTRANS)
+        except translate.ParameterError as exc:
+            raise _Refused("42601", str(exc)) from None
+        except Failed as exc:
+            raise _Refused("XX000", str(exc)) from None
+        return b"".join(rows) + _message(b"C", _cstr(done.tag))
+
+    def _rows(self, cur: Any) -> list[bytes]:
+        """RowDescription and a DataRow per row, in text format (PostgreSQL's own text of each value)."""
+        extensions.register_type(extensions.new_type(self.oids, "REHEARSAL_TEXT", lambda v, c: v), cur)
+        out = [_message(b"T", struct.pack("!h", len(cur.description)) + b"".join(
+            _cstr(d.name) + struct.pack("!ihihih", 0, 0, d.type_code, _typlen(d.internal_size), -1, 0)
+            for d in cur.description))]
+        for row in cur:
+            cells = b"".join(struct.pack("!i", -1) if v is None else struct.pack("!i", len(b := str(v).encode(
+                "utf-8"))) + b for v in row)
+            out.append(_message(b"D", struct.pack("!h", len(row)) + cells))
+        return out
+
+
+def _typlen(size: int | None) -> int:
+    return size if size is not None and 0 < size < 32768 else -1
+
+
+class _Refused(Exception):
+    def __init__(self, sqlstate: str, message: str):
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+def split(text: str) -> list[str]:
+    """The statements of one Query message, split at the semicolons between them (not those in strings
+    or comments); what holds nothing but comments is dropped."""
+    from sqlglot.dialects.redshift import Redshift
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    try:
+        tokens = Redshift().tokenize(text)
+    except TokenError:
+        return [text] if text.strip() else []
+    parts, start = [], 0
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            parts.append(text[start:token.start])
+            start = token.end + 1
+    parts.append(text[start:])
+    return [p for p in parts if re.sub(r"--[^\n]*", "", p).strip()]
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        self.request.settimeout(None)
+        Connection(self.server.door, self.request).serve()  # type: ignore[attr-defined]
+
+
+def serve(state: Path | None, port: int = 0) -> socketserver.ThreadingTCPServer:
+    """The front door on 127.0.0.1:``port`` (0: a free one), not yet serving; makes the stack's CA."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", port), _Handler, bind_and_activate=True)
+    server.daemon_threads = True
+    server.door = Door(state)  # type: ignore[attr-defined]
+    return server
