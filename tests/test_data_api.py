@@ -196,6 +196,21 @@ def test_a_long_statement_shows_its_status_and_elapsed_seconds():
     assert script.lines == ['DELETE FROM "users": STARTED after 12 s', 'DELETE FROM "users": finished after 24 s']
 
 
+def test_polls_wait_first_then_double_up_to_the_cap_with_jitter_either_way():
+    """No DescribeStatement at once; pauses 0.25, 0.5, 1, 2, 4, 4 s (AWS's backoff: exponential, capped),
+    each moved by up to 10 % either way: five polls still running, the sixth finds it done."""
+    for uniform, factor in ((lambda a, b: 0.0, 1.0), (lambda a, b: b, 1.1), (lambda a, b: a, 0.9)):
+        script = Script()
+        script.statement('DELETE FROM "users"', polls=5)
+        slept = []
+        poll = data_api.Poll(sleep=slept.append, uniform=uniform)
+        with script.stub:
+            warehouse.run(data_api.DataApiConnection(script.client, script.target, progress=script.lines.append,
+                                                     poll=poll), ['DELETE FROM "users"'])
+        script.stub.assert_no_pending_responses()
+        assert slept == pytest.approx([factor * s for s in (0.25, 0.5, 1.0, 2.0, 4.0, 4.0)])
+
+
 def test_more_statements_than_one_batch_holds_are_refused_not_split():
     script = Script()
     conn = script.connection()

