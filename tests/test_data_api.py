@@ -260,15 +260,18 @@ def test_a_failed_batch_names_the_failing_statement_and_says_it_was_rolled_back(
 def test_03_transform_is_one_batch_so_its_temp_tables_share_one_transaction():
     script = Script()
     statements = [sql for table in transform.ORDER for sql in transform.statements(table)]
-    expect_counts(script, transform.ORDER, [0, 0, 0, 0, 0])
-    last = script.batch(statements + [warehouse.connect.counts_sql(transform.ORDER)])  # the counts after: its last
-    script.result(last, [("table_name", "varchar"), ("row_count", "int8")],
-                  [[s(t), n(c)] for t, c in zip(transform.ORDER, [10, 9, 8, 70, 65])])
+    counts = warehouse.connect.counts_sql(transform.ORDER)
+    last = script.batch([counts] + statements + [counts])  # the counts before and after: first and last
+    for sub, values in ((last.rsplit(":", 1)[0] + ":1", [0, 0, 0, 0, 0]), (last, [10, 9, 8, 70, 65])):
+        script.result(sub, [("table_name", "varchar"), ("row_count", "int8")],
+                      [[s(t), n(c)] for t, c in zip(transform.ORDER, values)])
+    data_api_calls.reset()
     with script.stub:
         merged = transform.run(script.connection(), progress=lambda _: None)
     script.stub.assert_no_pending_responses()
     assert any(sql.startswith("CREATE TEMP TABLE") for sql in statements) and len(statements) <= data_api.MAX_BATCH
     assert merged["added"].to_dict() == {"songs": 10, "artists": 9, "users": 8, "songplays": 70, "time": 65}
+    assert data_api_calls.snapshot()["calls"] == 4  # one batch, one poll, two results
 
 
 def test_03_quality_checks_go_as_one_statement_of_the_six_tables_files():

@@ -254,19 +254,20 @@ class DataApiConnection:
         result_id = self._run(pending, buffered=buffered)
         return self._fetch(result_id)
 
-    def run_queries(self, queries: Sequence[tuple[str, dict[str, Any] | None]]) -> list[tuple[list, list]]:
-        """Run SELECTs ``queries`` (``(sql, params)``) after whatever is buffered, as **one**
-        BatchExecuteStatement (one ExecuteStatement for one), and return each one's
-        ``(columns, rows)``, one GetStatementResult per query (a batch's statements
-        keep their results, ``Id:N``: DescribeStatement in the API reference,
+    def run_queries(self, queries: Sequence[tuple[str, dict[str, Any] | None]]) -> list[Any]:
+        """Run ``queries`` (``(sql, params)``) after whatever is buffered, as **one**
+        BatchExecuteStatement (one ExecuteStatement for one), and return each SELECT's
+        ``(columns, rows)`` (None for a statement that returns none), one GetStatementResult
+        per SELECT (a batch's statements keep their results, ``Id:N``: DescribeStatement in
+        the API reference,
         https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_DescribeStatement.html).
         The batch is one transaction; it holds at most :data:`MAX_BATCH` statements."""
         converted = [(sql, *convert(sql, params)) for sql, params in queries]
         buffered = bool(self._pending)
         pending, self._pending = self._pending + converted, []
         described = self._run(pending, buffered=buffered, whole=True)
-        subs = described.get("SubStatements") or [described]
-        return [self._fetch(sub["Id"]) for sub in subs[len(subs) - len(converted):]]
+        subs = (described.get("SubStatements") or [described])[len(pending) - len(converted):]
+        return [self._fetch(sub["Id"]) if returns_rows(sql) else None for (sql, _, _), sub in zip(converted, subs)]
 
     def _session_args(self) -> dict[str, Any]:
         if self.session_id:
