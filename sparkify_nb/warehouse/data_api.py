@@ -22,6 +22,10 @@ What is transactional (read this before relying on ``rollback``):
   read in the middle of work they may still roll back, except the COPY, whose
   ``DELETE`` + ``COPY`` + ``SELECT pg_last_copy_count()`` is one batch, hence
   one transaction, exactly what it needs.)
+- :meth:`DataApiConnection.run_queries` sends several statements, SELECTs
+  anywhere among them, as one batch and reads the rows of each SELECT
+  (``Id:N``): 03's transform reads its counts before and after in its own
+  batch, 04 asks its questions in one (``warehouse.query_many``).
 - A batch holds at most 40 statements (the ``Sqls`` limit); more raises
   :class:`WarehouseError` rather than splitting the transaction.
 
