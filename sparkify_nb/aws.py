@@ -39,7 +39,8 @@ class Clients:
     once, here (raises :class:`~sparkify_nb.local.LocalStackError` if it is
     not running), and every client gets throwaway credentials, so a real AWS
     key in your environment is never sent anywhere; a rehearsal's
-    ``redshift-data`` client goes to the local Data API endpoint. On
+    ``redshift-data`` and ``redshift-serverless`` clients go to the
+    rehearsal's endpoint (:data:`REHEARSAL_SERVES`), assumed roles' too. On
     ``redshift`` the standard boto3 chain applies.
 
     Example::
@@ -53,16 +54,18 @@ class Clients:
         self.endpoint_url = endpoint_url or (local.aws_endpoint() if settings.on_emulator else None)
         self._data_api_url = local.data_api_endpoint() if settings.rehearsal else None
         self._made: dict[str, Any] = {}
-        self._session: Any = None  # set by :meth:`assuming`
+        self._session: Any = None  # set by :meth:`assuming` and :meth:`administrator`
+        self._watch = True  # calls reported to :func:`recording` (not the administrator's)
 
     def __call__(self, service: str) -> Any:
         """The client for ``service`` (``"s3"``, ``"redshift"``, ...), made on first use."""
         made = self._made.get(service)
-        if made is None and self._session is not None:  # an assumed role's: its own credentials, not cached
-            made = self._made[service] = _watched(self._session.client(
-                service, endpoint_url=self.endpoint_url, config=Config(retries={"max_attempts": 8, "mode": "standard"})))
+        endpoint = self._data_api_url if service in REHEARSAL_SERVES and self._data_api_url else self.endpoint_url
+        if made is None and self._session is not None:  # an assumed role's or the administrator's: not cached
+            made = self._session.client(service, endpoint_url=endpoint,
+                                        config=Config(retries={"max_attempts": 8, "mode": "standard"}))
+            made = self._made[service] = _watched(made) if self._watch else made
         if made is None:
-            endpoint = self._data_api_url if service == "redshift-data" and self._data_api_url else self.endpoint_url
             made = self._made[service] = _client(self.settings.on_emulator, self.settings.region, service, endpoint)
         return made
 
@@ -70,6 +73,20 @@ class Clients:
         """Put ``client`` in place for ``service`` (a Stubber's, in tests); returns self."""
         self._made[service] = _watched(client)
         return self
+
+    def administrator(self) -> "Clients":
+        """Clients of the account's administrator, on the emulator only: the local stack plays the
+        administrator who makes the stack's permissions boundary (:mod:`sparkify_nb.infra.boundary`).
+        Same account and credentials as these (the emulator authorises no request), but their calls are
+        not the operator's: they are not reported to :func:`recording`, so no test counts them against the
+        operator's list (an IAM gate in front of the emulator tells them apart here). On AWS the suite never
+        acts as the administrator: ValueError."""
+        if not self.settings.on_emulator:
+            raise ValueError("the suite acts as the administrator on the local emulator only; on AWS an "
+                             "administrator applies what `sparkify-nb iam-policy --admin` prints")
+        admin = Clients(self.settings, self.endpoint_url)
+        admin._session, admin._watch = boto3.Session(region_name=self.settings.region, **_EMULATOR_CREDENTIALS), False
+        return admin
 
     def assuming(self, role_arn: str, session_name: str) -> "Clients":
         """Clients of the same target acting as ``role_arn``: ``sts:AssumeRole``
@@ -80,6 +97,7 @@ class Clients:
                                 aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
         assumed = Clients(self.settings, self.endpoint_url)
         assumed._session = session
+        assumed._data_api_url = self._data_api_url
         return assumed
 
 
@@ -241,6 +259,8 @@ def call(client: Any, operation: str, *, missing: tuple[str, ...] = (), **kwargs
 # What the local emulator (moto 5) does not implement. On ``local`` these calls
 # are skipped with a visible line instead of failing; tests cover them with
 # botocore's Stubber. "*" means the whole service.
+# What a rehearsal's own endpoint serves instead (sparkify_nb/local/rehearsal/): the Data API, Serverless.
+REHEARSAL_SERVES = ("redshift-data", "redshift-serverless")
 EMULATOR_GAPS: dict[str, frozenset[str]] = {
     "redshift": frozenset({"modify_cluster_parameter_group", "modify_cluster_iam_roles", "create_scheduled_action",
                            "describe_scheduled_actions", "modify_scheduled_action", "delete_scheduled_action",
@@ -253,7 +273,7 @@ EMULATOR_GAPS: dict[str, frozenset[str]] = {
 def emulator_lacks(settings: Settings, service: str, operation: str = "*") -> bool:
     """True on ``local`` and a rehearsal when the emulator does not implement
     ``service``'s ``operation`` (or the whole service); always False on ``redshift``."""
-    if not settings.on_emulator:
+    if not settings.on_emulator or (settings.rehearsal and service in REHEARSAL_SERVES):
         return False
     gaps = EMULATOR_GAPS.get(service, frozenset())
     return "*" in gaps or operation in gaps

@@ -360,15 +360,12 @@ def _mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str
 
 
 def _rehearsal_mismatches(values: dict[tuple[str, str], Any]) -> list[tuple[tuple[str, str], str]]:
-    """What a rehearsal cannot run: the ``redshift`` target's provisioned cluster, reached through the
-    Data API or directly (the local stack's wire-protocol front door), is rehearsed; Redshift
-    Serverless's control plane is not served yet."""
+    """What a rehearsal cannot run: any other target than ``redshift`` (every ``kind`` and ``access``
+    of it is rehearsed: the emulator's Redshift or the rehearsal's Serverless control plane, the Data
+    API endpoint or the wire-protocol front door)."""
     if values[("general", "target")] != "redshift":
         return [(("general", "rehearsal"), "a rehearsal runs the redshift target on the local stack: set target = "
                  "redshift with it (sparkify-nb run --rehearse does), or leave rehearsal = false")]
-    if values[("cluster", "kind")] == "serverless":
-        return [(("cluster", "kind"), "Redshift Serverless is not rehearsed (the AWS emulator has no Serverless "
-                 "control plane): rehearse kind = provisioned")]
     return []
 
 

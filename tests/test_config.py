@@ -272,8 +272,6 @@ def test_redshift_without_rehearsal_is_not_on_the_emulator(tmp_path):
 
 @pytest.mark.parametrize("text, key, says", [
     ("[general]\nrehearsal = true\n", "[general] rehearsal", "set target = redshift with it"),
-    ("[general]\ntarget = redshift\nrehearsal = true\n[cluster]\nkind = serverless\n", "[cluster] kind",
-     "Redshift Serverless is not rehearsed"),
 ])
 def test_what_a_rehearsal_cannot_run_is_refused_naming_the_key(tmp_path, text, key, says):
     with pytest.raises(ConfigError) as err:

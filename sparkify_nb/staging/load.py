@@ -201,7 +201,7 @@ def loaded_names_by_table(conn: Any, tables: list[str]) -> dict[str, set[str]]:
     """:func:`loaded_names` of each of ``tables``, in one query (on the Data API one round trip)."""
     params = {f"tbl{i}": table for i, table in enumerate(tables)}
     rows = warehouse.query(conn, "SELECT tbl, filename FROM loaded_files WHERE tbl IN ("
-                           + ", ".join(f"%({name})s" for name in params) + ")", params)
+                           + ", ".join(f"CAST(%({name})s AS VARCHAR(65535))" for name in params) + ")", params)
     known: dict[str, set[str]] = {table: set() for table in tables}
     for table, filename in rows.itertuples(index=False):
         known[table].add(filename)
@@ -236,7 +236,8 @@ def record_loaded(conn: Any, reports: list[LoadReport]) -> int:
         values = []
         for i, (table, name, size) in enumerate(chunk, start % per_commit):
             params.update({f"t{i}": table, f"f{i}": name, f"b{i}": size})
-            values.append(f"(%(t{i})s, %(f{i})s, %(b{i})s, %(loaded_at)s)")
+            values.append(f"(CAST(%(t{i})s AS VARCHAR(65535)), CAST(%(f{i})s AS VARCHAR(65535)), "
+                          f"CAST(%(b{i})s AS BIGINT), CAST(%(loaded_at)s AS TIMESTAMP))")
         inserts.append((f"INSERT INTO loaded_files (tbl, filename, bytes, loaded_at) VALUES {', '.join(values)}",
                         params))
     for start in range(0, len(inserts), INSERTS_PER_COMMIT):

@@ -31,10 +31,11 @@ def main() -> None:
 
     from . import wire
 
-    door = wire.serve(args.state)
+    endpoint = LazyEndpoint(args.state)
+    door = wire.serve(args.state, endpoint)
     threading.Thread(target=door.serve_forever, name="wire", daemon=True).start()
     (args.port_file.parent / "wire.port").write_text(str(door.server_address[1]))
-    server = serve(LazyEndpoint(args.state), args.port)
+    server = serve(endpoint, args.port)
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
 
     def shutdown() -> None:

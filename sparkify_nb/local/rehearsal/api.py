@@ -35,10 +35,15 @@ class Target:
     database: str
     user: str
     dbname: str
+    serverless: bool = False
 
     @property
     def identifier(self) -> str:
         return self.cluster["ClusterIdentifier"]
+
+    def names(self) -> dict[str, str]:
+        """How the Data API names the target in its answers: ``WorkgroupName`` or ``ClusterIdentifier``."""
+        return {"WorkgroupName" if self.serverless else "ClusterIdentifier": self.identifier}
 
 
 class Endpoint:
@@ -48,19 +53,23 @@ class Endpoint:
         self.state = state
         self.control = ControlPlane(state)
         self.sessions = Sessions()
+        from .serverless import Serverless
+
+        self.serverless = Serverless(self.control, state)
         self.runs: dict[str, Run] = {}
         self.tokens: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     # --- submitting -------------------------------------------------------------------------
 
-    def execute_statement(self, req: dict[str, Any], region: str) -> dict[str, Any]:
-        return self._submit(req, region, [req["Sql"]], batch=False)
+    def execute_statement(self, req: dict[str, Any], region: str, authorization: str = "") -> dict[str, Any]:
+        return self._submit(req, region, [req["Sql"]], batch=False, authorization=authorization)
 
-    def batch_execute_statement(self, req: dict[str, Any], region: str) -> dict[str, Any]:
-        return self._submit(req, region, req["Sqls"], batch=True)
+    def batch_execute_statement(self, req: dict[str, Any], region: str, authorization: str = "") -> dict[str, Any]:
+        return self._submit(req, region, req["Sqls"], batch=True, authorization=authorization)
 
-    def _submit(self, req: dict[str, Any], region: str, sqls: list[str], batch: bool) -> dict[str, Any]:
+    def _submit(self, req: dict[str, Any], region: str, sqls: list[str], batch: bool,
+                authorization: str = "") -> dict[str, Any]:
         token = req.get("ClientToken")
         if token and token in self.tokens:
             return self.tokens[token]  # idempotent: the same submission, not a second one
@@ -74,7 +83,7 @@ class Endpoint:
         except translate.ParameterError as exc:
             raise validation(str(exc)) from None
         _check_parameters(parsed, parameters)
-        session, target = self._where(req, region)
+        session, target = self._where(req, region, authorization)
         try:
             self._check_active(target)
             run = statements.new_run(sqls, parsed, batch, target, parameters, session=session,
@@ -91,8 +100,8 @@ class Endpoint:
         threading.Thread(target=statements.execute, args=(run, self), name=f"run-{run.id[:8]}", daemon=True).start()
         if req.get("WaitTimeSeconds"):
             run.done.wait(req["WaitTimeSeconds"])
-        response = {"Id": run.id, "CreatedAt": run.created, "ClusterIdentifier": target.identifier,
-                    "Database": target.database, "DbUser": target.user}
+        response = {"Id": run.id, "CreatedAt": run.created, "Database": target.database, "DbUser": target.user,
+                    **target.names()}
         if session is not None:
             response["SessionId"] = session.id
         if req.get("WaitTimeSeconds"):
@@ -105,7 +114,7 @@ class Endpoint:
         if session is not None:
             self.sessions.release(session)
 
-    def _where(self, req: dict[str, Any], region: str) -> tuple[Any, Target]:
+    def _where(self, req: dict[str, Any], region: str, authorization: str = "") -> tuple[Any, Target]:
         """(session or None, target) of a submission; refuses what the Data API refuses."""
         if req.get("SessionId"):
             given = [k for k in _TARGET_KEYS if req.get(k)]
@@ -113,17 +122,16 @@ class Endpoint:
                 raise validation(f"{', '.join(given)} cannot be given with SessionId: the session names them")
             session = self.sessions.take(req["SessionId"], req.get("SessionKeepAliveSeconds"))
             try:
-                self.control.cluster(session.target.identifier, session.target.region)
+                self._cluster(session.target.identifier, session.target.region, session.target.serverless)
             except ApiError:
                 self._give_back(session)
                 raise
             return session, session.target
-        if req.get("WorkgroupName"):
-            raise validation("this rehearsal serves provisioned clusters only (ClusterIdentifier): Redshift Serverless "
-                             "workgroups are not rehearsed")
         if req.get("SecretArn"):
-            raise validation("this rehearsal serves temporary credentials as a database user only (ClusterIdentifier, "
-                             "Database, DbUser), not Secrets Manager secrets")
+            raise validation("this rehearsal serves temporary credentials only (ClusterIdentifier, Database, DbUser; "
+                             "or WorkgroupName, Database), not Secrets Manager secrets")
+        if req.get("WorkgroupName"):
+            return self._workgroup(req, region, authorization)
         if not req.get("ClusterIdentifier"):
             raise validation("Either ClusterIdentifier or WorkgroupName is required (or SessionId)")
         if not req.get("Database"):
@@ -134,6 +142,9 @@ class Endpoint:
         cluster = self.control.cluster(req["ClusterIdentifier"], region)
         dbname = backing.ensure(self.state, cluster, on_recreate=self.sessions.close_database)
         target = Target(region, cluster, req["Database"], req["DbUser"], dbname)
+        return self._session(req, target)
+
+    def _session(self, req: dict[str, Any], target: Target) -> tuple[Any, Target]:
         keep_alive = req.get("SessionKeepAliveSeconds")
         if keep_alive:
             try:
@@ -141,6 +152,30 @@ class Endpoint:
             except Failed as exc:  # the statement would fail to connect: let it fail as a statement
                 return None, _failing_target(target, str(exc))
         return None, target
+
+    def _workgroup(self, req: dict[str, Any], region: str, authorization: str) -> tuple[Any, Target]:
+        """Rule 6, Serverless: ``WorkgroupName`` and ``Database``, as the signer's IAM identity
+        (``IAM:<user>`` / ``IAMR:<role>``, :func:`.serverless.mapped_user`), a user made at its first
+        sign-in ("made at its first sign-in": redshift-iam-access-federated-db-roles.html), not a superuser."""
+        from .serverless import mapped_user
+
+        if req.get("ClusterIdentifier") or req.get("DbUser"):
+            raise validation("WorkgroupName takes neither ClusterIdentifier nor DbUser: on Serverless the database "
+                             "user is the caller's IAM identity")
+        if not req.get("Database"):
+            raise validation("Database is required when connecting to a workgroup")
+        cluster = self._cluster(req["WorkgroupName"], region, True)
+        user = mapped_user(self.control.caller(authorization, region).arn)
+        dbname = backing.ensure(self.state, cluster, on_recreate=self.sessions.close_database)
+        if not backing.is_user(self.state, dbname, user):
+            backing.add_user(self.state, dbname, user)
+        target = Target(region, cluster, req["Database"], user, dbname, serverless=True)
+        return self._session(req, target)
+
+    def _cluster(self, name: str, region: str, serverless: bool) -> dict[str, Any]:
+        if serverless:
+            return self.serverless.as_cluster(name, region)
+        return self.control.cluster(name, region)
 
     def _check_active(self, target: Target) -> None:
         with self._lock:
@@ -223,7 +258,7 @@ class Endpoint:
         if req.get("WaitTimeSeconds"):
             run.done.wait(req["WaitTimeSeconds"])
         out = {"Id": req["Id"], "DbUser": run.target.user, "Database": run.target.database,
-               "ClusterIdentifier": run.target.identifier, "CreatedAt": run.created, "UpdatedAt": run.updated,
+               **run.target.names(), "CreatedAt": run.created, "UpdatedAt": run.updated,
                "Status": run.status, "RedshiftPid": run.pid, "ResultFormat": run.result_format}
         one = sub or (None if run.batch else run.subs[0])
         if one is not None:

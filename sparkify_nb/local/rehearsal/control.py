@@ -8,22 +8,32 @@ from __future__ import annotations
 import json
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ApiError, validation
 
-_CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/redshift-data/aws4_request")
+_CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
 
-def signed_region(authorization: str) -> str:
-    """The Region of a SigV4 ``Authorization`` header's credential scope.
+def signed_region(authorization: str, service: str = "redshift-data") -> str:
+    """The Region of a SigV4 ``Authorization`` header's credential scope (signed for ``service``).
     Raises a ValidationException-style :class:`ApiError` for an unsigned request."""
     match = _CREDENTIAL.search(authorization or "")
-    if not match:
+    if not match or match.group(3) != service:
         raise ApiError("MissingAuthenticationTokenException",
                        "Request is missing Authentication Token", status=403)
-    return match.group(1)
+    return match.group(2)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who signed a request: the Region, the account and the IAM identity's ARN (as STS says)."""
+
+    region: str
+    account: str
+    arn: str
 
 
 class ControlPlane:
@@ -57,6 +67,17 @@ class ControlPlane:
                     aws_secret_access_key="rehearsal",
                     config=Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}))
             return self._clients[key]
+
+    def caller(self, authorization: str, region: str) -> Caller:
+        """Who signed: ``sts:GetCallerIdentity`` on the emulator with the request's access key id (the
+        emulator knows an identity by its key alone: an IAM user's, or a role's it issued by AssumeRole)."""
+        key = _CREDENTIAL.search(authorization or "").group(1)
+        import boto3
+
+        sts = boto3.session.Session().client("sts", region_name=region, endpoint_url=self.endpoint(),
+                                             aws_access_key_id=key, aws_secret_access_key="rehearsal")
+        who = sts.get_caller_identity()
+        return Caller(region, who["Account"], who["Arn"])
 
     def clients(self, region: str) -> "Clients":
         return Clients(self, region)

@@ -1,6 +1,8 @@
 """The HTTP face of the endpoint: the AWS JSON 1.1 protocol of botocore's
-``redshift-data`` service model (2019-12-20). A request is ``POST /`` with
-``X-Amz-Target: RedshiftData.<Operation>`` and a JSON body; a response is the
+``redshift-data`` service model (2019-12-20), and of ``redshift-serverless``
+(2021-04-21) for the Serverless control plane (:mod:`.serverless`). A request
+is ``POST /`` with ``X-Amz-Target: RedshiftData.<Operation>`` (or
+``RedshiftServerless.<Operation>``) and a JSON body; a response is the
 operation's output as JSON, an error ``{"__type": Code, "message": ...}``
 with HTTP 400. Every request is checked against the operation's input shape
 here, server-side (required members, types, lengths, ranges, enums,
@@ -24,18 +26,24 @@ from .errors import ApiError
 log = logging.getLogger(__name__)
 OPERATIONS = ("ExecuteStatement", "BatchExecuteStatement", "DescribeStatement", "GetStatementResult",
               "CancelStatement", "ListStatements")
+SERVERLESS_OPERATIONS = ("CreateNamespace", "GetNamespace", "ListNamespaces", "UpdateNamespace", "DeleteNamespace",
+                         "CreateWorkgroup", "GetWorkgroup", "ListWorkgroups", "UpdateWorkgroup", "DeleteWorkgroup",
+                         "CreateUsageLimit", "UpdateUsageLimit", "DeleteUsageLimit", "ListUsageLimits",
+                         "ListSnapshots", "TagResource", "UntagResource", "ListTagsForResource", "GetCredentials")
+# X-Amz-Target prefix -> (botocore service name, the operations served)
+SERVICES = {"RedshiftData": ("redshift-data", OPERATIONS), "RedshiftServerless": ("redshift-serverless",
+                                                                                  SERVERLESS_OPERATIONS)}
 _model_lock = threading.Lock()
-_model: Any = None
+_models: dict[str, Any] = {}
 
 
-def service_model() -> Any:
-    global _model
+def service_model(name: str = "redshift-data") -> Any:
     with _model_lock:
-        if _model is None:
+        if name not in _models:
             import botocore.session
 
-            _model = botocore.session.get_session().get_service_model("redshift-data")
-        return _model
+            _models[name] = botocore.session.get_session().get_service_model(name)
+        return _models[name]
 
 
 def _snake(name: str) -> str:
@@ -106,22 +114,30 @@ class Handler(BaseHTTPRequestHandler):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             target = self.headers.get("X-Amz-Target", "")
             prefix, _, operation = target.partition(".")
-            if prefix != "RedshiftData" or operation not in service_model().operation_names:
+            service, served = SERVICES.get(prefix, ("", ()))
+            if not service or operation not in service_model(service).operation_names:
                 raise ApiError("UnknownOperationException", f"unknown operation {target!r}")
-            if operation not in OPERATIONS:
+            if operation not in served:
                 raise ApiError("UnknownOperationException", f"{operation} is not served by this rehearsal endpoint")
-            region = signed_region(self.headers.get("Authorization", ""))
+            region = signed_region(self.headers.get("Authorization", ""), service)
             try:
                 request = json.loads(body or b"{}")
             except ValueError:
                 raise ApiError("SerializationException", "the request body is not JSON") from None
             errors: list[str] = []
-            validate(service_model().operation_model(operation).input_shape, request, "", errors)
+            validate(service_model(service).operation_model(operation).input_shape, request, "", errors)
             if errors:
                 raise ApiError("ValidationException",
                                f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected: "
                                + "; ".join(errors))
-            result = getattr(self.endpoint, _snake(operation))(request, region)
+            if service == "redshift-serverless":
+                who = self.endpoint.control.caller(self.headers.get("Authorization", ""), region)
+                result = getattr(self.endpoint.serverless, _snake(operation))(request, who)
+            elif operation in ("ExecuteStatement", "BatchExecuteStatement"):  # who runs it may be the signer
+                result = getattr(self.endpoint, _snake(operation))(
+                    request, region, authorization=self.headers.get("Authorization", ""))
+            else:
+                result = getattr(self.endpoint, _snake(operation))(request, region)
             self._send(200, result)
         except ApiError as exc:
             self._send(exc.status, exc.body())
@@ -130,13 +146,18 @@ class Handler(BaseHTTPRequestHandler):
             self._send(500, {"__type": "InternalServerException", "message": f"internal error: {exc}"})
 
     def _send(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode("utf-8")
+        data = json.dumps(body, default=_timestamp).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/x-amz-json-1.1")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("x-amzn-RequestId", "rehearsal")
         self.end_headers()
         self.wfile.write(data)
+
+
+def _timestamp(value: Any) -> float:
+    """A ``datetime`` as AWS JSON's timestamps are: seconds since the epoch."""
+    return value.timestamp()
 
 
 def serve(endpoint: Any, port: int = 0) -> ThreadingHTTPServer:

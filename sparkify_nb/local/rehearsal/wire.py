@@ -11,21 +11,25 @@ The rules, each enforced here and pinned by tests/test_rehearsal_wire.py:
    suite's parameter group sets it: https://docs.aws.amazon.com/redshift/latest/mgmt/connecting-ssl-support.html).
    The certificate names the host the client asked for (TLS SNI, which
    libpq sends) and is issued by the stack's CA (:mod:`.pki`); a name that is
-   not a Redshift endpoint (``<cluster>.<id>.<region>.redshift.amazonaws.com``)
+   not a Redshift endpoint (``<cluster>.<id>.<region>.redshift.amazonaws.com``,
+   ``<workgroup>.<account>.<region>.redshift-serverless.amazonaws.com``)
    gets no certificate and the handshake fails.
-2. The endpoint must be a cluster's that exists, is ``available`` and is
-   publicly accessible (a private cluster's endpoint cannot be reached from
+2. The endpoint must be a cluster's (or a Serverless workgroup's) that
+   exists, is ``available`` and is publicly accessible (a private cluster's endpoint cannot be reached from
    outside its VPC: https://docs.aws.amazon.com/redshift/latest/mgmt/rs-vpc-create.html;
    here it is refused with ``FATAL``, where AWS would not answer at all).
 3. Passwords: the temporary credentials the stack's ``GetClusterCredentials``
-   issued for that cluster and user, before they expire, and nothing else
-   (:mod:`.credentials`); else ``FATAL: password authentication failed for
-   user "..."`` (PostgreSQL's wording; Redshift's is unconfirmed). The
-   password is asked in clear text inside TLS (which method Redshift asks
-   for is unconfirmed). ``IAM:name`` logs in as the database user ``name``,
-   who must exist; ``IAMA:name`` makes the user first ("AutoCreate: Create
-   a database user with the name specified for the user named in DbUser if
-   one does not exist", API_GetClusterCredentials.html).
+   (or Serverless ``GetCredentials``) issued for that cluster (workgroup) and
+   user, before they expire, and nothing else (:mod:`.credentials`); else
+   ``FATAL: password authentication failed for user "..."`` (PostgreSQL's
+   wording; Redshift's is unconfirmed). The password is asked in clear text
+   inside TLS (which method Redshift asks for is unconfirmed). On a cluster
+   ``IAM:name`` logs in as the database user ``name``, who must exist;
+   ``IAMA:name`` makes the user first ("AutoCreate: Create a database user
+   with the name specified for the user named in DbUser if one does not
+   exist", API_GetClusterCredentials.html). On Serverless the user is the IAM
+   identity's own, ``IAM:<user>`` / ``IAMR:<role>``, made at its first sign-in
+   (:mod:`.serverless`, rule 7).
 4. The database must be the cluster's (``FATAL: database "x" does not exist``).
 5. Statements: the simple query protocol (what psycopg2 speaks); each
    statement goes through :func:`.translate.parse` (refused as Redshift
@@ -53,10 +57,12 @@ from typing import Any
 import psycopg2
 from psycopg2 import extensions
 
+from .wire_messages import cstr, error, message, split, typlen
+
 log = logging.getLogger(__name__)
 SSL_REQUEST, GSS_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 ENDPOINT = re.compile(r"^(?P<cluster>[a-z][a-z0-9-]*)\.[a-z0-9]+\.(?P<region>[a-z]{2}(-[a-z]+)+-\d)"
-                      r"\.redshift\.amazonaws\.com$")
+                      r"\.(?P<service>redshift|redshift-serverless)\.amazonaws\.com$")
 PARAMETERS = {"server_version": "8.0.2", "server_encoding": "UTF8", "client_encoding": "UTF8",
               "DateStyle": "ISO, MDY", "TimeZone": "UTC", "integer_datetimes": "on",
               "standard_conforming_strings": "on"}
@@ -71,30 +77,15 @@ class Fatal(Exception):
         self.sqlstate = sqlstate
 
 
-def _message(kind: bytes, body: bytes = b"") -> bytes:
-    return kind + struct.pack("!i", len(body) + 4) + body
-
-
-def _error(severity: str, sqlstate: str, message: str, detail: str = "") -> bytes:
-    fields = [b"S" + severity.encode(), b"V" + severity.encode(), b"C" + sqlstate.encode(),
-              b"M" + message.encode("utf-8")] + ([b"D" + detail.encode("utf-8")] if detail else [])
-    return _message(b"E", b"\0".join(fields) + b"\0\0")
-
-
-def _cstr(value: str) -> bytes:
-    return value.encode("utf-8") + b"\0"
-
-
 class Door:
     """The front door's state: the control plane, the certificate issuer, the cancel keys."""
 
-    def __init__(self, state: Path | None):
+    def __init__(self, state: Path | None, endpoint: Any):
         from . import pki
 
-        self.state = state
+        self.state, self.endpoint = state, endpoint  # the Data API endpoint: its control plane, its Serverless
         pki.ensure_ca(state)
         self._issuer: Any = None
-        self._control: Any = None
         self.cancel_keys: dict[tuple[int, int], Any] = {}
         self._lock = threading.Lock()
 
@@ -109,12 +100,21 @@ class Door:
 
     @property
     def control(self) -> Any:
-        with self._lock:
-            if self._control is None:
-                from .control import ControlPlane
+        return self.endpoint.control
 
-                self._control = ControlPlane(self.state)
-            return self._control
+    def target(self, host: str) -> dict[str, Any]:
+        """The cluster, or the Serverless workgroup in a cluster's shape, whose endpoint is ``host``."""
+        from .errors import ApiError
+
+        match = ENDPOINT.match(host)
+        if not match:
+            return {}
+        try:
+            if match.group("service") == "redshift-serverless":
+                return self.endpoint.serverless.as_cluster(match.group("cluster"), match.group("region"))
+            return self.control.cluster(match.group("cluster"), match.group("region"))
+        except ApiError:
+            return {}
 
     def tls_context(self, seen: dict[str, str]) -> ssl.SSLContext:
         """A server context that presents, for the host name the client sends (SNI), a certificate
@@ -171,7 +171,7 @@ class Connection:
             params = self._open()
             self._login(params)
         except Fatal as exc:
-            self._send(_error("FATAL", exc.sqlstate, str(exc)))
+            self._send(error("FATAL", exc.sqlstate, str(exc)))
             return
         except (ConnectionError, ssl.SSLError, OSError):
             return
@@ -217,22 +217,18 @@ class Connection:
         """Rules 2-4: the cluster behind the endpoint, the password, the database; then the session."""
         from . import backing, credentials
         from .api import Target
-        from .errors import ApiError
         from .execute import Caller
 
         user, database = params.get("user", ""), params.get("database") or params.get("user", "")
         match = ENDPOINT.match(self.host)
         region = match.group("region") if match else ""
-        try:
-            cluster = self.door.control.cluster(match.group("cluster") if match else "", region)
-        except ApiError:
-            cluster = {}
+        cluster = self.door.target(self.host)
         if (cluster.get("Endpoint") or {}).get("Address") != self.host:
             raise Fatal("08001", f"no available Redshift cluster has the endpoint {self.host}")
         if not cluster.get("PubliclyAccessible"):
             raise Fatal("08001", f"{self.host} is not publicly accessible: it cannot be reached from outside its "
                                  "VPC (set [cluster] access = direct when 01 creates the cluster)")
-        self._send(_message(b"R", struct.pack("!i", 3)))  # AuthenticationCleartextPassword
+        self._send(message(b"R", struct.pack("!i", 3)))  # AuthenticationCleartextPassword
         kind = self._read(1)
         length = struct.unpack("!i", self._read(4))[0]
         password = self._read(length - 4).rstrip(b"\0").decode("utf-8", "replace")
@@ -245,14 +241,17 @@ class Connection:
             raise Fatal("28P01", f'password authentication failed for user "{user}"')
         if database != cluster.get("DBName"):
             raise Fatal("3D000", f'database "{database}" does not exist')
+        serverless = bool(cluster.get("Serverless"))
         prefix, _, name = user.partition(":")
+        name = user if serverless else name  # Serverless: the IAM identity's user, IAMR:<role> itself
         dbname = backing.ensure(self.door.state, cluster)
         if not backing.is_user(self.door.state, dbname, name):
-            if prefix != "IAMA":
+            if prefix != "IAMA" and not serverless:
                 raise Fatal("28000", f'user "{name}" does not exist')
             backing.add_user(self.door.state, dbname, name)
         self.conn = backing.connect(self.door.state, dbname, name)
-        self.caller = Caller(Target(region, cluster, database, name, dbname), self.door.control, self.door.state,
+        self.caller = Caller(Target(region, cluster, database, name, dbname, serverless), self.door.control,
+                             self.door.state,
                              after_rollback=self._after_rollback)
         with self.conn.cursor() as cur:
             cur.execute("SELECT oid FROM pg_type")
@@ -260,10 +259,10 @@ class Connection:
         key = (self.conn.get_backend_pid(), secrets.randbits(31))
         with self.door._lock:
             self.door.cancel_keys[key] = self.conn
-        out = _message(b"R", struct.pack("!i", 0))
+        out = message(b"R", struct.pack("!i", 0))
         for name_, value in {**PARAMETERS, "session_authorization": name, "is_superuser": "off"}.items():
-            out += _message(b"S", _cstr(name_) + _cstr(value))
-        out += _message(b"K", struct.pack("!ii", *key))
+            out += message(b"S", cstr(name_) + cstr(value))
+        out += message(b"K", struct.pack("!ii", *key))
         self._send(out + self._ready())
 
     def _after_rollback(self, conn: Any) -> None:
@@ -277,7 +276,7 @@ class Connection:
         status = self.conn.info.transaction_status
         letter = "E" if self.aborted or status == extensions.TRANSACTION_STATUS_INERROR else (
             "I" if status == extensions.TRANSACTION_STATUS_IDLE else "T")
-        return _message(b"Z", letter.encode())
+        return message(b"Z", letter.encode())
 
     def _loop(self) -> None:
         skipping = False  # after an extended-protocol message, until Sync
@@ -293,14 +292,14 @@ class Connection:
                 self._send(self._ready())
             elif kind in b"PBDECHF" and not skipping:
                 skipping = True
-                self._send(_error("ERROR", "0A000", "this rehearsal's front door speaks the simple query "
+                self._send(error("ERROR", "0A000", "this rehearsal's front door speaks the simple query "
                                                     "protocol only (what psycopg2 sends)"))
 
     def _query(self, text: str) -> None:
         """Rule 5: each statement of ``text`` parsed, refused or run, answered; then ReadyForQuery."""
         parts = split(text)
         if not parts:
-            self._send(_message(b"I") + self._ready())
+            self._send(message(b"I") + self._ready())
             return
         for sql in parts:
             try:
@@ -319,7 +318,7 @@ class Connection:
             message = message[len("ERROR: "):]
         if not self.conn.closed and self.conn.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE:
             self.aborted = True
-        self._send(_error("ERROR", sqlstate, message, detail))
+        self._send(error("ERROR", sqlstate, message, detail))
 
     def _statement(self, sql: str) -> bytes:
         from . import execute, translate
@@ -335,7 +334,7 @@ class Connection:
                 with self.conn.cursor() as cur:
                     cur.execute("ROLLBACK")
                 self.aborted = False
-                return _message(b"C", _cstr("ROLLBACK"))
+                return message(b"C", cstr("ROLLBACK"))
             raise _Refused("25P02", ABORTED)
         if statement.error:
             raise _Refused("42601" if "syntax" in statement.error else "0A000", statement.error)
@@ -349,23 +348,19 @@ class Connection:
             raise _Refused("42601", str(exc)) from None
         except Failed as exc:
             raise _Refused("XX000", str(exc)) from None
-        return b"".join(rows) + _message(b"C", _cstr(done.tag))
+        return b"".join(rows) + message(b"C", cstr(done.tag))
 
     def _rows(self, cur: Any) -> list[bytes]:
         """RowDescription and a DataRow per row, in text format (PostgreSQL's own text of each value)."""
         extensions.register_type(extensions.new_type(self.oids, "REHEARSAL_TEXT", lambda v, c: v), cur)
-        out = [_message(b"T", struct.pack("!h", len(cur.description)) + b"".join(
-            _cstr(d.name) + struct.pack("!ihihih", 0, 0, d.type_code, _typlen(d.internal_size), -1, 0)
+        out = [message(b"T", struct.pack("!h", len(cur.description)) + b"".join(
+            cstr(d.name) + struct.pack("!ihihih", 0, 0, d.type_code, typlen(d.internal_size), -1, 0)
             for d in cur.description))]
         for row in cur:
             cells = b"".join(struct.pack("!i", -1) if v is None else struct.pack("!i", len(b := str(v).encode(
                 "utf-8"))) + b for v in row)
-            out.append(_message(b"D", struct.pack("!h", len(row)) + cells))
+            out.append(message(b"D", struct.pack("!h", len(row)) + cells))
         return out
-
-
-def _typlen(size: int | None) -> int:
-    return size if size is not None and 0 < size < 32768 else -1
 
 
 class _Refused(Exception):
@@ -374,35 +369,16 @@ class _Refused(Exception):
         self.sqlstate = sqlstate
 
 
-def split(text: str) -> list[str]:
-    """The statements of one Query message, split at the semicolons between them (not those in strings
-    or comments); what holds nothing but comments is dropped."""
-    from sqlglot.dialects.redshift import Redshift
-    from sqlglot.errors import TokenError
-    from sqlglot.tokens import TokenType
-
-    try:
-        tokens = Redshift().tokenize(text)
-    except TokenError:
-        return [text] if text.strip() else []
-    parts, start = [], 0
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            parts.append(text[start:token.start])
-            start = token.end + 1
-    parts.append(text[start:])
-    return [p for p in parts if re.sub(r"--[^\n]*", "", p).strip()]
-
-
 class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         self.request.settimeout(None)
         Connection(self.server.door, self.request).serve()  # type: ignore[attr-defined]
 
 
-def serve(state: Path | None, port: int = 0) -> socketserver.ThreadingTCPServer:
-    """The front door on 127.0.0.1:``port`` (0: a free one), not yet serving; makes the stack's CA."""
+def serve(state: Path | None, endpoint: Any, port: int = 0) -> socketserver.ThreadingTCPServer:
+    """The front door on 127.0.0.1:``port`` (0: a free one), not yet serving, beside the Data API
+    ``endpoint`` (whose control plane and Serverless workgroups it reads); makes the stack's CA."""
     server = socketserver.ThreadingTCPServer(("127.0.0.1", port), _Handler, bind_and_activate=True)
     server.daemon_threads = True
-    server.door = Door(state)  # type: ignore[attr-defined]
+    server.door = Door(state, endpoint)  # type: ignore[attr-defined]
     return server

@@ -1,0 +1,226 @@
+"""Redshift Serverless's control plane on the rehearsal's endpoint
+(sparkify_nb/local/rehearsal/serverless.py): a real boto3 ``redshift-serverless``
+client, one test per rule of the module's docstring, and the Data API and the
+wire door on a workgroup (the database user is the caller's IAM identity)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import boto3
+import psycopg2
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from sparkify_nb import local
+from sparkify_nb.local.rehearsal import serverless as service
+from tests.rehearsal_fixtures import REGION, aws, data_api, rows, wait  # noqa: F401 (data_api: a fixture)
+
+KEYS = {"region_name": REGION, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@pytest.fixture
+def sl():
+    return boto3.client("redshift-serverless", endpoint_url=local.data_api_endpoint(), **KEYS)
+
+
+@pytest.fixture
+def raw_sl():
+    """Without the client's own checks: what the server alone refuses."""
+    return boto3.client("redshift-serverless", endpoint_url=local.data_api_endpoint(),
+                        config=Config(parameter_validation=False, retries={"max_attempts": 1}), **KEYS)
+
+
+def code(err) -> str:
+    return err.value.response["Error"]["Code"]
+
+
+def made(sl, public: bool = False, base: int = 8, **extra) -> dict:
+    """A namespace and its workgroup, tagged, once AVAILABLE."""
+    name = f"sv-{uuid.uuid4().hex[:8]}"
+    sl.create_namespace(namespaceName=name, adminUsername="admin1", dbName="dev", manageAdminPassword=True,
+                        tags=[{"key": "stack", "value": name}])
+    wg = sl.create_workgroup(workgroupName=name, namespaceName=name, baseCapacity=base, publiclyAccessible=public,
+                             tags=[{"key": "stack", "value": name}], **extra)["workgroup"]
+    settle(sl, name)
+    return wg
+
+
+def settle(sl, name: str, timeout_s: float = 10) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = sl.get_workgroup(workgroupName=name)["workgroup"]["status"]
+        if status == "AVAILABLE":
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"workgroup {name} still {status}")
+
+
+def test_a_workgroup_is_creating_then_available_and_modifying_after_an_update(sl):
+    name = f"sv-{uuid.uuid4().hex[:8]}"
+    sl.create_namespace(namespaceName=name)
+    assert sl.create_workgroup(workgroupName=name, namespaceName=name, baseCapacity=8)["workgroup"]["status"] == \
+        "CREATING"
+    with pytest.raises(ClientError) as err:
+        sl.update_workgroup(workgroupName=name, baseCapacity=16)
+    assert code(err) == "ConflictException"
+    time.sleep(service.STEP_S + 0.1)  # past its time, yet shown once before it is AVAILABLE
+    assert sl.get_workgroup(workgroupName=name)["workgroup"]["status"] == "CREATING"
+    settle(sl, name)
+    assert sl.update_workgroup(workgroupName=name, baseCapacity=16)["workgroup"]["status"] == "MODIFYING"
+    assert settle(sl, name) == "AVAILABLE"
+    assert sl.get_workgroup(workgroupName=name)["workgroup"]["baseCapacity"] == 16
+
+
+def test_a_deleted_workgroup_is_deleting_then_gone(sl):
+    wg = made(sl)
+    assert sl.delete_workgroup(workgroupName=wg["workgroupName"])["workgroup"]["status"] == "DELETING"
+    time.sleep(service.STEP_S + 0.1)
+    assert sl.get_workgroup(workgroupName=wg["workgroupName"])["workgroup"]["status"] == "DELETING"
+    with pytest.raises(ClientError) as err:
+        sl.get_workgroup(workgroupName=wg["workgroupName"])
+    assert code(err) == "ResourceNotFoundException"
+
+
+def test_update_workgroup_takes_one_setting_per_call(sl):
+    wg = made(sl)
+    with pytest.raises(ClientError) as err:
+        sl.update_workgroup(workgroupName=wg["workgroupName"], baseCapacity=16, maxCapacity=32)
+    assert code(err) == "ValidationException" and "You can't update multiple parameters in one request" in str(err.value)
+
+
+@pytest.mark.parametrize("base, most, ok", [(4, None, True), (8, 16, True), (520, None, False), (544, 1024, True),
+                                            (12, None, False), (16, 8, False), (1056, None, False)])
+def test_capacity_takes_aws_ranges_and_steps_and_no_maximum_below_the_base(sl, base, most, ok):
+    name = f"sv-{uuid.uuid4().hex[:8]}"
+    sl.create_namespace(namespaceName=name)
+    call = lambda: sl.create_workgroup(workgroupName=name, namespaceName=name, baseCapacity=base,  # noqa: E731
+                                       **({"maxCapacity": most} if most else {}))
+    if ok:
+        assert call()["workgroup"]["baseCapacity"] == base
+    else:
+        with pytest.raises(ClientError) as err:
+            call()
+        assert code(err) == "ValidationException"
+
+
+def test_a_namespace_cannot_be_deleted_while_its_workgroup_exists_and_has_one_workgroup(sl):
+    wg = made(sl)
+    name = wg["namespaceName"]
+    with pytest.raises(ClientError) as err:
+        sl.delete_namespace(namespaceName=name)
+    assert code(err) == "ConflictException"
+    with pytest.raises(ClientError) as err:
+        sl.create_workgroup(workgroupName=name + "-b", namespaceName=name)
+    assert code(err) == "ConflictException"
+    sl.delete_workgroup(workgroupName=name)
+    time.sleep(service.STEP_S + 0.1)
+    sl.list_workgroups()  # seen DELETING once: now gone
+    assert sl.delete_namespace(namespaceName=name)["namespace"]["status"] == "DELETING"
+
+
+def test_usage_limits_take_their_periods_and_breach_actions_once_each(sl, raw_sl):
+    arn = made(sl)["workgroupArn"]
+    limit = sl.create_usage_limit(resourceArn=arn, usageType="serverless-compute", amount=2, period="daily",
+                                  breachAction="deactivate")["usageLimit"]
+    assert (limit["period"], limit["breachAction"], limit["amount"]) == ("daily", "deactivate", 2)
+    default = sl.create_usage_limit(resourceArn=arn, usageType="serverless-compute", amount=5)["usageLimit"]
+    assert (default["period"], default["breachAction"]) == ("monthly", "log")
+    with pytest.raises(ClientError) as err:
+        sl.create_usage_limit(resourceArn=arn, usageType="serverless-compute", amount=3, period="daily")
+    assert code(err) == "ConflictException"
+    with pytest.raises(ClientError) as err:
+        raw_sl.create_usage_limit(resourceArn=arn, usageType="serverless-compute", amount=3, period="hourly")
+    assert code(err) == "ValidationException"
+    with pytest.raises(ClientError) as err:
+        sl.create_usage_limit(resourceArn=arn, usageType="serverless-compute", amount=0, period="weekly")
+    assert code(err) == "ValidationException"
+    assert sorted(u["period"] for u in sl.list_usage_limits(resourceArn=arn)["usageLimits"]) == ["daily", "monthly"]
+
+
+def test_tags_given_on_create_are_the_resources_and_an_unknown_arn_is_not_found(sl):
+    wg = made(sl)
+    ns = sl.get_namespace(namespaceName=wg["namespaceName"])["namespace"]
+    for arn in (wg["workgroupArn"], ns["namespaceArn"]):
+        assert sl.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "stack", "value": wg["workgroupName"]}]
+    with pytest.raises(ClientError) as err:
+        sl.list_tags_for_resource(resourceArn=wg["workgroupArn"].replace(wg["workgroupId"], str(uuid.uuid4())))
+    assert code(err) == "ResourceNotFoundException"
+
+
+def test_get_namespace_reads_roles_back_as_aws_writes_them(sl):
+    name = f"sv-{uuid.uuid4().hex[:8]}"
+    role = "arn:aws:iam::123456789012:role/copy"
+    ns = sl.create_namespace(namespaceName=name, iamRoles=[role])["namespace"]
+    assert ns["iamRoles"] == [f"IamRole(applyStatus=in-sync, iamRoleArn={role})"]
+
+
+@pytest.mark.parametrize("arn, user", [("arn:aws:sts::1:user/moto", "IAM:moto"),
+                                       ("arn:aws:iam::1:user/path/ana", "IAM:ana"),
+                                       ("arn:aws:sts::1:assumed-role/analyst/s-04", "IAMR:analyst")])
+def test_the_database_user_is_the_iam_identity_as_aws_maps_it(arn, user):
+    assert service.mapped_user(arn) == user
+
+
+def assumed_role_keys(name: str) -> dict:
+    iam, sts = aws("iam"), aws("sts")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')[
+        "Role"]["Arn"]
+    creds = sts.assume_role(RoleArn=arn, RoleSessionName="s0")["Credentials"]
+    return {"region_name": REGION, "aws_access_key_id": creds["AccessKeyId"],
+            "aws_secret_access_key": creds["SecretAccessKey"], "aws_session_token": creds["SessionToken"]}
+
+
+def test_the_data_api_on_a_workgroup_runs_as_each_callers_identity_and_a_second_one_reads_nothing_ungranted(
+        sl, data_api):  # noqa: F811
+    wg = made(sl)
+    target = {"WorkgroupName": wg["workgroupName"], "Database": "dev"}
+    made_table = wait(data_api, data_api.execute_statement(Sql="CREATE TABLE t AS SELECT current_user AS who",
+                                                           **target)["Id"])
+    assert (made_table["Status"], made_table["WorkgroupName"]) == ("FINISHED", wg["workgroupName"])
+    role = f"sv-reader-{uuid.uuid4().hex[:6]}"
+    second = boto3.client("redshift-data", endpoint_url=local.data_api_endpoint(), **assumed_role_keys(role))
+    denied = wait(second, second.execute_statement(Sql="SELECT who FROM t", **target)["Id"])
+    assert (denied["Status"], denied["Error"]) == ("FAILED", "ERROR: permission denied for table t")
+    assert wait(data_api, data_api.execute_statement(Sql=f'GRANT SELECT ON t TO "IAMR:{role}"', **target)["Id"])[
+        "Status"] == "FINISHED"
+    read = wait(second, second.execute_statement(Sql="SELECT who, current_user FROM t", **target)["Id"])
+    assert rows(second, read["Id"]) == [["IAM:moto", f"IAMR:{role}"]]
+
+
+def test_get_credentials_log_in_over_the_wire_door_as_the_iam_identity(sl):
+    wg = made(sl, public=True)
+    creds = sl.get_credentials(workgroupName=wg["workgroupName"], dbName="dev")
+    assert creds["dbUser"] == "IAM:moto"
+    _, port = local.wire_address()
+    with psycopg2.connect(host=wg["endpoint"]["address"], hostaddr="127.0.0.1", port=port, dbname="dev",
+                          user=creds["dbUser"], password=creds["dbPassword"], sslmode="verify-full",
+                          sslrootcert=str(local.rehearsal_ca_path())) as conn, conn.cursor() as cur:
+        cur.execute("SELECT current_user")
+        assert cur.fetchone() == ("IAM:moto",)
+    with pytest.raises(psycopg2.OperationalError) as err:
+        psycopg2.connect(host=wg["endpoint"]["address"], hostaddr="127.0.0.1", port=port, dbname="dev",
+                         user=creds["dbUser"], password="forged", sslmode="verify-full",
+                         sslrootcert=str(local.rehearsal_ca_path()))
+    assert 'password authentication failed for user "IAM:moto"' in str(err.value)
+
+
+def test_a_namespace_made_without_a_key_reads_back_aws_owned_encryption(sl):
+    ns = sl.create_namespace(namespaceName=f"sv-{uuid.uuid4().hex[:8]}")["namespace"]
+    assert ns["kmsKeyId"] == "AWS_OWNED_KMS_KEY"
+
+
+def test_an_assumed_roles_data_api_and_serverless_clients_reach_the_rehearsals_endpoint():
+    """04's analyst on Serverless assumes a role (aws.Clients.assuming): its clients must go where the
+    operator's go on a rehearsal, not to the emulator."""
+    from sparkify_nb import aws as aws_clients, config
+
+    settings = config.load(overrides={"general.target": "redshift", "general.rehearsal": "true"})
+    role = aws("iam").create_role(RoleName=f"sv-as-{uuid.uuid4().hex[:6]}",
+                                  AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')["Role"]["Arn"]
+    assumed = aws_clients.Clients(settings).assuming(role, "s0")
+    for service_name in ("redshift-data", "redshift-serverless"):
+        assert assumed(service_name).meta.endpoint_url == local.data_api_endpoint()
+    assert assumed("s3").meta.endpoint_url == local.aws_endpoint()
