@@ -76,13 +76,43 @@ def _load(spec: dict, table: schema.Table, folder: str, jsonpaths: str | None) -
     settings = _settings()
     prefix = spec.get("prefix", "")
     clients = aws.Clients(settings)  # once per step, as 03 does
-    with warehouse.connection(settings) as conn:
-        t0 = time.monotonic()
+    with warehouse.connection(settings) as conn, anchors.Backend(conn) as server:
+        t0, cpu0 = time.monotonic(), _cpu()
         report = emulator.load_local(conn, table, f"s3://{spec['bucket']}/{prefix}{folder}",
                                      jsonpaths and f"s3://{spec['bucket']}/{prefix}{jsonpaths}", 0,
                                      clients=clients, progress=QUIET)
-        seconds = time.monotonic() - t0
-    return {"rows": report.loaded, "seconds": seconds}
+        seconds, cpu = time.monotonic() - t0, _cpu() - cpu0
+    return {"rows": report.loaded, "seconds": seconds, "client_cpu_s": round(cpu, 2), **server.facts()}
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process so far, all its threads."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@measure
+def convert_events(spec: dict) -> dict:
+    """The loader's producer side alone (profile of the event load): list, GET, parse and convert
+    every event object with the loader's own threads and fast path, the CSV blocks read off its
+    queue and dropped, no COPY. Wall seconds and this process's CPU seconds."""
+    settings = _settings()
+    clients = aws.Clients(settings)
+    table = schema.STAGING_EVENTS
+    t0, cpu0 = time.monotonic(), _cpu()
+    paths = jsonpaths_file.read_jsonpaths(f"s3://{spec['bucket']}/log_json_path.json", clients)
+    objects = sources.list_sources(f"s3://{spec['bucket']}/log_data", clients)
+    report = emulator.LoadReport(table.name)
+    pipeline = emulator._Pipeline(objects, table, convert.compile_rows(table, paths), report, 0, QUIET,
+                                  emulator.fastpath.make(table, paths))
+    size = 0
+    while block := pipeline.read():
+        size += len(block)
+    return {"rows": report.loaded, "seconds": time.monotonic() - t0, "client_cpu_s": round(_cpu() - cpu0, 2),
+            "note": f"GET + parse + convert only ({emulator.worker_threads(objects)} threads), "
+                    f"{size / 2 ** 20:,.0f} MiB of CSV dropped: no COPY"}
 
 
 @measure
@@ -160,14 +190,15 @@ def _copy(spec: dict, table: schema.Table, name: str) -> dict:
         with conn.cursor() as cur:
             cur.execute(f'TRUNCATE "{table.name}"')
         conn.commit()
-        t0 = time.monotonic()
-        with conn.cursor() as cur, open(spec["csv"][name], "rb") as source:
-            cur.execute(f'TRUNCATE "{table.name}"')
-            cur.copy_expert(emulator.copy_sql(table), source, size=records.READ_BLOCK)
-            rows = cur.rowcount
-        conn.commit()
-        seconds = time.monotonic() - t0
-    return {"rows": rows, "seconds": seconds}
+        with anchors.Backend(conn) as server:
+            t0, cpu0 = time.monotonic(), _cpu()
+            with conn.cursor() as cur, open(spec["csv"][name], "rb") as source:
+                cur.execute(f'TRUNCATE "{table.name}"')
+                cur.copy_expert(emulator.copy_sql(table), source, size=records.READ_BLOCK)
+                rows = cur.rowcount
+            conn.commit()
+            seconds, cpu = time.monotonic() - t0, _cpu() - cpu0
+    return {"rows": rows, "seconds": seconds, "client_cpu_s": round(cpu, 2), **server.facts()}
 
 
 @measure
@@ -272,6 +303,28 @@ def notebook_03(spec: dict) -> dict:
         t0 = time.monotonic()
         runner.run_suite(["03_etl"], target="local", parameters=params, out=out, progress=QUIET)
         return {"rows": spec["total"], "seconds": time.monotonic() - t0}
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+@measure
+def rehearsed_calls(spec: dict) -> dict:
+    """A rehearsal of 01 -> 04 on the private stack (``sparkify-nb run --rehearse``: every Data
+    API call a Redshift run makes, served by the local endpoint); the Data API calls each notebook
+    made, from its run record (``steps.<notebook>.data_api``)."""
+    import shutil
+    import tempfile
+
+    from sparkify_nb import runner
+
+    out = tempfile.mkdtemp(prefix="spk-bench-rh-")
+    try:
+        t0 = time.monotonic()
+        run_dir = runner.run_suite(runner.SUITE, out=out, progress=QUIET, rehearse=True)
+        seconds = time.monotonic() - t0
+        steps = json.loads((run_dir / "run.json").read_text())["steps"]
+        return {"rows": 0, "seconds": seconds,
+                "calls": {name: steps.get(name, {}).get("data_api", {}) for name in runner.SUITE}}
     finally:
         shutil.rmtree(out, ignore_errors=True)
 

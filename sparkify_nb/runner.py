@@ -159,6 +159,7 @@ def _run(notebooks: Sequence[str], target: str | None, parameters: dict[str, Any
         for name in notebooks:
             done.append({"name": name, "status": "failed", "seconds": 0.0})  # until it has finished
             t0 = time.monotonic()
+            os.environ[runrecord.NOTEBOOK_ENV] = name  # its kernel notes its Data API calls under it
             try:
                 _execute(pm, name, run_dir, common, socket_dir, progress)
             except PapermillExecutionError as exc:
@@ -175,6 +176,7 @@ def _run(notebooks: Sequence[str], target: str | None, parameters: dict[str, Any
             done[-1].update(status="ok", seconds=round(time.monotonic() - t0, 1))
             progress(f"   {name} done in {time.monotonic() - t0:.1f} s")
     finally:
+        os.environ.pop(runrecord.NOTEBOOK_ENV, None)
         for entry in done:  # links to a neighbour or the checkout lead somewhere from the run folder too
             executed = run_dir / f"{entry['name']}.ipynb"
             if executed.is_file():

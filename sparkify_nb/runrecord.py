@@ -3,7 +3,8 @@ who reads it without opening a notebook: ``runs/<ts>/run.json``.
 
 The runner gives every kernel ``SPARKIFY_RUN_DIR``; a notebook hands its
 facts over with :func:`note` (03: the rows staged, loaded and rejected per
-table, the rows merged, every quality check with severity, value and status),
+table, the rows merged, every quality check with severity, value and status;
+any notebook on the Data API: its calls, :mod:`sparkify_nb.warehouse.data_api_calls`),
 which writes ``<run dir>/<notebook>.json`` next to the executed notebook (and
 does nothing outside a run, in JupyterLab). :func:`write` puts those files, the
 notebooks' status and seconds, the parameters (no secret) and the reports
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -26,7 +28,9 @@ from typing import Any, Iterable
 from . import config, paths
 
 RUN_DIR_ENV = "SPARKIFY_RUN_DIR"
+NOTEBOOK_ENV = "SPARKIFY_RUN_NOTEBOOK"  # the notebook a kernel of the run executes (facts noted without a name)
 RECORD = "run.json"
+_noting = threading.Lock()  # a notebook's thread (a load lock's heartbeat) may note beside the notebook itself
 
 
 def now_text() -> str:
@@ -40,9 +44,10 @@ def note(notebook: str, **facts: Any) -> Path | None:
     if not run_dir:
         return None
     path = Path(run_dir) / f"{notebook}.json"
-    known = json.loads(path.read_text()) if path.is_file() else {}
-    known.update({k: _plain(v) for k, v in facts.items()})
-    path.write_text(json.dumps(known, indent=2, default=str))
+    with _noting:
+        known = json.loads(path.read_text()) if path.is_file() else {}
+        known.update({k: _plain(v) for k, v in facts.items()})
+        path.write_text(json.dumps(known, indent=2, default=str))
     return path
 
 

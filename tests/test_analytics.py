@@ -237,6 +237,25 @@ def test_session_summary_gives_mean_median_and_p90(conn):
                                        ["session length (minutes)", 6, 14.0, 9.5, 32.5]]
 
 
+def test_questions_asked_ahead_answer_as_asked_one_by_one_and_other_filters_still_ask(conn):
+    f = analytics.filters("2018-11-01", "2018-11-15", level="paid", tz="America/New_York", top_n=2)
+    ahead = analytics.ask_ahead(conn, f)
+    period = {"start_date": "2018-11-01", "end_date": "2018-11-15"}
+    for ask in (lambda c: analytics.plays_by_hour(c, **period, level="paid", tz="America/New_York"),
+                lambda c: analytics.plays_by_weekday_hour(c, **period, level="paid", tz="America/New_York"),
+                lambda c: analytics.daily_plays(c, **period, level="paid"),
+                lambda c: analytics.top_songs(c, **period, level="paid", top_n=2),
+                lambda c: analytics.top_artists(c, **period, level="paid", top_n=2),
+                lambda c: analytics.free_vs_paid(c, **period),
+                lambda c: analytics.top_locations(c, **period, level="paid", top_n=2),
+                lambda c: analytics.platforms(c, **period, level="paid"),
+                lambda c: analytics.sessions(c, **period, level="paid")):
+        pd.testing.assert_frame_equal(ask(ahead), ask(conn))
+        pd.testing.assert_frame_equal(ask(ahead), ask(conn))  # a cell run twice: the rows asked ahead are intact
+    assert len(ahead._answers) == 9
+    assert analytics.top_songs(ahead, level="free", top_n=1).equals(analytics.top_songs(conn, level="free", top_n=1))
+
+
 def test_an_empty_period_gives_zeros_not_errors(conn):
     assert analytics.plays_by_hour(conn, "2019-01-01", "2019-01-31")["plays"].sum() == 0
     assert analytics.plays_by_weekday_hour(conn, "2019-01-01", "2019-01-31").to_numpy().sum() == 0

@@ -102,7 +102,7 @@ def test_loaded_files_of_a_whole_catalogue_go_in_batches_whose_parameters_each_m
     from sparkify_nb.warehouse import data_api
 
     commits = []
-    monkeypatch.setattr(load_module, "loaded_names", lambda conn, table: set())
+    monkeypatch.setattr(load_module, "loaded_names_by_table", lambda conn, tables: {t: set() for t in tables})
     monkeypatch.setattr(load_module.warehouse, "run", lambda conn, statements, label="": commits.append(statements))
     report = LoadReport("staging_songs")
     report.sources = [(f"s3://b/song_data/{n:05d}.json", 250) for n in range(4100)]

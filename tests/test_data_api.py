@@ -21,7 +21,7 @@ from botocore.stub import Stubber
 
 from sparkify_nb import analytics, aws, config, staging, warehouse
 from sparkify_nb.infra import state
-from sparkify_nb.warehouse import data_api, quality, schema, transform
+from sparkify_nb.warehouse import data_api, data_api_calls, quality, schema, transform
 
 SESSION = "5a2e7f0c-1b2d-4c3e-8f9a-0123456789ab"
 PROVISIONED = {"ClusterIdentifier": "dapi-dwh", "Database": "sparkify", "DbUser": "sparkify_admin"}
@@ -196,6 +196,21 @@ def test_a_long_statement_shows_its_status_and_elapsed_seconds():
     assert script.lines == ['DELETE FROM "users": STARTED after 12 s', 'DELETE FROM "users": finished after 24 s']
 
 
+def test_polls_wait_first_then_double_up_to_the_cap_with_jitter_either_way():
+    """No DescribeStatement at once; pauses 0.25, 0.5, 1, 2, 4, 4 s (AWS's backoff: exponential, capped),
+    each moved by up to 10 % either way: five polls still running, the sixth finds it done."""
+    for uniform, factor in ((lambda a, b: 0.0, 1.0), (lambda a, b: b, 1.1), (lambda a, b: a, 0.9)):
+        script = Script()
+        script.statement('DELETE FROM "users"', polls=5)
+        slept = []
+        poll = data_api.Poll(sleep=slept.append, uniform=uniform)
+        with script.stub:
+            warehouse.run(data_api.DataApiConnection(script.client, script.target, progress=script.lines.append,
+                                                     poll=poll), ['DELETE FROM "users"'])
+        script.stub.assert_no_pending_responses()
+        assert slept == pytest.approx([factor * s for s in (0.25, 0.5, 1.0, 2.0, 4.0, 4.0)])
+
+
 def test_more_statements_than_one_batch_holds_are_refused_not_split():
     script = Script()
     conn = script.connection()
@@ -245,26 +260,39 @@ def test_a_failed_batch_names_the_failing_statement_and_says_it_was_rolled_back(
 def test_03_transform_is_one_batch_so_its_temp_tables_share_one_transaction():
     script = Script()
     statements = [sql for table in transform.ORDER for sql in transform.statements(table)]
-    expect_counts(script, transform.ORDER, [0, 0, 0, 0, 0])
-    script.batch(statements)
-    expect_counts(script, transform.ORDER, [10, 9, 8, 70, 65])
+    counts = warehouse.connect.counts_sql(transform.ORDER)
+    last = script.batch([counts] + statements + [counts])  # the counts before and after: first and last
+    for sub, values in ((last.rsplit(":", 1)[0] + ":1", [0, 0, 0, 0, 0]), (last, [10, 9, 8, 70, 65])):
+        script.result(sub, [("table_name", "varchar"), ("row_count", "int8")],
+                      [[s(t), n(c)] for t, c in zip(transform.ORDER, values)])
+    data_api_calls.reset()
     with script.stub:
         merged = transform.run(script.connection(), progress=lambda _: None)
     script.stub.assert_no_pending_responses()
     assert any(sql.startswith("CREATE TEMP TABLE") for sql in statements) and len(statements) <= data_api.MAX_BATCH
     assert merged["added"].to_dict() == {"songs": 10, "artists": 9, "users": 8, "songplays": 70, "time": 65}
+    assert data_api_calls.snapshot()["calls"] == 4  # one batch, one poll, two results
 
 
-def test_03_quality_checks_send_each_check_file_as_it_is():
+def test_03_quality_checks_go_as_one_statement_of_the_six_tables_files():
+    """30 checks, one statement (the six files of sql/quality/ side by side): one ExecuteStatement, one
+    DescribeStatement, one GetStatementResult, instead of three calls or more per check."""
     script = Script()
     settings = config.load(overrides={"general.target": "redshift"})
-    for check in quality.checks(settings):
-        value = 0.25 if check.name.startswith("share_plays_matched") else 5.0 if check.file == "row_count" else 0.0
-        script.query(check.sql(), [("value", "float8")], [[{"doubleValue": value}]])
+    assert [table for table, _ in quality.statements(settings)] == ["songs", "artists", "users", "songplays", "time",
+                                                                    "staging_events"]
+    columns = [f"{c.table}__{c.column}" for c in quality.checks(settings)]
+    values = [{"stringValue": "0.2500"} if c.endswith("share_plays_matched") else n(5) if c.endswith("row_count")
+              else n(0) for c in columns]
+    script.query(quality.statement(settings), [(c, "int8") for c in columns], [values])
+    data_api_calls.reset()
     with script.stub:
         checks = quality.run_checks(script.connection(), settings, {"staging_events": 2})
     script.stub.assert_no_pending_responses()
-    assert checks.loc["share_plays_matched: songplays", "value"] == 0.25
+    assert data_api_calls.snapshot() == {"calls": 3, "ExecuteStatement": 1, "DescribeStatement": 1,
+                                         "GetStatementResult": 1, "statements": 1}
+    assert len(checks) == 31 and checks.loc["share_plays_matched: songplays", "value"] == 0.25
+    assert checks.loc["row_count: time", "value"] == 5
     assert checks.loc["rejected: staging_events", ["value", "status"]].tolist() == [2, "warn"]
     assert set(checks.drop(index="rejected: staging_events")["status"]) == {"ok"}
 
@@ -413,6 +441,63 @@ def test_04_questions_send_their_filters_as_parameters_and_open_ends_as_null():
         songs = analytics.top_songs(script.connection(), None, "2018-11-15", level="paid", top_n=5)
     script.stub.assert_no_pending_responses()
     assert songs.values.tolist() == [[1, "SOABC", "Alpha", "Artist One", 3, 50.0]]
+
+
+def test_04_questions_asked_ahead_go_as_one_batch_and_the_cells_then_call_nothing():
+    """ask_ahead: the nine questions of 04 in one BatchExecuteStatement (their parameters shared),
+    one DescribeStatement, a GetStatementResult each; the question functions then answer from
+    those rows without a call (the Stubber refuses any call not scripted)."""
+    script = Script()
+    f = analytics.filters(None, "2018-11-15", level="paid", top_n=5)
+    asked = [analytics.queries.statement(name, (f.all_levels() if name == "free_vs_paid" else f).params(),
+                                         5 if name in analytics.ahead.RANKED else None)
+             for name in analytics.ahead.QUESTIONS]
+    batch = script.batch([data_api.convert(text, params)[0] for text, params in asked],
+                         parameters=[{"name": "end", "value": "2018-11-16 00:00:00"},
+                                     {"name": "level", "value": "paid"}]).rsplit(":", 1)[0]
+    for number, name in enumerate(analytics.ahead.QUESTIONS, 1):
+        if name == "top_songs":
+            script.result(f"{batch}:{number}", [("song_id", "varchar"), ("title", "varchar"), ("artist", "varchar"),
+                                                ("plays", "int8"), ("matched_plays", "int8")],
+                          [[s("SOABC"), s("Alpha"), s("Artist One"), n(3), n(6)]])
+        else:
+            script.result(f"{batch}:{number}", [("x", "int8")], [])
+    data_api_calls.reset()
+    with script.stub:
+        conn = analytics.ask_ahead(script.connection(), f)
+        songs = analytics.top_songs(conn, None, "2018-11-15", level="paid", top_n=5)
+        again = analytics.top_songs(conn, None, "2018-11-15", level="paid", top_n=5)
+    script.stub.assert_no_pending_responses()
+    assert songs.values.tolist() == again.values.tolist() == [[1, "SOABC", "Alpha", "Artist One", 3, 50.0]]
+    assert data_api_calls.snapshot() == {"calls": 11, "BatchExecuteStatement": 1, "DescribeStatement": 1,
+                                         "GetStatementResult": 9, "statements": 9}
+
+
+def test_queries_go_in_one_batch_unless_a_parameter_they_use_has_two_values():
+    """A batch's Parameters are shared: a name bound to two values starts a new batch; a
+    parameter a statement does not use never splits one."""
+    queries = [("SELECT 1 WHERE l = %(level)s", {"level": "paid", "x": 1}),
+               ("SELECT 2 WHERE l = %(level)s", {"level": "paid", "x": 2}),
+               ("SELECT 3 WHERE l = %(level)s", {"level": "free"}), ("SELECT 4", {"level": "paid"})]
+    assert [[sql[7] for sql, _ in batch] for batch in warehouse.connect._batches(queries)] == [["1", "2"], ["3", "4"]]
+    assert [len(b) for b in warehouse.connect._batches([("SELECT 1", None)] * 41)] == [40, 1]
+
+
+def test_each_call_is_noted_in_the_run_record_of_the_notebook_the_runner_names(tmp_path, monkeypatch):
+    from sparkify_nb import runrecord
+
+    monkeypatch.setenv(runrecord.RUN_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(runrecord.NOTEBOOK_ENV, "04_analytics")
+    data_api_calls.reset()
+    runrecord.note("04_analytics", rows=3)
+    data_api_calls.count("BatchExecuteStatement", 9)
+    data_api_calls.count("DescribeStatement")
+    data_api_calls.reset()
+    record = runrecord.write(tmp_path, [{"name": "04_analytics", "status": "ok", "seconds": 1.0}], {}, "t", "redshift")
+    assert record["steps"]["04_analytics"] == {"rows": 3, "data_api": {
+        "calls": 2, "BatchExecuteStatement": 1, "DescribeStatement": 1, "statements": 9}}
+    assert data_api_calls.line(record["steps"]["04_analytics"]["data_api"]) == \
+        "2 calls (BatchExecute 1, Describe 1), 9 statements"
 
 
 def test_open_connection_on_redshift_defaults_to_the_data_api_with_iam_credentials(redshift):

@@ -204,6 +204,25 @@ def test_a_play_without_a_user_goes_to_the_unknown_user_and_warns(conn, tmp_path
     assert checks.loc["relationship: songplays.user_id -> users", "value"] == 0
 
 
+def test_the_staged_plays_checks_count_each_play_once_in_one_scan(conn, tmp_path, settings):
+    """staging_events' five checks come from one scan joined to songplays' distinct keys: a play
+    lost from songplays counts once even beside a play whose key songplays holds twice, and a
+    NextSong event without a time is no play (so neither lost nor without a user)."""
+    no_time = {**event(ANN, DAY1, 1, 9, "free", song="Song A", artist="Artist A", length=200.0), "ts": None}
+    events = DAY1_EVENTS + [event(NO_USER, DAY1 + 60_000, 8, 1, "free", song="Song A", artist="Artist A",
+                                  length=200.0), no_time, DAY1_EVENTS[4]]
+    write_day(tmp_path, "2018-11-01-events.json", events)
+    etl(conn, tmp_path)
+    warehouse.run(conn, ["DELETE FROM songplays WHERE user_id = 7 AND song_id = 'SO1'",
+                         "INSERT INTO songplays (start_time, user_id, session_id) "
+                         "SELECT start_time, user_id, session_id FROM songplays WHERE user_id = 9"])
+    values = quality.run_checks(conn, settings)["value"].to_dict()
+    assert {name.split(":")[0]: value for name, value in values.items() if "staging_events" in name} == {
+        "plays_not_merged": 1, "plays_without_user": 1, "share_plays_without_user": 0.2,
+        "plays_without_time": 1, "repeated_plays": 1}
+    assert values["unique: songplays (start_time, user_id, session_id)"] == 1
+
+
 def test_the_share_of_plays_without_a_user_that_stops_03_comes_from_the_config(conn, tmp_path):
     events = DAY1_EVENTS + [event(NO_USER, DAY1 + 60_000, 8, 1, "free", song="Song A", artist="Artist A",
                                   length=200.0)]

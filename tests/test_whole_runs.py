@@ -115,6 +115,20 @@ def test_a_rehearsal_is_recorded_as_one_and_ran_every_notebook(both_runs):
     assert [n["name"] for n in record["notebooks"]] == list(runner.SUITE)
 
 
+def test_a_rehearsals_record_counts_the_data_api_calls_of_each_notebook(both_runs):
+    """04: its nine questions in one batch and its own %%sql question, a result each; 03: five batches
+    (lock, two COPYs, transform, loaded_files), the 30 quality checks in one statement, ten results.
+    The polls between depend on the machine's speed: only their sum is pinned."""
+    steps = json.loads((both_runs["rehearsal"][0] / "run.json").read_text())["steps"]
+    etl, analytics = steps["03_etl"]["data_api"], steps["04_analytics"]["data_api"]
+    assert {k: v for k, v in analytics.items() if k not in ("calls", "DescribeStatement")} == {
+        "ExecuteStatement": 1, "BatchExecuteStatement": 1, "GetStatementResult": 10, "statements": 10}
+    assert (etl["BatchExecuteStatement"], etl["GetStatementResult"]) == (5, 10)
+    for counts in (etl, analytics):
+        assert counts["calls"] == sum(v for k, v in counts.items() if k not in ("calls", "statements"))
+        assert counts["DescribeStatement"] >= counts["ExecuteStatement"] + counts["BatchExecuteStatement"]
+
+
 def test_a_rehearsals_load_report_counts_what_each_copy_read_as_the_local_one_does(both_runs):
     def loads(run):
         record = json.loads((run / "run.json").read_text())

@@ -50,8 +50,8 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _query(conn: Any, name: str, params: dict[str, Any], limit: int | None = None) -> pd.DataFrame:
-    """Run ``sql/<name>.sql`` with ``params``. ``limit`` (an int from
+def statement(name: str, params: dict[str, Any], limit: int | None = None) -> tuple[str, dict[str, Any]]:
+    """The SQL text of ``sql/<name>.sql`` and its parameters. ``limit`` (an int from
     :func:`check_top_n`) is written into the text as LIMIT's count rather than
     bound: over the Data API a parameter arrives as text
     (https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_SqlParameter.html),
@@ -63,7 +63,16 @@ def _query(conn: Any, name: str, params: dict[str, Any], limit: int | None = Non
     text = warehouse.sql_text(SQL_DIR, name)
     if limit is not None:
         text = text.replace("%(top_n)s", str(int(limit)))
-    return warehouse.query(conn, text, params)
+    return text, params
+
+
+def _query(conn: Any, name: str, params: dict[str, Any], limit: int | None = None) -> pd.DataFrame:
+    """Run :func:`statement` on ``conn``, or take its rows from what ``conn`` asked
+    ahead (:func:`sparkify_nb.analytics.ahead.ask_ahead`) when it asked exactly this."""
+    text, params = statement(name, params, limit)
+    asked = getattr(conn, "asked_ahead", None)
+    frame = asked(text, params) if asked else None
+    return frame if frame is not None else warehouse.query(conn, text, params)
 
 
 def _local_buckets(frame: pd.DataFrame, tz: str) -> pd.Series:

@@ -194,8 +194,18 @@ def _load_redshift(settings: Settings, conn: Any, song_data: str, log_data: str,
 
 def loaded_names(conn: Any, table: str) -> set[str]:
     """The source files of ``table`` whose rows reached the star schema (``loaded_files``)."""
-    rows = warehouse.query(conn, "SELECT filename FROM loaded_files WHERE tbl = CAST(%(tbl)s AS VARCHAR(65535))", {"tbl": table})
-    return set(rows.filename)
+    return loaded_names_by_table(conn, [table])[table]
+
+
+def loaded_names_by_table(conn: Any, tables: list[str]) -> dict[str, set[str]]:
+    """:func:`loaded_names` of each of ``tables``, in one query (on the Data API one round trip)."""
+    params = {f"tbl{i}": table for i, table in enumerate(tables)}
+    rows = warehouse.query(conn, "SELECT tbl, filename FROM loaded_files WHERE tbl IN ("
+                           + ", ".join(f"CAST(%({name})s AS VARCHAR(65535))" for name in params) + ")", params)
+    known: dict[str, set[str]] = {table: set() for table in tables}
+    for table, filename in rows.itertuples(index=False):
+        known[table].add(filename)
+    return known
 
 
 ROWS_PER_INSERT = 100       # keeps one INSERT's text a few KB (the Data API takes statements of 100 KB at most)
@@ -215,9 +225,9 @@ def record_loaded(conn: Any, reports: list[LoadReport]) -> int:
     files unlisted, never a wrong one: listing is idempotent."""
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     rows = []
+    known = loaded_names_by_table(conn, sorted({report.table for report in reports})) if reports else {}
     for report in reports:
-        known = loaded_names(conn, report.table)
-        rows += [(report.table, name, size) for name, size in report.sources if name not in known]
+        rows += [(report.table, name, size) for name, size in report.sources if name not in known[report.table]]
     inserts = []
     per_commit = ROWS_PER_INSERT * INSERTS_PER_COMMIT
     for start in range(0, len(rows), ROWS_PER_INSERT):

@@ -49,7 +49,7 @@ from ..config import Settings
 from ..iam import analyst
 from ..infra import network, state
 from . import tls
-from .data_api import DataApiConnection
+from .data_api import MAX_BATCH, DataApiConnection
 from .errors import WarehouseError
 
 log = logging.getLogger(__name__)
@@ -198,6 +198,39 @@ def query(conn: Any, sql: str, params: Any = None) -> pd.DataFrame:
         rows = cur.fetchall()
     conn.rollback()
     return pd.DataFrame(rows, columns=columns)
+
+
+def query_many(conn: Any, queries: Sequence[tuple[str, Any]]) -> list[pd.DataFrame]:
+    """Run SELECTs ``queries`` (``(sql, params)``) and return their rows, one DataFrame each, in
+    order (read-only, no commit). On the Data API they go as one batch: one submission and one
+    wait for all of them instead of one each (:meth:`DataApiConnection.run_queries`); elsewhere
+    one after the other. Raises :class:`WarehouseError` naming the failing statement."""
+    if not isinstance(conn, DataApiConnection):
+        return [query(conn, sql, params) for sql, params in queries]
+    results: list[tuple[list, list]] = []
+    try:
+        for batch in _batches(list(queries)):
+            results += conn.run_queries(batch)
+    finally:
+        conn.rollback()
+    return [pd.DataFrame(rows, columns=[c.get("name") or c.get("label") for c in columns])
+            for columns, rows in results]
+
+
+def _batches(queries: list[tuple[str, Any]]) -> list[list[tuple[str, Any]]]:
+    """``queries`` in order, cut into batches of at most ``MAX_BATCH`` whose parameters agree (a batch's
+    ``Parameters`` are shared by its statements: a name must mean one value in it)."""
+    batches: list[list[tuple[str, Any]]] = []
+    bound: dict[str, Any] = {}
+    for sql, params in queries:
+        used = {name: value for name, value in (params or {}).items() if f"%({name})s" in sql}
+        clash = any(name in bound and bound[name] != value for name, value in used.items())
+        if not batches or clash or len(batches[-1]) == MAX_BATCH:
+            batches.append([])
+            bound = {}
+        batches[-1].append((sql, params))
+        bound.update(used)
+    return batches
 
 
 def sql_text(folder: Path, name: str) -> str:

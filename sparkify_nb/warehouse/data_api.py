@@ -22,6 +22,10 @@ What is transactional (read this before relying on ``rollback``):
   read in the middle of work they may still roll back, except the COPY, whose
   ``DELETE`` + ``COPY`` + ``SELECT pg_last_copy_count()`` is one batch, hence
   one transaction, exactly what it needs.)
+- :meth:`DataApiConnection.run_queries` sends several statements, SELECTs
+  anywhere among them, as one batch and reads the rows of each SELECT
+  (``Id:N``): 03's transform reads its counts before and after in its own
+  batch, 04 asks its questions in one (``warehouse.query_many``).
 - A batch holds at most 40 statements (the ``Sqls`` limit); more raises
   :class:`WarehouseError` rather than splitting the transaction.
 
@@ -70,8 +74,6 @@ with ``isNull`` (``Field`` shape); they come back as ``None``.
 from __future__ import annotations
 
 import re
-import time
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Callable, Sequence
@@ -79,6 +81,8 @@ from typing import Any, Callable, Sequence
 from botocore.exceptions import ClientError
 
 from .. import Progress
+from . import data_api_calls
+from .data_api_calls import Poll  # noqa: F401 - how a connection waits, part of its interface
 from .errors import WarehouseError
 
 MAX_BATCH = 40  # BatchExecuteStatement Sqls: 1..40 items (service model)
@@ -164,19 +168,6 @@ def field_value(field: dict[str, Any], type_name: str = "") -> Any:
     text = field.get("stringValue")
     convert_text = _TYPED.get(type_name.lower())
     return convert_text(text) if convert_text and text is not None else text
-
-
-@dataclass
-class Poll:
-    """How :class:`DataApiConnection` waits: first pause, longest pause, how
-    often a status line is shown (seconds), and the clock and sleep (tests
-    pass fakes)."""
-
-    first_s: float = 0.1
-    max_s: float = 2.0
-    report_every_s: float = 10.0
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
 
 
 class DataApiCursor:
@@ -267,15 +258,31 @@ class DataApiConnection:
         result_id = self._run(pending, buffered=buffered)
         return self._fetch(result_id)
 
+    def run_queries(self, queries: Sequence[tuple[str, dict[str, Any] | None]]) -> list[Any]:
+        """Run ``queries`` (``(sql, params)``) after whatever is buffered, as **one**
+        BatchExecuteStatement (one ExecuteStatement for one), and return each SELECT's
+        ``(columns, rows)`` (None for a statement that returns none), one GetStatementResult
+        per SELECT (a batch's statements keep their results, ``Id:N``: DescribeStatement in
+        the API reference,
+        https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_DescribeStatement.html).
+        The batch is one transaction; it holds at most :data:`MAX_BATCH` statements."""
+        converted = [(sql, *convert(sql, params)) for sql, params in queries]
+        buffered = bool(self._pending)
+        pending, self._pending = self._pending + converted, []
+        described = self._run(pending, buffered=buffered, whole=True)
+        subs = (described.get("SubStatements") or [described])[len(pending) - len(converted):]
+        return [self._fetch(sub["Id"]) if returns_rows(sql) else None for (sql, _, _), sub in zip(converted, subs)]
+
     def _session_args(self) -> dict[str, Any]:
         if self.session_id:
             return {"SessionId": self.session_id}
         return {**self.target, "SessionKeepAliveSeconds": self.keep_alive_s}
 
-    def _run(self, statements: list[tuple[str, str, list[dict[str, str]]]], buffered: bool = True) -> str:
-        """Submit ``statements`` (one call), wait for them; return the id whose result is the last statement's.
-        ``buffered``: the call holds statements buffered by earlier ``execute`` calls (module docstring:
-        an ended session)."""
+    def _run(self, statements: list[tuple[str, str, list[dict[str, str]]]], buffered: bool = True,
+             whole: bool = False) -> Any:
+        """Submit ``statements`` (one call), wait for them; return the id whose result is the last statement's
+        (``whole``: the DescribeStatement answer itself). ``buffered``: the call holds statements buffered by
+        earlier ``execute`` calls (module docstring: an ended session)."""
         if len(statements) > MAX_BATCH:
             raise WarehouseError(f"{first_line(statements[0][0])}: {len(statements)} statements in one transaction; "
                                  f"the Data API runs at most {MAX_BATCH} in a batch")
@@ -300,6 +307,8 @@ class DataApiConnection:
                 raise _refused(again, statements) from None
         self.session_id = response.get("SessionId") or self.session_id
         described = self._wait(response["Id"], statements)
+        if whole:
+            return described
         subs = described.get("SubStatements") or []
         return subs[-1]["Id"] if subs else described["Id"]
 
@@ -309,7 +318,9 @@ class DataApiConnection:
         if parameters:
             args["Parameters"] = parameters
         if len(statements) == 1:
+            data_api_calls.count("ExecuteStatement", 1)
             return self.client.execute_statement(Sql=statements[0][1], **args)
+        data_api_calls.count("BatchExecuteStatement", len(statements))
         return self.client.batch_execute_statement(Sqls=[t for _, t, _ in statements], **args)
 
     def _wait(self, statement_id: str, statements: list[tuple[str, str, list]]) -> dict[str, Any]:
@@ -317,6 +328,9 @@ class DataApiConnection:
         started, pause, shown = self.poll.clock(), self.poll.first_s, 0.0
         label = first_line(statements[-1][0])
         while True:
+            self.poll.sleep(self.poll.pause(pause))  # first: a statement just submitted is not done yet
+            pause = min(pause * 2, self.poll.max_s)
+            data_api_calls.count("DescribeStatement")
             described = self.client.describe_statement(Id=statement_id)
             status, elapsed = described["Status"], self.poll.clock() - started
             if status in DONE:
@@ -324,8 +338,6 @@ class DataApiConnection:
             if elapsed - shown >= self.poll.report_every_s:
                 self.progress(f"{label}: {status} after {elapsed:.0f} s")
                 shown = elapsed
-            self.poll.sleep(pause)
-            pause = min(pause * 2, self.poll.max_s)
         if status != "FINISHED":
             raise WarehouseError(_failure(described, statements))
         if elapsed >= self.poll.report_every_s:
@@ -338,6 +350,7 @@ class DataApiConnection:
         rows: list[tuple[Any, ...]] = []
         args: dict[str, Any] = {"Id": result_id}
         while True:
+            data_api_calls.count("GetStatementResult")
             page = self.client.get_statement_result(**args)
             columns = columns or page.get("ColumnMetadata", [])
             types = [c.get("typeName", "") for c in columns]

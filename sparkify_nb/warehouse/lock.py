@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
+import pandas as pd
+
 from .. import Progress, SparkifyError
 from ..config import Settings
 from . import connect as warehouse
@@ -78,20 +80,29 @@ def _statements(name: str) -> list[str]:
     return warehouse.split_sql(warehouse.sql_text(SQL, name))
 
 
-def _run(conn: Any, name: str, params: dict[str, Any] | None = None) -> None:
-    """The statements of ``sql/lock/<name>.sql`` in one transaction."""
+def _run(conn: Any, name: str | tuple[str, ...], params: dict[str, Any] | None = None,
+         then: str | None = None) -> Any:
+    """The statements of ``sql/lock/<name>.sql`` (of each name, in order) in one transaction;
+    ``then``: a SELECT run last in that transaction, whose rows are returned (on the Data API
+    the SELECT goes in the same batch as the statements: one round trip, not two)."""
     try:
+        rows = None
         with conn.cursor() as cur:
-            for sql in _statements(name):
-                cur.execute(sql, params)
+            for sql in [sql for each in ((name,) if isinstance(name, str) else name) for sql in _statements(each)]:
+                cur.execute(sql, params if "%(" in sql else None)
+            if then:
+                cur.execute(then)
+                rows = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
         conn.commit()
+        return rows
     except BaseException:
         conn.rollback()
         raise
 
 
-def _holder(conn: Any) -> Holder | None:
-    rows = warehouse.query(conn, _statements("holder")[0])
+def _holder(conn: Any, rows: pd.DataFrame | None = None) -> Holder | None:
+    """Who holds the lock: from ``rows`` of ``holder.sql`` when given, else asked."""
+    rows = warehouse.query(conn, _statements("holder")[0]) if rows is None else rows
     if rows.empty:
         return None
     r = rows.iloc[0]
@@ -112,10 +123,12 @@ class LoadLock:
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
         self.released = False
-        try:
-            _run(self.conn, "create")
-        except Exception:  # two first loads created it at once: it exists now
-            _run(self.conn, "create")
+        self._created = protocol != "table"  # the table protocol creates it in its first take's transaction
+        if self._created:
+            try:
+                _run(self.conn, "create")
+            except Exception:  # two first loads created it at once: it exists now
+                _run(self.conn, "create")
 
     def _params(self) -> dict[str, Any]:
         now = _now()
@@ -131,8 +144,7 @@ class LoadLock:
                 if taken:  # session-level: it outlives the rollback query() ends with
                     _run(self.conn, "record", self._params())
             else:
-                _run(self.conn, "take", self._params())
-                current = _holder(self.conn)
+                current = _holder(self.conn, self._take())
                 taken = current is not None and current.holder == self.holder
         if taken:
             self.since = _now()
@@ -140,6 +152,20 @@ class LoadLock:
                 self._beat = threading.Thread(target=self._heartbeat, name="load-lock-heartbeat", daemon=True)
                 self._beat.start()
         return taken
+
+    def _take(self) -> pd.DataFrame:
+        """take.sql, then who holds the lock, in one transaction (on the Data API one batch), the
+        first time with create.sql before them: one round trip where there were three."""
+        names = ("take",) if self._created else ("create", "take")
+        try:
+            rows = _run(self.conn, names, self._params(), then=_statements("holder")[0])
+        except Exception:
+            if self._created:
+                raise
+            # two first loads created it at once: it exists now
+            rows = _run(self.conn, names, self._params(), then=_statements("holder")[0])
+        self._created = True
+        return rows
 
     def current(self) -> Holder | None:
         """Who holds the lock now (None: nobody, or a holder that has not noted itself yet)."""

@@ -2,8 +2,12 @@
 ``schema.yml`` tests are): ``not_null: users.user_id``, ``unique: songplays
 (start_time, user_id, session_id)``, ``relationship: songplays.user_id ->
 users``, ``accepted_values: users.level in (free, paid)``, ``row_count:
-songplays``, ... Each check is one SQL file under ``sql/quality/`` returning
-one number (the generic ones are templates filled with table and column).
+songplays``, ... Each check is one number: one column of the SQL file of the
+table it checks (``sql/quality/<table>.sql``, the column named by the check's
+``column``), so all the checks of a table come from one query (one scan of
+``staging_events`` for all of its checks), and the six go to the warehouse as
+one statement (:func:`statement`: on the Data API three round trips or so for
+all the checks instead of three or more per check).
 
 Every check has a severity (DESIGN.md, "Data quality"):
 
@@ -24,8 +28,8 @@ Example::
 
     >>> from sparkify_nb import config
     >>> from sparkify_nb.warehouse import quality
-    >>> [c.name for c in quality.checks(config.load())][5]
-    'not_null: songplays.start_time'
+    >>> [(c.name, c.table, c.column) for c in quality.checks(config.load())][5]
+    ('not_null: songplays.start_time', 'songplays', 'not_null_start_time')
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import pandas as pd
 
 from .. import SparkifyError
 from ..config import Settings
-from . import connect as warehouse, schema
+from . import connect as warehouse
 
 SQL = warehouse.SQL_DIR / "quality"
 STAR = ("songs", "artists", "users", "songplays", "time")
@@ -63,24 +67,16 @@ class QualityError(SparkifyError):
 
 @dataclass(frozen=True)
 class Check:
-    """One check: ``name`` as shown, ``file`` under ``sql/quality/`` filled with
-    ``fill``, its ``severity`` (``error`` | ``warn``), and the ``limit`` its
-    value may reach (``at_least``: may not go below; None: information)."""
+    """One check: ``name`` as shown, the ``column`` of ``sql/quality/<table>.sql``
+    that holds its number, its ``severity`` (``error`` | ``warn``), and the
+    ``limit`` its value may reach (``at_least``: may not go below; None: information)."""
 
     name: str
-    file: str
+    table: str
+    column: str
     severity: str
     limit: float | None = 0
     at_least: bool = False
-    fill: tuple[tuple[str, str], ...] = ()
-
-    def sql(self) -> str:
-        """The query, the template's ``{name}`` places filled (identifiers and
-        literals from this module, never from input)."""
-        text = warehouse.sql_text(SQL, self.file)
-        for name, value in self.fill:
-            text = text.replace("{" + name + "}", value)
-        return text
 
     def passes(self, value: float) -> bool:
         if self.limit is None:
@@ -93,36 +89,48 @@ class Check:
         return (">= " if self.at_least else "= " if self.limit == 0 else "<= ") + f"{self.limit:g}"
 
 
-def _q(name: str) -> str:
-    return schema.quote_identifier(name)
+def _unique_column(columns: tuple[str, ...]) -> str:
+    return "unique_play_key" if len(columns) > 1 else f"unique_{columns[0]}"
 
 
 def checks(settings: Settings) -> list[Check]:
     """Every check, in the order of the report: row counts, keys, relationships,
     accepted values, then the checks of this load's staged plays; thresholds
     from ``settings`` (``[quality]``)."""
-    out = [Check(f"row_count: {t}", "row_count", "warn", 1, True, (("table", _q(t)),)) for t in STAR]
-    out += [Check(f"not_null: {t}.{c[0]}", "not_null", "error", fill=(("table", _q(t)), ("column", _q(c[0]))))
-            for t, c in KEYS]
-    out += [Check(f"unique: {t}." + c[0] if len(c) == 1 else f"unique: {t} ({', '.join(c)})", "unique", "error",
-                  fill=(("table", _q(t)), ("columns", ", ".join(map(_q, c))))) for t, c in UNIQUE]
-    out += [Check(f"relationship: {t}.{c} -> {p}", "relationship", "error",
-                  fill=(("table", _q(t)), ("column", _q(c)), ("parent", _q(p)),
-                        ("key", _q(next(k for tt, (k,) in KEYS if tt == p))))) for t, c, p in RELATIONSHIPS]
-    out += [Check(f"accepted_values: {t}.{c} in ({', '.join(v)})", "accepted_values", "warn",
-                  fill=(("table", _q(t)), ("column", _q(c)), ("values", ", ".join(f"'{x}'" for x in v))))
-            for t, c, v in ACCEPTED]
+    out = [Check(f"row_count: {t}", t, "row_count", "warn", 1, True) for t in STAR]
+    out += [Check(f"not_null: {t}.{c[0]}", t, f"not_null_{c[0]}", "error") for t, c in KEYS]
+    out += [Check(f"unique: {t}." + c[0] if len(c) == 1 else f"unique: {t} ({', '.join(c)})", t, _unique_column(c),
+                  "error") for t, c in UNIQUE]
+    out += [Check(f"relationship: {t}.{c} -> {p}", t, f"{c}_in_{p}", "error") for t, c, p in RELATIONSHIPS]
+    out += [Check(f"accepted_values: {t}.{c} in ({', '.join(v)})", t, f"accepted_{c}", "warn") for t, c, v in ACCEPTED]
     quality = {k: settings.get("quality", k) for k in ("max_share_plays_without_user", "min_share_plays_matched")}
+    staged = "staging_events"
     return out + [
-        Check("plays_not_merged: staging_events -> songplays", "plays_not_merged", "error"),
-        Check("plays_without_user: staging_events (to the unknown user -1)", "staged_plays_without_user", "warn"),
-        Check("share_plays_without_user: staging_events", "share_staged_plays_without_user", "error",
+        Check("plays_not_merged: staging_events -> songplays", staged, "plays_not_merged", "error"),
+        Check("plays_without_user: staging_events (to the unknown user -1)", staged, "plays_without_user", "warn"),
+        Check("share_plays_without_user: staging_events", staged, "share_plays_without_user", "error",
               quality["max_share_plays_without_user"]),
-        Check("plays_without_time: staging_events (no play made)", "staged_plays_without_time", "warn"),
-        Check("repeated_plays: staging_events (merged as one)", "repeated_plays", "warn"),
-        Check("share_plays_matched: songplays", "plays_matched_share", "warn",
+        Check("plays_without_time: staging_events (no play made)", staged, "plays_without_time", "warn"),
+        Check("repeated_plays: staging_events (merged as one)", staged, "repeated_plays", "warn"),
+        Check("share_plays_matched: songplays", "songplays", "share_plays_matched", "warn",
               quality["min_share_plays_matched"], True),
     ]
+
+
+def statements(settings: Settings) -> list[tuple[str, str]]:
+    """``(table, sql)`` of each statement the checks need: ``sql/quality/<table>.sql``, one per
+    table checked, in the order of :func:`checks`."""
+    tables = dict.fromkeys(c.table for c in checks(settings))
+    return [(t, warehouse.sql_text(SQL, t)) for t in tables]
+
+
+def statement(settings: Settings) -> str:
+    """Every check in one SELECT of one row: each file of :func:`statements` a subquery
+    (``<table>_checks``), side by side; the column of check ``c`` is ``<c.table>__<c.column>``.
+    One statement: on the Data API one submission, one wait, one result."""
+    columns = [f"{c.table}_checks.{c.column} AS {c.table}__{c.column}" for c in checks(settings)]
+    parts = [f"(\n{sql.strip().rstrip(';')}\n) {table}_checks" for table, sql in statements(settings)]
+    return "SELECT " + ",\n       ".join(columns) + "\nFROM " + "\nCROSS JOIN ".join(parts)
 
 
 def run_checks(conn: Any, settings: Settings, rejected: dict[str, int] | None = None) -> pd.DataFrame:
@@ -133,12 +141,16 @@ def run_checks(conn: Any, settings: Settings, rejected: dict[str, int] | None = 
     ``warn`` each when above 0: the load already held them under MAXERROR).
     Never raises on a failed check: :func:`raise_on_error` does, once the table
     has been shown and recorded."""
+    frame = warehouse.query(conn, statement(settings))
     rows = []
     for check in checks(settings):
-        value = float(warehouse.query(conn, check.sql()).iat[0, 0])
-        rows.append(_row(check, value))
+        column = f"{check.table}__{check.column}"
+        if column not in frame.columns or len(frame) != 1 or frame.at[0, column] is None:
+            raise warehouse.WarehouseError(f"sql/quality/{check.table}.sql: no value in its column {check.column!r} "
+                                           f"for the check {check.name!r}")
+        rows.append(_row(check, float(frame.at[0, column])))
     for table, count in (rejected or {}).items():
-        rows.append(_row(Check(f"rejected: {table}", "", "warn"), float(count)))
+        rows.append(_row(Check(f"rejected: {table}", table, "", "warn"), float(count)))
     return pd.DataFrame(rows, dtype=object).set_index("check")  # object: counts print as whole numbers
 
 

@@ -1,2 +1,0 @@
--- row_count: rows of {table}.
-SELECT COUNT(*) FROM {table};
