@@ -33,8 +33,8 @@ from tests.helpers import fingerprint, quiet
 STAR = ("songplays", "users", "songs", "artists", "time")
 # One worker runs the whole module: its fixture runs the suite (~2 min), not once per worker.
 pytestmark = [pytest.mark.shared_setup, pytest.mark.slow(seconds=130)]
-# The ways to run besides the main rehearsal's (provisioned, data_api): (kind, access).
-OTHER_WAYS = (("provisioned", "direct"), ("serverless", "data_api"), ("serverless", "direct"))
+# The ways to run besides the main rehearsal's (provisioned, data_api): (kind, access) -> its stack's prefix.
+OTHER_WAYS = {("provisioned", "direct"): "pd", ("serverless", "data_api"): "sa", ("serverless", "direct"): "sd"}
 
 CANARIES = {
     "SPARKIFY_DB_PASSWORD": "Canary-Db-Pw-7f3a91",
