@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run rehearse boto3-floor test teardown lab down status clean notebooks bench
+.PHONY: install run rehearse boto3-floor test teardown lab down status clean notebooks bench mutants
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -87,3 +87,16 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+## make mutants PKG=sparkify_nb/local/rehearsal: mutation testing of one room (tests/mutation_rooms.py) or one of its
+## modules or SQL folders/files, in a scratch copy of the work tree; each mutant runs only the room's test modules that
+## reach its line. Prints killed / survived / equivalent and every survivor (also in .sparkify/mutants/).
+## MUTANTS_ARGS="--list" lists the mutants without running them; "--max 20" runs the first 20.
+MUTANTS_STAMP := $(VENV)/.mutants-stamp
+$(MUTANTS_STAMP): $(STAMP)
+	$(call install_editable,.[test$(comma)mutants])
+	touch $(MUTANTS_STAMP)
+
+mutants: $(MUTANTS_STAMP)
+	@test -n "$(PKG)" || { echo "usage: make mutants PKG=<a room's folder, module or .sql file> (rooms: tests/mutation_rooms.py)"; exit 2; }
+	$(BIN)/python -m tests.mutants $(PKG) $(MUTANTS_ARGS)

@@ -33,9 +33,12 @@ from pathlib import Path
 
 import pytest
 
-_SESSION: dict[str, Path] = {}
+_SESSION: dict[str, Path | bool] = {}
 NOTEBOOKS_GROUP = "notebooks"
 NOTEBOOK_SECONDS = 25.0  # nbval over the five notebooks, as one unit
+# make mutants (tests/mutants.py) runs the tests hundreds of times on one stack that it starts and stops itself
+# (it restarts the rehearsal's endpoint, where mutated code runs, before each run): the folder of that stack.
+SHARED_STACK_ENV = "SPARKIFY_TEST_SHARED_STACK"
 SHARED_SETUP = re.compile(r"^pytestmark\s*=.*\bpytest\.mark\.shared_setup\b", re.MULTILINE)
 
 
@@ -52,6 +55,7 @@ def pytest_configure(config):
                                        "expensive module-scoped set-up, so one worker runs them all")
     if _SESSION:
         return
+    shared = os.environ.get(SHARED_STACK_ENV, "")
     # (SPARKIFY_REQUEST_LOG stays: make boto3-floor records the requests of a test run with it)
     for name in [n for n in os.environ if n.startswith("SPARKIFY_") and n != "SPARKIFY_REQUEST_LOG"]:
         del os.environ[name]  # a developer's SPARKIFY_DSN or target must not leak into the tests
@@ -59,8 +63,9 @@ def pytest_configure(config):
         return
     worker = getattr(config, "workerinput", {}).get("workerid", "test")
     # Short base path: the PostgreSQL socket path must stay under 107 bytes.
-    root = Path(tempfile.mkdtemp(prefix=f"spk-{worker}-"))
+    root = Path(shared) if shared else Path(tempfile.mkdtemp(prefix=f"spk-{worker}-"))
     _SESSION["root"] = root
+    _SESSION["keep"] = bool(shared)
     os.environ["SPARKIFY_STATE_DIR"] = str(root / "state")
     os.environ["SPARKIFY_CONFIG"] = str(root / "dwh.cfg")  # absent: defaults, target local
     os.environ["SPARKIFY_REPORTS_DIR"] = str(root / "reports")
@@ -124,7 +129,7 @@ def pytest_xdist_make_scheduler(config, log):
 
 def _stop_stack() -> None:
     root = _SESSION.pop("root", None)
-    if root is None:
+    if root is None or _SESSION.pop("keep", False):
         return
     from sparkify_nb import local
 

@@ -145,7 +145,7 @@ def _watched(client: Any) -> Any:
 def recording() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     """Record ``(IAM action, API parameters)`` of every call made through
     :class:`Clients` while the block runs (the operator's policy and the tests
-    check what a run needs against :mod:`sparkify_nb.infra.access`)."""
+    check what a run needs against :mod:`sparkify_nb.iam.operator`)."""
     calls: list[tuple[str, dict[str, Any]]] = []
 
     def record(action: str, params: dict[str, Any]) -> None:

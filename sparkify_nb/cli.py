@@ -209,16 +209,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_iam_policy(args: argparse.Namespace) -> int:
-    from .infra import access
+    from .iam import boundary, operator
 
     settings = config.load(overrides={"general.target": args.target, "cluster.kind": args.kind,
                                       "cluster.access": args.access})
     if args.boundary:
-        from .infra import boundary
-
         print(json.dumps(boundary.document(settings, args.account), indent=2))
         return 0
-    print(access.policy_json(settings, args.account, args.principal))
+    print(operator.policy_json(settings, args.account, args.principal))
     return 0
 
 

@@ -18,6 +18,7 @@ import pytest
 from parliament import analyze_policy_string
 
 from sparkify_nb import analytics, aws, config, local, warehouse
+from sparkify_nb.iam import analyst as analyst_documents, boundary as boundary_documents
 from sparkify_nb.infra import analyst as analyst_role, boundary, state
 from sparkify_nb.warehouse import analysts
 from tests.helpers import quiet, stubbed
@@ -170,22 +171,22 @@ def test_the_serverless_analyst_role_is_bounded_trusts_the_account_and_may_only_
         role = clients("iam").get_role(RoleName="ana-redshift-analyst")["Role"]
         assert made == {"analyst_role_arn": role["Arn"]}
         assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == record["boundary_arn"]
-        assert role["AssumeRolePolicyDocument"] == analyst_role.trust("123456789012")
+        assert role["AssumeRolePolicyDocument"] == analyst_documents.trust("123456789012")
         inline = clients("iam").get_role_policy(RoleName="ana-redshift-analyst", PolicyName="query-the-workgroup")
-        assert inline["PolicyDocument"] == analyst_role.role_policy(settings, "123456789012")
+        assert inline["PolicyDocument"] == analyst_documents.role_policy(settings, "123456789012")
     finally:
         for item in analyst_role.find_analyst_role(ctx):
-            from sparkify_nb.infra import iam
+            from sparkify_nb.infra import roles
 
-            iam.delete_role(ctx, item)
+            roles.delete_role(ctx, item)
         for item in boundary.find_boundary(ctx):
             boundary.delete_boundary(ctx, item)
 
 
 def test_the_analyst_role_policy_and_the_serverless_boundary_are_clean_and_the_boundary_holds_it(tmp_path):
     settings = settings_for(tmp_path, "serverless")
-    policy = analyst_role.role_policy(settings, "123456789012")
-    bound = boundary.document(settings, "123456789012")
+    policy = analyst_documents.role_policy(settings, "123456789012")
+    bound = boundary_documents.document(settings, "123456789012")
     for document in (policy, bound):
         assert [f.issue for f in analyze_policy_string(json.dumps(document)).findings] == []
     assert all(statement in bound["Statement"] for statement in policy["Statement"])

@@ -91,15 +91,14 @@ def test_compacting_again_replaces_the_parts_and_never_packs_its_own_output(tmp_
 
 
 def test_01_seeds_the_sample_compacted_in_place_and_03_loads_it(settings, conn, tmp_path):
-    """01 with -p compact true (infra.seed_sample_data(compact=True)), then 03's load; compact false again
+    """01 with -p compact true (staging.seed_sample_data(compact=True)), then 03's load; compact false again
     removes the parts, so the fresh song files are not loaded twice."""
-    from sparkify_nb import infra
 
     s = config.load(overrides={"general.target": "local", "general.stack_name": "compact-t"})
     clients = aws.Clients(s)
     bucket = config.local_bucket(s.stack_name)
     s3 = clients("s3")
-    infra.seed_sample_data(s, events=300, songs=25, users=5, days=2, seed=5, clients=clients, compact=True,
+    staging.seed_sample_data(s, events=300, songs=25, users=5, days=2, seed=5, clients=clients, compact=True,
                            progress=quiet)
     parts = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="song_data")["Contents"]]
     n = len(parts)
@@ -111,7 +110,7 @@ def test_01_seeds_the_sample_compacted_in_place_and_03_loads_it(settings, conn, 
     by_manifest = staging.load_local(conn, schema.STAGING_SONGS, f"s3://{bucket}/manifests/song_data.manifest",
                                      None, 0, clients=clients, progress=quiet)
     assert by_manifest.loaded == 25
-    infra.seed_sample_data(s, events=300, songs=25, users=5, days=2, seed=5, clients=clients, progress=quiet)
+    staging.seed_sample_data(s, events=300, songs=25, users=5, days=2, seed=5, clients=clients, progress=quiet)
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="song_data")["Contents"]]
     assert len(keys) == 25 and not any("part-" in k for k in keys)
 

@@ -1,4 +1,4 @@
-"""What the COPY role may read, worked out once (sparkify_nb/infra/reach.py),
+"""What the COPY role may read, worked out once (sparkify_nb/iam/reach.py),
 the check 03 makes against it before a COPY (staging/granted.py), and where the
 work bucket and a compaction target enter the operator policy and the
 boundary: unit tests, no stack (COPY itself allowing and denying these grants
@@ -13,8 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sparkify_nb import config
-from sparkify_nb.infra import access, boundary, iam, reach
-from sparkify_nb.infra.errors import InfraError
+from sparkify_nb.iam import boundary, copy_role as iam, operator as access, reach
+from sparkify_nb.infra.roles import manifest_reader
+from sparkify_nb.iam.errors import PolicyError
 from sparkify_nb.staging import granted
 from sparkify_nb.staging.granted import NotGranted
 
@@ -50,7 +51,7 @@ def test_a_manifest_source_grants_the_manifest_and_the_folders_of_the_parts_it_l
     manifest = "s3://mine/packed/songs.manifest"
     parts = [f"s3://mine/packed/songs/part-0000{n}-of-00003.json.gz" for n in range(3)]
     settings = settings_for(tmp_path, song_data=manifest)
-    got = reach.copy_reach(settings, ACCOUNT, clients_with({manifest: parts}))
+    got = reach.copy_reach(settings, ACCOUNT, manifest_reader(clients_with({manifest: parts})))
     assert got.record() == {
         "objects": ["s3://mine/packed/songs.manifest", "s3://mine/packed/songs/part-*",
                     "s3://sparkify-work-123456789012/manifests/*", "s3://udacity-dend/log_data/*",
@@ -67,7 +68,7 @@ def test_a_manifest_source_grants_the_manifest_and_the_folders_of_the_parts_it_l
 
 def test_a_manifest_01_cannot_read_yet_grants_the_layout_compact_writes_and_says_so(tmp_path):
     settings = settings_for(tmp_path, song_data="s3://mine/songs.manifest")
-    got = reach.copy_reach(settings, ACCOUNT, clients_with({}))
+    got = reach.copy_reach(settings, ACCOUNT, manifest_reader(clients_with({})))
     assert {"s3://mine/songs.manifest", "s3://mine/songs/part-*"} <= set(got.record()["objects"])
     assert got.notes == ["manifest s3://mine/songs.manifest could not be read (ClientError); granted the layout "
                          "`sparkify-nb compact` writes by default (s3://mine/songs/part-*); run 01 again once it is "
@@ -77,9 +78,9 @@ def test_a_manifest_01_cannot_read_yet_grants_the_layout_compact_writes_and_says
 def test_a_manifest_listing_parts_outside_the_source_buckets_stops_01(tmp_path):
     manifest = "s3://mine/songs.manifest"
     settings = settings_for(tmp_path, song_data=manifest)
-    with pytest.raises(InfraError, match=r"manifest s3://mine/songs.manifest lists parts in elsewhere, outside the "
+    with pytest.raises(PolicyError, match=r"manifest s3://mine/songs.manifest lists parts in elsewhere, outside the "
                                          r"source buckets \(mine, udacity-dend\)"):
-        reach.copy_reach(settings, ACCOUNT, clients_with({manifest: ["s3://elsewhere/p.json.gz"]}))
+        reach.copy_reach(settings, ACCOUNT, manifest_reader(clients_with({manifest: ["s3://elsewhere/p.json.gz"]})))
 
 
 def test_parts_in_many_folders_are_merged_into_their_parents_to_keep_the_policy_small():

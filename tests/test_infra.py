@@ -11,7 +11,7 @@ import pytest
 from dataclasses import replace
 
 from tests.helpers import quiet, stack_settings
-from sparkify_nb import aws, config, infra
+from sparkify_nb import aws, config, infra, staging
 from sparkify_nb.infra import resources, state
 
 
@@ -193,7 +193,7 @@ def test_changed_allowed_cidrs_are_applied_to_the_security_group_in_place(tmp_pa
 
 def test_teardown_leaves_nothing_tagged_and_a_second_teardown_is_clean(settings):
     infra.provision(settings, progress=quiet)
-    infra.seed_sample_data(settings, events=50, songs=5, users=3, days=1, progress=quiet)
+    staging.seed_sample_data(settings, events=50, songs=5, users=3, days=1, progress=quiet)
     assert infra.teardown(settings, progress=quiet) == []
     assert infra.tagged_resources(settings) == []
     lines = []
@@ -598,7 +598,7 @@ def test_inventory_dry_run_and_teardown_all_walk_the_table_backwards(tmp_path, m
     s = make_settings(tmp_path, **DIRECT)
     try:
         infra.provision(s, progress=quiet)
-        infra.seed_sample_data(s, events=20, songs=2, users=2, days=1, progress=quiet)
+        staging.seed_sample_data(s, events=20, songs=2, users=2, days=1, progress=quiet)
         made = [k.name for k in resources.provisioning_order("provisioned", "local") if k.setting is None] + [
             "s3-bucket"]
         present = [k.name for k in resources.teardown_order() if k.name in made]

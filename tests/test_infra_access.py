@@ -12,7 +12,8 @@ import pytest
 from parliament import analyze_policy_string
 
 from sparkify_nb import aws, config, infra, paths
-from sparkify_nb.infra import access, resources, scopes
+from sparkify_nb.iam import boundary, copy_role, operator as access, scopes
+from sparkify_nb.infra import resources
 
 
 def settings_for(tmp_path, **overrides):
@@ -44,7 +45,7 @@ def test_operator_policy_has_no_parliament_findings(tmp_path, kind, mode, guarde
 
 
 def test_copy_role_policy_has_no_parliament_findings(tmp_path):
-    assert findings(infra.role_policy(settings_for(tmp_path))) == []
+    assert findings(copy_role.role_policy(settings_for(tmp_path))) == []
 
 
 @pytest.mark.parametrize("kind, mode", COMBOS)
@@ -61,7 +62,7 @@ def test_an_action_without_a_scope_rule_stops_the_policy(tmp_path, monkeypatch):
     monkeypatch.setattr(access, "NEEDS", list(access.NEEDS))
     access.register(access.Need("keys", ("kms:CreateKey",), targets=("redshift",)))
     with pytest.raises(scopes.ScopeError, match=r"no scope for kms:CreateKey: add a Rule to "
-                       r"sparkify_nb/infra/scopes\.py"):
+                       r"sparkify_nb/iam/scopes\.py"):
         access.policy(settings_for(tmp_path))
 
 
@@ -130,7 +131,7 @@ def test_iam_policy_command_prints_the_boundary_and_simulation_on_the_principal_
     assert simulate["Resource"] == [role]
     out = subprocess.run([sys.executable, "-m", "sparkify_nb.cli", "iam-policy", "--account", "123456789012",
                           "--boundary"], capture_output=True, text=True, check=True).stdout
-    assert json.loads(out) == infra.boundary.document(settings_for(tmp_path), "123456789012")
+    assert json.loads(out) == boundary.document(settings_for(tmp_path), "123456789012")
 
 
 def test_iam_policy_command_refuses_an_unknown_kind():

@@ -22,8 +22,9 @@ def test_notebook_says_what_it_needs_and_where_to_go_next(name, needs, last):
     assert cells[-1]["cell_type"] == "markdown" and "".join(cells[-1]["source"]) == last
 
 
-def test_01_imports_only_config_infra_and_the_warehouse_probe():
+def test_01_imports_only_config_infra_the_sample_seeding_and_the_warehouse_probe():
     cells = json.loads((paths.project_root() / "notebooks" / "01_infrastructure.ipynb").read_text())["cells"]
     imports = [line for c in cells if c["cell_type"] == "code" for line in "".join(c["source"]).splitlines()
                if line.startswith(("import ", "from "))]
-    assert imports == ["from sparkify_nb import config, infra", "from sparkify_nb import warehouse"]
+    assert imports == ["from sparkify_nb import config, infra, staging  # staging: the sample goes where 03 reads its "
+                       "sources", "from sparkify_nb import warehouse"]

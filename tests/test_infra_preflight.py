@@ -10,7 +10,8 @@ import boto3
 import pytest
 
 from sparkify_nb import aws, config
-from sparkify_nb.infra import access, preflight
+from sparkify_nb.iam import operator as access
+from sparkify_nb.infra import preflight
 from tests.helpers import stubbed
 
 USER = "arn:aws:iam::123456789012:user/alice"

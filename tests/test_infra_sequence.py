@@ -18,7 +18,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from sparkify_nb import aws, config, infra, local
-from sparkify_nb.infra import access
+from sparkify_nb.iam import operator as access
 
 CHANGES = ("Create", "Modify", "Authorize", "Revoke", "Associate", "Attach", "Enable", "Put", "Update", "Tag",
            "Delete", "Detach", "Disassociate")

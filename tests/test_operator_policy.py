@@ -13,7 +13,7 @@ import parliament
 import pytest
 
 from sparkify_nb import config
-from sparkify_nb.infra import access, scopes
+from sparkify_nb.iam import operator as access, scopes
 
 SAR = {s["prefix"]: s for s in json.loads((Path(parliament.__file__).parent / "iam_definition.json").read_text())}
 BOUNDARY = "arn:aws:iam::123456789012:policy/sparkify-boundary"
@@ -175,7 +175,7 @@ def test_redshift_is_scoped_to_the_stacks_names(tmp_path):
 
 
 def test_the_boundary_reads_only_the_sources_the_public_bucket_and_on_the_emulator_the_sample(tmp_path):
-    from sparkify_nb.infra import boundary
+    from sparkify_nb.iam import boundary
 
     def buckets(**overrides):
         settings = config.load(tmp_path / "absent.cfg", environ={}, overrides=overrides)

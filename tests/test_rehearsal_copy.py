@@ -13,7 +13,8 @@ import uuid
 import pytest
 
 from sparkify_nb import config, datagen, staging
-from sparkify_nb.infra import iam, reach
+from sparkify_nb.iam import copy_role as iam, reach
+from sparkify_nb.infra.roles import manifest_reader
 from sparkify_nb.staging import redshift as copy_client
 from sparkify_nb.staging.errors import LoadError
 from sparkify_nb.warehouse import data_api as client_code, schema
@@ -204,7 +205,7 @@ def manifest_settings(bucket: str):
 def test_the_copy_role_01_grants_for_a_manifest_source_reads_the_manifest_and_every_part_it_lists(
         data_api, monkeypatch, bucket):
     settings = manifest_settings(bucket)
-    granted = reach.copy_reach(settings, clients=aws, work=False)  # 01 reads the manifest for its parts
+    granted = reach.copy_reach(settings, read=manifest_reader(aws), work=False)  # 01 reads the manifest for its parts
     assert granted.record()["objects"] == [f"s3://{bucket}/log_json_path.json",
                                            f"s3://{bucket}/manifests/events.manifest",
                                            f"s3://{bucket}/parts/events-*", f"s3://{bucket}/song_data/*"]

@@ -13,7 +13,8 @@ import psycopg2
 import pytest
 
 from sparkify_nb import aws, config, infra, local, staging, warehouse
-from sparkify_nb.infra import access, controls, workbucket
+from sparkify_nb.iam import operator as access
+from sparkify_nb.infra import controls, workbucket
 from sparkify_nb.infra.context import Context
 from sparkify_nb.staging.granted import NotGranted
 from sparkify_nb.warehouse import schema, transform
@@ -42,7 +43,7 @@ def stack(tmp_path_factory):
     clients = aws.Clients(settings)
     try:
         record = infra.provision(settings, clients, progress=quiet)
-        infra.seed_sample_data(settings, events=600, songs=SONGS, users=20, days=DAYS, seed=5, clients=clients,
+        staging.seed_sample_data(settings, events=600, songs=SONGS, users=20, days=DAYS, seed=5, clients=clients,
                                progress=quiet)
         conn = warehouse.open_connection(settings, clients, progress=quiet)
         yield {"settings": settings, "clients": clients, "record": record, "conn": conn, "folder": folder,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .. import aws
-from . import cluster, iam, network, serverless
+from ..iam import copy_role
+from . import cluster, network, roles, serverless
 from .context import Context
 from .resources import Kind
 
@@ -18,12 +19,12 @@ def _role(ctx: Context, item: dict[str, Any]) -> list[str]:
     client, name = ctx.client("iam"), item["RoleName"]
     out = []
     trust = aws.call(client, "get_role", RoleName=name)["Role"].get("AssumeRolePolicyDocument")
-    if iam.document(trust) != iam.TRUST_POLICY:
+    if copy_role.document(trust) != copy_role.TRUST_POLICY:
         out.append("trust would be set to redshift.amazonaws.com and redshift-serverless.amazonaws.com")
     current = aws.call(client, "get_role_policy", missing=("NoSuchEntity",), RoleName=name,
-                       PolicyName=iam.POLICY_NAME)
-    if (current and iam.document(current["PolicyDocument"])) != iam.wanted_policy(ctx)[0]:
-        out.append(f"policy {iam.POLICY_NAME} would be set to read the configured sources")
+                       PolicyName=copy_role.POLICY_NAME)
+    if (current and copy_role.document(current["PolicyDocument"])) != roles.wanted_policy(ctx)[0]:
+        out.append(f"policy {copy_role.POLICY_NAME} would be set to read the configured sources")
     return out
 
 

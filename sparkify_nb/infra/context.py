@@ -17,12 +17,11 @@ from typing import Any
 
 from .. import Progress, aws
 from ..config import Settings
+from ..iam.tags import OWNER_KEY, TAG_KEY  # noqa: F401 (infra's modules take them from here)
 from .errors import ConflictError
 
 log = logging.getLogger(__name__)
 
-TAG_KEY = "sparkify:stack"
-OWNER_KEY = "sparkify:owner"
 # IAM, Redshift and Serverless tag values take letters, digits, spaces and _ . : / = + - @ (at most 256
 # characters: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html#id_tags_rules_creating);
 # a role session name may also hold a comma, which becomes "_".

@@ -37,7 +37,8 @@ import pandas as pd
 from .. import aws
 from ..config import Settings
 from ..display import Table
-from . import cluster, iam, network, reach, routes, serverless, workbucket
+from ..iam import copy_role, reach
+from . import cluster, network, roles, routes, serverless, workbucket
 from .context import Context
 from .errors import InfraError
 
@@ -186,10 +187,10 @@ def _serverless(ctx: Context) -> list[Row]:
 
 def _ours(ctx: Context, record: dict[str, Any]) -> list[Row]:
     """The stack's own rows: COPY role (actions and resources), exact ingress, internet gateway, work bucket."""
-    grants, managed = iam.role_grants(ctx)
+    grants, managed = roles.role_grants(ctx)
     actions = set(grants)
     granted = record.get("copy_reach") or reach.copy_reach(ctx.settings, ctx.caller["Account"]).record()
-    beyond = iam.beyond_reach(grants, granted, ctx.partition)
+    beyond = copy_role.beyond_reach(grants, granted, ctx.partition)
     role_ok = actions <= {"s3:ListBucket", "s3:GetObject"} and not beyond and not managed
     sg = aws.call(ctx.client("ec2"), "describe_security_groups",
                   GroupIds=[record["security_group_id"]])["SecurityGroups"][0]
@@ -198,7 +199,7 @@ def _ours(ctx: Context, record: dict[str, Any]) -> list[Row]:
     wanted = sorted(network.ingress_rules(network.ip_permissions(port, record["allowed_cidrs"])))
     gateways = routes.find_internet_gateways(ctx)
     public = ctx.settings.publicly_accessible
-    buckets = ", ".join(iam.source_buckets(ctx.settings)) or "no bucket"
+    buckets = ", ".join(reach.source_buckets(ctx.settings)) or "no bucket"
     return [
         Row("Sparkify.role", "COPY role lists and reads the sources only",
             f"{', '.join(sorted(actions)) or 'no action'} on {buckets}"

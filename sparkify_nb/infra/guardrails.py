@@ -35,17 +35,17 @@ import json
 from typing import Any
 
 from .. import aws
-from . import iam, serverless
+from ..iam import scheduler
+from . import roles, serverless
 from .context import Context
 
-SCHEDULER_TRUST = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": "scheduler.redshift.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-SCHEDULER_POLICY = "pause-cluster"
+SCHEDULER_TRUST = scheduler.TRUST
+SCHEDULER_POLICY = scheduler.POLICY_NAME
 
 
 def scheduler_role_name(ctx: Context) -> str:
     """``<stack_name>-redshift-scheduler``."""
-    return f"{ctx.settings.stack_name}-redshift-scheduler"
+    return scheduler.role_name(ctx.settings)
 
 
 def action_name(ctx: Context) -> str:
@@ -74,12 +74,11 @@ def ensure_scheduler_role(ctx: Context, record: dict[str, Any]) -> dict[str, Any
     client, name = ctx.client("iam"), scheduler_role_name(ctx)
     if not ctx.settings.get("cluster", "pause_schedule"):
         for item in find_scheduler_role(ctx):
-            iam.delete_role(ctx, item)
+            roles.delete_role(ctx, item)
         return {"scheduler_role_arn": None}
-    arn = iam.ensure_bounded_role(ctx, name, SCHEDULER_TRUST, "Lets the Redshift scheduler pause the Sparkify "
+    arn = roles.ensure_bounded_role(ctx, name, SCHEDULER_TRUST, "Lets the Redshift scheduler pause the Sparkify "
                                   "cluster", record["boundary_arn"])
-    policy = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Action": "redshift:PauseCluster", "Resource": cluster_arn(ctx, arn)}]}
+    policy = scheduler.role_policy(cluster_arn(ctx, arn))
     aws.call(client, "put_role_policy", RoleName=name, PolicyName=SCHEDULER_POLICY, PolicyDocument=json.dumps(policy))
     return {"scheduler_role_arn": arn}
 

@@ -40,8 +40,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .. import aws
 from ..display import Table
 from ..config import Settings, local_bucket
-from ..staging.sources import parse_s3_uri
-from . import access
+from ..iam import operator as access
+from ..s3uri import parse_s3_uri
 from .context import TAG_KEY
 from .errors import InfraError
 

@@ -69,31 +69,19 @@ from botocore.exceptions import ClientError
 
 from .. import aws
 from ..config import KNOWN_BUCKET_REGIONS, Settings
-from ..config_names import bucket_problem
-from ..staging.sources import parse_s3_uri
-from . import sample, scopes
+from ..iam.workbucket import MANIFESTS, bucket_name  # noqa: F401 (named here by 01's callers)
+from ..s3uri import parse_s3_uri
+from . import sample
 from .context import Context
 from .errors import ConflictError, InfraError
 
 EXPIRY_DAYS = 3          # a manifest is read once, by the COPY right after it is written
-MANIFESTS = "manifests/"  # the only prefix the COPY role may read (:mod:`.reach`)
 ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
 BLOCK_ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
              "RestrictPublicBuckets": True}
 LIFECYCLE = {"Rules": [{"ID": "expire-manifests", "Status": "Enabled", "Filter": {"Prefix": ""},
                         "Expiration": {"Days": EXPIRY_DAYS}}]}
 _MISSING = ("404", "NoSuchBucket", "NotFound")
-
-
-def bucket_name(settings: Settings, account: str) -> str:
-    """``<stack_name>-work-<account>`` (``account`` ``*`` in a policy printed
-    without one). Raises :class:`.InfraError` when S3 would refuse the name."""
-    name = f"{settings.stack_name}-work-{account}"
-    wrong = bucket_problem(name) if account != "*" else None
-    if wrong:
-        raise InfraError(f"the work bucket's name {name!r} is one S3 refuses (it takes {wrong}): choose another "
-                         "[general] stack_name")
-    return name
 
 
 def region(settings: Settings, record: dict[str, Any]) -> str:
@@ -217,24 +205,3 @@ def problems(ctx: Context) -> tuple[str, list[str]]:
 def delete_work_bucket(ctx: Context, item: dict[str, Any]) -> None:
     """Empty the bucket, then delete it (it has no versioning, so deleted objects leave nothing behind)."""
     sample.delete_bucket(ctx, item)
-
-
-def _bucket_arn(stack: scopes.Stack) -> str:
-    return f"arn:{stack.partition}:s3:::{bucket_name(stack.settings, stack.account)}"
-
-
-BUCKET_ACTIONS = frozenset({
-    "s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:GetBucketLocation", "s3:PutBucketTagging",
-    "s3:GetBucketTagging", "s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration",
-    "s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock", "s3:PutLifecycleConfiguration",
-    "s3:GetLifecycleConfiguration"})
-scopes.register(scopes.Rule(
-    "TheStacksWorkBucket", BUCKET_ACTIONS, lambda s: [_bucket_arn(s)],
-    why="01 makes the work bucket (by name: <stack>-work-<account>), keeps it encrypted, private and expiring; "
-        "99 deletes it"))
-scopes.register(scopes.Rule(
-    "ManifestsIntoTheWorkBucket", frozenset({"s3:PutObject"}), lambda s: [f"{_bucket_arn(s)}/{MANIFESTS}*"],
-    why="03 writes a daily load's COPY manifests there, nowhere else"))
-scopes.register(scopes.Rule(
-    "EmptyTheWorkBucket", frozenset({"s3:DeleteObject"}), lambda s: [f"{_bucket_arn(s)}/*"],
-    why="99 empties the work bucket before deleting it"))

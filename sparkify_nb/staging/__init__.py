@@ -111,10 +111,11 @@ from .jsonpaths import parse_jsonpath, read_jsonpaths
 from .load import load_staging, record_loaded, selected_days
 from .records import Reject, parse_object
 from .redshift import copy_statement, load_redshift
+from .sample import seed_sample_data
 from .report import LoadReport, display_name, rejects_frame, rejects_table, report_frame, report_table
 from .sources import SourceObject, list_sources, parse_s3_uri
 
 __all__ = ["CompactError", "CompactReport", "compact", "compact_sample", "LoadError", "LoadReport", "Reject", "RejectedValue", "RowFunctions", "SourceObject", "compile_row",
            "compile_rows", "converter", "copy_statement", "display_name", "list_sources", "load_local",
            "load_redshift", "load_staging", "parse_jsonpath", "parse_object", "parse_s3_uri", "read_jsonpaths",
-           "record_loaded", "rejects_frame", "rejects_table", "report_frame", "report_table", "selected_days"]
+           "record_loaded", "rejects_frame", "rejects_table", "report_frame", "report_table", "seed_sample_data", "selected_days"]

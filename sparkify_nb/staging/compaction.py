@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import Progress
+from .. import Progress, s3uri
 from ..warehouse import schema
 from . import records, sources
 from .convert import RowFunctions
@@ -271,9 +271,7 @@ def manifest_objects(uri: str, clients: Clients | None = None) -> list[SourceObj
 def _entries(uri: str, clients: Clients | None) -> list[Any]:
     try:
         text = (_get_s3(uri, clients) if uri.startswith("s3://") else Path(uri).read_bytes())
-        entries = json.loads(text)["entries"]
-        if not isinstance(entries, list):
-            raise TypeError("entries is not a list")
+        entries = s3uri.manifest_entries(text)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise LoadError(f"manifest {uri}: cannot be read as a manifest ({exc}); COPY fails the same way") from None
     return entries
@@ -281,10 +279,10 @@ def _entries(uri: str, clients: Clients | None) -> list[Any]:
 
 def manifest_urls(uri: str, clients: Clients | None = None) -> list[str]:
     """The ``url`` of every entry of the manifest ``uri`` (what 01 grants the COPY
-    role, :mod:`sparkify_nb.infra.reach`), without looking for the objects.
+    role, :mod:`sparkify_nb.iam.reach`), without looking for the objects.
     Raises :class:`LoadError` when it cannot be read as a manifest; a botocore
     error (no such key, access denied) passes through."""
-    return [e["url"] for e in _entries(uri, clients) if isinstance(e, dict) and isinstance(e.get("url"), str)]
+    return s3uri.manifest_urls(_entries(uri, clients))
 
 
 def _get_s3(uri: str, clients: Clients | None) -> bytes:

@@ -32,7 +32,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ..infra.workbucket import MANIFESTS  # the work bucket's prefix the COPY role may read
+from ..iam.workbucket import MANIFESTS  # the work bucket's prefix the COPY role may read
 from .errors import LoadError
 from .sources import SourceObject, parse_s3_uri
 

@@ -1,7 +1,7 @@
 """Before a COPY on Redshift: may the COPY role read what it is about to read?
 
 01 grants the role read on the sources it was given and records what
-(``copy_reach`` in the state file: :mod:`sparkify_nb.infra.reach`). A source
+(``copy_reach`` in the state file: :mod:`sparkify_nb.iam.reach`). A source
 given only to 03 (a notebook parameter, another ``dwh.cfg``) that 01 never
 granted would fail inside the cluster with ``S3ServiceException: Access
 Denied``, after the load began, naming no source. So 03 checks every object
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..infra.reach import matches
+from ..iam.reach import matches
 from ..staging.sources import parse_s3_uri
 from .errors import LoadError
 

@@ -1,6 +1,6 @@
 """Where a load reads from: every object under ``s3://bucket/prefix`` or every
-file under a local folder, and :func:`parse_s3_uri`, the one S3-URI parser of
-the package (``infra`` and ``cli`` use it too). What counts as a source is part
+file under a local folder, and :func:`parse_s3_uri` (from :mod:`sparkify_nb.s3uri`, the one S3-URI
+parser of the package). What counts as a source is part
 of the COPY contract in :mod:`sparkify_nb.staging`."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable, Sequence
 
+from ..s3uri import parse_s3_uri  # re-exported: staging's callers name it here
 from .errors import LoadError
 
 if TYPE_CHECKING:
@@ -25,25 +26,6 @@ class SourceObject:
     name: str
     open: Callable[[], BinaryIO]
     size: int = 0
-
-
-def parse_s3_uri(uri: str) -> tuple[str, str]:
-    """``s3://bucket/some/key`` -> ``("bucket", "some/key")``; the key (or
-    prefix) is ``""`` for ``s3://bucket`` and ``s3://bucket/``.
-
-    Raises ValueError naming ``uri`` when it is not ``s3://bucket[/...]``.
-
-    Example::
-
-        >>> parse_s3_uri("s3://udacity-dend/log_data/2018")
-        ('udacity-dend', 'log_data/2018')
-    """
-    if not uri.startswith("s3://"):
-        raise ValueError(f"{uri!r} is not an s3://bucket/key URI")
-    bucket, _, key = uri[len("s3://"):].partition("/")
-    if not bucket:
-        raise ValueError(f"{uri!r} names no bucket (expected s3://bucket/key)")
-    return bucket, key
 
 
 def list_sources(uri: str | Sequence[SourceObject], clients: Clients | None = None) -> list[SourceObject]:

@@ -33,7 +33,7 @@ operator's (``IAMR:<role>`` or ``IAM:<user>``), which owns the tables it made
 but is no superuser (AWS does not say it is one: unconfirmed, so 02 does not
 rely on it). So on Serverless (:func:`ensure_serverless`) 04's user is the
 analyst IAM role's, ``IAMR:<stack>-redshift-analyst``
-(:mod:`sparkify_nb.infra.analyst`): it is made by its first login, then the
+(:mod:`sparkify_nb.iam.analyst`): it is made by its first login, then the
 tables' owner grants it ``SELECT`` on the star tables; there is no group, and
 ``PUBLIC`` keeps ``CREATE`` on the schema (only its owner could take it), so
 there the analyst could make tables of its own, though it can change none of
@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..config import Settings
-from ..infra import analyst
+from ..iam import analyst
 from . import schema
 from .errors import WarehouseError
 

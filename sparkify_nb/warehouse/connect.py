@@ -46,7 +46,8 @@ import psycopg2
 
 from .. import Progress, aws, config, local
 from ..config import Settings
-from ..infra import analyst, network, state
+from ..iam import analyst
+from ..infra import network, state
 from . import tls
 from .data_api import DataApiConnection
 from .errors import WarehouseError
@@ -117,7 +118,7 @@ def data_api_target(settings: Settings, record: dict[str, Any], user: str | None
 def analyst_clients(settings: Settings, clients: aws.Clients) -> aws.Clients:
     """The clients of the analyst on Serverless, where the database user is the
     IAM identity's (``IAMR:<role>``): ``clients`` assuming the stack's analyst
-    role (:mod:`sparkify_nb.infra.analyst`)."""
+    role (:mod:`sparkify_nb.iam.analyst`)."""
     who = aws.call(clients("sts"), "get_caller_identity")
     arn = analyst.role_arn(settings, who["Account"], who["Arn"].split(":")[1])
     return clients.assuming(arn, f"sparkify-04-{settings.stack_name}")

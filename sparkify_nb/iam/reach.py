@@ -1,5 +1,5 @@
 """What the COPY role must read, worked out once: the role's inline policy
-(:func:`.iam.role_policy`), the record of what 01 granted (``copy_reach`` in
+(:func:`.copy_role.role_policy`), the record of what 01 granted (``copy_reach`` in
 the state file, which 03 checks every source against before a COPY:
 :mod:`sparkify_nb.staging.granted`) and the boundary's reach all come from here.
 
@@ -26,7 +26,7 @@ used" and "permission to LIST and GET the JSONPaths file". So, per source:
   in a source bucket: the boundary (:mod:`.boundary`) lets the stack's roles
   read no other, so a manifest listing others stops 01;
 - on ``redshift``, the manifests a daily load writes into the stack's work
-  bucket (:mod:`.workbucket`): ``s3:GetObject`` on ``<work>/manifests/*``,
+  bucket (:mod:`sparkify_nb.infra.workbucket`): ``s3:GetObject`` on ``<work>/manifests/*``,
   ``s3:ListBucket`` with ``manifests/*``. The files they list are source files,
   granted above. Nothing else of that bucket.
 
@@ -38,14 +38,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from ..config import Settings
-from ..staging.sources import parse_s3_uri
-from .errors import InfraError
-
-if TYPE_CHECKING:
-    from ..aws import Clients
+from ..s3uri import parse_s3_uri
+from .errors import PolicyError
+from .workbucket import MANIFESTS, bucket_name
 
 SOURCES = ("song_data", "log_data", "log_jsonpath")
 MAX_GROUPS = 10          # part patterns per manifest: an inline role policy holds 10,240 characters at most
@@ -128,7 +126,7 @@ def _manifest(uri: str, buckets: set[str], read: Callable[[str], list[str]] | No
         by_bucket.setdefault(part_bucket, []).append(part_key)
     outside = sorted(set(by_bucket) - buckets)
     if outside:
-        raise InfraError(f"manifest {uri} lists parts in {', '.join(outside)}, outside the source buckets "
+        raise PolicyError(f"manifest {uri} lists parts in {', '.join(outside)}, outside the source buckets "
                          f"({', '.join(sorted(buckets))}): the stack's permissions boundary lets its roles read no "
                          "other bucket. Keep the parts beside the manifest, as `sparkify-nb compact` does")
     for part_bucket, keys in sorted(by_bucket.items()):
@@ -137,25 +135,23 @@ def _manifest(uri: str, buckets: set[str], read: Callable[[str], list[str]] | No
             reach.prefixes.append(f"s3://{part_bucket}/{pattern}")
 
 
-def manifest_reader(clients: Clients) -> Callable[[str], list[str]]:
-    """Reads a manifest's part URLs with ``clients`` (the operator's identity: ``s3:GetObject`` on it)."""
-    from ..staging import compaction  # only here: staging imports infra
+def source_buckets(settings: Settings) -> list[str]:
+    """The S3 buckets the song and log data are read from (none for local folders)."""
+    return sorted({parse_s3_uri(settings.source_uri(n))[0] for n in ("song_data", "log_data")
+                   if settings.source_uri(n).startswith("s3://")})
 
-    return lambda uri: compaction.manifest_urls(uri, clients)
 
-
-def copy_reach(settings: Settings, account: str = "*", clients: Clients | None = None,
+def copy_reach(settings: Settings, account: str = "*", read: Callable[[str], list[str]] | None = None,
                work: bool = True) -> Reach:
     """The COPY role's reach for ``settings`` (module docstring). With
-    ``clients`` each manifest source is read for its parts; without, the
-    default layout is assumed. ``work``: with the work bucket's manifests (on
-    ``redshift`` only; ``account`` names it). Raises :class:`.InfraError` for a
-    manifest whose parts lie outside the source buckets."""
-    from . import iam  # iam builds its policy from this module
-
+    ``read`` (a manifest's URI -> the part URLs it lists, read by 01 as the
+    operator: :func:`sparkify_nb.infra.roles.manifest_reader`) each manifest
+    source is read for its parts; without, the default layout is assumed.
+    ``work``: with the work bucket's manifests (on ``redshift`` only;
+    ``account`` names it). Raises :class:`.PolicyError` for a manifest whose
+    parts lie outside the source buckets."""
     reach = Reach()
-    buckets = set(iam.source_buckets(settings))
-    read = manifest_reader(clients) if clients is not None else None
+    buckets = set(source_buckets(settings))
     for name in SOURCES:
         uri = settings.source_uri(name)
         if not uri.startswith("s3://"):
@@ -170,11 +166,9 @@ def copy_reach(settings: Settings, account: str = "*", clients: Clients | None =
             reach.objects.append(f"s3://{bucket}/{key}".rstrip("/") + "/*")
             reach.prefixes.append(f"s3://{bucket}/{key.rstrip('/')}*")
     if work and not settings.is_local:
-        from .workbucket import bucket_name
-
         name = bucket_name(settings, account)
-        reach.objects.append(f"s3://{name}/manifests/*")
-        reach.prefixes.append(f"s3://{name}/manifests/*")
+        reach.objects.append(f"s3://{name}/{MANIFESTS}*")
+        reach.prefixes.append(f"s3://{name}/{MANIFESTS}*")
     return reach
 
 

@@ -1,71 +1,39 @@
-"""The IAM role Redshift assumes for ``COPY``, with an inline least-privilege
-policy (:func:`role_policy`): list the source buckets, read the source prefixes,
-the jsonpaths object, a manifest source and its parts and, on ``redshift``, the
-manifests of daily loads in the stack's work bucket; nothing else (what exactly,
-and why: :mod:`.reach`). Local-folder sources need no permission.
-
-Every role the stack makes (this one, the scheduler's of :mod:`.guardrails`)
-carries the stack's permissions boundary (:mod:`.boundary`) from its creation
-on (:func:`ensure_bounded_role`); a role made before boundaries existed gets it
-before anything else is written into it.
+"""Find, make and delete the stack's IAM roles: the COPY role Redshift assumes
+(its documents and why: :mod:`sparkify_nb.iam.copy_role`), and every other
+role the stack makes under its permissions boundary (:func:`ensure_bounded_role`:
+the scheduler's of :mod:`.guardrails`, the analysts' of :mod:`.analyst`). A
+role made before boundaries existed gets it before anything else is written
+into it.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
-from .. import aws
-from ..config import Settings
-from ..staging.sources import parse_s3_uri
-from . import reach
+from .. import aws, s3uri
+from ..aws import Clients
+from ..iam import reach
+from ..iam.copy_role import POLICY_NAME, TRUST_POLICY, document, role_name, role_policy
 from .context import Context
 from .wait import wait
 
-# Both the provisioned service and Redshift Serverless assume the role for COPY; Serverless needs its own
-# principal (as DMS documents for a Serverless target:
-# https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Target.Redshift.html#CHAP_Target.Redshift.RSServerless).
-TRUST_POLICY = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": ["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"]},
-    "Action": "sts:AssumeRole"}]}
-POLICY_NAME = "read-sources"
-SOURCES = ("song_data", "log_data", "log_jsonpath")
 
-
-def role_name(settings: Settings) -> str:
-    """The COPY role's name: ``<stack_name>-redshift-copy``."""
-    return f"{settings.stack_name}-redshift-copy"
-
-
-def source_buckets(settings: Settings) -> list[str]:
-    """The S3 buckets the song and log data are read from (none for local folders)."""
-    return sorted({parse_s3_uri(settings.source_uri(n))[0] for n in ("song_data", "log_data")
-                   if settings.source_uri(n).startswith("s3://")})
-
-
-def role_policy(settings: Settings, granted: reach.Reach | None = None, partition: str = "aws") -> dict[str, Any]:
-    """The inline policy of the COPY role: ``s3:ListBucket`` on each source
-    bucket, limited to the source prefixes (``s3:prefix``), and ``s3:GetObject``
-    on what the COPY reads: the objects under the song and log prefixes, the
-    jsonpaths object, a manifest source and its parts, on ``redshift`` the work
-    bucket's manifests (``granted``, default :func:`.reach.copy_reach` without
-    reading any manifest). Sources that are local folders need no permission.
-    Nothing broader (no managed S3 policy)."""
-    granted = granted or reach.copy_reach(settings)
-    return {"Version": "2012-10-17", "Statement": reach.statements(granted, partition)}
+def manifest_reader(clients: Clients) -> Callable[[str], list[str]]:
+    """Reads a manifest's part URLs with ``clients`` (the operator's identity: ``s3:GetObject`` on it);
+    a manifest that does not parse raises as COPY would fail on it."""
+    def read(uri: str) -> list[str]:
+        bucket, key = s3uri.parse_s3_uri(uri)
+        return s3uri.manifest_urls(s3uri.manifest_entries(clients("s3").get_object(Bucket=bucket, Key=key)["Body"].read()))
+    return read
 
 
 def wanted_policy(ctx: Context) -> tuple[dict[str, Any], reach.Reach]:
     """:func:`role_policy` as 01 writes it: each manifest source read for its
     parts, the work bucket named with the caller's account. Raises
-    :class:`.InfraError` for a manifest whose parts lie outside the source buckets."""
-    granted = reach.copy_reach(ctx.settings, ctx.caller["Account"], ctx.clients)
+    :class:`sparkify_nb.iam.errors.PolicyError` for a manifest whose parts lie outside the source buckets."""
+    granted = reach.copy_reach(ctx.settings, ctx.caller["Account"], manifest_reader(ctx.clients))
     return role_policy(ctx.settings, granted, ctx.partition), granted
-
-
-def document(doc: Any) -> Any:
-    """IAM returns policy documents URL-decoded as dicts; the emulator as JSON text."""
-    return json.loads(doc) if isinstance(doc, str) else doc
 
 
 def find_role(ctx: Context) -> list[dict[str, Any]]:
@@ -132,6 +100,10 @@ def _ensure_policy(ctx: Context, name: str, wanted: dict[str, Any]) -> None:
                      f"(read-only on {', '.join(buckets)})")
 
 
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
 def role_grants(ctx: Context) -> tuple[dict[str, set[str]], int]:
     """``{action: resources}`` of every ``Allow`` statement of the role's inline
     policies, and how many managed policies are attached to it. A statement
@@ -151,22 +123,6 @@ def role_grants(ctx: Context) -> tuple[dict[str, set[str]], int]:
             for action in actions:
                 grants.setdefault(action, set()).update(resources)
     return grants, len(attached)
-
-
-def _listed(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else list(value or [])
-
-
-def beyond_reach(grants: dict[str, set[str]], granted: dict[str, list[str]], partition: str = "aws") -> list[str]:
-    """What ``grants`` (:func:`role_grants`) allow beyond ``granted`` (a
-    :meth:`.reach.Reach.record`): ``s3:GetObject`` on a resource that is not
-    one of its object patterns, ``s3:ListBucket`` on a bucket none of its
-    prefixes is in, any other action on anything; as ``"action on resource"``."""
-    objects = {reach.arn(o, partition) for o in granted.get("objects", [])}
-    buckets = {f"arn:{partition}:s3:::{parse_s3_uri(p)[0]}" for p in granted.get("prefixes", [])}
-    allowed = {"s3:GetObject": objects, "s3:ListBucket": buckets}
-    return sorted(f"{action} on {resource}" for action, resources in grants.items() for resource in resources
-                  if resource not in allowed.get(action, set()))
 
 
 def delete_role(ctx: Context, item: dict[str, Any]) -> None:

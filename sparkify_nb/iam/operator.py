@@ -3,14 +3,12 @@ least-privilege IAM policy built from that list.
 
 Where the list comes from (:func:`actions`):
 
-- the resource table, :data:`.resources.KINDS`: what 01, 99 and the controls
+- the resource kinds, :data:`.kinds.KINDS`: what 01, 99 and the controls
   do to each kind of resource (including the permissions AWS checks while it
-  serves our calls: :data:`.resources.PERMISSION_ONLY`);
+  serves our calls: :data:`.kinds.PERMISSION_ONLY`);
 - :data:`NEEDS`: what the rest of the suite calls, by area (``preflight``,
   ``connection``, ``staging``), each for the targets, cluster kinds and access
-  modes it applies to. Other packages add theirs with :func:`register`
-  (``access.register(Need("connection", (...), kinds=("serverless",)))``) in
-  a module named in :data:`REGISTERING_MODULES`, imported before the list is read.
+  modes it applies to (:func:`register` adds one, e.g. in a test).
 
 A test runs 01-04 and 99 on the emulator recording every boto3 call
 (:func:`sparkify_nb.aws.recording`) and fails when a call's action is missing
@@ -24,18 +22,16 @@ in :mod:`.scopes` (an action without a rule stops the policy from being built).
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from ..config import Settings
-from . import resources, scopes
+from . import kinds as resource_kinds, scopes
 
 KINDS = ("provisioned", "serverless")
 ACCESS = ("data_api", "direct")
 TARGETS = ("local", "redshift")
-REGISTERING_MODULES = ("sparkify_nb.warehouse.connect", "sparkify_nb.staging.redshift")
 
 
 @dataclass(frozen=True)
@@ -84,21 +80,12 @@ def register(need: Need) -> None:
         NEEDS.append(need)
 
 
-def _load_registrations() -> None:
-    for name in REGISTERING_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError:
-            pass
-
-
 def actions(target: str = "redshift", kind: str = "provisioned", access: str = "data_api",
             guardrails: frozenset[str] | None = None) -> list[str]:
     """Every IAM action a run of the suite needs on ``target`` with ``[cluster]
     kind`` and ``access``, sorted; ``guardrails``: the optional guardrail keys
     that are set (None: all, as if every one were)."""
-    _load_registrations()
-    out = set(resources.actions(target, kind, public=access == "direct", guardrails=guardrails))
+    out = set(resource_kinds.actions(target, kind, public=access == "direct", guardrails=guardrails))
     for need in NEEDS:
         if target in need.targets and kind in need.kinds and access in need.access:
             out |= set(need.actions)
@@ -106,8 +93,8 @@ def actions(target: str = "redshift", kind: str = "provisioned", access: str = "
 
 
 def guardrails_set(settings: Settings) -> frozenset[str]:
-    """The optional guardrail keys of ``[cluster]`` that ``settings`` set (:mod:`.guardrails`)."""
-    return frozenset(k.setting for k in resources.KINDS if k.setting and settings.get("cluster", k.setting))
+    """The optional guardrail keys of ``[cluster]`` that ``settings`` set (:mod:`sparkify_nb.infra.guardrails`)."""
+    return frozenset(k.setting for k in resource_kinds.KINDS if k.setting and settings.get("cluster", k.setting))
 
 
 # --- the policy -------------------------------------------------------------------------

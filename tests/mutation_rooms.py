@@ -1,0 +1,89 @@
+"""Which code ``make mutants`` mutates, room by room, and which tests run against each mutant.
+
+One place to update when a package moves or a room gains a test module: a room is the code one
+review looks at (a package, or a few modules of one), the test modules that exercise it, and
+the share of its non-equivalent mutants the tests must kill (issue 32: 85 %, 95 % for the
+rehearsal endpoint and the permissions documents). ``tests/test_mutation_config.py`` checks
+that every path and test module named here exists and that every room the issue lists is here.
+
+``make mutants PKG=<a room's folder, or one module or .sql file of a room>`` mutates that code
+in a scratch copy of the work tree (tests/mutants.py): Python with cosmic-ray's operators, SQL
+with tests/sql_mutants.py. Each mutant runs only the room's test modules that execute the
+mutated line (measured once per run with coverage, the endpoint's own processes included);
+a mutant on a line no test reaches survives without a run.
+
+:data:`EQUIVALENT` names the surviving mutants that change no behaviour, each with its reason;
+they count apart (neither killed nor survived).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Room:
+    name: str
+    paths: tuple[str, ...]  # globs relative to the project root: the code mutated
+    tests: tuple[str, ...]  # test modules run against a mutant (those that reach its line)
+    target: float  # share of non-equivalent mutants the tests must kill
+
+    def files(self) -> list[Path]:
+        """The room's files (relative to the project root), sorted, each once."""
+        found = {p.relative_to(ROOT) for pattern in self.paths for p in ROOT.glob(pattern) if p.is_file()}
+        return sorted(p for p in found if p.name != "__main__.py")
+
+
+REHEARSAL_TESTS = ("tests/test_rehearsal_sql.py", "tests/test_rehearsal_api.py", "tests/test_rehearsal_sessions.py",
+                   "tests/test_rehearsal_copy.py", "tests/test_copy_reach.py")
+
+ROOMS: tuple[Room, ...] = (
+    Room("rehearsal endpoint", ("sparkify_nb/local/rehearsal/*.py", "sparkify_nb/local/rehearsal/sql/*.sql"),
+         REHEARSAL_TESTS, 0.95),
+    Room("permissions documents",
+         ("sparkify_nb/infra/access.py", "sparkify_nb/infra/scopes.py", "sparkify_nb/infra/boundary.py",
+          "sparkify_nb/infra/reach.py", "sparkify_nb/infra/analyst.py"),
+         ("tests/test_infra_access.py", "tests/test_operator_policy.py", "tests/test_copy_reach.py"), 0.95),
+    Room("infra",
+         ("sparkify_nb/infra/controls.py", "sparkify_nb/infra/workbucket.py", "sparkify_nb/infra/logs.py",
+          "sparkify_nb/infra/pause.py", "sparkify_nb/infra/iam.py"),
+         ("tests/test_infra_controls.py", "tests/test_log_groups.py", "tests/test_infra_stubbed.py",
+          "tests/test_guardrails.py", "tests/test_guardrails_stubbed.py", "tests/test_infra.py"), 0.85),
+    Room("staging", ("sparkify_nb/staging/granted.py", "sparkify_nb/staging/load.py", "sparkify_nb/staging/sql/*.sql"),
+         ("tests/test_staging.py", "tests/test_daily_loads.py", "tests/test_copy_reach.py"), 0.85),
+    Room("warehouse",
+         ("sparkify_nb/warehouse/data_api.py", "sparkify_nb/warehouse/quality.py",
+          "sparkify_nb/warehouse/transform.py", "sparkify_nb/warehouse/sql/transform/*.sql",
+          "sparkify_nb/warehouse/sql/quality/*.sql"),
+         ("tests/test_transform.py", "tests/test_data_api.py", "tests/test_daily_loads.py",
+          "tests/test_redshift_sql.py"), 0.85),
+    Room("analytics",
+         ("sparkify_nb/analytics/magic.py", "sparkify_nb/analytics/report.py", "sparkify_nb/display.py",
+          "sparkify_nb/analytics/sql/*.sql"),
+         ("tests/test_sql_magic.py", "tests/test_report.py", "tests/test_display.py", "tests/test_analytics.py"),
+         0.85),
+)
+
+# (file, operator, the mutated line as written, stripped) -> why the mutant changes no behaviour
+EQUIVALENT: dict[tuple[str, str, str], str] = {}
+
+
+class UnknownRoom(ValueError):
+    """PKG names no room's folder, module or SQL file."""
+
+
+def select(pkg: str) -> tuple[Room, list[Path]]:
+    """The room ``pkg`` belongs to and the files of that room under ``pkg`` (a folder or a file,
+    relative to the project root). Raises :class:`UnknownRoom` naming the rooms when none holds it."""
+    wanted = Path(pkg.rstrip("/"))
+    if wanted.is_absolute():
+        wanted = wanted.resolve().relative_to(ROOT)
+    for room in ROOMS:
+        files = [f for f in room.files() if f == wanted or wanted in f.parents]
+        if files:
+            return room, files
+    known = "; ".join(f"{r.name}: {', '.join(r.paths)}" for r in ROOMS)
+    raise UnknownRoom(f"PKG={pkg} is in no room of tests/mutation_rooms.py (rooms: {known})")

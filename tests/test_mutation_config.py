@@ -1,0 +1,109 @@
+"""make mutants' configuration (tests/mutation_rooms.py) and its SQL mutator (tests/sql_mutants.py), checked
+without running a mutant: every room issue 32 lists is mutated, every path and test module a room names exists,
+and the SQL mutator makes each kind of mutant it promises, where it should and nowhere else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import mutation_rooms, sql_mutants
+from tests.mutation_rooms import ROOMS, ROOT
+
+# Issue 32, item 2: the rooms that must have a score (a package, or the modules named of it).
+LISTED = {
+    "rehearsal endpoint": ["sparkify_nb/local/rehearsal"],
+    "permissions documents": ["sparkify_nb/infra/access.py", "sparkify_nb/infra/scopes.py",
+                              "sparkify_nb/infra/boundary.py", "sparkify_nb/infra/reach.py"],
+    "infra": ["sparkify_nb/infra/controls.py", "sparkify_nb/infra/workbucket.py", "sparkify_nb/infra/logs.py",
+              "sparkify_nb/infra/pause.py", "sparkify_nb/infra/iam.py"],
+    "staging": ["sparkify_nb/staging/granted.py", "sparkify_nb/staging/load.py"],
+    "warehouse": ["sparkify_nb/warehouse/data_api.py", "sparkify_nb/warehouse/sql/transform",
+                  "sparkify_nb/warehouse/sql/quality"],
+    "analytics": ["sparkify_nb/analytics/magic.py", "sparkify_nb/analytics/report.py", "sparkify_nb/display.py"],
+}
+
+
+@pytest.mark.parametrize("room,paths", LISTED.items(), ids=list(LISTED))
+def test_every_room_the_issue_lists_is_mutated_in_full(room, paths):
+    for path in paths:
+        found, files = mutation_rooms.select(path)
+        assert found.name == room, path
+        on_disk = [p.relative_to(ROOT) for p in (ROOT / path).rglob("*") if p.suffix in (".py", ".sql")] \
+            if (ROOT / path).is_dir() else [Path(path)]
+        assert sorted(f for f in on_disk if f.name != "__main__.py") == files, path
+
+
+def test_rooms_name_existing_code_and_test_modules_with_their_targets():
+    for room in ROOMS:
+        for pattern in room.paths:
+            assert list(ROOT.glob(pattern)), f"{room.name}: {pattern} matches no file"
+        for test in room.tests:
+            assert (ROOT / test).is_file(), f"{room.name}: {test} does not exist"
+        assert room.target == (0.95 if room.name in ("rehearsal endpoint", "permissions documents") else 0.85)
+
+
+def test_a_file_outside_every_room_is_refused_naming_the_rooms():
+    with pytest.raises(mutation_rooms.UnknownRoom, match=r"PKG=sparkify_nb/datagen is in no room .*rehearsal endpoint"):
+        mutation_rooms.select("sparkify_nb/datagen")
+
+
+def test_every_equivalent_mutant_is_in_a_room_and_says_why():
+    files = {str(f) for room in ROOMS for f in room.files()}
+    for (file, kind, line), reason in mutation_rooms.EQUIVALENT.items():
+        assert file in files and kind and line and len(reason) > 10, (file, kind, line)
+
+
+SAMPLE = """-- a comment with = and < and ORDER BY x ASC, never mutated
+SELECT a, 'x < y AND z' AS s
+FROM t JOIN u ON u.id = t.id
+WHERE t.n < 3 AND (t.m >= 2 OR t.k <> 'AND') AND t.d BETWEEN 1 AND 5
+ORDER BY a DESC, s;
+"""
+
+
+def _made(text: str) -> list[tuple[str, str, str]]:
+    return [(m.kind, m.original, m.replacement) for m in sql_mutants.mutants(text)]
+
+
+def test_the_sql_mutator_makes_every_kind_it_lists_on_a_sample():
+    assert _made(SAMPLE) == [
+        ("drop predicate", "u.id = t.id", "TRUE"),
+        ("comparison", "=", "<>"),
+        ("drop predicate", "t.n < 3", "TRUE"),
+        ("comparison", "<", ">="),
+        ("boundary", "<", "<="),
+        ("and/or", "AND", "OR"),
+        ("drop predicate", "(t.m >= 2 OR t.k <> 'AND')", "TRUE"),
+        ("comparison", ">=", "<"),
+        ("boundary", ">=", ">"),
+        ("and/or", "OR", "AND"),
+        ("drop predicate", "t.k <> 'AND'", "FALSE"),
+        ("comparison", "<>", "="),
+        ("and/or", "AND", "OR"),
+        ("drop predicate", "t.d BETWEEN 1 AND 5", "TRUE"),
+        ("order", "s", "s DESC"),
+        ("order", "DESC", "ASC"),
+    ]
+    assert {kind for kind, _, _ in _made(SAMPLE)} == set(sql_mutants.KINDS)
+
+
+def test_a_sql_mutant_changes_only_its_own_token_and_names_its_line():
+    mutant = next(m for m in sql_mutants.mutants(SAMPLE) if m.kind == "boundary")
+    assert mutant.line == 4
+    assert mutant.apply(SAMPLE) == SAMPLE.replace("t.n < 3", "t.n <= 3")
+    assert mutant.describe() == "line 4 boundary: '<' -> '<='"
+
+
+def test_a_case_expression_stays_whole_when_its_predicate_is_dropped():
+    text = "SELECT 1 FROM t WHERE a = CASE WHEN b > 0 THEN 1 ELSE 2 END AND c IS NULL;"
+    assert ("drop predicate", "a = CASE WHEN b > 0 THEN 1 ELSE 2 END", "TRUE") in _made(text)
+
+
+def test_every_sql_file_of_the_rooms_yields_mutants_that_change_it():
+    for room in ROOMS:
+        for path in (f for f in room.files() if f.suffix == ".sql"):
+            text = (ROOT / path).read_text(encoding="utf-8")
+            for mutant in sql_mutants.mutants(text):
+                assert mutant.apply(text) != text, (path, mutant.describe())
