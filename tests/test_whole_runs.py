@@ -77,8 +77,12 @@ def start_other_way(out, runs: str, kind: str, mode: str) -> tuple[subprocess.Po
            "SPARKIFY_AWS_CALL_LOG": str(out / f"{kind}-{mode}-calls.txt")}
     cmd = [sys.executable, "-m", "sparkify_nb.cli", "run", "--rehearse", "--only", *runner.SUITE, *runner.TEARDOWN,
            "--out", str(out / f"{kind}-{mode}")]
+    run_env = dict(env)
+    if (kind, mode) == ("serverless", "direct"):  # as the README says it: the way to run as -p, not dwh.cfg keys
+        cmd += ["-p", "kind", kind, "-p", "access", mode]
+        del run_env["SPARKIFY_CLUSTER_KIND"], run_env["SPARKIFY_CLUSTER_ACCESS"]
     log = open(out / f"{kind}-{mode}.log", "w")
-    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), env
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=run_env), env
 
 
 def finish_other_way(out, proc: subprocess.Popen, env: dict[str, str], kind: str, mode: str) -> dict:
