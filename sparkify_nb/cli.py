@@ -22,19 +22,29 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
 from . import SparkifyError, config, local, paths, runner, runrecord
 
 
+# -p names that no notebook declares but that choose the way to run: [cluster] keys, set for every process
+# of the run (the kernels read their settings from the environment), e.g. `run --rehearse -p kind serverless`.
+RUN_SETTINGS = {"kind": ("cluster", "kind"), "access": ("cluster", "access")}
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     params = {k: runner.parameter_value(v) for k, v in (args.param or [])}
+    chosen = {RUN_SETTINGS[k]: str(params.pop(k)) for k in list(params) if k in RUN_SETTINGS}
     names = runner.resolve(args.only) if args.only else list(runner.SUITE)
     if args.rehearse and args.target == "local":
         raise config.ConfigError("--rehearse runs the redshift target on the local stack; drop --target local")
     target = "redshift" if args.rehearse else args.target
-    settings = config.load(overrides={"general.target": target, "general.rehearsal": args.rehearse or None})
+    settings = config.load(overrides={"general.target": target, "general.rehearsal": args.rehearse or None,
+                                      **{f"{section}.{key}": value for (section, key), value in chosen.items()}})
+    for (section, key), value in chosen.items():  # validated above; the kernels inherit them
+        os.environ[f"SPARKIFY_{section.upper()}_{key.upper()}"] = value
     if settings.on_emulator:
         info = local.up()
         print(f"local stack: PostgreSQL {info['dsn']}  AWS emulator {info['aws_endpoint']}"
@@ -140,6 +150,9 @@ def _cmd_local(args: argparse.Namespace) -> int:
         print(f"  AWS emulator: {'up  ' + info['aws_endpoint'] if info['emulator']['running'] else 'down'}")
         print(f"  Redshift Data API (rehearsal): "
               f"{'up  ' + info['data_api_endpoint'] if info['data_api']['running'] else 'down'}")
+        if info.get("wire_port"):  # the same process: a direct connection's endpoint, Serverless's control plane
+            print(f"  PostgreSQL front door (rehearsal, access = direct): up  127.0.0.1:{info['wire_port']}, "
+                  f"TLS from the CA in {paths.display_path(local.rehearsal_ca_path())}")
     return 0 if (info["running"] or args.action == "down") else 1
 
 
@@ -260,7 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")
     run.add_argument("--only", nargs="+", metavar="NAME", help="notebooks to run, e.g. 03 04 or 99_teardown")
     run.add_argument("-p", "--param", nargs=2, action="append", metavar=("KEY", "VALUE"),
-                     help="a notebook parameter (JSON values are parsed)")
+                     help="a notebook parameter (JSON values are parsed), or the way to run: kind "
+                          "provisioned|serverless, access data_api|direct ([cluster] keys, for every notebook)")
     run.add_argument("--out", type=Path, help="run folder (default runs/<UTC timestamp>/)")
     run.add_argument("--rehearse", action="store_true",
                      help="rehearse the redshift run on the local stack: AWS emulator + local Redshift Data API, "

@@ -1,9 +1,15 @@
-"""The calls the AWS emulator (moto 5) does not implement, pinned with botocore's Stubber.
+"""What neither the AWS emulator (moto 5) nor a rehearsal can show, pinned with botocore's Stubber.
 
-moto has no Redshift Serverless API at all and no ModifyClusterParameterGroup
-(it answers HTTP 500), so these tests use botocore.stub.Stubber: a real boto3
-client whose requests are validated against the service model and answered
-with canned responses. Everything else in infra runs against the emulator
+moto has no ModifyClusterParameterGroup (it answers HTTP 500). Redshift Serverless is
+rehearsed for real (sparkify_nb/local/rehearsal/serverless.py: tests/test_rehearsal_serverless.py,
+and 01 -> 04 -> 99 in tests/test_whole_runs.py, which replaced the Stubber tests of creating the
+namespace and workgroup, of GetCredentials with verify-full, and of the actions a Serverless run
+calls); what stays here is what a rehearsal never meets: a second 01 over a workgroup whose
+settings changed, a name another stack owns, untagged workgroups beside ours at teardown, the dry
+run's listing, AWS's waits as they look mid-way, and a new role that AWS refuses until it has
+propagated (eventual consistency, which neither the emulator nor the rehearsal reproduces). They
+use botocore.stub.Stubber: a real boto3 client whose requests are validated against the service
+model and answered with canned responses. Everything else in infra runs against the emulator
 (tests/test_infra.py). Stubbed clients go in through ``aws.Clients(...).use``.
 """
 
@@ -90,34 +96,10 @@ def test_emulator_gaps_are_skipped_only_on_local(settings, tmp_path):
     assert not aws.emulator_lacks(local, "redshift", "create_cluster")
     assert not aws.emulator_lacks(settings, "redshift", "modify_cluster_parameter_group")
     assert not aws.emulator_lacks(settings, "redshift-serverless")
-
-
-def test_serverless_creates_namespace_and_workgroup_on_our_role_and_network(settings):
-    client, stub = stubbed("redshift-serverless")
-    not_found(stub, "get_namespace")
-    stub.add_response("create_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}}, {
-        "namespaceName": "sls-dwh", "adminUsername": "sparkify_admin", "manageAdminPassword": True,
-        "dbName": "sparkify", "iamRoles": [ROLE], "defaultIamRoleArn": ROLE, "tags": tags(),
-        "logExports": ["connectionlog", "userlog", "useractivitylog"]})
-    not_found(stub, "get_workgroup")
-    stub.add_response("create_workgroup", workgroup("CREATING"), {
-        "workgroupName": "sls-dwh", "namespaceName": "sls-dwh", "baseCapacity": 16, "maxCapacity": 16,
-        "subnetIds": NET["subnet_ids"], "securityGroupIds": ["sg-1"], "publiclyAccessible": False,
-        "enhancedVpcRouting": True, "port": 5439,
-        "configParameters": [{"parameterKey": "require_ssl", "parameterValue": "true"},
-                             {"parameterKey": "enable_user_activity_logging", "parameterValue": "true"}],
-        "tags": tags()})
-    stub.add_response("get_workgroup", workgroup("CREATING"), {"workgroupName": "sls-dwh"})
-    stub.add_response("get_workgroup", workgroup("AVAILABLE"), {"workgroupName": "sls-dwh"})
-    stub.add_response("get_workgroup", workgroup("AVAILABLE"), {"workgroupName": "sls-dwh"})
-    lines = []
-    with stub:
-        record = ensure_serverless(context(settings, client, lines.append), {"role_arn": ROLE, **NET})
-    stub.assert_no_pending_responses()
-    assert record["workgroup_arn"] == WG_ARN and record["namespace_arn"] == NS_ARN
-    assert record["endpoint"].endswith(".redshift-serverless.amazonaws.com") and record["port"] == 5439
-    assert lines[-2:] == ["serverless workgroup sls-dwh: CREATING (0 s)",
-                          "serverless workgroup sls-dwh: AVAILABLE after 0 s"]
+    rehearsal = config.load(tmp_path / "absent.cfg", environ={}, overrides={"general.target": "redshift",
+                                                                            "general.rehearsal": "true"})
+    assert not aws.emulator_lacks(rehearsal, "redshift-serverless", "create_workgroup")  # the rehearsal's own
+    assert aws.emulator_lacks(rehearsal, "redshift", "modify_cluster_parameter_group")
 
 
 def test_serverless_rerun_creates_nothing_and_applies_each_setting_in_its_own_update(settings):
@@ -254,24 +236,6 @@ def test_lifetime_cost():
     assert pricing.lifetime_cost(start, start + timedelta(hours=2), 1.086) == (timedelta(hours=2), 2.17)
 
 
-def test_serverless_connection_uses_get_credentials_and_requires_ssl(settings, monkeypatch):
-    from sparkify_nb import warehouse
-    from sparkify_nb.infra import state
-
-    client, stub = stubbed("redshift-serverless")
-    stub.add_response("get_credentials", {"dbUser": "IAMR:sparkify_admin", "dbPassword": "temporary"},
-                      {"workgroupName": "sls-dwh", "dbName": "sparkify", "durationSeconds": 3600})
-    monkeypatch.delenv("SPARKIFY_DB_PASSWORD", raising=False)
-    state.save(settings, {"kind": "serverless", "workgroup_name": "sls-dwh", "port": 5439,
-                          "endpoint": "sls-dwh.123456789012.us-west-2.redshift-serverless.amazonaws.com"})
-    try:
-        with stub:
-            params = warehouse.connect._redshift_params(settings, clients=lambda service: client)
-    finally:
-        state.clear(settings)
-    assert (params["user"], params["sslmode"], params["port"]) == ("IAMR:sparkify_admin", "verify-full", 5439)
-
-
 # --- waiting with visible progress (a cluster that takes a while: moto's is available at once) ---
 
 def cluster(status):
@@ -298,43 +262,6 @@ def test_wait_gives_up_after_the_timeout_with_what_to_do():
         stub.add_response("describe_clusters", cluster("creating"))
     with stub, pytest.raises(infra.WaitTimeout, match=r"cluster_available did not succeed within -1 s; look at"):
         wait.wait(client, "cluster_available", lambda _: None, timeout_s=-1, delay_s=0, ClusterIdentifier="c")
-
-
-# --- every call a Serverless run makes is on the operator's list -----------------------------
-
-@pytest.mark.parametrize("mode", ["data_api", "direct"])
-def test_serverless_provisioning_and_teardown_calls_are_on_the_list(tmp_path, mode):
-    """Stubber runs of the serverless kinds (moto has no Serverless API), recorded call by call,
-    for each access (the list of each pair is its own)."""
-    from sparkify_nb.iam import operator as access
-
-    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
-        "general.target": "redshift", "general.stack_name": "sls", "cluster.kind": "serverless",
-        "cluster.identifier": "sls-dwh", "cluster.base_capacity": 16, "cluster.access": mode})
-    client, stub = stubbed("redshift-serverless")
-    not_found(stub, "get_namespace")
-    stub.add_response("create_namespace", {"namespace": {"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}})
-    not_found(stub, "get_workgroup")
-    stub.add_response("create_workgroup", workgroup("CREATING"))
-    stub.add_response("get_workgroup", workgroup("AVAILABLE"))
-    stub.add_response("get_workgroup", workgroup("AVAILABLE"))
-    stub.add_response("list_workgroups", {"workgroups": [{"workgroupName": "sls-dwh", "workgroupArn": WG_ARN}]})
-    stub.add_response("list_tags_for_resource", {"tags": tags()})
-    stub.add_response("list_namespaces", {"namespaces": [{"namespaceName": "sls-dwh", "namespaceArn": NS_ARN}]})
-    stub.add_response("list_tags_for_resource", {"tags": tags()})
-    stub.add_response("delete_workgroup", workgroup("DELETING"))
-    not_found(stub, "get_workgroup")
-    stub.add_response("delete_namespace", {"namespace": {"namespaceName": "sls-dwh"}})
-    not_found(stub, "get_namespace")
-    ctx = context(settings, client)
-    with stub, aws.recording() as calls:
-        ensure_serverless(ctx, {"role_arn": ROLE, **NET})
-        for kind, item in found_serverless(ctx):
-            kind.delete(ctx, item)
-    stub.assert_no_pending_responses()
-    recorded = {action for action, _ in calls}
-    assert recorded - set(access.actions("redshift", "serverless", mode)) == set()
-    assert {"redshift-serverless:CreateWorkgroup", "redshift-serverless:ListNamespaces"} <= recorded
 
 
 # --- the role Redshift cannot use yet is retried ------------------------------------------------

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from sparkify_nb import local
 from sparkify_nb.local.rehearsal import serverless as service
 from tests.rehearsal_fixtures import REGION, aws, data_api, rows, wait  # noqa: F401 (data_api: a fixture)
+from tests.test_rehearsal_copy import bucket, make_role, reads  # noqa: F401 (bucket: a fixture)
 
 KEYS = {"region_name": REGION, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -224,3 +225,31 @@ def test_an_assumed_roles_data_api_and_serverless_clients_reach_the_rehearsals_e
     for service_name in ("redshift-data", "redshift-serverless"):
         assert assumed(service_name).meta.endpoint_url == local.data_api_endpoint()
     assert assumed("s3").meta.endpoint_url == local.aws_endpoint()
+
+
+def test_copy_on_a_workgroup_uses_its_namespaces_role_and_rejects_come_back_from_sys_load_error_detail(
+        sl, data_api, bucket):  # noqa: F811
+    """The suite's load_redshift over the Data API to a workgroup (record kind = serverless): COPY runs
+    with the namespace's role, and the rejected record is read back from sys_load_error_detail."""
+    from sparkify_nb import config
+    from sparkify_nb.staging import redshift as copy_client
+    from sparkify_nb.warehouse import data_api as client_code, schema
+    from tests.helpers import quiet
+
+    role = make_role(reads(bucket, "bad_log/*"))
+    name = f"sv-{uuid.uuid4().hex[:8]}"
+    sl.create_namespace(namespaceName=name, dbName="dev", iamRoles=[role], defaultIamRoleArn=role)
+    sl.create_workgroup(workgroupName=name, namespaceName=name, baseCapacity=8)
+    settle(sl, name)
+    target = {"WorkgroupName": name, "Database": "dev"}
+    assert wait(data_api, data_api.batch_execute_statement(Sqls=schema.create_statements("redshift"),
+                                                           **target)["Id"])["Status"] == "FINISHED"
+    settings = config.load(overrides={"general.target": "redshift", "general.region": REGION})
+    record = {"role_arn": role, "source_region": REGION, "kind": "serverless"}
+    conn = client_code.DataApiConnection(data_api, target, progress=quiet, keep_alive_s=60,
+                                         poll=client_code.Poll(first_s=0.02, max_s=0.2))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(copy_client.state, "load", lambda *_a, **_k: record)
+        report = copy_client.load_redshift(settings, conn, schema.STAGING_EVENTS, f"s3://{bucket}/bad_log", None,
+                                           10, progress=quiet)
+    assert (report.loaded, report.rejected, [r.colname for r in report.rejects]) == (2, 1, ["ts"])

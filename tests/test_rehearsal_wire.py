@@ -158,3 +158,12 @@ def test_copy_runs_on_the_same_executor_and_its_rejects_are_read_back_over_the_d
             copy_client.load_redshift(settings, conn, schema.STAGING_EVENTS, f"s3://{bucket}/bad_log", None, 10,
                                       progress=quiet)
         assert f"is not authorized to assume IAM Role {other}" in str(err.value)
+
+
+def test_run_takes_the_way_to_run_as_parameters_and_refuses_a_wrong_one_naming_it(capsys):
+    """`sparkify-nb run --rehearse -p kind ... -p access ...`: no notebook declares them, so they are the
+    run's [cluster] settings, checked before anything runs (the whole runs run one way like this)."""
+    from sparkify_nb import cli
+
+    assert cli.main(["run", "--rehearse", "-p", "access", "carrier-pigeon", "--only", "02_schema"]) == 1
+    assert "parameter access = 'carrier-pigeon'" in capsys.readouterr().err

@@ -5,7 +5,10 @@ The suite on ``local`` with ``access = direct`` through ``sparkify-nb run`` as
 a user starts it (its lines read as they come) and 99, then the rehearsal of a whole Redshift run
 (DESIGN.md, "Rehearsal"): 01 -> 04 as ``target = redshift`` against the local
 stack, every statement through a real boto3 ``redshift-data`` client and the
-local Data API endpoint, then 99 as a dry run and for real. Every run's kernels
+local Data API endpoint, then 99 as a dry run and for real; and, meanwhile, in
+processes of their own, the three other ways to run rehearsed 01 -> 04 -> 99
+(provisioned with ``access = direct``, Serverless by the Data API and direct),
+each on a stack and source bucket of its own. Every run's kernels
 hold planted secrets (none may reach an output) and write the IAM action of
 every boto3 call they make (``SPARKIFY_AWS_CALL_LOG``: each must be on the
 operator policy's list)."""
@@ -15,6 +18,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+import os
 import re
 import subprocess
 import sys
@@ -29,8 +33,10 @@ from sparkify_nb.infra import resources
 from tests.helpers import fingerprint, quiet
 
 STAR = ("songplays", "users", "songs", "artists", "time")
-# One worker runs the whole module: its fixture runs the suite three times (~1.5 min), not once per worker.
-pytestmark = [pytest.mark.shared_setup, pytest.mark.slow(seconds=100)]
+# One worker runs the whole module: its fixture runs the suite (~2 min), not once per worker.
+pytestmark = [pytest.mark.shared_setup, pytest.mark.slow(seconds=130)]
+# The ways to run besides the main rehearsal's (provisioned, data_api): (kind, access) -> its stack's prefix.
+OTHER_WAYS = {("provisioned", "direct"): "pd", ("serverless", "data_api"): "sa", ("serverless", "direct"): "sd"}
 
 CANARIES = {
     "SPARKIFY_DB_PASSWORD": "Canary-Db-Pw-7f3a91",
@@ -54,6 +60,45 @@ def streamed_run(out):
     return seen
 
 
+def start_other_way(out, runs: str, kind: str, mode: str) -> tuple[subprocess.Popen, dict[str, str]]:
+    """``sparkify-nb run --rehearse`` of 01 -> 04 -> 99 for ``kind`` and ``mode`` in the background, on a
+    stack, identifier and source bucket of its own (a rehearsal's 99 deletes the sources' bucket it made).
+
+    No database password is planted with ``access = direct``: ``SPARKIFY_DB_PASSWORD``, when set, is
+    what a direct connection logs in with, and the front door refuses it as the cluster would (its
+    master password is AWS's, which nobody knows); the other runs show that it never reaches a notebook."""
+    stack = OTHER_WAYS[(kind, mode)] + runs
+    bucket = f"{stack}-sources"
+    canaries = {k: v for k, v in CANARIES.items() if not (mode == "direct" and k == "SPARKIFY_DB_PASSWORD")}
+    env = {**{k: v for k, v in os.environ.items() if k != "SPARKIFY_DB_PASSWORD"}, **canaries, **runner.REHEARSAL_ENV,
+           "SPARKIFY_GENERAL_STACK_NAME": stack, "SPARKIFY_CLUSTER_IDENTIFIER": f"{stack}-dwh",
+           "SPARKIFY_CLUSTER_KIND": kind, "SPARKIFY_CLUSTER_ACCESS": mode,
+           "SPARKIFY_S3_SONG_DATA": f"s3://{bucket}/song_data", "SPARKIFY_S3_LOG_DATA": f"s3://{bucket}/log_data",
+           "SPARKIFY_S3_LOG_JSONPATH": f"s3://{bucket}/log_json_path.json",
+           "SPARKIFY_AWS_CALL_LOG": str(out / f"{kind}-{mode}-calls.txt")}
+    cmd = [sys.executable, "-m", "sparkify_nb.cli", "run", "--rehearse", "--only", *runner.SUITE, *runner.TEARDOWN,
+           "--out", str(out / f"{kind}-{mode}")]
+    run_env = dict(env)
+    if (kind, mode) == ("serverless", "direct"):  # as the README says it: the way to run as -p, not dwh.cfg keys
+        cmd += ["-p", "kind", kind, "-p", "access", mode]
+        del run_env["SPARKIFY_CLUSTER_KIND"], run_env["SPARKIFY_CLUSTER_ACCESS"]
+    log = open(out / f"{kind}-{mode}.log", "w")
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=run_env), env
+
+
+def finish_other_way(out, proc: subprocess.Popen, env: dict[str, str], kind: str, mode: str) -> dict:
+    """What the background run of :func:`start_other_way` left: its folder, star fingerprint (the
+    backing database outlives 99), its calls, and what is still tagged with its stack."""
+    assert proc.wait(timeout=600) == 0, (out / f"{kind}-{mode}.log").read_text()[-4000:]
+    with psycopg2.connect(local.rehearsal_dsn(env["SPARKIFY_CLUSTER_IDENTIFIER"])) as conn:
+        star = fingerprint(conn, STAR)
+    from sparkify_nb.infra.stack import tagged_resources
+
+    settings = config.load(environ={k: v for k, v in env.items() if k.startswith("SPARKIFY_")})
+    return {"run": out / f"{kind}-{mode}", "star": star, "left": tagged_resources(settings),
+            "calls": set((out / f"{kind}-{mode}-calls.txt").read_text().split())}
+
+
 @pytest.fixture(scope="module")
 def both_runs(tmp_path_factory):
     """The suite on ``local`` and rehearsed, each on a stack of its own (not the session's
@@ -62,6 +107,7 @@ def both_runs(tmp_path_factory):
     runs = uuid.uuid4().hex[:8]
     stack, local_stack = f"rh{runs}", f"lc{runs}"
     out = tmp_path_factory.mktemp("runs")
+    others = {(kind, mode): start_other_way(out, runs, kind, mode) for kind, mode in OTHER_WAYS}
     with pytest.MonkeyPatch.context() as env:  # the kernels inherit these
         for key, value in CANARIES.items():
             env.setenv(key, value)
@@ -89,7 +135,8 @@ def both_runs(tmp_path_factory):
         teardown = runner.run_suite(runner.TEARDOWN, out=out / "teardown", progress=quiet, rehearse=True)
         settings = config.load(overrides={"general.target": "redshift", "general.rehearsal": "true"})
     calls = {name: set((out / f"{name}-calls.txt").read_text().split()) for name in ("local", "rehearsal")}
-    yield {"local": (out / "local", local_star), "rehearsal": (rehearsed, rehearsed_star), "teardown": teardown,
+    ways = {way: finish_other_way(out, proc, proc_env, *way) for way, (proc, proc_env) in others.items()}
+    yield {"ways": ways, "local": (out / "local", local_star), "rehearsal": (rehearsed, rehearsed_star), "teardown": teardown,
            "dry_run": dry_run, "settings": settings, "stacks": (local_stack, stack), "streamed": streamed,
            "calls": calls, "local_teardown": local_teardown}
 
@@ -221,8 +268,7 @@ def test_a_run_streams_each_notebooks_lines_while_it_runs(both_runs):
 def test_every_call_of_a_whole_run_is_on_the_operator_policys_list(both_runs, run, target, mode):
     """The IAM action of every boto3 call the kernels made (01 -> 04 and 99 on local with
     ``access = direct``; 01 -> 04 and 99 rehearsed, the Redshift run with ``access = data_api``)
-    is on the list the operator policy is built from. Serverless, which the emulator cannot run,
-    is walked by the Stubber runs of tests/test_infra_stubbed.py."""
+    is on the list the operator policy is built from (the other three ways: the test below)."""
     recorded = both_runs["calls"][run]
     assert {"redshift:CreateCluster", "ec2:CreateVpcEndpoint", "redshift:EnableLogging", "sts:GetCallerIdentity",
             "redshift:DescribeLoggingStatus", "s3:ListBucket", "redshift:DeleteCluster"} <= recorded
@@ -271,3 +317,23 @@ def test_01_and_99_say_what_they_made_would_delete_and_deleted(both_runs):
     assert "would delete permissions-boundary" not in dry_run
     for teardown in (both_runs["local_teardown"], both_runs["teardown"]):
         assert "nothing tagged with the stack is left" in outputs_text(teardown / "99_teardown.ipynb")
+
+
+@pytest.mark.parametrize("kind, mode", list(OTHER_WAYS))
+def test_every_way_to_run_rehearsed_builds_the_star_and_answers_of_the_local_run_and_leaves_nothing(
+        both_runs, kind, mode):
+    """01 -> 04 -> 99 rehearsed for each other (kind, access): the star tables and 04's summary.csv are
+    the local run's, 99 leaves nothing tagged, and every AWS action the kernels called is on the operator
+    policy's list for that kind and access."""
+    way = both_runs["ways"][(kind, mode)]
+    local_run, local_star = both_runs["local"]
+    assert way["star"] == local_star
+    with open(way["run"] / "reports" / "summary.csv", newline="") as f, \
+            open(local_run / "reports" / "summary.csv", newline="") as g:
+        assert list(csv.reader(f)) == list(csv.reader(g))
+    assert way["left"] == []
+    recorded = way["calls"] - {a for k in resources.KINDS if k.local_only for a in sum(k.actions, ())}
+    assert recorded - set(access.actions("redshift", kind, mode)) == set()
+    assert ({"redshift-serverless:CreateWorkgroup", "redshift-serverless:DeleteNamespace"} <= recorded) is (
+        kind == "serverless")
+    assert ("redshift-data:ExecuteStatement" in recorded) is (mode == "data_api")
