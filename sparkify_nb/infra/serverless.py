@@ -47,9 +47,14 @@ def _find(ctx: Context, lister: str, key: str, arn_key: str) -> list[dict[str, A
     if ctx.lacks(SERVICE):
         return []
     client = ctx.client(SERVICE)
-    tagged = [{**item, "tags": aws.call(client, "list_tags_for_resource", resourceArn=item[arn_key])["tags"]}
-              for item in aws.call(client, lister)[key]]
-    return [item for item in tagged if ctx.is_ours(item["tags"])]
+    found = []
+    for item in aws.call(client, lister)[key]:
+        # Another stack's namespace or workgroup may be deleted between the list and its tags: not ours either.
+        tags = aws.call(client, "list_tags_for_resource", missing=("ResourceNotFoundException",),
+                        resourceArn=item[arn_key])
+        if tags is not None and ctx.is_ours(tags["tags"]):
+            found.append({**item, "tags": tags["tags"]})
+    return found
 
 
 def find_namespaces(ctx: Context) -> list[dict[str, Any]]:
