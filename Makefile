@@ -68,7 +68,7 @@ status: install
 clean: down
 	rm -rf .sparkify runs
 
-## make notebooks: re-execute the notebooks and store the outputs nbval checks
+## make notebooks: re-execute the notebooks, 01 -> 99, and store their outputs as one run (nbval compares the checked cells)
 notebooks: install
 	$(BIN)/python -m tests.refresh_notebooks
 

@@ -54,15 +54,17 @@ class Clients:
         self.endpoint_url = endpoint_url or (local.aws_endpoint() if settings.on_emulator else None)
         self._data_api_url = local.data_api_endpoint() if settings.rehearsal else None
         self._made: dict[str, Any] = {}
-        self._session: Any = None  # set by :meth:`assuming`
+        self._session: Any = None  # set by :meth:`assuming` and :meth:`administrator`
+        self._watch = True  # calls reported to :func:`recording` (not the administrator's)
 
     def __call__(self, service: str) -> Any:
         """The client for ``service`` (``"s3"``, ``"redshift"``, ...), made on first use."""
         made = self._made.get(service)
         endpoint = self._data_api_url if service in REHEARSAL_SERVES and self._data_api_url else self.endpoint_url
-        if made is None and self._session is not None:  # an assumed role's: its own credentials, not cached
-            made = self._made[service] = _watched(self._session.client(
-                service, endpoint_url=endpoint, config=Config(retries={"max_attempts": 8, "mode": "standard"})))
+        if made is None and self._session is not None:  # an assumed role's or the administrator's: not cached
+            made = self._session.client(service, endpoint_url=endpoint,
+                                        config=Config(retries={"max_attempts": 8, "mode": "standard"}))
+            made = self._made[service] = _watched(made) if self._watch else made
         if made is None:
             made = self._made[service] = _client(self.settings.on_emulator, self.settings.region, service, endpoint)
         return made
@@ -71,6 +73,20 @@ class Clients:
         """Put ``client`` in place for ``service`` (a Stubber's, in tests); returns self."""
         self._made[service] = _watched(client)
         return self
+
+    def administrator(self) -> "Clients":
+        """Clients of the account's administrator, on the emulator only: the local stack plays the
+        administrator who makes the stack's permissions boundary (:mod:`sparkify_nb.infra.boundary`).
+        Same account and credentials as these (the emulator authorises no request), but their calls are
+        not the operator's: they are not reported to :func:`recording`, so no test counts them against the
+        operator's list (an IAM gate in front of the emulator tells them apart here). On AWS the suite never
+        acts as the administrator: ValueError."""
+        if not self.settings.on_emulator:
+            raise ValueError("the suite acts as the administrator on the local emulator only; on AWS an "
+                             "administrator applies what `sparkify-nb iam-policy --admin` prints")
+        admin = Clients(self.settings, self.endpoint_url)
+        admin._session, admin._watch = boto3.Session(region_name=self.settings.region, **_EMULATOR_CREDENTIALS), False
+        return admin
 
     def assuming(self, role_arn: str, session_name: str) -> "Clients":
         """Clients of the same target acting as ``role_arn``: ``sts:AssumeRole``

@@ -6,9 +6,10 @@
     sparkify-nb compact SRC DST [--files N] [--manifest URI]   many small JSON files -> N gzip parts + manifest
     sparkify-nb config            print the settings in effect (no secret)
     sparkify-nb iam-policy [--target redshift] [--kind provisioned|serverless] [--access data_api|direct]
-                           [--account ID] [--principal ARN] [--boundary]
-                                               the operator's least-privilege IAM policy (JSON), or the
-                                               permissions boundary of the stack's roles
+                           [--account ID] [--principal ARN] [--boundary | --admin]
+                                               the operator's least-privilege IAM policy (JSON), the
+                                               permissions boundary of the stack's roles, or (--admin) the
+                                               script an administrator runs once to apply both
     sparkify-nb status [--target local|redshift]   what the stack has on the target and its cost so far
     sparkify-nb pause|resume [--target ...]        stop / restart a provisioned cluster's compute billing
     sparkify-nb prices [--refresh]  the price table; --refresh: AWS's Price List figures beside it
@@ -43,6 +44,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if settings.rehearsal:
         print("rehearsal: the redshift target's run on the local stack; nothing reaches AWS, nothing is billed "
               "(README, 'Rehearse before you pay')")
+        own = {k: Path(v) for k, v in params.items() if k in ("song_data", "log_data") and isinstance(v, str)
+               and v and not v.startswith("s3://")}
+        if own:  # your own data at the sources on the emulator: 03 COPYs it from there, as from S3 on AWS
+            from .staging.sample import put_sources
+
+            put_sources(settings, own)
+            params = {k: v for k, v in params.items() if k not in own}
     from .infra.pause import awake
 
     def say(line: str) -> None:  # flush: lines show as they happen, also through a pipe (make run | tee run.log)
@@ -209,10 +217,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_iam_policy(args: argparse.Namespace) -> int:
-    from .iam import boundary, operator
+    from .iam import admin, boundary, operator
 
     settings = config.load(overrides={"general.target": args.target, "cluster.kind": args.kind,
                                       "cluster.access": args.access})
+    if args.admin:
+        print(admin.script(settings, args.account, args.principal), end="")
+        return 0
     if args.boundary:
         print(json.dumps(boundary.document(settings, args.account), indent=2))
         return 0
@@ -285,8 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     pol.add_argument("--account", default="*", help="your 12-digit AWS account id (default: * in every ARN)")
     pol.add_argument("--principal", default=None, help="the IAM role (or user) ARN the policy is for: the one 01's "
                                                        "preflight may simulate (default: the IAM user itself)")
-    pol.add_argument("--boundary", action="store_true", help="print the permissions boundary of the stack's roles "
-                                                             "instead (what 01 creates; for an administrator)")
+    shown = pol.add_mutually_exclusive_group()
+    shown.add_argument("--boundary", action="store_true", help="print the permissions boundary of the stack's roles "
+                                                               "instead (what the administrator makes)")
+    shown.add_argument("--admin", action="store_true", help="print what the account's administrator applies once: "
+                                                            "the boundary, the operator policy and the AWS CLI "
+                                                            "commands that create and attach them (a shell script)")
     pol.set_defaults(func=_cmd_iam_policy)
     status = sub.add_parser("status", help="what the stack has on the target (state, nodes, age, cost so far)")
     status.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")

@@ -63,8 +63,8 @@ _NUM = "text-align:right;vertical-align:top;white-space:nowrap"
 # A long value sits in a block of bounded width: a table cell ignores max-width, and without it one long column
 # (a raw value, a reason) would push the others out of sight instead of wrapping. A long token (an ARN, an S3 URI)
 # may break after its separators (<wbr>: copying the value gives it unchanged), so the table narrows to the notebook.
-_LONG = 40  # characters from which a value is wrapped in a block of _WRAP
-_WRAP = "max-width:28em"
+_LONG = 60  # characters from which a value is wrapped in a block of _WRAP (an endpoint, an ARN fit on one line)
+_WRAP = "max-width:40em"
 _TOKEN = 24  # characters of one token from which it may break after a separator (or within, every _TOKEN)
 _SEPARATOR = re.compile(r"([/:._=&,;-])")
 _BADGE = "padding:0.05em 0.5em;border-radius:0.6em;font-weight:600;white-space:nowrap;color:{0};background-color:{1}"
@@ -84,9 +84,13 @@ def _numeric(column: pd.Series) -> bool:
     return bool(values) and all(_is_number(v) for v in values)
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, count: bool = False) -> str:
+    """A cell's text; in a column of counts a whole number has thousands
+    separators (``8,000``, as the progress lines print it)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
+    if count and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return f"{int(value):,}"
     return str(value)
 
 
@@ -104,12 +108,14 @@ def _breakable(text: str) -> str:
     return "".join(out)
 
 
-def text_table(frame: pd.DataFrame) -> str:
-    """``frame`` as plain text, two spaces between columns: numbers aligned to
-    the right, everything else to the left (pandas' ``to_string`` right-aligns
-    text too, which makes long values hard to scan); no index."""
-    right = [_numeric(frame[c]) for c in frame.columns]
-    rows = [[str(c) for c in frame.columns]] + [[_text(v) for v in row] for row in frame.itertuples(index=False)]
+def text_table(frame: pd.DataFrame, right: tuple[str, ...] = (), counts: tuple[str, ...] = ()) -> str:
+    """``frame`` as plain text, two spaces between columns: numbers (and the
+    columns named in ``right``) aligned to the right, everything else to the
+    left (pandas' ``to_string`` right-aligns text too, which makes long values
+    hard to scan); the columns named in ``counts`` with thousands separators; no index."""
+    right = [_numeric(frame[c]) or c in right for c in frame.columns]
+    rows = [[str(c) for c in frame.columns]] + [[_text(v, c in counts) for v, c in zip(row, frame.columns)]
+                                               for row in frame.itertuples(index=False)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(v.rjust(w) if number else v.ljust(w) for v, w, number in zip(r, widths, right)).rstrip()
                      for r in rows)
@@ -121,20 +127,25 @@ class Table:
     ``frame``: the rows, columns in display order (no index: reset it first);
     ``title``: what the table is (``"security controls"``); ``status``: the
     column holding each row's status, coloured (``None``: no status);
-    ``empty``: the sentence shown when there is no row. Raises KeyError for a
-    status column ``frame`` lacks."""
+    ``empty``: the sentence shown when there is no row; ``right``: columns
+    aligned to the right although they hold text (counts already formatted);
+    ``counts``: columns of counts, shown with thousands separators (``8,000``;
+    not an error code or a port). Raises KeyError for a status column
+    ``frame`` lacks."""
 
-    def __init__(self, frame: pd.DataFrame, title: str, status: str | None = None, empty: str = "no rows"):
+    def __init__(self, frame: pd.DataFrame, title: str, status: str | None = None, empty: str = "no rows",
+                 right: tuple[str, ...] = (), counts: tuple[str, ...] = ()):
         if status is not None and status not in frame.columns:
             raise KeyError(f"{title}: no status column {status!r} among {list(frame.columns)}")
         self.frame, self.title, self.status, self.empty = frame.reset_index(drop=True), title, status, empty
+        self.right, self.counts = tuple(right), tuple(counts)
 
     def __len__(self) -> int:
         return len(self.frame)
 
     def text(self) -> str:
         """The ``text/plain`` rendering: aligned columns, or ``empty``."""
-        return self.empty if self.frame.empty else text_table(self.frame)
+        return self.empty if self.frame.empty else text_table(self.frame, self.right, self.counts)
 
     __str__ = text
 
@@ -155,18 +166,19 @@ class Table:
         if self.frame.empty:
             return f'<p class="sparkify-empty">{html.escape(self.empty)}</p>'
         numeric = {c: _numeric(self.frame[c]) for c in self.frame.columns}
-        head = "".join(f'<th style="{_TH_NUM if numeric[c] else _TH}">{html.escape(str(c))}</th>'
+        right = {c: numeric[c] or c in self.right for c in self.frame.columns}
+        head = "".join(f'<th style="{_TH_NUM if right[c] else _TH}">{html.escape(str(c))}</th>'
                        for c in self.frame.columns)
         body = []
         for kind, row in zip(self.kinds(), self.frame.itertuples(index=False)):
             cells = []
             for column, value in zip(self.frame.columns, row):
-                text = _text(value)
+                text = _text(value, column in self.counts)
                 if column == self.status:
                     badge = _BADGE.format(*COLOURS[kind])
                     cells.append(f'<td class="sparkify-status sparkify-status-{kind}" style="{_TD}">'
                                  f'<span style="{badge}">{html.escape(text)}</span></td>')
-                elif numeric[column]:
+                elif right[column]:
                     cells.append(f'<td style="{_NUM}">{html.escape(text)}</td>')
                 else:
                     shown = _breakable(text)

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import Progress, SparkifyError, kernel, paths, runrecord, stream
+from . import Progress, SparkifyError, kernel, links, paths, runrecord, stream
 
 SUITE = ("01_infrastructure", "02_schema", "03_etl", "04_analytics")
 TEARDOWN = ("99_teardown",)
@@ -175,6 +175,10 @@ def _run(notebooks: Sequence[str], target: str | None, parameters: dict[str, Any
             done[-1].update(status="ok", seconds=round(time.monotonic() - t0, 1))
             progress(f"   {name} done in {time.monotonic() - t0:.1f} s")
     finally:
+        for entry in done:  # links to a neighbour or the checkout lead somewhere from the run folder too
+            executed = run_dir / f"{entry['name']}.ipynb"
+            if executed.is_file():
+                links.relink_file(executed, [paths.notebooks_dir()])
         if previous is None:
             os.environ.pop(runrecord.RUN_DIR_ENV, None)
         else:

@@ -1,11 +1,15 @@
-"""Refresh the outputs stored in notebooks/ that nbval checks.
+"""Refresh the outputs stored in notebooks/: one whole run, 01 -> 99.
 
     .venv/bin/python -m tests.refresh_notebooks      (or: make notebooks)
 
 Runs every notebook in order on a private local stack (as the test session
-does) and stores outputs only for the cells nbval checks (:func:`checked`), with
-their execution counts (nbval needs them); every other cell is stored clean,
-so committed notebooks carry no ids, timings or paths of this machine.
+does) and stores every cell's outputs with its execution count, so a stored
+notebook reads as the one run it is: counts 1, 2, 3, ... with no gap, each
+chart before the sentence that answers it, and 99's "nothing is left" after
+its teardown. nbval compares only the cells it checks (:func:`checked`); the
+others (ids of the emulator's resources, timings) are there to be read. What
+would tie a notebook to this machine is left out: the cells' timing metadata,
+and the private stack's temporary folder in any output (:func:`scrub`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,14 @@ def checked(cell) -> bool:
                                          or "nbval-check-output" in cell.metadata.get("tags", []))
 
 
+def scrub(outputs: list, tmp: Path) -> list:
+    """``outputs`` with the private stack's folder ``tmp`` written as ``<tmp>`` (none should name it)."""
+    import json
+
+    text = json.dumps(outputs)
+    return json.loads(text.replace(str(tmp), "<tmp>")) if str(tmp) in text else outputs
+
+
 def main() -> None:
     for name in [n for n in os.environ if n.startswith("SPARKIFY_")]:
         del os.environ[name]
@@ -48,12 +60,9 @@ def main() -> None:
             NotebookClient(executed, timeout=600, config=runner.kernel_config(tmp),
                            resources={"metadata": {"path": str(path.parent)}}, **kernel.options()).execute()
             for kept, ran in zip(source.cells, executed.cells):
-                if kept.cell_type != "code":
-                    continue
-                if checked(kept):
-                    kept.outputs, kept.execution_count = ran.outputs, ran.execution_count
-                else:
-                    kept.outputs, kept.execution_count = [], None
+                if kept.cell_type == "code":
+                    kept.outputs, kept.execution_count = scrub(ran.outputs, tmp), ran.execution_count
+                    kept.metadata.pop("execution", None)
             nbformat.write(source, path)
             print(f"{name}: refreshed")
     finally:

@@ -295,16 +295,22 @@ def test_summary_answers_the_headline_questions(conn):
         analytics.plays_by_hour(conn, **PERIOD), analytics.top_songs(conn, **PERIOD),
         analytics.free_vs_paid(conn, **PERIOD), by_hour_local=analytics.plays_by_hour(conn, **PERIOD, tz="Asia/Kolkata"),
         tz="Asia/Kolkata", artists=analytics.top_artists(conn, **PERIOD), daily=analytics.daily_plays(conn, **PERIOD),
-        session_stats=analytics.session_summary(analytics.sessions(conn, **PERIOD)))
+        session_stats=analytics.session_summary(analytics.sessions(conn, **PERIOD)),
+        by_weekday_hour=analytics.plays_by_weekday_hour(conn, **PERIOD, tz="Asia/Kolkata"),
+        locations=analytics.top_locations(conn, **PERIOD), platform_frame=analytics.platforms(conn, **PERIOD))
     assert summary.values.tolist() == [
         ["plays in the period", "11"],
+        ["plays matched to the catalogue", "7 (63.6%)"],
         ["peak hour (UTC)", "17:00 (5 plays)"],
         ["peak hour (Asia/Kolkata)", "13:00 (3 plays)"],  # 13 and 23 tie: the earlier hour wins
+        ["busiest hour of the week (Asia/Kolkata)", "Thursday 13:00 (3 plays)"],
+        ["busiest day (UTC)", "2018-11-01 (5 plays)"],
         ["top song (matched plays)", "Alpha by Artist One (3 plays)"],
         ["top artist (matched plays)", "Artist One (4 plays)"],
         ["paid share of plays", "54.5%"],
         ["users who upgraded / downgraded", "1 / 1"],
-        ["busiest day (UTC)", "2018-11-01 (5 plays)"],
+        ["top location", "B, NY (4 plays)"],
+        ["top operating system / browser", "Windows (27.3%) / Chrome (45.5%)"],
         ["median session", "2 plays, 9.5 minutes"],
     ]
 
@@ -325,7 +331,7 @@ def test_papermill_renders_04_for_exactly_the_period_and_level_given(conn, tmp_p
                         progress_bar=False, cwd=str(tmp_path), **kernel.options())
     names = {p.name for p in reports.iterdir()}
     assert {"peak_play_hours.png", "peak_play_hours.csv", "plays_by_weekday_hour.png", "summary.csv"} <= names
-    assert len([n for n in names if n.endswith(".png")]) == 10
+    assert len([n for n in names if n.endswith(".png")]) == 11
     by_hour = pd.read_csv(reports / "peak_play_hours.csv")
     assert {h: p for h, p in zip(by_hour["hour"], by_hour["plays"]) if p} == {8: 1, 12: 2, 17: 3}
     daily = pd.read_csv(reports / "daily_plays.csv")
@@ -333,13 +339,17 @@ def test_papermill_renders_04_for_exactly_the_period_and_level_given(conn, tmp_p
                                      ["2018-11-04", 2, 1]]
     assert pd.read_csv(reports / "summary.csv").values.tolist() == [
         ["plays in the period", "6"],
+        ["plays matched to the catalogue", "4 (66.7%)"],
         ["peak hour (UTC)", "17:00 (3 plays)"],
         ["peak hour (America/New_York)", "13:00 (3 plays)"],
+        ["busiest hour of the week (America/New_York)", "Thursday 13:00 (2 plays)"],
+        ["busiest day (UTC)", "2018-11-01 (3 plays)"],
         ["top song (matched plays)", "Alpha by Artist One (2 plays)"],
         ["top artist (matched plays)", "Artist One (2 plays)"],
         ["paid share of plays", "54.5%"],
         ["users who upgraded / downgraded", "1 / 1"],
-        ["busiest day (UTC)", "2018-11-01 (3 plays)"],
+        ["top location", "B, NY (3 plays)"],
+        ["top operating system / browser", "Android (33.3%) / Chrome (50.0%)"],
         ["median session", "1.5 plays, 2 minutes"],
     ]
 
@@ -361,7 +371,10 @@ def test_each_chart_gets_its_answer_in_one_sentence(conn):
         "The most played artist is Artist One with 4 plays by 3 listeners "
         "(57.1% of the plays matched to the catalogue).")
     assert analytics.free_vs_paid_answer(analytics.free_vs_paid(conn, **PERIOD)) == (
-        "Paid plays are 54.5% of all plays (6 of 11); 1 user upgraded and 1 downgraded.")
+        "Paid plays are 54.5% of all plays (6 of 11); 1 user upgraded and 1 downgraded. "
+        "4 users played; 2 users played on both levels and count under both.")
+    assert analytics.matched_answer(by_hour, analytics.top_songs(conn, **PERIOD)) == (
+        "7 of 11 plays (63.6%) match a song of the catalogue; the rankings of songs and artists count only those.")
     assert analytics.top_location_answer(analytics.top_locations(conn, **PERIOD)) == (
         "Most plays come from B, NY: 4 plays by 2 users.")
     assert analytics.platforms_answer(analytics.platforms(conn, **PERIOD)) == (
@@ -378,6 +391,7 @@ def test_an_empty_period_is_answered_in_words_not_errors(conn):
     assert analytics.daily_answer(analytics.daily_plays(conn, **empty)) == nothing
     assert analytics.top_song_answer(analytics.top_songs(conn, **empty)).startswith("No play of this period")
     assert analytics.free_vs_paid_answer(analytics.free_vs_paid(conn, **empty)) == nothing
+    assert analytics.matched_answer(analytics.plays_by_hour(conn, **empty), analytics.top_songs(conn, **empty)) == nothing
     assert analytics.platforms_answer(analytics.platforms(conn, **empty)) == nothing
     assert analytics.sessions_answer(analytics.session_summary(analytics.sessions(conn, **empty))) == nothing
 

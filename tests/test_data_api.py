@@ -286,7 +286,7 @@ def redshift(tmp_path, monkeypatch):
 
 def copy_sql(table, source, json_option, region):
     return (f'COPY "{table}" FROM \'{source}\'\nIAM_ROLE \'{ROLE}\'\nFORMAT AS JSON {json_option}\n'
-            f"TIMEFORMAT 'epochmillisecs'\nREGION '{region}'\nCOMPUPDATE OFF STATUPDATE OFF\nMAXERROR 10")
+            f"TIMEFORMAT 'epochmillisecs'\nTRIMBLANKS\nREGION '{region}'\nCOMPUPDATE OFF STATUPDATE OFF\nMAXERROR 10")
 
 
 def test_03_copy_delete_and_counts_are_one_batch_and_rejects_come_from_stl_load_errors(redshift):

@@ -118,14 +118,15 @@ def test_rejected_records_wrap_long_values_inside_their_cell():
     assert str(staging.rejects_table([])) == "no rejected records"
 
 
-def test_quality_checks_of_a_real_warehouse_are_ok_warn_and_error(conn, settings):
+def test_quality_checks_of_a_real_warehouse_show_pass_warn_and_fail(conn, settings):
     warehouse.run(conn, ["INSERT INTO users (user_id, first_name, last_name, gender, level) VALUES "
                          "(1, 'A', 'B', 'F', 'free'), (1, 'A', 'B', 'F', 'free')"])
     checks = warehouse.quality.run_checks(conn, settings)
-    found = {cells[0]: (row, cell, cells[-1]) for row, cell, cells in Rows(warehouse.quality.table(checks).html()).rows}
-    assert found["row_count: users"] == (*kind("ok"), "ok")
-    assert found["row_count: songs"] == (*kind("warn"), "warn")  # empty
-    assert found["unique: users.user_id"] == (*kind("fail"), "error")  # the duplicate
+    shown = warehouse.views.quality_table(checks)
+    found = {cells[0]: (row, cell, cells[1:]) for row, cell, cells in Rows(shown.html()).rows}
+    assert found["row_count: users"] == (*kind("ok"), ["2", ">= 1", "pass"])
+    assert found["row_count: songs"] == (*kind("warn"), ["0", ">= 1", "warn"])  # empty
+    assert found["unique: users.user_id"] == (*kind("fail"), ["1", "= 0", "fail"])  # the duplicate
 
 
 def test_a_status_outside_the_known_ones_is_plain_and_values_are_escaped():

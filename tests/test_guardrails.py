@@ -117,8 +117,9 @@ def test_status_lists_the_cluster_its_cost_snapshots_and_every_tagged_resource(s
                           "audit logs: 3 log groups, 0.000 GB stored, kept 30 days, about $0.00/month at "
                           "$0.03/GB-month; 99_teardown deletes them ([cluster] keep_logs = true keeps them)",
                           "admin credential: none reported by AWS"]  # the emulator reports none
-    # cluster, 2 groups, 3 log groups, S3 endpoint, route table, security group, 2 subnets, VPC, role, boundary
-    assert lines[6].splitlines()[0] == "tagged resources: 14"
+    # cluster, 2 groups, 3 log groups, S3 endpoint, route table, security group, 2 subnets, VPC, role (the
+    # boundary is the administrator's, not listed)
+    assert lines[6].splitlines()[0] == "tagged resources: 13"
     assert lines[6].splitlines()[1] == f"  cluster {ident}"
     assert lines[-1] == billing.LOCAL_LINE
 

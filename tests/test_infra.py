@@ -32,8 +32,7 @@ def counts(settings):
 
 
 PROVISIONED = {"vpc": 1, "subnet": 2, "security-group": 1, "route-table": 1, "s3-endpoint": 1, "cluster": 1,
-               "cluster-subnet-group": 1, "cluster-parameter-group": 1, "iam-role": 1, "log-group": 3,
-               "permissions-boundary": 1}
+               "cluster-subnet-group": 1, "cluster-parameter-group": 1, "iam-role": 1, "log-group": 3}
 DIRECT = {"cluster.access": "direct", "cluster.node_count": 1}
 
 
@@ -218,7 +217,7 @@ def test_dry_run_lists_what_would_go_in_order_and_deletes_nothing(settings):
     assert plan == before
     assert [p.split()[0] for p in plan] == ["cluster", "cluster-subnet-group", "cluster-parameter-group",
                                            "log-group", "log-group", "log-group", "s3-endpoint", "route-table",
-                                           "security-group", "subnet", "subnet", "vpc", "iam-role", "permissions-boundary"]
+                                           "security-group", "subnet", "subnet", "vpc", "iam-role"]
     assert lines == [f"stack {settings.stack_name}: yours (arn:aws:sts::123456789012:user/moto)"] + [
         f"would delete {p}" for p in plan]
     assert infra.tagged_resources(settings) == before
@@ -576,16 +575,18 @@ def record_steps(monkeypatch, step):
 
 def test_provisioning_order_is_the_tables_order():
     assert [k.name for k in resources.provisioning_order("provisioned")] == [
-        "work-bucket", "permissions-boundary", "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table",
+        "permissions-boundary", "work-bucket", "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table",
         "s3-endpoint", "log-group", "cluster-parameter-group", "cluster-subnet-group", "cluster", "scheduler-role",
         "pause-schedule"]
     assert [k.name for k in resources.provisioning_order("serverless")] == [
-        "work-bucket", "permissions-boundary", "iam-role", "analyst-role", "vpc", "subnet", "security-group", "internet-gateway",
+        "permissions-boundary", "work-bucket", "iam-role", "analyst-role", "vpc", "subnet", "security-group", "internet-gateway",
         "route-table", "s3-endpoint", "log-group",
         "serverless-namespace", "serverless-workgroup", "serverless-usage-limit"]
-    assert resources.teardown_order() == list(reversed(resources.KINDS))
+    # the administrator's boundary is checked by 01 and left by 99
+    assert resources.teardown_order() == [k for k in reversed(resources.KINDS) if k.name != "permissions-boundary"]
     # local loads need no work bucket (daily loads there read the files themselves)
-    assert resources.provisioning_order("provisioned", "local") == resources.provisioning_order("provisioned")[1:]
+    assert resources.provisioning_order("provisioned", "local") == [
+        k for k in resources.provisioning_order("provisioned") if k.name != "work-bucket"]
 
 
 def test_provision_ensures_kinds_in_table_order(settings, monkeypatch):
@@ -604,7 +605,7 @@ def test_inventory_dry_run_and_teardown_all_walk_the_table_backwards(tmp_path, m
         present = [k.name for k in resources.teardown_order() if k.name in made]
         assert present == ["cluster", "cluster-subnet-group", "cluster-parameter-group", "log-group", "s3-endpoint",
                            "route-table", "internet-gateway", "security-group", "subnet", "vpc", "iam-role",
-                           "permissions-boundary", "s3-bucket"]
+                           "s3-bucket"]
         inventory = infra.tagged_resources(s)
         assert list(dict.fromkeys(item.split()[0] for item in inventory)) == present
         assert infra.teardown(s, progress=quiet, dry_run=True) == inventory
@@ -617,7 +618,8 @@ def test_inventory_dry_run_and_teardown_all_walk_the_table_backwards(tmp_path, m
 
 
 def test_plan_says_what_provision_would_create_then_that_it_exists(settings):
-    assert infra.plan(settings) == ["permissions boundary: to create", "IAM role: to create", "VPC: to create", "subnet: to create",
+    assert infra.plan(settings) == ["permissions boundary: missing; the local stack makes it in 01, playing the "
+                                    "administrator", "IAM role: to create", "VPC: to create", "subnet: to create",
                                     "security group: to create", "route table: to create",
                                     "S3 gateway endpoint: to create", "log group: to create",
                                     "parameter group: to create", "cluster subnet group: to create",
@@ -674,3 +676,12 @@ def test_every_action_in_the_table_is_a_real_api_operation():
     assert "s3:ListAllMyBuckets" in resources.actions() and "s3:ListAllMyBuckets" not in resources.actions("redshift")
     assert "s3:PutEncryptionConfiguration" in resources.actions("redshift")
     assert "s3:PutEncryptionConfiguration" not in resources.actions("local")
+
+
+def test_the_cost_text_wraps_between_words_and_says_what_the_cost_line_says():
+    settings = config.load()
+    text = infra.cost_text(settings)
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "https://aws.amazon.com/redshift/pricing/" in text.split()  # a URL is never cut
+    assert " ".join(text.split()) == " ".join(infra.cost_line(settings).split())
+    assert text.splitlines()[0].startswith("local: $0 (emulator). On redshift, estimated cost: $")

@@ -4,13 +4,16 @@ GetCallerIdentity always answers the same user); the S3 sources run against
 the emulator's S3, with buckets in two regions.
 """
 
+import json
 from datetime import datetime, timezone
 
+import pandas as pd
 import boto3
 import pytest
 
 from sparkify_nb import aws, config
 from sparkify_nb.iam import operator as access
+from sparkify_nb.iam.boundary import document as boundary_document
 from sparkify_nb.infra import preflight
 from tests.helpers import stubbed
 
@@ -30,9 +33,10 @@ def identity(stub, arn=USER):
     stub.add_response("get_caller_identity", {"UserId": "AIDAEXAMPLE", "Account": "123456789012", "Arn": arn})
 
 
-def simulations(settings, stub, deny=(), source=USER):
+def simulations(settings, stub, deny=(), source=USER, boundary=True):
     """One SimulatePrincipalPolicy answer per Allow statement of the operator policy (for ``source``), under
-    the context its conditions name, denying the actions in ``deny``."""
+    the context its conditions name, denying the actions in ``deny``; then (``boundary``) the boundary the
+    stack needs, read back."""
     for st in access.policy(settings, "123456789012", principal=source)["Statement"]:
         if st["Effect"] != "Allow":
             continue
@@ -44,6 +48,27 @@ def simulations(settings, stub, deny=(), source=USER):
              "ContextEntries": preflight.simulation_context(st, "AIDAEXAMPLE"),
              **({} if st["Resource"] == ["*"] else {"ResourceArns": [
                  r.replace("${aws:username}", source.rsplit("/", 1)[-1]) for r in st["Resource"]]})})
+    if boundary:
+        the_boundary(settings, stub)
+
+
+def the_boundary(settings, stub, document=None):
+    """GetPolicy and GetPolicyVersion of the administrator's boundary: ``document`` (default: the one the
+    stack needs), or NoSuchEntity when ``document`` is False."""
+    arn = "arn:aws:iam::123456789012:policy/sparkify-boundary"
+    if document is False:
+        stub.add_client_error("get_policy", service_error_code="NoSuchEntity", http_status_code=404,
+                              expected_params={"PolicyArn": arn})
+        return
+    stub.add_response("get_policy", {"Policy": {"PolicyName": "sparkify-boundary", "Arn": arn,
+                                                "DefaultVersionId": "v2"}}, {"PolicyArn": arn})
+    doc = boundary_document(settings, "123456789012") if document is None else document
+    stub.add_response("get_policy_version", {"PolicyVersion": {"Document": json.dumps(doc), "VersionId": "v2",
+                                                               "IsDefaultVersion": True}},
+                      {"PolicyArn": arn, "VersionId": "v2"})
+
+
+BOUNDARY_PASSES = ("sparkify-boundary: exactly the document this stack needs", "pass")
 
 
 def statement(settings, sid, source=USER):
@@ -97,6 +122,7 @@ def test_preflight_passes_when_the_simulator_allows_every_call(tmp_path):
         "caller": (f"account 123456789012, {USER}", "pass"),
         "region": ("us-west-2 ([general] region)", "pass"),
         "permissions": (f"{USER} may make every call of this run ({count} actions)", "pass"),
+        "permissions boundary": BOUNDARY_PASSES,
         "source song_data": (f"{tmp_path / 'song_data'}: a local folder", "n/a"),
         "source log_data": (f"{tmp_path / 'log_data'}: a local folder", "n/a"),
         "source log_jsonpath": (f"{tmp_path / 'paths.json'}: a local folder", "n/a")}
@@ -127,6 +153,7 @@ def test_a_caller_who_may_not_simulate_is_told_so_and_01_goes_on(tmp_path):
     (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
     identity(sts_stub)
     iam_stub.add_client_error("simulate_principal_policy", service_error_code="AccessDenied", http_status_code=403)
+    the_boundary(settings, iam_stub)
     with sts_stub, iam_stub:
         result = run(settings, sts, iam)
     assert rows(result)["permissions"] == (
@@ -207,6 +234,7 @@ def test_a_role_whose_path_may_not_be_read_says_what_to_allow(tmp_path):
     (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
     identity(sts_stub, "arn:aws:sts::123456789012:assumed-role/ci-deployer/build-42")
     iam_stub.add_client_error("get_role", service_error_code="AccessDenied", http_status_code=403)
+    the_boundary(settings, iam_stub)
     with sts_stub, iam_stub:
         result = run(settings, sts, iam)
     assert rows(result)["permissions"] == (
@@ -222,11 +250,49 @@ def test_the_principal_simulated_for_each_kind_of_caller(arn, principal):
     assert preflight.principal(arn) == principal
 
 
+def test_a_missing_boundary_stops_01_with_the_administrators_command(tmp_path):
+    """Stubber: GetPolicy answers NoSuchEntity (no emulator for the simulation before it)."""
+    settings = redshift_settings(tmp_path)
+    (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
+    identity(sts_stub)
+    simulations(settings, iam_stub, boundary=False)
+    the_boundary(settings, iam_stub, document=False)
+    with sts_stub, iam_stub:
+        result = run(settings, sts, iam)
+    assert rows(result)["permissions boundary"] == (
+        "permissions boundary arn:aws:iam::123456789012:policy/sparkify-boundary does not exist", "fail")
+    with pytest.raises(preflight.PreflightError, match=(
+            r"What to do: an administrator makes it once: `sparkify-nb iam-policy --admin --account 123456789012` "
+            r"prints the document \(sparkify-boundary.json\) and the commands, among them `aws iam create-policy "
+            r"--policy-name sparkify-boundary --policy-document file://sparkify-boundary.json")):
+        result.require()
+
+
+def test_a_boundary_someone_widened_stops_01_with_the_command_that_sets_it_back(tmp_path):
+    """Stubber: the boundary's default version allows everything."""
+    settings = redshift_settings(tmp_path)
+    (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
+    identity(sts_stub)
+    simulations(settings, iam_stub, boundary=False)
+    the_boundary(settings, iam_stub, document={"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    with sts_stub, iam_stub:
+        result = run(settings, sts, iam)
+    state, verdict = rows(result)["permissions boundary"]
+    assert (state.split(" (")[0], verdict) == (
+        "permissions boundary arn:aws:iam::123456789012:policy/sparkify-boundary allows something else than this "
+        "stack needs", "fail")
+    with pytest.raises(preflight.PreflightError, match=r"aws iam create-policy-version --policy-arn "
+                       r"arn:aws:iam::123456789012:policy/sparkify-boundary --set-as-default"):
+        result.require()
+
+
 def test_the_root_user_is_not_simulated_and_01_goes_on(tmp_path):
     """Stubber: GetCallerIdentity of the root user; no simulation is attempted."""
     settings = redshift_settings(tmp_path)
     (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
     identity(sts_stub, "arn:aws:iam::123456789012:root")
+    the_boundary(settings, iam_stub)
     with sts_stub, iam_stub:
         result = run(settings, sts, iam)
     assert rows(result)["permissions"] == ("not checked: arn:aws:iam::123456789012:root is not an IAM user or role, "
@@ -252,6 +318,7 @@ def test_a_region_without_redshift_is_refused_naming_the_key(tmp_path):
     (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
     identity(sts_stub)
     iam_stub.add_client_error("simulate_principal_policy", service_error_code="AccessDenied", http_status_code=403)
+    the_boundary(settings, iam_stub)
     with sts_stub, iam_stub:
         result = run(settings, sts, iam)
     state, verdict = rows(result)["region"]
@@ -368,3 +435,16 @@ def test_someone_elses_bucket_region_comes_from_head_bucket_or_its_header():
         assert preflight.bucket_region(s3, "udacity-dend") == "us-west-2"
         assert preflight.bucket_region(s3, "udacity-dend") == "eu-central-1"
     stub.assert_no_pending_responses()
+
+
+def test_the_preflight_shows_what_to_do_only_when_some_check_has_something_to_do():
+    from sparkify_nb.infra.preflight import COLUMNS, Preflight
+
+    passed = Preflight(pd.DataFrame([["caller", "account 1", "pass", ""], ["region", "us-west-2", "pass", ""]],
+                                    columns=COLUMNS))
+    assert str(passed.report()) == ("check   state      result\n"
+                                    "caller  account 1  pass\n"
+                                    "region  us-west-2  pass")
+    failed = Preflight(pd.DataFrame([["caller", "account 1", "pass", ""], ["region", "eu-north-9", "fail", "fix it"]],
+                                    columns=COLUMNS))
+    assert list(failed.report().frame.columns) == COLUMNS

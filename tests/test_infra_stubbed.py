@@ -288,7 +288,8 @@ def test_wait_prints_status_and_elapsed_time_until_the_cluster_is_available():
         wait.wait(client, "cluster_available", lines.append, delay_s=0, ClusterIdentifier="c",
                   describe=lambda: client.describe_clusters(ClusterIdentifier="c")["Clusters"][0]["ClusterStatus"])
     stub.assert_no_pending_responses()
-    assert lines == ["cluster_available: creating (0 s)", "cluster_available: done after 0 s"]
+    assert lines == ["waiting for the cluster to be available: creating (0 s)",
+                     "waited 0 s for the cluster to be available"]
 
 
 def test_wait_gives_up_after_the_timeout_with_what_to_do():

@@ -1,4 +1,5 @@
-"""The committed notebooks keep what nbval needs to compare their checked cells.
+"""The committed notebooks keep what nbval needs to compare their checked cells,
+and their stored outputs read as one run.
 
 nbval (``--nbval-lax``) compares a ``# NBVAL_CHECK_OUTPUT`` cell only when the
 stored cell has an execution count; a cell stored without one, or without
@@ -9,12 +10,18 @@ every check off while the suite stays green. These tests make that fail.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from tests.refresh_notebooks import checked
+
+# A sentence that counts or sizes the data ("most plays", "70% of users", "48 users"): in a markdown cell it is
+# the same text whatever the data, so it is true of one data set at most. Such sentences are printed from the data.
+CLAIM = re.compile(r"(?<!how )\b(most|many|few|fewer|half|majority|minority|nearly all|almost all|\d[\d,.]*%?)"
+                   r"\s+(of\s+(the\s+)?)?(plays?|users?|songs?|artists?|events?|sessions?|listeners?)\b", re.I)
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
@@ -38,12 +45,30 @@ def test_every_checked_cell_has_an_execution_count_and_a_stored_output(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_unchecked_cells_are_stored_without_outputs(path):
-    # Outputs of other cells carry ids, timings and paths of the machine that ran them.
+def test_stored_outputs_read_as_one_run(path):
+    """Every code cell ran, in order (counts 1, 2, 3, ...: no gap, no answer without the chart
+    before it), and no output names a folder of the machine that ran it."""
     nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), f"{path.name}: not one run in order"
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and not checked(cell):
-            assert not cell.outputs, f"{path.name} cell {index}: stored output of an unchecked cell"
+        text = str(cell.get("outputs", ""))
+        assert "/tmp/" not in text and "/work/" not in text and "/home/" not in text, f"{path.name} cell {index}"
+        assert "execution" not in cell.metadata, f"{path.name} cell {index}: timing metadata stored"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_markdown_sentence_counts_the_data(path):
+    nb = nbformat.read(path, as_version=4)
+    claims = [(index, match.group(0)) for index, cell in enumerate(nb.cells) if cell.cell_type == "markdown"
+              for match in CLAIM.finditer(cell.source)]
+    assert claims == [], f"{path.name}: sentences about the data that do not come from it: {claims}"
+
+
+def test_a_sentence_that_counts_the_data_is_found():
+    assert [m.group(0) for m in CLAIM.finditer(
+        "Most plays do not match; 70% of plays match; 48 users; how many users changed level")] == [
+        "Most plays", "70% of plays", "48 users"]
 
 
 def test_a_cleared_notebook_would_fail_the_check(tmp_path):

@@ -113,7 +113,7 @@ def test_every_create_that_can_tag_on_creation_must_tag_the_stack(tmp_path, kind
 
 
 @pytest.mark.parametrize("kind, mode, guarded", CASES)
-def test_roles_are_made_and_written_only_with_the_boundary_and_nothing_can_change_or_remove_it(
+def test_roles_are_made_and_written_only_with_the_boundary_and_no_policy_can_be_made_changed_or_removed(
         tmp_path, kind, mode, guarded):
     policy = policy_for(tmp_path, kind, mode, guarded)
     allowed = {a: st for st in policy["Statement"] if st["Effect"] == "Allow" for a in st["Action"]}
@@ -121,14 +121,15 @@ def test_roles_are_made_and_written_only_with_the_boundary_and_nothing_can_chang
         st = allowed[action]
         assert st["Condition"]["ArnEquals"] == {"iam:PermissionsBoundary": BOUNDARY}
         assert set(st["Resource"]) <= ROLES
-    for never in ("iam:AttachRolePolicy", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion",
+    for never in ("iam:AttachRolePolicy", "iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion",
+                  "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy",
                   "iam:DeleteRolePermissionsBoundary", "iam:UpdateRole"):
         assert never not in allowed, never
     assert allowed.get("sts:AssumeRole", {"Resource": []})["Resource"] == (
         ["arn:aws:iam::123456789012:role/sparkify-redshift-analyst"] if kind == "serverless" else [])
     assert not any("*" in a for a in allowed)
     assert set(allowed["iam:UpdateAssumeRolePolicy"]["Resource"]) <= ROLES
-    assert allowed["iam:DeletePolicy"]["Resource"] == [BOUNDARY]
+    assert allowed["iam:GetPolicyVersion"]["Resource"] == [BOUNDARY]
     passed = [st for st in policy["Statement"] if "iam:PassRole" in st["Action"]]
     services = {s for st in passed for s in st["Condition"]["StringEquals"]["iam:PassedToService"]}
     assert services <= {"redshift.amazonaws.com", "scheduler.redshift.amazonaws.com"} | (

@@ -21,6 +21,7 @@ from sqlglot.errors import ErrorLevel, ParseError
 from sparkify_nb import config, staging
 from sparkify_nb.analytics import queries
 from sparkify_nb.warehouse import connect, data_api, quality, schema, transform
+from sparkify_nb.local.rehearsal import copy as rehearsal_copy
 
 ROLE = "arn:aws:iam::123456789012:role/sparkify-redshift-copy"
 
@@ -88,10 +89,11 @@ def test_copy_keeps_every_option_and_names_the_source_buckets_region():
     """Cluster in eu-central-1, data in us-west-2: REGION must be the data's."""
     copy = next(sql for label, sql, _ in STATEMENTS if label == "03 copy staging_events")
     parsed = sqlglot.parse_one(copy, read="redshift")
-    options = {p.this.name: p.expression.name for p in parsed.args["params"]}
+    options = rehearsal_copy.options(parsed)  # sqlglot pairs a flag (TRIMBLANKS) with the next word
     assert parsed.args["credentials"].args["iam_role"].name == ROLE
     assert options == {"FORMAT AS JSON": "s3://udacity-dend/log_json_path.json", "TIMEFORMAT": "epochmillisecs",
-                       "REGION": "us-west-2", "COMPUPDATE": "OFF", "STATUPDATE": "OFF", "MAXERROR": "10"}
+                       "TRIMBLANKS": "", "REGION": "us-west-2", "COMPUPDATE": "OFF", "STATUPDATE": "OFF",
+                       "MAXERROR": "10"}
 
 
 def test_the_reject_queries_read_the_view_of_their_name():

@@ -135,12 +135,24 @@ def test_a_parameter_value_of_zero_length_is_refused_by_the_server(raw_api, clus
 
 def test_a_batchs_parameters_are_shared_by_its_statements(data_api, cluster):
     batch = data_api.batch_execute_statement(
-        Sqls=["CREATE TABLE p (a INT, b VARCHAR(8))", "INSERT INTO p VALUES (:a, :b)",
-              "SELECT a, b FROM p WHERE a = :a"],
+        Sqls=["CREATE TABLE p (a INT, b VARCHAR(8))", "INSERT INTO p VALUES (CAST(:a AS INT), :b)",
+              "SELECT a, b FROM p WHERE a = CAST(:a AS INT)"],
         Parameters=[{"name": "a", "value": "7"}, {"name": "b", "value": "seven"}], **cluster)
     described = wait(data_api, batch["Id"])
     assert described["Status"] == "FINISHED"
     assert rows(data_api, described["SubStatements"][2]["Id"]) == [[7, "seven"]]
+
+
+@pytest.mark.parametrize("sql", ["SELECT :a + 1", "SELECT 1 WHERE 7 = :a", "INSERT INTO n VALUES (:a)"])
+def test_a_parameter_is_a_varchar_where_the_sql_does_not_cast_it(data_api, cluster, sql):
+    assert run(data_api, "CREATE TABLE n (i INT)", **cluster)["Status"] == "FINISHED"
+    failed = wait(data_api, data_api.execute_statement(Sql=sql, Parameters=[{"name": "a", "value": "7"}],
+                                                       **cluster)["Id"])
+    assert failed["Status"] == "FAILED" and "character varying" in failed["Error"]
+    cast = sql.replace(":a", "CAST(:a AS INTEGER)")
+    done = wait(data_api, data_api.execute_statement(Sql=cast, Parameters=[{"name": "a", "value": "7"}],
+                                                     **cluster)["Id"])
+    assert done["Status"] == "FINISHED"
 
 
 def test_a_parameter_no_statement_uses_is_refused(data_api, cluster):

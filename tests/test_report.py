@@ -31,7 +31,7 @@ class Page(HTMLParser):
 
     def __init__(self, markup: str):
         super().__init__()
-        self.images, self.loads, self.classes, self.text = [], [], set(), []
+        self.images, self.loads, self.classes, self.text, self.links = [], [], set(), [], []
         self.feed(markup)
 
     def handle_starttag(self, tag, attrs):
@@ -43,6 +43,8 @@ class Page(HTMLParser):
             self.loads.append(attrs["src"])
         elif tag == "link" and attrs.get("href"):
             self.loads.append(attrs["href"])
+        elif tag == "a" and attrs.get("href") and not attrs["href"].startswith(("#", "http")):
+            self.links.append(attrs["href"])
 
     def handle_data(self, data):
         self.text.append(data)
@@ -93,6 +95,27 @@ def test_sparkify_nb_report_writes_it_again_from_the_executed_notebook(tmp_path,
     page = Page(written.read_text(encoding="utf-8"))
     assert "an answer" in "".join(page.text) and "print(1)" not in "".join(page.text)
     assert "<title>04 · Analytics: again</title>" in written.read_text(encoding="utf-8")
+
+
+def test_the_report_shows_the_query_of_a_sql_cell_leaves_out_how_to_run_the_notebook_and_links_from_reports(
+        tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "03_etl.ipynb").write_text("{}")
+    nb = new_notebook(cells=[
+        new_markdown_cell("# 04 · Analytics: again\n\nNeeds: [03 · ETL](03_etl.ipynb)."),
+        new_markdown_cell("Run it headlessly: `papermill notebooks/04_analytics.ipynb out.ipynb -p level paid`",
+                          metadata={"tags": [report.SKIP_TAG]}),
+        new_code_cell("%%sql paid_by_hour <<\nSELECT hour, plays\nFROM songplays",
+                      outputs=[nbformat.v4.new_output("stream", text="paid_by_hour: 2 rows x 2 columns\n")])])
+    nbformat.write(nb, run_dir / "04_analytics.ipynb")
+    page = Page(report.render(run_dir / "04_analytics.ipynb").read_text(encoding="utf-8"))
+    text = "".join(page.text)
+    assert "SELECT hour, plays\nFROM songplays" in text and "%%sql" not in text
+    assert text.index("FROM songplays") < text.index("paid_by_hour: 2 rows x 2 columns")
+    assert "papermill" not in text
+    assert page.links == ["../03_etl.ipynb"]
+    assert (run_dir / "reports" / page.links[0]).resolve() == (run_dir / "03_etl.ipynb").resolve()
 
 
 def test_a_run_folder_without_04_says_what_to_do(tmp_path, capsys):

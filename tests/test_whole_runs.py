@@ -13,6 +13,7 @@ operator policy's list)."""
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 import subprocess
@@ -148,8 +149,37 @@ def test_a_rehearsal_answers_its_own_sql_question_and_writes_the_report_as_on_lo
     assert own_question(rehearsed) == own_question(local_run) == "paid_by_hour: 24 rows x 2 columns (hour, plays)\n"
     page = (rehearsed / "reports" / "04_analytics.html").read_text(encoding="utf-8")
     charts = sorted((rehearsed / "reports").glob("*.png"))
-    assert len(charts) == 10
+    assert len(charts) == 11
     assert all(base64.b64encode(p.read_bytes()).decode() in page for p in charts)
+
+
+def test_every_link_of_a_run_resolves_from_its_folder_and_from_its_report(both_runs):
+    """The executed notebooks in runs/<ts>/ and the report in its reports/ link to their neighbours
+    and to the checkout (docs/, the package, a notebook the run did not execute), and every link leads
+    somewhere from where the copy sits."""
+    import nbformat
+
+    from sparkify_nb import links
+
+    for run in (both_runs["local"][0], both_runs["rehearsal"][0]):
+        executed = sorted(run.glob("*.ipynb"))
+        assert [p.stem for p in executed] == list(runner.SUITE)
+        for path in executed:
+            nb = nbformat.read(path, as_version=4)
+            assert links.dead_links(nb, run) == [], path.name
+        page = (run / "reports" / "04_analytics.html").read_text(encoding="utf-8")
+        hrefs = [h for h in re.findall(r'<a href="([^"]+)"', page) if not h.startswith(("#", "http"))]
+        assert hrefs and all((run / "reports" / h).resolve().exists() for h in hrefs), hrefs
+
+
+def test_the_report_reads_without_code_papermill_or_the_network_and_shows_the_star_schema(both_runs):
+    page = (both_runs["local"][0] / "reports" / "04_analytics.html").read_text(encoding="utf-8")
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert "papermill" not in text and "parameters cell" not in text
+    assert "analytics.charts" not in text and "%%sql" not in text and "conn.close()" not in text
+    assert "WHERE location = :city AND level = 'paid'" in text  # the query of "your own question", as text
+    assert page.count('data-table="songplays"') == 1  # the ER drawing, inline SVG
+    assert "mermaid" not in page.lower() and not re.search(r'<script[^>]+src=', page)
 
 
 def test_a_run_streams_each_notebooks_lines_while_it_runs(both_runs):

@@ -13,17 +13,24 @@ Example::
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 BAR = "#8fb3d9"
 EDGE = "#3d6a99"
 PEAK = "#d9534f"
+
+
+def _counts(axis) -> None:
+    """An axis of counts: whole-number ticks with thousands separators (``480,000``, as the answers print them)."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
 
 
 def _title(question: str, period: str) -> str:
@@ -36,9 +43,14 @@ def _no_data(ax, frame: pd.DataFrame) -> None:
                 color="grey")
 
 
-def plays_by_hour(frame: pd.DataFrame, period: str = "", tz: str = "UTC") -> Figure:
-    """Bar chart of plays per hour of day (``hour``, ``plays``), 24 bars, with
-    the peak hour in red and labelled; ``tz`` names the clock on the x axis."""
+QUESTION_BY_HOUR = "When do people listen? Plays by hour of day ({tz})"
+
+
+def plays_by_hour(frame: pd.DataFrame, period: str = "", tz: str = "UTC", question: str = QUESTION_BY_HOUR) -> Figure:
+    """Bar chart of plays per hour of day (``hour``, ``plays``; hours without
+    plays may be missing), 24 ticks, with the peak hour in red and labelled;
+    ``tz`` names the clock on the x axis; ``question`` is the title's first
+    line (``{tz}`` in it is filled in)."""
     fig, ax = plt.subplots(figsize=(10, 4.5))
     bars = ax.bar(frame["hour"], frame["plays"], color=BAR, edgecolor=EDGE)
     if frame["plays"].sum() > 0:
@@ -48,12 +60,12 @@ def plays_by_hour(frame: pd.DataFrame, period: str = "", tz: str = "UTC") -> Fig
         ax.annotate(f"peak {peak:02d}:00", xy=(peak, frame["plays"].max()), xytext=(0, 6),
                     textcoords="offset points", ha="center", fontweight="bold")
     _no_data(ax, frame)
-    ax.set_title(_title(f"When do people listen? Plays by hour of day ({tz})", period))
+    ax.set_title(_title(question.format(tz=tz), period))
     ax.set_xlabel(f"Hour of day ({tz}, hour starting)")
     ax.set_ylabel("Plays (count)")
     ax.set_xticks(range(24))
     ax.set_xticklabels([f"{h:02d}" for h in range(24)])
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    _counts(ax.yaxis)
     ax.margins(y=0.12)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -61,11 +73,24 @@ def plays_by_hour(frame: pd.DataFrame, period: str = "", tz: str = "UTC") -> Fig
 
 
 def weekday_hour_heatmap(matrix: pd.DataFrame, period: str = "", tz: str = "UTC") -> Figure:
-    """Heatmap of the weekday x hour matrix of plays, with a colour bar (plays)."""
+    """Heatmap of the weekday x hour matrix of plays, with a colour bar (plays)
+    and the busiest cell (the earliest on a tie) framed in red and labelled
+    with its plays."""
+    from matplotlib.patches import Rectangle
+
     fig, ax = plt.subplots(figsize=(11, 4))
-    image = ax.imshow(matrix.to_numpy(), aspect="auto", cmap="Blues", origin="upper")
+    values = matrix.to_numpy()
+    image = ax.imshow(values, aspect="auto", cmap="Blues", origin="upper")
+    if values.size and values.sum() > 0:
+        row, column = divmod(int(values.argmax()), values.shape[1])
+        ax.add_patch(Rectangle((column - 0.5, row - 0.5), 1, 1, fill=False, edgecolor=PEAK, linewidth=2.5))
+        ax.text(column, row, f"{int(values[row, column]):,}", ha="center", va="center", color="white",
+                fontweight="bold", fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no plays in this period", transform=ax.transAxes, ha="center", va="center", color="grey")
     colorbar = fig.colorbar(image, ax=ax)
     colorbar.set_label("Plays (count)")
+    colorbar.ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_title(_title(f"Which hours of which days are busiest? Plays by weekday and hour ({tz})", period))
     ax.set_xlabel(f"Hour of day ({tz}, hour starting)")
     ax.set_ylabel("Weekday")
@@ -88,10 +113,18 @@ def daily_plays(frame: pd.DataFrame, period: str = "") -> Figure:
         ax.annotate(f"busiest {days.iloc[row]:%Y-%m-%d}", xy=(days.iloc[row], frame["plays"].iloc[row]),
                     xytext=(0, 8), textcoords="offset points", ha="center", fontweight="bold")
     _no_data(ax, frame)
-    locator = mdates.AutoDateLocator()
+    # Whole days as ticks, each labelled with its full date, and no tick outside the data: a concise
+    # formatter's offset label named the month after the last tick ("2018-Dec" under November's plays).
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=10, interval_multiples=False)
+    locator.intervald[mdates.DAILY] = [1, 2, 3, 5, 7, 14]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+    if len(frame):
+        ax.set_xlim(days.iloc[0] - pd.Timedelta(hours=12), days.iloc[-1] + pd.Timedelta(hours=12))
+    for label in ax.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
+    _counts(ax.yaxis)
     # Room above the highest point for its label, below the title.
     ax.set_ylim(0, max(1, int(frame["plays"].max()) if len(frame) else 0) * 1.2)
     ax.set_title(_title("Is listening growing? Plays per day", period))
@@ -107,13 +140,15 @@ def ranking(frame: pd.DataFrame, label: str, question: str, period: str = "", va
     """Horizontal bars, one per row of ``frame`` (first row on top), labelled
     with ``frame[label]`` and the value at the end of each bar."""
     fig, ax = plt.subplots(figsize=(10, max(2.5, 0.45 * len(frame) + 1.5)))
-    labels = [str(x) if len(str(x)) <= 45 else str(x)[:44] + "…" for x in frame[label]]
+    # Long labels wrap onto a second line rather than lose their end (a song's artist).
+    labels = [textwrap.fill(str(x), 42, max_lines=2, placeholder="…") for x in frame[label]]
+    fig.set_figheight(max(2.5, (0.6 if any("\n" in x for x in labels) else 0.45) * len(frame) + 1.5))
     bars = ax.barh(range(len(frame)), frame[value], color=BAR, edgecolor=EDGE)
     ax.bar_label(bars, labels=[f"{int(v):,}" for v in frame[value]], padding=3)
     ax.set_yticks(range(len(frame)))
     ax.set_yticklabels(labels)
     ax.invert_yaxis()
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _counts(ax.xaxis)
     ax.margins(x=0.1)
     _no_data(ax, frame)
     ax.set_title(_title(question, period))
@@ -158,7 +193,7 @@ def free_vs_paid(frame: pd.DataFrame, period: str = "") -> Figure:
     right.set_xlabel("Level at the time of the play")
     right.set_ylabel("Users (count)")
     for ax in (left, right):
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        _counts(ax.yaxis)
         ax.margins(y=0.15)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(_title("Free vs paid: who listens on which level?", period))
@@ -178,7 +213,7 @@ def platforms(os_frame: pd.DataFrame, browser_frame: pd.DataFrame, period: str =
         ax.invert_yaxis()
         ax.set_title(name)
         ax.set_xlabel("Plays (count)")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _counts(ax.xaxis)
         ax.margins(x=0.15)
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(_title("On which platforms do people listen? (from the user agent)", period))
@@ -189,20 +224,22 @@ def platforms(os_frame: pd.DataFrame, browser_frame: pd.DataFrame, period: str =
 def sessions(frame: pd.DataFrame, period: str = "") -> Figure:
     """Two histograms: plays per session and session length (minutes), medians marked."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, column, xlabel in ((left, "plays", "Plays per session (count)"),
-                               (right, "length_minutes", "Session length (minutes, first to last play)")):
+    for ax, column, xlabel, unit in ((left, "plays", "Plays per session (count)", "plays"),
+                                     (right, "length_minutes", "Session length (minutes, first to last play)",
+                                      "minutes")):
         values = frame[column]
         if len(values):
-            # Whole plays get one bar each; minutes get 20 even bins.
-            bins = [b - 0.5 for b in range(1, int(values.max()) + 2)] if column == "plays" else 20
+            # Whole plays get one bar each (up to 60 of them; beyond, 60 even bins); minutes get 20 even bins.
+            whole = column == "plays" and values.max() <= 60
+            bins = [b - 0.5 for b in range(1, int(values.max()) + 2)] if whole else (60 if column == "plays" else 20)
             ax.hist(values, bins=bins, color=BAR, edgecolor=EDGE)
             median = round(float(values.median()), 1)
-            ax.axvline(median, color=PEAK, linestyle="--", label=f"median {median:g}")
+            ax.axvline(median, color=PEAK, linestyle="--", label=f"median {median:g} {unit}")
             ax.legend()
         _no_data(ax, frame)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Sessions (count)")
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        _counts(ax.yaxis)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(_title("How long do people listen in one go? Sessions", period))
     fig.tight_layout()

@@ -133,6 +133,8 @@ def _with_share(frame: pd.DataFrame) -> pd.DataFrame:
     total = frame.pop("matched_plays").astype("int64")
     frame["share_of_matched_pct"] = (100.0 * frame["plays"] / total).round(1) if len(frame) else pd.Series(dtype=float)
     frame.insert(0, "rank", range(1, len(frame) + 1))
+    # The base of the shares, for a reader's "of how many?" (matched_answer): 0 when nothing matched.
+    frame.attrs["matched_plays"] = int(total.iloc[0]) if len(total) else 0
     return frame
 
 
@@ -140,10 +142,11 @@ def top_songs(conn: Any, start_date: Any = None, end_date: Any = None, level: st
               top_n: int = 10) -> pd.DataFrame:
     """Which songs are played most, among plays matched to the song catalogue?
 
-    Most plays are not matched (their ``song_id`` is NULL), so the ranking and
-    the share are of *matched* plays. Columns ``rank, song_id, title, artist,
-    plays, share_of_matched_pct`` (percent); ties broken by title, then song_id.
-    Raises :class:`AnalyticsParameterError` for a wrong parameter."""
+    A play whose song the catalogue does not hold is not matched (its
+    ``song_id`` is NULL), so the ranking and the share are of *matched* plays.
+    Columns ``rank, song_id, title, artist, plays, share_of_matched_pct``
+    (percent); ties broken by title, then song_id; ``frame.attrs["matched_plays"]``
+    is the number of matched plays in the period. Raises :class:`AnalyticsParameterError` for a wrong parameter."""
     f = filters(start_date, end_date, level)
     return _with_share(_query(conn, "top_songs", f.params(), limit=check_top_n(top_n)))
 
@@ -167,14 +170,20 @@ def free_vs_paid(conn: Any, start_date: Any = None, end_date: Any = None) -> pd.
     One row per level (``free``, ``paid``), columns ``level, plays, users,
     play_share_pct`` (percent of all plays in the period) and
     ``users_switched_in``: on ``paid`` the users who upgraded during the
-    period, on ``free`` those who downgraded. No ``level`` parameter: the
+    period, on ``free`` those who downgraded. A user who played on both levels
+    counts on both rows; ``frame.attrs["users"]`` is the number of distinct
+    users who played (the unknown user left out). No ``level`` parameter: the
     question compares both. Raises :class:`AnalyticsParameterError`."""
     f = filters(start_date, end_date)
     frame = _query(conn, "free_vs_paid", f.params())
-    frame = frame.set_index("level").reindex(["free", "paid"], fill_value=0).astype("int64")
+    users = int(frame["users_all_levels"].max()) if len(frame) else 0
+    frame = frame.set_index("level").reindex(["free", "paid"], fill_value=0)
+    frame = frame[["plays", "users", "users_switched_in"]].astype("int64")
     total = int(frame["plays"].sum())
     frame["play_share_pct"] = (100.0 * frame["plays"] / total).round(1) if total else 0.0
-    return frame[["plays", "users", "play_share_pct", "users_switched_in"]].rename_axis("level").reset_index()
+    frame = frame[["plays", "users", "play_share_pct", "users_switched_in"]].rename_axis("level").reset_index()
+    frame.attrs["users"] = users
+    return frame
 
 
 def top_locations(conn: Any, start_date: Any = None, end_date: Any = None, level: str = "all",

@@ -6,8 +6,12 @@ notebooks:
 
 - the narrative (markdown), the answers, the tables and the charts; no code:
   inputs and prompts are left out, and so are code cells that show nothing,
-  the cells tagged :data:`SKIP_TAG` (where the files went, what still bills,
-  the link to 99) and anything written to stderr;
+  the cells tagged :data:`SKIP_TAG` (how to run the notebook with papermill,
+  its parameters, where the files went, what still bills, the link to 99) and
+  anything written to stderr; the query of a ``%%sql`` cell is the one piece
+  of code shown, as text above its rows (the question it answers);
+- its links lead where they did in the run: each is rewritten relative to
+  ``reports/`` (:mod:`sparkify_nb.links`);
 - self-contained, opening offline: the charts are PNGs embedded as ``data:``
   URIs (nbconvert writes image outputs so; ``embed_images`` does the same for
   markdown images), the CSS is inline, and the template's script loaders
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import SparkifyError
+from .. import SparkifyError, links, paths
 
 NOTEBOOK = "04_analytics.ipynb"
 NAME = "04_analytics.html"
@@ -71,6 +75,8 @@ def render(executed: Path, out: Path | None = None) -> Path:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")]
     nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.outputs]  # nothing to show: no empty box
+    nb.cells = _with_sql_shown(nb.cells)
+    links.relink(nb, out.parent, [executed.parent, paths.notebooks_dir()])  # from reports/, not from the run
     nb.metadata["title"] = _title(nb)
     exporter = HTMLExporter(template_name="lab", template_file=_TEMPLATE,
                             extra_loaders=[jinja2.DictLoader({_TEMPLATE: _TEMPLATE_TEXT})],
@@ -81,6 +87,21 @@ def render(executed: Path, out: Path | None = None) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body, encoding="utf-8")
     return out
+
+
+def _with_sql_shown(cells: list) -> list:
+    """``cells`` with the query of each ``%%sql`` cell shown as a SQL block
+    before its output: the report leaves code out, but an answer to "your own
+    question" means little without the question."""
+    from nbformat.v4 import new_markdown_cell
+
+    shown = []
+    for cell in cells:
+        if cell.cell_type == "code" and cell.source.startswith("%%sql"):
+            query = cell.source.split("\n", 1)[1] if "\n" in cell.source else ""
+            shown.append(new_markdown_cell(f"```sql\n{query.strip()}\n```"))
+        shown.append(cell)
+    return shown
 
 
 def _title(nb) -> str:

@@ -11,9 +11,13 @@ identity-based policy can grant to an IAM entity":
 https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html).
 The operator policy (:mod:`.operator`) allows ``iam:CreateRole``,
 ``iam:PutRolePolicy`` and ``iam:PutRolePermissionsBoundary`` only with the
-condition ``iam:PermissionsBoundary`` = this policy's ARN, and allows no
-action that changes or removes a boundary (``iam:CreatePolicyVersion``,
-``iam:SetDefaultPolicyVersion``, ``iam:DeleteRolePermissionsBoundary``).
+condition ``iam:PermissionsBoundary`` = this policy's ARN, and no action that
+creates, deletes, versions or removes a policy or a boundary
+(``iam:CreatePolicy``, ``iam:DeletePolicy``, ``iam:CreatePolicyVersion``,
+``iam:DeletePolicyVersion``, ``iam:SetDefaultPolicyVersion``,
+``iam:DeleteRolePermissionsBoundary``): the account's administrator makes it,
+once (:mod:`.admin`; IAM has no condition key on a policy's document, so
+whoever may write this policy may write one of ``*``).
 
 What it allows (:func:`document`), the union of what the roles need and no more:
 
@@ -28,25 +32,11 @@ What it allows (:func:`document`), the union of what the roles need and no more:
 
 Bucket-wide on purpose: a new prefix in the same bucket needs no new boundary.
 When the sources move to another bucket (or the cluster is renamed) the
-boundary no longer fits; 01 then stops and says what to do
-(:class:`sparkify_nb.infra.boundary.BoundaryError`): the operator may not rewrite a boundary, which is the
-point. The document also serves as the check that nobody widened it by hand:
-01 compares the policy's default version with :func:`document` each run.
-
-01 makes, checks and deletes it: :mod:`sparkify_nb.infra.boundary`.
-
-Teardown path: 99 deletes the roles first (:func:`sparkify_nb.infra.resources.teardown_order`),
-then this policy (``iam:DeletePolicy``, its non-default versions first:
-https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html).
-Deleting it widens nothing: a role without its boundary cannot be given a
-policy by the operator (``iam:PutRolePolicy`` needs the boundary on the
-role), and a new role cannot be made without it. What the operator policy
-cannot prevent (IAM has no condition key on a policy's document): someone
-holding it could delete the boundary and create a wider one of the same name.
-01 refuses such a boundary (its document differs) and so never makes or uses
-a role under it; docs/redshift.md says how an administrator closes even that
-gap (create the boundary yourself and keep ``iam:CreatePolicy`` /
-``iam:DeletePolicy`` out of the operator's policy).
+boundary no longer fits; 01 then stops and prints the administrator's command
+(:class:`sparkify_nb.infra.boundary.BoundaryError`). The document also serves
+as the check that nobody widened it by hand: 01 compares the policy's default
+version with :func:`document` each run, and 99 leaves the policy (the
+administrator deletes it: :mod:`sparkify_nb.infra.boundary`).
 """
 
 from __future__ import annotations

@@ -75,6 +75,9 @@ _INLINE_POLICY_ROLE = Actions(
             "iam:DeleteRole"))
 
 KINDS: tuple[Permissions, ...] = (
+    # The administrator makes it (:mod:`.admin`); 01 reads it back first, 99 leaves it.
+    Permissions("permissions-boundary", Actions(find=("iam:GetPolicy",), ensure=("iam:GetPolicy",
+                                                                                 "iam:GetPolicyVersion"))),
     Permissions("s3-bucket", Actions(
         find=("s3:ListAllMyBuckets", "s3:GetBucketTagging"),
         ensure=("s3:ListBucket", "s3:CreateBucket", "s3:PutBucketTagging", "s3:PutObject"),
@@ -88,10 +91,6 @@ KINDS: tuple[Permissions, ...] = (
         delete=("s3:ListBucket", "s3:DeleteObject", "s3:DeleteBucket"),
         check=("s3:GetBucketTagging", "s3:GetEncryptionConfiguration", "s3:GetBucketPublicAccessBlock",
                "s3:GetLifecycleConfiguration")), redshift_only=True),
-    Permissions("permissions-boundary", Actions(
-        find=("iam:GetPolicy",),
-        ensure=("iam:GetPolicy", "iam:GetPolicyVersion", "iam:CreatePolicy", "iam:TagPolicy"),
-        delete=("iam:ListPolicyVersions", "iam:DeletePolicyVersion", "iam:DeletePolicy"))),
     Permissions("iam-role", Actions(
         find=("iam:ListRoleTags",),
         ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags", "iam:PutRolePermissionsBoundary",

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from .rule import Rule, Stack, request_tagged, resource_tagged
+
+
 from .tags import TAG_KEY
 
 EC2_TYPES = ("vpc", "subnet", "security-group", "internet-gateway", "route-table", "vpc-endpoint")

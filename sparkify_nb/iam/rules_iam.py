@@ -9,6 +9,7 @@ from typing import Any
 
 from .rule import Rule, Stack, request_tagged
 
+
 def _pass_copy_role(stack: Stack) -> dict[str, Any]:
     # Serverless assumes the role under its own principal (the role trusts both, :data:`.copy_role.TRUST_POLICY`);
     # which name IAM sees as the service the role is passed to is not documented for Serverless (unconfirmed),
@@ -18,19 +19,14 @@ def _pass_copy_role(stack: Stack) -> dict[str, Any]:
     return {"StringEquals": {"iam:PassedToService": services}}
 
 
-
 def _scheduler_roles(stack: Stack) -> list[str]:
     return [stack.roles[1]] if stack.kind == "provisioned" and stack.get("pause_schedule") else []
 
 
-
 RULES: list[Rule] = [
-    # --- IAM: the boundary and the bounded roles ---
-    Rule("CreateTheBoundaryTaggedAsThisStack", frozenset({"iam:CreatePolicy", "iam:TagPolicy"}),
-         lambda s: [s.boundary], request_tagged, "01 makes the permissions boundary (:mod:`.boundary`)"),
-    Rule("TheBoundaryOfThisStack", frozenset({"iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions",
-                                              "iam:DeletePolicyVersion", "iam:DeletePolicy"}),
-         lambda s: [s.boundary], why="01 reads it back, 99 deletes it; no action that changes its document"),
+    Rule("TheBoundaryOfThisStack", frozenset({"iam:GetPolicy", "iam:GetPolicyVersion"}), lambda s: [s.boundary],
+         why="01 reads back the boundary the administrator made (:mod:`.admin`); nothing that creates, deletes or "
+             "versions a policy"),
     Rule("CreateOnlyBoundedRoles", frozenset({"iam:CreateRole"}), lambda s: s.roles,
          lambda s: {**request_tagged(s), "ArnEquals": {"iam:PermissionsBoundary": s.boundary}},
          "a role of the stack, only with the boundary and the stack's tag"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .rule import Rule, Stack, request_tagged, resource_tagged
 
+
 # Reads on every resource of a type, with why no tag condition: the steps that call them look for the
 # stack's namespace and workgroup by name and read their tags to learn whether they are ours (a tag
 # condition would turn "someone else's" and "none yet" into AccessDenied, and the ARN of a namespace that
@@ -20,14 +21,12 @@ READ_TO_FIND = {
 }
 
 
-
 def _log_groups(stack: Stack) -> list[str]:
     """The audit log groups of the cluster (``/aws/redshift/cluster/<identifier>/``) and of the namespace
     (``/aws/redshift/<identifier>/``), each a log group ARN with its streams."""
     ident = stack.get("identifier")
     return [stack.arn("logs", f"log-group:/aws/redshift/cluster/{ident}/*"),
             stack.arn("logs", f"log-group:/aws/redshift/{ident}/*")]
-
 
 
 RULES: list[Rule] = [

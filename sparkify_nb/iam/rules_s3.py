@@ -9,6 +9,7 @@ from ..s3uri import parse_s3_uri
 from . import reach, workbucket
 from .rule import Rule, Stack
 
+
 def _source_objects(stack: Stack) -> list[str]:
     return sorted({reach.arn(o, stack.partition) for o in reach.copy_reach(stack.settings, work=False).objects})
 
@@ -21,10 +22,8 @@ def _compaction_targets(stack: Stack, parts: bool = False) -> list[str]:
                    for uri in pair[parts:]})
 
 
-
 def _bucket_arn(stack: Stack) -> str:
     return f"arn:{stack.partition}:s3:::{workbucket.bucket_name(stack.settings, stack.account)}"
-
 
 
 RULES: list[Rule] = [

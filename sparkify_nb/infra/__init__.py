@@ -20,13 +20,13 @@ from .errors import ConflictError, InfraError, IngressError, WaitTimeout
 from ..iam.copy_role import TRUST_POLICY, role_name, role_policy
 from .network import ingress_cidrs, public_ip
 from .preflight import PreflightError
-from .pricing import cost_line
+from .pricing import cost_line, cost_text
 from .sample import ensure_bucket
 from .stack import (kept_snapshots, plan, provision, report_left, report_warnings, summary, summary_table,
                     tagged_resources, teardown)
 
 __all__ = ["Clients", "ConflictError", "Context", "ControlsError", "InfraError", "IngressError", "PreflightError",
-           "TAG_KEY", "TRUST_POLICY", "WaitTimeout", "boundary", "cluster_drift", "controls", "cost_line",
+           "TAG_KEY", "TRUST_POLICY", "WaitTimeout", "boundary", "cluster_drift", "controls", "cost_line", "cost_text",
            "ensure_bucket", "ingress_cidrs", "kept_snapshots", "plan", "preflight", "provision", "public_ip",
            "report_left", "report_warnings", "role_name", "role_policy", "set_parameters",
            "summary", "summary_table", "tagged_resources", "teardown"]

@@ -4,12 +4,16 @@
   permission: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html);
 - the region, one where Redshift runs (botocore's endpoint list);
 - the caller's permissions, simulated with ``iam:SimulatePrincipalPolicy``
-  against the operator policy of :mod:`.access`, statement by statement, on
+  against the operator policy of :mod:`sparkify_nb.iam.operator`, statement by statement, on
   its resources (https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html),
   an assumed role by its real ARN with its path (:func:`role_with_path`: an
   IAM Identity Center role lives under ``/aws-reserved/...``).
   When the caller may not simulate, or is not a user or role, the row says so
   and 01 goes on;
+- the permissions boundary the administrator makes (:mod:`.boundary`): it
+  exists with exactly the document the stack needs, else the row fails with
+  the administrator's command (on the emulator the local stack plays the
+  administrator in 01, and the row says so);
 - each S3 source: its bucket's region (``GetBucketLocation``: ``None`` means
   us-east-1 and ``EU`` eu-west-1, as its API reference says:
   https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html),
@@ -41,7 +45,9 @@ from .. import aws
 from ..display import Table
 from ..config import Settings, local_bucket
 from ..iam import operator as access
+from ..iam.boundary import policy_name as boundary_policy_name
 from ..s3uri import parse_s3_uri
+from . import boundary
 from .context import TAG_KEY
 from .errors import InfraError
 
@@ -65,8 +71,12 @@ class Preflight:
 
     def report(self) -> Table:
         """The table to show (:class:`~sparkify_nb.display.Table`: rich in
-        JupyterLab, aligned text when printed), the ``result`` column coloured."""
-        return Table(self.table, "preflight", status="result")
+        JupyterLab, aligned text when printed), the ``result`` column coloured;
+        the ``what to do`` column only when some check has something to do."""
+        shown = self.table
+        if not shown["what to do"].fillna("").astype(str).str.strip().any():
+            shown = shown.drop(columns="what to do")
+        return Table(shown, "preflight", status="result")
 
     def require(self) -> None:
         """Raise :class:`PreflightError` naming every failed check and what to do; nothing when all passed."""
@@ -236,6 +246,23 @@ def _simulate(settings: Settings, clients: aws.Clients, who: dict[str, Any]) -> 
     return (check, f"{source} may make every call of this run ({count} actions)", "pass", "")
 
 
+def _boundary(settings: Settings, clients: aws.Clients, who: dict[str, Any]) -> tuple[Any, ...]:
+    """The administrator's permissions boundary exists with the document the stack needs (:mod:`.boundary`)."""
+    check = "permissions boundary"
+    if settings.on_emulator:
+        return (check, "made in 01 below by the local stack, playing the account's administrator", "n/a", "")
+    partition = who["caller_arn"].split(":")[1]
+    try:
+        found = boundary.problem(clients("iam"), settings, who["account"], partition)
+    except ClientError as exc:
+        return (check, f"not checked: {aws.error_code(exc)} on iam:GetPolicy; 01 checks it again before any role",
+                "n/a", "")
+    if found:
+        return (check, found, "fail", boundary.what_to_do(settings, who["account"], partition,
+                                                           missing="does not exist" in found))
+    return (check, f"{boundary_policy_name(settings)}: exactly the document this stack needs", "pass", "")
+
+
 def _source(settings: Settings, clients: aws.Clients, name: str) -> tuple[tuple[Any, ...], str | None]:
     uri, check = settings.source_uri(name), f"source {name}"
     if not uri.startswith("s3://"):
@@ -269,6 +296,7 @@ def run(settings: Settings, clients: aws.Clients | None = None) -> Preflight:
     rows.append(_region(settings))
     if record:
         rows.append(_simulate(settings, clients, record))
+        rows.append(_boundary(settings, clients, record))
     regions = {}
     for name in SOURCES:
         row, region = _source(settings, clients, name)

@@ -215,6 +215,17 @@ def cost_line(settings: Settings) -> str:
     return f"local: $0 (emulator). On redshift, {line}" if settings.is_local else rehearsal_marked(settings, line)
 
 
+def cost_text(settings: Settings, width: int = 100) -> str:
+    """:func:`cost_line` to read in a notebook: one line per part (the
+    estimate, its source, what bills monthly, what comes on top), each
+    wrapped at ``width`` characters between words, never inside one (a URL
+    stays whole), continuation lines indented."""
+    import textwrap
+
+    return ";\n".join(textwrap.fill(part, width, subsequent_indent="    ", break_long_words=False,
+                                     break_on_hyphens=False) for part in cost_line(settings).split("; "))
+
+
 NOT_BILLED = "not billed: rehearsal"
 
 

@@ -16,7 +16,9 @@ disagree:
   table, joined here by name.
 
 A kind with ``ensure = None`` is made elsewhere (the sample-data bucket, by
-:func:`.sample.seed_sample_data`) but found and deleted like the rest.
+:func:`.sample.seed_sample_data`) but found and deleted like the rest; one
+with ``delete = None`` is the administrator's (the permissions boundary,
+:mod:`.boundary`): 01 checks it, the inventory and 99 leave it alone.
 ``cluster_kind`` limits provisioning to one ``[cluster] kind``; ``billed``
 marks what costs money while it exists (left from another kind, it is warned
 about); ``public_only`` what only ``[cluster] access = direct`` needs (its
@@ -55,8 +57,14 @@ class Kind:
     id_key: str
     find: Find
     ensure: Ensure | None
-    delete: Delete
+    delete: Delete | None
     billed: bool = False
+
+    @property
+    def administered(self) -> bool:
+        """Made by the account's administrator, not by 01 (the permissions boundary): 01's ``ensure`` checks
+        it, the inventory does not list it and 99 leaves it (no ``delete``)."""
+        return self.delete is None
 
     @property
     def permissions(self) -> permissions.Permissions:
@@ -92,11 +100,12 @@ class Kind:
 
 
 KINDS: tuple[Kind, ...] = (
+    # First: 01 checks the administrator's boundary before it makes anything.
+    Kind("permissions-boundary", "permissions boundary", "PolicyName", boundary.find_boundary,
+         boundary.ensure_boundary, None),
     Kind("s3-bucket", "S3 bucket", "Name", sample.find_buckets, None, sample.delete_bucket),
     Kind("work-bucket", "S3 work bucket", "Name", workbucket.find_work_bucket, workbucket.ensure_work_bucket,
          workbucket.delete_work_bucket),
-    Kind("permissions-boundary", "permissions boundary", "PolicyName", boundary.find_boundary,
-         boundary.ensure_boundary, boundary.delete_boundary),
     Kind("iam-role", "IAM role", "RoleName", roles.find_role, roles.ensure_role, roles.delete_role),
     Kind("analyst-role", "IAM role", "RoleName", analyst.find_analyst_role, analyst.ensure_analyst_role,
          roles.delete_role),
@@ -152,8 +161,8 @@ def provisioning_order(cluster_kind: str, target: str | None = None) -> list[Kin
 
 
 def teardown_order() -> list[Kind]:
-    """Every kind, dependants first: the table reversed."""
-    return list(reversed(KINDS))
+    """Every kind 99 deletes, dependants first: the table reversed, without the administrator's."""
+    return [k for k in reversed(KINDS) if not k.administered]
 
 
 actions = permissions.actions  # every AWS action the stack's steps need (:func:`sparkify_nb.iam.kinds.actions`)

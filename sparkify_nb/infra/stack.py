@@ -33,7 +33,7 @@ from typing import Any
 from .. import Progress, aws
 from ..config import Settings
 from ..display import Table
-from . import cluster, network, owner, pricing, resources, snapshots, state
+from . import boundary, cluster, network, owner, pricing, resources, snapshots, state
 from .context import TAG_KEY, Context
 from .errors import InfraError
 from .resources import Kind
@@ -128,6 +128,10 @@ def plan(settings: Settings, clients: aws.Clients | None = None) -> list[str]:
         if items:
             lines += [f"{k.label} {item[k.id_key]}: exists" for item in items]
             lines += [f"{k.label} {item[k.id_key]}: {change}" for item in items for change in pending(ctx, k, item)]
+        elif k.administered:
+            lines.append(f"{k.label}: missing; " + ("the local stack makes it in 01, playing the administrator"
+                                                    if settings.on_emulator else "an administrator makes it "
+                                                    "before 01 (sparkify-nb iam-policy --admin)"))
         elif (not k.public_only or settings.publicly_accessible) and \
                 (k.setting is None or settings.get("cluster", k.setting)):
             lines.append(f"{k.label}: to create")
@@ -164,7 +168,8 @@ def teardown(settings: Settings, clients: aws.Clients | None = None, progress: P
     :func:`.resources.teardown_order` (serverless workgroup and namespace; the
     cluster, with a final snapshot only with ``[cluster] final_snapshot =
     true``; cluster groups; route table, internet gateway, security group,
-    subnets, VPC; the role; the sample-data bucket), waiting where deletion is
+    subnets, VPC; the role; the sample-data bucket; not the administrator's
+    permissions boundary, which it names), waiting where deletion is
     asynchronous. Never touches an untagged resource, and stops before
     deleting anything when another identity made the stack (:mod:`.owner`;
     ``[general] adopt_stack = true`` goes on). Idempotent, and works after a
@@ -190,6 +195,9 @@ def teardown(settings: Settings, clients: aws.Clients | None = None, progress: P
     for snapshot in snapshots.kept(ctx):
         progress(f"kept: final snapshot {snapshots.line(snapshot)}; billed until deleted: "
                  f"`{snapshots.how_to_delete(snapshot)}`")
+    kept = boundary.left_line(ctx)
+    if kept:
+        progress(kept)
     left = tagged_resources(settings, ctx.clients)
     if not left:
         state.clear(settings)

@@ -16,18 +16,28 @@ from .. import Progress, aws
 from .errors import InfraError, WaitTimeout
 
 
+WAITING_FOR = {"role_exists": "the new IAM role to be visible", "cluster_available": "the cluster to be available",
+               "cluster_deleted": "the cluster to be deleted"}
+"""What a reader is told each boto3 waiter waits for (a waiter's own name is boto3's, not the reader's)."""
+
+
+def _waiting_for(waiter_name: str) -> str:
+    return WAITING_FOR.get(waiter_name, waiter_name.replace("_", " "))
+
+
 def wait(client: Any, waiter_name: str, progress: Progress, delay_s: float = 15, timeout_s: int = 3600,
          describe: Callable[[], str] | None = None, **kwargs: Any) -> None:
     """Run ``client``'s boto3 waiter ``waiter_name`` in short rounds (4 polls
     ``delay_s`` seconds apart), reporting ``describe()`` (the status) and the
-    elapsed time after each, until it succeeds. Raises :class:`WaitTimeout`
+    elapsed time after each (``waiting for the cluster to be available:
+    creating (15 s)``), until it succeeds. Raises :class:`WaitTimeout`
     after ``timeout_s`` seconds, :class:`InfraError` on a terminal failure."""
     waiter = client.get_waiter(waiter_name)
     t0 = time.monotonic()
     while True:
         try:
             waiter.wait(WaiterConfig={"Delay": delay_s, "MaxAttempts": 4}, **kwargs)
-            progress(f"{waiter_name}: done after {time.monotonic() - t0:.0f} s")
+            progress(f"waited {time.monotonic() - t0:.0f} s for {_waiting_for(waiter_name)}")
             return
         except WaiterError as exc:
             elapsed = time.monotonic() - t0
@@ -36,7 +46,7 @@ def wait(client: Any, waiter_name: str, progress: Progress, delay_s: float = 15,
             if elapsed > timeout_s:
                 raise WaitTimeout(f"{waiter_name} did not succeed within {timeout_s} s; look at the resource in "
                                   "the AWS console, then re-run (nothing is created twice)") from None
-            progress(f"{waiter_name}: {describe() if describe else 'waiting'} ({elapsed:.0f} s)")
+            progress(f"waiting for {_waiting_for(waiter_name)}: {describe() if describe else 'not yet'} ({elapsed:.0f} s)")
 
 
 def poll(what: str, status: Callable[[], str | None], done: Callable[[str | None], bool], progress: Progress,

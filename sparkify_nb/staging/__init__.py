@@ -48,6 +48,12 @@ locally works on Redshift and a load that fails on Redshift fails locally:
   NULL. Timestamps are epoch milliseconds, UTC (``TIMEFORMAT
   'epochmillisecs'``). Objects and arrays in a VARCHAR column are loaded as
   their JSON text.
+- **Trailing blanks** are removed from every VARCHAR value as it is loaded
+  (``TRIMBLANKS`` in the Redshift COPY; the emulator does the same, before the
+  length check). Redshift ignores trailing blanks when it compares VARCHARs and
+  PostgreSQL does not (https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html):
+  trimmed at load, ``'Paris '`` and ``'Paris'`` are one location, one match key
+  and one group on both targets. Leading blanks and other white space are kept.
 - **Rejects**: every rejected record is a row of ``load_errors``, shaped like
   ``stl_load_errors`` (load id, start time, table, file, line, column, type,
   column length, raw line, raw value, err_code, reason). ``raw_line`` and

@@ -185,20 +185,24 @@ class RowFunctions(NamedTuple):
     escaped_nul: Callable[[dict], str]
 
 
-def compile_rows(table: schema.Table, paths: list[JsonPath] | None) -> RowFunctions:
-    """Both row functions of a load of ``table`` (``paths`` None: ``'auto'``)."""
-    return RowFunctions(compile_row(table, paths), compile_row(table, paths, for_escaped_nul=True))
+def compile_rows(table: schema.Table, paths: list[JsonPath] | None, trim_blanks: bool = False) -> RowFunctions:
+    """Both row functions of a load of ``table`` (``paths`` None: ``'auto'``;
+    ``trim_blanks``: COPY's TRIMBLANKS, trailing blanks of a VARCHAR value removed)."""
+    return RowFunctions(compile_row(table, paths, trim_blanks=trim_blanks),
+                        compile_row(table, paths, for_escaped_nul=True, trim_blanks=trim_blanks))
 
 
 def compile_row(table: schema.Table, paths: list[JsonPath] | None,
-                for_escaped_nul: bool = False) -> Callable[[dict], str]:
+                for_escaped_nul: bool = False, trim_blanks: bool = False) -> Callable[[dict], str]:
     """A function ``record -> CSV line`` (no line end) for ``table``, generated
     once per load so that the common cases (a short ASCII string, an int in
     range, a finite float, whole epoch milliseconds) cost a type check and a
     format each; everything else goes through :func:`converter`. ``paths``
     None means ``'auto'``. ``for_escaped_nul``: every value through
     :func:`converter`, for records whose text holds an escaped NUL
-    (``\\u0000``), which the fast path does not look for.
+    (``\\u0000``), which the fast path does not look for. ``trim_blanks``: a
+    string's trailing blanks are removed before its VARCHAR length is checked
+    (TRIMBLANKS; that Redshift trims before it checks the length is unconfirmed).
 
     The function raises :class:`RejectedValue` with ``column`` (index) and
     ``value`` set when a value does not convert."""
@@ -207,6 +211,8 @@ def compile_row(table: schema.Table, paths: list[JsonPath] | None,
     lines = ["def row(rec):"] + _read_fields(paths, len(table.columns), ns)
     for i, column in enumerate(table.columns):
         lines.append(f"    v = v{i}")
+        if trim_blanks and _kind(column)[0] == "varchar":
+            lines.append("    if type(v) is str and v.endswith(' '): v = v.rstrip(' ')")
         ns[f"_convert{i}"] = _with_failing_column(converter(column), i)
         lines.append(f"    if v is None: f{i} = ''")
         if not for_escaped_nul:

@@ -165,7 +165,7 @@ class _Pipeline(io.RawIOBase):
 
 
 def load_local(conn: Any, table: schema.Table, source: str, jsonpaths: str | None, max_errors: int, *,
-               clients: Clients | None = None, progress: Progress = print) -> LoadReport:
+               clients: Clients | None = None, progress: Progress = print, trim_blanks: bool = True) -> LoadReport:
     """Reload ``table`` from ``source`` with the COPY emulator (the contract:
     :mod:`sparkify_nb.staging`).
 
@@ -173,6 +173,8 @@ def load_local(conn: Any, table: schema.Table, source: str, jsonpaths: str | Non
     (``.manifest``, as ``sparkify-nb compact`` writes it); ``jsonpaths``:
     a jsonpaths file (s3:// or local), or None for ``'auto'``; ``clients``: the
     step's :class:`~sparkify_nb.aws.Clients`, needed when either is s3://.
+    ``trim_blanks``: as the suite's Redshift COPY (``TRIMBLANKS``), trailing blanks
+    of VARCHAR values are removed.
     Staging is replaced in one transaction with the good rows; rejects go to
     ``load_errors`` with this load's ``load_id``.
 
@@ -189,7 +191,8 @@ def load_local(conn: Any, table: schema.Table, source: str, jsonpaths: str | Non
     try:
         with conn.cursor() as cur:
             cur.execute(f'TRUNCATE "{table.name}"')
-        report, aborted = copy_rows(conn, table, objects, paths, max_errors, progress, jsonpaths=jsonpaths)
+        report, aborted = copy_rows(conn, table, objects, paths, max_errors, progress, jsonpaths=jsonpaths,
+                                    trim_blanks=trim_blanks)
         if aborted:
             conn.rollback()  # COPY saw a clean end of data: undo it and the TRUNCATE
         else:
@@ -215,7 +218,8 @@ def load_local(conn: Any, table: schema.Table, source: str, jsonpaths: str | Non
 
 
 def copy_rows(conn: Any, table: schema.Table, objects: list[SourceObject], paths: list | None, max_errors: int,
-              progress: Progress = print, jsonpaths: str | None = None) -> tuple[LoadReport, bool]:
+              progress: Progress = print, jsonpaths: str | None = None,
+              trim_blanks: bool = False) -> tuple[LoadReport, bool]:
     """The row pipeline alone: COPY the records of ``objects`` (mapped by ``paths``, the
     parsed jsonpaths, or None for ``'auto'``) into ``table``, appending, inside the
     caller's transaction: no TRUNCATE, no commit, no rollback, rejects not written.
@@ -228,9 +232,9 @@ def copy_rows(conn: Any, table: schema.Table, objects: list[SourceObject], paths
     if paths is not None and len(paths) != len(table.columns):
         raise LoadError(f"{jsonpaths}: {len(paths)} jsonpaths for the {len(table.columns)} columns of {table.name}; "
                         "the mapping is positional, so they must match one to one")
-    rows = compile_rows(table, paths)
+    rows = compile_rows(table, paths, trim_blanks)
     report = LoadReport(table.name, bytes=sum(o.size for o in objects), load_id=uuid.uuid4().hex)
-    pipeline = _Pipeline(objects, table, rows, report, max_errors, progress, fastpath.make(table, paths))
+    pipeline = _Pipeline(objects, table, rows, report, max_errors, progress, fastpath.make(table, paths, trim_blanks))
     _copy_through(conn, table, pipeline)
     return report, pipeline.aborted
 

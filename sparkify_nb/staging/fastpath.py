@@ -76,12 +76,14 @@ _WRITE = pa_csv.WriteOptions(include_header=False, quoting_style="needed", batch
 class FastRows:
     """The block converter of one table and flat mapping (``keys``: the JSON key of each column)."""
 
-    def __init__(self, table: schema.Table, keys: list[str]):
-        fields, self.checks, self.ts_cols = [], [], []
+    def __init__(self, table: schema.Table, keys: list[str], trim_blanks: bool = False):
+        fields, self.checks, self.ts_cols, self.trimmed = [], [], [], []
         for i, (key, column) in enumerate(zip(keys, table.columns)):
             kind, size = _kind(column)
             if kind == "varchar":
                 fields.append(pa.field(key, pa.string()))
+                if trim_blanks:
+                    self.trimmed.append(i)
                 self.checks.append(lambda c, n=size: _within(pc.binary_length(c, memory_pool=_POOL), 0, n))
             elif kind == "integer":
                 fields.append(pa.field(key, pa.int64()))
@@ -113,6 +115,9 @@ class FastRows:
                 use_threads=False, block_size=len(block) + 1), parse_options=self.parse, memory_pool=_POOL)
         except (pa.ArrowInvalid, UnicodeDecodeError):
             return None
+        for i in self.trimmed:  # TRIMBLANKS: before the length check, as the exact path does
+            table = table.set_column(i, table.field(i).name,
+                                     pc.utf8_rtrim(table.column(i), characters=" ", memory_pool=_POOL))
         if table.num_rows != lines or not self._values_fit(table):
             return None
         for i in self.ts_cols:
@@ -151,14 +156,14 @@ def _line_count(block: bytes) -> int:
     return len(nl)
 
 
-def make(table: schema.Table, paths: list[JsonPath] | None) -> FastRows | None:
-    """The fast path for ``table`` under ``paths`` (None: ``'auto'``), or None
+def make(table: schema.Table, paths: list[JsonPath] | None, trim_blanks: bool = False) -> FastRows | None:
+    """The fast path for ``table`` under ``paths`` (None: ``'auto'``; ``trim_blanks``: TRIMBLANKS), or None
     when the mapping is not flat and one-to-one or a column type has no check."""
     paths = paths if paths is not None else [(c.name,) for c in table.columns]
     if not all(len(p) == 1 and isinstance(p[0], str) for p in paths) or len({p[0] for p in paths}) != len(paths):
         return None
     try:
-        return FastRows(table, [p[0] for p in paths])
+        return FastRows(table, [p[0] for p in paths], trim_blanks)
     except ValueError:  # a column type without a converter: the exact path says so
         return None
 

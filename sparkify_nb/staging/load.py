@@ -194,7 +194,7 @@ def _load_redshift(settings: Settings, conn: Any, song_data: str, log_data: str,
 
 def loaded_names(conn: Any, table: str) -> set[str]:
     """The source files of ``table`` whose rows reached the star schema (``loaded_files``)."""
-    rows = warehouse.query(conn, "SELECT filename FROM loaded_files WHERE tbl = %(tbl)s", {"tbl": table})
+    rows = warehouse.query(conn, "SELECT filename FROM loaded_files WHERE tbl = CAST(%(tbl)s AS VARCHAR(65535))", {"tbl": table})
     return set(rows.filename)
 
 
@@ -226,7 +226,8 @@ def record_loaded(conn: Any, reports: list[LoadReport]) -> int:
         values = []
         for i, (table, name, size) in enumerate(chunk, start % per_commit):
             params.update({f"t{i}": table, f"f{i}": name, f"b{i}": size})
-            values.append(f"(%(t{i})s, %(f{i})s, %(b{i})s, %(loaded_at)s)")
+            values.append(f"(CAST(%(t{i})s AS VARCHAR(65535)), CAST(%(f{i})s AS VARCHAR(65535)), "
+                          f"CAST(%(b{i})s AS BIGINT), CAST(%(loaded_at)s AS TIMESTAMP))")
         inserts.append((f"INSERT INTO loaded_files (tbl, filename, bytes, loaded_at) VALUES {', '.join(values)}",
                         params))
     for start in range(0, len(inserts), INSERTS_PER_COMMIT):

@@ -70,6 +70,14 @@ def copy_statement(settings: Settings, table: schema.Table, source: str, jsonpat
     ``gzip``: the files are gzip (``GZIP``; default: as ``manifest``, since
     ``sparkify-nb compact`` writes gzip parts).
 
+    ``TRIMBLANKS`` ("Removes the trailing white space characters from a VARCHAR
+    string", https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-conversion.html):
+    Redshift ignores trailing blanks when it compares VARCHAR values
+    (r_Character_types.html) and PostgreSQL does not, so the loaded text carries none
+    and the transform's matches, 04's groups and every comparison give one answer on
+    both targets (the local COPY emulator trims the same way). That COPY takes
+    TRIMBLANKS with FORMAT AS JSON is unconfirmed: the page names no format it excludes.
+
     Raises :class:`LoadError` when a URI is not ``s3://`` or holds a quote
     (it is spliced into the statement), or the role or Region looks wrong."""
     for uri in (source, jsonpaths or "s3://"):
@@ -85,6 +93,7 @@ def copy_statement(settings: Settings, table: schema.Table, source: str, jsonpat
             f"IAM_ROLE '{role_arn}'\n"
             f"FORMAT AS JSON {json_option}\n"
             f"TIMEFORMAT 'epochmillisecs'\n"
+            f"TRIMBLANKS\n"
             f"REGION '{region}'\n"
             + ("MANIFEST\n" if manifest else "") + ("GZIP\n" if (manifest if gzip is None else gzip) else "")
             + f"COMPUPDATE OFF STATUPDATE OFF\n"

@@ -65,10 +65,11 @@ def rejects_frame(reports: Iterable[LoadReport]) -> Any:
 def report_table(reports: Iterable[LoadReport]) -> Table:
     """The load report to show: per table files, records, loaded, rejected and
     a ``status`` (``ok``, or ``warn`` when records were rejected under MAXERROR).
-    No seconds: they differ per run (the load's progress lines give them)."""
+    No seconds: they differ per run (the load's progress lines give them).
+    Counts with thousands separators, as the progress lines print them."""
     frame = report_frame(reports).reset_index().drop(columns="seconds")
     frame["status"] = ["warn" if n else "ok" for n in frame["rejected"]]
-    return Table(frame, "staging load", status="status")
+    return Table(frame, "staging load", status="status", counts=("files", "records", "loaded", "rejected"))
 
 
 def rejects_table(reports: Iterable[LoadReport], limit: int = 20) -> Table:

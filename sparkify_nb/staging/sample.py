@@ -7,13 +7,19 @@ written at the sources 03 loads, in buckets tagged with the stack
 - a rehearsal: at exactly the sources a Redshift run reads (``[s3]
   song_data``, ``log_data``, ``log_jsonpath``; by default the public
   ``s3://udacity-dend/...``), so that every COPY 03 sends is the statement a
-  real run sends. The generated data stands in for what is there on AWS.
+  real run sends. The generated data stands in for what is there on AWS, and
+  only where the emulator holds nothing: a source that already holds objects
+  (your own data, put there by ``sparkify-nb run --rehearse -p song_data DIR
+  -p log_data DIR``, :func:`put_sources`) is kept as it is, and 01 says so.
 - ``redshift``: nothing is written; the sources are the configured ones.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
+from pathlib import Path
 from typing import Any
 
 from .. import Progress, SparkifyError, aws, datagen
@@ -35,6 +41,7 @@ class SourcesSink:
 
     def __init__(self, settings: Settings, clients: aws.Clients, progress: Progress = print):
         self._sinks: dict[str, tuple[Any, str]] = {}
+        self.kept: list[str] = []  # sources that already hold objects: never written to
         made: dict[tuple[str, str], Any] = {}
         for name in SOURCES:
             uri = settings.source_uri(name)
@@ -43,6 +50,8 @@ class SourcesSink:
                                     "Redshift's COPY reads S3; give an s3:// URI")
             bucket, key = parse_s3_uri(uri)
             ensure_bucket(settings, bucket, progress, clients)
+            if _holds_objects(clients("s3"), bucket, key):
+                self.kept.append(name)
             if name == "log_jsonpath":
                 prefix, _, leaf = key.rpartition("/")
             else:
@@ -59,17 +68,65 @@ class SourcesSink:
             return self._sinks[top][0], rest
         raise SparkifyError(f"sample data: no configured source holds {key!r}")
 
+    def _kept(self, key: str) -> bool:
+        top = "log_jsonpath" if key == "log_json_path.json" else key.partition("/")[0]
+        return top in self.kept
+
     def write(self, key: str, data: bytes) -> None:
+        if self._kept(key):
+            return
         sink, routed = self._route(key)
         sink.write(routed, data)
 
     def open(self, key: str) -> Any:
+        if self._kept(key):
+            return contextlib.nullcontext(io.BytesIO())  # written nowhere: the source keeps its own data
         sink, routed = self._route(key)
         return sink.open(routed)
 
     def close(self) -> None:
         for sink, _ in self._sinks.values():
             sink.close()
+
+
+def _holds_objects(s3: Any, bucket: str, key: str) -> bool:
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+    return listed.get("KeyCount", 0) > 0
+
+
+def put_sources(settings: Settings, folders: dict[str, Path], clients: aws.Clients | None = None,
+                progress: Progress = print) -> dict[str, int]:
+    """A rehearsal with your own data: every file under each folder of ``folders``
+    (``song_data`` / ``log_data`` -> a local folder) put at that source on the
+    emulator (``[s3] song_data`` / ``log_data``), keys relative to the folder,
+    replacing what the emulator held there; 01 then keeps them (module docstring)
+    and 03's COPY reads exactly what a real run will. Returns the files put per
+    source. Raises :class:`SparkifyError` off a rehearsal, for a folder that does
+    not exist or holds no file, or a source that is not ``s3://``."""
+    if not settings.rehearsal:
+        raise SparkifyError("put_sources is for a rehearsal (sparkify-nb run --rehearse): on local, 03 reads a "
+                            "local folder itself")
+    clients = clients or aws.Clients(settings)
+    s3 = clients("s3")
+    counts = {}
+    for name, folder in folders.items():
+        files = sorted(p for p in Path(folder).rglob("*") if p.is_file()) if Path(folder).is_dir() else []
+        if not files:
+            raise SparkifyError(f"-p {name} {folder}: not a folder with files in it")
+        uri = settings.source_uri(name)
+        if not uri.startswith("s3://"):
+            raise SparkifyError(f"[s3] {name} = {uri}: a rehearsal reads its sources from the emulator's S3")
+        bucket, prefix = parse_s3_uri(uri)
+        prefix = prefix.rstrip("/")
+        ensure_bucket(settings, bucket, progress, clients)
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
+            for obj in page.get("Contents", []):
+                s3.delete_object(Bucket=bucket, Key=obj["Key"])
+        for path in files:
+            s3.upload_file(str(path), bucket, f"{prefix}/{path.relative_to(folder).as_posix()}")
+        counts[name] = len(files)
+        progress(f"{name}: {len(files)} files of {folder} -> {uri} on the emulator")
+    return counts
 
 
 def seed_sample_data(settings: Settings, events: int = 8000, songs: int = 300, users: int = 50, days: int = 30,
@@ -98,6 +155,12 @@ def seed_sample_data(settings: Settings, events: int = 8000, songs: int = 300, u
         sink: Any = datagen.S3Sink(clients("s3"), bucket)
     else:
         sink = SourcesSink(settings, clients, progress)
+        if sink.kept:
+            progress("sample data: kept what the emulator already holds at "
+                     + ", ".join(f"{settings.source_uri(n)}" for n in sink.kept)
+                     + " (your own data: 03 loads it, not a generated sample)")
+        if len(sink.kept) == len(SOURCES):
+            return None
     t0 = time.monotonic()
     counts = datagen.generate(sink, events=events, songs=songs, users=users, days=days, seed=seed)
     progress(f"sample data: {counts['events']} events in {days} daily files, {counts['songs']} songs "

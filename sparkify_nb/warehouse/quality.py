@@ -37,7 +37,6 @@ import pandas as pd
 
 from .. import SparkifyError
 from ..config import Settings
-from ..display import Table
 from . import connect as warehouse, schema
 
 SQL = warehouse.SQL_DIR / "quality"
@@ -162,12 +161,6 @@ def raise_on_error(report: pd.DataFrame) -> None:
     if errors:
         raise QualityError("data-quality checks failed: " + "; ".join(errors)
                            + ". See sparkify_nb/warehouse/sql/quality/ for what each one counts", report)
-
-
-def table(report: pd.DataFrame) -> Table:
-    """``report`` (from :func:`run_checks`) to show: one row per check with
-    severity, value, limit and a coloured ``status``."""
-    return Table(report.reset_index(), "quality checks", status="status")
 
 
 def records(report: pd.DataFrame) -> list[dict[str, Any]]:

@@ -9,8 +9,8 @@ Distribution and sort choices (Redshift):
 
 - ``songplays`` and ``time`` are distributed and sorted on ``start_time``: it is
   spread evenly, their join is co-located, and the analysts' questions filter
-  and group by time. (``song_id`` would be a poor key: most plays do not match
-  the song catalogue, so their NULLs would pile onto one slice.)
+  and group by time. (``song_id`` would be a poor key: every play the catalogue
+  cannot match has a NULL ``song_id``, and those NULLs would pile onto one slice.)
 - ``users``, ``songs`` and ``artists`` are small dimensions: ``DISTSTYLE ALL``
   puts a copy on every node, so no join needs to move them.
 
@@ -231,7 +231,7 @@ def er_diagram(tables: tuple[Table, ...] = STAR_TABLES) -> str:
     as mermaid ``erDiagram`` text, rendered from the definitions above so it
     cannot drift from the DDL. Primary keys are marked ``PK``, columns that
     name another table's key ``FK``. A reference from a column that may be
-    NULL is "zero or one" (``o|``; most plays match no song), else "exactly one"."""
+    NULL is "zero or one" (``o|``: a play may match no song), else "exactly one"."""
     lines = ["erDiagram"]
     for table in tables:
         for column, target in table.references:

@@ -7,6 +7,6 @@ SELECT CAST(start_time AS DATE) AS day,
 FROM songplays
 WHERE (CAST(%(start)s AS TIMESTAMP) IS NULL OR start_time >= CAST(%(start)s AS TIMESTAMP))
   AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR start_time < CAST(%(end)s AS TIMESTAMP))
-  AND (%(level)s = 'all' OR level = %(level)s)
+  AND (CAST(%(level)s AS VARCHAR(65535)) = 'all' OR level = CAST(%(level)s AS VARCHAR(65535)))
 GROUP BY 1
 ORDER BY 1;

@@ -3,7 +3,8 @@
 -- A play's level is the user's level when it was played. users_switched_in counts users
 -- with a play at this level right after a play at the other level: on the 'paid' row
 -- the users who upgraded, on the 'free' row those who downgraded. A user who played on
--- both levels counts once on each row. Ties in start_time are broken by songplay_id.
+-- both levels counts once on each row; users_all_levels (the same on every row) counts each
+-- user once, whatever the level. Ties in start_time are broken by songplay_id.
 -- Parameters: start (inclusive), end (exclusive) UTC timestamps or NULL.
 WITH plays AS (
     SELECT songplay_id, start_time, user_id, level
@@ -24,12 +25,17 @@ switched AS (
     WHERE previous_level IS NOT NULL AND previous_level <> level
     GROUP BY level
 ),
+everyone AS (
+    SELECT COUNT(DISTINCT NULLIF(user_id, -1)) AS users_all_levels
+    FROM plays
+),
 totals AS (
     SELECT level, COUNT(*) AS plays, COUNT(DISTINCT NULLIF(user_id, -1)) AS users
     FROM plays
     GROUP BY level
 )
-SELECT t.level, t.plays, t.users, COALESCE(s.users_switched_in, 0) AS users_switched_in
+SELECT t.level, t.plays, t.users, COALESCE(s.users_switched_in, 0) AS users_switched_in, e.users_all_levels
 FROM totals t
+CROSS JOIN everyone e
 LEFT JOIN switched s ON s.level = t.level
 ORDER BY t.level;

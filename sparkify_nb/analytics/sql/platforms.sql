@@ -28,7 +28,7 @@ WITH agents AS (
     FROM songplays
     WHERE (CAST(%(start)s AS TIMESTAMP) IS NULL OR start_time >= CAST(%(start)s AS TIMESTAMP))
       AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR start_time < CAST(%(end)s AS TIMESTAMP))
-      AND (%(level)s = 'all' OR level = %(level)s)
+      AND (CAST(%(level)s AS VARCHAR(65535)) = 'all' OR level = CAST(%(level)s AS VARCHAR(65535)))
 )
 SELECT os, browser, COUNT(*) AS plays, COUNT(DISTINCT NULLIF(user_id, -1)) AS users
 FROM agents

@@ -10,7 +10,7 @@ WITH plays AS (
     WHERE artist_id IS NOT NULL
       AND (CAST(%(start)s AS TIMESTAMP) IS NULL OR start_time >= CAST(%(start)s AS TIMESTAMP))
       AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR start_time < CAST(%(end)s AS TIMESTAMP))
-      AND (%(level)s = 'all' OR level = %(level)s)
+      AND (CAST(%(level)s AS VARCHAR(65535)) = 'all' OR level = CAST(%(level)s AS VARCHAR(65535)))
 ),
 matched AS (
     SELECT COUNT(*) AS matched_plays FROM plays

@@ -8,7 +8,7 @@ FROM songplays
 WHERE location IS NOT NULL AND location <> ''
   AND (CAST(%(start)s AS TIMESTAMP) IS NULL OR start_time >= CAST(%(start)s AS TIMESTAMP))
   AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR start_time < CAST(%(end)s AS TIMESTAMP))
-  AND (%(level)s = 'all' OR level = %(level)s)
+  AND (CAST(%(level)s AS VARCHAR(65535)) = 'all' OR level = CAST(%(level)s AS VARCHAR(65535)))
 GROUP BY location
 ORDER BY plays DESC, location
 LIMIT %(top_n)s;

@@ -1,5 +1,5 @@
 -- Top songs: which catalogue songs are played most?
--- Only plays matched to the song catalogue have a song_id (most plays do not), so
+-- Only plays matched to the song catalogue have a song_id (how many do depends on the data), so
 -- this ranks songs among matched plays; matched_plays is their total in the period,
 -- the base of each song's share. Ties: more plays first, then title, then song_id.
 -- Parameters: start (inclusive), end (exclusive) UTC timestamps or NULL; level; top_n, written into
@@ -10,7 +10,7 @@ WITH plays AS (
     WHERE song_id IS NOT NULL
       AND (CAST(%(start)s AS TIMESTAMP) IS NULL OR start_time >= CAST(%(start)s AS TIMESTAMP))
       AND (CAST(%(end)s AS TIMESTAMP) IS NULL OR start_time < CAST(%(end)s AS TIMESTAMP))
-      AND (%(level)s = 'all' OR level = %(level)s)
+      AND (CAST(%(level)s AS VARCHAR(65535)) = 'all' OR level = CAST(%(level)s AS VARCHAR(65535)))
 ),
 matched AS (
     SELECT COUNT(*) AS matched_plays FROM plays

@@ -88,9 +88,10 @@ refused the same) and each pinned by a test in tests/test_rehearsal_*.py:
 7. Results: GetStatementResult pages with ``NextToken`` [API]; a page holds at
    most 1 MB of records (unconfirmed: AWS documents no page size); a row over
    64 KB fails the statement ("Packet for query is too large ... 64 KB per
-   row" [TROUBLE]), a result over 100 MB too ("Database response exceeded size
-   limit ... 100 MB" [TROUBLE]; "The maximum query result size is 100 MB"
-   [GUIDE]). Only FINISHED statements with a result set have one ("Query does
+   row" [TROUBLE]), a result over 500 MB too ("Database response exceeded size
+   limit ... The Data API limit is 500 MB in the result set returned by the
+   database" [TROUBLE]; the [GUIDE]'s quotas table still said 100 MB: the
+   troubleshooting page, the newer, is followed). Only FINISHED statements with a result set have one ("Query does
    not have result"), JSON ones only ("must have specified ResultFormat as
    JSON" [API GetStatementResult]). Values are ``Field`` unions: integers as
    ``longValue``, floats as ``doubleValue``, booleans, NULL as ``isNull``,
@@ -102,11 +103,36 @@ refused the same) and each pinned by a test in tests/test_rehearsal_*.py:
 9. Redshift SQL: every statement is parsed with sqlglot's Redshift dialect;
    one that does not parse FAILS with ``ERROR: syntax error at or near ...``
    (known gaps of sqlglot refuse valid Redshift too: column-level DISTKEY /
-   SORTKEY, table-level ENCODE AUTO). PostgreSQL constructs Redshift rejects
-   fail, each listed once with its page in ``translate.POSTGRES_ONLY`` (CREATE
-   INDEX, UNLOGGED, ON CONFLICT, RETURNING, GENERATED ALWAYS AS IDENTITY,
-   sequences, CHECK constraints, partitioning, array constructors). The rest
-   runs translated: DISTSTYLE / DISTKEY / SORTKEY / ENCODE / BACKUP dropped;
+   SORTKEY, table-level ENCODE AUTO).
+   Refused, from AWS's own lists, one data file with each section's page
+   (``sql/redshift_refuses.toml``, found by :mod:`.refusals`): the unsupported
+   PostgreSQL functions [DG c_unsupported-postgresql-functions.html], data types
+   [DG c_unsupported-postgresql-datatypes.html] and features [DG
+   c_unsupported-postgresql-features.html] (indexes, partitioning, CHECK,
+   inheritance, array and row constructors, subscripts, VALUES as a table, ...);
+   the leader node-only functions with a user table in the statement, and the
+   deprecated ones anywhere [DG c_SQL_functions_leader_node_only.html]; a bare
+   reserved word as a name [DG r_pg_keywords.html]; constructs no command's
+   syntax has (ON CONFLICT, RETURNING, DISTINCT ON, FILTER, LATERAL, IS DISTINCT
+   FROM, CREATE TYPE, PL/pgSQL functions, UNLOGGED, identities without (seed,
+   step)), each with its command's page. A VARCHAR over 65535 bytes is refused.
+   Run with Redshift's meaning (:mod:`.semantics`, each with its page):
+   ``EXTRACT`` an INTEGER from a TIMESTAMP (DOUBLE from a TIMESTAMPTZ), the
+   fraction dropped (dropping rather than rounding: unconfirmed); ``DATE_PART``
+   a DOUBLE; ``DATEDIFF`` the boundaries crossed, a BIGINT; ``AVG`` of integers
+   a BIGINT (fraction dropped, as r_AVG.html's example shows), of floats a
+   DOUBLE; ``SUM`` of integers a BIGINT, of floats a DOUBLE; ``TEXT`` and a
+   bare ``VARCHAR`` are ``VARCHAR(256)``, and a table's VARCHAR(n) refuses an
+   INSERT or UPDATE over n *bytes* (a check named ``value too long for type
+   character varying(n)``); ``LISTAGG`` as ``string_agg`` (no delimiter when
+   none is given, over 65535 bytes "Result size exceeds LISTAGG limit");
+   ``APPROXIMATE COUNT(DISTINCT ...)`` exact; ``MERGE``; ``ANALYZE``;
+   ``VACUUM [FULL | SORT ONLY | DELETE ONLY | REINDEX | RECLUSTER] [table [TO n
+   PERCENT] [BOOST]]`` as PostgreSQL's ``VACUUM [table]``, refused in a batch
+   ("VACUUM cannot run inside a transaction block"). Parameters are VARCHARs
+   where the SQL does not cast them (:func:`.translate.bind`; the strictest
+   reading, unconfirmed). The rest runs translated: DISTSTYLE / DISTKEY /
+   SORTKEY / ENCODE / BACKUP dropped;
    PRIMARY KEY, UNIQUE and FOREIGN KEY dropped too ("informational only. They
    aren't enforced by the system" [DG r_CREATE_TABLE_NEW.html]);
    ``IDENTITY(seed, step)`` kept as an identity (GENERATED ALWAYS: values are
@@ -123,9 +149,13 @@ refused the same) and each pinned by a test in tests/test_rehearsal_*.py:
    rolled back, the COPY ID is not updated" [DG PG_LAST_COPY_ID.html].
 11. COPY (:mod:`.copy`): ``FORMAT AS JSON`` ('auto' or a jsonpaths file),
    ``TIMEFORMAT 'epochmillisecs'``, ``MAXERROR``, ``REGION``, ``MANIFEST``,
-   ``GZIP`` (and COMPUPDATE / STATUPDATE, no effect) with the project's COPY
-   emulator, appending in the caller's transaction; any other option is
-   refused, not ignored. ``IAM_ROLE`` must name a role that exists, is
+   ``GZIP``, ``TRIMBLANKS`` ("Removes the trailing white space characters from
+   a VARCHAR string" [DG copy-parameters-data-conversion.html]: trailing blanks,
+   before the length check, unconfirmed) (and COMPUPDATE / STATUPDATE, no
+   effect) with the project's COPY emulator, appending in the caller's
+   transaction; any other option, and a JSON mapping other than 'auto' or a
+   jsonpaths file ('auto ignorecase', 'noshred'), is refused saying the
+   rehearsal does not serve it, not ignored. ``IAM_ROLE`` must name a role that exists, is
    associated with the cluster and trusts Redshift, else ``ERROR: User
    arn:aws:redshift:...:dbuser:<cluster>/<user> is not authorized to assume IAM
    Role <arn>`` (wording unconfirmed); its policies (inline, attached, within
@@ -151,6 +181,11 @@ refused the same) and each pinned by a test in tests/test_rehearsal_*.py:
 
 What a rehearsal cannot show, and does not pretend to: network reachability,
 IAM beyond the COPY role's own policies (the caller's Data API permissions,
-bucket policies, SCPs), Redshift's speed, its prices, and the byte-length
-semantics of VARCHAR outside COPY (PostgreSQL counts characters).
+bucket policies, SCPs), Redshift's speed, its prices; that Redshift compares
+VARCHARs ignoring trailing blanks (PostgreSQL does not: the suite trims them at
+load, COPY ... TRIMBLANKS, so its answers do not depend on it); the scale of
+an AVG of DECIMALs (Redshift keeps the argument's, PostgreSQL does not); a
+number compared with a VARCHAR (Redshift converts, PostgreSQL refuses); and
+COPY's 'auto ignorecase', TRUNCATECOLUMNS, ACCEPTINVCHARS, BLANKSASNULL,
+EMPTYASNULL, refused saying the rehearsal does not serve them yet.
 """

@@ -20,7 +20,7 @@ from psycopg2 import extensions
 from . import translate
 
 MAX_ROW_BYTES = 64 * 1024          # "The Data API size limit is 64 KB per row in the result set"
-MAX_RESULT_BYTES = 100 * 1024 ** 2  # "The Data API limit is 100 MB in the result set returned by the database"
+MAX_RESULT_BYTES = 500 * 1024 ** 2  # "The Data API limit is 500 MB in the result set returned by the database" [TROUBLE]
 PAGE_BYTES = 1024 ** 2             # one GetStatementResult page at most (unconfirmed: AWS documents no page size)
 DONE = ("FINISHED", "FAILED", "ABORTED")
 
@@ -204,7 +204,7 @@ def fetch(cur: Any, sub: Sub) -> None:
                              "limit per row")
             size += length
             if size > MAX_RESULT_BYTES:
-                raise Failed("Database response exceeded size limit: the result is over 100 MB, the Data API's "
+                raise Failed("Database response exceeded size limit: the result is over 500 MB, the Data API's "
                              "limit")
             if page + length > PAGE_BYTES and page:
                 sub.pages.append(len(sub.records))

@@ -5,5 +5,5 @@ SELECT TRIM(filename) AS filename, line_number, TRIM(colname) AS colname, TRIM(t
        TRIM(col_length) AS col_length, TRIM(raw_line) AS raw_line, TRIM(raw_field_value) AS raw_field_value,
        err_code, TRIM(err_reason) AS err_reason
 FROM stl_load_errors
-WHERE query = %(query_id)s
+WHERE query = CAST(%(query_id)s AS INTEGER)
 ORDER BY filename, line_number

@@ -11,5 +11,5 @@ SELECT TRIM(filename) AS filename, line_number, TRIM(colname) AS colname, TRIM(t
 FROM stl_load_errors
 WHERE query = (SELECT MAX(query) FROM stl_load_errors
                WHERE session = pg_backend_pid()
-                 AND tbl IN (SELECT id FROM stv_tbl_perm WHERE TRIM(name) = %(table_name)s))
+                 AND tbl IN (SELECT id FROM stv_tbl_perm WHERE TRIM(name) = CAST(%(table_name)s AS VARCHAR(65535))))
 ORDER BY filename, line_number

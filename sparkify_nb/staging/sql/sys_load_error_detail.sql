@@ -13,5 +13,5 @@ SELECT TRIM(file_name) AS filename, line_number, TRIM(column_name) AS colname, T
        CAST(NULL AS VARCHAR(1024)) AS raw_field_value, error_code AS err_code, TRIM(error_message) AS err_reason
 FROM sys_load_error_detail
 WHERE query_id = (SELECT MAX(query_id) FROM sys_load_history
-                  WHERE session_id = pg_backend_pid() AND TRIM(table_name) IN (%(table_name)s, %(qualified_name)s))
+                  WHERE session_id = pg_backend_pid() AND TRIM(table_name) IN (CAST(%(table_name)s AS VARCHAR(65535)), CAST(%(qualified_name)s AS VARCHAR(65535))))
 ORDER BY filename, line_number

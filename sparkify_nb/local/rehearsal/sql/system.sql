@@ -77,3 +77,109 @@ $$;
 CREATE FUNCTION redshift_system.pg_last_copy_count() RETURNS bigint LANGUAGE sql STABLE AS $$
     SELECT COALESCE(NULLIF(current_setting('rehearsal.last_copy_count', true), ''), '0')::bigint
 $$;
+
+-- Redshift's result types and values where PostgreSQL's differ (local/rehearsal/semantics.py rewrites
+-- EXTRACT, DATEDIFF, AVG and SUM to these; the pages are cited there).
+-- EXTRACT: INTEGER from TIMESTAMP, TIME, INTERVAL; DOUBLE PRECISION from TIMESTAMPTZ (r_EXTRACT_function.html).
+-- millisecond / microsecond are the part within the second, as Redshift's examples show.
+CREATE FUNCTION redshift_system.rs_part(part text, value double precision, seconds double precision)
+RETURNS double precision LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE part WHEN 'millisecond' THEN trunc(seconds * 1000)::numeric % 1000
+                     WHEN 'microsecond' THEN trunc(seconds * 1000000)::numeric % 1000000
+                     ELSE value END
+$$;
+CREATE FUNCTION redshift_system.rs_extract(part text, source timestamp) RETURNS integer LANGUAGE sql IMMUTABLE AS $$
+    SELECT CAST(trunc(redshift_system.rs_part(part, date_part(CASE WHEN part IN ('millisecond', 'microsecond')
+        THEN 'second' ELSE part END, source), date_part('second', source))) AS integer)
+$$;
+CREATE FUNCTION redshift_system.rs_extract(part text, source date) RETURNS integer LANGUAGE sql IMMUTABLE AS $$
+    SELECT redshift_system.rs_extract(part, CAST(source AS timestamp))
+$$;
+CREATE FUNCTION redshift_system.rs_extract(part text, source time) RETURNS integer LANGUAGE sql IMMUTABLE AS $$
+    SELECT CAST(trunc(redshift_system.rs_part(part, date_part(CASE WHEN part IN ('millisecond', 'microsecond')
+        THEN 'second' ELSE part END, source), date_part('second', source))) AS integer)
+$$;
+CREATE FUNCTION redshift_system.rs_extract(part text, source interval) RETURNS integer LANGUAGE sql IMMUTABLE AS $$
+    SELECT CAST(trunc(date_part(part, source)) AS integer)
+$$;
+CREATE FUNCTION redshift_system.rs_extract(part text, source timestamptz) RETURNS double precision
+LANGUAGE sql STABLE AS $$
+    SELECT redshift_system.rs_part(part, date_part(CASE WHEN part IN ('millisecond', 'microsecond')
+        THEN 'second' ELSE part END, source), date_part('second', source))
+$$;
+
+-- DATEDIFF: "the number of date or time boundaries crossed" between two values, a BIGINT
+-- (r_DATEDIFF_function.html): both truncated to the part, then counted.
+CREATE FUNCTION redshift_system.datediff(part text, a timestamp, b timestamp) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CAST(CASE part
+        WHEN 'millennium' THEN trunc(date_part('millennium', b)) - trunc(date_part('millennium', a))
+        WHEN 'century' THEN trunc(date_part('century', b)) - trunc(date_part('century', a))
+        WHEN 'decade' THEN trunc(date_part('decade', b)) - trunc(date_part('decade', a))
+        WHEN 'year' THEN date_part('year', b) - date_part('year', a)
+        WHEN 'quarter' THEN (date_part('year', b) * 4 + date_part('quarter', b))
+                            - (date_part('year', a) * 4 + date_part('quarter', a))
+        WHEN 'month' THEN (date_part('year', b) * 12 + date_part('month', b))
+                          - (date_part('year', a) * 12 + date_part('month', a))
+        WHEN 'week' THEN (CAST(date_trunc('week', b) AS date) - CAST(date_trunc('week', a) AS date)) / 7
+        WHEN 'day' THEN CAST(b AS date) - CAST(a AS date)
+        ELSE trunc((date_part('epoch', date_trunc(CASE part WHEN 'millisecond' THEN 'milliseconds'
+                        WHEN 'microsecond' THEN 'microseconds' ELSE part END, b))
+                    - date_part('epoch', date_trunc(CASE part WHEN 'millisecond' THEN 'milliseconds'
+                        WHEN 'microsecond' THEN 'microseconds' ELSE part END, a)))
+                   * CASE part WHEN 'hour' THEN 1.0 / 3600 WHEN 'minute' THEN 1.0 / 60 WHEN 'second' THEN 1
+                               WHEN 'millisecond' THEN 1000 WHEN 'microsecond' THEN 1000000 END)
+    END AS bigint)
+$$;
+CREATE FUNCTION redshift_system.datediff(part text, a date, b date) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+    SELECT redshift_system.datediff(part, CAST(a AS timestamp), CAST(b AS timestamp))
+$$;
+CREATE FUNCTION redshift_system.datediff(part text, a timestamptz, b timestamptz) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT redshift_system.datediff(part, CAST(a AS timestamp), CAST(b AS timestamp))
+$$;
+
+-- AVG: "BIGINT for any integer type argument; DOUBLE PRECISION for a floating point argument;
+-- the same data type as expression for any other" (r_AVG.html). SUM: BIGINT for SMALLINT, INTEGER,
+-- BIGINT; NUMERIC for NUMERIC; DOUBLE PRECISION for floating point (r_SUM.html).
+CREATE FUNCTION redshift_system.int_avg_final(state bigint[]) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN state[1] = 0 THEN NULL ELSE CAST(trunc(CAST(state[2] AS numeric) / state[1]) AS bigint) END
+$$;
+CREATE FUNCTION redshift_system.int8_avg_step(state numeric[], value bigint) RETURNS numeric[]
+LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT ARRAY[state[1] + 1, state[2] + value] $$;
+CREATE FUNCTION redshift_system.int8_avg_final(state numeric[]) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN state[1] = 0 THEN NULL ELSE CAST(trunc(state[2] / state[1]) AS bigint) END
+$$;
+CREATE AGGREGATE redshift_system.avg(smallint) (
+    SFUNC = int2_avg_accum, STYPE = bigint[], FINALFUNC = redshift_system.int_avg_final, INITCOND = '{0,0}');
+CREATE AGGREGATE redshift_system.avg(integer) (
+    SFUNC = int4_avg_accum, STYPE = bigint[], FINALFUNC = redshift_system.int_avg_final, INITCOND = '{0,0}');
+CREATE AGGREGATE redshift_system.avg(bigint) (
+    SFUNC = redshift_system.int8_avg_step, STYPE = numeric[], FINALFUNC = redshift_system.int8_avg_final,
+    INITCOND = '{0,0}');
+CREATE AGGREGATE redshift_system.avg(real) (
+    SFUNC = float4_accum, STYPE = double precision[], FINALFUNC = float8_avg, INITCOND = '{0,0,0}');
+CREATE AGGREGATE redshift_system.avg(double precision) (
+    SFUNC = float8_accum, STYPE = double precision[], FINALFUNC = float8_avg, INITCOND = '{0,0,0}');
+CREATE AGGREGATE redshift_system.avg(numeric) (
+    SFUNC = numeric_avg_accum, STYPE = internal, FINALFUNC = numeric_avg, COMBINEFUNC = numeric_avg_combine,
+    SERIALFUNC = numeric_avg_serialize, DESERIALFUNC = numeric_avg_deserialize);
+CREATE AGGREGATE redshift_system.sum(smallint) (SFUNC = int2_sum, STYPE = bigint);
+CREATE AGGREGATE redshift_system.sum(integer) (SFUNC = int4_sum, STYPE = bigint);
+CREATE AGGREGATE redshift_system.sum(bigint) (SFUNC = int8pl, STYPE = bigint);
+CREATE AGGREGATE redshift_system.sum(numeric) (SFUNC = numeric_add, STYPE = numeric);
+CREATE FUNCTION redshift_system.float4_sum_step(state double precision, value real) RETURNS double precision
+LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN value IS NULL THEN state ELSE COALESCE(state, 0) + value END $$;
+CREATE AGGREGATE redshift_system.sum(real) (SFUNC = redshift_system.float4_sum_step, STYPE = double precision);
+CREATE AGGREGATE redshift_system.sum(double precision) (SFUNC = float8pl, STYPE = double precision);
+
+-- LISTAGG: "If the result set is larger than the maximum VARCHAR size (64K - 1, or 65535), then LISTAGG
+-- returns the following error: Invalid operation: Result size exceeds LISTAGG limit" (r_LISTAGG.html).
+CREATE FUNCTION redshift_system.listagg_limit(result text) RETURNS varchar(65535) LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF octet_length(result) > 65535 THEN
+        RAISE EXCEPTION 'Result size exceeds LISTAGG limit';
+    END IF;
+    RETURN result;
+END
+$$;

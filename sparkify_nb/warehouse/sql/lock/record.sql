@@ -3,4 +3,4 @@
 DELETE FROM load_lock;
 
 INSERT INTO load_lock (holder, purpose, host, pid, since, heartbeat, expires_at)
-VALUES (%(holder)s, %(purpose)s, %(host)s, %(pid)s, %(now)s, %(now)s, %(now)s);
+VALUES (CAST(%(holder)s AS VARCHAR(65535)), CAST(%(purpose)s AS VARCHAR(65535)), CAST(%(host)s AS VARCHAR(65535)), CAST(%(pid)s AS INTEGER), CAST(%(now)s AS TIMESTAMP), CAST(%(now)s AS TIMESTAMP), CAST(%(now)s AS TIMESTAMP));

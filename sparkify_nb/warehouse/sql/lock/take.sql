@@ -5,8 +5,8 @@
 -- https://docs.aws.amazon.com/redshift/latest/dg/r_LOCK.html; the same on PostgreSQL).
 LOCK TABLE load_lock;
 
-DELETE FROM load_lock WHERE expires_at < %(now)s;
+DELETE FROM load_lock WHERE expires_at < CAST(%(now)s AS TIMESTAMP);
 
 INSERT INTO load_lock (holder, purpose, host, pid, since, heartbeat, expires_at)
-SELECT %(holder)s, %(purpose)s, %(host)s, %(pid)s, %(now)s, %(now)s, %(expires_at)s
+SELECT CAST(%(holder)s AS VARCHAR(65535)), CAST(%(purpose)s AS VARCHAR(65535)), CAST(%(host)s AS VARCHAR(65535)), CAST(%(pid)s AS INTEGER), CAST(%(now)s AS TIMESTAMP), CAST(%(now)s AS TIMESTAMP), CAST(%(expires_at)s AS TIMESTAMP)
 WHERE NOT EXISTS (SELECT 1 FROM load_lock);

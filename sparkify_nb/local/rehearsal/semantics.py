@@ -1,0 +1,175 @@
+"""Redshift's meaning on PostgreSQL: the rewrites of a parsed statement that make
+PostgreSQL compute what Redshift computes where the two differ in result type or
+value (rule 9 of :mod:`sparkify_nb.local.rehearsal` states them; each with its page):
+
+- ``EXTRACT(part FROM x)``: "INTEGER if the source value evaluates to data type
+  TIMESTAMP, TIME, TIMETZ, INTERVAL ...; DOUBLE PRECISION if ... TIMESTAMPTZ"
+  [DG r_EXTRACT_function.html] -> ``redshift_system.rs_extract('part', x)``,
+  overloaded per source type in ``sql/system.sql`` (PostgreSQL's EXTRACT is a
+  NUMERIC with the fraction: ``EXTRACT(epoch ...)`` of ``...46.790`` is ``...46.79``
+  there and a whole number on Redshift; dropping the fraction rather than rounding
+  it is unconfirmed). ``millisecond`` / ``microsecond`` are the part within the
+  second ("extract(ms from timestamp '2009-09-09 12:08:43.101')" is ``101``, same page).
+- ``DATE_PART(part, x)``: DOUBLE PRECISION [DG r_DATE_PART_function.html], as
+  PostgreSQL's ``date_part`` (kept a ``date_part`` call; sqlglot would make it an EXTRACT).
+- ``DATEDIFF(part, a, b)``: the number of ``part`` boundaries crossed, a BIGINT
+  [DG r_DATEDIFF_function.html] -> ``redshift_system.datediff('part', a, b)``.
+- ``AVG`` of an integer type is a BIGINT, of a floating type DOUBLE PRECISION;
+  ``SUM`` of SMALLINT, INTEGER or BIGINT is a BIGINT, of a floating type DOUBLE
+  PRECISION [DG r_AVG.html, r_SUM.html] -> ``redshift_system.avg`` / ``.sum``
+  (PostgreSQL: ``avg(int)`` NUMERIC 2.5, ``sum(bigint)`` NUMERIC, ``sum(real)`` REAL).
+  That an integer AVG drops the fraction (2.9 -> 2) follows r_AVG.html's example
+  ("select avg(qtysold) ... 2"); the rounding rule itself is unconfirmed.
+- ``TEXT`` and a ``VARCHAR`` without a length are ``VARCHAR(256)``; a VARCHAR's
+  length counts bytes, at most 65535 ("you can create an Amazon Redshift table
+  with a TEXT column, but it is converted to a VARCHAR(256) column"; "VARCHAR ...
+  65535 bytes"; "lengths ... in bytes, not characters" [DG r_Character_types.html]):
+  a table's VARCHAR(n) column gets a byte-length check, so INSERT and UPDATE
+  refuse what Redshift refuses ("value too long for type character varying(n)").
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+from sqlglot.dialects.redshift import Redshift
+from sqlglot.parsers.redshift import RedshiftParser
+
+
+SYSTEM = "redshift_system"
+MAX_VARCHAR = 65535
+DEFAULT_VARCHAR = 256
+_TEXT_TYPES = (exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR, exp.DataType.Type.NVARCHAR)
+# Redshift's spellings of a date part (r_Dateparts_for_datetime_functions.html) -> the name sql/system.sql takes
+_PARTS = {
+    "millennium": ("millennium", "millennia", "mil", "mils"), "century": ("century", "centuries", "c", "cent", "cents"),
+    "decade": ("decade", "decades", "dec", "decs"), "epoch": ("epoch",),
+    "year": ("year", "years", "y", "yr", "yrs"), "quarter": ("quarter", "quarters", "qtr", "qtrs"),
+    "month": ("month", "months", "mon", "mons"), "week": ("week", "weeks", "w"),
+    "dow": ("dayofweek", "dow", "dw", "weekday"), "doy": ("dayofyear", "doy", "dy", "yearday"),
+    "day": ("day", "days", "d"), "hour": ("hour", "hours", "h", "hr", "hrs"),
+    "minute": ("minute", "minutes", "m", "min", "mins"), "second": ("second", "seconds", "s", "sec", "secs"),
+    "millisecond": ("millisecond", "milliseconds", "ms", "msec", "msecs", "msecond", "mseconds", "millisec",
+                    "millisecs", "millisecon"),
+    "microsecond": ("microsecond", "microseconds", "microsec", "microsecs", "microsecond", "usecond", "useconds",
+                    "us", "usec", "usecs"),
+    "timezone": ("timezone",), "timezone_hour": ("timezone_hour",), "timezone_minute": ("timezone_minute",),
+}
+PART_NAMES = {alias: name for name, aliases in _PARTS.items() for alias in aliases}
+
+
+class Refused(Exception):
+    """A statement Redshift would not run; ``str()`` is the ``Error`` text the Data API shows."""
+
+
+class _Parser(RedshiftParser):
+    def _parse_date_part(self) -> exp.Expression:
+        node = super()._parse_date_part()
+        node.meta["date_part"] = True  # sqlglot reads DATE_PART as an EXTRACT; their result types differ
+        return node
+
+
+class RedshiftDialect(Redshift):
+    """sqlglot's Redshift dialect, with DATE_PART kept apart from EXTRACT."""
+
+    Parser = _Parser
+
+
+def part_name(node: exp.Expression | None, function: str) -> str:
+    """The date part ``node`` names (``epoch``, ``'hour'``, ``ms``), as ``sql/system.sql`` spells it."""
+    word = (node.name if node is not None else "").lower()
+    if word not in PART_NAMES:
+        raise Refused(f'ERROR: {function}: "{word}" is not a date part Amazon Redshift knows '
+                      "(https://docs.aws.amazon.com/redshift/latest/dg/r_Dateparts_for_datetime_functions.html)")
+    return PART_NAMES[word]
+
+
+def _system(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Dot(this=exp.to_identifier(SYSTEM), expression=exp.Anonymous(this=name, expressions=list(args)))
+
+
+def _length(kind: exp.DataType) -> int | None:
+    params = kind.expressions
+    if not params:
+        return None
+    value = params[0].this if isinstance(params[0], exp.DataTypeParam) else params[0]
+    if isinstance(value, exp.Literal) and value.is_int:
+        return int(value.name)
+    if isinstance(value, exp.Var) and value.name.upper() == "MAX":
+        return MAX_VARCHAR  # "VARCHAR(MAX)" is 65535 bytes (r_Character_types.html)
+    return None
+
+
+def check_types(tree: exp.Expression) -> None:
+    """Refuses a VARCHAR longer than Redshift allows (65535 bytes)."""
+    for kind in tree.find_all(exp.DataType):
+        if kind.this in _TEXT_TYPES:
+            size = _length(kind)
+            if size is not None and size > MAX_VARCHAR:
+                raise Refused(f"ERROR: length for type varchar cannot exceed {MAX_VARCHAR} "
+                              "(https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html)")
+
+
+def rewrite(tree: exp.Expression) -> exp.Expression:
+    """``tree`` (a copy) with Redshift's types and function results made explicit for PostgreSQL."""
+    for kind in list(tree.find_all(exp.DataType)):
+        if kind.this in _TEXT_TYPES:
+            size = _length(kind) or DEFAULT_VARCHAR
+            kind.replace(exp.DataType.build(f"VARCHAR({size})"))
+    for column in list(tree.find_all(exp.ColumnDef)):
+        kind = column.args.get("kind")
+        if isinstance(kind, exp.DataType) and kind.this == exp.DataType.Type.VARCHAR and isinstance(
+                tree, exp.Create):
+            size = _length(kind)
+            check = exp.CheckColumnConstraint(this=exp.LTE(
+                this=exp.Anonymous(this="octet_length", expressions=[exp.column(column.this.copy())]),
+                expression=exp.Literal.number(size)))
+            name = exp.to_identifier(f"value too long for type character varying({size}): {column.name}"[:63])
+            column.append("constraints", exp.ColumnConstraint(this=name, kind=check))
+    for node in list(tree.find_all(exp.Extract)):
+        part = exp.Literal.string(part_name(node.this, "DATE_PART" if node.meta.get("date_part") else "EXTRACT"))
+        if node.meta.get("date_part"):
+            node.replace(exp.Anonymous(this="date_part", expressions=[part, node.expression]))
+        else:
+            node.replace(_system("rs_extract", part, node.expression))
+    for node in list(tree.find_all(exp.TsOrDsDiff, exp.DateDiff)):
+        part = exp.Literal.string(part_name(node.args.get("unit"), "DATEDIFF"))
+        node.replace(_system("datediff", part, node.expression, node.this))
+    for node in list(tree.find_all(exp.Avg, exp.Sum)):
+        node.replace(_system("avg" if isinstance(node, exp.Avg) else "sum", node.this))
+    _redshift_only(tree)
+    return tree
+
+
+def _redshift_only(tree: exp.Expression) -> None:
+    """Redshift's own constructs, run with their meaning on PostgreSQL.
+
+    - ``LISTAGG(expr [, delimiter]) [WITHIN GROUP (ORDER BY ...)]`` -> ``string_agg``; the
+      delimiter "is NULL" when not given (no separator), and a result over 65535 bytes fails with
+      "Result size exceeds LISTAGG limit" [DG r_LISTAGG.html].
+    - ``APPROXIMATE COUNT(DISTINCT expr)`` -> ``COUNT(DISTINCT expr)``: Redshift's is HyperLogLog,
+      "a relative error of around 2%" [DG r_COUNT.html]; the rehearsal's is exact.
+    - ``MERGE ... WHEN NOT MATCHED THEN INSERT VALUES (...)`` (no column list) is written the way
+      PostgreSQL 15+ reads it [DG r_MERGE.html]."""
+    for node in list(tree.find_all(exp.WithinGroup)):
+        concat = node.this
+        if isinstance(concat, exp.GroupConcat) and isinstance(node.expression, exp.Order):
+            inner = concat.this
+            if isinstance(inner, exp.Distinct) and len(inner.expressions) == 2 and concat.args.get("separator") is None:
+                concat.set("separator", inner.expressions[1].pop())
+            order = node.expression.copy()
+            order.set("this", inner.copy())
+            concat.set("this", order)
+            node.replace(concat)
+    for concat in list(tree.find_all(exp.GroupConcat)):
+        if concat.args.get("separator") is None:
+            concat.set("separator", exp.Literal.string(""))
+        if not isinstance(concat.parent, exp.Dot):
+            concat.replace(_system("listagg_limit", concat.copy()))
+    for node in list(tree.find_all(exp.ApproxDistinct)):
+        node.replace(exp.Count(this=exp.Distinct(expressions=[node.this.copy()])))
+    for when in list(tree.find_all(exp.When)):
+        then = when.args.get("then")
+        if isinstance(then, exp.Insert) and isinstance(then.this, exp.Tuple) and then.this.expressions and \
+                isinstance(then.this.expressions[0], exp.Anonymous) and then.this.expressions[0].name.upper() == "VALUES":
+            values = ", ".join(e.sql("postgres") for e in then.this.expressions[0].expressions)
+            then.replace(exp.Var(this=f"INSERT VALUES ({values})"))
