@@ -238,3 +238,25 @@ def test_flags_without_a_value_do_not_swallow_the_next_option():
     assert options(sqlglot.parse_one(sql, read="redshift")) == {
         "FORMAT AS JSON": "auto", "REGION": "us-west-2", "MANIFEST": "", "COMPUPDATE": "OFF", "STATUPDATE": "OFF",
         "MAXERROR": "0"}
+
+
+def test_stl_load_errors_shows_a_superuser_every_users_rows_and_a_user_only_their_own(data_api):
+    """"Superusers can see all rows; regular users can see only their own data" (STL visibility,
+    https://docs.aws.amazon.com/redshift/latest/dg/c_visibility-of-data.html): one reject of user
+    loader; the master user (a superuser) and loader see it, reader does not."""
+    made = make_cluster()
+    master = {"ClusterIdentifier": made["ClusterIdentifier"], "Database": "dev", "DbUser": MASTER}
+    try:
+        batch = data_api.batch_execute_statement(
+            Sqls=["CREATE USER loader PASSWORD DISABLE", "CREATE USER reader PASSWORD DISABLE",
+                  "INSERT INTO rehearsal_internal.load_errors (userid, err_code) "
+                  "SELECT usesysid, 1201 FROM pg_user WHERE usename = 'loader'"], **master)
+        assert wait(data_api, batch["Id"])["Status"] == "FINISHED"
+        seen = {}
+        for user in (MASTER, "loader", "reader"):
+            counted = run(data_api, "SELECT COUNT(*) FROM stl_load_errors WHERE err_code = 1201",
+                          **{**master, "DbUser": user})
+            seen[user] = rows(data_api, counted["Id"])
+        assert seen == {MASTER: [[1]], "loader": [[1]], "reader": [[0]]}
+    finally:
+        aws("redshift").delete_cluster(ClusterIdentifier=made["ClusterIdentifier"], SkipFinalClusterSnapshot=True)
