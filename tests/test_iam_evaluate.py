@@ -1,0 +1,131 @@
+"""The rehearsal's IAM evaluator (sparkify_nb/local/iam/evaluate.py), one rule each, as the IAM User
+Guide's policy-evaluation and condition pages state them (the module docstring quotes them)."""
+
+import pytest
+
+from sparkify_nb.local.iam.evaluate import Request, evaluate
+
+ARN = "arn:aws:ec2:us-west-2:210000000001:vpc/vpc-0abc"
+
+
+def allow(**extra):
+    return {"Version": "2012-10-17", "Statement": [{"Sid": "It", "Effect": "Allow", **extra}]}
+
+
+def decide(policy, action="ec2:CreateVpc", resource=ARN, context=None, boundary=None):
+    return evaluate([policy], Request(action, resource, context or {}), boundary)
+
+
+def test_an_allow_allows_and_names_its_sid():
+    got = decide(allow(Action="ec2:CreateVpc", Resource=ARN))
+    assert (got.allowed, got.why, got.sid) == (True, "allowed", "It")
+
+
+def test_nothing_that_allows_is_an_implicit_deny():
+    got = decide(allow(Action="ec2:DeleteVpc", Resource="*"))
+    assert (got.allowed, got.why, got.sid) == (False, "implicit deny", "")
+
+
+def test_an_explicit_deny_wins_over_any_allow():
+    policy = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                            {"Sid": "No", "Effect": "Deny", "Action": "ec2:Create*", "Resource": "*"}]}
+    got = decide(policy)
+    assert (got.allowed, got.why, got.sid) == (False, "explicit deny", "No")
+
+
+def test_actions_match_case_insensitively_with_wildcards_and_resources_case_sensitively():
+    assert decide(allow(Action="EC2:create?pc", Resource="arn:aws:ec2:*:*:vpc/*")).allowed
+    assert not decide(allow(Action="ec2:CreateVpc", Resource="arn:aws:ec2:*:*:VPC/*")).allowed
+
+
+def test_not_action_and_not_resource_take_everything_else():
+    assert not decide(allow(NotAction="ec2:CreateVpc", Resource="*")).allowed
+    assert decide(allow(NotAction="ec2:DeleteVpc", Resource="*")).allowed
+    assert not decide(allow(Action="*", NotResource="arn:aws:ec2:*:*:vpc/*")).allowed
+    assert decide(allow(Action="*", NotResource="arn:aws:ec2:*:*:subnet/*")).allowed
+
+
+def test_a_key_the_request_lacks_fails_a_condition_but_passes_a_negated_one():
+    assert not decide(allow(Action="*", Resource="*", Condition={"StringEquals": {"aws:RequestTag/k": "v"}})).allowed
+    assert decide(allow(Action="*", Resource="*", Condition={"StringNotEquals": {"aws:RequestTag/k": "v"}})).allowed
+
+
+def test_if_exists_passes_when_the_key_is_absent_and_tests_it_when_present():
+    policy = allow(Action="*", Resource="*", Condition={"StringEqualsIfExists": {"aws:ResourceTag/k": "v"}})
+    assert decide(policy).allowed
+    assert not decide(policy, context={"aws:ResourceTag/k": "other"}).allowed
+
+
+def test_null_tests_presence():
+    policy = allow(Action="*", Resource="*", Condition={"Null": {"aws:RequestTag/k": "false"}})
+    assert decide(policy, context={"aws:RequestTag/k": "v"}).allowed
+    assert not decide(policy).allowed
+
+
+def test_for_all_values_holds_on_an_empty_set_and_for_any_value_does_not():
+    every = allow(Action="*", Resource="*", Condition={"ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b"]}})
+    some = allow(Action="*", Resource="*", Condition={"ForAnyValue:StringEquals": {"aws:TagKeys": ["a"]}})
+    assert decide(every).allowed and decide(every, context={"aws:TagKeys": []}).allowed
+    assert decide(every, context={"aws:TagKeys": ["a"]}).allowed
+    assert not decide(every, context={"aws:TagKeys": ["a", "c"]}).allowed
+    assert not decide(some).allowed
+    assert decide(some, context={"aws:TagKeys": ["c", "a"]}).allowed
+
+
+def test_values_of_one_key_or_keys_and_operators_and():
+    policy = allow(Action="*", Resource="*", Condition={"StringEquals": {"k1": ["x", "y"], "k2": "z"},
+                                                         "Bool": {"aws:SecureTransport": "true"}})
+    assert decide(policy, context={"k1": "y", "k2": "z", "aws:SecureTransport": "true"}).allowed
+    assert not decide(policy, context={"k1": "y", "k2": "z", "aws:SecureTransport": "false"}).allowed
+    assert not decide(policy, context={"k1": "y", "aws:SecureTransport": "true"}).allowed
+
+
+def test_a_negated_operators_values_nor():
+    policy = allow(Action="*", Resource="*", Condition={"StringNotEquals": {"k": ["x", "y"]}})
+    assert decide(policy, context={"k": "z"}).allowed
+    assert not decide(policy, context={"k": "y"}).allowed
+
+
+@pytest.mark.parametrize("operator, wanted, value, holds", [
+    ("StringLike", "sparkify-*", "sparkify-dwh", True), ("StringEqualsIgnoreCase", "ABC", "abc", True),
+    ("NumericLessThan", "10", "9", True), ("NumericGreaterThanEquals", "10", "9", False),
+    ("DateGreaterThan", "2020-01-01T00:00:00Z", "2026-12-02T06:00:00Z", True),
+    ("IpAddress", "10.0.0.0/8", "10.1.2.3", True), ("NotIpAddress", "10.0.0.0/8", "10.1.2.3", False),
+    ("ArnLike", "arn:aws:iam::*:role/sparkify-*", "arn:aws:iam::210000000001:role/sparkify-copy", True),
+    ("ArnLike", "arn:aws:iam::*:role/sparkify-*", "arn:aws:iam::210000000001:user/sparkify-copy", False),
+    ("BinaryEquals", "QmluYXJ5", "QmluYXJ5", True), ("Bool", "true", "True", True),
+])
+def test_each_operator_family(operator, wanted, value, holds):
+    assert decide(allow(Action="*", Resource="*", Condition={operator: {"k": wanted}}),
+                  context={"k": value}).allowed is holds
+
+
+def test_an_operator_it_does_not_know_never_allows_and_always_denies():
+    unknown = {"StringSoundsLike": {"k": "v"}}
+    assert not decide(allow(Action="*", Resource="*", Condition=unknown), context={"k": "v"}).allowed
+    policy = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                            {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": unknown}]}
+    assert decide(policy).why == "explicit deny"
+
+
+def test_policy_variables_resolve_from_the_context_with_defaults_and_literals():
+    own = allow(Action="*", Resource="arn:aws:iam::*:user/${aws:username}")
+    assert decide(own, resource="arn:aws:iam::1:user/ana", context={"aws:username": "ana"}).allowed
+    assert not decide(own, resource="arn:aws:iam::1:user/bob", context={"aws:username": "ana"}).allowed
+    assert not decide(own, resource="arn:aws:iam::1:user/ana").allowed  # no username: matches nothing
+    fallback = allow(Action="*", Resource="arn:aws:s3:::b/${aws:PrincipalTag/team, 'shared'}/*")
+    assert decide(fallback, resource="arn:aws:s3:::b/shared/x").allowed
+    literal = allow(Action="*", Resource="arn:aws:s3:::b/${*}")
+    assert decide(literal, resource="arn:aws:s3:::b/*").allowed and not decide(literal, resource="arn:aws:s3:::b/x").allowed
+    owner = allow(Action="*", Resource="*", Condition={"StringEquals": {"owner": "${aws:userid}"}})
+    assert decide(owner, context={"owner": "AIDA1", "aws:userid": "AIDA1"}).allowed
+
+
+def test_a_permissions_boundary_intersects_and_its_deny_denies():
+    everything = allow(Action="*", Resource="*")
+    got = decide(everything, boundary=allow(Action="s3:*", Resource="*"))
+    assert (got.allowed, got.why) == (False, "boundary")
+    assert decide(everything, boundary=allow(Action="ec2:*", Resource="*")).allowed
+    fenced = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                            {"Sid": "Fence", "Effect": "Deny", "Action": "ec2:CreateVpc", "Resource": "*"}]}
+    assert decide(everything, boundary=fenced).sid == "Fence"
