@@ -108,13 +108,20 @@ def test_the_only_actions_on_star_are_those_aws_documents_with_no_resource_each_
 @pytest.mark.parametrize("kind, mode, guarded", CASES)
 def test_every_create_that_can_tag_on_creation_must_tag_the_stack(tmp_path, kind, mode, guarded):
     """A create whose resource takes ``aws:RequestTag`` (its Service Authorization Reference entry) is
-    allowed only with the stack's tag, unless it is one of the documented :data:`scopes.UNTAGGED_CREATES`."""
+    allowed only with the stack's tag, unless it is one of the documented :data:`scopes.UNTAGGED_CREATES`.
+    A statement that asks the existing resources a create uses (the VPC of a subnet) for their tag
+    cannot allow the new one: the new resource's row has no ``aws:ResourceTag`` key, so that
+    condition never holds there."""
     for st in (st for st in policy_for(tmp_path, kind, mode, guarded)["Statement"] if st["Effect"] == "Allow"):
         for action in st["Action"]:
-            keys = {k for rt in privilege(action)["resource_types"] for k in rt["condition_keys"]}
+            rows = privilege(action)["resource_types"]
+            keys = {k for rt in rows for k in rt["condition_keys"]}
             if "aws:RequestTag/${TagKey}" in keys and action.split(":")[1].startswith(("Create", "Tag")):
                 conditions = {k for block in st.get("Condition", {}).values() for k in block}
-                assert action in scopes.UNTAGGED_CREATES or {
+                new_rows = [set(rt["condition_keys"]) for rt in rows if "aws:RequestTag/${TagKey}" in rt["condition_keys"]]
+                only_existing = f"aws:ResourceTag/{scopes.TAG_KEY}" in conditions and all(
+                    "aws:ResourceTag/${TagKey}" not in row for row in new_rows)
+                assert action in scopes.UNTAGGED_CREATES or only_existing or {
                     f"aws:RequestTag/{scopes.TAG_KEY}", "aws:TagKeys"} <= conditions or (
                     action == "ec2:CreateTags" and "ec2:CreateAction" in conditions), (st["Sid"], action)
 

@@ -13,9 +13,14 @@ from .tags import TAG_KEY
 
 EC2_TYPES = ("vpc", "subnet", "security-group", "internet-gateway", "route-table", "vpc-endpoint")
 # Each EC2 create: the type it makes, then the existing types it uses (the VPC a subnet goes into, the route
-# table an endpoint is added to). Its Allow names both (the request tag is what it checks); the Deny of
-# :data:`EC2_INSIDE_OURS` then refuses any existing one not tagged ours, so a create's request tag never
-# vouches for someone else's VPC or route table. (A new security group rule is not a resource we tag:
+# table an endpoint is added to). AWS authorises a create once per resource, each with the condition keys
+# of its own resource-type row (the SAR's CreateSubnet: aws:RequestTag / aws:TagKeys on "subnet*",
+# aws:ResourceTag on "vpc*"): so the new resource is allowed under the request tag (Create...TaggedAsThisStack)
+# and each existing one it uses under its own tag (UseOur...InCreates). A request tag is never in the VPC
+# row's context: when the create's Allow was the only one, it refused every create in a VPC. Both name every
+# type of the create (parliament asks each statement to name the action's required types); each condition
+# holds only on the row that carries its key. The Deny of :data:`EC2_INSIDE_OURS` keeps refusing any
+# existing one not tagged ours. (A new security group rule is not a resource we tag:
 # AuthorizeSecurityGroupIngress is scoped by its security group, the one it requires.)
 EC2_CREATES = {"ec2:CreateVpc": ("vpc",), "ec2:CreateSubnet": ("subnet", "vpc"),
                "ec2:CreateSecurityGroup": ("security-group", "vpc"),
@@ -45,6 +50,11 @@ RULES: list[Rule] = [
            lambda s, types=types: _ec2(s, *types), request_tagged,
            f"a new {types[0]}, tagged sparkify:stack on creation")
       for action, types in EC2_CREATES.items()],
+    *[Rule(f"UseOur{t.title().replace('-', '')}sInCreates", actions,
+           lambda s, actions=actions: _ec2(s, *dict.fromkeys(x for a in sorted(actions) for x in EC2_CREATES[a])),
+           resource_tagged,
+           f"a create goes into (or adds to) an existing {t} only when it is tagged ours")
+      for t, actions in EC2_INSIDE_OURS.items()],
     *[Rule(f"NothingInside{t.title().replace('-', '')}sNotOurs", actions, lambda s, t=t: _ec2(s, t),
            lambda s: {"StringNotEquals": {f"aws:ResourceTag/{TAG_KEY}": s.name}},
            f"a create may use only a {t} tagged ours", effect="Deny")
