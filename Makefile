@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run rehearse boto3-floor test teardown lab down status clean notebooks bench mutants
+.PHONY: install run rehearse boto3-floor sar test teardown lab down status clean notebooks bench mutants
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,12 @@ clean: down
 ## make notebooks: re-execute the notebooks, 01 -> 99, and store their outputs as one run (nbval compares the checked cells)
 notebooks: install
 	$(BIN)/python -m tests.refresh_notebooks
+
+## make sar: refresh sparkify_nb/local/iam/sar.json, the rehearsal's copy of AWS's Service Authorization
+## Reference (the actions the suite calls), from the installed parliament's; `pip install -U parliament` first
+## for a newer scrape. A test fails when the copy and the refresh differ.
+sar: install
+	$(BIN)/python -m sparkify_nb.local.iam.sar
 
 ## make boto3-floor: the requests the tests build, validated against the models of the oldest boto3
 ## pyproject.toml allows (installed into a scratch venv; needs PyPI). Run it when you change the floor

@@ -1,0 +1,60 @@
+"""The rehearsal's authorisation hook (sparkify_nb/local/iam/authorize.py) and the Service
+Authorization Reference table it reads (sparkify_nb/local/iam/sar.py, sar.json)."""
+
+import json
+
+from sparkify_nb import config
+from sparkify_nb.local.iam import account, sar
+from sparkify_nb.local.iam.authorize import authorize, context_for, decide
+
+ACCOUNT, REGION = "210000000001", "us-west-2"
+SUBNET, VPC = (f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/*", f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/vpc-0abc")
+CONTEXT = {"aws:RequestTag/sparkify:stack": "s", "aws:TagKeys": ["sparkify:stack"], "aws:ResourceTag/sparkify:stack": "s",
+           "aws:RequestedRegion": REGION, "aws:PrincipalArn": "arn:aws:iam::1:user/u", "ec2:Vpc": VPC}
+
+
+def test_the_table_is_what_refreshing_it_from_the_pinned_sar_copy_gives():
+    import importlib.metadata
+    from pathlib import Path
+
+    import parliament
+
+    definition = json.loads((Path(parliament.__file__).with_name("iam_definition.json")).read_text())
+    assert sar.build(definition, importlib.metadata.version("parliament")) == json.loads(sar.DATA.read_text())
+
+
+def test_the_table_gives_each_action_its_rows_with_required_types_and_arn_formats():
+    rows = {r.type: r for r in sar.rows("ec2:CreateSubnet")}
+    assert (rows["subnet"].required, rows["vpc"].required, rows["ipam-pool"].required) == (True, True, False)
+    assert rows["vpc"].arn == "arn:${Partition}:ec2:${Region}:${Account}:vpc/${VpcId}"
+    assert rows["subnet"].dependent == ("ec2:CreateTags",)
+    assert sar.resource_type("ec2:CreateSubnet", VPC).type == "vpc"
+
+
+def test_a_resource_is_evaluated_only_with_the_keys_its_row_lists_and_the_global_ones():
+    assert sorted(context_for("ec2:CreateSubnet", SUBNET, CONTEXT)) == [
+        "aws:PrincipalArn", "aws:RequestTag/sparkify:stack", "aws:RequestedRegion", "aws:TagKeys"]
+    assert sorted(context_for("ec2:CreateSubnet", VPC, CONTEXT)) == [
+        "aws:PrincipalArn", "aws:RequestedRegion", "aws:ResourceTag/sparkify:stack"]
+
+
+def test_a_request_tag_condition_allows_the_new_subnet_but_not_the_vpc_it_goes_into():
+    policy = {"Statement": [{"Sid": "Tagged", "Effect": "Allow", "Action": "ec2:CreateSubnet",
+                             "Resource": [SUBNET, f"arn:aws:ec2:{REGION}:{ACCOUNT}:vpc/*"],
+                             "Condition": {"StringEquals": {"aws:RequestTag/sparkify:stack": "s"}}}]}
+    verdict = decide("ec2:CreateSubnet", [SUBNET, VPC], CONTEXT, [policy])
+    assert (verdict.allowed, verdict.resource) == (False, VPC)
+    assert [(r, d.why, d.sid) for r, d in verdict.decisions] == [(SUBNET, "allowed", "Tagged"), (VPC, "implicit deny", "")]
+    assert verdict.message("arn:aws:iam::1:user/u") == (
+        f"User: arn:aws:iam::1:user/u is not authorized to perform: ec2:CreateSubnet on resource: {VPC} "
+        "because no identity-based policy allows the ec2:CreateSubnet action")
+
+
+def test_authorize_reads_the_principals_policies_from_the_emulators_iam(session_stack):
+    record = account.open_for(config.load(overrides={"general.target": "redshift", "general.rehearsal": "true"}),
+                              progress=lambda line: None)
+    arn, region = record["user_arn"], REGION
+    who = {"aws:PrincipalArn": arn, "aws:RequestedRegion": region}
+    assert authorize(arn, "sts:GetCallerIdentity", ["*"], who).allowed
+    refused = authorize(arn, "iam:CreateUser", [f"arn:aws:iam::{record['account']}:user/x"], who)
+    assert (refused.allowed, refused.decisions[-1][1].why) == (False, "implicit deny")
