@@ -96,16 +96,18 @@ def decide(action: str, resources: list[str], context: dict[str, Any], identity:
     return Verdict(True, action, decisions[-1][0], tuple(decisions))
 
 
-def _document(value: Any) -> dict[str, Any]:
+def document(value: Any) -> dict[str, Any]:
+    """A policy document as IAM returns it (a dict, JSON text, or URL-encoded JSON)."""
     if isinstance(value, dict):
         return value
     text = value if value.lstrip().startswith("{") else urllib.parse.unquote(value)
     return json.loads(text)
 
 
-def _managed(iam: Any, arn: str) -> dict[str, Any]:
+def managed(iam: Any, arn: str) -> dict[str, Any]:
+    """The default version's document of the managed policy ``arn``."""
     version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-    return _document(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
+    return document(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
 
 
 def policies_of(iam: Any, principal: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -114,19 +116,21 @@ def policies_of(iam: Any, principal: str) -> tuple[list[dict[str, Any]], dict[st
     kind, _, path = principal.split(":", 5)[5].partition("/")
     name = path.split("/")[0] if kind == "assumed-role" else path.rsplit("/", 1)[-1]
     if kind == "user":
-        inline = [_document(iam.get_user_policy(UserName=name, PolicyName=p)["PolicyDocument"])
+        inline = [document(iam.get_user_policy(UserName=name, PolicyName=p)["PolicyDocument"])
                   for p in iam.list_user_policies(UserName=name)["PolicyNames"]]
-        attached = [_managed(iam, a["PolicyArn"]) for a in iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]]
+        attached = [managed(iam, a["PolicyArn"])
+                    for a in iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]]
         entity = iam.get_user(UserName=name)["User"]
     elif kind in ("role", "assumed-role"):
-        inline = [_document(iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"])
+        inline = [document(iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"])
                   for p in iam.list_role_policies(RoleName=name)["PolicyNames"]]
-        attached = [_managed(iam, a["PolicyArn"]) for a in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
+        attached = [managed(iam, a["PolicyArn"])
+                    for a in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
         entity = iam.get_role(RoleName=name)["Role"]
     else:
         raise ValueError(f"not a user, role or assumed-role ARN: {principal}")
     boundary_arn = (entity.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-    return inline + attached, (_managed(iam, boundary_arn) if boundary_arn else None)
+    return inline + attached, (managed(iam, boundary_arn) if boundary_arn else None)
 
 
 def authorize(principal: str, action: str, resources: list[str], context: dict[str, Any],
@@ -142,4 +146,4 @@ def authorize(principal: str, action: str, resources: list[str], context: dict[s
     return decide(action, resources, context, identity, boundary)
 
 
-__all__ = ["GLOBAL_KEYS", "Verdict", "authorize", "context_for", "decide", "policies_of"]
+__all__ = ["GLOBAL_KEYS", "Verdict", "authorize", "context_for", "decide", "document", "managed", "policies_of"]

@@ -11,23 +11,14 @@ policies), service control policies, session policies.
 
 from __future__ import annotations
 
-import json
-import urllib.parse
 from typing import Any
 
+from ..iam.authorize import document, managed as _managed
 from ..iam.evaluate import Request, evaluate
 
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
-
-
-def document(value: Any) -> dict[str, Any]:
-    """A policy document as IAM returns it (a dict, JSON text, or URL-encoded JSON)."""
-    if isinstance(value, dict):
-        return value
-    text = value if value.lstrip().startswith("{") else urllib.parse.unquote(value)
-    return json.loads(text)
 
 
 def allowed(identity: list[dict[str, Any]], boundary: dict[str, Any] | None, action: str, resource: str,
@@ -49,11 +40,6 @@ def role_policies(iam: Any, role_name: str) -> tuple[list[dict[str, Any]], dict[
     role = iam.get_role(RoleName=role_name)["Role"]
     boundary_arn = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
     return docs, (_managed(iam, boundary_arn) if boundary_arn else None)
-
-
-def _managed(iam: Any, arn: str) -> dict[str, Any]:
-    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-    return document(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
 
 
 def trusts_redshift(trust: Any) -> bool:
