@@ -4,7 +4,7 @@ Authorization Reference table it reads (sparkify_nb/local/iam/sar.py, sar.json).
 import json
 
 from sparkify_nb import config
-from sparkify_nb.local.iam import account, sar
+from sparkify_nb.local.iam import sar
 from sparkify_nb.local.iam.authorize import authorize, context_for, decide
 
 ACCOUNT, REGION = "210000000001", "us-west-2"
@@ -48,13 +48,3 @@ def test_a_request_tag_condition_allows_the_new_subnet_but_not_the_vpc_it_goes_i
     assert verdict.message("arn:aws:iam::1:user/u") == (
         f"User: arn:aws:iam::1:user/u is not authorized to perform: ec2:CreateSubnet on resource: {VPC} "
         "because no identity-based policy allows the ec2:CreateSubnet action")
-
-
-def test_authorize_reads_the_principals_policies_from_the_emulators_iam(session_stack):
-    record = account.open_for(config.load(overrides={"general.target": "redshift", "general.rehearsal": "true"}),
-                              progress=lambda line: None)
-    arn, region = record["user_arn"], REGION
-    who = {"aws:PrincipalArn": arn, "aws:RequestedRegion": region}
-    assert authorize(arn, "sts:GetCallerIdentity", ["*"], who).allowed
-    refused = authorize(arn, "iam:CreateUser", [f"arn:aws:iam::{record['account']}:user/x"], who)
-    assert (refused.allowed, refused.decisions[-1][1].why) == (False, "implicit deny")
