@@ -192,13 +192,10 @@ def test_writing_and_assuming_a_role_is_fenced_by_the_boundary_the_operator_cann
     assert allowed(policy, "sts:AssumeRole", analyst) == (kind == "serverless")
     granted = {a for st in boundary.document(settings, ACCOUNT)["Statement"] for a in listed(st["Action"])}
     assert not [a for a in granted if a.split(":")[0] in ("iam", "sts")]
-    # the lease role's: delete this warehouse (and keep its final snapshot) at the deadline, nothing else
-    lease = {"redshift:DeleteCluster", "redshift:CreateClusterSnapshot", "redshift-serverless:DeleteWorkgroup",
-             "redshift-serverless:DeleteNamespace", "redshift-serverless:CreateSnapshot"}
     assert granted <= {"s3:GetObject", "s3:ListBucket", "redshift:PauseCluster", "redshift-serverless:GetCredentials",
                        "redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement",
                        "redshift-data:DescribeStatement", "redshift-data:GetStatementResult",
-                       "redshift-data:CancelStatement"} | lease
+                       "redshift-data:CancelStatement"}
 
 
 @pytest.mark.parametrize("kind, mode, account", EIGHT)
