@@ -1,0 +1,156 @@
+"""The lease ([cluster] lease_hours) on the emulator, in a rehearsal (target
+redshift on the local stack): real boto3 calls to moto's EventBridge
+Scheduler, IAM and Redshift. moto keeps schedules and never fires them, so
+the test that "fires" the lease makes the schedule's own target call as the
+scheduler would: the same API call (the universal target's service and
+action), the same Input, with the lease role's credentials (sts:AssumeRole on
+the emulator), then deletes the schedule as ``ActionAfterCompletion = DELETE``
+does; and then runs what 01 and status say about it.
+
+One rehearsed stack for the module (01 once: a few seconds on the emulator)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from sparkify_nb import aws, config, infra
+from sparkify_nb.iam import lease as documents
+from sparkify_nb.infra import billing, lease, state
+from tests.helpers import quiet
+
+pytestmark = [pytest.mark.shared_setup, pytest.mark.slow(seconds=15)]
+
+
+def rehearsal_settings(folder, stack, **overrides):
+    return config.load(folder / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.rehearsal": "true", "general.stack_name": stack,
+        "cluster.identifier": f"{stack}-dwh", "cluster.node_count": 1, **overrides})
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """A rehearsed provisioned stack as 01 leaves it, with what 01 printed."""
+    name, folder = f"ls{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("lease")
+    settings = rehearsal_settings(folder, name)
+    clients = aws.Clients(settings)
+    lines: list[str] = []
+    try:
+        before = datetime.now(timezone.utc).replace(microsecond=0)
+        record = infra.provision(settings, clients, progress=lines.append)
+        yield {"settings": settings, "clients": clients, "record": record, "lines": lines, "before": before,
+               "folder": folder, "account": clients("sts").get_caller_identity()["Account"]}
+    finally:
+        infra.teardown(settings, clients, progress=quiet)
+
+
+def schedule(stack, name=None):
+    settings = stack["settings"]
+    return stack["clients"]("scheduler").get_schedule(Name=name or f"{settings.stack_name}-lease",
+                                                      GroupName="default")
+
+
+def test_01_makes_a_one_time_schedule_that_deletes_the_cluster_at_the_deadline_as_the_lease_role(stack):
+    settings, found = stack["settings"], schedule(stack)
+    deadline = datetime.fromisoformat(stack["record"]["lease_deadline"])
+    assert stack["before"] + timedelta(hours=12) <= deadline <= datetime.now(timezone.utc) + timedelta(hours=12)
+    assert found["ScheduleExpression"] == f"at({deadline:%Y-%m-%dT%H:%M:%S})"
+    assert (found["ScheduleExpressionTimezone"], found["FlexibleTimeWindow"], found["ActionAfterCompletion"],
+            found["State"]) == ("UTC", {"Mode": "OFF"}, "DELETE", "ENABLED")
+    target = found["Target"]
+    assert target["Arn"] == "arn:aws:scheduler:::aws-sdk:redshift:deleteCluster"
+    assert json.loads(target["Input"]) == {"ClusterIdentifier": f"{settings.stack_name}-dwh",
+                                           "SkipFinalClusterSnapshot": True}
+    assert target["RoleArn"] == f"arn:aws:iam::{stack['account']}:role/{settings.stack_name}-lease"
+
+
+def test_01_says_when_in_utc_and_local_time(stack):
+    deadline = datetime.fromisoformat(stack["record"]["lease_deadline"])
+    said = [line for line in stack["lines"] if line.startswith("lease:")]
+    assert said == [f"lease: AWS deletes cluster {stack['settings'].stack_name}-dwh at {lease.when(deadline)}, 12 h "
+                    "from now, without a final snapshot, as 99, whether or not this machine is on. Each 01 and "
+                    "`sparkify-nb lease extend [HOURS]` move it; 99_teardown removes it"]
+    assert lease.when(deadline).startswith(f"{deadline:%Y-%m-%d %H:%M} UTC (")
+
+
+def test_the_lease_role_trusts_only_the_scheduler_of_this_account_and_may_delete_only_this_cluster(stack):
+    settings, iam = stack["settings"], stack["clients"]("iam")
+    name, account = f"{settings.stack_name}-lease", stack["account"]
+    role = iam.get_role(RoleName=name)["Role"]
+    assert role["AssumeRolePolicyDocument"] == documents.trust(settings, account)
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": account},
+        "ArnEquals": {"aws:SourceArn": f"arn:aws:scheduler:us-west-2:{account}:schedule-group/default"}}
+    assert role["PermissionsBoundary"]["PermissionsBoundaryArn"].endswith(f":policy/{settings.stack_name}-boundary")
+    policy = iam.get_role_policy(RoleName=name, PolicyName="delete-this-warehouse")["PolicyDocument"]
+    assert policy["Statement"] == [{"Sid": "DeleteThisCluster", "Effect": "Allow", "Action": "redshift:DeleteCluster",
+                                    "Resource": f"arn:aws:redshift:us-west-2:{account}:cluster:"
+                                                f"{settings.stack_name}-dwh"}]
+
+
+def test_status_and_the_cost_line_show_the_time_left(stack):
+    settings, clients = stack["settings"], stack["clients"]
+    deadline = datetime.fromisoformat(stack["record"]["lease_deadline"])
+    now = deadline - timedelta(hours=3, minutes=7, seconds=30)
+    assert lease.status_line(settings, clients, now) == (
+        f"lease: AWS deletes cluster {settings.stack_name}-dwh at {lease.when(deadline)}, in 3 h 07 min; "
+        "`sparkify-nb lease extend [HOURS]` moves it")
+    assert billing.billing_line(settings, clients, now).endswith(
+        f"`sparkify-nb pause` stops compute billing; its lease deletes it in 3 h 07 min ({deadline:%Y-%m-%d %H:%M} "
+        "UTC) (not billed: rehearsal)")
+    assert lease.status_line(settings, clients, now) in billing.status(settings, clients, now)
+
+
+def test_lease_extend_moves_the_deadline_and_records_it(stack):
+    settings, clients = stack["settings"], stack["clients"]
+    now = datetime(2031, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+    assert lease.extend(settings, 30, clients, progress=quiet, now=now) == now + timedelta(hours=30)
+    assert schedule(stack)["ScheduleExpression"] == "at(2031-05-07T13:08:09)"
+    assert schedule(stack)["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:redshift:deleteCluster"
+    assert state.load(settings)["lease_deadline"] == "2031-05-07T13:08:09+00:00"
+    with pytest.raises(infra.InfraError, match="at least 1"):
+        lease.extend(settings, 0, clients, progress=quiet)
+
+
+def test_a_second_01_moves_the_deadline_in_place(stack):
+    settings, clients = stack["settings"], stack["clients"]
+    record = {**state.load(settings), "lease_role_arn": schedule(stack)["Target"]["RoleArn"]}
+    ctx = infra.Context(settings, clients, quiet)
+    now = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    assert lease.ensure_lease(ctx, record, now=now) == {"lease_deadline": "2030-01-02T15:04:05+00:00"}
+    assert schedule(stack)["ScheduleExpression"] == "at(2030-01-02T15:04:05)"
+
+
+def fire(stack, name):
+    """What EventBridge Scheduler does at the deadline: assume the target's role, make the universal target's
+    call with its Input, then delete the schedule (ActionAfterCompletion = DELETE)."""
+    found = schedule(stack, name)
+    target = found["Target"]
+    service, action = target["Arn"].split(":")[-2:]  # arn:aws:scheduler:::aws-sdk:<service>:<apiAction>
+    as_role = stack["clients"].assuming(target["RoleArn"], "lease")
+    service = {"redshift": "redshift", documents.SERVERLESS_SDK: "redshift-serverless"}[service]
+    operation = "".join("_" + c.lower() if c.isupper() else c for c in action)
+    getattr(as_role(service), operation)(**json.loads(target["Input"]))
+    stack["clients"]("scheduler").delete_schedule(Name=name, GroupName="default")
+
+
+def test_a_lease_that_fired_is_reported_by_01_and_status_and_99_leaves_nothing(stack):
+    """Last in the module: it deletes the cluster."""
+    settings, clients = stack["settings"], stack["clients"]
+    deadline = datetime.fromisoformat(state.load(settings)["lease_deadline"])
+    fire(stack, f"{settings.stack_name}-lease")
+    said = f"cluster {settings.stack_name}-dwh: deleted by its lease at {lease.when(deadline)}; the network, " \
+           "roles, buckets and logs are left for 99_teardown (or 01 makes the warehouse again)"
+    lines = billing.status(settings, clients)
+    assert f"lease: fired; {said}" in lines and f"cluster {settings.stack_name}-dwh: none" in lines
+    told = []
+    lease.report_fired(infra.Context(settings, clients, told.append), state.load(settings))
+    assert told == [said]
+    left = infra.tagged_resources(settings, clients)
+    assert "lease-role " + f"{settings.stack_name}-lease" in left and f"vpc " in " ".join(left)
+    assert not [item for item in left if item.startswith(("cluster ", "lease-schedule"))]
+    assert infra.teardown(settings, clients, progress=quiet) == []
+    assert lease.find_lease_schedules(infra.Context(settings, clients, quiet)) == []
