@@ -19,7 +19,7 @@ import pytest
 
 from sparkify_nb import aws, config, infra
 from sparkify_nb.iam import lease as documents
-from sparkify_nb.infra import billing, lease, state
+from sparkify_nb.infra import billing, lease, state, wait
 from tests.helpers import quiet
 
 pytestmark = [pytest.mark.shared_setup, pytest.mark.slow(seconds=15)]
@@ -154,3 +154,45 @@ def test_a_lease_that_fired_is_reported_by_01_and_status_and_99_leaves_nothing(s
     assert not [item for item in left if item.startswith(("cluster ", "lease-schedule"))]
     assert infra.teardown(settings, clients, progress=quiet) == []
     assert lease.find_lease_schedules(infra.Context(settings, clients, quiet)) == []
+
+
+def test_a_serverless_lease_deletes_the_workgroup_then_an_hour_later_the_namespace_and_each_is_reported(tmp_path):
+    """The rehearsal's Serverless service serves the calls; moto's Scheduler keeps the two schedules."""
+    name = f"lv{uuid.uuid4().hex[:8]}"
+    settings = rehearsal_settings(tmp_path, name, **{"cluster.kind": "serverless", "cluster.final_snapshot": True})
+    clients = aws.Clients(settings)
+    stack = {"settings": settings, "clients": clients}
+    try:
+        record = infra.provision(settings, clients, progress=quiet)
+        deadline = datetime.fromisoformat(record["lease_deadline"])
+        first, second = schedule(stack), schedule(stack, f"{name}-lease-namespace")
+        assert (first["ScheduleExpression"], second["ScheduleExpression"]) == (
+            f"at({deadline:%Y-%m-%dT%H:%M:%S})", f"at({deadline + timedelta(hours=1):%Y-%m-%dT%H:%M:%S})")
+        assert (first["Target"]["Arn"], json.loads(first["Target"]["Input"])) == (
+            "arn:aws:scheduler:::aws-sdk:redshiftserverless:deleteWorkgroup", {"workgroupName": f"{name}-dwh"})
+        later = deadline + timedelta(hours=1)
+        assert (second["Target"]["Arn"], json.loads(second["Target"]["Input"])) == (
+            "arn:aws:scheduler:::aws-sdk:redshiftserverless:deleteNamespace",
+            {"namespaceName": f"{name}-dwh", "finalSnapshotName": f"{name}-dwh-final-{later:%Y%m%d-%H%M%S}"})
+        policy = clients("iam").get_role_policy(RoleName=f"{name}-lease",
+                                                PolicyName="delete-this-warehouse")["PolicyDocument"]
+        assert [(st["Action"], st["Resource"]) for st in policy["Statement"][:2]] == [
+            ("redshift-serverless:DeleteWorkgroup", record["workgroup_arn"]),
+            ("redshift-serverless:DeleteNamespace", record["namespace_arn"])]
+        assert lease.status_line(settings, clients, deadline - timedelta(minutes=90)) == (
+            f"lease: AWS deletes serverless workgroup {name}-dwh (and its namespace 1 h later) at "
+            f"{lease.when(deadline)}, in 1 h 30 min; `sparkify-nb lease extend [HOURS]` moves it")
+        fire(stack, f"{name}-lease")
+        lines = billing.status(settings, clients)
+        assert (f"lease: fired; serverless workgroup {name}-dwh: deleted by its lease at "
+                f"{lease.when(deadline)}; the network, roles, buckets and logs are left for 99_teardown (or 01 makes "
+                f"the warehouse again); its namespace goes at {lease.when(later)}") in lines
+        serverless = clients("redshift-serverless")
+        wait.poll("workgroup", lambda: "deleting" if [w for w in serverless.list_workgroups()["workgroups"]
+                                                     if w["workgroupName"] == f"{name}-dwh"] else None,
+                  lambda status: status is None, quiet, delay_s=0.2, timeout_s=60)  # an hour later, the namespace
+        fire(stack, f"{name}-lease-namespace")
+        assert infra.teardown(settings, clients, progress=quiet) == []
+        assert infra.kept_snapshots(settings, clients) == [f"{name}-dwh-final-{later:%Y%m%d-%H%M%S}"]  # as 99 keeps
+    finally:
+        infra.teardown(settings, clients, progress=quiet)

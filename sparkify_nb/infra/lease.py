@@ -73,7 +73,9 @@ def left(deadline: datetime, now: datetime) -> str:
 # --- the role the scheduler assumes -------------------------------------------------------------
 
 def find_lease_role(ctx: Context) -> list[dict[str, Any]]:
-    """The role ``<stack>-lease`` when it carries this stack's tag."""
+    """The role ``<stack>-lease`` when it carries this stack's tag (none on ``local``, which makes no lease)."""
+    if ctx.settings.is_local:
+        return []
     name = role_name(ctx)
     tags = aws.call(ctx.client("iam"), "list_role_tags", missing=("NoSuchEntity",), RoleName=name)
     return [{"RoleName": name, "Tags": tags["Tags"]}] if tags and ctx.is_ours(tags["Tags"]) else []
@@ -113,7 +115,10 @@ def _get(ctx: Context, name: str) -> dict[str, Any] | None:
 
 
 def find_lease_schedules(ctx: Context) -> list[dict[str, Any]]:
-    """The stack's lease schedules (either kind's names) whose role is this stack's lease role."""
+    """The stack's lease schedules (either kind's names) whose role is this stack's lease role (none on
+    ``local``: the local target makes no lease, and its emulator is not the one a rehearsal or AWS uses)."""
+    if ctx.settings.is_local:
+        return []
     names = [a.rsplit("/", 1)[-1] for a in documents.schedule_arns(ctx.settings, "0", every_kind=True)]
     found = [_get(ctx, name) for name in names]
     return [s for s in found if s and s.get("Target", {}).get("RoleArn", "").endswith(f":role/{role_name(ctx)}")]
@@ -183,6 +188,15 @@ def deadline_of(schedules: list[dict[str, Any]]) -> datetime | None:
     return min((t for t in times if t), default=None)
 
 
+def _first(ctx: Context) -> tuple[datetime | None, datetime | None]:
+    """The deadlines of the lease's schedule that deletes the warehouse (the cluster, or the workgroup) and
+    of the one that deletes a Serverless namespace afterwards, each None when there is none (any more)."""
+    found = {s["Name"]: s for s in find_lease_schedules(ctx)}
+    first = f"{ctx.settings.stack_name}-lease"
+    return (deadline_of([found[first]]) if first in found else None,
+            deadline_of([found[f"{first}-namespace"]]) if f"{first}-namespace" in found else None)
+
+
 def _warehouse_gone(ctx: Context) -> bool:
     if ctx.settings.get("cluster", "kind") == "serverless":
         if ctx.lacks(serverless.SERVICE):
@@ -203,15 +217,13 @@ def fired_at(ctx: Context, record: dict[str, Any], now: datetime | None = None) 
     deadline, now = datetime.fromisoformat(recorded), now or datetime.now(timezone.utc)
     if not _warehouse_gone(ctx):
         return None
-    pending = find_lease_schedules(ctx)
-    if pending and (deadline_of(pending) or now) > now:
-        return None
-    return deadline
+    pending = _first(ctx)[0]
+    return None if pending and pending > now else deadline
 
 
 def fired_line(settings: Settings, deadline: datetime) -> str:
     """The sentence 01 and ``status`` say about a lease that fired."""
-    what = "serverless workgroup and namespace" if settings.get("cluster", "kind") == "serverless" else "cluster"
+    what = "serverless workgroup" if settings.get("cluster", "kind") == "serverless" else "cluster"
     return (f"{what} {settings.get('cluster', 'identifier')}: deleted by its lease at {when(deadline)}; the "
             "network, roles, buckets and logs are left for 99_teardown (or 01 makes the warehouse again)")
 
@@ -229,14 +241,15 @@ def status_line(settings: Settings, clients: aws.Clients | None = None, now: dat
     if settings.is_local:
         return LOCAL_LINE
     ctx, now = Context(settings, clients or aws.Clients(settings), lambda _: None), now or datetime.now(timezone.utc)
-    schedules = find_lease_schedules(ctx)
-    deadline = deadline_of(schedules)
+    deadline, namespace = _first(ctx)
     if deadline and deadline > now:
         return (f"lease: AWS deletes {_what(settings)} at {when(deadline)}, in {left(deadline, now)}; "
                 "`sparkify-nb lease extend [HOURS]` moves it")
     at = fired_at(ctx, state.load(settings), now)
     if at:
-        return "lease: fired; " + fired_line(settings, at)
+        then = f"; its namespace goes at {when(namespace)}" if namespace and namespace > now else \
+            "; its namespace went an hour later" if settings.get("cluster", "kind") == "serverless" else ""
+        return "lease: fired; " + fired_line(settings, at) + then
     if deadline:
         return f"lease: its deadline {when(deadline)} has passed; AWS is deleting {_what(settings)}"
     if not settings.get("cluster", "lease_hours"):
@@ -249,7 +262,7 @@ def time_left(settings: Settings, clients: aws.Clients | None = None, now: datet
     if settings.is_local:
         return None
     ctx, now = Context(settings, clients or aws.Clients(settings), lambda _: None), now or datetime.now(timezone.utc)
-    deadline = deadline_of(find_lease_schedules(ctx))
+    deadline = _first(ctx)[0]
     if not deadline or deadline <= now:
         return None
     return f"its lease deletes it in {left(deadline, now)} ({deadline.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)"
