@@ -124,6 +124,29 @@ def test_a_second_01_moves_the_deadline_in_place(stack):
     assert schedule(stack)["ScheduleExpression"] == "at(2030-01-02T15:04:05)"
 
 
+def test_a_schedule_of_the_same_name_that_runs_as_another_role_is_not_taken_over(stack):
+    settings, clients = stack["settings"], stack["clients"]
+    other = f"arn:aws:iam::{stack['account']}:role/someone-else"
+    ctx = infra.Context(settings, clients, quiet)
+    with pytest.raises(infra.ConflictError, match=f"schedule {settings.stack_name}-lease exists but does not run as "
+                                                  "someone-else: not ours to manage"):
+        lease.ensure_lease(ctx, {"lease_role_arn": other})
+
+
+def test_lease_hours_0_removes_the_schedule_and_the_role_and_a_later_01_makes_them_again(stack):
+    settings, clients, record = stack["settings"], stack["clients"], dict(stack["record"])
+    off = rehearsal_settings(stack["folder"], settings.stack_name, **{"cluster.lease_hours": 0})
+    lines = []
+    ctx = infra.Context(off, clients, lines.append)
+    assert lease.ensure_lease_role(ctx, record) == {"lease_role_arn": None}
+    assert lease.ensure_lease(ctx, record) == {"lease_deadline": None}
+    assert lines == [f"IAM role {settings.stack_name}-lease: policies and role deleted",
+                     f"lease schedule {settings.stack_name}-lease: deleted",
+                     "lease: none ([cluster] lease_hours = 0): the warehouse bills until 99_teardown deletes it"]
+    assert lease.status_line(off, clients) == lines[-1]
+    record = infra.provision(settings, clients, progress=quiet)  # the rest of the module needs the lease again
+    assert schedule(stack)["Target"]["RoleArn"] == record["lease_role_arn"]
+
 def fire(stack, name):
     """What EventBridge Scheduler does at the deadline: assume the target's role, make the universal target's
     call with its Input, then delete the schedule (ActionAfterCompletion = DELETE)."""
@@ -196,3 +219,4 @@ def test_a_serverless_lease_deletes_the_workgroup_then_an_hour_later_the_namespa
         assert infra.kept_snapshots(settings, clients) == [f"{name}-dwh-final-{later:%Y%m%d-%H%M%S}"]  # as 99 keeps
     finally:
         infra.teardown(settings, clients, progress=quiet)
+

@@ -43,7 +43,7 @@ from ..config import Settings
 from ..iam import lease as documents
 from . import cluster as clusters, roles, serverless, state
 from .context import Context
-from .errors import InfraError
+from .errors import ConflictError, InfraError
 
 SERVICE = "scheduler"
 GONE = ("ResourceNotFoundException",)
@@ -133,14 +133,22 @@ def _request(target: dict[str, Any], role_arn: str) -> dict[str, Any]:
 
 
 def _set(ctx: Context, role_arn: str, deadline: datetime) -> None:
-    """Create each schedule of the lease, or move an existing one to ``deadline``."""
-    client = ctx.client(SERVICE)
-    for target in documents.targets(ctx.settings, deadline, ctx.partition):
-        request = _request(target, role_arn)
-        if _get(ctx, target["name"]) is None:
+    """Create each schedule of the lease, or move an existing one to ``deadline``; delete one of ours that the
+    settings no longer name (the namespace's, after a switch from Serverless). A schedule of the same name with
+    another role is not ours: :class:`.ConflictError` (schedules carry no tags; the name and role make ours)."""
+    client, wanted = ctx.client(SERVICE), documents.targets(ctx.settings, deadline, ctx.partition)
+    for target in wanted:
+        request, existing = _request(target, role_arn), _get(ctx, target["name"])
+        if existing is None:
             aws.call(client, "create_schedule", **request)
+        elif existing.get("Target", {}).get("RoleArn") != role_arn:
+            raise ConflictError(f"EventBridge Scheduler schedule {target['name']} exists but does not run as "
+                                f"{role_arn.rsplit('/', 1)[-1]}: not ours to manage. Set another [general] stack_name")
         else:
             aws.call(client, "update_schedule", **request)
+    for item in find_lease_schedules(ctx):
+        if item["Name"] not in {t["name"] for t in wanted}:
+            delete_lease_schedule(ctx, item)
 
 
 def _what(settings: Settings) -> str:
