@@ -91,6 +91,17 @@ def kernel_config(socket_dir: Path) -> Any:
 REHEARSAL_ENV = {"SPARKIFY_TARGET": "redshift", "SPARKIFY_GENERAL_REHEARSAL": "true"}
 
 
+def rehearsal_account(notebooks: Sequence[str]) -> str:
+    """The emulator account a rehearsal of ``notebooks`` acts in (:mod:`.local.iam.account`): a fresh
+    one when the run includes 01 (its 01 creates everything, whatever ran before), else the one the
+    stack's latest rehearsal made. Every kernel of the run inherits it (:data:`~.local.iam.account.ACCOUNT_ENV`)."""
+    from . import config
+    from .local.iam import account
+
+    settings = config.load(overrides={"general.target": "redshift", "general.rehearsal": "true"})
+    return account.for_run(settings, fresh="01_infrastructure" in notebooks)
+
+
 def run_suite(notebooks: Sequence[str] = SUITE, target: str | None = None, parameters: dict[str, Any] | None = None,
               out: Path | None = None, progress: Progress = print, rehearse: bool = False) -> Path:
     """Execute ``notebooks`` in order with papermill; return the run folder.
@@ -102,10 +113,13 @@ def run_suite(notebooks: Sequence[str] = SUITE, target: str | None = None, param
     and the run record says so). Raises SuiteError on the first failure."""
     # Short and private: a Unix socket path must stay under ~100 bytes.
     socket_dir = Path(tempfile.mkdtemp(prefix="spk-kernel-"))
-    previous = {name: os.environ.get(name) for name in REHEARSAL_ENV}
+    from .local.iam.account import ACCOUNT_ENV
+
+    previous = {name: os.environ.get(name) for name in (*REHEARSAL_ENV, ACCOUNT_ENV)}
     if rehearse:
         os.environ.update(REHEARSAL_ENV)
         target = "redshift"
+        os.environ[ACCOUNT_ENV] = rehearsal_account(notebooks)
     try:
         return _run(notebooks, target, parameters, out, progress, socket_dir, rehearse)
     finally:

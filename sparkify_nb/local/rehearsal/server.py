@@ -132,7 +132,7 @@ class Handler(BaseHTTPRequestHandler):
                                + "; ".join(errors))
             if service == "redshift-serverless":
                 who = self.endpoint.control.caller(self.headers.get("Authorization", ""), region)
-                result = getattr(self.endpoint.serverless, _snake(operation))(request, who)
+                result = getattr(self.endpoint.serverless_of(who.account), _snake(operation))(request, who)
             elif operation in ("ExecuteStatement", "BatchExecuteStatement"):  # who runs it may be the signer
                 result = getattr(self.endpoint, _snake(operation))(
                     request, region, authorization=self.headers.get("Authorization", ""))
