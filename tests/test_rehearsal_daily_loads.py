@@ -146,7 +146,8 @@ def built_to_fail(tmp_path, missing: str):
     settings = rehearsal_settings(tmp_path, f"wf{uuid.uuid4().hex[:8]}")
     clients = aws.Clients(settings)
     ctx = Context(settings, clients, progress=quiet)
-    s3, name = clients("s3"), workbucket.bucket_name(settings, "123456789012")
+    account = clients("sts").get_caller_identity()["Account"]  # the rehearsal's own (sparkify_nb/local/iam/account.py)
+    s3, name = clients("s3"), workbucket.bucket_name(settings, account)
     s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": settings.region})
     s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ctx.tags(name)})
     if missing != "encryption":
