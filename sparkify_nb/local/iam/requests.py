@@ -215,7 +215,7 @@ class Lookup:
     def route_table_of_association(self, association_id: str) -> str:
         try:
             for table in self.ec2().route_tables.values():
-                if association_id in table.associations:
+                if association_id in table._associations:  # moto's association id -> subnet id
                     return table.id
         except Exception:
             pass
@@ -466,6 +466,11 @@ def _iam(t: Touch, op: str) -> bool:
 
 
 def _sts(t: Touch, op: str) -> bool:
+    if op == "GetCallerIdentity":
+        # "No permissions are required to perform this operation. If an administrator attaches a policy to your
+        # identity that explicitly denies access to the sts:GetCallerIdentity action, you can still perform this
+        # operation" (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html)
+        return True
     if op == "AssumeRole":
         arn = t.p.get("RoleArn", "")
         tags = t.lookup.role_tags(arn.rsplit("/", 1)[-1]) if arn.split(":")[4:5] == [t.who.account] else {}

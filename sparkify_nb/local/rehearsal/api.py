@@ -61,6 +61,9 @@ class Endpoint:
         from .serverless import Serverless
 
         self._serverless: dict[str, Serverless] = {}
+        from .authorise import Gate
+
+        self.gate = Gate(self)
         self.runs: dict[str, Run] = {}
         self.tokens: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -100,7 +103,8 @@ class Endpoint:
         session, target = self._where(req, region, authorization)
         try:
             self._check_active(target)
-            run = statements.new_run(sqls, parsed, batch, target, parameters, session=session,
+            owner = self.control.caller(authorization, region).userid if authorization else ""
+            run = statements.new_run(sqls, parsed, batch, target, parameters, session=session, owner=owner,
                                      name=req.get("StatementName", ""), result_format=req.get("ResultFormat", "JSON"),
                                      mode=req.get("ExecutionMode", "TRANSACTION"))
         except translate.ParameterError as exc:
@@ -118,6 +122,7 @@ class Endpoint:
                     **target.names()}
         if session is not None:
             response["SessionId"] = session.id
+            self.gate.session_owners.setdefault(session.id, owner)
         if req.get("WaitTimeSeconds"):
             response.update(Status=run.status, RedshiftPid=run.pid, HasResultSet=run.subs[-1].has_result)
         if token:

@@ -34,6 +34,7 @@ class Caller:
     region: str
     account: str
     arn: str
+    userid: str = ""
 
 
 class ControlPlane:
@@ -88,7 +89,7 @@ class ControlPlane:
         sts = boto3.session.Session().client("sts", region_name=region, endpoint_url=url,
                                              aws_access_key_id=key, aws_secret_access_key="rehearsal")
         who = sts.get_caller_identity()
-        found = self._callers[(key, region, url)] = Caller(region, who["Account"], who["Arn"])
+        found = self._callers[(key, region, url)] = Caller(region, who["Account"], who["Arn"], who.get("UserId", ""))
         return found
 
     def account_of(self, authorization: str, region: str) -> str:

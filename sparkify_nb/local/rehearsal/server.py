@@ -130,6 +130,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError("ValidationException",
                                f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected: "
                                + "; ".join(errors))
+            if service == "redshift-data":  # IAM first, as AWS authorises before it serves
+                self.endpoint.gate.check(operation, request, region, self.headers.get("Authorization", ""))
             if service == "redshift-serverless":
                 who = self.endpoint.control.caller(self.headers.get("Authorization", ""), region)
                 result = getattr(self.endpoint.serverless_of(who.account), _snake(operation))(request, who)
