@@ -42,6 +42,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.rehearse and args.target == "local":
         raise config.ConfigError("--rehearse runs the redshift target on the local stack; drop --target local")
     target = "redshift" if args.rehearse else args.target
+    if args.policy:
+        if not args.rehearse:
+            raise config.ConfigError("--policy is for a rehearsal: the policy its operator holds (add --rehearse)")
+        os.environ["SPARKIFY_GENERAL_REHEARSAL_POLICY"] = str(args.policy.resolve())  # the run reads it
     settings = config.load(overrides={"general.target": target, "general.rehearsal": args.rehearse or None,
                                       **{f"{section}.{key}": value for (section, key), value in chosen.items()}})
     for (section, key), value in chosen.items():  # validated above; the kernels inherit them
@@ -292,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--rehearse", action="store_true",
                      help="rehearse the redshift run on the local stack: AWS emulator + local Redshift Data API, "
                           "nothing reaches AWS or bills")
+    run.add_argument("--policy", type=Path, metavar="FILE",
+                     help="with --rehearse: the IAM policy the rehearsal's operator holds (a JSON policy document or a "
+                          "list of them, as your administrator gave them; default: what `sparkify-nb iam-policy` prints)")
     run.set_defaults(func=_cmd_run)
 
     local = sub.add_parser("local", help="the local stack: embedded PostgreSQL, AWS emulator, Data API endpoint")

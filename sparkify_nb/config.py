@@ -76,6 +76,9 @@ KEYS: tuple[Key, ...] = (
         "01 and 99 work on a stack another identity made (its sparkify:owner tag); false: they stop, naming the owner"),
     Key("general", "rehearsal", boolean, "false", "with target = redshift: rehearse the Redshift run on the local stack "
         "(AWS emulator + local Data API endpoint; nothing reaches AWS, nothing bills); sparkify-nb run --rehearse sets it"),
+    Key("general", "rehearsal_policy", stripped, "", "a rehearsal's operator holds this IAM policy (a JSON file: one "
+        "policy document or a list of them, as your administrator gave them); empty: the one `sparkify-nb iam-policy` "
+        "prints; sparkify-nb run --rehearse --policy FILE sets it"),
     Key("cluster", "kind", choice("provisioned", "serverless"), "provisioned", "provisioned cluster or Redshift Serverless"),
     Key("cluster", "access", choice(*ACCESS_MODES), "data_api", "data_api (private, SQL over the Redshift Data API) or direct (public endpoint, psycopg2 over SSL)"),
     Key("cluster", "identifier", identifier, "sparkify-dwh", "cluster identifier"),
