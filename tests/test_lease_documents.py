@@ -98,3 +98,15 @@ def test_the_lease_command_on_local_says_there_is_none_and_extend_is_refused(cap
     assert capsys.readouterr().out == "lease: none (the local target bills nothing)\n"
     assert cli.main(["lease", "extend", "3"]) == 1
     assert "the local target has no lease (it bills nothing)" in capsys.readouterr().err
+
+
+def test_01s_plan_says_the_deadline_would_move_or_the_schedule_go(tmp_path):
+    from sparkify_nb.infra import changes, resources
+    from tests.helpers import stubbed_context
+
+    item = {"Name": "sparkify-lease", "ScheduleExpression": "at(2030-01-02T03:04:05)"}
+    kind = resources.kind("lease-schedule")
+    assert changes.pending(stubbed_context(settings_for(tmp_path), {}), kind, item) == [
+        f"deadline would move from {infra_lease.when(DEADLINE)} to 12 h after this run"]
+    off = settings_for(tmp_path, **{"cluster.lease_hours": "0"})
+    assert changes.pending(stubbed_context(off, {}), kind, item) == ["would be deleted ([cluster] lease_hours = 0)"]
