@@ -171,12 +171,14 @@ def test_a_lease_that_fired_is_reported_by_01_and_status_and_99_leaves_nothing(s
            "roles, buckets and logs are left for 99_teardown (or 01 makes the warehouse again)"
     lines = billing.status(settings, clients)
     assert f"lease: fired; {said}" in lines and f"cluster {settings.stack_name}-dwh: none" in lines
-    told = []
-    lease.report_fired(infra.Context(settings, clients, told.append), state.load(settings))
-    assert told == [said]
-    left = infra.tagged_resources(settings, clients)
+    left = infra.tagged_resources(settings, clients)  # the lease deleted the warehouse only
     assert "lease-role " + f"{settings.stack_name}-lease" in left and f"vpc " in " ".join(left)
     assert not [item for item in left if item.startswith(("cluster ", "lease-schedule"))]
+    told = []
+    record = infra.provision(settings, clients, progress=told.append)  # 01 says so, then makes it again
+    creating = next(i for i, line in enumerate(told) if line.startswith(f"cluster {settings.stack_name}-dwh: creating"))
+    assert said in told[:creating]
+    assert record["lease_deadline"] > deadline.isoformat() and schedule(stack)  # and a new lease
     assert infra.teardown(settings, clients, progress=quiet) == []
     assert lease.find_lease_schedules(infra.Context(settings, clients, quiet)) == []
 
