@@ -119,7 +119,7 @@ def find_lease_schedules(ctx: Context) -> list[dict[str, Any]]:
     ``local``: the local target makes no lease, and its emulator is not the one a rehearsal or AWS uses)."""
     if ctx.settings.is_local:
         return []
-    names = [a.rsplit("/", 1)[-1] for a in documents.schedule_arns(ctx.settings, "0", every_kind=True)]
+    names = [a.rsplit("/", 1)[-1] for a in documents.schedule_arns(ctx.settings, "0")]
     found = [_get(ctx, name) for name in names]
     return [s for s in found if s and s.get("Target", {}).get("RoleArn", "").endswith(f":role/{role_name(ctx)}")]
 
