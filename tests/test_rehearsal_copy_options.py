@@ -43,6 +43,10 @@ READ = {
         {"FORMAT AS JSON": "auto", "MANIFEST": "", "TRIMBLANKS": "", "TRUNCATECOLUMNS": "", "BLANKSASNULL": "",
          "EMPTYASNULL": "", "GZIP": "", "ACCEPTINVCHARS": "?"}, Conversion(True, True, True, True, "?")),
     "MAXERROR 0 JSON": ({"FORMAT AS JSON": "auto", "MAXERROR": "0"}, Conversion()),
+    # sqlglot pairs EMPTYASNULL with ACCEPTINVCHARS: the name after it (MAXERROR) is no replacement character
+    "JSON 'auto' EMPTYASNULL ACCEPTINVCHARS MAXERROR 2": (
+        {"FORMAT AS JSON": "auto", "EMPTYASNULL": "", "ACCEPTINVCHARS": "?", "MAXERROR": "2"},
+        Conversion(empty_as_null=True, accept_inv_chars="?")),
 }
 
 
@@ -64,6 +68,8 @@ REFUSED = {  # tail -> the error's start
     "JSON 'auto' ACCEPTINVCHARS AS '^^'": "ERROR: ACCEPTINVCHARS replacement '^^' must be one ASCII character",
     "JSON 'auto' ACCEPTINVCHARS AS 'é'": "ERROR: ACCEPTINVCHARS replacement 'é' must be one ASCII character",
     "JSON 'auto' ACCEPTINVCHARS AS ''": "ERROR: ACCEPTINVCHARS replacement '' must be one ASCII character",
+    # a replacement character is a quoted string ("ACCEPTINVCHARS [AS] ['replacement_char']"): a bare number is not
+    "JSON 'auto' ACCEPTINVCHARS 5": "ERROR: the rehearsal does not emulate the COPY option 5",
 }
 
 
