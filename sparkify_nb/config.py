@@ -76,6 +76,9 @@ KEYS: tuple[Key, ...] = (
         "01 and 99 work on a stack another identity made (its sparkify:owner tag); false: they stop, naming the owner"),
     Key("general", "rehearsal", boolean, "false", "with target = redshift: rehearse the Redshift run on the local stack "
         "(AWS emulator + local Data API endpoint; nothing reaches AWS, nothing bills); sparkify-nb run --rehearse sets it"),
+    Key("general", "rehearsal_policy", stripped, "", "a rehearsal's operator holds this IAM policy (a JSON file: one "
+        "policy document or a list of them, as your administrator gave them); empty: the one `sparkify-nb iam-policy` "
+        "prints; sparkify-nb run --rehearse --policy FILE sets it"),
     Key("cluster", "kind", choice("provisioned", "serverless"), "provisioned", "provisioned cluster or Redshift Serverless"),
     Key("cluster", "access", choice(*ACCESS_MODES), "data_api", "data_api (private, SQL over the Redshift Data API) or direct (public endpoint, psycopg2 over SSL)"),
     Key("cluster", "identifier", identifier, "sparkify-dwh", "cluster identifier"),
@@ -115,6 +118,8 @@ KEYS: tuple[Key, ...] = (
         "pauses it again when done); false: they stop at once, saying it is paused"),
     Key("cluster", "pause_schedule", schedule, "", "pause a provisioned cluster on this Redshift schedule, e.g. cron(0 20 * * ? *) (UTC); empty: never"),
     Key("cluster", "max_rpu_hours_per_day", optional_whole_number(1, 1000000), "", "serverless: RPU-hours a day after which the workgroup stops taking queries; empty: no limit"),
+    Key("cluster", "lease_hours", whole_number(0, 8760), "12", "redshift: hours after each 01 (or `sparkify-nb lease "
+        "extend`) at which AWS itself deletes the warehouse, whether or not this machine is on; 0: no lease"),
     # --- scheduled loads: the load lock, daily selection, quality thresholds (issue 12) ---
     Key("etl", "lock_wait_seconds", whole_number(0, 86400), "600",
         "how long a load waits for another one that holds the warehouse before it stops"),

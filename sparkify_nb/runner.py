@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from . import nbimport  # noqa: F401  first: papermill without a grammar compile (its docstring)
 from . import Progress, SparkifyError, kernel, links, paths, runrecord, stream
 
 SUITE = ("01_infrastructure", "02_schema", "03_etl", "04_analytics")
@@ -91,6 +92,43 @@ def kernel_config(socket_dir: Path) -> Any:
 REHEARSAL_ENV = {"SPARKIFY_TARGET": "redshift", "SPARKIFY_GENERAL_REHEARSAL": "true"}
 
 
+def rehearsal_account(notebooks: Sequence[str]) -> str:
+    """The emulator account a rehearsal of ``notebooks`` acts in (:mod:`.local.iam.account`): a fresh
+    one when the run includes 01 (its 01 creates everything, whatever ran before), else the one the
+    stack's latest rehearsal made. Every kernel of the run inherits it (:data:`~.local.iam.account.ACCOUNT_ENV`)."""
+    from . import config
+    from .local.iam import account
+
+    settings = config.load(overrides={"general.target": "redshift", "general.rehearsal": "true"})
+    given = settings.get("general", "rehearsal_policy")
+    return account.for_run(settings, fresh="01_infrastructure" in notebooks, policy=read_policy(given) if given else None)
+
+
+def read_policy(path: str) -> Any:
+    """The policy of ``[general] rehearsal_policy`` / ``--policy FILE``: a JSON policy document, or a list of
+    them. Raises SuiteError saying what is wrong with the file."""
+    try:
+        value = json.loads(Path(path).expanduser().read_text())
+    except (OSError, ValueError) as exc:
+        raise SuiteError(f"[general] rehearsal_policy = {path}: not a readable JSON policy ({exc})") from None
+    documents = value if isinstance(value, list) else [value]
+    if not documents or not all(isinstance(d, dict) and "Statement" in d for d in documents):
+        raise SuiteError(f"[general] rehearsal_policy = {path}: give one IAM policy document (with a Statement) "
+                         "or a list of them")
+    return documents
+
+
+def _permissions_report(run_dir: Path, progress: Progress) -> None:
+    """What the rehearsal's IAM gates authorised, and the statements that allowed nothing
+    (:mod:`.local.iam.report`), into ``reports/permissions.md``."""
+    from .local.iam import report
+    from .local.iam.account import ACCOUNT_ENV
+
+    written = report.write(os.environ[ACCOUNT_ENV], run_dir / "reports" / report.NAME)
+    progress(f"   {report.summary(written)}")
+    progress(f"   permissions report: {paths.display_path(run_dir / 'reports' / report.NAME)}")
+
+
 def run_suite(notebooks: Sequence[str] = SUITE, target: str | None = None, parameters: dict[str, Any] | None = None,
               out: Path | None = None, progress: Progress = print, rehearse: bool = False) -> Path:
     """Execute ``notebooks`` in order with papermill; return the run folder.
@@ -102,12 +140,18 @@ def run_suite(notebooks: Sequence[str] = SUITE, target: str | None = None, param
     and the run record says so). Raises SuiteError on the first failure."""
     # Short and private: a Unix socket path must stay under ~100 bytes.
     socket_dir = Path(tempfile.mkdtemp(prefix="spk-kernel-"))
-    previous = {name: os.environ.get(name) for name in REHEARSAL_ENV}
+    from .local.iam.account import ACCOUNT_ENV
+
+    previous = {name: os.environ.get(name) for name in (*REHEARSAL_ENV, ACCOUNT_ENV)}
     if rehearse:
         os.environ.update(REHEARSAL_ENV)
         target = "redshift"
+        os.environ[ACCOUNT_ENV] = rehearsal_account(notebooks)
     try:
-        return _run(notebooks, target, parameters, out, progress, socket_dir, rehearse)
+        run_dir = _run(notebooks, target, parameters, out, progress, socket_dir, rehearse)
+        if rehearse:
+            _permissions_report(run_dir, progress)
+        return run_dir
     finally:
         shutil.rmtree(socket_dir, ignore_errors=True)
         if rehearse:

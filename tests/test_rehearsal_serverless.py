@@ -219,9 +219,11 @@ def test_an_assumed_roles_data_api_and_serverless_clients_reach_the_rehearsals_e
     from sparkify_nb import aws as aws_clients, config
 
     settings = config.load(overrides={"general.target": "redshift", "general.rehearsal": "true"})
-    role = aws("iam").create_role(RoleName=f"sv-as-{uuid.uuid4().hex[:6]}",
-                                  AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')["Role"]["Arn"]
-    assumed = aws_clients.Clients(settings).assuming(role, "s0")
+    # as the rehearsal account's administrator (its operator may assume only the stack's analyst role)
+    admin = aws_clients.Clients(settings).administrator()
+    role = admin("iam").create_role(RoleName=f"sv-as-{uuid.uuid4().hex[:6]}",
+                                    AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')["Role"]["Arn"]
+    assumed = admin.assuming(role, "s0")
     for service_name in ("redshift-data", "redshift-serverless"):
         assert assumed(service_name).meta.endpoint_url == local.data_api_endpoint()
     assert assumed("s3").meta.endpoint_url == local.aws_endpoint()

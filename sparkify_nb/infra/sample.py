@@ -12,6 +12,15 @@ from ..iam.workbucket import bucket_name  # the work bucket is a kind of its own
 from .context import Context
 
 
+def stand_in(clients: aws.Clients) -> aws.Clients:
+    """Who touches the sample-data buckets: on ``local`` the caller; in a rehearsal the local stack
+    itself, as the account's administrator. They stand in for the sources' bucket on AWS, which is
+    someone else's (the public Udacity bucket) or yours, and which the operator policy never lets
+    the operator make, list among all buckets, fill or delete: the rehearsal's IAM gate would refuse
+    (and rightly) what only the stand-in needs."""
+    return clients.administrator() if clients.settings.rehearsal else clients
+
+
 def find_buckets(ctx: Context) -> list[dict[str, Any]]:
     """Buckets we made (the sample-data buckets on the emulator, not the work
     bucket of a rehearsal): only those carry the tag. On ``redshift`` we make none, so none is looked at (an
@@ -19,7 +28,7 @@ def find_buckets(ctx: Context) -> list[dict[str, Any]]:
     if not ctx.settings.on_emulator:
         return []
     work = "" if ctx.settings.is_local else bucket_name(ctx.settings, ctx.caller["Account"])
-    s3 = ctx.client("s3")
+    s3 = stand_in(ctx.clients)("s3")
     mine = []
     for bucket in (b for b in aws.call(s3, "list_buckets").get("Buckets", []) if b["Name"] != work):
         tagging = aws.call(s3, "get_bucket_tagging", missing=("NoSuchTagSet", "NoSuchBucket", "AccessDenied"),
@@ -31,7 +40,7 @@ def find_buckets(ctx: Context) -> list[dict[str, Any]]:
 
 def delete_bucket(ctx: Context, bucket: dict[str, Any]) -> None:
     """Empty the bucket, then delete it."""
-    s3, name = ctx.client("s3"), bucket["Name"]
+    s3, name = stand_in(ctx.clients)("s3"), bucket["Name"]
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
         keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
         if keys:
@@ -46,7 +55,7 @@ def ensure_bucket(settings: Settings, bucket: str, progress: Progress = print,
     (sample data on the emulator), in the Region it has on AWS when that is
     known (:data:`~sparkify_nb.config.KNOWN_BUCKET_REGIONS`), else ``[general] region``."""
     clients = clients or aws.Clients(settings)
-    s3 = clients("s3")
+    s3 = stand_in(clients)("s3")
     if aws.call(s3, "head_bucket", missing=("404", "NoSuchBucket", "NotFound"), Bucket=bucket) is not None:
         return
     region = KNOWN_BUCKET_REGIONS.get(bucket, settings.region)

@@ -11,6 +11,28 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
+
+
+def gated_server(port: int, notes: Path | None) -> Any:
+    """moto's threaded server with the IAM gate (:mod:`.iam.gate`) around its app: what a rehearsal's
+    operator signs is authorised before moto serves it."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    from .iam.gate import Gate
+
+    class Gated(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            if notes is not None:
+                notes.mkdir(parents=True, exist_ok=True)
+            app = Gate(DomainDispatcherApplication(create_backend_app), notes)
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return Gated(ip_address="127.0.0.1", port=port, verbose=False)
 
 
 def main() -> None:
@@ -19,14 +41,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     args = parser.parse_args()
 
-    from moto.server import ThreadedMotoServer
-
     from .processes import serve_until_stopped
     from .rehearsal.credentials import LEDGER, record_cluster_credentials
 
     record_cluster_credentials(args.port_file.parent / LEDGER)
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+    server = gated_server(args.port, args.port_file.parent / "accounts")
     server.start()
     _, port = server.get_host_and_port()
     serve_until_stopped(port, args.port_file, server.stop)

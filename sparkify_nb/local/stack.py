@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -329,6 +330,7 @@ def down(state: Path | None = None) -> dict[str, Any]:
         _stop_postgres(folder / "pg", pm["pid"] if pm else pg.get("pid"))
     _record_path(state).unlink(missing_ok=True)
     (folder / "emulator.port").unlink(missing_ok=True)
+    shutil.rmtree(folder / "accounts", ignore_errors=True)  # the rehearsals' accounts lived in the emulator's memory
     (folder / "data_api.port").unlink(missing_ok=True)
     (folder / "wire.port").unlink(missing_ok=True)
     return status(state)

@@ -25,7 +25,7 @@ from typing import Any
 from .. import Progress, SparkifyError, aws, datagen
 from ..config import Settings, local_bucket
 from ..datagen import S3Sink
-from ..infra.sample import ensure_bucket
+from ..infra.sample import ensure_bucket, stand_in
 from ..s3uri import parse_s3_uri
 from . import compaction
 
@@ -50,13 +50,13 @@ class SourcesSink:
                                     "Redshift's COPY reads S3; give an s3:// URI")
             bucket, key = parse_s3_uri(uri)
             ensure_bucket(settings, bucket, progress, clients)
-            if _holds_objects(clients("s3"), bucket, key):
+            if _holds_objects(stand_in(clients)("s3"), bucket, key):
                 self.kept.append(name)
             if name == "log_jsonpath":
                 prefix, _, leaf = key.rpartition("/")
             else:
                 prefix, leaf = key.rstrip("/"), ""
-            sink = made.setdefault((bucket, prefix), S3Sink(clients("s3"), bucket, prefix))
+            sink = made.setdefault((bucket, prefix), S3Sink(stand_in(clients)("s3"), bucket, prefix))
             self._sinks[name] = (sink, leaf)
 
     def _route(self, key: str) -> tuple[Any, str]:
@@ -107,7 +107,7 @@ def put_sources(settings: Settings, folders: dict[str, Path], clients: aws.Clien
         raise SparkifyError("put_sources is for a rehearsal (sparkify-nb run --rehearse): on local, 03 reads a "
                             "local folder itself")
     clients = clients or aws.Clients(settings)
-    s3 = clients("s3")
+    s3 = stand_in(clients)("s3")
     counts = {}
     for name, folder in folders.items():
         files = sorted(p for p in Path(folder).rglob("*") if p.is_file()) if Path(folder).is_dir() else []

@@ -23,6 +23,7 @@ endpoint, the wire-protocol door, the Serverless service, COPY's role check):
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import urllib.parse
@@ -68,12 +69,17 @@ def _glob_key(template: str) -> re.Pattern:
     return re.compile(re.sub(r"\\\$\\\{[^}]*\\\}", ".+", re.escape(template.lower())) + "$")
 
 
+@functools.lru_cache(maxsize=4096)
+def _listed(action: str, resource: str) -> tuple[re.Pattern, ...]:
+    try:
+        return tuple(_glob_key(k) for k in sar.keys_for(action, resource))
+    except KeyError:
+        return ()  # an action the table lacks: only the global keys (strictest reading)
+
+
 def context_for(action: str, resource: str, context: dict[str, Any]) -> dict[str, Any]:
     """The keys of ``context`` that ``resource`` is evaluated with (module docstring)."""
-    try:
-        listed = [_glob_key(k) for k in sar.keys_for(action, resource)]
-    except KeyError:
-        listed = []  # an action the table lacks: only the global keys (strictest reading)
+    listed = _listed(action, resource)
     kept = {}
     for key, value in context.items():
         lowered = key.lower()

@@ -60,7 +60,8 @@ def source() -> str:
     return _table()["source"]
 
 
-def rows(action: str) -> list[Row]:
+@functools.lru_cache(maxsize=1024)
+def rows(action: str) -> tuple[Row, ...]:
     """The resource-type rows of ``action`` (``ec2:CreateVpc``), in the SAR's order.
     Raises KeyError for an action the table does not hold (refresh it: ``make sar``)."""
     prefix, _, name = action.partition(":")
@@ -72,9 +73,10 @@ def rows(action: str) -> list[Row]:
         bare = kind.rstrip("*")
         out.append(Row(bare, kind.endswith("*"), service["resources"].get(bare, ""), tuple(row["condition_keys"]),
                        tuple(row["dependent_actions"])))
-    return out
+    return tuple(out)
 
 
+@functools.lru_cache(maxsize=1024)
 def _arn_regex(pattern: str) -> re.Pattern:
     parts = re.split(r"(\$\{[^}]+\})", pattern)
     return re.compile("".join("[^:]*" if p.startswith("${") and i % 2 else re.escape(p)
@@ -89,6 +91,7 @@ def resource_type(action: str, arn: str) -> Row | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def keys_for(action: str, arn: str) -> frozenset[str]:
     """The condition keys (lower case) a request for ``action`` carries for ``arn``: its
     resource-type row's and the action's own ("A key is in the context of a resource only
@@ -154,6 +157,8 @@ def refresh() -> Path:
     table = build(definition, importlib.metadata.version("parliament"))
     DATA.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
     _table.cache_clear()
+    rows.cache_clear()
+    keys_for.cache_clear()
     return DATA
 
 

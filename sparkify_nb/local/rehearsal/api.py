@@ -38,6 +38,11 @@ class Target:
     serverless: bool = False
 
     @property
+    def account(self) -> str:
+        """The emulator account the cluster or workgroup is in (``""``: the default one)."""
+        return self.cluster.get("_account", "")
+
+    @property
     def identifier(self) -> str:
         return self.cluster["ClusterIdentifier"]
 
@@ -55,10 +60,22 @@ class Endpoint:
         self.sessions = Sessions()
         from .serverless import Serverless
 
-        self.serverless = Serverless(self.control, state)
+        self._serverless: dict[str, Serverless] = {}
+        from .authorise import Gate
+
+        self.gate = Gate(self)
         self.runs: dict[str, Run] = {}
         self.tokens: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
+
+    def serverless_of(self, account: str) -> Any:
+        """Redshift Serverless of ``account`` (each emulator account has its own, as on AWS)."""
+        from .serverless import Serverless
+
+        with self._lock:
+            if account not in self._serverless:
+                self._serverless[account] = Serverless(self.control, self.state, account)
+            return self._serverless[account]
 
     # --- submitting -------------------------------------------------------------------------
 
@@ -86,7 +103,8 @@ class Endpoint:
         session, target = self._where(req, region, authorization)
         try:
             self._check_active(target)
-            run = statements.new_run(sqls, parsed, batch, target, parameters, session=session,
+            owner = self.control.caller(authorization, region).userid if authorization else ""
+            run = statements.new_run(sqls, parsed, batch, target, parameters, session=session, owner=owner,
                                      name=req.get("StatementName", ""), result_format=req.get("ResultFormat", "JSON"),
                                      mode=req.get("ExecutionMode", "TRANSACTION"))
         except translate.ParameterError as exc:
@@ -104,6 +122,7 @@ class Endpoint:
                     **target.names()}
         if session is not None:
             response["SessionId"] = session.id
+            self.gate.session_owners.setdefault(session.id, owner)
         if req.get("WaitTimeSeconds"):
             response.update(Status=run.status, RedshiftPid=run.pid, HasResultSet=run.subs[-1].has_result)
         if token:
@@ -122,7 +141,8 @@ class Endpoint:
                 raise validation(f"{', '.join(given)} cannot be given with SessionId: the session names them")
             session = self.sessions.take(req["SessionId"], req.get("SessionKeepAliveSeconds"))
             try:
-                self._cluster(session.target.identifier, session.target.region, session.target.serverless)
+                self._cluster(session.target.identifier, session.target.region, session.target.serverless,
+                              session.target.account)
             except ApiError:
                 self._give_back(session)
                 raise
@@ -139,7 +159,7 @@ class Endpoint:
         if not req.get("DbUser"):
             raise validation("DbUser is required: this rehearsal connects to a cluster as a database user "
                              "(redshift:GetClusterCredentials), not as an IAM identity")
-        cluster = self.control.cluster(req["ClusterIdentifier"], region)
+        cluster = self.control.cluster(req["ClusterIdentifier"], region, self.control.account_of(authorization, region))
         dbname = backing.ensure(self.state, cluster, on_recreate=self.sessions.close_database)
         target = Target(region, cluster, req["Database"], req["DbUser"], dbname)
         return self._session(req, target)
@@ -164,18 +184,19 @@ class Endpoint:
                              "user is the caller's IAM identity")
         if not req.get("Database"):
             raise validation("Database is required when connecting to a workgroup")
-        cluster = self._cluster(req["WorkgroupName"], region, True)
-        user = mapped_user(self.control.caller(authorization, region).arn)
+        who = self.control.caller(authorization, region)
+        cluster = self._cluster(req["WorkgroupName"], region, True, who.account)
+        user = mapped_user(who.arn)
         dbname = backing.ensure(self.state, cluster, on_recreate=self.sessions.close_database)
         if not backing.is_user(self.state, dbname, user):
             backing.add_user(self.state, dbname, user)
         target = Target(region, cluster, req["Database"], user, dbname, serverless=True)
         return self._session(req, target)
 
-    def _cluster(self, name: str, region: str, serverless: bool) -> dict[str, Any]:
+    def _cluster(self, name: str, region: str, serverless: bool, account: str) -> dict[str, Any]:
         if serverless:
-            return self.serverless.as_cluster(name, region)
-        return self.control.cluster(name, region)
+            return self.serverless_of(account).as_cluster(name, region)
+        return self.control.cluster(name, region, account)
 
     def _check_active(self, target: Target) -> None:
         with self._lock:

@@ -34,6 +34,7 @@ class Caller:
     region: str
     account: str
     arn: str
+    userid: str = ""
 
 
 class ControlPlane:
@@ -41,7 +42,8 @@ class ControlPlane:
 
     def __init__(self, state: Path | None = None):
         self.state = state
-        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str, str], Any] = {}
+        self._callers: dict[tuple[str, str, str], Caller] = {}
         self._lock = threading.Lock()
 
     def endpoint(self) -> str:
@@ -54,50 +56,78 @@ class ControlPlane:
             raise ApiError("InternalServerException", "the local AWS emulator is not running", status=500)
         return f"http://127.0.0.1:{port}"
 
-    def client(self, service: str, region: str) -> Any:
+    def client(self, service: str, region: str, account: str = "") -> Any:
+        """A client of ``account`` (a rehearsal's own, :mod:`..iam.account`; ``""``: the emulator's
+        default account, the ``local`` target's), acting as the account itself: the gate never asks
+        about it (what the endpoint reads is the service's own business, not the caller's)."""
         url = self.endpoint()
-        key = (service, region, url)
+        key = (service, region, url, account)
         with self._lock:
             if key not in self._clients:
                 import boto3
                 from botocore.config import Config
 
-                self._clients[key] = boto3.session.Session().client(
-                    service, region_name=region, endpoint_url=url, aws_access_key_id="rehearsal",
-                    aws_secret_access_key="rehearsal",
-                    config=Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}))
+                from ..iam.account import admin_client
+
+                self._clients[key] = admin_client(url, account, service, region) if account else \
+                    boto3.session.Session().client(
+                        service, region_name=region, endpoint_url=url, aws_access_key_id="rehearsal",
+                        aws_secret_access_key="rehearsal",
+                        config=Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}))
             return self._clients[key]
 
     def caller(self, authorization: str, region: str) -> Caller:
         """Who signed: ``sts:GetCallerIdentity`` on the emulator with the request's access key id (the
         emulator knows an identity by its key alone: an IAM user's, or a role's it issued by AssumeRole)."""
         key = _CREDENTIAL.search(authorization or "").group(1)
+        url = self.endpoint()
+        known = self._callers.get((key, region, url))
+        if known:  # an access key's identity never changes (the emulator forgets it only when restarted)
+            return known
         import boto3
 
-        sts = boto3.session.Session().client("sts", region_name=region, endpoint_url=self.endpoint(),
+        sts = boto3.session.Session().client("sts", region_name=region, endpoint_url=url,
                                              aws_access_key_id=key, aws_secret_access_key="rehearsal")
         who = sts.get_caller_identity()
-        return Caller(region, who["Account"], who["Arn"])
+        found = self._callers[(key, region, url)] = Caller(region, who["Account"], who["Arn"], who.get("UserId", ""))
+        return found
 
-    def clients(self, region: str) -> "Clients":
-        return Clients(self, region)
+    def account_of(self, authorization: str, region: str) -> str:
+        """The account of a request's signer, ``""`` for an unsigned one."""
+        return self.caller(authorization, region).account if _CREDENTIAL.search(authorization or "") else ""
 
-    def cluster(self, identifier: str, region: str) -> dict[str, Any]:
-        """The cluster ``identifier`` (DescribeClusters), available.
+    def clients(self, region: str, account: str = "") -> "Clients":
+        return Clients(self, region, account)
+
+    def accounts(self) -> list[str]:
+        """Where a cluster named without its account may be: the rehearsals' accounts (newest
+        first), then the emulator's default one."""
+        from ..iam.account import known
+
+        return known(self.state) + [""]
+
+    def cluster(self, identifier: str, region: str, account: str | None = None) -> dict[str, Any]:
+        """The cluster ``identifier`` (DescribeClusters) of ``account`` (None: of any account the
+        stack knows, :meth:`accounts`; a cluster endpoint's host name has no account), available,
+        with ``_account`` added: the account it was found in.
 
         An absent cluster is refused as the Data API refuses it: ValidationException
         "Redshift endpoint doesn't exist in this region." (the Data API's answer quoted
         in https://github.com/aws/aws-cdk/issues/30536). One not ``available`` (paused,
         resuming, modifying) is refused with a ValidationException naming its status
         (unconfirmed wording: AWS documents no message for it)."""
-        redshift = self.client("redshift", region)
-        try:
-            found = redshift.describe_clusters(ClusterIdentifier=identifier)["Clusters"]
-        except redshift.exceptions.ClusterNotFoundFault:
-            found = []
+        found = []
+        for where in (self.accounts() if account is None else [account]):
+            redshift = self.client("redshift", region, where)
+            try:
+                found = redshift.describe_clusters(ClusterIdentifier=identifier)["Clusters"]
+            except redshift.exceptions.ClusterNotFoundFault:
+                continue
+            if found:
+                break
         if not found:
             raise validation("Redshift endpoint doesn't exist in this region.")
-        cluster = found[0]
+        cluster = {**found[0], "_account": where}
         status = cluster.get("ClusterStatus", "")
         if status != "available":
             raise validation(f"Cluster {identifier} is not available: its status is {status}. "
@@ -108,8 +138,8 @@ class ControlPlane:
 class Clients:
     """The ``aws.Clients`` face the staging package takes: ``clients("s3")``."""
 
-    def __init__(self, plane: ControlPlane, region: str):
-        self.plane, self.region = plane, region
+    def __init__(self, plane: ControlPlane, region: str, account: str = ""):
+        self.plane, self.region, self.account = plane, region, account
 
     def __call__(self, service: str, region: str | None = None) -> Any:
-        return self.plane.client(service, region or self.region)
+        return self.plane.client(service, region or self.region, self.account)

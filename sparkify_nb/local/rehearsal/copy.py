@@ -115,7 +115,7 @@ def run(caller: Any, conn: Any, tree: exp.Copy, in_transaction: bool) -> tuple[i
     files = [f.name for f in tree.args.get("files") or []]
     if len(files) != 1 or not files[0].startswith("s3://"):
         raise Failed("ERROR: COPY from S3 needs one 's3://bucket/prefix' source")
-    clients = caller.control.clients(target.region)
+    clients = caller.control.clients(target.region, target.account)
     identity, boundary = _role(clients, target, role_arn)
     region = opts.get("REGION") or target.region
     source, jsonpaths = files[0], opts["FORMAT AS JSON"]

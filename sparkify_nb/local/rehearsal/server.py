@@ -130,9 +130,11 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError("ValidationException",
                                f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected: "
                                + "; ".join(errors))
+            if service == "redshift-data":  # IAM first, as AWS authorises before it serves
+                self.endpoint.gate.check(operation, request, region, self.headers.get("Authorization", ""))
             if service == "redshift-serverless":
                 who = self.endpoint.control.caller(self.headers.get("Authorization", ""), region)
-                result = getattr(self.endpoint.serverless, _snake(operation))(request, who)
+                result = getattr(self.endpoint.serverless_of(who.account), _snake(operation))(request, who)
             elif operation in ("ExecuteStatement", "BatchExecuteStatement"):  # who runs it may be the signer
                 result = getattr(self.endpoint, _snake(operation))(
                     request, region, authorization=self.headers.get("Authorization", ""))

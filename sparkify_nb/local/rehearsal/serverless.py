@@ -93,8 +93,8 @@ def mapped_user(caller_arn: str) -> str:
 class Serverless(LimitsAndTags):
     """The namespaces, workgroups, usage limits, snapshots and tags of every Region and account."""
 
-    def __init__(self, control: Any, state: Path | None = None):
-        self.control, self.state = control, state
+    def __init__(self, control: Any, state: Path | None = None, account: str = ""):
+        self.control, self.state, self.account = control, state, account
         self.namespaces: dict[str, dict[str, Any]] = {}  # by ARN
         self.workgroups: dict[str, dict[str, Any]] = {}
         self.limits: dict[str, dict[str, Any]] = {}
@@ -318,7 +318,8 @@ class Serverless(LimitsAndTags):
             return {"ClusterIdentifier": name, "DBName": ns["dbName"], "MasterUsername": ns["adminUsername"],
                     "ClusterCreateTime": wg["creationDate"].isoformat(), "ClusterStatus": "available",
                     "IamRoles": [{"IamRoleArn": r} for r in ns["_roles"]], "PubliclyAccessible": wg["publiclyAccessible"],
-                    "Endpoint": {"Address": wg["endpoint"]["address"], "Port": wg["port"]}, "Serverless": True}
+                    "Endpoint": {"Address": wg["endpoint"]["address"], "Port": wg["port"]}, "Serverless": True,
+                    "_account": self.account}
 
 
 def region_of(arn: str) -> str:

@@ -55,6 +55,11 @@ class Sessions:
             self._all[session.id] = session
         return session
 
+    def peek(self, session_id: str) -> Session | None:
+        """The session ``session_id`` if it is open (not taken: the IAM gate reads its target)."""
+        with self._lock:
+            return self._all.get(session_id)
+
     def take(self, session_id: str, keep_alive_s: int | None) -> Session:
         """The session ``session_id``, now busy with the caller's statement.
 

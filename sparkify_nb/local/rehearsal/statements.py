@@ -92,6 +92,7 @@ class Run:
     pid: int = 0
     cancelled: bool = False
     caller: Any = None  # the execute.Caller its statements run as (made on the first)
+    owner: str = ""  # the signer's unique id (redshift-data:statement-owner-iam-userid)
     done: threading.Event = field(default_factory=threading.Event)
 
     def mark(self, status: str, error: str = "") -> None:

@@ -111,10 +111,16 @@ class Door:
             return {}
         try:
             if match.group("service") == "redshift-serverless":
-                return self.endpoint.serverless.as_cluster(match.group("cluster"), match.group("region"))
+                # <workgroup>.<account>.<region>.redshift-serverless.amazonaws.com: the account is in the name
+                return self.endpoint.serverless_of(self._serverless_account(host)).as_cluster(
+                    match.group("cluster"), match.group("region"))
             return self.control.cluster(match.group("cluster"), match.group("region"))
         except ApiError:
             return {}
+
+    @staticmethod
+    def _serverless_account(host: str) -> str:
+        return host.split(".")[1]
 
     def tls_context(self, seen: dict[str, str]) -> ssl.SSLContext:
         """A server context that presents, for the host name the client sends (SNI), a certificate

@@ -1,0 +1,217 @@
+"""The IAM gate in front of the AWS emulator (issue 25, item 1): a WSGI middleware
+around moto's server app, in the emulator's own process
+(:mod:`sparkify_nb.local.aws_emulator`), that authorises every request a
+rehearsal's operator signs before moto serves it.
+
+- Who is gated: a request signed with the access key of a rehearsal account's
+  ``sparkify-operator`` (:mod:`.account`), read from moto's IAM in-process. The
+  account's administrator, the ``local`` target (moto's default account) and
+  the local stack's own reads are not.
+- What is asked: :func:`.requests.authorisations` (the action, each resource,
+  the request context; the extra authorisations AWS makes), each decided by
+  :func:`.authorize.decide` with the operator's policies as moto's IAM holds
+  them (inline and attached managed policies; parsed once per version: a
+  change of policy is seen at the next request).
+- A refusal is answered as the service answers it, with
+  :meth:`.authorize.Verdict.message` ("Access denied error messages",
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/access_denied-error-messages.html):
+  EC2 ``UnauthorizedOperation`` (HTTP 403, its Errors/Error XML, "You are not
+  authorized to perform this operation."; EC2 API "Error codes",
+  https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html);
+  IAM, STS and Redshift ``AccessDenied`` (403, the query protocol's
+  ErrorResponse); CloudWatch Logs and other JSON services
+  ``AccessDeniedException`` (400); S3 ``AccessDenied`` (403, its Error XML).
+- Every decision is noted for the run's permissions report
+  (``<state>/local/accounts/<account>.permissions.jsonl``: each distinct
+  action, resource and the Sid that allowed or the reason it refused), and
+  every request the gate could not read (an operation not in
+  :data:`.requests.TOUCHES` whose SAR entry requires a resource) as
+  ``unevaluated``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from . import requests
+from .account import OPERATOR
+from .authorize import Verdict, context_for, document
+from .evaluate import Decision, Request, evaluate
+
+log = logging.getLogger(__name__)
+
+JSON_SERVICES = ("logs", "secretsmanager", "events", "scheduler")
+
+
+class Policies:
+    """The operator's policies per (account, user), parsed once per version of them."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], tuple[Any, list[dict[str, Any]]]] = {}
+        self._lock = threading.Lock()
+
+    def of(self, user: Any) -> list[dict[str, Any]]:
+        inline = tuple(sorted(user.policies.items()))
+        attached = tuple(sorted((arn, p.default_version_id) for arn, p in user.managed_policies.items()))
+        version = (inline, attached)
+        key = (user.account_id, user.name)
+        with self._lock:
+            held = self._cache.get(key)
+            if held and held[0] == version:
+                return held[1]
+        docs = [document(text) for _, text in inline]
+        for arn, version_id in attached:
+            policy = user.managed_policies[arn]
+            for v in policy.versions:
+                if v.version_id == version_id:
+                    docs.append(document(v.document))
+        with self._lock:
+            self._cache[key] = (version, docs)
+        return docs
+
+
+class Notes:
+    """The permissions report's raw notes: each distinct (action, resource, outcome) once per account."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self._seen: set[tuple[str, ...]] = set()
+        self._lock = threading.Lock()
+
+    def note(self, account: str, **entry: str) -> None:
+        if self.folder is None:
+            return
+        key = (account, *entry.values())
+        with self._lock:
+            if key in self._seen:
+                return
+            self._seen.add(key)
+            with open(self.folder / f"{account}.permissions.jsonl", "a", encoding="utf-8") as out:
+                out.write(json.dumps(entry) + "\n")
+
+
+def principal_of(key_id: str) -> tuple[requests.Principal, Any] | None:
+    """(principal, moto user) of a rehearsal operator's access key, else None."""
+    from moto.iam.models import iam_backends
+
+    for account_id, backends in list(iam_backends.items()):
+        backend = backends["aws"]
+        key = backend.access_keys.get(key_id)
+        if key is None:
+            continue
+        if key.user_name != OPERATOR:
+            return None
+        user = backend.users.get(OPERATOR)
+        if user is None:
+            return None
+        return requests.Principal(account_id, user.arn, user.name, user.id), user
+    return None
+
+
+def decide(auth: requests.Authorisation, identity: list[dict[str, Any]]) -> Verdict:
+    """:class:`Verdict` of one authorisation: each resource with the request's keys its SAR row
+    lists and its own (its tags)."""
+    decisions: list[tuple[str, Decision]] = []
+    for resource in auth.resources or ["*"]:
+        context = context_for(auth.action, resource, {**auth.context, **auth.per_resource.get(resource, {})})
+        decision = evaluate(identity, Request(auth.action, resource, context))
+        decisions.append((resource, decision))
+        if not decision.allowed:
+            return Verdict(False, auth.action, resource, tuple(decisions))
+    return Verdict(True, auth.action, decisions[-1][0], tuple(decisions))
+
+
+def refusal(service: str, verdict: Verdict, principal: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """(status, headers, body) of the service's answer to a request IAM refused."""
+    message = verdict.message(principal)
+    request_id = str(uuid.uuid4())
+    if service == "ec2":
+        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>UnauthorizedOperation"
+                f"</Code><Message>{_xml('You are not authorized to perform this operation. ' + message)}</Message>"
+                f"</Error></Errors><RequestID>{request_id}</RequestID></Response>")
+        return "403 Forbidden", [("Content-Type", "text/xml")], body.encode()
+    if service in JSON_SERVICES:
+        body = json.dumps({"__type": "AccessDeniedException", "message": message})
+        return "400 Bad Request", [("Content-Type", "application/x-amz-json-1.1"),
+                                   ("x-amzn-RequestId", request_id)], body.encode()
+    if service == "s3":
+        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>"
+                f"{_xml(message)}</Message><RequestId>{request_id}</RequestId></Error>")
+        return "403 Forbidden", [("Content-Type", "application/xml")], body.encode()
+    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{_xml(message)}"
+            f"</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>")
+    return "403 Forbidden", [("Content-Type", "text/xml")], body.encode()
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class Gate:
+    """The WSGI middleware (module docstring). ``folder``: where the notes go (None: nowhere)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], folder: Path | None = None):
+        self.app, self.policies, self.notes = app, Policies(), Notes(folder)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        scope = requests.signed(environ.get("HTTP_AUTHORIZATION", ""))
+        found = principal_of(scope[0]) if scope else None
+        if found is None:
+            return self.app(environ, start_response)
+        who, user = found
+        try:
+            answer = self._check(environ, who, user)
+        except Exception:  # the gate's own fault must not pass as an AWS answer: refuse, say why in the log
+            log.exception("the IAM gate failed on a request; refusing it")
+            answer = ("500 Internal Server Error", [("Content-Type", "text/plain")], b"IAM gate error")
+        if answer is None:
+            return self.app(environ, start_response)
+        status, headers, body = answer
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            body = b""
+        start_response(status, headers + [("Content-Length", str(len(body)))])
+        return [body]
+
+    def _body(self, environ: dict[str, Any], service: str, method: str, query: str) -> bytes | None:
+        """The request body where the gate needs it (query and JSON protocols, S3's DeleteObjects), put
+        back for moto to read; an S3 object's body is never read here."""
+        if service == "s3" and not (method == "POST" and "delete" in query):
+            return None
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        return body
+
+    def _check(self, environ: dict[str, Any], who: requests.Principal, user: Any) -> Any:
+        method, query = environ.get("REQUEST_METHOD", "GET"), environ.get("QUERY_STRING", "")
+        _, _, service = requests.signed(environ["HTTP_AUTHORIZATION"])
+        body = self._body(environ, service, method, query)
+        headers = {"authorization": environ.get("HTTP_AUTHORIZATION", ""),
+                   "x-amz-target": environ.get("HTTP_X_AMZ_TARGET", "")}
+        call = requests.parse(method, environ.get("PATH_INFO", "/"), query, headers, body)
+        if call is None:
+            return None
+        wanted = requests.authorisations(call, who)
+        if wanted is None:
+            self.notes.note(who.account, action=f"{call.service}:{call.operation}", resource="?", sid="",
+                            outcome="unevaluated")
+            return None
+        identity = self.policies.of(user)
+        for auth in wanted:
+            verdict = decide(auth, identity)
+            for resource, decision in verdict.decisions:
+                self.notes.note(who.account, action=auth.action, resource=resource, sid=decision.sid,
+                                outcome=decision.why)
+            if not verdict.allowed:
+                log.info("refused: %s", verdict.message(who.arn))
+                return refusal(call.service, verdict, who.arn)
+        return None
+
+
+__all__ = ["Gate", "Policies", "decide", "principal_of", "refusal"]

@@ -1,0 +1,254 @@
+"""The IAM gate in front of the emulator (sparkify_nb/local/iam/gate.py, requests.py): a rehearsal
+operator's requests, sent by real boto3 clients to the session's emulator, are authorised against the
+policy the operator holds, and refused as the service refuses them. Each operator here holds a small
+policy of its own, in an account of its own."""
+
+import json
+import uuid
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from sparkify_nb import config, local
+from sparkify_nb.local.iam import account, requests
+
+REGION = "us-west-2"
+
+
+def _operator(*statements):
+    """A fresh account whose operator holds exactly ``statements``; (account id, boto3 session)."""
+    endpoint = local.aws_endpoint()
+    made = account.create(endpoint)
+    settings = config.load(overrides={"general.stack_name": f"g{uuid.uuid4().hex[:6]}"})
+    account.attach(endpoint, made, settings, [{"Version": "2012-10-17", "Statement": list(statements)}])
+    key_id, secret = account.keys(made)
+    return made, boto3.Session(aws_access_key_id=key_id, aws_secret_access_key=secret, region_name=REGION)
+
+
+def test_the_permissions_report_names_the_statement_that_allowed_each_pair_and_those_that_allowed_nothing():
+    from sparkify_nb.local.iam import report
+
+    notes = [{"action": "ec2:CreateVpc", "resource": "arn:v", "sid": "A", "outcome": "allowed"},
+             {"action": "ec2:CreateVpc", "resource": "arn:v", "sid": "A", "outcome": "allowed"},
+             {"action": "s3:GetObject", "resource": "arn:o", "sid": "", "outcome": "implicit deny"}]
+    policy = [{"Statement": [{"Sid": "A", "Effect": "Allow"}, {"Sid": "B", "Effect": "Allow"},
+                             {"Sid": "D", "Effect": "Deny"}]}]
+    built = report.build(notes, policy)
+    assert built["allowed"] == [{"action": "ec2:CreateVpc", "resource": "arn:v", "sid": "A"}]
+    assert built["refused"] == [{"action": "s3:GetObject", "resource": "arn:o", "why": "implicit deny"}]
+    assert built["allowed_nothing"] == ["B"]
+
+
+def _client(session, service):
+    from botocore.config import Config
+
+    return session.client(service, endpoint_url=local.aws_endpoint(),
+                          config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}))
+
+
+def _allow(action, resource="*", **condition):
+    return {"Sid": action.replace(":", "").replace("*", "All"), "Effect": "Allow", "Action": action,
+            "Resource": resource, **({"Condition": condition} if condition else {})}
+
+
+def _refused(exc_info):
+    error = exc_info.value.response["Error"]
+    return error["Code"], error["Message"]
+
+
+def test_ec2_refuses_with_unauthorized_operation_naming_the_action_and_the_resource():
+    made, session = _operator(_allow("ec2:CreateVpc"), _allow("ec2:Describe*"))
+    ec2 = _client(session, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    with pytest.raises(ClientError) as refused:
+        ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")
+    code, message = _refused(refused)
+    assert code == "UnauthorizedOperation"
+    assert message == (f"You are not authorized to perform this operation. User: arn:aws:iam::{made}:user/"
+                       f"sparkify-operator is not authorized to perform: ec2:CreateSubnet on resource: "
+                       f"arn:aws:ec2:{REGION}:{made}:subnet/* because no identity-based policy allows the "
+                       "ec2:CreateSubnet action")
+    assert ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"] == []  # never served
+
+
+def test_a_create_is_authorised_on_the_existing_vpc_too_with_that_vpcs_tags():
+    made, session = _operator(_allow("ec2:CreateVpc"), _allow("ec2:CreateTags"),
+                              _allow("ec2:CreateSubnet", f"arn:aws:ec2:{REGION}:*:subnet/*"))
+    # the Allow names subnets only: the VPC the subnet goes into is refused (the SAR's CreateSubnet requires vpc*)
+    ec2 = _client(session, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    with pytest.raises(ClientError) as refused:
+        ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")
+    assert f"on resource: arn:aws:ec2:{REGION}:{made}:vpc/{vpc} " in _refused(refused)[1]
+
+
+def test_tags_given_at_creation_need_ec2_create_tags_with_the_create_action():
+    tagged = [{"ResourceType": "vpc", "Tags": [{"Key": "sparkify:stack", "Value": "s"}]}]
+    made, session = _operator(_allow("ec2:CreateVpc"))
+    with pytest.raises(ClientError) as refused:
+        _client(session, "ec2").create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=tagged)
+    assert "perform: ec2:CreateTags on resource: " in _refused(refused)[1]
+    made, session = _operator(_allow("ec2:CreateVpc"), _allow("ec2:CreateTags", **{
+        "StringEquals": {"ec2:CreateAction": "CreateVpc", "aws:RequestTag/sparkify:stack": "s"}}))
+    assert _client(session, "ec2").create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=tagged)["Vpc"]["VpcId"]
+
+
+def test_an_existing_resource_is_decided_with_its_current_tags():
+    made, session = _operator(_allow("ec2:CreateVpc"), _allow("ec2:CreateTags"), _allow("ec2:DeleteVpc", **{
+        "StringEquals": {"aws:ResourceTag/sparkify:stack": "ours"}}))
+    ec2 = _client(session, "ec2")
+    spec = lambda value: [{"ResourceType": "vpc", "Tags": [{"Key": "sparkify:stack", "Value": value}]}]  # noqa: E731
+    theirs = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=spec("theirs"))["Vpc"]["VpcId"]
+    ours = ec2.create_vpc(CidrBlock="10.1.0.0/16", TagSpecifications=spec("ours"))["Vpc"]["VpcId"]
+    with pytest.raises(ClientError) as refused:
+        ec2.delete_vpc(VpcId=theirs)
+    assert _refused(refused)[0] == "UnauthorizedOperation"
+    ec2.delete_vpc(VpcId=ours)
+
+
+def test_handing_a_role_to_redshift_needs_pass_role_to_that_service():
+    made, session = _operator(_allow("redshift:CreateCluster"), _allow("iam:CreateServiceLinkedRole"),
+                              _allow("iam:PassRole", **{"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}))
+    role = f"arn:aws:iam::{made}:role/copy"
+    with pytest.raises(ClientError) as refused:
+        _client(session, "redshift").create_cluster(
+            ClusterIdentifier=f"g{uuid.uuid4().hex[:6]}", NodeType="ra3.large", MasterUsername="admin",
+            MasterUserPassword="Rehearsal1x", IamRoles=[role])
+    code, message = _refused(refused)
+    assert (code, f"perform: iam:PassRole on resource: {role} " in message) == ("AccessDenied", True)
+
+
+def test_a_roles_boundary_condition_reads_the_boundary_asked_for():
+    boundary = "arn:aws:iam::{}:policy/b"
+    made, session = _operator({"Effect": "Allow", "Action": "iam:CreateRole", "Resource": "*",
+                               "Condition": {"ArnEquals": {"iam:PermissionsBoundary": boundary.format("*")}}})
+    iam = _client(session, "iam")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": []})
+    with pytest.raises(ClientError) as refused:
+        iam.create_role(RoleName="unbounded", AssumeRolePolicyDocument=trust)
+    assert _refused(refused)[0] == "AccessDenied"
+    iam.create_role(RoleName="bounded", AssumeRolePolicyDocument=trust, PermissionsBoundary=boundary.format(made))
+
+
+def test_cloudwatch_logs_refuses_with_access_denied_exception():
+    made, session = _operator(_allow("logs:DescribeLogGroups"))
+    with pytest.raises(ClientError) as refused:
+        _client(session, "logs").create_log_group(logGroupName="/g")
+    code, message = _refused(refused)
+    assert code == "AccessDeniedException"
+    assert f"perform: logs:CreateLogGroup on resource: arn:aws:logs:{REGION}:{made}:log-group:/g " in message
+
+
+def test_s3_list_is_decided_with_the_prefix_asked_for():
+    bucket = f"g{uuid.uuid4().hex[:8]}"
+    boto3.client("s3", endpoint_url=local.aws_endpoint(), region_name="us-east-1", aws_access_key_id="testing",
+                 aws_secret_access_key="testing").create_bucket(Bucket=bucket)
+    made, session = _operator(_allow("s3:ListBucket", f"arn:aws:s3:::{bucket}",
+                                     **{"StringLike": {"s3:prefix": ["log_data/*"]}}))
+    s3 = _client(session, "s3")
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="log_data/2018")["KeyCount"] == 0
+    with pytest.raises(ClientError) as refused:
+        s3.list_objects_v2(Bucket=bucket, Prefix="song_data/")
+    assert _refused(refused)[0] == "AccessDenied"
+
+
+def test_neither_the_administrator_nor_the_local_target_is_gated():
+    made, _ = _operator(_allow("sts:GetCallerIdentity"))
+    key_id, secret = account.keys(made, account.ADMINISTRATOR)
+    admin = boto3.client("ec2", endpoint_url=local.aws_endpoint(), region_name=REGION, aws_access_key_id=key_id,
+                         aws_secret_access_key=secret)
+    assert admin.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["OwnerId"] == made
+    on_local = boto3.client("ec2", endpoint_url=local.aws_endpoint(), region_name=REGION, aws_access_key_id="testing",
+                            aws_secret_access_key="testing")
+    assert on_local.describe_vpcs()["Vpcs"]
+
+
+@pytest.mark.parametrize("service, operation, params, wanted", [
+    ("ec2", "CreateSubnet", {"VpcId": "vpc-1", "TagSpecification.1.ResourceType": "subnet",
+                             "TagSpecification.1.Tag.1.Key": "k", "TagSpecification.1.Tag.1.Value": "v"},
+     [("ec2:CreateSubnet", ["ec2:::subnet/*", "ec2:::vpc/vpc-1"]), ("ec2:CreateTags", ["ec2:::subnet/*"])]),
+    ("ec2", "CreateVpcEndpoint", {"VpcId": "vpc-1", "RouteTableId.1": "rtb-1"},
+     [("ec2:CreateVpcEndpoint", ["ec2:::vpc-endpoint/*", "ec2:::vpc/vpc-1", "ec2:::route-table/rtb-1"])]),
+    ("ec2", "AttachInternetGateway", {"InternetGatewayId": "igw-1", "VpcId": "vpc-1"},
+     [("ec2:AttachInternetGateway", ["ec2:::internet-gateway/igw-1", "ec2:::vpc/vpc-1"])]),
+    ("ec2", "AssociateRouteTable", {"RouteTableId": "rtb-1", "SubnetId": "subnet-1"},
+     [("ec2:AssociateRouteTable", ["ec2:::route-table/rtb-1", "ec2:::subnet/subnet-1"])]),
+    ("redshift", "GetClusterCredentials", {"ClusterIdentifier": "c", "DbUser": "u", "DbName": "d"},
+     [("redshift:GetClusterCredentials", ["redshift:::dbuser:c/u", "redshift:::dbname:c/d"])]),
+    ("redshift", "ModifyClusterIamRoles", {"ClusterIdentifier": "c", "AddIamRoles.IamRoleArn.1": "arn:r"},
+     [("redshift:ModifyClusterIamRoles", ["redshift:::cluster:c"]), ("iam:PassRole", ["arn:r"])]),
+    ("iam", "PutRolePolicy", {"RoleName": "r"}, [("iam:PutRolePolicy", ["iam:::role/r"])]),
+    ("s3", "DeleteObjects", {"Bucket": "b", "Key": "", "query": {}, "Keys": ["a", "b/c"]},
+     [("s3:DeleteObject", ["s3:::b/a"]), ("s3:DeleteObject", ["s3:::b/b/c"])]),
+    ("ec2", "DescribeVpcs", {}, [("ec2:DescribeVpcs", ["*"])]),
+])
+def test_what_each_operation_of_the_suite_touches(service, operation, params, wanted):
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+
+    class Nothing(requests.Lookup):
+        def ec2_tags(self, resource_id):
+            return {}
+
+        def redshift_tags(self, arn):
+            return {}
+
+        def role(self, name):
+            return None
+
+    found = requests.authorisations(requests.Call(service, "r", operation, params), who, Nothing("1", "r"))
+    short = [(a.action, [r.replace(":r:1:", ":::").replace("::1:", ":::").replace("arn:aws:", "") for r in a.resources])
+             for a in found]
+    assert short == wanted
+
+
+def test_an_operation_the_table_does_not_know_and_that_requires_a_resource_is_not_gated():
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+    assert requests.authorisations(requests.Call("ec2", "r", "DeleteNatGateway", {}), who) is None
+
+
+def test_s3_rest_requests_are_read_as_their_operations():
+    assert [requests.s3_operation(m, k, q) for m, k, q in [
+        ("GET", "", {"list-type": ["2"]}), ("PUT", "", {}), ("PUT", "", {"encryption": [""]}),
+        ("GET", "", {"location": [""]}), ("PUT", "k", {}), ("HEAD", "", {}), ("POST", "", {"delete": [""]}),
+        ("PUT", "", {"publicAccessBlock": [""]}), ("PUT", "k", {"partNumber": ["1"], "uploadId": ["u"]})]] == [
+        "ListObjectsV2", "CreateBucket", "PutBucketEncryption", "GetBucketLocation", "PutObject", "HeadBucket",
+        "DeleteObjects", "PutPublicAccessBlock", "UploadPart"]
+
+
+def _data_api(session):
+    return session.client("redshift-data", endpoint_url=local.data_api_endpoint())
+
+
+def test_the_data_api_authorises_the_statement_and_the_credentials_behind_it():
+    made, session = _operator(_allow("redshift-data:ExecuteStatement"))
+    cluster = f"g{uuid.uuid4().hex[:6]}"
+    account.admin_client(local.aws_endpoint(), made, "redshift", REGION).create_cluster(
+        ClusterIdentifier=cluster, NodeType="ra3.large", ClusterType="single-node", MasterUsername="awsuser",
+        MasterUserPassword="Rehearsal1x", DBName="dev")
+    with pytest.raises(ClientError) as refused:
+        _data_api(session).execute_statement(ClusterIdentifier=cluster, Database="dev", DbUser="awsuser", Sql="select 1")
+    code, message = _refused(refused)
+    assert code == "AccessDeniedException"
+    assert message == (f"User: arn:aws:iam::{made}:user/sparkify-operator is not authorized to perform: "
+                       f"redshift:GetClusterCredentials on resource: arn:aws:redshift:{REGION}:{made}:dbuser:"
+                       f"{cluster}/awsuser because no identity-based policy allows the redshift:GetClusterCredentials "
+                       "action")
+
+
+def test_the_data_api_reads_back_only_the_callers_own_statements_under_the_owner_condition():
+    own = {"StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}}
+    made, session = _operator(_allow("redshift-data:ExecuteStatement"), _allow("redshift:GetClusterCredentials"),
+                              _allow("redshift-data:DescribeStatement", **own))
+    cluster = f"g{uuid.uuid4().hex[:6]}"
+    account.admin_client(local.aws_endpoint(), made, "redshift", REGION).create_cluster(
+        ClusterIdentifier=cluster, NodeType="ra3.large", ClusterType="single-node", MasterUsername="awsuser",
+        MasterUserPassword="Rehearsal1x", DBName="dev")
+    api = _data_api(session)
+    ran = api.execute_statement(ClusterIdentifier=cluster, Database="dev", DbUser="awsuser", Sql="select 1")
+    assert api.describe_statement(Id=ran["Id"])["Id"] == ran["Id"]
+
+
+def test_who_you_are_needs_no_permission_even_under_an_explicit_deny():
+    made, session = _operator({"Effect": "Deny", "Action": "sts:GetCallerIdentity", "Resource": "*"})
+    assert _client(session, "sts").get_caller_identity()["Arn"] == account.principal(made)
