@@ -39,7 +39,9 @@ class Room:
 
 REHEARSAL_TESTS = ("tests/test_rehearsal_sql.py", "tests/test_rehearsal_api.py", "tests/test_rehearsal_sessions.py",
                    "tests/test_rehearsal_copy.py", "tests/test_rehearsal_wire.py", "tests/test_rehearsal_serverless.py",
-                   "tests/test_rehearsal_analysts.py", "tests/test_copy_reach.py")
+                   "tests/test_rehearsal_analysts.py", "tests/test_copy_reach.py", "tests/test_rehearsal_copy_options.py",
+                   "tests/test_rehearsal_semantics.py", "tests/test_rehearsal_results.py",
+                   "tests/test_rehearsal_documented_outcomes.py")
 
 ROOMS: tuple[Room, ...] = (
     Room("rehearsal endpoint", ("sparkify_nb/local/rehearsal/*.py", "sparkify_nb/local/rehearsal/sql/*.sql"),
