@@ -209,8 +209,10 @@ def _warehouse_gone(ctx: Context) -> bool:
     if ctx.settings.get("cluster", "kind") == "serverless":
         if ctx.lacks(serverless.SERVICE):
             return False
-        return aws.call(ctx.client(serverless.SERVICE), "get_workgroup", missing=serverless.GONE,
-                        workgroupName=ctx.settings.get("cluster", "identifier")) is None
+        found = aws.call(ctx.client(serverless.SERVICE), "get_workgroup", missing=serverless.GONE,
+                         workgroupName=ctx.settings.get("cluster", "identifier"))
+        # DELETING for a while after DeleteWorkgroup (the lease has fired), as a cluster is "deleting"
+        return found is None or found["workgroup"].get("status") == "DELETING"
     found = clusters.describe_cluster(ctx)
     return not found or found.get("ClusterStatus") == "deleting"
 
