@@ -18,7 +18,8 @@ from sparkify_nb import cli, config, warehouse
 from sparkify_nb.local import stack as local_stack
 from sparkify_nb.warehouse import schema
 from tests.helpers import fingerprint
-from tests.test_etl_kill import NOTEBOOK, RUNNER, TABLES, parameters, run_in_process
+from tests.etl_cells import RUNNER
+from tests.test_etl_kill import NOTEBOOK, TABLES, parameters, run_in_process
 
 
 def gone(processes, timeout=10.0):

@@ -15,7 +15,8 @@ import pytest
 from sparkify_nb import config, staging, warehouse
 from sparkify_nb.warehouse import schema, transform
 from tests.helpers import fingerprint
-from tests.test_etl_kill import NOTEBOOK, RUNNER, TABLES, parameters, run_in_process
+from tests.etl_cells import RUNNER
+from tests.test_etl_kill import NOTEBOOK, TABLES, parameters, run_in_process
 
 
 def recreate(conn):
