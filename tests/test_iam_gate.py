@@ -252,3 +252,13 @@ def test_the_data_api_reads_back_only_the_callers_own_statements_under_the_owner
 def test_who_you_are_needs_no_permission_even_under_an_explicit_deny():
     made, session = _operator({"Effect": "Deny", "Action": "sts:GetCallerIdentity", "Resource": "*"})
     assert _client(session, "sts").get_caller_identity()["Arn"] == account.principal(made)
+
+
+def test_serverless_passes_the_namespaces_roles_and_needs_pass_role():
+    made, session = _operator(_allow("redshift-serverless:CreateNamespace"))
+    role = f"arn:aws:iam::{made}:role/copy"
+    serverless = session.client("redshift-serverless", endpoint_url=local.data_api_endpoint())
+    with pytest.raises(ClientError) as refused:
+        serverless.create_namespace(namespaceName=f"g{uuid.uuid4().hex[:6]}", iamRoles=[role])
+    code, message = _refused(refused)
+    assert (code, f"perform: iam:PassRole on resource: {role} " in message) == ("AccessDeniedException", True)

@@ -91,6 +91,14 @@ def resource_type(action: str, arn: str) -> Row | None:
     return None
 
 
+def resource_tag_keys(prefix: str, kind: str) -> tuple[str, ...]:
+    """The ``...ResourceTag/${TagKey}`` keys the SAR's "Resource types" table lists for ``kind`` of
+    service ``prefix``: an existing resource's own tags are in its context whatever the action (the
+    table's keys "can be used in a policy for that resource type"; an action row that lists none, as
+    Redshift Serverless's do, does not take them away: reading of the SAR's layout, unconfirmed)."""
+    return tuple(_table()["services"].get(prefix, {}).get("resource_tag_keys", {}).get(kind, ()))
+
+
 @functools.lru_cache(maxsize=4096)
 def keys_for(action: str, arn: str) -> frozenset[str]:
     """The condition keys (lower case) a request for ``action`` carries for ``arn``: its
@@ -98,7 +106,7 @@ def keys_for(action: str, arn: str) -> frozenset[str]:
     where the SAR lists it for that resource-type row")."""
     row = resource_type(action, arn)
     own = [r for r in rows(action) if r.type == ""]
-    keys = set(row.keys if row else ())
+    keys = set(row.keys if row else ()) | set(resource_tag_keys(action.partition(":")[0], row.type if row else ""))
     for r in own:
         keys |= set(r.keys)
     return frozenset(k.lower() for k in keys)
@@ -143,6 +151,9 @@ def build(definition: list[dict[str, Any]], version: str) -> dict[str, Any]:
                     for resource in service["resources"]:
                         if resource["resource"] == bare:
                             out["resources"][bare] = resource["arn"]
+                            tag_keys = [k for k in resource.get("condition_keys", []) if "ResourceTag/" in k]
+                            if tag_keys:
+                                out.setdefault("resource_tag_keys", {})[bare] = tag_keys
                     wanted += [d for d in row["dependent_actions"] if d.split(":")[0] in by_prefix]
     return {"source": f"parliament {version} iam_definition.json", "services": services}
 
