@@ -276,6 +276,8 @@ def call(client: Any, operation: str, *, missing: tuple[str, ...] = (), **kwargs
 # botocore's Stubber. "*" means the whole service.
 # What a rehearsal's own endpoint serves instead (sparkify_nb/local/rehearsal/): the Data API, Serverless.
 REHEARSAL_SERVES = ("redshift-data", "redshift-serverless")
+# What a rehearsal's IAM gate in front of the emulator answers itself (sparkify_nb/local/iam/gate.py).
+GATE_SERVES = {("iam", "simulate_principal_policy")}
 EMULATOR_GAPS: dict[str, frozenset[str]] = {
     "redshift": frozenset({"modify_cluster_parameter_group", "modify_cluster_iam_roles", "create_scheduled_action",
                            "describe_scheduled_actions", "modify_scheduled_action", "delete_scheduled_action",
@@ -288,7 +290,8 @@ EMULATOR_GAPS: dict[str, frozenset[str]] = {
 def emulator_lacks(settings: Settings, service: str, operation: str = "*") -> bool:
     """True on ``local`` and a rehearsal when the emulator does not implement
     ``service``'s ``operation`` (or the whole service); always False on ``redshift``."""
-    if not settings.on_emulator or (settings.rehearsal and service in REHEARSAL_SERVES):
+    if not settings.on_emulator or (settings.rehearsal and (service in REHEARSAL_SERVES or (service, operation) in
+                                                             GATE_SERVES)):
         return False
     gaps = EMULATOR_GAPS.get(service, frozenset())
     return "*" in gaps or operation in gaps

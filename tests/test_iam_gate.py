@@ -262,3 +262,14 @@ def test_serverless_passes_the_namespaces_roles_and_needs_pass_role():
         serverless.create_namespace(namespaceName=f"g{uuid.uuid4().hex[:6]}", iamRoles=[role])
     code, message = _refused(refused)
     assert (code, f"perform: iam:PassRole on resource: {role} " in message) == ("AccessDeniedException", True)
+
+
+def test_the_gate_answers_simulate_principal_policy_with_the_same_evaluator():
+    made, session = _operator(_allow("ec2:CreateVpc", **{"StringEquals": {"aws:RequestTag/k": "v"}}),
+                              _allow("iam:SimulatePrincipalPolicy", "arn:aws:iam::*:user/${aws:username}"))
+    results = _client(session, "iam").simulate_principal_policy(
+        PolicySourceArn=account.principal(made), ActionNames=["ec2:CreateVpc", "ec2:DeleteVpc"],
+        ContextEntries=[{"ContextKeyName": "aws:RequestTag/k", "ContextKeyValues": ["v"],
+                         "ContextKeyType": "string"}])["EvaluationResults"]
+    assert [(r["EvalActionName"], r["EvalDecision"]) for r in results] == [
+        ("ec2:CreateVpc", "allowed"), ("ec2:DeleteVpc", "implicitDeny")]
