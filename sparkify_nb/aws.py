@@ -4,8 +4,10 @@ On ``local`` every client points at the emulator's loopback endpoint with
 throwaway credentials, so a real AWS key in your environment is never sent
 anywhere. A rehearsal (``target = redshift`` with ``[general] rehearsal``) does
 the same, except that ``redshift-data`` goes to the local stack's Redshift
-Data API endpoint: the clients are the ones a Redshift run makes, only their
-endpoints differ. On ``redshift`` the standard boto3 chain applies
+Data API endpoint, and its clients sign as the IAM user ``sparkify-operator``
+of the rehearsal's own emulator account (:mod:`.local.iam.account`), whose
+every call the local stack's IAM gate authorises: the clients are the ones a
+Redshift run makes, only their endpoints and keys differ. On ``redshift`` the standard boto3 chain applies
 (``AWS_PROFILE``, environment, SSO, instance role); nothing is read from dwh.cfg.
 """
 
