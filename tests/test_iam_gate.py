@@ -182,6 +182,8 @@ def test_neither_the_administrator_nor_the_local_target_is_gated():
     ("s3", "DeleteObjects", {"Bucket": "b", "Key": "", "query": {}, "Keys": ["a", "b/c"]},
      [("s3:DeleteObject", ["s3:::b/a"]), ("s3:DeleteObject", ["s3:::b/b/c"])]),
     ("ec2", "DescribeVpcs", {}, [("ec2:DescribeVpcs", ["*"])]),
+    ("scheduler", "CreateSchedule", {"Name": "n", "GroupName": "default", "Target": {"RoleArn": "arn:r"}},
+     [("scheduler:CreateSchedule", ["scheduler:::schedule/default/n"]), ("iam:PassRole", ["arn:r"])]),
 ])
 def test_what_each_operation_of_the_suite_touches(service, operation, params, wanted):
     who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
@@ -205,6 +207,13 @@ def test_what_each_operation_of_the_suite_touches(service, operation, params, wa
 def test_an_operation_the_table_does_not_know_and_that_requires_a_resource_is_not_gated():
     who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
     assert requests.authorisations(requests.Call("ec2", "r", "DeleteNatGateway", {}), who) is None
+
+
+def test_a_scheduler_rest_request_is_read_as_its_operation_and_schedule():
+    call = requests.parse("DELETE", "/schedules/lease-x", "groupName=default",
+                          {"authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/scheduler/aws4_request"},
+                          b"")
+    assert (call.operation, call.params["Name"], call.params["GroupName"]) == ("DeleteSchedule", "lease-x", "default")
 
 
 def test_s3_rest_requests_are_read_as_their_operations():
