@@ -12,6 +12,7 @@
                                                script an administrator runs once to apply both
     sparkify-nb status [--target local|redshift]   what the stack has on the target and its cost so far
     sparkify-nb pause|resume [--target ...]        stop / restart a provisioned cluster's compute billing
+    sparkify-nb lease [extend [HOURS]] [--target ...]  when AWS deletes the warehouse; extend: HOURS from now
     sparkify-nb prices [--refresh]  the price table; --refresh: AWS's Price List figures beside it
     sparkify-nb runs [--last]     the run records (runs/<ts>/run.json): one line each, or the last in full
     sparkify-nb report RUN_DIR    04's answers as one HTML file again: RUN_DIR/reports/04_analytics.html
@@ -125,6 +126,18 @@ def _cmd_pause(args: argparse.Namespace) -> int:
     settings = config.load(overrides={"general.target": args.target})
     (pause.pause if args.command == "pause" else pause.resume)(settings)
     print(billing.billing_line(settings))
+    return 0
+
+
+def _cmd_lease(args: argparse.Namespace) -> int:
+    from .infra import lease
+
+    settings = config.load(overrides={"general.target": args.target})
+    if args.action == "extend":
+        lease.extend(settings, args.hours)
+    elif args.hours is not None:
+        raise SystemExit("sparkify-nb lease: HOURS goes with extend: `sparkify-nb lease extend 4`")
+    print(lease.status_line(settings))
     return 0
 
 
@@ -348,6 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="what the stack has on the target (state, nodes, age, cost so far)")
     status.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")
     status.set_defaults(func=_cmd_status)
+    lease = sub.add_parser("lease", help="when AWS deletes the warehouse ([cluster] lease_hours); extend [HOURS] "
+                                         "moves it to HOURS from now")
+    lease.add_argument("action", nargs="?", choices=("show", "extend"), default="show")
+    lease.add_argument("hours", nargs="?", type=int, default=None,
+                       help="with extend: hours from now (default: [cluster] lease_hours)")
+    lease.add_argument("--target", choices=config.TARGETS, default=None, help="default: dwh.cfg, else local")
+    lease.set_defaults(func=_cmd_lease)
     prices = sub.add_parser("prices", help="the price table the cost estimates use, with its sources and dates")
     prices.add_argument("--refresh", action="store_true",
                         help="also read AWS's current figures from the Price List API (needs AWS credentials)")

@@ -118,6 +118,8 @@ KEYS: tuple[Key, ...] = (
         "pauses it again when done); false: they stop at once, saying it is paused"),
     Key("cluster", "pause_schedule", schedule, "", "pause a provisioned cluster on this Redshift schedule, e.g. cron(0 20 * * ? *) (UTC); empty: never"),
     Key("cluster", "max_rpu_hours_per_day", optional_whole_number(1, 1000000), "", "serverless: RPU-hours a day after which the workgroup stops taking queries; empty: no limit"),
+    Key("cluster", "lease_hours", whole_number(0, 8760), "12", "redshift: hours after each 01 (or `sparkify-nb lease "
+        "extend`) at which AWS itself deletes the warehouse, whether or not this machine is on; 0: no lease"),
     # --- scheduled loads: the load lock, daily selection, quality thresholds (issue 12) ---
     Key("etl", "lock_wait_seconds", whole_number(0, 86400), "600",
         "how long a load waits for another one that holds the warehouse before it stops"),

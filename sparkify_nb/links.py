@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 from urllib.parse import unquote
 
+from . import nbimport  # noqa: F401  before nbformat: no grammar compile (its docstring)
+
 # [text](target) or [text](target "title"); the target has no space or parenthesis (ours never do).
 _LINK = re.compile(r"(\[[^\]]*\]\()([^)\s]+)((?:\s+\"[^\"]*\")?\))")
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.I)

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from . import nbimport  # noqa: F401  first: papermill without a grammar compile (its docstring)
 from . import Progress, SparkifyError, kernel, links, paths, runrecord, stream
 
 SUITE = ("01_infrastructure", "02_schema", "03_etl", "04_analytics")

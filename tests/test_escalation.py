@@ -101,7 +101,8 @@ def allowed(policy, action, resource, context=None):
 
 def stack_roles(settings):
     name = settings.stack_name
-    return [f"arn:aws:iam::{ACCOUNT}:role/{name}-redshift-{r}" for r in ("copy", "scheduler", "analyst")]
+    return [f"arn:aws:iam::{ACCOUNT}:role/{name}-redshift-{r}" for r in ("copy", "scheduler", "analyst")] + [
+        f"arn:aws:iam::{ACCOUNT}:role/{name}-lease"]
 
 
 def other_boundary():
@@ -192,10 +193,15 @@ def test_writing_and_assuming_a_role_is_fenced_by_the_boundary_the_operator_cann
     assert allowed(policy, "sts:AssumeRole", analyst) == (kind == "serverless")
     granted = {a for st in boundary.document(settings, ACCOUNT)["Statement"] for a in listed(st["Action"])}
     assert not [a for a in granted if a.split(":")[0] in ("iam", "sts")]
+    # the lease role's: delete this warehouse (keeping its final snapshot, and on Serverless the admin secret
+    # Redshift deletes with the namespace) at the deadline, nothing else
+    lease = {"redshift:DeleteCluster", "redshift:CreateClusterSnapshot", "redshift-serverless:DeleteWorkgroup",
+             "redshift-serverless:DeleteNamespace", "redshift-serverless:CreateSnapshot",
+             "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret"}
     assert granted <= {"s3:GetObject", "s3:ListBucket", "redshift:PauseCluster", "redshift-serverless:GetCredentials",
                        "redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement",
                        "redshift-data:DescribeStatement", "redshift-data:GetStatementResult",
-                       "redshift-data:CancelStatement"}
+                       "redshift-data:CancelStatement"} | lease
 
 
 @pytest.mark.parametrize("kind, mode, account", EIGHT)

@@ -20,30 +20,12 @@ import pytest
 
 from sparkify_nb import config, warehouse
 from sparkify_nb.warehouse import schema
+from tests import etl_cells
 from tests.helpers import fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "03_etl.ipynb"
 TABLES = [t.name for t in schema.tables_for("postgres")]
-
-# Runs 03's code cells in order, with the parameters cell overridden, like papermill (a plain
-# process: its progress lines reach stdout as they happen). It reads the notebook's JSON itself:
-# `import nbformat` costs ~1.5 s of CPU (jsonschema compiles an IRI grammar on import), which
-# each of the crash test's 27 runs would pay again.
-RUNNER = """
-import json, sys
-nb = json.load(open(sys.argv[1], encoding="utf-8"))
-params = json.loads(sys.argv[2])
-scope = {}
-for cell in nb["cells"]:
-    if cell["cell_type"] != "code":
-        continue
-    source = cell["source"]
-    exec(source if isinstance(source, str) else "".join(source), scope)
-    if "parameters" in cell["metadata"].get("tags", []):
-        scope.update(params)
-print("ETL DONE", flush=True)
-"""
 
 
 def parameters(data):
@@ -82,7 +64,9 @@ def kill_tree(proc) -> bool:
             pass
     proc.wait(30)
     psutil.wait_procs(family, timeout=30)
-    if proc.stdout:
+    if isinstance(proc, etl_cells.Run):
+        proc.close()
+    elif proc.stdout:
         proc.stdout.close()
     return alive
 
@@ -166,8 +150,8 @@ def test_sigkill_at_26_seeded_moments_then_rerun_gives_the_uninterrupted_warehou
 
 
 def start(data):
-    return subprocess.Popen([sys.executable, "-u", "-c", RUNNER, str(NOTEBOOK), json.dumps(parameters(data))],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    """03's cells in a process of their own (a fork of a warm one: tests/etl_cells.py), its lines piped."""
+    return etl_cells.Run(str(NOTEBOOK), parameters(data))
 
 
 @pytest.mark.slow(seconds=5)

@@ -54,3 +54,17 @@ def test_a_create_in_a_vpc_not_ours_is_still_refused_on_the_vpc(kind, access):
                      _context(stack, **{f"aws:ResourceTag/{TAG_KEY}": "someone-else"}), [policy])
     assert (verdict.allowed, verdict.resource, verdict.decisions[-1][1].why) == (
         False, _arn("vpc/vpc-0abc"), "explicit deny")
+
+
+@pytest.mark.parametrize("action", ["redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement"])
+def test_sql_and_credentials_on_our_workgroup_are_allowed_by_the_tag_its_resource_type_takes(action):
+    """The SAR's action rows for the workgroup (the Data API's ExecuteStatement, Serverless's GetCredentials)
+    list no condition key; the workgroup's row in the Resource types table lists aws:ResourceTag, which
+    applies to them. Read from the action rows alone, every tag-scoped Serverless statement failed: the
+    rehearsal's 02 was refused BatchExecuteStatement on its own workgroup."""
+    policy, stack = _policy("serverless", "data_api")
+    workgroup = f"arn:aws:redshift-serverless:{REGION}:{ACCOUNT}:workgroup/53eb96fd-5182-42a2-9bb3-3df3227d55d8"
+    assert decide(action, [workgroup], _context(stack), [policy]).allowed
+    assert decide("redshift-serverless:GetCredentials", [workgroup], _context(stack), [policy]).allowed
+    assert not decide("redshift-serverless:GetCredentials", [workgroup],
+                      _context(stack, **{f"aws:ResourceTag/{TAG_KEY}": "someone-else"}), [policy]).allowed

@@ -76,9 +76,10 @@ def redshift_view(settings):
     """The same stack seen as target redshift, its redshift client on the emulator."""
     seen = config.load(overrides={"general.target": "redshift", "general.stack_name": settings.stack_name,
                                   "cluster.identifier": settings.get("cluster", "identifier")}, environ={})
-    client = boto3.client("redshift", region_name=seen.region, endpoint_url=local.aws_endpoint(),
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
-    return seen, aws.Clients(seen).use("redshift", client), client
+    client, scheduler = (boto3.client(service, region_name=seen.region, endpoint_url=local.aws_endpoint(),
+                                      aws_access_key_id="testing", aws_secret_access_key="testing")
+                         for service in ("redshift", "scheduler"))  # the lease's schedules: none made on local
+    return seen, aws.Clients(seen).use("redshift", client).use("scheduler", scheduler), client
 
 
 def test_billing_line_on_redshift_gives_age_cost_so_far_and_the_way_out(settings):
@@ -113,14 +114,15 @@ def test_status_lists_the_cluster_its_cost_snapshots_and_every_tagged_resource(s
     assert lines[1] == (f"cluster {ident}: available, 2 x ra3.large, created {created:%Y-%m-%d %H:%M} UTC "
                         "(1 h 00 min ago), about $1.09 so far at $1.086/hour (redshift's on-demand list price; the "
                         "emulator costs nothing, https://aws.amazon.com/redshift/pricing/)")
-    assert lines[2:6] == ["pause schedule: none ([cluster] pause_schedule)", "snapshots kept: none",
+    assert lines[2:7] == ["pause schedule: none ([cluster] pause_schedule)",
+                          "lease: none (the local target bills nothing)", "snapshots kept: none",
                           "audit logs: 3 log groups, 0.000 GB stored, kept 30 days, about $0.00/month at "
                           "$0.03/GB-month; 99_teardown deletes them ([cluster] keep_logs = true keeps them)",
                           "admin credential: none reported by AWS"]  # the emulator reports none
     # cluster, 2 groups, 3 log groups, S3 endpoint, route table, security group, 2 subnets, VPC, role (the
     # boundary is the administrator's, not listed)
-    assert lines[6].splitlines()[0] == "tagged resources: 13"
-    assert lines[6].splitlines()[1] == f"  cluster {ident}"
+    assert lines[7].splitlines()[0] == "tagged resources: 13"
+    assert lines[7].splitlines()[1] == f"  cluster {ident}"
     assert lines[-1] == billing.LOCAL_LINE
 
 

@@ -6,9 +6,10 @@ with canned responses; what moto does implement (pause, resume, IAM, the
 billing line of a provisioned cluster) runs against it in tests/test_guardrails.py.
 """
 
+import boto3
 import pytest
 
-from sparkify_nb import aws, config, infra
+from sparkify_nb import aws, config, infra, local
 from sparkify_nb.infra import billing, cluster, guardrails, resources, serverless
 from tests.helpers import stubbed
 
@@ -213,8 +214,12 @@ def test_billing_line_of_a_workgroup_says_it_bills_only_while_queries_run(tmp_pa
     stub.add_response("list_tags_for_resource", {"tags": tags()}, {"resourceArn": WG_ARN})
     stub.add_response("list_usage_limits", {"usageLimits": [limit(16)]})
     settings = serverless_settings(tmp_path, 16)
+    # The lease's schedules are read from the emulator, which serves EventBridge Scheduler (none there: no lease).
+    scheduler = boto3.client("scheduler", region_name="us-west-2", endpoint_url=local.aws_endpoint(),
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
     with stub:
-        line = billing.billing_line(settings, aws.Clients(settings).use("redshift-serverless", client))
+        line = billing.billing_line(settings, aws.Clients(settings).use("redshift-serverless", client)
+                                    .use("scheduler", scheduler))
     stub.assert_no_pending_responses()
     assert line == ("serverless workgroup gr-dwh is AVAILABLE: billed $0.375/RPU-hour only while queries run "
                     "(at most $3.00 per hour of work at its maximum of 8 RPU; the Billing console has the cost so far); "

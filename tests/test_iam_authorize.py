@@ -39,13 +39,22 @@ def test_the_table_gives_each_action_its_rows_with_required_types_and_arn_format
     assert sar.resource_type("ec2:CreateSubnet", VPC).type == "vpc"
 
 
-def test_a_resource_is_evaluated_only_with_the_keys_its_row_lists_its_own_tags_and_the_global_ones():
-    # (the gate gives a resource's aws:ResourceTag only for one that exists: sparkify_nb/local/iam/requests.py)
-    assert sorted(context_for("ec2:CreateSubnet", SUBNET, CONTEXT)) == [
-        "aws:PrincipalArn", "aws:RequestTag/sparkify:stack", "aws:RequestedRegion", "aws:ResourceTag/sparkify:stack",
-        "aws:TagKeys"]
+def test_a_resource_is_evaluated_only_with_the_keys_its_row_lists_and_the_global_ones():
+    new_subnet = {k: v for k, v in CONTEXT.items() if not k.startswith("aws:ResourceTag/")}  # it has no tags yet
+    assert sorted(context_for("ec2:CreateSubnet", SUBNET, new_subnet)) == [
+        "aws:PrincipalArn", "aws:RequestTag/sparkify:stack", "aws:RequestedRegion", "aws:TagKeys"]
     assert sorted(context_for("ec2:CreateSubnet", VPC, CONTEXT)) == [
         "aws:PrincipalArn", "aws:RequestedRegion", "aws:ResourceTag/sparkify:stack"]
+
+
+def test_a_resource_types_own_tag_key_applies_to_actions_whose_row_lists_no_key():
+    """Redshift Serverless's action rows list no condition key; its workgroup type lists aws:ResourceTag
+    (the SAR's Resource types table), and that applies to every action on a workgroup. Request keys stay
+    the action row's: DeleteWorkgroup carries no aws:RequestTag though CreateWorkgroup's type lists it."""
+    workgroup = f"arn:aws:redshift-serverless:{REGION}:{ACCOUNT}:workgroup/53eb96fd"
+    for action in ("redshift-serverless:DeleteWorkgroup", "redshift-data:ExecuteStatement"):
+        assert sorted(context_for(action, workgroup, CONTEXT)) == [
+            "aws:PrincipalArn", "aws:RequestedRegion", "aws:ResourceTag/sparkify:stack"], action
 
 
 def test_a_request_tag_condition_allows_the_new_subnet_but_not_the_vpc_it_goes_into():

@@ -602,16 +602,18 @@ def test_provisioning_order_is_the_tables_order():
     assert [k.name for k in resources.provisioning_order("provisioned")] == [
         "permissions-boundary", "work-bucket", "iam-role", "vpc", "subnet", "security-group", "internet-gateway", "route-table",
         "s3-endpoint", "log-group", "cluster-parameter-group", "cluster-subnet-group", "cluster", "scheduler-role",
-        "pause-schedule"]
+        "pause-schedule", "lease-role", "lease-schedule"]
     assert [k.name for k in resources.provisioning_order("serverless")] == [
         "permissions-boundary", "work-bucket", "iam-role", "analyst-role", "vpc", "subnet", "security-group", "internet-gateway",
         "route-table", "s3-endpoint", "log-group",
-        "serverless-namespace", "serverless-workgroup", "serverless-usage-limit"]
+        "serverless-namespace", "serverless-workgroup", "serverless-usage-limit", "lease-role", "lease-schedule"]
     # the administrator's boundary is checked by 01 and left by 99
     assert resources.teardown_order() == [k for k in reversed(resources.KINDS) if k.name != "permissions-boundary"]
     # local loads need no work bucket (daily loads there read the files themselves)
+    # and no lease: the local target bills nothing
     assert resources.provisioning_order("provisioned", "local") == [
-        k for k in resources.provisioning_order("provisioned") if k.name != "work-bucket"]
+        k for k in resources.provisioning_order("provisioned")
+        if k.name not in ("work-bucket", "lease-role", "lease-schedule")]
 
 
 def test_provision_ensures_kinds_in_table_order(settings, monkeypatch):

@@ -54,7 +54,7 @@ def test_every_action_of_the_list_is_allowed_by_the_policy_and_nothing_else(tmp_
     policy = access.policy(settings)
     allowed = {a for st in policy["Statement"] if st["Effect"] == "Allow" for a in st["Action"]}
     denied = {a for st in policy["Statement"] if st["Effect"] == "Deny" for a in st["Action"]}
-    assert sorted(allowed) == access.actions("redshift", kind, mode, guardrails=frozenset())
+    assert sorted(allowed) == access.actions("redshift", kind, mode, guardrails=frozenset({"lease_hours"}))
     assert denied <= allowed
 
 
@@ -78,9 +78,11 @@ def test_a_pause_schedule_adds_its_scheduled_action_and_passes_its_role_to_the_s
         (["arn:aws:iam::123456789012:role/sparkify-redshift-copy"],
          {"StringEquals": {"iam:PassedToService": ["redshift.amazonaws.com"]}}),
         (["arn:aws:iam::123456789012:role/sparkify-redshift-scheduler"],
-         {"StringEquals": {"iam:PassedToService": ["redshift.amazonaws.com", "scheduler.redshift.amazonaws.com"]}})]
+         {"StringEquals": {"iam:PassedToService": ["redshift.amazonaws.com", "scheduler.redshift.amazonaws.com"]}}),
+        (["arn:aws:iam::123456789012:role/sparkify-lease"],  # the lease's, on by default
+         {"StringEquals": {"iam:PassedToService": ["scheduler.amazonaws.com"]}})]
     assert [st["Resource"] for st in statements_of(plain, "iam:PassRole")] == [
-        ["arn:aws:iam::123456789012:role/sparkify-redshift-copy"]]
+        ["arn:aws:iam::123456789012:role/sparkify-redshift-copy"], ["arn:aws:iam::123456789012:role/sparkify-lease"]]
 
 
 def test_a_provisioned_run_may_list_serverless_namespaces_and_workgroups_but_not_make_them(tmp_path):

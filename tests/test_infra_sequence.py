@@ -7,7 +7,8 @@ and the DescribeClusterParameters that reads it back (keeping the parameters
 set), DescribeScheduledActions (the optional pause schedule, answered: none),
 DescribeOrderableClusterOptions (answered: the node type in zones a, b and c),
 and the Serverless ListNamespaces and ListWorkgroups that teardown and the
-inventory make on every run (answered: none). Every other call is real. The tests pin
+inventory make on every run (answered: none). Every other call is real,
+EventBridge Scheduler's (the lease) included. The tests pin
 the ordered list of calls that change something, with the parameters that
 make the stack secure, so dropping any security step (require_ssl, user
 activity logging, encryption, private access, enhanced VPC routing, the S3
@@ -43,6 +44,9 @@ PINNED = {
     "redshift:EnableLogging": ("LogDestinationType", "LogExports"),
     "logs:CreateLogGroup": ("logGroupName",),
     "logs:PutRetentionPolicy": ("retentionInDays",),
+    "scheduler:CreateSchedule": ("Name", "ScheduleExpressionTimezone", "FlexibleTimeWindow", "ActionAfterCompletion",
+                                 "Target"),
+    "scheduler:UpdateSchedule": ("Name", "ActionAfterCompletion", "Target"),
 }
 
 
@@ -167,6 +171,24 @@ def log_groups(settings):
         ("logs:CreateLogGroup", {"logGroupName": prefix + log}), ("logs:PutRetentionPolicy", {"retentionInDays": 30}))]
 
 
+def lease(settings, verb="Create"):
+    """The lease, made last (the warehouse exists): its role under the boundary with its one policy, then the
+    one-time schedule that deletes the cluster at the deadline as that role (sparkify_nb/infra/lease.py)."""
+    stack, ident = settings.stack_name, settings.get("cluster", "identifier")
+    target = {"Arn": "arn:aws:scheduler:::aws-sdk:redshift:deleteCluster",
+              "RoleArn": f"arn:aws:iam::123456789012:role/{stack}-lease",
+              "Input": f'{{"ClusterIdentifier": "{ident}", "SkipFinalClusterSnapshot": true}}'}
+    if verb == "Update":
+        return [("scheduler:UpdateSchedule", {"Name": f"{stack}-lease", "ActionAfterCompletion": "DELETE",
+                                              "Target": target})]
+    return [("iam:CreateRole", {"RoleName": f"{stack}-lease",
+                                "PermissionsBoundary": f"arn:aws:iam::123456789012:policy/{stack}-boundary"}),
+            ("iam:PutRolePolicy", {"PolicyName": "delete-this-warehouse"}),
+            ("scheduler:CreateSchedule", {"Name": f"{stack}-lease", "ScheduleExpressionTimezone": "UTC",
+                                          "FlexibleTimeWindow": {"Mode": "OFF"}, "ActionAfterCompletion": "DELETE",
+                                          "Target": target})]
+
+
 def test_a_data_api_provisioning_run_makes_every_security_step_in_order(on_emulator):
     settings, clients = on_emulator()
     with aws.recording() as calls:
@@ -183,7 +205,7 @@ def test_a_data_api_provisioning_run_makes_every_security_step_in_order(on_emula
         ("ec2:CreateVpcEndpoint", {"VpcEndpointType": "Gateway", "ServiceName": "com.amazonaws.us-west-2.s3"}),
         *log_groups(settings), ("redshift:CreateClusterParameterGroup", {}), ("redshift:ModifyClusterParameterGroup", REQUIRE_SSL),
         ("redshift:CreateClusterSubnetGroup", {}), ("redshift:CreateCluster", cluster(public=False)),
-        ("redshift:EnableLogging", LOGGING)]
+        ("redshift:EnableLogging", LOGGING), *lease(settings)]
     assert {a for a, _ in calls} <= set(access.actions("redshift", "provisioned", "data_api"))
 
 
@@ -200,7 +222,7 @@ def test_a_direct_provisioning_run_adds_the_gateway_route_and_public_endpoint(on
         ("ec2:CreateVpcEndpoint", {"VpcEndpointType": "Gateway", "ServiceName": "com.amazonaws.us-west-2.s3"}),
         *log_groups(settings), ("redshift:CreateClusterParameterGroup", {}), ("redshift:ModifyClusterParameterGroup", REQUIRE_SSL),
         ("redshift:CreateClusterSubnetGroup", {}), ("redshift:CreateCluster", cluster(public=True)),
-        ("redshift:EnableLogging", LOGGING)]
+        ("redshift:EnableLogging", LOGGING), *lease(settings)]
     assert {a for a, _ in calls} <= set(access.actions("redshift", "provisioned", "direct"))
 
 
@@ -222,7 +244,8 @@ def test_a_second_run_changes_nothing(on_emulator):
     infra.provision(settings, clients, progress=lambda _: None)
     with aws.recording() as calls:
         infra.provision(settings, clients, progress=lambda _: None)
-    assert changes(calls) == [("redshift:ModifyClusterParameterGroup", REQUIRE_SSL)]  # idempotent, always applied
+    # idempotent, always applied; and every 01 moves the lease's deadline
+    assert changes(calls) == [("redshift:ModifyClusterParameterGroup", REQUIRE_SSL), *lease(settings, "Update")]
 
 
 def test_teardown_calls_are_on_the_list_too(on_emulator):
@@ -231,6 +254,7 @@ def test_teardown_calls_are_on_the_list_too(on_emulator):
     with aws.recording() as calls:
         assert infra.teardown(settings, clients, progress=lambda _: None) == []
     assert [a for a, _ in changes(calls)] == [
+        "scheduler:DeleteSchedule", "iam:DeleteRolePolicy", "iam:DeleteRole",  # the lease first
         "redshift:DeleteCluster", "redshift:DeleteClusterSubnetGroup", "redshift:DeleteClusterParameterGroup",
         "logs:DeleteLogGroup", "logs:DeleteLogGroup", "logs:DeleteLogGroup", "ec2:DeleteVpcEndpoints", "ec2:DisassociateRouteTable", "ec2:DisassociateRouteTable", "ec2:DeleteRouteTable",
         "ec2:DetachInternetGateway", "ec2:DeleteInternetGateway", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet",

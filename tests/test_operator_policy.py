@@ -19,7 +19,7 @@ SAR = {s["prefix"]: s for s in json.loads((Path(parliament.__file__).parent / "i
 BOUNDARY = "arn:aws:iam::123456789012:policy/sparkify-boundary"
 ROLES = {"arn:aws:iam::123456789012:role/sparkify-redshift-copy",
          "arn:aws:iam::123456789012:role/sparkify-redshift-scheduler",
-         "arn:aws:iam::123456789012:role/sparkify-redshift-analyst"}
+         "arn:aws:iam::123456789012:role/sparkify-redshift-analyst", "arn:aws:iam::123456789012:role/sparkify-lease"}
 CASES = [(kind, mode, guarded) for kind in ("provisioned", "serverless") for mode in ("data_api", "direct")
          for guarded in (False, True)]
 GUARDRAILS = {"provisioned": {"cluster.pause_schedule": "cron(0 20 * * ? *)"},
@@ -145,9 +145,33 @@ def test_roles_are_made_and_written_only_with_the_boundary_and_no_policy_can_be_
     assert allowed["iam:GetPolicyVersion"]["Resource"] == [BOUNDARY]
     passed = [st for st in policy["Statement"] if "iam:PassRole" in st["Action"]]
     services = {s for st in passed for s in st["Condition"]["StringEquals"]["iam:PassedToService"]}
-    assert services <= {"redshift.amazonaws.com", "scheduler.redshift.amazonaws.com"} | (
+    assert services <= {"redshift.amazonaws.com", "scheduler.redshift.amazonaws.com", "scheduler.amazonaws.com"} | (
         {"redshift-serverless.amazonaws.com"} if kind == "serverless" else set())
     assert {r for st in passed for r in st["Resource"]} <= ROLES
+
+
+@pytest.mark.parametrize("kind", ["provisioned", "serverless"])
+def test_the_lease_adds_only_its_schedules_by_name_and_its_role_passed_to_the_scheduler(tmp_path, kind):
+    policy = policy_for(tmp_path, kind)
+    scheduling = [st for st in policy["Statement"] if any(a.startswith("scheduler:") for a in st["Action"])]
+    assert [(st["Sid"], st["Action"], st["Resource"], st.get("Condition")) for st in scheduling] == [
+        ("TheLeaseSchedulesOfThisStack", ["scheduler:CreateSchedule", "scheduler:DeleteSchedule",
+                                          "scheduler:GetSchedule", "scheduler:UpdateSchedule"],
+         ["arn:aws:scheduler:us-west-2:123456789012:schedule/default/sparkify-lease",
+          "arn:aws:scheduler:us-west-2:123456789012:schedule/default/sparkify-lease-namespace"], None)]
+    [passed] = [st for st in policy["Statement"] if st["Sid"] == "PassTheLeaseRoleToTheScheduler"]
+    assert (passed["Action"], passed["Resource"], passed["Condition"]) == (
+        ["iam:PassRole"], ["arn:aws:iam::123456789012:role/sparkify-lease"],
+        {"StringEquals": {"iam:PassedToService": ["scheduler.amazonaws.com"]}})
+
+
+def test_without_a_lease_the_policy_keeps_only_what_finds_and_removes_one(tmp_path):
+    """lease_hours = 0: 01 makes no schedule, but 99 still looks for one (and deletes it); nothing creates or moves
+    one, and the lease role is passed to no one."""
+    policy = policy_for(tmp_path, **{"cluster.lease_hours": 0})
+    actions = {a for st in policy["Statement"] for a in st["Action"]}
+    assert {a for a in actions if a.startswith("scheduler:")} == {"scheduler:GetSchedule", "scheduler:DeleteSchedule"}
+    assert "PassTheLeaseRoleToTheScheduler" not in {st["Sid"] for st in policy["Statement"]}
 
 
 def test_a_create_may_use_only_a_vpc_and_route_table_tagged_ours(tmp_path):

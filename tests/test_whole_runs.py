@@ -305,6 +305,14 @@ def test_no_executed_notebook_shows_a_planted_password_key_or_token(both_runs):
             assert WORDS.findall(outputs_text(path)) == [], f"{path} output mentions a credential"
 
 
+def test_a_rehearsal_shows_the_lease_in_01_and_at_the_end_of_04_and_local_makes_none(both_runs):
+    local_stack, stack = both_runs["stacks"]
+    rehearsed = both_runs["rehearsal"][0]
+    assert f"lease: AWS deletes cluster {stack}-dwh at " in outputs_text(rehearsed / "01_infrastructure.ipynb")
+    assert re.search(r"; its lease deletes it in 1[01] h \d\d min \(", outputs_text(rehearsed / "04_analytics.ipynb"))
+    assert "lease" not in outputs_text(both_runs["local"][0] / "01_infrastructure.ipynb")
+
+
 def test_01_and_99_say_what_they_made_would_delete_and_deleted(both_runs):
     local_stack, stack = both_runs["stacks"]
     assert f"{local_stack}-redshift-copy: created" in outputs_text(both_runs["local"][0] / "01_infrastructure.ipynb")
@@ -313,8 +321,10 @@ def test_01_and_99_say_what_they_made_would_delete_and_deleted(both_runs):
     assert f"would delete cluster {stack}-dwh" in dry_run
     # daily loads' manifests (issue 18), in the rehearsal's own account (issue 25, item 0)
     assert re.search(rf"would delete work-bucket {stack}-work-(?!123456789012)\d{{12}}", dry_run)
-    # 15: the permissions boundary is the administrator's, which 99 leaves (docs/redshift.md, who applies what)
-    assert "dry run: 15 tagged resources would be deleted; nothing was" in dry_run
+    # the lease first: its schedule and its role (sparkify_nb/infra/lease.py)
+    assert f"would delete lease-schedule {stack}-lease" in dry_run and f"would delete lease-role {stack}-lease" in dry_run
+    # 17: the permissions boundary is the administrator's, which 99 leaves (docs/redshift.md, who applies what)
+    assert "dry run: 17 tagged resources would be deleted; nothing was" in dry_run
     assert "would delete permissions-boundary" not in dry_run
     for teardown in (both_runs["local_teardown"], both_runs["teardown"]):
         assert "nothing tagged with the stack is left" in outputs_text(teardown / "99_teardown.ipynb")

@@ -29,6 +29,11 @@ What it allows (:func:`document`), the union of what the roles need and no more:
 - on a Serverless stack, the analyst role 04 assumes (:mod:`.analyst`): log in
   to the workgroup tagged as this stack's and run SQL there through the Data
   API, reading back its own statements only.
+- the lease role (:mod:`.lease`): delete this stack's cluster (keeping its
+  final snapshot, named after it), or on Serverless the workgroup and
+  namespace tagged as this stack's, with the admin secret Redshift deletes
+  with them and their final snapshot; whatever ``[cluster] lease_hours`` and
+  ``final_snapshot`` say (the administrator makes the boundary once).
 
 Bucket-wide on purpose: a new prefix in the same bucket needs no new boundary.
 When the sources move to another bucket (or the cluster is renamed) the
@@ -45,7 +50,7 @@ from typing import Any
 
 from ..config import REDSHIFT_SOURCES, Settings, local_bucket
 from ..s3uri import parse_s3_uri
-from . import analyst, reach, workbucket
+from . import analyst, lease, reach, workbucket
 
 DESCRIPTION = "Sparkify: the most any role of this stack may do (its permissions boundary)"
 
@@ -73,8 +78,8 @@ def reachable_buckets(settings: Settings) -> list[str]:
 
 def document(settings: Settings, account: str, partition: str = "aws") -> dict[str, Any]:
     """The boundary's policy document (module docstring): S3 read of the source
-    buckets, ``redshift:PauseCluster`` on this stack's cluster, and on Serverless
-    the analyst role's queries of the stack's workgroup."""
+    buckets, ``redshift:PauseCluster`` on this stack's cluster, on Serverless
+    the analyst role's queries of the stack's workgroup, and the lease role's deletion of the warehouse."""
     buckets = reachable_buckets(settings)
     statements: list[dict[str, Any]] = []
     if buckets:
@@ -91,4 +96,5 @@ def document(settings: Settings, account: str, partition: str = "aws") -> dict[s
                        "Resource": cluster})
     if settings.get("cluster", "kind") == "serverless":
         statements += analyst.role_policy(settings, account, partition)["Statement"]
+    statements += lease.boundary_statements(settings, account, partition)
     return {"Version": "2012-10-17", "Statement": statements}

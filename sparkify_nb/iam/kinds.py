@@ -69,7 +69,7 @@ PERMISSION_ONLY = frozenset({"iam:PassRole", _SLR, *_SECRETS})
 # A role whose trust drifted is deleted and made again (no iam:UpdateAssumeRolePolicy: it takes no condition key).
 _RECREATE = ("iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy",
              "iam:DeleteRole")
-# A role the stack makes with one inline policy under its boundary (the analysts' and the scheduler's).
+# A role the stack makes with one inline policy under its boundary (the analysts', the scheduler's, the lease's).
 _INLINE_POLICY_ROLE = Actions(
     find=("iam:ListRoleTags",),
     ensure=("iam:GetRole", "iam:CreateRole", "iam:TagRole", "iam:ListRoleTags", "iam:PutRolePermissionsBoundary",
@@ -175,6 +175,16 @@ KINDS: tuple[Permissions, ...] = (
               "redshift-serverless:ListUsageLimits"),
         ensure=("redshift-serverless:CreateUsageLimit", "redshift-serverless:UpdateUsageLimit"),
         delete=("redshift-serverless:DeleteUsageLimit",)), cluster_kind="serverless", setting="max_rpu_hours_per_day"),
+    # The lease (:mod:`.lease`): after the warehouse, so that 01 makes it once the warehouse exists and 99 removes it
+    # first. Only the redshift target makes it (the local target bills nothing); its role before its schedules.
+    Permissions("lease-role", _INLINE_POLICY_ROLE._replace(ensure=_INLINE_POLICY_ROLE.ensure + ("iam:GetRolePolicy",)),
+                redshift_only=True, setting="lease_hours"),  # its policy is read first: each 01 makes the lease
+    Permissions("lease-schedule", Actions(
+        find=("scheduler:GetSchedule",),
+        ensure=("scheduler:GetSchedule", "scheduler:CreateSchedule", "scheduler:UpdateSchedule",
+                "scheduler:DeleteSchedule", "iam:PassRole"),
+        delete=("scheduler:DeleteSchedule",)),  # `sparkify-nb lease extend` makes ensure's calls, with a lease only
+        redshift_only=True, setting="lease_hours"),
 )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..config import Settings
-from . import analyst, boundary, copy_role, scheduler
+from . import analyst, boundary, copy_role, lease, scheduler
 from .tags import OWNER_KEY, TAG_KEY
 
 SAR = "https://docs.aws.amazon.com/service-authorization/latest/reference/"
@@ -19,7 +19,8 @@ PAGES = {"ec2": SAR + "list_amazonec2.html", "redshift": SAR + "list_amazonredsh
          "redshift-data": SAR + "list_amazonredshiftdataapi.html",
          "iam": SAR + "list_awsidentityandaccessmanagementiam.html", "s3": SAR + "list_amazons3.html",
          "secretsmanager": SAR + "list_awssecretsmanager.html", "sts": SAR + "list_awssecuritytokenservice.html",
-         "logs": SAR + "list_amazoncloudwatchlogs.html", "pricing": SAR + "list_awspricelist.html"}
+         "logs": SAR + "list_amazoncloudwatchlogs.html", "pricing": SAR + "list_awspricelist.html",
+         "scheduler": SAR + "list_amazoneventbridgescheduler.html"}
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,9 @@ class Stack:
 
     @property
     def roles(self) -> list[str]:
-        """Every role the stack may make (:mod:`.copy_role`, :mod:`.scheduler`, :mod:`.analyst`)."""
+        """Every role the stack may make (:mod:`.copy_role`, :mod:`.scheduler`, :mod:`.analyst`, :mod:`.lease`)."""
         return [self.role(copy_role.role_name(self.settings)), self.role(scheduler.role_name(self.settings)),
-                self.role(analyst.role_name(self.settings))]
+                self.role(analyst.role_name(self.settings)), self.role(lease.role_name(self.settings))]
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ Other packages add rules with :func:`register` (as they add needs with
 :func:`.operator.register`).
 
 The rules live per service (:mod:`.rules_ec2`, :mod:`.rules_redshift`,
-:mod:`.rules_iam`, :mod:`.rules_s3`) on the shapes of :mod:`.rule`; here
+:mod:`.rules_iam`, :mod:`.rules_s3`, :mod:`.rules_lease`) on the shapes of :mod:`.rule`; here
 are the actions on ``*`` and the order the statements come in.
 """
 
@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import rules_ec2, rules_iam, rules_redshift, rules_s3
+from . import rules_ec2, rules_iam, rules_lease, rules_redshift, rules_s3
 from .errors import ScopeError
 from .rule import PAGES, SAR, Rule, Stack, in_region, request_tagged, resource_tagged  # noqa: F401 (re-exported)
 from .rules_redshift import READ_TO_FIND  # noqa: F401 (re-exported)
@@ -81,6 +81,7 @@ RULES: list[Rule] = [
          lambda s: {"StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}},
          "statements you ran yourself (the Data API's statement-owner condition key)"),
     *rules_ec2.RULES, *rules_redshift.RULES, *rules_iam.RULES, *rules_s3.RULES, *rules_s3.WORK_BUCKET,
+    *rules_lease.RULES,
 ]
 
 

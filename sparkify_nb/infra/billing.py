@@ -26,7 +26,7 @@ from typing import Any
 
 from .. import aws, paths
 from ..config import Settings
-from . import cluster as clusters, logs, pricing, serverless, snapshots, state
+from . import cluster as clusters, lease, logs, pricing, serverless, snapshots, state
 from .context import Context
 from .guardrails import action_name, find_pause_actions, find_usage_limits
 
@@ -99,16 +99,22 @@ def billing_line(settings: Settings, clients: aws.Clients | None = None, now: da
     return pricing.rehearsal_marked(settings, _redshift_line(settings, clients, now))
 
 
+def _with_lease(line: str, ctx: Context, now: datetime) -> str:
+    """``line`` and, with a pending lease, the time it leaves (:func:`.lease.time_left`)."""
+    until = lease.time_left(ctx.settings, ctx.clients, now)
+    return f"{line}; {until}" if until else line
+
+
 def _redshift_line(settings: Settings, clients: aws.Clients | None, now: datetime | None) -> str:
     ctx, now = _ctx(settings, clients), now or datetime.now(timezone.utc)
     if settings.get("cluster", "kind") == "serverless":
         wg = _workgroup(ctx)
         if wg:
-            return workgroup_line(wg, find_usage_limits(ctx))
+            return _with_lease(workgroup_line(wg, find_usage_limits(ctx)), ctx, now)
     else:
         found = clusters.describe_cluster(ctx)
         if found and found.get("ClusterStatus") != "deleting":
-            return cluster_line(found, now)
+            return _with_lease(cluster_line(found, now), ctx, now)
     return f"nothing of stack {settings.stack_name} bills compute on redshift ({settings.region}) now"
 
 
@@ -116,7 +122,8 @@ def status(settings: Settings, clients: aws.Clients | None = None, now: datetime
     """``sparkify-nb status``: the stack on its target, as lines: where it is
     and its state file; the cluster (state, nodes, age, cost so far at list
     price) or workgroup (state, base capacity, usage limit); the pause
-    schedule; kept snapshots; every tagged resource."""
+    schedule; the lease (when AWS deletes the warehouse, or that it did:
+    :mod:`.lease`); kept snapshots; every tagged resource."""
     ctx, now = _ctx(settings, clients), now or datetime.now(timezone.utc)
     record = state.load(settings)
     where = paths.display_path(state.path(settings)) if record else "none (01 has not run, or 99 removed it)"
@@ -125,6 +132,7 @@ def status(settings: Settings, clients: aws.Clients | None = None, now: datetime
         lines += _serverless_status(ctx)
     else:
         lines += _cluster_status(ctx, now)
+    lines.append(lease.status_line(settings, ctx.clients, now))
     kept = snapshots.kept(ctx)
     lines.append("snapshots kept: " + ("; ".join(snapshots.line(s) for s in kept) if kept else "none"))
     lines += _monthly(ctx)

@@ -36,7 +36,7 @@ from typing import Any, Callable
 
 from ..iam import kinds as permissions
 from ..iam.kinds import PERMISSION_ONLY, Actions  # noqa: F401 (the table's callers name them here)
-from . import analyst, boundary, cluster, guardrails, logs, network, roles, routes, sample, serverless, workbucket
+from . import analyst, boundary, cluster, guardrails, lease, logs, network, roles, routes, sample, serverless, workbucket
 from .context import Context
 
 Find = Callable[[Context], list[dict[str, Any]]]
@@ -138,6 +138,10 @@ KINDS: tuple[Kind, ...] = (
          serverless.ensure_workgroup, serverless.delete_workgroup, billed=True),
     Kind("serverless-usage-limit", "serverless usage limit", "usageLimitId", guardrails.find_usage_limits,
          guardrails.ensure_usage_limit, guardrails.delete_usage_limit),
+    # The lease (:mod:`.lease`): made once the warehouse exists, removed first by 99.
+    Kind("lease-role", "IAM role", "RoleName", lease.find_lease_role, lease.ensure_lease_role, roles.delete_role),
+    Kind("lease-schedule", "lease schedule", "Name", lease.find_lease_schedules, lease.ensure_lease,
+         lease.delete_lease_schedule),
 )
 
 if sorted(k.name for k in KINDS) != sorted(p.name for p in permissions.KINDS):  # one table: the halves must agree

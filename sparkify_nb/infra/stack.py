@@ -33,7 +33,7 @@ from typing import Any
 from .. import Progress, aws
 from ..config import Settings
 from ..display import Table
-from . import boundary, cluster, network, owner, pricing, resources, snapshots, state
+from . import boundary, cluster, lease, network, owner, pricing, resources, snapshots, state
 from .context import TAG_KEY, Context
 from .errors import InfraError
 from .resources import Kind
@@ -104,6 +104,7 @@ def provision(settings: Settings, clients: aws.Clients | None = None, progress: 
     record = state.load(settings)
     record.update({"target": settings.target, "stack_name": settings.stack_name, "region": settings.region,
                    "kind": kind, "access": settings.access, "allowed_cidrs": cidrs, **(preflight or {})})
+    lease.report_fired(ctx, record)  # before the warehouse is made again
     for k in resources.provisioning_order(kind, settings.target):
         record.update(k.ensure(ctx, record))
         state.save(settings, record)

@@ -1,7 +1,8 @@
 """AWS's Service Authorization Reference (SAR) as data: for each action the
 suite calls, its resource types (which are required), each type's ARN format,
-the condition keys of each resource-type row and of the action itself, and
-the dependent actions. The gate reads this table instead of an ``if`` per
+the condition keys of each resource-type row (with the resource tag keys its
+type lists in the Resource types table, :func:`_resource_keys`) and of the
+action itself, and the dependent actions. The gate reads this table instead of an ``if`` per
 action; nothing here is written by hand.
 
 Where it comes from: ``sar.json`` beside this module, the subset of the
@@ -71,9 +72,21 @@ def rows(action: str) -> tuple[Row, ...]:
     for row in privilege["resource_types"]:
         kind = row["resource_type"]
         bare = kind.rstrip("*")
-        out.append(Row(bare, kind.endswith("*"), service["resources"].get(bare, ""), tuple(row["condition_keys"]),
+        out.append(Row(bare, kind.endswith("*"), service["resources"].get(bare, ""),
+                       tuple(dict.fromkeys([*row["condition_keys"], *_resource_keys(service, bare)])),
                        tuple(row["dependent_actions"])))
     return tuple(out)
+
+
+def _resource_keys(service: dict[str, Any], resource_type: str) -> list[str]:
+    """The keys of ``resource_type``'s own row in the SAR's Resource types table that describe the resource
+    itself (``aws:ResourceTag/${TagKey}`` and a service's ``...:ResourceTag/${TagKey}``): "Resource condition
+    keys are listed in the Resource types table ... the resource condition keys that apply to an action in the
+    Actions table" (the SAR's service pages, e.g. list_amazonredshiftserverless.html, whose action rows list no
+    key while its workgroup and namespace types list aws:ResourceTag). The request's keys (aws:RequestTag,
+    aws:TagKeys) stay the action row's: a type lists them for the action that creates it, not for every action
+    that names an existing one (CreateSubnet's VPC)."""
+    return [k for k in service.get("resource_keys", {}).get(resource_type, []) if "ResourceTag/" in k]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -91,14 +104,6 @@ def resource_type(action: str, arn: str) -> Row | None:
     return None
 
 
-def resource_tag_keys(prefix: str, kind: str) -> tuple[str, ...]:
-    """The ``...ResourceTag/${TagKey}`` keys the SAR's "Resource types" table lists for ``kind`` of
-    service ``prefix``: an existing resource's own tags are in its context whatever the action (the
-    table's keys "can be used in a policy for that resource type"; an action row that lists none, as
-    Redshift Serverless's do, does not take them away: reading of the SAR's layout, unconfirmed)."""
-    return tuple(_table()["services"].get(prefix, {}).get("resource_tag_keys", {}).get(kind, ()))
-
-
 @functools.lru_cache(maxsize=4096)
 def keys_for(action: str, arn: str) -> frozenset[str]:
     """The condition keys (lower case) a request for ``action`` carries for ``arn``: its
@@ -106,7 +111,7 @@ def keys_for(action: str, arn: str) -> frozenset[str]:
     where the SAR lists it for that resource-type row")."""
     row = resource_type(action, arn)
     own = [r for r in rows(action) if r.type == ""]
-    keys = set(row.keys if row else ()) | set(resource_tag_keys(action.partition(":")[0], row.type if row else ""))
+    keys = set(row.keys if row else ())
     for r in own:
         keys |= set(r.keys)
     return frozenset(k.lower() for k in keys)
@@ -143,7 +148,7 @@ def build(definition: list[dict[str, Any]], version: str) -> dict[str, Any]:
             for privilege in service["privileges"]:
                 if privilege["privilege"].lower() != name.lower():
                     continue
-                out = services.setdefault(prefix, {"privileges": {}, "resources": {}})
+                out = services.setdefault(prefix, {"privileges": {}, "resources": {}, "resource_keys": {}})
                 out["privileges"][name.lower()] = {"privilege": privilege["privilege"],
                                                    "resource_types": privilege["resource_types"]}
                 for row in privilege["resource_types"]:
@@ -151,9 +156,8 @@ def build(definition: list[dict[str, Any]], version: str) -> dict[str, Any]:
                     for resource in service["resources"]:
                         if resource["resource"] == bare:
                             out["resources"][bare] = resource["arn"]
-                            tag_keys = [k for k in resource.get("condition_keys", []) if "ResourceTag/" in k]
-                            if tag_keys:
-                                out.setdefault("resource_tag_keys", {})[bare] = tag_keys
+                            if resource.get("condition_keys"):
+                                out["resource_keys"][bare] = resource["condition_keys"]
                     wanted += [d for d in row["dependent_actions"] if d.split(":")[0] in by_prefix]
     return {"source": f"parliament {version} iam_definition.json", "services": services}
 
