@@ -282,3 +282,12 @@ def test_the_gate_answers_simulate_principal_policy_with_the_same_evaluator():
                          "ContextKeyType": "string"}])["EvaluationResults"]
     assert [(r["EvalActionName"], r["EvalDecision"]) for r in results] == [
         ("ec2:CreateVpc", "allowed"), ("ec2:DeleteVpc", "implicitDeny")]
+
+
+def test_serverless_answers_for_a_namespace_that_does_not_exist_itself():
+    made, session = _operator(_allow("redshift-serverless:DeleteNamespace", **{
+        "StringEquals": {"aws:ResourceTag/sparkify:stack": "ours"}}))
+    serverless = session.client("redshift-serverless", endpoint_url=local.data_api_endpoint())
+    with pytest.raises(ClientError) as missing:
+        serverless.delete_namespace(namespaceName="none-such")
+    assert _refused(missing)[0] == "ResourceNotFoundException"

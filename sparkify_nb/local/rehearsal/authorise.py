@@ -123,12 +123,14 @@ class Gate:
         action = f"redshift-serverless:{operation}"
         arn = lambda kind: f"arn:aws:redshift-serverless:{region}:{account}:{kind}"  # noqa: E731
 
-        def existing(kind: str, name: str) -> requests.Authorisation:
+        def existing(kind: str, name: str) -> list[requests.Authorisation]:
             try:
                 found = (plane.namespace if kind == "namespace" else plane.workgroup)(name, region)[f"{kind}Arn"]
             except ApiError:
-                found = arn(f"{kind}/*")  # none of that name: the service answers ResourceNotFound itself
-            return requests.Authorisation(action, [found], {}, {found: self._workgroup_tags(found, account)})
+                # None of that name: its ARN (a generated id) cannot be formed, so the service answers
+                # ResourceNotFoundException itself (unconfirmed: AWS does not say what it authorises then)
+                return []
+            return [requests.Authorisation(action, [found], {}, {found: self._workgroup_tags(found, account)})]
 
         tags = requests.tag_context({t["key"]: t["value"] for t in req.get("tags") or []})
         if operation == "CreateNamespace":
@@ -140,13 +142,13 @@ class Gate:
         if operation == "CreateWorkgroup":
             return [requests.Authorisation(action, [arn("workgroup/*")], tags)]
         if operation in ("GetNamespace", "UpdateNamespace", "DeleteNamespace"):
-            wanted = [existing("namespace", req.get("namespaceName", ""))]
+            wanted = existing("namespace", req.get("namespaceName", ""))
             if operation == "UpdateNamespace" and req.get("iamRoles"):
                 wanted += [requests.Authorisation("iam:PassRole", [r], {
                     "iam:PassedToService": "redshift-serverless.amazonaws.com"}) for r in req["iamRoles"]]
             return wanted
         if operation in ("GetWorkgroup", "UpdateWorkgroup", "DeleteWorkgroup", "GetCredentials"):
-            return [existing("workgroup", req.get("workgroupName", ""))]
+            return existing("workgroup", req.get("workgroupName", ""))
         if operation == "ListSnapshots":
             return [requests.Authorisation(action, [arn("snapshot/*")])]
         if operation in ("ListTagsForResource", "TagResource", "UntagResource"):
