@@ -209,6 +209,12 @@ def test_an_operation_the_table_does_not_know_and_that_requires_a_resource_is_no
     assert requests.authorisations(requests.Call("ec2", "r", "DeleteNatGateway", {}), who) is None
 
 
+def test_a_signature_names_the_key_the_region_and_the_service_it_was_signed_for():
+    header = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/eu-west-1/ec2/aws4_request, SignedHeaders=host"
+    assert requests.signed(header) == ("AKIAEXAMPLE", "eu-west-1", "ec2")
+    assert requests.signed("") is None
+
+
 def test_a_scheduler_rest_request_is_read_as_its_operation_and_schedule():
     call = requests.parse("DELETE", "/schedules/lease-x", "groupName=default",
                           {"authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/scheduler/aws4_request"},
@@ -291,3 +297,13 @@ def test_serverless_answers_for_a_namespace_that_does_not_exist_itself():
     with pytest.raises(ClientError) as missing:
         serverless.delete_namespace(namespaceName="none-such")
     assert _refused(missing)[0] == "ResourceNotFoundException"
+
+
+def test_the_requested_region_is_the_one_the_request_was_signed_for():
+    made, session = _operator(_allow("ec2:DescribeVpcs", **{"StringEquals": {"aws:RequestedRegion": REGION}}))
+    assert "Vpcs" in _client(session, "ec2").describe_vpcs()
+    elsewhere = boto3.Session(**{k: v for k, v in zip(("aws_access_key_id", "aws_secret_access_key"),
+                                                      account.keys(made))}, region_name="eu-west-1")
+    with pytest.raises(ClientError) as refused:
+        _client(elsewhere, "ec2").describe_vpcs()
+    assert _refused(refused)[0] == "UnauthorizedOperation"
