@@ -18,7 +18,9 @@ SQL folder or file of a room, see tests/mutation_rooms.py), ``python -m tests.mu
    ``.sparkify/mutants/<room>.md``.
 
 Options: ``--list`` prints the mutants without running any; ``--max N`` runs the first N (a
-quick check that the machinery works); ``--tests a.py,b.py`` overrides the room's test modules.
+quick check that the machinery works); ``--tests a.py,b.py`` overrides the room's test modules;
+``--lines A-B`` keeps the mutants of lines A to B (the rules a change touched, in a module too large to
+mutate whole in the time there is).
 """
 
 from __future__ import annotations
@@ -276,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="print the mutants, run nothing")
     parser.add_argument("--max", type=int, default=0, help="run only the first N mutants")
     parser.add_argument("--tests", default="", help="comma-separated test modules instead of the room's")
+    parser.add_argument("--lines", default="", help="A-B: only the mutants of lines A to B")
     args = parser.parse_args(argv)
     room, files = select(args.pkg)
     tests = args.tests.split(",") if args.tests else list(room.tests)
@@ -284,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         found = python_mutants(scratch, [f for f in files if f.suffix == ".py"]) + sql_mutants_of(
             scratch, [f for f in files if f.suffix == ".sql"])
+        if args.lines:
+            first, last = (int(n) for n in args.lines.split("-"))
+            found = [m for m in found if first <= m.line <= last]
         if args.max:
             found = found[:args.max]
         print(f"{args.pkg}: room {room.name!r}, {len(files)} files, {len(found)} mutants; tests: {', '.join(tests)}")

@@ -85,6 +85,7 @@ def test_at_expressions_are_utc_to_the_second_and_read_back():
     assert lease.at_expression(here) == "at(2030-01-02T03:04:05)"
     assert lease.parse_at("at(2030-01-02T03:04:05)") == DEADLINE
     assert lease.parse_at("rate(1 hour)") is None and lease.parse_at("at(tomorrow)") is None
+    assert lease.parse_at("at(2030-01-02T03:04:05") is None  # no closing parenthesis
 
 
 def test_the_time_left_is_hours_and_minutes_and_never_negative():
@@ -98,3 +99,41 @@ def test_the_lease_command_on_local_says_there_is_none_and_extend_is_refused(cap
     assert capsys.readouterr().out == "lease: none (the local target bills nothing)\n"
     assert cli.main(["lease", "extend", "3"]) == 1
     assert "the local target has no lease (it bills nothing)" in capsys.readouterr().err
+
+
+def test_01s_plan_says_the_deadline_would_move_or_the_schedule_go(tmp_path):
+    from sparkify_nb.infra import changes, resources
+    from tests.helpers import stubbed_context
+
+    item = {"Name": "sparkify-lease", "ScheduleExpression": "at(2030-01-02T03:04:05)"}
+    kind = resources.kind("lease-schedule")
+    assert changes.pending(stubbed_context(settings_for(tmp_path), {}), kind, item) == [
+        f"deadline would move from {infra_lease.when(DEADLINE)} to 12 h after this run"]
+    off = settings_for(tmp_path, **{"cluster.lease_hours": "0"})
+    assert changes.pending(stubbed_context(off, {}), kind, item) == ["would be deleted ([cluster] lease_hours = 0)"]
+
+
+@pytest.mark.parametrize("final", [False, True])
+def test_a_serverless_role_may_delete_its_workgroup_namespace_and_secret_and_snapshot_only_when_kept(tmp_path, final):
+    settings = settings_for(tmp_path, **{"cluster.kind": "serverless", "cluster.final_snapshot": str(final).lower()})
+    serverless = f"arn:aws:redshift-serverless:us-west-2:{ACCOUNT}"
+    policy = lease.role_policy(settings, ACCOUNT, warehouse={"workgroup_arn": f"{serverless}:workgroup/0a1b",
+                                                              "namespace_arn": f"{serverless}:namespace/2c3d"})
+    assert [(st["Action"], st["Resource"]) for st in policy["Statement"]] == [
+        ("redshift-serverless:DeleteWorkgroup", f"{serverless}:workgroup/0a1b"),
+        ("redshift-serverless:DeleteNamespace", f"{serverless}:namespace/2c3d"),
+        (["secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret"],
+         f"arn:aws:secretsmanager:us-west-2:{ACCOUNT}:secret:redshift!sparkify-dwh-sparkify_admin-*"),
+    ] + ([("redshift-serverless:CreateSnapshot", f"{serverless}:snapshot/*")] if final else [])
+
+
+def test_serverless_schedules_delete_the_workgroup_then_the_namespace_an_hour_later(tmp_path):
+    first, second = lease.targets(settings_for(tmp_path, **{"cluster.kind": "serverless"}), DEADLINE, "aws-cn")
+    assert (first["name"], first["at"], first["arn"], first["input"]) == (
+        "sparkify-lease", DEADLINE, "arn:aws-cn:scheduler:::aws-sdk:redshiftserverless:deleteWorkgroup",
+        {"workgroupName": "sparkify-dwh"})
+    assert (second["name"], second["at"], second["arn"], second["input"]) == (
+        "sparkify-lease-namespace", DEADLINE + timedelta(hours=1),
+        "arn:aws-cn:scheduler:::aws-sdk:redshiftserverless:deleteNamespace", {"namespaceName": "sparkify-dwh"})
+    assert lease.schedule_names(settings_for(tmp_path)) == ["sparkify-lease"]
+    assert lease.input_json({"b": 1, "a": True}) == '{"a": true, "b": 1}'

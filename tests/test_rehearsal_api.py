@@ -143,7 +143,9 @@ def test_a_batchs_parameters_are_shared_by_its_statements(data_api, cluster):
     assert rows(data_api, described["SubStatements"][2]["Id"]) == [[7, "seven"]]
 
 
-@pytest.mark.parametrize("sql", ["SELECT :a + 1", "SELECT 1 WHERE 7 = :a", "INSERT INTO n VALUES (:a)"])
+# (``7 = :a`` runs: a number compared with a string is converted to a string, r_Type_conversion.html;
+# tests/test_rehearsal_documented_outcomes.py pins it)
+@pytest.mark.parametrize("sql", ["SELECT :a + 1", "INSERT INTO n VALUES (:a)"])
 def test_a_parameter_is_a_varchar_where_the_sql_does_not_cast_it(data_api, cluster, sql):
     assert run(data_api, "CREATE TABLE n (i INT)", **cluster)["Status"] == "FINISHED"
     failed = wait(data_api, data_api.execute_statement(Sql=sql, Parameters=[{"name": "a", "value": "7"}],
@@ -167,3 +169,4 @@ def test_a_parameter_the_sql_uses_but_the_request_lacks_is_refused(data_api, clu
     with pytest.raises(ClientError) as refused:
         data_api.execute_statement(Sql="SELECT :a, :b", Parameters=[{"name": "a", "value": "1"}], **cluster)
     assert error_code(refused) == "ValidationException" and ":b" in str(refused.value)
+

@@ -260,3 +260,102 @@ def test_stl_load_errors_shows_a_superuser_every_users_rows_and_a_user_only_thei
         assert seen == {MASTER: [[1]], "loader": [[1]], "reader": [[0]]}
     finally:
         aws("redshift").delete_cluster(ClusterIdentifier=made["ClusterIdentifier"], SkipFinalClusterSnapshot=True)
+
+
+# COPY's data conversion parameters with FORMAT AS JSON (rule 11; sparkify_nb/staging/convert.py Conversion):
+# none of them is among the options "not supported with JSON"
+# (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-format.html#copy-json); what each does:
+# https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-conversion.html
+CONVERSION_RECORDS = (b'{"s": "ab  ", "n": 1}\n{"s": "", "n": 2}\n{"s": "   ", "n": 3}\n{"s": "abcdef", "n": 4}\n'
+                      + '{"s": "é€", "n": 5}\n'.encode() + b'{"S": "UP", "N": 6}\n{"s": "a\xffb", "n": 7}\n')
+BASE = {("ab  ", 1), ("", 2), ("   ", 3), (None, None)}  # 4, 5: longer than VARCHAR(4) bytes; 7: not UTF-8
+CONVERSIONS = {
+    "no option: blanks kept, too long and invalid UTF-8 rejected": ("", BASE, 3),
+    "TRIMBLANKS removes trailing blanks": ("TRIMBLANKS", {("ab", 1), ("", 2), ("", 3), (None, None)}, 3),
+    "EMPTYASNULL loads an empty string as NULL": ("EMPTYASNULL", BASE - {("", 2)} | {(None, 2)}, 3),
+    "BLANKSASNULL loads a string of white space as NULL": ("BLANKSASNULL", BASE - {("   ", 3)} | {(None, 3)}, 3),
+    "TRUNCATECOLUMNS cuts to the column's bytes, not inside a character": (
+        "TRUNCATECOLUMNS", BASE | {("abcd", 4), ("é", 5)}, 1),
+    "ACCEPTINVCHARS replaces an invalid byte with '?'": ("ACCEPTINVCHARS", BASE | {("a?b", 7)}, 2),
+    "ACCEPTINVCHARS AS '^' replaces it with '^'": ("ACCEPTINVCHARS AS '^'", BASE | {("a^b", 7)}, 2),
+    "ACCEPTINVCHARS '^' (no AS) too": ("ACCEPTINVCHARS '^' TRIMBLANKS", {("ab", 1), ("", 2), ("", 3), (None, None),
+                                                                          ("a^b", 7)}, 2),
+    "'auto ignorecase' maps keys whatever their case": ("JSON_MAPPING 'auto ignorecase'",
+                                                        BASE - {(None, None)} | {("UP", 6)}, 3),
+    "EMPTYASNULL and BLANKSASNULL look at the value before TRIMBLANKS (unconfirmed)": (
+        "EMPTYASNULL BLANKSASNULL TRIMBLANKS", {("ab", 1), (None, 2), (None, 3), (None, None)}, 3),
+}
+
+
+@pytest.fixture(scope="module")
+def conversions(bucket):
+    """A cluster whose role reads the bucket, and the records above at conversion/records.json."""
+    aws("s3").put_object(Bucket=bucket, Key="conversion/records.json", Body=CONVERSION_RECORDS)
+    role = make_role(reads(bucket, "*"))
+    made = make_cluster(roles=[role])
+    target = {"ClusterIdentifier": made["ClusterIdentifier"], "Database": "dev", "DbUser": MASTER}
+    yield target, role
+    aws("redshift").delete_cluster(ClusterIdentifier=made["ClusterIdentifier"], SkipFinalClusterSnapshot=True)
+
+
+def copy_with(data_api, bucket, conversions, table: str, options: str) -> dict:
+    target, role = conversions
+    assert run(data_api, f"CREATE TABLE {table} (s VARCHAR(4), n INT)", **target)["Status"] == "FINISHED"
+    mapping = "auto"
+    if options.startswith("JSON_MAPPING "):
+        mapping, options = options[len("JSON_MAPPING '"):-1], ""
+    return run(data_api, f"COPY {table} FROM 's3://{bucket}/conversion/' IAM_ROLE '{role}' "
+                         f"FORMAT AS JSON '{mapping}' {options} MAXERROR 100", **target)
+
+
+@pytest.mark.parametrize("what", list(CONVERSIONS))
+def test_copys_data_conversion_parameters_load_with_redshifts_meaning(data_api, bucket, conversions, what):
+    options, expected, rejected = CONVERSIONS[what]
+    table = f"conv_{list(CONVERSIONS).index(what)}"
+    copied = copy_with(data_api, bucket, conversions, table, options)
+    assert copied["Status"] == "FINISHED", copied.get("Error")
+    target, _ = conversions
+    loaded = run(data_api, f"SELECT s, n FROM {table}", **target)
+    assert {tuple(r) for r in rows(data_api, loaded["Id"])} == expected
+    errors = run(data_api, f"SELECT COUNT(*) FROM stl_load_errors WHERE query = {copied['RedshiftQueryId']}"
+                 if copied.get("RedshiftQueryId", -1) > 0 else
+                 "SELECT COUNT(*) FROM stl_load_errors WHERE query = pg_last_copy_id()", **target)
+    assert rows(data_api, errors["Id"]) == [[rejected]]
+
+
+@pytest.mark.parametrize("option", ["NULL AS 'x'", "DELIMITER '|'", "FILLRECORD", "REMOVEQUOTES", "ESCAPE",
+                                    "IGNOREBLANKLINES", "CSV", "FIXEDWIDTH 'a:1'", "READRATIO 50"])
+def test_an_option_redshift_does_not_take_with_json_is_refused(data_api, bucket, conversions, option):
+    """"The following options aren't supported with JSON: CSV, DELIMITER, ESCAPE, FILLRECORD, FIXEDWIDTH,
+    IGNOREBLANKLINES, NULL AS, READRATIO, REMOVEQUOTES" (copy-parameters-data-format.html#copy-json)."""
+    table = f"notjson_{abs(hash(option)) % 10000}"
+    failed = copy_with(data_api, bucket, conversions, table, option)
+    assert failed["Status"] == "FAILED"
+    assert failed["Error"].startswith(f"ERROR: {option.split()[0]} is not supported with JSON"), failed["Error"]
+
+
+@pytest.mark.parametrize("option, error", [
+    ("JSON_MAPPING 'noshred'", "ERROR: the rehearsal does not serve COPY ... JSON 'noshred' yet"),
+    ("ACCEPTINVCHARS AS '^^'", "ERROR: ACCEPTINVCHARS replacement '^^' must be one ASCII character"),
+    ("ACCEPTINVCHARS AS 'é'", "ERROR: ACCEPTINVCHARS replacement 'é' must be one ASCII character"),
+    ("IGNOREHEADER 1", "ERROR: the rehearsal does not emulate the COPY option IGNOREHEADER")])
+def test_what_the_rehearsals_copy_does_not_serve_is_refused_saying_so(data_api, bucket, conversions, option, error):
+    table = f"refused_{abs(hash(option)) % 10000}"
+    failed = copy_with(data_api, bucket, conversions, table, option)
+    assert failed["Status"] == "FAILED" and failed["Error"].startswith(error), failed["Error"]
+
+
+def test_the_conversion_options_are_read_as_flags_or_with_their_value():
+    import sqlglot
+
+    from sparkify_nb.local.rehearsal.copy import conversion, options
+    from sparkify_nb.staging.convert import Conversion
+
+    sql = ("COPY t FROM 's3://b/p' IAM_ROLE 'arn:aws:iam::123456789012:role/r' JSON 'auto ignorecase' "
+           "ACCEPTINVCHARS TRUNCATECOLUMNS BLANKSASNULL EMPTYASNULL TRIMBLANKS MAXERROR 3")
+    read = options(sqlglot.parse_one(sql, read="redshift"))
+    assert read == {"FORMAT AS JSON": "auto ignorecase", "ACCEPTINVCHARS": "?", "TRUNCATECOLUMNS": "",
+                    "BLANKSASNULL": "", "EMPTYASNULL": "", "TRIMBLANKS": "", "MAXERROR": "3"}
+    assert conversion(read) == Conversion(True, True, True, True, "?", True)
+    assert conversion({"FORMAT AS JSON": "AUTO"}) == Conversion()
+    assert not Conversion(ignore_case=True).plain and Conversion(trim_blanks=True).plain

@@ -13,7 +13,9 @@ from tests.rehearsal_fixtures import MASTER, aws, data_api, make_cluster, rows, 
 DG = "https://docs.aws.amazon.com/redshift/latest/dg/"
 GUIDE = "https://docs.aws.amazon.com/redshift/latest/mgmt/data-api.html"
 SETUP = ["CREATE TABLE n (i INT, b BIGINT, s VARCHAR(8))", "INSERT INTO n VALUES (1, 1, 'a'), (2, 2, 'b'), (2, 2, 'b')",
-         "CREATE TABLE m (a INT, v INT)", "INSERT INTO m VALUES (1, 10), (2, 20)"]
+         "CREATE TABLE m (a INT, v INT)", "INSERT INTO m VALUES (1, 10), (2, 20)",
+         "CREATE TABLE v (s VARCHAR(8), h SMALLINT)", "INSERT INTO v VALUES ('10', 1), ('9', 2), ('07', 3)"]
+MGMT = "https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-calling.html"
 # (sql, parameters, expected: ("value", rows, typeName of the first column) | ("failed", error start) | ("runs",), page)
 OUTCOMES = {
     "EXTRACT of a TIMESTAMP is an INTEGER, the fraction dropped": (
@@ -58,6 +60,36 @@ OUTCOMES = {
         ("value", [["b|b|a"]], "varchar"), DG + "r_LISTAGG.html"),
     "APPROXIMATE COUNT(DISTINCT ...) runs (exact here)": (
         "SELECT APPROXIMATE COUNT(DISTINCT s) FROM n", None, ("value", [[2]], "int8"), DG + "r_COUNT.html"),
+    "a number compared with a VARCHAR is converted to a string: '9' > '5', '10' and '07' are not": (
+        "SELECT s FROM v WHERE s > 5", None, ("value", [["9"]], "varchar"), DG + "r_Type_conversion.html"),
+    "a number is converted to a string in IN too": (
+        "SELECT s FROM v WHERE s IN (7, 10)", None, ("value", [["10"]], "varchar"), DG + "r_Type_conversion.html"),
+    "... and in BETWEEN: '10' and '07' lie between '0' and '5'": (
+        "SELECT s FROM v WHERE s BETWEEN 0 AND 5 ORDER BY s", None, ("value", [["07"], ["10"]], "varchar"),
+        DG + "r_Type_conversion.html"),
+    "a number compared with a VARCHAR parameter: '07' is not '7'": (
+        "SELECT COUNT(*) FROM v WHERE 7 = :p", [{"name": "p", "value": "07"}], ("value", [[0]], "int8"),
+        DG + "r_Type_conversion.html"),
+    "a negative number too: '-1' <> '-01'": (
+        "SELECT COUNT(*) FROM v WHERE :p = -1", [{"name": "p", "value": "-01"}], ("value", [[0]], "int8"),
+        DG + "r_Type_conversion.html"),
+    "a whole number compared with a SMALLINT stays a number": (
+        "SELECT h FROM v WHERE h >= 2 ORDER BY h", None, ("value", [[2], [3]], "int2"), DG + "r_Type_conversion.html"),
+    "a number beyond SMALLINT compared with a SMALLINT stays a number": (
+        "SELECT COUNT(*) FROM v WHERE h < 40000", None, ("value", [[3]], "int8"), DG + "r_Type_conversion.html"),
+    "a fraction compared with a VARCHAR is not served yet": (
+        "SELECT s FROM v WHERE s = 1.5", None,
+        ("failed", "ERROR: the rehearsal does not serve this comparison of a number with a string yet"),
+        DG + "r_Type_conversion.html"),
+    "a number column compared with a VARCHAR column is not served yet": (
+        "SELECT s FROM v WHERE s = h", None,
+        ("failed", "ERROR: the rehearsal does not serve this comparison of a number with a string yet"),
+        DG + "r_Type_conversion.html"),
+    "a TIMESTAMP comes back as JDBC writes it: the fraction without trailing zeros": (
+        "SELECT TIMESTAMP '2020-08-21 17:33:51.88712'", None, ("value", [["2020-08-21 17:33:51.88712"]], "timestamp"),
+        MGMT),
+    "a whole-second TIMESTAMP keeps one decimal": (
+        "SELECT TIMESTAMP '2022-02-22 00:00:00'", None, ("value", [["2022-02-22 00:00:00.0"]], "timestamp"), MGMT),
     "STRING_AGG is not Redshift's": (
         "SELECT STRING_AGG(s, ',') FROM n", None, ("failed", "ERROR: function string_agg is not supported"),
         DG + "c_unsupported-postgresql-functions.html"),

@@ -68,22 +68,26 @@ def role_name(settings: Settings) -> str:
     return f"{settings.stack_name}-lease"
 
 
+def _names(settings: Settings) -> tuple[str, str]:
+    """``<stack>-lease`` (the cluster, or the workgroup) and ``<stack>-lease-namespace`` (Serverless only)."""
+    return f"{settings.stack_name}-lease", f"{settings.stack_name}-lease-namespace"
+
+
 def schedule_names(settings: Settings) -> list[str]:
-    """The lease's schedules, in the order they fire: ``<stack>-lease`` (the
+    """The lease's schedules for ``[cluster] kind``, in the order they fire: ``<stack>-lease`` (the
     cluster, or the workgroup), and on Serverless ``<stack>-lease-namespace``."""
-    first = f"{settings.stack_name}-lease"
-    return [first, f"{first}-namespace"] if settings.get("cluster", "kind") == "serverless" else [first]
+    names = _names(settings)
+    return list(names) if settings.get("cluster", "kind") == "serverless" else [names[0]]
 
 
 def group_arn(settings: Settings, account: str, partition: str = "aws") -> str:
     return f"arn:{partition}:scheduler:{settings.region}:{account}:schedule-group/{GROUP}"
 
 
-def schedule_arns(settings: Settings, account: str, partition: str = "aws", every_kind: bool = False) -> list[str]:
-    """The ARNs of :func:`schedule_names` (``every_kind``: both kinds' names, what 99 looks for)."""
-    names = {f"{settings.stack_name}-lease", f"{settings.stack_name}-lease-namespace"} if every_kind else \
-        schedule_names(settings)
-    return [f"arn:{partition}:scheduler:{settings.region}:{account}:schedule/{GROUP}/{n}" for n in sorted(names)]
+def schedule_arns(settings: Settings, account: str, partition: str = "aws") -> list[str]:
+    """The ARNs of both kinds' lease schedules, whatever ``[cluster] kind`` says: what 99 looks for (a stack
+    switched between kinds) and what the operator policy holds."""
+    return [f"arn:{partition}:scheduler:{settings.region}:{account}:schedule/{GROUP}/{n}" for n in _names(settings)]
 
 
 def trust(settings: Settings, account: str, partition: str = "aws") -> dict[str, Any]:
@@ -201,20 +205,20 @@ def targets(settings: Settings, deadline: datetime, partition: str = "aws") -> l
     """What each schedule of :func:`schedule_names` does: ``{"name", "at" (UTC datetime), "arn" (the
     universal target), "input" (the request, a dict)}``: the same parameters 99 sends."""
     ident, final = settings.get("cluster", "identifier"), settings.get("cluster", "final_snapshot")
-    names = schedule_names(settings)
+    first, second = _names(settings)
     if settings.get("cluster", "kind") != "serverless":
         request: dict[str, Any] = ({"ClusterIdentifier": ident, "SkipFinalClusterSnapshot": False,
                                     "FinalClusterSnapshotIdentifier": final_snapshot_name(settings, deadline)}
                                    if final else {"ClusterIdentifier": ident, "SkipFinalClusterSnapshot": True})
-        return [{"name": names[0], "at": deadline, "input": request,
+        return [{"name": first, "at": deadline, "input": request,
                  "arn": f"arn:{partition}:scheduler:::aws-sdk:redshift:deleteCluster"}]
     later = deadline + NAMESPACE_AFTER
     namespace: dict[str, Any] = {"namespaceName": ident}
     if final:
         namespace["finalSnapshotName"] = final_snapshot_name(settings, later)
-    return [{"name": names[0], "at": deadline, "input": {"workgroupName": ident},
+    return [{"name": first, "at": deadline, "input": {"workgroupName": ident},
              "arn": f"arn:{partition}:scheduler:::aws-sdk:{SERVERLESS_SDK}:deleteWorkgroup"},
-            {"name": names[1], "at": later, "input": namespace,
+            {"name": second, "at": later, "input": namespace,
              "arn": f"arn:{partition}:scheduler:::aws-sdk:{SERVERLESS_SDK}:deleteNamespace"}]
 
 

@@ -27,7 +27,7 @@ from .rule import Rule, Stack
 
 def _schedules(stack: Stack) -> list[str]:
     # 99 looks for both kinds' schedules (a stack switched between kinds), so both names stay in the policy.
-    return lease.schedule_arns(stack.settings, stack.account, stack.partition, every_kind=True)
+    return lease.schedule_arns(stack.settings, stack.account, stack.partition)
 
 
 def _lease_role(stack: Stack) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from .. import aws
 from ..iam import copy_role
-from . import cluster, network, roles, serverless
+from . import cluster, lease, network, roles, serverless
 from .context import Context
 from .resources import Kind
 
@@ -75,7 +75,17 @@ def _log_group(ctx: Context, item: dict[str, Any]) -> list[str]:
                                                            f"(now {item.get('retentionInDays', 'for ever')})"]
 
 
+def _lease(ctx: Context, item: dict[str, Any]) -> list[str]:
+    """Every 01 moves the lease's deadline (:mod:`.lease`); with ``lease_hours = 0`` it removes the schedule."""
+    hours, now = ctx.settings.get("cluster", "lease_hours"), lease.deadline_of([item])
+    if not hours:
+        return ["would be deleted ([cluster] lease_hours = 0)"]
+    return [f"deadline would move from {lease.when(now) if now else item.get('ScheduleExpression')} to {hours} h "
+            "after this run"]
+
+
 PENDING: dict[str, Callable[[Context, dict[str, Any]], list[str]]] = {
+    "lease-schedule": _lease,
     "iam-role": _role, "security-group": _security_group, "route-table": _route_table,
     "cluster-parameter-group": _parameter_group, "cluster": _cluster, "serverless-workgroup": _workgroup,
     "log-group": _log_group,

@@ -119,7 +119,7 @@ def find_lease_schedules(ctx: Context) -> list[dict[str, Any]]:
     ``local``: the local target makes no lease, and its emulator is not the one a rehearsal or AWS uses)."""
     if ctx.settings.is_local:
         return []
-    names = [a.rsplit("/", 1)[-1] for a in documents.schedule_arns(ctx.settings, "0", every_kind=True)]
+    names = [a.rsplit("/", 1)[-1] for a in documents.schedule_arns(ctx.settings, "0")]
     found = [_get(ctx, name) for name in names]
     return [s for s in found if s and s.get("Target", {}).get("RoleArn", "").endswith(f":role/{role_name(ctx)}")]
 
@@ -209,8 +209,10 @@ def _warehouse_gone(ctx: Context) -> bool:
     if ctx.settings.get("cluster", "kind") == "serverless":
         if ctx.lacks(serverless.SERVICE):
             return False
-        return aws.call(ctx.client(serverless.SERVICE), "get_workgroup", missing=serverless.GONE,
-                        workgroupName=ctx.settings.get("cluster", "identifier")) is None
+        found = aws.call(ctx.client(serverless.SERVICE), "get_workgroup", missing=serverless.GONE,
+                         workgroupName=ctx.settings.get("cluster", "identifier"))
+        # DELETING for a while after DeleteWorkgroup (the lease has fired), as a cluster is "deleting"
+        return found is None or found["workgroup"].get("status") == "DELETING"
     found = clusters.describe_cluster(ctx)
     return not found or found.get("ClusterStatus") == "deleting"
 

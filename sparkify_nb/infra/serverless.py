@@ -206,8 +206,11 @@ def delete_workgroup(ctx: Context, wg: dict[str, Any]) -> None:
     """Delete the workgroup and wait until it is gone. Its compute was billed
     per RPU-second of work, so the cost is in the AWS Billing console."""
     name = wg["workgroupName"]
-    aws.call(ctx.client(SERVICE), "delete_workgroup", missing=GONE, workgroupName=name)
-    ctx.progress(f"serverless workgroup {name}: deleting")
+    if wg.get("status") == "DELETING":  # its lease fired a moment ago: a second DeleteWorkgroup is a ConflictException
+        ctx.progress(f"serverless workgroup {name}: already deleting (its lease)")
+    else:
+        aws.call(ctx.client(SERVICE), "delete_workgroup", missing=GONE, workgroupName=name)
+        ctx.progress(f"serverless workgroup {name}: deleting")
     _wait_gone(ctx, "workgroup", name)
     try:
         estimate = pricing.describe(pricing.for_settings(ctx.settings))
@@ -221,9 +224,12 @@ def delete_namespace(ctx: Context, ns: dict[str, Any]) -> None:
     """Delete the namespace (a final snapshot only with ``[cluster]
     final_snapshot = true``) and wait until it is gone."""
     name = ns["namespaceName"]
-    extra = {"finalSnapshotName": f"{name}-final-{stamp()}"} if ctx.settings.get("cluster", "final_snapshot") else {}
-    aws.call(ctx.client(SERVICE), "delete_namespace", missing=GONE, namespaceName=name, **extra)
-    ctx.progress(f"serverless namespace {name}: deleting")
+    if ns.get("status") == "DELETING":  # its lease deleted it (with the final snapshot 99 would keep)
+        ctx.progress(f"serverless namespace {name}: already deleting (its lease)")
+    else:
+        extra = {"finalSnapshotName": f"{name}-final-{stamp()}"} if ctx.settings.get("cluster", "final_snapshot") else {}
+        aws.call(ctx.client(SERVICE), "delete_namespace", missing=GONE, namespaceName=name, **extra)
+        ctx.progress(f"serverless namespace {name}: deleting")
     _wait_gone(ctx, "namespace", name)
 
 

@@ -54,6 +54,14 @@ locally works on Redshift and a load that fails on Redshift fails locally:
   PostgreSQL does not (https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html):
   trimmed at load, ``'Paris '`` and ``'Paris'`` are one location, one match key
   and one group on both targets. Leading blanks and other white space are kept.
+  Redshift takes TRIMBLANKS with JSON: the JSON section of
+  https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-format.html#copy-json
+  lists the options "not supported with JSON" (CSV, DELIMITER, ESCAPE, FILLRECORD,
+  FIXEDWIDTH, IGNOREBLANKLINES, NULL AS, READRATIO, REMOVEQUOTES) and no data conversion
+  parameter is among them. The other data conversion parameters (TRUNCATECOLUMNS,
+  ACCEPTINVCHARS, BLANKSASNULL, EMPTYASNULL) and ``'auto ignorecase'`` are
+  :class:`.convert.Conversion`'s; the suite's own COPY uses none of them, the
+  rehearsal's COPY runs them.
 - **Rejects**: every rejected record is a row of ``load_errors``, shaped like
   ``stl_load_errors`` (load id, start time, table, file, line, column, type,
   column length, raw line, raw value, err_code, reason). ``raw_line`` and

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, NamedTuple
 
@@ -39,12 +40,62 @@ def _kind(column: schema.Column) -> tuple[str, int]:
     raise ValueError(f"column {column.name}: the COPY emulator has no converter for type {column.type}")
 
 
+@dataclass(frozen=True)
+class Conversion:
+    """COPY's data conversion parameters a load applies to VARCHAR values
+    (https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-conversion.html; none is
+    among the options "not supported with JSON", copy-parameters-data-format.html#copy-json):
+
+    - ``trim_blanks`` (TRIMBLANKS): "Removes the trailing white space characters from a VARCHAR
+      string": trailing blanks, before the length check (the order is unconfirmed);
+    - ``truncate_columns`` (TRUNCATECOLUMNS): "Truncates data in columns to the appropriate number
+      of characters so that it fits the column specification": cut to the column's bytes (VARCHAR
+      lengths are bytes, r_Character_types.html), never inside a character (unconfirmed);
+    - ``empty_as_null`` (EMPTYASNULL): "If EMPTYASNULL is specified, COPY loads empty strings for
+      CHAR and VARCHAR fields as NULL" (the JSON section of copy-parameters-data-format.html);
+    - ``blanks_as_null`` (BLANKSASNULL): "Loads blank fields, which consist of only white space
+      characters, as NULL": a string of one or more white space characters (``str.isspace``);
+      both NULL rules look at the value as the file holds it, before TRIMBLANKS (unconfirmed);
+    - ``accept_inv_chars`` (ACCEPTINVCHARS, the replacement character, or None): "replaces each
+      invalid UTF-8 character with a string of equal length consisting of the character specified
+      by replacement_char": each byte of the record that is not UTF-8 becomes the character
+      (applied to the record's text, so also outside VARCHAR values: unconfirmed; STL_REPLACEMENTS
+      is not kept);
+    - ``ignore_case`` ('auto ignorecase', copy-parameters-data-format.html#copy-json): keys match
+      column names whatever their case (of two keys that differ only in case, the last wins:
+      unconfirmed)."""
+
+    trim_blanks: bool = False
+    truncate_columns: bool = False
+    empty_as_null: bool = False
+    blanks_as_null: bool = False
+    accept_inv_chars: str | None = None
+    ignore_case: bool = False
+
+    @property
+    def plain(self) -> bool:
+        """Nothing but TRIMBLANKS: the block fast path converts the same (:mod:`.fastpath`)."""
+        return self == Conversion(trim_blanks=self.trim_blanks)
+
+
+def replace_invalid_utf8(raw: bytes, replacement: str) -> bytes:
+    """``raw`` with each byte that is not part of valid UTF-8 replaced by ``replacement``
+    (ACCEPTINVCHARS: "an invalid three-byte character will be replaced with '^^^'")."""
+    text = raw.decode("utf-8", "surrogateescape")
+    return "".join(replacement if "\udc80" <= c <= "\udcff" else c for c in text).encode("utf-8")
+
+
+def _truncated(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` bytes of UTF-8, never inside a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
 def csv_quoted(text: str) -> str:
     """``text`` as one quoted CSV field (quotes doubled), the way COPY ... (FORMAT csv) reads it back."""
     return '"' + text.replace('"', '""') + '"'
 
 
-def _varchar(limit: int) -> Callable[[Any], str]:
+def _varchar(limit: int, truncate: bool = False) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         if isinstance(value, str):
             text = value
@@ -63,7 +114,9 @@ def _varchar(limit: int) -> Callable[[Any], str]:
         except UnicodeEncodeError:
             raise RejectedValue("String contains invalid or unsupported UTF-8 codepoints (lone surrogate)",
                                 ERR_UTF8) from None
-        if size > limit:
+        if size > limit and truncate:
+            text = _truncated(text, limit)
+        elif size > limit:
             raise RejectedValue(f"String length exceeds DDL length ({size} > {limit} bytes)", ERR_RANGE)
         return csv_quoted(text)
     return convert
@@ -131,15 +184,16 @@ def _epoch_millis(value: Any) -> str:
 
 
 
-def converter(column: schema.Column) -> Callable[[Any], str]:
+def converter(column: schema.Column, truncate: bool = False) -> Callable[[Any], str]:
     """The function that turns a (non-null) JSON value into the CSV field COPY
-    takes for ``column`` (quoted text, a number, or empty for NULL).
+    takes for ``column`` (quoted text, a number, or empty for NULL); ``truncate``:
+    TRUNCATECOLUMNS (a VARCHAR value over the column's bytes is cut, not rejected).
 
     Raises :class:`RejectedValue` (with a Redshift err_code) when the value
     does not convert; ValueError for a column type the emulator does not know."""
     kind, size = _kind(column)
     if kind == "varchar":
-        return _varchar(size)
+        return _varchar(size, truncate)
     if kind == "integer":
         return _integer(size)
     if kind == "double":
@@ -179,22 +233,36 @@ _MILLIS = [f"{m:03d}" for m in range(1000)]
 
 
 class RowFunctions(NamedTuple):
-    """The two row functions of one load (see :func:`compile_row`): ``plain``
-    for every record, ``escaped_nul`` for a record whose text holds ``\\u0000``."""
+    """The row functions of one load (see :func:`compile_row`): ``plain``
+    for every record, ``escaped_nul`` for a record whose text holds ``\\u0000``;
+    ``repair``: ACCEPTINVCHARS, the text of a record that is not UTF-8 made UTF-8
+    (:func:`replace_invalid_utf8`), or None."""
 
     plain: Callable[[dict], str]
     escaped_nul: Callable[[dict], str]
+    repair: Callable[[bytes], bytes] | None = None
 
 
-def compile_rows(table: schema.Table, paths: list[JsonPath] | None, trim_blanks: bool = False) -> RowFunctions:
-    """Both row functions of a load of ``table`` (``paths`` None: ``'auto'``;
-    ``trim_blanks``: COPY's TRIMBLANKS, trailing blanks of a VARCHAR value removed)."""
-    return RowFunctions(compile_row(table, paths, trim_blanks=trim_blanks),
-                        compile_row(table, paths, for_escaped_nul=True, trim_blanks=trim_blanks))
+def compile_rows(table: schema.Table, paths: list[JsonPath] | None, trim_blanks: bool = False,
+                 conversion: Conversion | None = None) -> RowFunctions:
+    """The row functions of a load of ``table`` (``paths`` None: ``'auto'``;
+    ``trim_blanks``: COPY's TRIMBLANKS, trailing blanks of a VARCHAR value removed;
+    ``conversion``: all of COPY's data conversion parameters, instead of ``trim_blanks``)."""
+    conversion = conversion or Conversion(trim_blanks=trim_blanks)
+    char = conversion.accept_inv_chars
+    return RowFunctions(compile_row(table, paths, conversion=conversion),
+                        compile_row(table, paths, for_escaped_nul=True, conversion=conversion),
+                        None if char is None else (lambda raw: replace_invalid_utf8(raw, char)))
+
+
+def _lowered(record: dict) -> dict:
+    """``record`` with its keys in lower case ('auto ignorecase')."""
+    return {key.lower(): value for key, value in record.items()}
 
 
 def compile_row(table: schema.Table, paths: list[JsonPath] | None,
-                for_escaped_nul: bool = False, trim_blanks: bool = False) -> Callable[[dict], str]:
+                for_escaped_nul: bool = False, trim_blanks: bool = False,
+                conversion: Conversion | None = None) -> Callable[[dict], str]:
     """A function ``record -> CSV line`` (no line end) for ``table``, generated
     once per load so that the common cases (a short ASCII string, an int in
     range, a finite float, whole epoch milliseconds) cost a type check and a
@@ -204,17 +272,26 @@ def compile_row(table: schema.Table, paths: list[JsonPath] | None,
     (``\\u0000``), which the fast path does not look for. ``trim_blanks``: a
     string's trailing blanks are removed before its VARCHAR length is checked
     (TRIMBLANKS; that Redshift trims before it checks the length is unconfirmed).
+    ``conversion``: every data conversion parameter (:class:`Conversion`), instead of ``trim_blanks``.
 
     The function raises :class:`RejectedValue` with ``column`` (index) and
     ``value`` set when a value does not convert."""
-    paths = paths if paths is not None else [(c.name,) for c in table.columns]
-    ns: dict[str, Any] = {"_day": _day_text, "_days": _DAYS, "_clock": _CLOCK, "_millis": _MILLIS}
-    lines = ["def row(rec):"] + _read_fields(paths, len(table.columns), ns)
+    conv = conversion or Conversion(trim_blanks=trim_blanks)
+    lower = conv.ignore_case and paths is None
+    paths = paths if paths is not None else [(c.name.lower() if lower else c.name,) for c in table.columns]
+    ns: dict[str, Any] = {"_day": _day_text, "_days": _DAYS, "_clock": _CLOCK, "_millis": _MILLIS,
+                          "_lowered": _lowered}
+    lines = ["def row(rec):"] + (["    rec = _lowered(rec)"] if lower else []) + _read_fields(paths, len(table.columns), ns)
     for i, column in enumerate(table.columns):
         lines.append(f"    v = v{i}")
-        if trim_blanks and _kind(column)[0] == "varchar":
-            lines.append("    if type(v) is str and v.endswith(' '): v = v.rstrip(' ')")
-        ns[f"_convert{i}"] = _with_failing_column(converter(column), i)
+        if _kind(column)[0] == "varchar":
+            if conv.empty_as_null:
+                lines.append("    if v == '': v = None")
+            if conv.blanks_as_null:
+                lines.append("    if type(v) is str and v and v.isspace(): v = None")
+            if conv.trim_blanks:
+                lines.append("    if type(v) is str and v.endswith(' '): v = v.rstrip(' ')")
+        ns[f"_convert{i}"] = _with_failing_column(converter(column, conv.truncate_columns), i)
         lines.append(f"    if v is None: f{i} = ''")
         if not for_escaped_nul:
             lines += _fast_path(i, *_kind(column))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .. import Progress, SparkifyError
 from ..warehouse import schema
 from . import compaction, fastpath, records, sources
-from .convert import RowFunctions, compile_rows, csv_quoted
+from .convert import Conversion, RowFunctions, compile_rows, csv_quoted
 from .errors import LoadError, maxerror_reached
 from .jsonpaths import read_jsonpaths
 from .records import Reject
@@ -219,12 +219,14 @@ def load_local(conn: Any, table: schema.Table, source: str, jsonpaths: str | Non
 
 def copy_rows(conn: Any, table: schema.Table, objects: list[SourceObject], paths: list | None, max_errors: int,
               progress: Progress = print, jsonpaths: str | None = None,
-              trim_blanks: bool = False) -> tuple[LoadReport, bool]:
+              trim_blanks: bool = False, conversion: Conversion | None = None) -> tuple[LoadReport, bool]:
     """The row pipeline alone: COPY the records of ``objects`` (mapped by ``paths``, the
     parsed jsonpaths, or None for ``'auto'``) into ``table``, appending, inside the
     caller's transaction: no TRUNCATE, no commit, no rollback, rejects not written.
     Redshift's COPY appends and runs in its caller's transaction; the rehearsal's
-    Data API endpoint runs it this way.
+    Data API endpoint runs it this way. ``conversion``: COPY's data conversion
+    parameters (:class:`~.convert.Conversion`), instead of ``trim_blanks`` alone; with
+    any but TRIMBLANKS every record goes the exact way (the block fast path has none).
 
     Returns ``(report, aborted)``; ``aborted``: ``max_errors`` rejects or more were
     seen (MAXERROR) and the caller must roll back. Raises :class:`LoadError` for a
@@ -232,9 +234,11 @@ def copy_rows(conn: Any, table: schema.Table, objects: list[SourceObject], paths
     if paths is not None and len(paths) != len(table.columns):
         raise LoadError(f"{jsonpaths}: {len(paths)} jsonpaths for the {len(table.columns)} columns of {table.name}; "
                         "the mapping is positional, so they must match one to one")
-    rows = compile_rows(table, paths, trim_blanks)
+    conversion = conversion or Conversion(trim_blanks=trim_blanks)
+    rows = compile_rows(table, paths, conversion=conversion)
     report = LoadReport(table.name, bytes=sum(o.size for o in objects), load_id=uuid.uuid4().hex)
-    pipeline = _Pipeline(objects, table, rows, report, max_errors, progress, fastpath.make(table, paths, trim_blanks))
+    fast = fastpath.make(table, paths, conversion.trim_blanks) if conversion.plain else None
+    pipeline = _Pipeline(objects, table, rows, report, max_errors, progress, fast)
     _copy_through(conn, table, pipeline)
     return report, pipeline.aborted
 

@@ -249,7 +249,7 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions, fas
                  stop: threading.Event | None = None) -> Iterator[Chunk]:
     """:func:`.records.parse_object` with the block fast path ``fast`` (None: every line the exact
     way, through this module's reader): the same rows, rejects and counts, in the same order."""
-    plain, escaped_nul = rows
+    plain, escaped_nul, repair = rows
     out: list[str] = []
     rejects: list[Reject] = []
     records_seen = failed = 0
@@ -286,7 +286,7 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions, fas
                         continue
                     pieces.appendleft(item)
                     number, raw = next(lines)
-            result = records.decide(obj.name, table, plain, escaped_nul, number, raw, lines, pending)
+            result = records.decide(obj.name, table, plain, escaped_nul, number, raw, lines, pending, repair)
             if result is None:
                 continue  # blank line: not a record
             records_seen += 1

@@ -71,7 +71,7 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions,
     """The CSV rows and rejects of one object, a chunk of at most
     :data:`CHUNK_ROWS` records at a time; stops early when ``stop`` is set.
     Raises :class:`LoadError` when the object cannot be fetched at all."""
-    plain, escaped_nul = rows  # locals: looked up once per record in the loop below
+    plain, escaped_nul, repair = rows  # locals: looked up once per record in the loop below
     out: list[str] = []
     rejects: list[Reject] = []
     records = 0
@@ -87,7 +87,7 @@ def parse_object(obj: SourceObject, table: schema.Table, rows: RowFunctions,
             if item is None:
                 break
             number, raw = item
-            result = decide(obj.name, table, plain, escaped_nul, number, raw, source, pending)
+            result = decide(obj.name, table, plain, escaped_nul, number, raw, source, pending, repair)
             if result is None:
                 continue  # blank line (or a lone CR): not a record
             records += 1
@@ -121,17 +121,21 @@ def _too_large(name: str, line: int) -> LoadError:
 
 
 def decide(name: str, table: schema.Table, plain: Any, escaped_nul: Any, number: int, raw: bytes | None,
-           source: Iterator[tuple[int, bytes | None]], pending: deque[tuple[int, bytes | None]]) -> str | Reject | None:
+           source: Iterator[tuple[int, bytes | None]], pending: deque[tuple[int, bytes | None]],
+           repair: Any = None) -> str | Reject | None:
     """The exact path for the line ``raw`` (line ``number`` of ``name``): its CSV row,
     its :class:`Reject`, or None for a blank line (not a record). An object that
     spans lines is completed from ``pending`` / ``source`` (lines read ahead and
     not used go back to ``pending``). :mod:`.fastpath` hands every line it cannot
-    decide in bulk to this function."""
+    decide in bulk to this function. ``repair``: ACCEPTINVCHARS (:attr:`.convert.RowFunctions.repair`),
+    applied to a line that is not UTF-8 before it is read again."""
     try:
         record = orjson.loads(raw)
     except (ValueError, TypeError):
         if raw is None:
             raise _too_large(name, number)
+        if repair is not None and not _is_utf8(raw):
+            return decide(name, table, plain, escaped_nul, number, repair(raw), source, pending)
         if not raw.strip():
             return None
         reason, code, incomplete = _why_not_json(raw, number)
@@ -149,6 +153,14 @@ def decide(name: str, table: schema.Table, plain: Any, escaped_nul: Any, number:
         return escaped_nul(record) if b"\\u0000" in raw else plain(record)
     except RejectedValue as exc:
         return _reject(name, table, number, raw, exc.reason, exc.code, exc.column, exc.value)
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _reject(name: str, table: schema.Table, number: int, raw: bytes, reason: str, code: int,

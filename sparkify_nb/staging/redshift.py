@@ -75,8 +75,10 @@ def copy_statement(settings: Settings, table: schema.Table, source: str, jsonpat
     Redshift ignores trailing blanks when it compares VARCHAR values
     (r_Character_types.html) and PostgreSQL does not, so the loaded text carries none
     and the transform's matches, 04's groups and every comparison give one answer on
-    both targets (the local COPY emulator trims the same way). That COPY takes
-    TRIMBLANKS with FORMAT AS JSON is unconfirmed: the page names no format it excludes.
+    both targets (the local COPY emulator trims the same way). COPY takes TRIMBLANKS
+    with FORMAT AS JSON: the options "not supported with JSON" are listed in
+    https://docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-format.html#copy-json
+    and it is not among them.
 
     Raises :class:`LoadError` when a URI is not ``s3://`` or holds a quote
     (it is spliced into the statement), or the role or Region looks wrong."""

@@ -147,15 +147,21 @@ refused the same) and each pinned by a test in tests/test_rehearsal_*.py:
    the COPY command begins the load process. If the COPY fails because of
    invalid load data, the COPY ID is updated ... If the COPY transaction is
    rolled back, the COPY ID is not updated" [DG PG_LAST_COPY_ID.html].
-11. COPY (:mod:`.copy`): ``FORMAT AS JSON`` ('auto' or a jsonpaths file),
+11. COPY (:mod:`.copy`): ``FORMAT AS JSON`` ('auto', 'auto ignorecase' or a
+   jsonpaths file [DG copy-parameters-data-format.html#copy-json]),
    ``TIMEFORMAT 'epochmillisecs'``, ``MAXERROR``, ``REGION``, ``MANIFEST``,
-   ``GZIP``, ``TRIMBLANKS`` ("Removes the trailing white space characters from
-   a VARCHAR string" [DG copy-parameters-data-conversion.html]: trailing blanks,
-   before the length check, unconfirmed) (and COMPUPDATE / STATUPDATE, no
-   effect) with the project's COPY emulator, appending in the caller's
-   transaction; any other option, and a JSON mapping other than 'auto' or a
-   jsonpaths file ('auto ignorecase', 'noshred'), is refused saying the
-   rehearsal does not serve it, not ignored. ``IAM_ROLE`` must name a role that exists, is
+   ``GZIP``, and the data conversion parameters ``TRIMBLANKS``,
+   ``TRUNCATECOLUMNS``, ``ACCEPTINVCHARS [AS] ['c']``, ``BLANKSASNULL``,
+   ``EMPTYASNULL`` [DG copy-parameters-data-conversion.html; what each does, and
+   what of it is unconfirmed: :class:`sparkify_nb.staging.convert.Conversion`]
+   (and COMPUPDATE / STATUPDATE, no effect) with the project's COPY emulator,
+   appending in the caller's transaction. An option Redshift does not take with
+   JSON ("The following options aren't supported with JSON": CSV, DELIMITER,
+   ESCAPE, FILLRECORD, FIXEDWIDTH, IGNOREBLANKLINES, NULL AS, READRATIO,
+   REMOVEQUOTES [DG copy-parameters-data-format.html#copy-json]) fails with
+   ``ERROR: <option> is not supported with JSON`` (wording unconfirmed); any
+   other option, and the mapping 'noshred', is refused saying the rehearsal
+   does not serve it, not ignored. ``IAM_ROLE`` must name a role that exists, is
    associated with the cluster and trusts Redshift, else ``ERROR: User
    arn:aws:redshift:...:dbuser:<cluster>/<user> is not authorized to assume IAM
    Role <arn>`` (wording unconfirmed); its policies (inline, attached, within
@@ -188,7 +194,8 @@ policies), Redshift's speed, its prices; that Redshift compares
 VARCHARs ignoring trailing blanks (PostgreSQL does not: the suite trims them at
 load, COPY ... TRIMBLANKS, so its answers do not depend on it); the scale of
 an AVG of DECIMALs (Redshift keeps the argument's, PostgreSQL does not); a
-number compared with a VARCHAR (Redshift converts, PostgreSQL refuses); and
-COPY's 'auto ignorecase', TRUNCATECOLUMNS, ACCEPTINVCHARS, BLANKSASNULL,
-EMPTYASNULL, refused saying the rehearsal does not serve them yet.
+number compared with a string other than a whole number literal within
+SMALLINT's range (refused saying the rehearsal does not serve it yet); COPY's
+``STL_REPLACEMENTS`` (ACCEPTINVCHARS replaces, the table is not kept) and
+'noshred'.
 """

@@ -25,6 +25,7 @@ from typing import Any
 from sqlglot import exp
 
 from ...staging import compaction, sources
+from ...staging.convert import Conversion
 from ...staging.emulator import copy_rows
 from ...staging.errors import LoadError
 from ...staging.jsonpaths import read_jsonpaths
@@ -34,8 +35,13 @@ from .statements import Failed, idle
 
 log = logging.getLogger(__name__)
 KNOWN = ("FORMAT AS JSON", "JSON", "TIMEFORMAT", "MAXERROR", "REGION", "MANIFEST", "GZIP", "COMPUPDATE", "STATUPDATE",
-         "TRIMBLANKS")
-_FLAGS = ("MANIFEST", "GZIP", "TRIMBLANKS")
+         "TRIMBLANKS", "TRUNCATECOLUMNS", "BLANKSASNULL", "EMPTYASNULL", "ACCEPTINVCHARS")
+_FLAGS = ("MANIFEST", "GZIP", "TRIMBLANKS", "TRUNCATECOLUMNS", "BLANKSASNULL", "EMPTYASNULL")
+# "The following options aren't supported with JSON" (copy-parameters-data-format.html#copy-json);
+# sqlglot reads NULL AS 'x' as the option NULL
+NOT_WITH_JSON = ("CSV", "DELIMITER", "ESCAPE", "FILLRECORD", "FIXEDWIDTH", "IGNOREBLANKLINES", "NULL", "READRATIO",
+                 "REMOVEQUOTES")
+_MAPPINGS = ("auto", "auto ignorecase")   # and an s3:// jsonpaths file (copy-parameters-data-format.html#copy-json)
 _TYPES = {"integer": ("INTEGER", "int4"), "bigint": ("BIGINT", "int8"),
           "double precision": ("DOUBLE PRECISION", "float8"), "timestamp without time zone": ("TIMESTAMP", "timestamp")}
 ACCESS_DENIED = "ERROR: S3ServiceException:Access Denied,Status 403,Error AccessDenied"
@@ -45,36 +51,56 @@ WRONG_REGION = ("ERROR: S3ServiceException:The bucket you are attempting to acce
 
 def options(tree: exp.Copy) -> dict[str, str]:
     """The COPY's options by name; refuses the options the rehearsal does not
-    emulate, rather than ignoring them. sqlglot reads every option as a name and
-    a value, so a flag (``MANIFEST``, ``GZIP``: no value) swallows the next
-    option's name (``MANIFEST COMPUPDATE`` then ``OFF STATUPDATE``): the names
-    and values are laid out in order and read again knowing which are flags."""
-    tokens: list[str] = []
+    emulate, rather than ignoring them, and those Redshift does not take with JSON.
+    sqlglot reads every option as a name and a value, so a flag (``MANIFEST``,
+    ``GZIP``: no value) swallows the next option's name (``MANIFEST COMPUPDATE``
+    then ``OFF STATUPDATE``): the names and values are laid out in order and read
+    again knowing which are flags. ``ACCEPTINVCHARS [AS] ['c']`` takes a value only
+    when a string follows ('?' without: copy-parameters-data-conversion.html)."""
+    tokens: list[tuple[str, bool]] = []
     for param in tree.args.get("params") or []:
-        tokens += [param.this.name] + ([param.expression.name] if param.expression is not None else [])
+        value = param.expression
+        tokens.append((param.this.name, False))
+        if value is not None:
+            tokens.append((value.name, isinstance(value, exp.Literal) and value.is_string))
     out: dict[str, str] = {}
     at = 0
     while at < len(tokens):
-        name = tokens[at].upper()
+        name = tokens[at][0].upper()
+        if name in NOT_WITH_JSON:
+            raise Failed(f"ERROR: {name} is not supported with JSON: Redshift's COPY does not take it with FORMAT AS "
+                         "JSON (wording unconfirmed)")
         if name not in KNOWN:
             raise Failed(f"ERROR: the rehearsal does not emulate the COPY option {name}; it takes "
                          f"{', '.join(KNOWN)}")
-        if name in _FLAGS:
-            out[name], at = "", at + 1
+        if name in _FLAGS or (name == "ACCEPTINVCHARS" and not (at + 1 < len(tokens) and tokens[at + 1][1])):
+            out[name], at = "?" if name == "ACCEPTINVCHARS" else "", at + 1
             continue
-        out[name] = tokens[at + 1] if at + 1 < len(tokens) else ""
+        out[name] = tokens[at + 1][0] if at + 1 < len(tokens) else ""
         at += 2
     if "JSON" in out:
         out.setdefault("FORMAT AS JSON", out.pop("JSON") or "auto")
     if "FORMAT AS JSON" not in out:
         raise Failed("ERROR: the rehearsal emulates COPY ... FORMAT AS JSON only")
     mapping = out["FORMAT AS JSON"]
-    if mapping.lower() != "auto" and not mapping.lower().startswith("s3://"):
-        # 'auto ignorecase' and 'noshred' are Redshift's (copy-parameters-data-format.html#copy-json);
-        # the COPY emulator maps keys case-sensitively only
-        raise Failed(f"ERROR: the rehearsal does not serve COPY ... JSON '{mapping}' yet; it takes 'auto' or an "
-                     "s3:// jsonpaths file")
+    if mapping.lower() not in _MAPPINGS and not mapping.lower().startswith("s3://"):
+        # 'noshred' is Redshift's too (copy-parameters-data-format.html#copy-json); SUPER columns are not emulated
+        raise Failed(f"ERROR: the rehearsal does not serve COPY ... JSON '{mapping}' yet; it takes 'auto', "
+                     "'auto ignorecase' or an s3:// jsonpaths file")
+    char = out.get("ACCEPTINVCHARS")
+    if char is not None and (len(char) != 1 or not char.isascii() or char == "\x00"):
+        # "The replacement character can be any ASCII character except NULL" (wording unconfirmed)
+        raise Failed(f"ERROR: ACCEPTINVCHARS replacement '{char}' must be one ASCII character other than NULL")
     return out
+
+
+def conversion(opts: dict[str, str]) -> Conversion:
+    """The data conversion parameters of a COPY's options (:class:`~sparkify_nb.staging.convert.Conversion`
+    says what each does and cites its page)."""
+    return Conversion(trim_blanks="TRIMBLANKS" in opts, truncate_columns="TRUNCATECOLUMNS" in opts,
+                      empty_as_null="EMPTYASNULL" in opts, blanks_as_null="BLANKSASNULL" in opts,
+                      accept_inv_chars=opts.get("ACCEPTINVCHARS"),
+                      ignore_case=opts["FORMAT AS JSON"].lower() == "auto ignorecase")
 
 
 def run(caller: Any, conn: Any, tree: exp.Copy, in_transaction: bool) -> tuple[int, int]:
@@ -93,7 +119,7 @@ def run(caller: Any, conn: Any, tree: exp.Copy, in_transaction: bool) -> tuple[i
     identity, boundary = _role(clients, target, role_arn)
     region = opts.get("REGION") or target.region
     source, jsonpaths = files[0], opts["FORMAT AS JSON"]
-    jsonpaths = None if jsonpaths.lower() == "auto" else jsonpaths
+    jsonpaths = None if jsonpaths.lower() in _MAPPINGS else jsonpaths
     for uri in [source] + ([jsonpaths] if jsonpaths else []):
         _check_region(clients, uri, region)
     read = Reader(clients, identity, boundary)
@@ -115,7 +141,7 @@ def run(caller: Any, conn: Any, tree: exp.Copy, in_transaction: bool) -> tuple[i
     t0 = time.monotonic()
     try:
         report, aborted = copy_rows(conn, table, objects, paths, int(opts.get("MAXERROR", "0") or 0),
-                                    progress=log.info, jsonpaths=jsonpaths, trim_blanks="TRIMBLANKS" in opts)
+                                    progress=log.info, jsonpaths=jsonpaths, conversion=conversion(opts))
     except LoadError as exc:
         if ours:
             _exec(conn, "ROLLBACK")

@@ -26,6 +26,17 @@ value (rule 9 of :mod:`sparkify_nb.local.rehearsal` states them; each with its p
   65535 bytes"; "lengths ... in bytes, not characters" [DG r_Character_types.html]):
   a table's VARCHAR(n) column gets a byte-length check, so INSERT and UPDATE
   refuse what Redshift refuses ("value too long for type character varying(n)").
+- A number compared with a string: "If you compare numeric values with character
+  strings, the numeric values are converted to character strings" [DG
+  r_Type_conversion.html] (PostgreSQL has no such operator and refuses). A whole
+  number literal within SMALLINT's range compared (``=``, ``<>``, ``<``, ``<=``, ``>``,
+  ``>=``, ``IN``, ``BETWEEN``) with anything but a literal is written as a string
+  literal: against a string it is then the string comparison Redshift makes, against
+  any number type PostgreSQL reads the literal as that type, the same value (which is
+  why only whole numbers a SMALLINT holds: ``'40000'`` is no SMALLINT, ``'1.5'`` no
+  INTEGER). Any other number compared with a string (a column, a fraction, a larger
+  literal) is refused saying the rehearsal does not serve it yet
+  (:func:`.statements.pg_error`).
 """
 
 from __future__ import annotations
@@ -109,8 +120,46 @@ def check_types(tree: exp.Expression) -> None:
                               "(https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html)")
 
 
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+_SMALLINT = (-32768, 32767)
+
+
+def _whole_number(node: exp.Expression | None) -> int | None:
+    """The value of ``node`` when it is a whole number literal within SMALLINT's range (``5``, ``-5``), else None."""
+    negative = isinstance(node, exp.Neg)
+    literal = node.this if negative else node
+    if not (isinstance(literal, exp.Literal) and literal.is_int):
+        return None
+    value = -int(literal.name) if negative else int(literal.name)
+    return value if _SMALLINT[0] <= value <= _SMALLINT[1] else None
+
+
+def _literal(node: exp.Expression | None) -> bool:
+    return isinstance(node, (exp.Literal, exp.Null, exp.Boolean)) or (
+        isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal))
+
+
+def numbers_compared_as_strings(tree: exp.Expression) -> None:
+    """Whole number literals compared with a non-literal become string literals (the module docstring says why)."""
+    pairs: list[tuple[exp.Expression, list[exp.Expression | None]]] = []
+    for node in tree.find_all(*_COMPARISONS):
+        pairs += [(node.this, [node.expression]), (node.expression, [node.this])]
+    for node in tree.find_all(exp.In):
+        pairs += [(node.this, list(node.expressions))]
+    for node in tree.find_all(exp.Between):
+        pairs += [(node.this, [node.args.get("low"), node.args.get("high")])]
+    for other, numbers in pairs:
+        if _literal(other):
+            continue
+        for number in numbers:
+            value = _whole_number(number)
+            if value is not None:
+                number.replace(exp.Literal.string(str(value)))
+
+
 def rewrite(tree: exp.Expression) -> exp.Expression:
     """``tree`` (a copy) with Redshift's types and function results made explicit for PostgreSQL."""
+    numbers_compared_as_strings(tree)
     for kind in list(tree.find_all(exp.DataType)):
         if kind.this in _TEXT_TYPES:
             size = _length(kind) or DEFAULT_VARCHAR

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import psycopg2
@@ -179,17 +181,31 @@ def _exec(conn: Any, sql: str) -> None:
         cur.execute(sql)
 
 
+_STRING_TYPES = ("character varying", "text", "character", "unknown")
+_NUMBER_TYPES = ("smallint", "integer", "bigint", "numeric", "real", "double precision")
+_NUMBER_VS_STRING = re.compile(r"operator does not exist: ([a-z ]+?) (=|<>|<|<=|>|>=) ([a-z ]+)")
+
+
 def pg_error(exc: psycopg2.Error) -> str:
-    """A PostgreSQL error as Redshift words it in a Data API ``Error``: ``ERROR: relation "x" does not exist``."""
+    """A PostgreSQL error as Redshift words it in a Data API ``Error``: ``ERROR: relation "x" does not exist``.
+    A number compared with a string that PostgreSQL refuses (no such operator) is said to be one the
+    rehearsal does not serve: Redshift converts the number to a string (r_Type_conversion.html; rule 9)."""
     diag = getattr(exc, "diag", None)
     primary = diag.message_primary if diag is not None and diag.message_primary else str(exc).strip().splitlines()[0]
+    found = _NUMBER_VS_STRING.fullmatch(primary)
+    if found and {found.group(1), found.group(3)} & set(_STRING_TYPES) and \
+            {found.group(1), found.group(3)} & set(_NUMBER_TYPES):
+        return (f"ERROR: the rehearsal does not serve this comparison of a number with a string yet ({primary}): "
+                "Redshift converts the number to a string "
+                "(https://docs.aws.amazon.com/redshift/latest/dg/r_Type_conversion.html); the rehearsal does so for "
+                "whole number literals within SMALLINT's range only. CAST one side to say which comparison you mean")
     return f"ERROR: {primary}"
 
 
 def fetch(cur: Any, sub: Sub) -> None:
     """Keep ``cur``'s rows on ``sub`` as Data API records, paged, within the documented size limits."""
     sub.has_result = True
-    sub.columns = [_column(d) for d in cur.description]
+    sub.columns = columns(cur)
     types = [d.type_code for d in cur.description]
     size = page = 0
     sub.pages = [0]
@@ -216,7 +232,10 @@ def fetch(cur: Any, sub: Sub) -> None:
 
 
 def field_of(value: Any, type_code: int) -> dict[str, Any]:
-    """One value as a Data API ``Field``."""
+    """One value as a Data API ``Field``; a TIMESTAMP as JDBC writes one, the fraction without its trailing
+    zeros and at least one digit (``2020-08-21 17:33:51.88712``, ``2022-02-22 00:00:00.0``: the examples of
+    https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-calling.html), a TIMESTAMPTZ the same and its
+    offset, ``+00`` (the session's UTC; the form is unconfirmed)."""
     if value is None:
         return {"isNull": True}
     if type_code == 16:
@@ -227,16 +246,55 @@ def field_of(value: Any, type_code: int) -> dict[str, Any]:
         return {"doubleValue": float(value)}
     if type_code == 17:
         return {"blobValue": base64.b64encode(bytes(value)).decode()}
+    if type_code in (1114, 1184) and isinstance(value, datetime):
+        text = f"{value:%Y-%m-%d %H:%M:%S}.{f'{value.microsecond:06d}'.rstrip('0') or '0'}"
+        return {"stringValue": text + ("+00" if type_code == 1184 else "")}
     return {"stringValue": str(value)}
 
 
-def _column(d: Any) -> dict[str, Any]:
-    type_name = _TYPE_NAMES.get(d.type_code, "varchar")
-    numeric = d.type_code in _LONG | _DOUBLE | {1700}
-    return {"isCaseSensitive": type_name in ("varchar", "bpchar", "char", "name"), "isCurrency": False,
-            "isSigned": numeric, "label": d.name, "name": d.name, "nullable": 1,
-            "precision": d.precision or (d.internal_size if d.internal_size and d.internal_size > 0 else 0),
-            "scale": d.scale or 0, "schemaName": "", "tableName": "", "typeName": type_name, "length": 0}
+# The JDBC precision and scale of a type without a modifier: int2, int4, int8, timestamp as in
+# data-api-calling.html's example (10, 19, 29 and 6); the others as PostgreSQL's JDBC driver gives them
+# (unconfirmed for Redshift's)
+_PRECISION = {16: (1, 0), 20: (19, 0), 21: (5, 0), 23: (10, 0), 26: (10, 0), 700: (8, 8), 701: (17, 17),
+              1082: (13, 0), 1083: (15, 6), 1114: (29, 6), 1184: (35, 6)}
+_UNBOUNDED = 2147483647  # a string type without a length (DescribeTable's example in data-api-calling.html)
+_STRINGS = {18, 19, 25, 1042, 1043}
+
+
+def columns(cur: Any) -> list[dict[str, Any]]:
+    """GetStatementResult's ``ColumnMetadata`` of ``cur``'s result, shaped as AWS's example in
+    https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-calling.html: ``typeName`` (``int4``,
+    ``bpchar``, ``timestamp``), ``precision`` (a CHAR/VARCHAR's length, a number's digits), ``scale``,
+    ``isSigned`` (number types), ``isCaseSensitive`` (string types), ``length`` 0, ``label`` = ``name``,
+    ``schemaName`` "" and ``tableName`` the table a column comes from ("" for a computed one) as the
+    example shows (``stll_query``, the table behind ``stl_query``), ``nullable`` 0 for a NOT NULL
+    column of a table, else 1 (1 for a computed column is unconfirmed)."""
+    keys = {(d.table_oid, d.table_column) for d in cur.description if d.table_oid}
+    found: dict[tuple[int, int], tuple[str, bool, int]] = {}
+    if keys:
+        with cur.connection.cursor() as meta:
+            meta.execute("SELECT a.attrelid, a.attnum, c.relname, a.attnotnull, a.atttypmod FROM pg_attribute a "
+                         "JOIN pg_class c ON c.oid = a.attrelid WHERE (a.attrelid, a.attnum) IN %s", (tuple(keys),))
+            found = {(r[0], r[1]): (r[2], r[3], r[4]) for r in meta.fetchall()}
+    return [_column(d, found.get((d.table_oid, d.table_column))) for d in cur.description]
+
+
+def _column(d: Any, table: tuple[str, bool, int] | None) -> dict[str, Any]:
+    code = d.type_code
+    type_name = _TYPE_NAMES.get(code, "varchar")
+    typmod = table[2] if table else -1
+    if code in _STRINGS:
+        precision, scale = (typmod - 4 if typmod >= 4 else d.internal_size if (d.internal_size or 0) > 0
+                            else _UNBOUNDED), 0
+    elif code == 1700:
+        precision, scale = (((typmod - 4) >> 16, (typmod - 4) & 0xFFFF) if typmod >= 4
+                            else (d.precision or 0, d.scale or 0))
+    else:
+        precision, scale = _PRECISION.get(code, (0, 0))
+    return {"isCaseSensitive": code in _STRINGS, "isCurrency": False,
+            "isSigned": code in _LONG | _DOUBLE | {1700}, "label": d.name, "name": d.name,
+            "nullable": 0 if table and table[1] else 1, "precision": precision, "scale": scale,
+            "schemaName": "", "tableName": table[0] if table else "", "typeName": type_name, "length": 0}
 
 
 def page(sub: Sub, token: str | None) -> dict[str, Any]:

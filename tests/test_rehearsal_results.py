@@ -1,0 +1,57 @@
+"""What GetStatementResult returns, shaped as AWS returns it (rule 7 of sparkify_nb/local/rehearsal/__init__.py;
+sparkify_nb/local/rehearsal/statements.py): ColumnMetadata and the text of TIMESTAMP values, through a boto3
+client, table-driven against the examples of
+https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-calling.html."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.rehearsal_fixtures import cluster, data_api, run  # noqa: F401 (fixtures)
+
+# GetStatementResult's ColumnMetadata as AWS's example shows it
+# (https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-calling.html, "To fetch the results of a SQL
+# statement": int4 precision 10, int8 19, bpchar(n) n and case-sensitive, timestamp 29 / 6 and unsigned,
+# schemaName "", tableName the column's table, nullable 0 for a NOT NULL column, length 0); the precision of
+# the types the example does not show is PostgreSQL's JDBC driver's (unconfirmed)
+METADATA_TABLE = ("CREATE TABLE meta (i INT NOT NULL, b BIGINT, h SMALLINT, s VARCHAR(20), c CHAR(5), "
+                  "t TIMESTAMP, f DOUBLE PRECISION, r REAL, d DECIMAL(12,2), o BOOLEAN, dt DATE)")
+METADATA = {  # column: (typeName, precision, scale, isSigned, isCaseSensitive, nullable, tableName)
+    "i": ("int4", 10, 0, True, False, 0, "meta"), "b": ("int8", 19, 0, True, False, 1, "meta"),
+    "h": ("int2", 5, 0, True, False, 1, "meta"), "s": ("varchar", 20, 0, False, True, 1, "meta"),
+    "c": ("bpchar", 5, 0, False, True, 1, "meta"), "t": ("timestamp", 29, 6, False, False, 1, "meta"),
+    "f": ("float8", 17, 17, True, False, 1, "meta"), "r": ("float4", 8, 8, True, False, 1, "meta"),
+    "d": ("numeric", 12, 2, True, False, 1, "meta"), "o": ("bool", 1, 0, False, False, 1, "meta"),
+    "dt": ("date", 13, 0, False, False, 1, "meta"),
+    "i + 1": ("int4", 10, 0, True, False, 1, ""), "'x'": ("varchar", 2147483647, 0, False, True, 1, ""),
+    "CAST(d AS DECIMAL(5, 1))": ("numeric", 5, 1, True, False, 1, ""),
+    "CAST(s AS VARCHAR(10))": ("varchar", 10, 0, False, True, 1, ""),
+    "CAST(s AS CHAR(3))": ("bpchar", 3, 0, False, True, 1, ""),
+    "CAST(t AS TIMESTAMPTZ)": ("timestamptz", 35, 6, False, False, 1, ""),
+}
+
+
+def test_column_metadata_is_shaped_as_aws_returns_it(data_api, cluster):
+    assert run(data_api, METADATA_TABLE, **cluster)["Status"] == "FINISHED"
+    done = run(data_api, f"SELECT {', '.join(METADATA)} FROM meta", **cluster)
+    assert done["Status"] == "FINISHED", done.get("Error")
+    metadata = data_api.get_statement_result(Id=done["Id"])["ColumnMetadata"]
+    got = {sql: (m["typeName"], m["precision"], m["scale"], m["isSigned"], m["isCaseSensitive"], m["nullable"],
+                 m["tableName"]) for sql, m in zip(METADATA, metadata)}
+    assert got == METADATA
+    assert {(m["schemaName"], m["length"], m["isCurrency"], m["label"] == m["name"]) for m in metadata} == {
+        ("", 0, False, True)}
+
+
+@pytest.mark.parametrize("sql, text", [
+    ("SELECT TIMESTAMP '2020-08-21 17:33:51.887120'", "2020-08-21 17:33:51.88712"),
+    ("SELECT TIMESTAMP '2022-02-22 00:00:00'", "2022-02-22 00:00:00.0"),
+    ("SELECT TIMESTAMP '2022-02-22 00:00:00.000001'", "2022-02-22 00:00:00.000001"),
+    ("SELECT CAST(TIMESTAMP '2022-02-22 10:00:00.5' AS TIMESTAMPTZ)", "2022-02-22 10:00:00.5+00"),
+    ("SELECT DATE '2022-02-22'", "2022-02-22")])
+def test_a_timestamp_value_reads_as_the_data_api_writes_it(data_api, cluster, sql, text):
+    """The examples of data-api-calling.html: ``2020-08-21 17:33:51.88712`` (JDBC's form: no trailing zeros,
+    one decimal at least); TIMESTAMPTZ's ``+00`` is unconfirmed."""
+    done = run(data_api, sql, **cluster)
+    assert done["Status"] == "FINISHED", done.get("Error")
+    assert data_api.get_statement_result(Id=done["Id"])["Records"] == [[{"stringValue": text}]]
