@@ -4,8 +4,10 @@ On ``local`` every client points at the emulator's loopback endpoint with
 throwaway credentials, so a real AWS key in your environment is never sent
 anywhere. A rehearsal (``target = redshift`` with ``[general] rehearsal``) does
 the same, except that ``redshift-data`` goes to the local stack's Redshift
-Data API endpoint: the clients are the ones a Redshift run makes, only their
-endpoints differ. On ``redshift`` the standard boto3 chain applies
+Data API endpoint, and its clients sign as the IAM user ``sparkify-operator``
+of the rehearsal's own emulator account (:mod:`.local.iam.account`), whose
+every call the local stack's IAM gate authorises: the clients are the ones a
+Redshift run makes, only their endpoints and keys differ. On ``redshift`` the standard boto3 chain applies
 (``AWS_PROFILE``, environment, SSO, instance role); nothing is read from dwh.cfg.
 """
 
@@ -289,6 +291,8 @@ def call(client: Any, operation: str, *, missing: tuple[str, ...] = (), **kwargs
 # botocore's Stubber. "*" means the whole service.
 # What a rehearsal's own endpoint serves instead (sparkify_nb/local/rehearsal/): the Data API, Serverless.
 REHEARSAL_SERVES = ("redshift-data", "redshift-serverless")
+# What a rehearsal's IAM gate in front of the emulator answers itself (sparkify_nb/local/iam/gate.py).
+GATE_SERVES = {("iam", "simulate_principal_policy")}
 EMULATOR_GAPS: dict[str, frozenset[str]] = {
     "redshift": frozenset({"modify_cluster_parameter_group", "modify_cluster_iam_roles", "create_scheduled_action",
                            "describe_scheduled_actions", "modify_scheduled_action", "delete_scheduled_action",
@@ -301,7 +305,8 @@ EMULATOR_GAPS: dict[str, frozenset[str]] = {
 def emulator_lacks(settings: Settings, service: str, operation: str = "*") -> bool:
     """True on ``local`` and a rehearsal when the emulator does not implement
     ``service``'s ``operation`` (or the whole service); always False on ``redshift``."""
-    if not settings.on_emulator or (settings.rehearsal and service in REHEARSAL_SERVES):
+    if not settings.on_emulator or (settings.rehearsal and (service in REHEARSAL_SERVES or (service, operation) in
+                                                             GATE_SERVES)):
         return False
     gaps = EMULATOR_GAPS.get(service, frozenset())
     return "*" in gaps or operation in gaps

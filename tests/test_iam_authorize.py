@@ -23,6 +23,14 @@ def test_the_table_is_what_refreshing_it_from_the_pinned_sar_copy_gives():
     assert sar.build(definition, importlib.metadata.version("parliament")) == json.loads(sar.DATA.read_text())
 
 
+def test_an_existing_resources_tags_are_in_its_context_where_only_the_resource_types_table_lists_them():
+    # the SAR's Redshift Serverless action rows list no condition key; its Resource types table lists
+    # aws:ResourceTag for namespace and workgroup
+    workgroup = f"arn:aws:redshift-serverless:{REGION}:{ACCOUNT}:workgroup/0abc"
+    assert "aws:ResourceTag/sparkify:stack" in context_for("redshift-serverless:DeleteWorkgroup", workgroup, CONTEXT)
+    assert "aws:ResourceTag/sparkify:stack" in context_for("redshift-data:ExecuteStatement", workgroup, CONTEXT)
+
+
 def test_the_table_gives_each_action_its_rows_with_required_types_and_arn_formats():
     rows = {r.type: r for r in sar.rows("ec2:CreateSubnet")}
     assert (rows["subnet"].required, rows["vpc"].required, rows["ipam-pool"].required) == (True, True, False)

@@ -182,6 +182,8 @@ def test_neither_the_administrator_nor_the_local_target_is_gated():
     ("s3", "DeleteObjects", {"Bucket": "b", "Key": "", "query": {}, "Keys": ["a", "b/c"]},
      [("s3:DeleteObject", ["s3:::b/a"]), ("s3:DeleteObject", ["s3:::b/b/c"])]),
     ("ec2", "DescribeVpcs", {}, [("ec2:DescribeVpcs", ["*"])]),
+    ("scheduler", "CreateSchedule", {"Name": "n", "GroupName": "default", "Target": {"RoleArn": "arn:r"}},
+     [("scheduler:CreateSchedule", ["scheduler:::schedule/default/n"]), ("iam:PassRole", ["arn:r"])]),
 ])
 def test_what_each_operation_of_the_suite_touches(service, operation, params, wanted):
     who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
@@ -205,6 +207,19 @@ def test_what_each_operation_of_the_suite_touches(service, operation, params, wa
 def test_an_operation_the_table_does_not_know_and_that_requires_a_resource_is_not_gated():
     who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
     assert requests.authorisations(requests.Call("ec2", "r", "DeleteNatGateway", {}), who) is None
+
+
+def test_a_signature_names_the_key_the_region_and_the_service_it_was_signed_for():
+    header = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/eu-west-1/ec2/aws4_request, SignedHeaders=host"
+    assert requests.signed(header) == ("AKIAEXAMPLE", "eu-west-1", "ec2")
+    assert requests.signed("") is None
+
+
+def test_a_scheduler_rest_request_is_read_as_its_operation_and_schedule():
+    call = requests.parse("DELETE", "/schedules/lease-x", "groupName=default",
+                          {"authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/scheduler/aws4_request"},
+                          b"")
+    assert (call.operation, call.params["Name"], call.params["GroupName"]) == ("DeleteSchedule", "lease-x", "default")
 
 
 def test_s3_rest_requests_are_read_as_their_operations():
@@ -252,3 +267,43 @@ def test_the_data_api_reads_back_only_the_callers_own_statements_under_the_owner
 def test_who_you_are_needs_no_permission_even_under_an_explicit_deny():
     made, session = _operator({"Effect": "Deny", "Action": "sts:GetCallerIdentity", "Resource": "*"})
     assert _client(session, "sts").get_caller_identity()["Arn"] == account.principal(made)
+
+
+def test_serverless_passes_the_namespaces_roles_and_needs_pass_role():
+    made, session = _operator(_allow("redshift-serverless:CreateNamespace"))
+    role = f"arn:aws:iam::{made}:role/copy"
+    serverless = session.client("redshift-serverless", endpoint_url=local.data_api_endpoint())
+    with pytest.raises(ClientError) as refused:
+        serverless.create_namespace(namespaceName=f"g{uuid.uuid4().hex[:6]}", iamRoles=[role])
+    code, message = _refused(refused)
+    assert (code, f"perform: iam:PassRole on resource: {role} " in message) == ("AccessDeniedException", True)
+
+
+def test_the_gate_answers_simulate_principal_policy_with_the_same_evaluator():
+    made, session = _operator(_allow("ec2:CreateVpc", **{"StringEquals": {"aws:RequestTag/k": "v"}}),
+                              _allow("iam:SimulatePrincipalPolicy", "arn:aws:iam::*:user/${aws:username}"))
+    results = _client(session, "iam").simulate_principal_policy(
+        PolicySourceArn=account.principal(made), ActionNames=["ec2:CreateVpc", "ec2:DeleteVpc"],
+        ContextEntries=[{"ContextKeyName": "aws:RequestTag/k", "ContextKeyValues": ["v"],
+                         "ContextKeyType": "string"}])["EvaluationResults"]
+    assert [(r["EvalActionName"], r["EvalDecision"]) for r in results] == [
+        ("ec2:CreateVpc", "allowed"), ("ec2:DeleteVpc", "implicitDeny")]
+
+
+def test_serverless_answers_for_a_namespace_that_does_not_exist_itself():
+    made, session = _operator(_allow("redshift-serverless:DeleteNamespace", **{
+        "StringEquals": {"aws:ResourceTag/sparkify:stack": "ours"}}))
+    serverless = session.client("redshift-serverless", endpoint_url=local.data_api_endpoint())
+    with pytest.raises(ClientError) as missing:
+        serverless.delete_namespace(namespaceName="none-such")
+    assert _refused(missing)[0] == "ResourceNotFoundException"
+
+
+def test_the_requested_region_is_the_one_the_request_was_signed_for():
+    made, session = _operator(_allow("ec2:DescribeVpcs", **{"StringEquals": {"aws:RequestedRegion": REGION}}))
+    assert "Vpcs" in _client(session, "ec2").describe_vpcs()
+    elsewhere = boto3.Session(**{k: v for k, v in zip(("aws_access_key_id", "aws_secret_access_key"),
+                                                      account.keys(made))}, region_name="eu-west-1")
+    with pytest.raises(ClientError) as refused:
+        _client(elsewhere, "ec2").describe_vpcs()
+    assert _refused(refused)[0] == "UnauthorizedOperation"

@@ -228,7 +228,8 @@ def _simulate(settings: Settings, clients: aws.Clients, who: dict[str, Any]) -> 
                 PolicySourceArn=source, ActionNames=acts,
                 ContextEntries=simulation_context(statement, who.get("caller_id", "")),
                 **({} if arns == ["*"] else {"ResourceArns": arns}))
-            denied += [r["EvalActionName"] for page in pages for r in page["EvaluationResults"]
+            denied += [r["EvalActionName"] + ("" if r.get("EvalResourceName", "*") == "*" else f" on {r['EvalResourceName']}")
+                       for page in pages for r in page["EvaluationResults"]
                        if r["EvalDecision"] != "allowed" and not any(
                            s.get("EvalResourceDecision") == "allowed" for s in r.get("ResourceSpecificResults", []))]
     except ClientError as exc:

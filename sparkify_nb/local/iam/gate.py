@@ -149,6 +149,58 @@ def refusal(service: str, verdict: Verdict, principal: str) -> tuple[str, list[t
     return "403 Forbidden", [("Content-Type", "text/xml")], body.encode()
 
 
+def _members(params: dict[str, Any], prefix: str) -> list[str]:
+    return requests.listed(params, prefix)
+
+
+def simulation_context(params: dict[str, Any]) -> dict[str, Any]:
+    """The ``ContextEntries`` of a SimulatePrincipalPolicy request as a request context."""
+    out: dict[str, Any] = {}
+    n = 1
+    while f"ContextEntries.member.{n}.ContextKeyName" in params:
+        head = f"ContextEntries.member.{n}."
+        values = _members(params, head + "ContextKeyValues")
+        many = params.get(head + "ContextKeyType", "string").endswith("List")
+        out[params[head + "ContextKeyName"]] = values if many else (values[0] if values else "")
+        n += 1
+    return out
+
+
+def simulate(params: dict[str, Any], who: requests.Principal) -> tuple[str, list[tuple[str, str]], bytes]:
+    """IAM's answer to ``SimulatePrincipalPolicy`` for a principal of the rehearsal account, from the
+    same evaluator (issue 25, item 7: 01's permissions row is executed in a rehearsal): each action on
+    each resource (``*`` when none is given) with the given context entries, as the simulator applies
+    them, to every resource alike ("Simulate ... the context keys ... you provide",
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html)."""
+    from moto.iam.models import iam_backends
+
+    source = params.get("PolicySourceArn", "")
+    backend = iam_backends[who.account]["aws"]
+    name = source.rsplit("/", 1)[-1]
+    user = backend.users.get(name) if ":user/" in source else None
+    if user is None:
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code><Message>{_xml(source)} "
+                f"cannot be simulated here: only the rehearsal's own users are</Message></Error>"
+                f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+        return "404 Not Found", [("Content-Type", "text/xml")], body.encode()
+    identity = Policies().of(user)
+    context = {"aws:PrincipalArn": user.arn, "aws:userid": user.id, "aws:username": user.name,
+               **simulation_context(params)}
+    members = []
+    for action in _members(params, "ActionNames"):
+        for resource in _members(params, "ResourceArns") or ["*"]:
+            decision = evaluate(identity, Request(action, resource, context))
+            verdict = {"allowed": "allowed", "explicit deny": "explicitDeny"}.get(decision.why, "implicitDeny")
+            members.append(f"<member><EvalActionName>{_xml(action)}</EvalActionName><EvalResourceName>"
+                           f"{_xml(resource)}</EvalResourceName><EvalDecision>{verdict}</EvalDecision>"
+                           "<MatchedStatements/><MissingContextValues/></member>")
+    body = ('<SimulatePrincipalPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+            f"<SimulatePrincipalPolicyResult><IsTruncated>false</IsTruncated><EvaluationResults>{''.join(members)}"
+            f"</EvaluationResults></SimulatePrincipalPolicyResult><ResponseMetadata><RequestId>{uuid.uuid4()}"
+            "</RequestId></ResponseMetadata></SimulatePrincipalPolicyResponse>")
+    return "200 OK", [("Content-Type", "text/xml")], body.encode()
+
+
 def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -211,6 +263,8 @@ class Gate:
             if not verdict.allowed:
                 log.info("refused: %s", verdict.message(who.arn))
                 return refusal(call.service, verdict, who.arn)
+        if (call.service, call.operation) == ("iam", "SimulatePrincipalPolicy"):
+            return simulate(call.params, who)
         return None
 
 

@@ -145,6 +145,20 @@ def parse(method: str, path: str, query_string: str, headers: dict[str, str], bo
             params["Keys"] = [urllib.parse.unquote(k) for k in re.findall(rb"<Key>(.*?)</Key>", body)
                               for k in [k.decode()]]
         return Call(service, region, operation, params, key_id)
+    if service == "scheduler":  # REST-JSON: /schedules/<Name> (API_CreateSchedule.html and its neighbours)
+        parts = urllib.parse.unquote(path).strip("/").split("/")
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            params = {}
+        if parts[0] == "schedules" and len(parts) == 2:
+            operation = {"POST": "CreateSchedule", "PUT": "UpdateSchedule", "GET": "GetSchedule",
+                         "DELETE": "DeleteSchedule"}.get(method, method)
+            params = {**params, "Name": parts[1],
+                      "GroupName": params.get("GroupName") or (query.get("groupName") or ["default"])[0]}
+        else:
+            operation = "ListSchedules" if parts == ["schedules"] else f"{method} /{'/'.join(parts)}"
+        return Call(service, region, operation, params, key_id)
     target = headers.get("x-amz-target", "")
     if target:
         try:
@@ -517,8 +531,21 @@ def _s3(t: Touch, op: str) -> bool:
     return True
 
 
+def _scheduler(t: Touch, op: str) -> bool:
+    """EventBridge Scheduler: a schedule by group and name; ``iam:PassRole`` for its target's role
+    ("the execution role ... you must have iam:PassRole", list_amazoneventbridgescheduler.html lists it as a
+    dependent action of CreateSchedule and UpdateSchedule)."""
+    if op not in ("CreateSchedule", "UpdateSchedule", "GetSchedule", "DeleteSchedule"):
+        return False
+    p = t.p
+    t.add(f"scheduler:{op}", [t.arn("scheduler", f"schedule/{p['GroupName']}/{p['Name']}")])
+    if op in ("CreateSchedule", "UpdateSchedule"):
+        t.pass_roles([(p.get("Target") or {}).get("RoleArn", "")], "scheduler.amazonaws.com")
+    return True
+
+
 TOUCHES: dict[str, Callable[[Touch, str], bool]] = {"ec2": _ec2, "redshift": _redshift, "iam": _iam, "sts": _sts,
-                                                    "logs": _logs, "s3": _s3}
+                                                    "logs": _logs, "s3": _s3, "scheduler": _scheduler}
 
 
 def global_context(call: Call, who: Principal) -> dict[str, Any]:

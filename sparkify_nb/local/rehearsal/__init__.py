@@ -185,9 +185,12 @@ refused the same) and each pinned by a test in tests/test_rehearsal_*.py:
    S3 prefix ... does not exist"). MAXERROR reached fails with "Load into table
    'x' failed. Check 'stl_load_errors' system table for details."
 
+Every Data API and Serverless request a rehearsal's operator signs is
+authorised first (:mod:`.authorise`, the evaluator of the emulator's IAM gate).
+
 What a rehearsal cannot show, and does not pretend to: network reachability,
-IAM beyond the COPY role's own policies (the caller's Data API permissions,
-bucket policies, SCPs), Redshift's speed, its prices; that Redshift compares
+IAM beyond the identity policies (bucket policies of others, SCPs, KMS key
+policies), Redshift's speed, its prices; that Redshift compares
 VARCHARs ignoring trailing blanks (PostgreSQL does not: the suite trims them at
 load, COPY ... TRIMBLANKS, so its answers do not depend on it); the scale of
 an AVG of DECIMALs (Redshift keeps the argument's, PostgreSQL does not); a

@@ -133,6 +133,7 @@ class Handler(BaseHTTPRequestHandler):
             if service == "redshift-data":  # IAM first, as AWS authorises before it serves
                 self.endpoint.gate.check(operation, request, region, self.headers.get("Authorization", ""))
             if service == "redshift-serverless":
+                self.endpoint.gate.check_serverless(operation, request, region, self.headers.get("Authorization", ""))
                 who = self.endpoint.control.caller(self.headers.get("Authorization", ""), region)
                 result = getattr(self.endpoint.serverless_of(who.account), _snake(operation))(request, who)
             elif operation in ("ExecuteStatement", "BatchExecuteStatement"):  # who runs it may be the signer
