@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run rehearse boto3-floor sar test teardown lab down status clean notebooks bench mutants
+.PHONY: install run rehearse boto3-floor sar permissions-doc test teardown lab down status clean notebooks bench mutants
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ notebooks: install
 ## for a newer scrape. A test fails when the copy and the refresh differ.
 sar: install
 	$(BIN)/python -m sparkify_nb.local.iam.sar
+
+## make permissions-doc: rewrite docs/redshift.md's table of the operator policy's statements from the permissions
+## reports of the four rehearsed ways to run (the whole-runs test's set-up: about 3 minutes)
+permissions-doc: install
+	REFRESH_DOCS=1 $(BIN)/python -m pytest -q -p no:xdist tests/test_whole_runs.py -k statements_table
 
 ## make boto3-floor: the requests the tests build, validated against the models of the oldest boto3
 ## pyproject.toml allows (installed into a scratch venv; needs PyPI). Run it when you change the floor

@@ -27,9 +27,10 @@ import uuid
 import psycopg2
 import pytest
 
-from sparkify_nb import config, infra, local, runner
+from sparkify_nb import config, infra, local, paths, runner
 from sparkify_nb.iam import operator as access
 from sparkify_nb.infra import resources
+from sparkify_nb.local.iam import report as permissions
 from tests.helpers import fingerprint, quiet
 
 STAR = ("songplays", "users", "songs", "artists", "time")
@@ -348,3 +349,24 @@ def test_every_way_to_run_rehearsed_builds_the_star_and_answers_of_the_local_run
     assert ({"redshift-serverless:CreateWorkgroup", "redshift-serverless:DeleteNamespace"} <= recorded) is (
         kind == "serverless")
     assert ("redshift-data:ExecuteStatement" in recorded) is (mode == "data_api")
+
+
+def test_docs_statements_table_is_what_the_four_rehearsals_allowed(both_runs):
+    """docs/redshift.md's table of the operator policy's statements is generated from the permissions
+    reports of the four rehearsed ways (the main rehearsal's account report is cumulative: its 99's
+    run has 01 -> 04 -> 99). REFRESH_DOCS=1 (make permissions-doc) rewrites it instead."""
+    def report(run):
+        return json.loads((run / "reports" / "permissions.json").read_text())
+
+    reports = {"provisioned, data_api": report(both_runs["teardown"])}
+    reports |= {f"{kind}, {mode}": report(way["run"]) for (kind, mode), way in both_runs["ways"].items()}
+    for way, each in reports.items():
+        assert each["refused"] == [], f"{way}: the gate refused {each['refused'][:3]}"
+    table = permissions.statements_table(reports)
+    docs_path = paths.project_root() / "docs" / "redshift.md"
+    docs = docs_path.read_text()
+    if os.environ.get("REFRESH_DOCS"):  # not SPARKIFY_*: conftest.py clears those
+        docs_path.write_text(permissions.docs_with(table, docs))
+        return
+    assert permissions.docs_with(table, docs) == docs, \
+        "docs/redshift.md's table of statements is not what the rehearsals allowed: run make permissions-doc"

@@ -88,4 +88,46 @@ def write(account: str, out: Path, state: Path | None = None) -> dict[str, Any]:
     return report
 
 
-__all__ = ["NAME", "build", "read", "summary", "text", "write"]
+# docs/redshift.md's table of what each statement of the operator policy is for and what it allowed, generated
+# from the permissions reports of the four rehearsed ways to run (tests/test_whole_runs.py checks it; with
+# REFRESH_DOCS=1 that test rewrites it: `make permissions-doc`).
+DOCS_START = "<!-- statements: generated from the rehearsals' permissions reports (make permissions-doc) -->"
+DOCS_END = "<!-- end of the generated statements -->"
+
+
+def statements_table(reports: dict[str, dict[str, Any]]) -> str:
+    """Markdown: each rule of the operator policy (:data:`sparkify_nb.iam.scopes.RULES`, in order), what it
+    is for (its ``why``), the actions it allowed in the rehearsals of ``reports`` (way -> report) and in
+    which ways; a rule no rehearsal's policy held or that allowed nothing says so."""
+    from ...iam import scopes
+
+    used: dict[str, dict[str, set[str]]] = {}
+    for way, report in reports.items():
+        for pair in report["allowed"]:
+            used.setdefault(pair["sid"], {}).setdefault(pair["action"], set()).add(way)
+    every = set(reports)
+    held = {sid for report in reports.values() for sid in report["allowed_nothing"]} | set(used)
+    lines = [DOCS_START, "", f"The rehearsals: {'; '.join(sorted(every))}. An action allowed in only some of them "
+             "names them.", "", "| statement | what it is for | what it allowed in the rehearsals |", "|---|---|---|"]
+    for rule in scopes.RULES:
+        if rule.effect != "Allow":
+            continue
+        if rule.sid in used:
+            allowed = "; ".join(f"`{action}`" + ("" if ways == every else f" ({', '.join(sorted(ways))})")
+                                for action, ways in sorted(used[rule.sid].items()))
+        elif rule.sid in held:
+            allowed = "nothing (in these four runs: 01 -> 04 -> 99, no pause schedule or guardrail)"
+        else:
+            allowed = "not in these runs' policy (a setting adds it)"
+        lines.append(f"| {rule.sid} | {rule.why.replace('|', '/')} | {allowed} |")
+    return "\n".join(lines + ["", DOCS_END])
+
+
+def docs_with(table: str, docs: str) -> str:
+    """``docs`` with its generated block replaced by ``table`` (the markers included in both)."""
+    start, end = docs.index(DOCS_START), docs.index(DOCS_END) + len(DOCS_END)
+    return docs[:start] + table + docs[end:]
+
+
+__all__ = ["DOCS_END", "DOCS_START", "NAME", "build", "docs_with", "read", "statements_table", "summary", "text",
+           "write"]
