@@ -26,6 +26,8 @@ WRITTEN = {
     "SELECT 1 IN (1, 2), 1 BETWEEN 0 AND 2": "SELECT 1 IN (1, 2), 1 BETWEEN 0 AND 2",
     "SELECT COUNT(*) > 0 FROM t": "SELECT COUNT(*) > '0' FROM t",
     "SELECT a + 1 FROM t LIMIT 5": "SELECT a + 1 FROM t LIMIT 5",
+    "SELECT * FROM t WHERE -a = 5": "SELECT * FROM t WHERE -a = '5'",
+    "SELECT * FROM t WHERE UPPER('x') = 5": "SELECT * FROM t WHERE UPPER('x') = '5'",
 }
 
 
