@@ -97,7 +97,8 @@ def test_an_error_without_postgresqls_primary_message_reads_its_first_line(exc, 
      {"stringValue": "2022-02-22 10:00:00.5+00"}),
     (__import__("datetime").date(2022, 2, 22), 1082, {"stringValue": "2022-02-22"}),
     ("2022-02-22 00:00:00", 1114, {"stringValue": "2022-02-22 00:00:00"}),
-    (7, 23, {"longValue": 7}), (1.5, 701, {"doubleValue": 1.5}), (True, 16, {"booleanValue": True})])
+    (7, 23, {"longValue": 7}), (1.5, 701, {"doubleValue": 1.5}), (True, 16, {"booleanValue": True}),
+    (memoryview(b"ab"), 17, {"blobValue": "YWI="}), ("c", 18, {"stringValue": "c"})])
 def test_a_value_is_the_field_the_data_api_returns(value, code, field):
     """data-api-calling.html's example: ``2020-08-21 17:33:51.88712`` (JDBC's text of a TIMESTAMP)."""
     from sparkify_nb.local.rehearsal.statements import field_of
