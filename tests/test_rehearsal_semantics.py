@@ -104,3 +104,46 @@ def test_a_value_is_the_field_the_data_api_returns(value, code, field):
     from sparkify_nb.local.rehearsal.statements import field_of
 
     assert field_of(value, code) == field
+
+
+def _described(code: int, internal_size: int | None = None, precision: int | None = None, scale: int | None = None):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(name="c", type_code=code, internal_size=internal_size, precision=precision, scale=scale,
+                           table_oid=None, table_column=None)
+
+
+# (type code, psycopg2's internal_size / precision / scale, the table column's (table, NOT NULL, typmod) or None)
+# -> (typeName, precision, scale, isSigned, isCaseSensitive, nullable, tableName); data-api-calling.html's example
+COLUMNS = {
+    (23, None, None, None, ("meta", True, -1)): ("int4", 10, 0, True, False, 0, "meta"),
+    (20, None, None, None, ("meta", False, -1)): ("int8", 19, 0, True, False, 1, "meta"),
+    (1043, -1, None, None, ("meta", False, 24)): ("varchar", 20, 0, False, True, 1, "meta"),
+    (1043, -1, None, None, ("meta", False, 4)): ("varchar", 0, 0, False, True, 1, "meta"),
+    (1043, 10, None, None, None): ("varchar", 10, 0, False, True, 1, ""),
+    (1043, 1, None, None, None): ("varchar", 1, 0, False, True, 1, ""),
+    (1043, -1, None, None, None): ("varchar", 2147483647, 0, False, True, 1, ""),
+    (1043, 0, None, None, None): ("varchar", 2147483647, 0, False, True, 1, ""),
+    (1042, 5, None, None, None): ("bpchar", 5, 0, False, True, 1, ""),
+    (25, None, None, None, None): ("varchar", 2147483647, 0, False, True, 1, ""),
+    (1700, None, 12, 2, ("t", False, (12 << 16 | 2) + 4)): ("numeric", 12, 2, True, False, 1, "t"),
+    (1700, None, 12, 2, ("t", False, (0 << 16 | 0) + 4)): ("numeric", 0, 0, True, False, 1, "t"),
+    (1700, None, 5, 1, None): ("numeric", 5, 1, True, False, 1, ""),
+    (1700, None, None, None, None): ("numeric", 0, 0, True, False, 1, ""),
+    (1114, None, None, None, None): ("timestamp", 29, 6, False, False, 1, ""),
+    (701, None, None, None, None): ("float8", 17, 17, True, False, 1, ""),
+    (700, None, None, None, None): ("float4", 8, 8, True, False, 1, ""),
+    (16, None, None, None, None): ("bool", 1, 0, False, False, 1, ""),
+    (3802, None, None, None, None): ("varchar", 0, 0, False, False, 1, ""),
+}
+
+
+@pytest.mark.parametrize("key", list(COLUMNS))
+def test_a_columns_metadata_is_shaped_as_aws_returns_it(key):
+    from sparkify_nb.local.rehearsal.statements import _column
+
+    code, size, precision, scale, table = key
+    m = _column(_described(code, size, precision, scale), table)
+    assert (m["typeName"], m["precision"], m["scale"], m["isSigned"], m["isCaseSensitive"], m["nullable"],
+            m["tableName"]) == COLUMNS[key]
+    assert (m["schemaName"], m["length"], m["isCurrency"], m["label"], m["name"]) == ("", 0, False, "c", "c")
