@@ -127,6 +127,7 @@ COLUMNS = {
     (1042, 5, None, None, None): ("bpchar", 5, 0, False, True, 1, ""),
     (25, None, None, None, None): ("varchar", 2147483647, 0, False, True, 1, ""),
     (1700, None, 12, 2, ("t", False, (12 << 16 | 2) + 4)): ("numeric", 12, 2, True, False, 1, "t"),
+    (1700, None, 5, 1, ("t", False, (5 << 16 | 1) + 4)): ("numeric", 5, 1, True, False, 1, "t"),
     (1700, None, 12, 2, ("t", False, (0 << 16 | 0) + 4)): ("numeric", 0, 0, True, False, 1, "t"),
     (1700, None, 5, 1, None): ("numeric", 5, 1, True, False, 1, ""),
     (1700, None, None, None, None): ("numeric", 0, 0, True, False, 1, ""),
