@@ -39,8 +39,9 @@ class Room:
 
 REHEARSAL_TESTS = ("tests/test_rehearsal_sql.py", "tests/test_rehearsal_api.py", "tests/test_rehearsal_sessions.py",
                    "tests/test_rehearsal_copy.py", "tests/test_rehearsal_wire.py", "tests/test_rehearsal_serverless.py",
-                   "tests/test_rehearsal_analysts.py", "tests/test_copy_reach.py", "tests/test_rehearsal_copy_options.py",
-                   "tests/test_rehearsal_semantics.py", "tests/test_rehearsal_results.py",
+                   "tests/test_rehearsal_analysts.py", "tests/test_copy_reach.py",
+                   "tests/test_rehearsal_copy_options.py", "tests/test_rehearsal_semantics.py",
+                   "tests/test_rehearsal_results.py",
                    "tests/test_rehearsal_documented_outcomes.py")
 
 ROOMS: tuple[Room, ...] = (
@@ -73,8 +74,42 @@ ROOMS: tuple[Room, ...] = (
 )
 
 # (file, operator, the mutated line as written, stripped) -> why the mutant changes no behaviour
-_ANNOTATION = "an annotation, never evaluated (from __future__ import annotations)"
+_SEM = "sparkify_nb/local/rehearsal/semantics.py"
+_ST = "sparkify_nb/local/rehearsal/statements.py"
+_BELOW_4 = "typmod is only compared with 4 (>= 4): any value below 4 for a computed column acts as -1"
+_STRING_TYPMOD = "PostgreSQL stores a string type's typmod as -1 or length + 4 (VARHDRSZ), never 3"
+_NO_SIZE = "internal_size None: 0 > 0 and -1 > 0 are both false"
+_NO_CARRY = ("NUMERIC typmod is (precision << 16 | scale) + 4, scale at most 1000: +-1..8 never carries into the "
+             "precision bits")
+_NUMERIC_TYPMOD = "PostgreSQL stores a NUMERIC typmod as -1 or (precision << 16 | scale) + 4 >= 4, never 3"
+_ANNOTATION = "an annotation: the module says `from __future__ import annotations`, so annotations are never evaluated"
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    (_SEM, "ReplaceBinaryOperator_BitOr_BitAnd",
+     "def _whole_number(node: exp.Expression & None) -> int | None:"): _ANNOTATION,
+    (_SEM, "ReplaceBinaryOperator_BitOr_BitAnd",
+     "def _whole_number(node: exp.Expression | None) -> int & None:"): _ANNOTATION,
+    (_SEM, "ReplaceBinaryOperator_BitOr_BitAnd", "def _literal(node: exp.Expression & None) -> bool:"): _ANNOTATION,
+    (_SEM, "ReplaceBinaryOperator_BitOr_BitAnd",
+     "pairs: list[tuple[exp.Expression, list[exp.Expression & None]]] = []"): _ANNOTATION,
+    (_ST, 'ReplaceBinaryOperator_BitOr_BitAnd',
+     'def _column(d: Any, table: tuple[str, bool, int] & None) -> dict[str, Any]:'): _ANNOTATION,
+    (_ST, 'NumberReplacer',
+     'typmod = table[2] if table else - 2'): _BELOW_4,
+    (_ST, 'NumberReplacer',
+     'typmod = table[2] if table else - 0'): _BELOW_4,
+    (_ST, 'ReplaceUnaryOperator_USub_UAdd',
+     'typmod = table[2] if table else +1'): _BELOW_4,
+    (_ST, 'NumberReplacer',
+     'precision, scale = (typmod - 4 if typmod >= 3 else d.internal_size if (d.internal_size or 0) > 0'):
+        _STRING_TYPMOD,
+    (_ST, 'NumberReplacer',
+     'precision, scale = (typmod - 4 if typmod >= 4 else d.internal_size if (d.internal_size or -1) > 0'): _NO_SIZE,
+    (_ST, 'NumberReplacer',
+     'precision, scale = (((typmod - 3) >> 16, (typmod - 4) & 0xFFFF) if typmod >= 4'): _NO_CARRY,
+    (_ST, 'NumberReplacer',
+     'precision, scale = (((typmod - 4) >> 16, (typmod - 4) & 0xFFFF) if typmod >= 3'): _NUMERIC_TYPMOD,
+    (_ST, 'ReplaceBinaryOperator_Sub_Add',
+     'precision, scale = (((typmod + 4) >> 16, (typmod - 4) & 0xFFFF) if typmod >= 4'): _NO_CARRY,
     ("sparkify_nb/iam/lease.py", "ReplaceBinaryOperator_BitOr_BitAnd",
      "def parse_at(expression: str) -> datetime & None:"): _ANNOTATION,
     ("sparkify_nb/iam/lease.py", "ReplaceBinaryOperator_BitOr_BitAnd",
