@@ -43,7 +43,10 @@ def connect(cluster: dict, creds: dict, **overrides):
     _, port = local.wire_address()
     params = {"host": cluster["Endpoint"]["Address"], "hostaddr": "127.0.0.1", "port": port, "dbname": "dev",
               "user": creds["DbUser"], "password": creds["DbPassword"], "sslmode": "verify-full",
-              "sslrootcert": str(local.rehearsal_ca_path()), "connect_timeout": 10, **overrides}
+              "sslrootcert": str(local.rehearsal_ca_path()), **overrides}
+    # 30 s, not the suite's 15: a first login makes the cluster's database on the embedded server, and on a
+    # 2-core machine running six test processes two logins timed out at 10 s (a full run under load, twice)
+    params.setdefault("connect_timeout", 30)
     return psycopg2.connect(**params)
 
 
