@@ -12,25 +12,18 @@ import json
 import multiprocessing
 import os
 import sys
+from pathlib import Path
 
 from sparkify_nb import config, runrecord, staging, warehouse  # noqa: F401  what 03 imports: warm in the fork server
 
 # The same, as a program for a fresh interpreter (``python -u -c RUNNER notebook params-json``): for runs that
 # must see environment set after the fork server started (a private stack's SPARKIFY_STATE_DIR), which a
 # fork of it would not.
-RUNNER = """
+RUNNER = f"""
 import json, sys
-nb = json.load(open(sys.argv[1], encoding="utf-8"))
-params = json.loads(sys.argv[2])
-scope = {}
-for cell in nb["cells"]:
-    if cell["cell_type"] != "code":
-        continue
-    source = cell["source"]
-    exec(source if isinstance(source, str) else "".join(source), scope)
-    if "parameters" in cell["metadata"].get("tags", []):
-        scope.update(params)
-print("ETL DONE", flush=True)
+sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+from tests.etl_cells import run_cells
+run_cells(sys.argv[1], json.loads(sys.argv[2]))
 """
 
 _FORKS = multiprocessing.get_context("forkserver")

@@ -78,22 +78,9 @@ class Gate:
 
     def check(self, operation: str, req: dict[str, Any], region: str, authorization: str) -> None:
         """Raise the Data API's ``AccessDeniedException`` when IAM would refuse the request."""
-        from ..iam.gate import decide
-
         who = self.endpoint.control.caller(authorization, region)
-        if not who.arn.endswith(f":user/{OPERATOR}"):
-            return
-        principal = requests.Principal(who.account, who.arn, OPERATOR, who.userid)
-        call = requests.Call("redshift-data", region, operation, req)
-        base = requests.global_context(call, principal)
-        for auth in self._wanted(operation, req, region, who):
-            auth.context = {**base, **auth.context}
-            verdict = decide(auth, self._identity(who.arn))
-            for resource, decision in verdict.decisions:
-                self.notes().note(who.account, action=auth.action, resource=resource, sid=decision.sid,
-                                  outcome=decision.why)
-            if not verdict.allowed:
-                raise ApiError("AccessDeniedException", verdict.message(who.arn), status=400)
+        if who.arn.endswith(f":user/{OPERATOR}"):
+            self._authorise(who, "redshift-data", operation, req, region, self._wanted(operation, req, region, who))
 
     def check_serverless(self, operation: str, req: dict[str, Any], region: str, authorization: str) -> None:
         """As :meth:`check`, for Redshift Serverless's control plane (its SAR page,
@@ -101,14 +88,20 @@ class Gate:
         usage limits and lists on ``*``; ``iam:PassRole`` for the namespace's roles, passed to
         redshift-serverless.amazonaws.com: which of Redshift's service names IAM sees is not documented,
         unconfirmed)."""
+        who = self.endpoint.control.caller(authorization, region)
+        if who.arn.endswith(f":user/{OPERATOR}"):
+            self._authorise(who, "redshift-serverless", operation, req, region,
+                            self._serverless_wanted(operation, req, region, who.account))
+
+    def _authorise(self, who: Any, service: str, operation: str, req: dict[str, Any], region: str,
+                   wanted: list[requests.Authorisation]) -> None:
+        """Decide each of ``wanted`` for the operator ``who`` with the request's global context, note each
+        resource's outcome for the permissions report, and raise ``AccessDeniedException`` at the first refusal."""
         from ..iam.gate import decide
 
-        who = self.endpoint.control.caller(authorization, region)
-        if not who.arn.endswith(f":user/{OPERATOR}"):
-            return
         principal = requests.Principal(who.account, who.arn, OPERATOR, who.userid)
-        base = requests.global_context(requests.Call("redshift-serverless", region, operation, req), principal)
-        for auth in self._serverless_wanted(operation, req, region, who.account):
+        base = requests.global_context(requests.Call(service, region, operation, req), principal)
+        for auth in wanted:
             auth.context = {**base, **auth.context}
             verdict = decide(auth, self._identity(who.arn))
             for resource, decision in verdict.decisions:
