@@ -43,10 +43,12 @@ rehearse: install
 	$(BIN)/sparkify-nb run --rehearse
 
 ## make test: unit tests + nbval over notebooks/ in TEST_WORKERS parallel processes (pytest-xdist), each
-## on a private stack it starts and stops (make test TEST_WORKERS=0: one process, one stack). Four on two
-## cores: much of a test's time is spent waiting on kernels, servers and child processes, which a third
-## and a fourth process fill (measured on a quiet 2-core machine: 261 s with 2, 222 s with 4).
-TEST_WORKERS ?= 4
+## on a private stack it starts and stops (make test TEST_WORKERS=0: one process, one stack). Three on two
+## cores: a test's waits on kernels, servers and child processes leave room for a third process, but the
+## suite is now CPU-bound (four rehearsed runs with the IAM gate), and a fourth only adds contention
+## (measured on a quiet 2-core machine, 1527 tests: 308 s and 520 s of CPU with 3, 312-325 s and 580 s with 4,
+## 337 s with 6; earlier, with 929 tests: 261 s with 2, 222 s with 4).
+TEST_WORKERS ?= 3
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
