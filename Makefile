@@ -43,12 +43,12 @@ rehearse: install
 	$(BIN)/sparkify-nb run --rehearse
 
 ## make test: unit tests + nbval over notebooks/ in TEST_WORKERS parallel processes (pytest-xdist), each
-## on a private stack it starts and stops (make test TEST_WORKERS=0: one process, one stack). Three on two
-## cores: a test's waits on kernels, servers and child processes leave room for a third process, but the
-## suite is now CPU-bound (four rehearsed runs with the IAM gate), and a fourth only adds contention
-## (measured on a quiet 2-core machine, 1527 tests: 308 s and 520 s of CPU with 3, 312-325 s and 580 s with 4,
-## 337 s with 6; earlier, with 929 tests: 261 s with 2, 222 s with 4).
-TEST_WORKERS ?= 3
+## on a private stack it starts and stops (make test TEST_WORKERS=0: one process, one stack). Four on two
+## cores: a test's waits on kernels, servers and child processes leave room for more processes than cores.
+## The suite is now CPU-bound (four rehearsed runs with the IAM gate) and 3 or 4 are within run-to-run noise
+## (1527 tests, quiet 2-core machine: fresh clone 311.5 s with 4, 330 s with 3; in place 312 and 325 s with 4,
+## 308 s with 3, which uses ~10 % less CPU; 337 s with 6). Earlier, with 929 tests: 261 s with 2, 222 s with 4.
+TEST_WORKERS ?= 4
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
