@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sparkify_nb import config, local
-from sparkify_nb.local.iam import account, requests
+from sparkify_nb.local.iam import account, requests, touches
 
 REGION = "us-west-2"
 
@@ -198,7 +198,7 @@ def test_what_each_operation_of_the_suite_touches(service, operation, params, wa
         def role(self, name):
             return None
 
-    found = requests.authorisations(requests.Call(service, "r", operation, params), who, Nothing("1", "r"))
+    found = touches.authorisations(requests.Call(service, "r", operation, params), who, Nothing("1", "r"))
     short = [(a.action, [r.replace(":r:1:", ":::").replace("::1:", ":::").replace("arn:aws:", "") for r in a.resources])
              for a in found]
     assert short == wanted
@@ -206,7 +206,7 @@ def test_what_each_operation_of_the_suite_touches(service, operation, params, wa
 
 def test_an_operation_the_table_does_not_know_and_that_requires_a_resource_is_not_gated():
     who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
-    assert requests.authorisations(requests.Call("ec2", "r", "DeleteNatGateway", {}), who) is None
+    assert touches.authorisations(requests.Call("ec2", "r", "DeleteNatGateway", {}), who) is None
 
 
 def test_a_signature_names_the_key_the_region_and_the_service_it_was_signed_for():

@@ -34,7 +34,7 @@ import threading
 import time
 from typing import Any
 
-from ..iam import requests
+from ..iam import requests, touches
 from ..iam.account import OPERATOR
 from .errors import ApiError
 
@@ -100,7 +100,7 @@ class Gate:
         from ..iam.gate import decide
 
         principal = requests.Principal(who.account, who.arn, OPERATOR, who.userid)
-        base = requests.global_context(requests.Call(service, region, operation, req), principal)
+        base = touches.global_context(requests.Call(service, region, operation, req), principal)
         for auth in wanted:
             auth.context = {**base, **auth.context}
             verdict = decide(auth, self._identity(who.arn))
