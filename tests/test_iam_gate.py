@@ -209,6 +209,12 @@ def test_an_operation_the_table_does_not_know_and_that_requires_a_resource_is_no
     assert touches.authorisations(requests.Call("ec2", "r", "DeleteNatGateway", {}), who) is None
 
 
+def test_a_scheduler_operation_other_than_the_leases_four_is_not_gated_rather_than_allowed_with_nothing():
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+    call = requests.Call("scheduler", "r", "TagResource", {"ResourceArn": "arn:aws:scheduler:r:1:schedule/default/n"})
+    assert touches.authorisations(call, who) is None
+
+
 def test_a_signature_names_the_key_the_region_and_the_service_it_was_signed_for():
     header = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/eu-west-1/ec2/aws4_request, SignedHeaders=host"
     assert requests.signed(header) == ("AKIAEXAMPLE", "eu-west-1", "ec2")
