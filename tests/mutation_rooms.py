@@ -109,7 +109,11 @@ class UnknownRoom(ValueError):
 
 def select(pkg: str) -> tuple[Room, list[Path]]:
     """The room ``pkg`` belongs to and the files of that room under ``pkg`` (a folder or a file,
-    relative to the project root). Raises :class:`UnknownRoom` naming the rooms when none holds it."""
+    relative to the project root), or all of a room's files when ``pkg`` is its name (``analytics``,
+    ``rehearsal-endpoint``). Raises :class:`UnknownRoom` naming the rooms when none holds it."""
+    for room in ROOMS:
+        if pkg.replace("-", " ") == room.name:
+            return room, room.files()
     wanted = Path(pkg.rstrip("/"))
     if wanted.is_absolute():
         wanted = wanted.resolve().relative_to(ROOT)

@@ -43,6 +43,12 @@ def test_rooms_name_existing_code_and_test_modules_with_their_targets():
         assert room.target == (0.95 if room.name in ("rehearsal endpoint", "permissions documents") else 0.85)
 
 
+def test_a_rooms_name_selects_all_its_files_those_outside_its_folder_too():
+    room, files = mutation_rooms.select("analytics")
+    assert room.name == "analytics" and Path("sparkify_nb/display.py") in files and files == room.files()
+    assert mutation_rooms.select("rehearsal-endpoint")[1] == mutation_rooms.select("sparkify_nb/local/rehearsal")[1]
+
+
 def test_a_file_outside_every_room_is_refused_naming_the_rooms():
     with pytest.raises(mutation_rooms.UnknownRoom, match=r"PKG=sparkify_nb/datagen is in no room .*rehearsal endpoint"):
         mutation_rooms.select("sparkify_nb/datagen")
