@@ -178,7 +178,7 @@ def baseline(scratch: Path, stack: Path, tests: list[str], files: list[Path]) ->
         _read_coverage(base, folder, scratch, python_files, emulator_pid)
         _read_opened(base, folder, scratch)
         out[test] = base
-        deaf = (folder / "deaf.txt").read_text().split() if (folder / "deaf.txt").is_file() else []
+        deaf = _deaf(folder)
         outside = sum("" in labels for labels in base.lines.values())
         print(f"  baseline {test}: {seconds:.0f} s, {len(durations)} tests; {len(base.lines)} lines reached, "
               f"{outside} of them outside any test (module-wide), {len(base.emulator)} files in the emulator"
@@ -187,12 +187,18 @@ def baseline(scratch: Path, stack: Path, tests: list[str], files: list[Path]) ->
     return out
 
 
+def _deaf(folder: Path) -> set[str]:
+    """The pids of the processes that did not switch back to "no test" (tests/mutants_context.py)."""
+    log = folder / "deaf.txt"
+    return {line.split()[0] for line in log.read_text().splitlines() if line.strip()} if log.is_file() else set()
+
+
 def _read_coverage(base: Baseline, folder: Path, scratch: Path, files: list[Path], emulator_pid: int | None) -> None:
     """Each process's data file on its own: the lines of a process that did not acknowledge a context
     switch (``deaf.txt``) count outside any test."""
     from coverage import CoverageData
 
-    deaf = set((folder / "deaf.txt").read_text().split()) if (folder / "deaf.txt").is_file() else set()
+    deaf = _deaf(folder)
     for data_file in folder.glob(".coverage.*"):
         pid = (re.search(r"\.pid(\d+)\.", data_file.name) or [None, ""])[1]
         data = CoverageData(basename=str(data_file))
