@@ -82,7 +82,10 @@ _NO_SIZE = "internal_size None: 0 > 0 and -1 > 0 are both false"
 _NO_CARRY = ("NUMERIC typmod is (precision << 16 | scale) + 4, scale at most 1000: +-1..8 never carries into the "
              "precision bits")
 _NUMERIC_TYPMOD = "PostgreSQL stores a NUMERIC typmod as -1 or (precision << 16 | scale) + 4 >= 4, never 3"
+_TR = "sparkify_nb/local/rehearsal/translate.py"
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    (_TR, "NumberReplacer", '''words = " ".join(_WORDS.findall(f"{tree.this} {tree.expression or ''}".upper())[: 3])'''):
+        "every entry of COMMANDS has at most two words: a third word never changes which one it starts with",
     (_ST, 'NumberReplacer',
      'typmod = table[2] if table else - 2'): _BELOW_4,
     (_ST, 'NumberReplacer',
