@@ -281,7 +281,43 @@ def sql_mutants_of(scratch: Path, files: list[Path]) -> list[Mutant]:
     return out
 
 
-def tests_for(mutant: Mutant, base: dict[str, Baseline], whole: set[str] = frozenset()) -> list[str]:
+@dataclass(frozen=True)
+class Lines:
+    """Where a line of a Python file sits: the first line of its innermost statement (coverage records
+    that one for a statement over several lines), and whether it runs when the module is imported (a
+    module's or a class's statement, a def's decorators and defaults: whichever test first imported
+    the module ran it, for all the others)."""
+    first: dict[int, int]
+    at_import: set[int]
+
+    @classmethod
+    def of(cls, source: str) -> "Lines":
+        import ast
+
+        first: dict[int, tuple[int, int]] = {}  # line -> (start of its innermost statement, that start)
+        at_import: set[int] = set()
+
+        def visit(node: ast.AST, in_function: bool) -> None:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    body = getattr(child, "body", None)
+                    start = min([child.lineno] + [d.lineno for d in getattr(child, "decorator_list", [])])
+                    header_end = (body[0].lineno - 1 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                            ast.ClassDef)) and body
+                                  else child.end_lineno)
+                    for line in range(start, (child.end_lineno or child.lineno) + 1):
+                        if line not in first or first[line][0] <= start:
+                            first[line] = (start, child.lineno)
+                    if not in_function:
+                        at_import.update(range(start, (header_end or child.lineno) + 1))
+                visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+
+        visit(ast.parse(source), False)
+        return cls({line: lineno for line, (_, lineno) in first.items()}, at_import)
+
+
+def tests_for(mutant: Mutant, base: dict[str, Baseline], whole: set[str] = frozenset(),
+              lines: Lines | None = None) -> list[str]:
     """The node ids of the tests that executed the mutant's line (that read its file, for SQL), fastest first,
     the tests of one module together. A module that ran the line outside any test (at import, at a server's
     start), or whose tests in ``whole`` ran it, adds all its tests: after the tests that executed any line of
@@ -289,8 +325,14 @@ def tests_for(mutant: Mutant, base: dict[str, Baseline], whole: set[str] = froze
     direct: dict[str, float] = {}
     rest: dict[str, float] = {}
     for b in base.values():
-        labels = b.opened.get(mutant.file, set()) if mutant.file.suffix == ".sql" else \
-            b.lines.get((mutant.file, mutant.line), set())
+        if mutant.file.suffix == ".sql":  # read once and cached, by whichever test came first: module-wide
+            labels = b.opened.get(mutant.file, set())
+            labels = labels | {""} if labels else labels
+        else:
+            where = {mutant.line, lines.first.get(mutant.line, mutant.line)} if lines else {mutant.line}
+            labels = set().union(*(b.lines.get((mutant.file, n), set()) for n in where))
+            if labels and lines and mutant.line in lines.at_import:
+                labels.add("")
         direct.update((i, b.tests[i]) for i in labels & set(b.tests))
         if "" in labels or labels & whole:
             file_tests = b.file_tests(mutant.file)
@@ -318,6 +360,7 @@ class Runner:
     scratch: Path
     stack: Path
     base: dict[str, Baseline]
+    lines: dict[Path, Lines] = field(default_factory=dict)  # per mutated Python file
     alone_passes: dict[str, bool] = field(default_factory=dict)  # a killing test, run alone unmutated
     whole: set[str] = field(default_factory=set)  # tests that fail alone: their modules run whole
 
@@ -343,7 +386,9 @@ class Runner:
 
     def run(self, mutant: Mutant, emulator: bool) -> Result:
         """The mutant written into the copy while the tests that reach it run, then undone."""
-        tests = tests_for(mutant, self.base, self.whole)
+        if mutant.file.suffix == ".py" and mutant.file not in self.lines:
+            self.lines[mutant.file] = Lines.of((self.scratch / mutant.file).read_text(encoding="utf-8"))
+        tests = tests_for(mutant, self.base, self.whole, self.lines.get(mutant.file))
         if not tests:
             return Result(mutant, "not reached", "", 0.0, 0)
         started = time.monotonic()
@@ -353,7 +398,7 @@ class Runner:
                 self.alone_passes[why] = self.pytest([why], self.timeout([why]))[0] == "survived"
             if not self.alone_passes[why]:
                 self.whole.add(why)
-                tests = tests_for(mutant, self.base, self.whole)
+                tests = tests_for(mutant, self.base, self.whole, self.lines.get(mutant.file))
                 outcome, why = self._mutated(mutant, tests, emulator)
         return Result(mutant, outcome, why, time.monotonic() - started, len(tests))
 

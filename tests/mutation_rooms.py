@@ -43,7 +43,8 @@ REHEARSAL_TESTS = ("tests/test_rehearsal_sql.py", "tests/test_rehearsal_api.py",
                    "tests/test_rehearsal_analysts.py", "tests/test_copy_reach.py",
                    "tests/test_rehearsal_copy_options.py", "tests/test_rehearsal_semantics.py",
                    "tests/test_rehearsal_results.py",
-                   "tests/test_rehearsal_documented_outcomes.py")
+                   "tests/test_rehearsal_documented_outcomes.py",
+                   "tests/test_iam_gate.py", "tests/test_gate_policy_finds.py")  # these two: authorise.py, the gate
 
 ROOMS: tuple[Room, ...] = (
     Room("rehearsal endpoint", ("sparkify_nb/local/rehearsal/*.py", "sparkify_nb/local/rehearsal/sql/*.sql"),
