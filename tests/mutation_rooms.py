@@ -51,7 +51,8 @@ ROOMS: tuple[Room, ...] = (
          REHEARSAL_TESTS, 0.95),
     Room("permissions documents", ("sparkify_nb/iam/*.py",),
          ("tests/test_infra_access.py", "tests/test_operator_policy.py", "tests/test_copy_reach.py",
-          "tests/test_lease_documents.py"), 0.95),
+          "tests/test_lease_documents.py", "tests/test_boundary_admin.py", "tests/test_escalation.py",
+          "tests/test_analysts_redshift.py"), 0.95),  # the last three: admin.py, the boundary, analyst.py
     Room("rehearsal IAM", ("sparkify_nb/local/iam/*.py",),
          ("tests/test_iam_evaluate.py", "tests/test_iam_authorize.py", "tests/test_iam_gate.py",
           "tests/test_gate_policy_finds.py", "tests/test_rehearsal_account.py"), 0.85),
