@@ -379,7 +379,8 @@ class Runner:
             return "killed", f"timeout after {timeout_s:.0f} s"
         if done.returncode == 0:
             return "survived", ""
-        if done.returncode in KILLED_EXIT:
+        if done.returncode in KILLED_EXIT or (done.returncode == 4 and "while loading conftest" in done.stdout + done.stderr):
+            # (4: conftest.py, which imports the package, cannot import the mutated module: every test fails)
             failed = _FAILED.search(done.stdout)
             return "killed", failed[1] if failed else f"exit {done.returncode}"
         return "error", f"pytest exit {done.returncode}: {(done.stdout + done.stderr).strip()[-300:]}"

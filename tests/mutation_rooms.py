@@ -88,6 +88,8 @@ _TR = "sparkify_nb/local/rehearsal/translate.py"
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_TR, "NumberReplacer", '''words = " ".join(_WORDS.findall(f"{tree.this} {tree.expression or ''}".upper())[: 3])'''):
         "every entry of COMMANDS has at most two words: a third word never changes which one it starts with",
+    ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
+        "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",
      "user, password = mapped_user(who.arn), secrets.token_urlsafe( 23)"):
         "harmless: GetCredentials' password is a random token either way; AWS documents no length for it",

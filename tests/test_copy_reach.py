@@ -134,6 +134,21 @@ def test_the_operator_policy_may_put_objects_on_a_compaction_target_only_when_on
         "ManifestsIntoTheWorkBucket": ["arn:aws:s3:::sparkify-work-123456789012/manifests/*"]}
 
 
+def test_a_compaction_lets_the_operator_list_and_read_the_public_songs_and_delete_only_stale_parts(tmp_path):
+    """``sparkify-nb compact`` packs the public song_data into your bucket: it lists udacity-dend under song_data
+    only (s3:prefix, AmazonS3/latest/userguide/amazon-s3-policy-keys.html), reads those objects, and deletes the
+    parts an earlier compaction left (never the manifest). Without a manifest source none of it is granted."""
+    compacting = access.policy(settings_for(tmp_path, song_data="s3://mine/packed/songs.manifest"), ACCOUNT)
+    by_sid = {st["Sid"]: st for st in compacting["Statement"]}
+    listed = by_sid["ListThePublicSongsToCompact"]
+    assert (listed["Action"], listed["Resource"], listed["Condition"]) == (
+        ["s3:ListBucket"], ["arn:aws:s3:::udacity-dend"], {"StringLike": {"s3:prefix": ["song_data*"]}})
+    assert by_sid["ReadThePublicSongsToCompact"]["Resource"] == ["arn:aws:s3:::udacity-dend/song_data/*"]
+    assert by_sid["RemoveStalePartsOfACompaction"]["Resource"] == ["arn:aws:s3:::mine/packed/songs/part-*"]
+    plain = {st["Sid"] for st in access.policy(settings_for(tmp_path), ACCOUNT)["Statement"]}
+    assert not plain & {"ListThePublicSongsToCompact", "ReadThePublicSongsToCompact", "RemoveStalePartsOfACompaction"}
+
+
 def test_the_operator_policy_makes_and_deletes_the_work_bucket_by_its_name_only(tmp_path):
     policy = access.policy(settings_for(tmp_path), ACCOUNT)
     [work] = [st for st in policy["Statement"] if st["Sid"] == "TheStacksWorkBucket"]
