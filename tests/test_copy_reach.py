@@ -134,6 +134,22 @@ def test_the_operator_policy_may_put_objects_on_a_compaction_target_only_when_on
         "ManifestsIntoTheWorkBucket": ["arn:aws:s3:::sparkify-work-123456789012/manifests/*"]}
 
 
+def test_what_the_copy_role_may_do_beyond_its_reach_is_named_action_by_action():
+    """The check 01's controls table runs on the COPY role (sparkify_nb/infra/controls.py): GetObject only on its
+    object patterns, ListBucket only on the buckets of its prefixes, nothing else at all; in the role's partition."""
+    granted = {"objects": ["s3://b/log_data/*"], "prefixes": ["s3://b/log_data/"]}
+    within = {"s3:GetObject": {"arn:aws:s3:::b/log_data/*"}, "s3:ListBucket": {"arn:aws:s3:::b"}}
+    assert iam.beyond_reach(within, granted) == []
+    wider = {"s3:GetObject": {"arn:aws:s3:::b/log_data/*", "arn:aws:s3:::b/*"},
+             "s3:ListBucket": {"arn:aws:s3:::b", "arn:aws:s3:::other"}, "s3:PutObject": {"arn:aws:s3:::b/log_data/*"}}
+    assert iam.beyond_reach(wider, granted) == ["s3:GetObject on arn:aws:s3:::b/*", "s3:ListBucket on arn:aws:s3:::other",
+                                                "s3:PutObject on arn:aws:s3:::b/log_data/*"]
+    china = {"s3:GetObject": {"arn:aws-cn:s3:::b/log_data/*"}, "s3:ListBucket": {"arn:aws-cn:s3:::b"}}
+    assert iam.beyond_reach(china, granted, "aws-cn") == []
+    assert iam.beyond_reach(china, granted) == ["s3:GetObject on arn:aws-cn:s3:::b/log_data/*",
+                                                "s3:ListBucket on arn:aws-cn:s3:::b"]
+
+
 def test_a_compaction_lets_the_operator_list_and_read_the_public_songs_and_delete_only_stale_parts(tmp_path):
     """``sparkify-nb compact`` packs the public song_data into your bucket: it lists udacity-dend under song_data
     only (s3:prefix, AmazonS3/latest/userguide/amazon-s3-policy-keys.html), reads those objects, and deletes the
