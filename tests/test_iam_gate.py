@@ -270,6 +270,28 @@ def test_the_data_api_reads_back_only_the_callers_own_statements_under_the_owner
     assert api.describe_statement(Id=ran["Id"])["Id"] == ran["Id"]
 
 
+def test_a_statement_in_a_session_carries_the_sessions_owner_for_the_policy_to_decide_on():
+    """In a session the Data API authorises on the session's cluster with redshift-data:session-owner-iam-userid
+    (data-api-access.html): a policy that denies whenever the key is present lets the operator open a session
+    and refuses the next statement in it."""
+    in_session = {"Null": {"redshift-data:session-owner-iam-userid": "false"}}
+    made, session = _operator(_allow("redshift-data:ExecuteStatement"), _allow("redshift:GetClusterCredentials"),
+                              _allow("redshift-data:DescribeStatement"),
+                              {"Sid": "NoSessions", "Effect": "Deny", "Action": "redshift-data:ExecuteStatement",
+                               "Resource": "*", "Condition": in_session})
+    cluster = f"g{uuid.uuid4().hex[:6]}"
+    account.admin_client(local.aws_endpoint(), made, "redshift", REGION).create_cluster(
+        ClusterIdentifier=cluster, NodeType="ra3.large", ClusterType="single-node", MasterUsername="awsuser",
+        MasterUserPassword="Rehearsal1x", DBName="dev")
+    api = _data_api(session)
+    opened = api.execute_statement(ClusterIdentifier=cluster, Database="dev", DbUser="awsuser", Sql="select 1",
+                                   SessionKeepAliveSeconds=60)
+    with pytest.raises(ClientError) as refused:
+        api.execute_statement(SessionId=opened["SessionId"], Sql="select 2")
+    code, message = _refused(refused)
+    assert code == "AccessDeniedException" and "with an explicit deny in an identity-based policy" in message
+
+
 def test_who_you_are_needs_no_permission_even_under_an_explicit_deny():
     made, session = _operator({"Effect": "Deny", "Action": "sts:GetCallerIdentity", "Resource": "*"})
     assert _client(session, "sts").get_caller_identity()["Arn"] == account.principal(made)
