@@ -93,6 +93,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
        "and is not moto's default 123456789012"
        for first, last in (("210000000001", "299_999_999_999"), ("209999999999", "299_999_999_999"),
                            ("210_000_000_000", "300000000000"), ("210_000_000_000", "299999999998"))},
+    ("sparkify_nb/local/iam/evaluate.py", "NumberReplacer",
+     'return (not present) == (str(_as_list(wanted_raw)[ -1]).lower() == "true")'):
+        'a Null condition takes one value, "true" or "false": its first value is its last',
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",

@@ -228,6 +228,18 @@ def test_a_scheduler_rest_request_is_read_as_its_operation_and_schedule():
     assert (call.operation, call.params["Name"], call.params["GroupName"]) == ("DeleteSchedule", "lease-x", "default")
 
 
+def test_a_schedules_group_comes_from_its_body_else_the_query_else_default_and_other_paths_are_no_schedule():
+    """API_CreateSchedule.html: POST /schedules/Name with GroupName in the JSON body; API_DeleteSchedule.html and
+    API_GetSchedule.html: groupName in the query; "default" when none is given. /schedule-groups/... is no
+    schedule operation."""
+    auth = {"authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/scheduler/aws4_request"}
+    made = requests.parse("POST", "/schedules/lease-x", "", auth, b'{"GroupName": "mine"}')
+    assert (made.operation, made.params["Name"], made.params["GroupName"]) == ("CreateSchedule", "lease-x", "mine")
+    assert requests.parse("GET", "/schedules/lease-x", "", auth, b"").params["GroupName"] == "default"
+    group = requests.parse("GET", "/schedule-groups/default", "", auth, b"")
+    assert group.operation == "GET /schedule-groups/default" and "Name" not in group.params
+
+
 def test_s3_rest_requests_are_read_as_their_operations():
     assert [requests.s3_operation(m, k, q) for m, k, q in [
         ("GET", "", {"list-type": ["2"]}), ("PUT", "", {}), ("PUT", "", {"encryption": [""]}),
