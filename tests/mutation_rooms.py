@@ -96,6 +96,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("sparkify_nb/local/iam/evaluate.py", "NumberReplacer",
      'return (not present) == (str(_as_list(wanted_raw)[ -1]).lower() == "true")'):
         'a Null condition takes one value, "true" or "false": its first value is its last',
+    ("sparkify_nb/local/iam/sar.py", "NumberReplacer", "@functools.lru_cache(maxsize= 0)"):
+        "harmless: no cache, the same table read again on every call: slower, never different",
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",

@@ -184,6 +184,8 @@ def test_neither_the_administrator_nor_the_local_target_is_gated():
     ("ec2", "DescribeVpcs", {}, [("ec2:DescribeVpcs", ["*"])]),
     ("scheduler", "CreateSchedule", {"Name": "n", "GroupName": "default", "Target": {"RoleArn": "arn:r"}},
      [("scheduler:CreateSchedule", ["scheduler:::schedule/default/n"]), ("iam:PassRole", ["arn:r"])]),
+    ("iam", "CreateServiceLinkedRole", {"AWSServiceName": "redshift.amazonaws.com"},
+     [("iam:CreateServiceLinkedRole", ["iam:::role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift"])]),
 ])
 def test_what_each_operation_of_the_suite_touches(service, operation, params, wanted):
     who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
@@ -202,6 +204,23 @@ def test_what_each_operation_of_the_suite_touches(service, operation, params, wa
     short = [(a.action, [r.replace(":r:1:", ":::").replace("::1:", ":::").replace("arn:aws:", "") for r in a.resources])
              for a in found]
     assert short == wanted
+
+
+@pytest.mark.parametrize("params", [{"logGroupName": "/sparkify/g"},
+                                    {"resourceArn": "arn:aws:logs:r:1:log-group:/sparkify/g:*"}], ids=["name", "arn"])
+def test_a_log_group_is_decided_with_the_tags_of_the_group_it_names_by_name_or_arn(params):
+    """CloudWatch Logs authorises on arn:...:log-group:NAME with aws:ResourceTag/* (list_amazoncloudwatchlogs.html);
+    an ARN in a request may end in :* (TagResource takes the group's ARN)."""
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+
+    class Tagged(requests.Lookup):
+        def log_group_tags(self, group):
+            return {"stack": "s"} if group == "/sparkify/g" else {}
+
+    operation = "PutRetentionPolicy" if "logGroupName" in params else "TagResource"
+    [found] = touches.authorisations(requests.Call("logs", "r", operation, params), who, Tagged("1", "r"))
+    arn = found.resources[0]
+    assert arn.endswith(":log-group:/sparkify/g") and found.per_resource[arn] == {"aws:ResourceTag/stack": "s"}
 
 
 def test_an_operation_the_table_does_not_know_and_that_requires_a_resource_is_not_gated():
