@@ -223,6 +223,15 @@ def test_a_log_group_is_decided_with_the_tags_of_the_group_it_names_by_name_or_a
     assert arn.endswith(":log-group:/sparkify/g") and found.per_resource[arn] == {"aws:ResourceTag/stack": "s"}
 
 
+def test_iam_resources_name_no_region():
+    """IAM is global: its ARNs carry no Region (reference_identifiers.html, "IAM ARNs"), arn:aws:iam::ACCOUNT:..."""
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+    for operation, params in [("CreateServiceLinkedRole", {"AWSServiceName": "redshift.amazonaws.com"}),
+                              ("PutRolePolicy", {"RoleName": "r"})]:
+        [found] = touches.authorisations(requests.Call("iam", "us-west-2", operation, params), who)
+        assert [r.split(":")[3] for r in found.resources] == [""], operation
+
+
 def test_an_operation_the_table_does_not_know_and_that_requires_a_resource_is_not_gated():
     who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
     assert touches.authorisations(requests.Call("ec2", "r", "DeleteNatGateway", {}), who) is None
