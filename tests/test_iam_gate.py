@@ -40,6 +40,19 @@ def test_the_permissions_report_names_the_statement_that_allowed_each_pair_and_t
     assert built["allowed_nothing"] == ["B"]
 
 
+def test_the_statements_table_names_the_runs_that_used_an_action_only_when_not_every_run_did():
+    from sparkify_nb.local.iam import report
+
+    reports = {"a": {"allowed": [{"sid": "SourceBuckets", "action": "s3:ListBucket"},
+                                 {"sid": "SourceBuckets", "action": "s3:GetBucketLocation"}], "allowed_nothing": []},
+               "b": {"allowed": [{"sid": "SourceBuckets", "action": "s3:ListBucket"}],
+                     "allowed_nothing": ["SourceObjects"]}}
+    rows = {line.split(" | ")[0]: line for line in report.statements_table(reports).splitlines()}
+    assert rows["| SourceBuckets"].endswith("| `s3:GetBucketLocation` (a); `s3:ListBucket` |")
+    assert "| nothing (in these four runs" in rows["| SourceObjects"]
+    assert rows["| CompactIntoYourBucket"].endswith("| not in these runs' policy (a setting adds it) |")
+
+
 def _client(session, service):
     from botocore.config import Config
 
@@ -70,6 +83,22 @@ def test_ec2_refuses_with_unauthorized_operation_naming_the_action_and_the_resou
                        f"arn:aws:ec2:{REGION}:{made}:subnet/* because no identity-based policy allows the "
                        "ec2:CreateSubnet action")
     assert ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"] == []  # never served
+
+
+def test_a_changed_policy_is_in_force_at_the_next_request():
+    """The gate caches a principal's documents by the version of its policies: a change is never served stale
+    (IAM itself is eventually consistent, troubleshoot_general.html#troubleshoot_general_eventual-consistency;
+    the rehearsal takes the strictest reading, no delay)."""
+    made, session = _operator(_allow("ec2:DescribeVpcs"))
+    ec2 = _client(session, "ec2")
+    assert ec2.describe_vpcs()["Vpcs"] is not None
+    account.admin_client(local.aws_endpoint(), made, "iam", REGION).put_user_policy(
+        UserName=account.OPERATOR, PolicyName="no-vpcs",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "ec2:DescribeVpcs", "Resource": "*"}]}))
+    with pytest.raises(ClientError) as refused:
+        ec2.describe_vpcs()
+    assert _refused(refused)[0] == "UnauthorizedOperation"
 
 
 def test_a_create_is_authorised_on_the_existing_vpc_too_with_that_vpcs_tags():
