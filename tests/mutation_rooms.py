@@ -101,6 +101,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     **{("sparkify_nb/infra/roles.py", "NumberReplacer",
         f"ctx.progress(f\"IAM role {{name}}: created, bounded by {{boundary_arn.rsplit('/', {n})[-1]}}\")"):
        "harmless: a progress line would show the boundary's whole ARN instead of its name" for n in (0, 2)},
+    **{("sparkify_nb/infra/roles.py", "NumberReplacer",
+        f"ctx.progress(f\"IAM role {{name}}: permissions boundary set to {{boundary_arn.rsplit('/', {n})[-1]}}\")"):
+       "harmless: a progress line would show the boundary's whole ARN instead of its name" for n in (0, 2)},
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",
