@@ -214,7 +214,8 @@ def test_neither_the_administrator_nor_the_local_target_is_gated():
     ("scheduler", "CreateSchedule", {"Name": "n", "GroupName": "default", "Target": {"RoleArn": "arn:r"}},
      [("scheduler:CreateSchedule", ["scheduler:::schedule/default/n"]), ("iam:PassRole", ["arn:r"])]),
     ("iam", "CreateServiceLinkedRole", {"AWSServiceName": "redshift.amazonaws.com"},
-     [("iam:CreateServiceLinkedRole", ["iam:::role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift"])]),
+     [("iam:CreateServiceLinkedRole",
+       ["iam:::role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift"])]),
 ])
 def test_what_each_operation_of_the_suite_touches(service, operation, params, wanted):
     who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
