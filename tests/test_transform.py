@@ -167,6 +167,16 @@ def test_a_broken_invariant_raises_and_names_the_check(conn, tmp_path, settings)
     assert report.loc["row_count: time", ["value", "status"]].tolist() == [0, "warn"]
 
 
+def test_plays_whose_song_or_artist_is_gone_break_those_relationships_and_no_other(conn, tmp_path, settings):
+    write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS)
+    etl(conn, tmp_path)
+    names = ["relationship: songplays.song_id -> songs", "relationship: songplays.artist_id -> artists",
+             "relationship: songplays.user_id -> users", "relationship: songplays.start_time -> time"]
+    assert quality.run_checks(conn, settings).loc[names, "value"].tolist() == [0, 0, 0, 0]
+    warehouse.run(conn, ["DELETE FROM songs", "DELETE FROM artists"])
+    assert quality.run_checks(conn, settings).loc[names, "value"].tolist() == [2, 2, 0, 0]  # the two matched plays
+
+
 def test_a_duplicate_and_a_null_key_make_the_checks_fail(conn, tmp_path, settings):
     """The local schema enforces no key, as Redshift does not: a duplicate user
     and a play with a NULL user key go in, and only the quality checks catch
