@@ -173,7 +173,11 @@ def test_plays_whose_song_or_artist_is_gone_break_those_relationships_and_no_oth
     names = ["relationship: songplays.song_id -> songs", "relationship: songplays.artist_id -> artists",
              "relationship: songplays.user_id -> users", "relationship: songplays.start_time -> time"]
     assert quality.run_checks(conn, settings).loc[names, "value"].tolist() == [0, 0, 0, 0]
-    warehouse.run(conn, ["DELETE FROM songs", "DELETE FROM artists"])
+    warehouse.run(conn, ["INSERT INTO artists (artist_id, name) VALUES ('AROTHER', 'Nobody Played')",
+                         "DELETE FROM songs WHERE song_id IN (SELECT song_id FROM songplays)",
+                         "DELETE FROM artists WHERE artist_id IN (SELECT artist_id FROM songplays)"])
+    assert warehouse.query(conn, "SELECT (SELECT COUNT(*) FROM songs) AS s, (SELECT COUNT(*) FROM artists) AS a"
+                           ).values.tolist() == [[1, 1]]  # others are left: a check must look for the very one
     assert quality.run_checks(conn, settings).loc[names, "value"].tolist() == [2, 2, 0, 0]  # the two matched plays
 
 
