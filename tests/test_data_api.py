@@ -271,6 +271,7 @@ def test_03_transform_is_one_batch_so_its_temp_tables_share_one_transaction():
     script.stub.assert_no_pending_responses()
     assert any(sql.startswith("CREATE TEMP TABLE") for sql in statements) and len(statements) <= data_api.MAX_BATCH
     assert merged["added"].to_dict() == {"songs": 10, "artists": 9, "users": 8, "songplays": 70, "time": 65}
+    assert set(merged["seconds"]) == {0.0}  # one batch: no statement is timed alone, so none claims a time
     assert data_api_calls.snapshot()["calls"] == 4  # one batch, one poll, two results
 
 
