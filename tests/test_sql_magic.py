@@ -213,3 +213,13 @@ def test_on_the_rehearsal_a_sql_cell_runs_through_the_data_api_binds_reads_write
         assert str(result.error_in_exec) == 'SELECT nope FROM plays: FAILED: ERROR: column "nope" does not exist'
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_a_notebook_without_settings_connects_with_the_defaults_once():
+    """No ``settings`` variable: dwh.cfg and the environment as config.load() reads them, loaded once and
+    kept, so the next cell reuses the connection."""
+    made = []
+    sql = magic.SqlMagics(None, connect=lambda settings: made.append(settings) or object())
+    first = sql.connection({})
+    assert sql.connection({"settings": "not a Settings"}) is first
+    assert len(made) == 1 and isinstance(made[0], config.Settings)
