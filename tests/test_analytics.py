@@ -218,6 +218,19 @@ def test_platforms_read_os_and_browser_family_from_the_user_agent(conn):
                                      ["macOS", "Safari", 2, 1], ["Windows", "Edge", 1, 1]]
 
 
+def test_an_agent_of_no_known_family_is_other_and_an_empty_one_unknown(conn):
+    """Plays added in a transaction of their own, rolled back: the module's data stay as they were."""
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO songplays VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", [
+            _play(90, "2018-11-07 10:00", 1, "free", None, 90, None, "curl/8.4.0"),
+            _play(91, "2018-11-07 10:01", 1, "free", None, 90, None, "")])
+    try:
+        frame = analytics.platforms(conn, start_date="2018-11-07", end_date="2018-11-07")
+        assert frame.values.tolist() == [["Other", "Other", 1, 1], ["Unknown", "Unknown", 1, 1]]
+    finally:
+        conn.rollback()
+
+
 def test_platforms_sum_up_per_family(conn):
     frame = analytics.platforms(conn, **PERIOD)
     assert analytics.by_family(frame, "os").values.tolist() == [
