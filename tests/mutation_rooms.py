@@ -107,6 +107,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("sparkify_nb/display.py", "NumberReplacer",
      "widths = [max(len(r[i]) for r in rows) for i in range(len(rows[ -1]))]"):
         "every row holds one value per column: the last row is as long as the header row",
+    **{(f"sparkify_nb/analytics/sql/{name}.sql", "order", f"{key} DESC"):
+       "the rows' order never shows: analytics.queries sums the quarter-hour buckets per local hour (groupby)"
+       for name in ("plays_by_hour", "plays_by_weekday_hour") for key in ("1", "2")},
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",

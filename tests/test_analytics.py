@@ -218,15 +218,30 @@ def test_platforms_read_os_and_browser_family_from_the_user_agent(conn):
                                      ["macOS", "Safari", 2, 1], ["Windows", "Edge", 1, 1]]
 
 
-def test_an_agent_of_no_known_family_is_other_and_an_empty_one_unknown(conn):
+def test_an_agent_of_no_known_family_is_other_an_empty_one_unknown_and_presto_opera_opera(conn):
     """Plays added in a transaction of their own, rolled back: the module's data stay as they were."""
     with conn.cursor() as cur:
         cur.executemany("INSERT INTO songplays VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", [
             _play(90, "2018-11-07 10:00", 1, "free", None, 90, None, "curl/8.4.0"),
-            _play(91, "2018-11-07 10:01", 1, "free", None, 90, None, "")])
+            _play(91, "2018-11-07 10:01", 1, "free", None, 90, None, ""),
+            _play(92, "2018-11-07 10:02", 1, "free", None, 90, None,
+                  "Opera/9.80 (Windows NT 6.1; WOW64) Presto/2.12.388 Version/12.16")])  # an Opera without OPR/
     try:
         frame = analytics.platforms(conn, start_date="2018-11-07", end_date="2018-11-07")
-        assert frame.values.tolist() == [["Other", "Other", 1, 1], ["Unknown", "Unknown", 1, 1]]
+        assert frame.values.tolist() == [["Other", "Other", 1, 1], ["Unknown", "Unknown", 1, 1],
+                                         ["Windows", "Opera", 1, 1]]
+    finally:
+        conn.rollback()
+
+
+def test_a_play_at_the_first_instant_after_the_period_is_not_in_the_weekday_hour_matrix(conn):
+    """end_date is the period's last day: a play at midnight after it belongs to the next period."""
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO songplays VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    _play(93, "2018-11-05 00:00", 1, "free", None, 93, None, WIN_CHROME))
+    try:
+        matrix = analytics.plays_by_weekday_hour(conn, start_date="2018-11-04", end_date="2018-11-04")
+        assert int(matrix.values.sum()) == 2  # the two plays of the 4th (a Sunday), not the one at midnight
     finally:
         conn.rollback()
 
