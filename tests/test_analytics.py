@@ -259,6 +259,16 @@ def test_sessions_count_plays_and_minutes_from_first_to_last_play(conn):
         [1, 11, 3, 15.0], [2, 20, 2, 30.0], [3, 30, 1, 0.0], [3, 31, 1, 0.0], [4, 40, 2, 35.0], [2, 21, 2, 4.0]]
 
 
+def test_a_play_without_a_session_is_in_no_session(conn):
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO songplays VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    _play(94, "2018-11-08 09:00", 1, "free", None, None, None, WIN_CHROME))
+    try:
+        assert analytics.sessions(conn, start_date="2018-11-08", end_date="2018-11-08").empty
+    finally:
+        conn.rollback()
+
+
 def test_session_summary_gives_mean_median_and_p90(conn):
     summary = analytics.session_summary(analytics.sessions(conn, **PERIOD))
     assert summary.values.tolist() == [["plays per session", 6, 1.8, 2.0, 2.5],
