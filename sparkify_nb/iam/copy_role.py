@@ -16,9 +16,9 @@ from ..config import Settings
 from ..s3uri import parse_s3_uri
 from . import reach
 
-# Both the provisioned service and Redshift Serverless assume the role for COPY; Serverless needs its own
-# principal (as DMS documents for a Serverless target:
-# https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Target.Redshift.html#CHAP_Target.Redshift.RSServerless).
+# Both the provisioned service and Redshift Serverless assume the role for COPY: "make sure that it contains
+# redshift-serverless.amazonaws.com and redshift.amazonaws.com as principal service names"
+# (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-security-other-services.html).
 SERVICES = ["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"]
 POLICY_NAME = "read-sources"
 SOURCES = ("song_data", "log_data", "log_jsonpath")
