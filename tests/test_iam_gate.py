@@ -11,7 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sparkify_nb import config, local
-from sparkify_nb.local.iam import account, requests, touches
+from sparkify_nb.iam import touches
+from sparkify_nb.local.iam import account, requests
 
 REGION = "us-west-2"
 

@@ -7,7 +7,7 @@ rehearsal's operator signs before moto serves it.
   ``sparkify-operator`` (:mod:`.account`), read from moto's IAM in-process. The
   account's administrator, the ``local`` target (moto's default account) and
   the local stack's own reads are not.
-- What is asked: :func:`.touches.authorisations` (the action, each resource,
+- What is asked: :func:`sparkify_nb.iam.touches.authorisations` (the action, each resource,
   the request context; the extra authorisations AWS makes), each decided by
   :func:`.authorize.decide` with the operator's policies as moto's IAM holds
   them (inline and attached managed policies; parsed once per version: a
@@ -25,7 +25,7 @@ rehearsal's operator signs before moto serves it.
   (``<state>/local/accounts/<account>.permissions.jsonl``: each distinct
   action, resource and the Sid that allowed or the reason it refused), and
   every request the gate could not read (an operation not in
-  :data:`.touches.TOUCHES` whose SAR entry requires a resource) as
+  :data:`sparkify_nb.iam.touches.TOUCHES` whose SAR entry requires a resource) as
   ``unevaluated``.
 """
 
@@ -39,7 +39,8 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import requests, touches
+from ...iam import touches
+from . import requests
 from .account import OPERATOR
 from .authorize import Verdict, context_for, document
 from .evaluate import Decision, Request, evaluate
@@ -249,7 +250,7 @@ class Gate:
         call = requests.parse(method, environ.get("PATH_INFO", "/"), query, headers, body)
         if call is None:
             return None
-        wanted = touches.authorisations(call, who)
+        wanted = touches.authorisations(call, who, requests.Lookup(who.account, call.region))
         if wanted is None:
             self.notes.note(who.account, action=f"{call.service}:{call.operation}", resource="?", sid="",
                             outcome="unevaluated")

@@ -26,6 +26,10 @@ the Amazon Redshift Data API", https://docs.aws.amazon.com/redshift/latest/mgmt/
 Who is gated: a rehearsal account's ``sparkify-operator`` (its policies read
 from the emulator's IAM and kept a few seconds per identity). Roles' sessions
 (04's analyst on Serverless) are not gated yet.
+
+What each request touches is the shared table :mod:`sparkify_nb.iam.touches`
+(``redshift-data`` and ``redshift-serverless`` rows), as for the emulator's
+requests; :class:`EndpointState` is what it reads of this endpoint.
 """
 
 from __future__ import annotations
@@ -34,15 +38,50 @@ import threading
 import time
 from typing import Any
 
-from ..iam import requests, touches
+from ...iam import calls, touches
 from ..iam.account import OPERATOR
 from .errors import ApiError
 
 POLICY_SECONDS = 5.0
 
 
+class EndpointState(calls.State):
+    """What authorising a Data API or Serverless request reads of the endpoint (:class:`calls.State`):
+    its Serverless namespaces and workgroups with their tags, its sessions and statements."""
+
+    def __init__(self, gate: "Gate", account: str, region: str):
+        self.gate, self.account, self.region = gate, account, region
+        self.endpoint = gate.endpoint
+
+    def serverless_arn(self, kind: str, name: str) -> str | None:
+        plane = self.endpoint.serverless_of(self.account)
+        try:
+            return (plane.namespace if kind == "namespace" else plane.workgroup)(name, self.region)[f"{kind}Arn"]
+        except ApiError:
+            return None
+
+    def serverless_tags(self, arn: str) -> dict[str, str]:
+        return dict(self.endpoint.serverless_of(self.account).tags.get(arn, {}))
+
+    def session(self, session_id: str) -> tuple[str, str] | None:
+        peek = getattr(self.endpoint.sessions, "peek", None)
+        target = getattr(peek(session_id) if peek else None, "target", None)
+        if target is None:
+            resource = "*"
+        elif target.serverless:
+            resource = self.serverless_arn("workgroup", target.identifier) or \
+                f"arn:aws:redshift-serverless:{self.region}:{self.account}:workgroup/*"
+        else:
+            resource = f"arn:aws:redshift:{self.region}:{self.account}:cluster:{target.identifier}"
+        return resource, self.gate.session_owners.get(session_id, "")
+
+    def statement_owner(self, statement_id: str) -> str | None:
+        run = self.endpoint.runs.get(statement_id)
+        return getattr(run, "owner", "") if run else None  # an unknown id: the endpoint says so itself
+
+
 class Gate:
-    """Authorises the endpoint's Data API requests (module docstring)."""
+    """Authorises the endpoint's Data API and Serverless requests (module docstring)."""
 
     def __init__(self, endpoint: Any):
         self.endpoint = endpoint
@@ -78,31 +117,24 @@ class Gate:
 
     def check(self, operation: str, req: dict[str, Any], region: str, authorization: str) -> None:
         """Raise the Data API's ``AccessDeniedException`` when IAM would refuse the request."""
-        who = self.endpoint.control.caller(authorization, region)
-        if who.arn.endswith(f":user/{OPERATOR}"):
-            self._authorise(who, "redshift-data", operation, req, region, self._wanted(operation, req, region, who))
+        self._authorise("redshift-data", operation, req, region, authorization)
 
     def check_serverless(self, operation: str, req: dict[str, Any], region: str, authorization: str) -> None:
-        """As :meth:`check`, for Redshift Serverless's control plane (its SAR page,
-        list_amazonredshiftserverless.html: each operation on its namespace, workgroup or snapshot; the
-        usage limits and lists on ``*``; ``iam:PassRole`` for the namespace's roles, passed to
-        redshift-serverless.amazonaws.com: which of Redshift's service names IAM sees is not documented,
-        unconfirmed)."""
-        who = self.endpoint.control.caller(authorization, region)
-        if who.arn.endswith(f":user/{OPERATOR}"):
-            self._authorise(who, "redshift-serverless", operation, req, region,
-                            self._serverless_wanted(operation, req, region, who.account))
+        """As :meth:`check`, for Redshift Serverless's control plane (:func:`sparkify_nb.iam.touches._serverless`)."""
+        self._authorise("redshift-serverless", operation, req, region, authorization)
 
-    def _authorise(self, who: Any, service: str, operation: str, req: dict[str, Any], region: str,
-                   wanted: list[requests.Authorisation]) -> None:
-        """Decide each of ``wanted`` for the operator ``who`` with the request's global context, note each
-        resource's outcome for the permissions report, and raise ``AccessDeniedException`` at the first refusal."""
+    def _authorise(self, service: str, operation: str, req: dict[str, Any], region: str, authorization: str) -> None:
+        """Decide each authorisation of the request (:func:`sparkify_nb.iam.touches.authorisations`) for the
+        operator who signed it, note each resource's outcome for the permissions report, and raise
+        ``AccessDeniedException`` at the first refusal."""
         from ..iam.gate import decide
 
-        principal = requests.Principal(who.account, who.arn, OPERATOR, who.userid)
-        base = touches.global_context(requests.Call(service, region, operation, req), principal)
-        for auth in wanted:
-            auth.context = {**base, **auth.context}
+        who = self.endpoint.control.caller(authorization, region)
+        if not who.arn.endswith(f":user/{OPERATOR}"):
+            return
+        principal = calls.Principal(who.account, who.arn, OPERATOR, who.userid)
+        call = calls.Call(service, region, operation, req)
+        for auth in touches.authorisations(call, principal, EndpointState(self, who.account, region)) or []:
             verdict = decide(auth, self._identity(who.arn))
             for resource, decision in verdict.decisions:
                 self.notes().note(who.account, action=auth.action, resource=resource, sid=decision.sid,
@@ -110,92 +142,5 @@ class Gate:
             if not verdict.allowed:
                 raise ApiError("AccessDeniedException", verdict.message(who.arn), status=400)
 
-    def _serverless_wanted(self, operation: str, req: dict[str, Any], region: str,
-                           account: str) -> list[requests.Authorisation]:
-        plane = self.endpoint.serverless_of(account)
-        action = f"redshift-serverless:{operation}"
-        arn = lambda kind: f"arn:aws:redshift-serverless:{region}:{account}:{kind}"  # noqa: E731
 
-        def existing(kind: str, name: str) -> list[requests.Authorisation]:
-            try:
-                found = (plane.namespace if kind == "namespace" else plane.workgroup)(name, region)[f"{kind}Arn"]
-            except ApiError:
-                # None of that name: its ARN (a generated id) cannot be formed, so the service answers
-                # ResourceNotFoundException itself (unconfirmed: AWS does not say what it authorises then)
-                return []
-            return [requests.Authorisation(action, [found], {}, {found: self._workgroup_tags(found, account)})]
-
-        tags = requests.tag_context({t["key"]: t["value"] for t in req.get("tags") or []})
-        if operation == "CreateNamespace":
-            roles = list(dict.fromkeys([*(req.get("iamRoles") or []), *([req["defaultIamRoleArn"]] if req.get(
-                "defaultIamRoleArn") else [])]))
-            return [requests.Authorisation(action, [arn("namespace/*")], tags)] + [
-                requests.Authorisation("iam:PassRole", [r], {"iam:PassedToService": "redshift-serverless.amazonaws.com"})
-                for r in roles]
-        if operation == "CreateWorkgroup":
-            return [requests.Authorisation(action, [arn("workgroup/*")], tags)]
-        if operation in ("GetNamespace", "UpdateNamespace", "DeleteNamespace"):
-            wanted = existing("namespace", req.get("namespaceName", ""))
-            if operation == "UpdateNamespace" and req.get("iamRoles"):
-                wanted += [requests.Authorisation("iam:PassRole", [r], {
-                    "iam:PassedToService": "redshift-serverless.amazonaws.com"}) for r in req["iamRoles"]]
-            return wanted
-        if operation in ("GetWorkgroup", "UpdateWorkgroup", "DeleteWorkgroup", "GetCredentials"):
-            return existing("workgroup", req.get("workgroupName", ""))
-        if operation == "ListSnapshots":
-            return [requests.Authorisation(action, [arn("snapshot/*")])]
-        if operation in ("ListTagsForResource", "TagResource", "UntagResource"):
-            resource = req.get("resourceArn", "*")
-            context = tags if operation == "TagResource" else (
-                {"aws:TagKeys": list(req.get("tagKeys") or [])} if operation == "UntagResource" else {})
-            return [requests.Authorisation(action, [resource], context,
-                                           {resource: self._workgroup_tags(resource, account)})]
-        return [requests.Authorisation(action, ["*"])]
-
-    def _wanted(self, operation: str, req: dict[str, Any], region: str, who: Any) -> list[requests.Authorisation]:
-        action = f"redshift-data:{operation}"
-        if operation in ("DescribeStatement", "GetStatementResult", "CancelStatement"):
-            run = self.endpoint.runs.get(str(req.get("Id", "")).split(":")[0])
-            owner = getattr(run, "owner", "") if run else who.userid  # an unknown id: the endpoint says so itself
-            return [requests.Authorisation(action, ["*"], {"redshift-data:statement-owner-iam-userid": owner})]
-        if operation == "ListStatements":
-            return [requests.Authorisation(action, ["*"], {"redshift-data:statement-owner-iam-userid": who.userid})]
-        if operation not in ("ExecuteStatement", "BatchExecuteStatement"):
-            return []
-        arn = lambda service, resource: f"arn:aws:{service}:{region}:{who.account}:{resource}"  # noqa: E731
-        if req.get("SessionId"):
-            session = self.endpoint.sessions.peek(req["SessionId"]) if hasattr(self.endpoint.sessions, "peek") \
-                else None
-            target = getattr(session, "target", None)
-            resource = (self._workgroup_arn(target.identifier, region, who.account) if target and target.serverless
-                        else arn("redshift", f"cluster:{target.identifier}") if target else "*")
-            owner = self.session_owners.get(req["SessionId"], "")
-            return [requests.Authorisation(action, [resource],
-                                           {"redshift-data:session-owner-iam-userid": owner} if owner else {})]
-        if req.get("WorkgroupName"):
-            wg = self._workgroup_arn(req["WorkgroupName"], region, who.account)
-            tags = self._workgroup_tags(wg, who.account)
-            return [requests.Authorisation(action, [wg], {}, {wg: tags}),
-                    requests.Authorisation("redshift-serverless:GetCredentials", [wg], {}, {wg: tags})]
-        cluster = req.get("ClusterIdentifier", "")
-        wanted = [requests.Authorisation(action, [arn("redshift", f"cluster:{cluster}")])]
-        if req.get("DbUser"):
-            resources = [arn("redshift", f"dbuser:{cluster}/{req['DbUser']}")] + (
-                [arn("redshift", f"dbname:{cluster}/{req['Database']}")] if req.get("Database") else [])
-            wanted.append(requests.Authorisation("redshift:GetClusterCredentials", resources, {
-                "redshift:DbUser": req["DbUser"], **({"redshift:DbName": req["Database"]} if req.get("Database")
-                                                      else {})}))
-        return wanted
-
-    def _workgroup_arn(self, name: str, region: str, account: str) -> str:
-        try:
-            return self.endpoint.serverless_of(account).workgroup(name, region)["workgroupArn"]
-        except ApiError:
-            return f"arn:aws:redshift-serverless:{region}:{account}:workgroup/*"
-
-    def _workgroup_tags(self, arn: str, account: str) -> dict[str, str]:
-        tags = self.endpoint.serverless_of(account).tags.get(arn, {})
-        return {f"aws:ResourceTag/{k}": v for k, v in tags.items()}
-
-
-__all__ = ["Gate"]
+__all__ = ["EndpointState", "Gate"]
