@@ -156,8 +156,9 @@ class State:
     def serverless_tags(self, arn: str) -> dict[str, str]:
         return {}
 
-    def serverless_manages_admin_password(self, namespace_arn: str) -> bool:
-        return False
+    def serverless_admin_secret(self, namespace_arn: str) -> str | None:
+        """The ARN of the admin secret Redshift keeps for a namespace (``manageAdminPassword``), None when none."""
+        return None
 
     def session(self, session_id: str) -> tuple[str, str] | None:
         """(resource ARN, owner's ``aws:userid``) of a Data API session, None when unknown."""

@@ -34,6 +34,17 @@ The authorisations AWS makes beyond the call itself (item 5):
   ... must have permissions to use the action that creates the resource, such
   as ec2:CreateVpc. ... must also have permissions to use the ec2:CreateTags
   action", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html);
+- the Secrets Manager actions the SAR lists as dependent actions of
+  CreateCluster and CreateNamespace when the request asks Redshift to manage
+  the admin password (``ManageMasterPassword`` / ``manageAdminPassword``), on
+  the secret Redshift makes (:func:`admin_secret`; GetRandomPassword, which
+  takes no resource, on ``*``), and those of DeleteNamespace on the secret of a
+  namespace that has one ("Amazon Redshift generates the password and stores it
+  in Secrets Manager", https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html;
+  the dependent actions: list_amazonredshift.html, list_amazonredshiftserverless.html,
+  in :mod:`.sar`). The SAR's KMS dependents concern a customer managed key the
+  request names (``MasterPasswordSecretKmsKeyId``, ``KmsKeyId``), which the
+  suite never does: not asked (unconfirmed);
 - ``iam:CreateServiceLinkedRole`` for Redshift's role when an account makes its
   first cluster and the role does not exist ("Amazon Redshift ... creates the
   service-linked role for you ... you must have iam:CreateServiceLinkedRole",
@@ -131,6 +142,27 @@ class Touch:
         self.add(action, [arn], context)
 
 
+# The admin secret's name: "redshift!<cluster or namespace>-<admin user>" and Secrets Manager's random 6-character
+# suffix (unconfirmed: AWS's pages show no name; the placeholder suffix stands for the one AWS draws).
+SECRET_SUFFIX = "Ab12Cd"
+
+
+def admin_secret(t: "Touch", identifier: str, user: str) -> str:
+    """The ARN of the admin secret Redshift makes for ``identifier`` (a cluster or namespace) and ``user``."""
+    return t.arn("secretsmanager", f"secret:redshift!{identifier}-{user}-{SECRET_SUFFIX}")
+
+
+def managed_password(t: "Touch", action: str, secret: str) -> None:
+    """The Secrets Manager dependent actions of ``action`` (the SAR's), on ``secret`` (or ``*`` for one that
+    takes no resource): Redshift makes and keeps the admin password's secret with the caller's rights."""
+    for dependent in sorted({d for row in sar.rows(action) for d in row.dependent if d.startswith("secretsmanager:")}):
+        t.add(dependent, [secret] if any(r.required for r in sar.rows(dependent)) else ["*"])
+
+
+def _asked(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
 def _ec2(t: Touch, op: str) -> bool:
     p, a = t.p, f"ec2:{op}"
     creates = {"CreateVpc": ("vpc", []), "CreateSubnet": ("subnet", [p.get("VpcId", "")]),
@@ -176,6 +208,8 @@ def _redshift(t: Touch, op: str) -> bool:
     if op == "CreateCluster":
         t.redshift(a, f"cluster:{p['ClusterIdentifier']}", context=tags)
         t.pass_roles(listed(p, "IamRoles"), "redshift.amazonaws.com")
+        if _asked(p.get("ManageMasterPassword")):
+            managed_password(t, a, admin_secret(t, p["ClusterIdentifier"], p.get("MasterUsername", "")))
         if not t.lookup.service_linked_role_exists("redshift.amazonaws.com"):
             t.add("iam:CreateServiceLinkedRole", [t.arn(
                 "iam", "role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift", False)],
@@ -316,10 +350,11 @@ def _serverless(t: Touch, op: str) -> bool:
     (unconfirmed: AWS does not say what it authorises then)."""
     p, a = t.p, f"redshift-serverless:{op}"
 
-    def existing(kind: str, name: str) -> None:
+    def existing(kind: str, name: str) -> str | None:
         arn = t.lookup.serverless_arn(kind, name)
         if arn:
             t.add(a, [arn], {}, {arn: _tags(t.lookup.serverless_tags(arn))})
+        return arn
 
     def pass_roles(roles: list[str]) -> None:
         t.pass_roles(list(dict.fromkeys(r for r in roles if r)), "redshift-serverless.amazonaws.com")
@@ -328,10 +363,15 @@ def _serverless(t: Touch, op: str) -> bool:
     if op == "CreateNamespace":
         t.add(a, [t.arn("redshift-serverless", "namespace/*")], tags)
         pass_roles([*(p.get("iamRoles") or []), p.get("defaultIamRoleArn", "")])
+        if _asked(p.get("manageAdminPassword")):
+            managed_password(t, a, admin_secret(t, p.get("namespaceName", ""), p.get("adminUsername", "admin")))
     elif op == "CreateWorkgroup":
         t.add(a, [t.arn("redshift-serverless", "workgroup/*")], tags)
     elif op in ("GetNamespace", "UpdateNamespace", "DeleteNamespace"):
-        existing("namespace", p.get("namespaceName", ""))
+        namespace = existing("namespace", p.get("namespaceName", ""))
+        secret = t.lookup.serverless_admin_secret(namespace) if namespace and op == "DeleteNamespace" else None
+        if secret:
+            managed_password(t, a, secret)
         if op == "UpdateNamespace":
             pass_roles(p.get("iamRoles") or [])
     elif op in ("GetWorkgroup", "UpdateWorkgroup", "DeleteWorkgroup", "GetCredentials"):

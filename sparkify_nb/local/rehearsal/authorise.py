@@ -63,6 +63,9 @@ class EndpointState(calls.State):
     def serverless_tags(self, arn: str) -> dict[str, str]:
         return dict(self.endpoint.serverless_of(self.account).tags.get(arn, {}))
 
+    def serverless_admin_secret(self, namespace_arn: str) -> str | None:
+        return self.endpoint.serverless_of(self.account).namespaces.get(namespace_arn, {}).get("adminPasswordSecretArn")
+
     def session(self, session_id: str) -> tuple[str, str] | None:
         peek = getattr(self.endpoint.sessions, "peek", None)
         target = getattr(peek(session_id) if peek else None, "target", None)
