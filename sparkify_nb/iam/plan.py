@@ -29,7 +29,7 @@ from typing import Any
 
 from ..config import Settings
 from ..s3uri import parse_s3_uri
-from . import analyst, boundary, copy_role, lease, reach, sar, scheduler, touches, workbucket
+from . import analyst, boundary, copy_role, lease, reach, sar, scheduler, touches, touches_redshift, workbucket
 from .calls import Authorisation, Call, Principal, State, action_of
 from .tags import TAG_KEY, stack_tags
 
@@ -74,7 +74,7 @@ class Planned(State):
     def serverless_admin_secret(self, namespace_arn: str) -> str | None:
         ident, user = self.settings.get("cluster", "identifier"), self.settings.get("cluster", "db_user")
         return (f"arn:aws:secretsmanager:{self.settings.region}:{self.account}:secret:redshift!{ident}-{user}-"
-                f"{touches.SECRET_SUFFIX}")
+                f"{touches_redshift.SECRET_SUFFIX}")
 
     def session(self, session_id: str) -> tuple[str, str] | None:
         identifier = self.settings.get("cluster", "identifier")

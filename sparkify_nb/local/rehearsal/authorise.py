@@ -123,7 +123,7 @@ class Gate:
         self._authorise("redshift-data", operation, req, region, authorization)
 
     def check_serverless(self, operation: str, req: dict[str, Any], region: str, authorization: str) -> None:
-        """As :meth:`check`, for Redshift Serverless's control plane (:func:`sparkify_nb.iam.touches._serverless`)."""
+        """As :meth:`check`, for Redshift Serverless's control plane (:func:`sparkify_nb.iam.touches_redshift._serverless`)."""
         self._authorise("redshift-serverless", operation, req, region, authorization)
 
     def _authorise(self, service: str, operation: str, req: dict[str, Any], region: str, authorization: str) -> None:

@@ -165,7 +165,7 @@ class Serverless(LimitsAndTags):
                   "creationDate": _now(), "_region": region_of(arn), "_roles": roles}
             if req.get("defaultIamRoleArn"):
                 ns["defaultIamRoleArn"] = req["defaultIamRoleArn"]
-            if req.get("manageAdminPassword"):  # named as the gate names it (sparkify_nb/iam/touches.py, admin_secret)
+            if req.get("manageAdminPassword"):  # named as the gate names it (sparkify_nb/iam/touches_redshift.py, admin_secret)
                 ns["adminPasswordSecretArn"] = (f"arn:aws:secretsmanager:{who.region}:{who.account}:secret:"
                                                 f"redshift!{name}-{ns['adminUsername']}-{secrets.token_hex(3)}")
             self.namespaces[arn] = ns
