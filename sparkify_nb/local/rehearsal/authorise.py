@@ -23,9 +23,10 @@ the Amazon Redshift Data API", https://docs.aws.amazon.com/redshift/latest/mgmt/
   ``ListStatements`` on ``*`` with ``redshift-data:statement-owner-iam-userid``
   (who ran the statement).
 
-Who is gated: a rehearsal account's ``sparkify-operator`` (its policies read
-from the emulator's IAM and kept a few seconds per identity). Roles' sessions
-(04's analyst on Serverless) are not gated yet.
+Who is gated: a rehearsal account's ``sparkify-operator``, and a session of one
+of the account's roles (04's analyst on Serverless, the lease role), which acts
+with the role's own policies within its permissions boundary (the policies
+read from the emulator's IAM and kept a few seconds per identity).
 
 What each request touches is the shared table :mod:`sparkify_nb.iam.touches`
 (``redshift-data`` and ``redshift-serverless`` rows), as for the emulator's
@@ -88,7 +89,7 @@ class Gate:
 
     def __init__(self, endpoint: Any):
         self.endpoint = endpoint
-        self._policies: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        self._policies: dict[str, tuple[float, tuple[list[dict[str, Any]], dict[str, Any] | None]]] = {}
         self._lock = threading.Lock()
         self.session_owners: dict[str, str] = {}
         self._notes: Any = None
@@ -104,7 +105,9 @@ class Gate:
             self._notes = Notes(folder)
         return self._notes
 
-    def _identity(self, principal: str) -> list[dict[str, Any]]:
+    def _identity(self, principal: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """(identity policies, permissions boundary or None) of ``principal`` (a user's or a role session's
+        ARN), read from the emulator's IAM and kept :data:`POLICY_SECONDS`."""
         from ..iam.account import admin_client
         from ..iam.authorize import policies_of
 
@@ -113,10 +116,24 @@ class Gate:
         if held and time.monotonic() - held[0] < POLICY_SECONDS:
             return held[1]
         iam = admin_client(self.endpoint.control.endpoint(), principal.split(":")[4], "iam")
-        identity, _ = policies_of(iam, principal)
+        found = policies_of(iam, principal)
         with self._lock:
-            self._policies[principal] = (time.monotonic(), identity)
-        return identity
+            self._policies[principal] = (time.monotonic(), found)
+        return found
+
+    def _gated(self, who: Any) -> calls.Principal | None:
+        """The principal to authorise: a rehearsal account's operator, or a session of one of its roles
+        (the role's own policies within its boundary, as on the emulator: :func:`..iam.gate.session_of`);
+        None for anyone else (the account's administrator, the ``local`` target)."""
+        from ..iam.account import known
+
+        if who.arn.endswith(f":user/{OPERATOR}"):
+            return calls.Principal(who.account, who.arn, OPERATOR, who.userid)
+        if ":assumed-role/" in who.arn and who.account in known(self.endpoint.state):
+            role, session = who.arn.split(":assumed-role/", 1)[1].split("/", 1)
+            return calls.Principal(who.account, who.arn, session, who.userid, "AssumedRole",
+                                   f"arn:aws:iam::{who.account}:role/{role}")
+        return None
 
     def check(self, operation: str, req: dict[str, Any], region: str, authorization: str) -> None:
         """Raise the Data API's ``AccessDeniedException`` when IAM would refuse the request."""
@@ -133,15 +150,17 @@ class Gate:
         from ..iam.gate import decide
 
         who = self.endpoint.control.caller(authorization, region)
-        if not who.arn.endswith(f":user/{OPERATOR}"):
+        principal = self._gated(who)
+        if principal is None:
             return
-        principal = calls.Principal(who.account, who.arn, OPERATOR, who.userid)
+        identity, boundary = self._identity(who.arn)
         call = calls.Call(service, region, operation, req)
         for auth in touches.authorisations(call, principal, EndpointState(self, who.account, region)) or []:
-            verdict = decide(auth, self._identity(who.arn))
+            verdict = decide(auth, identity, boundary)
             for resource, decision in verdict.decisions:
-                self.notes().note(who.account, action=auth.action, resource=resource, sid=decision.sid,
-                                  outcome=decision.why)
+                if principal.kind == "User":  # the report is the operator policy's
+                    self.notes().note(who.account, action=auth.action, resource=resource, sid=decision.sid,
+                                      outcome=decision.why)
             if not verdict.allowed:
                 raise ApiError("AccessDeniedException", verdict.message(who.arn), status=400)
 
