@@ -9,26 +9,28 @@ from sparkify_nb.iam import operator, plan
 from sparkify_nb.local.iam.evaluate import Request, evaluate
 
 ACCOUNT, USER = "123456789012", "arn:aws:iam::123456789012:user/alice"
-PAIRS = [(k, a) for k in operator.KINDS for a in operator.ACCESS]
+# every kind x access pair, with every optional guardrail and the lease set, and with none of them
+PAIRS = [(k, a, g) for k in operator.KINDS for a in operator.ACCESS for g in (True, False)]
 
 
-def _settings(kind, access):
-    return config.load(overrides={"general.target": "redshift", "cluster.kind": kind, "cluster.access": access, **(
-        {"cluster.pause_schedule": "cron(0 1 * * ? *)"} if kind == "provisioned" else {
-            "cluster.max_rpu_hours_per_day": 10})})
+def _settings(kind, access, guardrails=True):
+    keys = {"cluster.pause_schedule": "cron(0 1 * * ? *)", "cluster.max_rpu_hours_per_day": 10} if guardrails else {
+        "cluster.lease_hours": 0}
+    return config.load(overrides={"general.target": "redshift", "cluster.kind": kind, "cluster.access": access,
+                                  **keys})
 
 
-@pytest.mark.parametrize("kind, access", PAIRS)
-def test_every_action_the_run_needs_is_planned_except_the_one_that_needs_no_permission(kind, access):
-    settings = _settings(kind, access)
+@pytest.mark.parametrize("kind, access, guardrails", PAIRS)
+def test_every_action_the_run_needs_is_planned_except_the_one_that_needs_no_permission(kind, access, guardrails):
+    settings = _settings(kind, access, guardrails)
     planned = {a.action for a in plan.authorisations(settings, ACCOUNT, USER, "AIDAX")}
     needed = set(operator.actions("redshift", kind, access, operator.guardrails_set(settings)))
     assert needed - planned == {"sts:GetCallerIdentity"} and planned - needed == set()
 
 
-@pytest.mark.parametrize("kind, access", PAIRS)
-def test_the_printed_policy_allows_every_planned_call_on_each_resource_with_its_context(kind, access):
-    settings = _settings(kind, access)
+@pytest.mark.parametrize("kind, access, guardrails", PAIRS)
+def test_the_printed_policy_allows_every_planned_call_on_each_resource_with_its_context(kind, access, guardrails):
+    settings = _settings(kind, access, guardrails)
     policy = operator.policy(settings, ACCOUNT)
     refused = [(a.action, r) for a in plan.authorisations(settings, ACCOUNT, USER, "AIDAX")
                for r, context in a.per_resource.items() if not evaluate([policy], Request(a.action, r, context)).allowed]

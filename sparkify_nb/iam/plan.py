@@ -220,7 +220,8 @@ def requests(settings: Settings, account: str, caller_arn: str, principal: str |
 
 def _warehouse(settings: Settings, account: str, arn: Any, tags: Any, copy: str) -> list[tuple[str, str, dict]]:
     """The calls on the cluster or the namespace and workgroup, SQL through the Data API, the guardrails
-    and the lease."""
+    and the lease (a guardrail's or the lease's create only when its ``[cluster]`` key is set; its find and
+    delete always, as :func:`.kinds.actions` keeps them)."""
     get, ident, stack = settings.get, settings.get("cluster", "identifier"), settings.stack_name
     out: list[tuple[str, str, dict[str, Any]]] = []
     add = lambda service, op, **p: out.append((service, op, p))  # noqa: E731
@@ -268,8 +269,9 @@ def _warehouse(settings: Settings, account: str, arn: Any, tags: Any, copy: str)
                     TargetAction={"PauseCluster": {"ClusterIdentifier": ident}})
         targets = [{"ClusterIdentifier": ident, "Database": database, "DbUser": user} for user in users]
     else:
-        for op in ("CreateUsageLimit", "UpdateUsageLimit"):
-            add("redshift-serverless", op)
+        if get("cluster", "max_rpu_hours_per_day"):
+            for op in ("CreateUsageLimit", "UpdateUsageLimit"):
+                add("redshift-serverless", op)
         add("redshift-serverless", "CreateNamespace", namespaceName=ident, adminUsername=users[0],
             manageAdminPassword=True, iamRoles=[copy], defaultIamRoleArn=copy,
             tags=[{"key": t["Key"], "value": t["Value"]} for t in tags(ident)])
@@ -286,13 +288,13 @@ def _warehouse(settings: Settings, account: str, arn: Any, tags: Any, copy: str)
                 add("redshift-data", op, **target)
         for op in ("DescribeStatement", "GetStatementResult", "CancelStatement"):
             add("redshift-data", op, Id="a-statement-of-yours")
-    if get("cluster", "lease_hours"):
-        role = arn("iam", f"role/{lease.role_name(settings)}", False)
-        for schedule in lease.schedule_names(settings):
+    role = arn("iam", f"role/{lease.role_name(settings)}", False)
+    for schedule in lease.schedule_names(settings):  # 99 looks for a lease whatever [cluster] lease_hours says
+        if get("cluster", "lease_hours"):
             for op in ("CreateSchedule", "UpdateSchedule"):
                 add("scheduler", op, Name=schedule, GroupName=lease.GROUP, Target={"RoleArn": role})
-            for op in ("GetSchedule", "DeleteSchedule"):
-                add("scheduler", op, Name=schedule, GroupName=lease.GROUP)
+        for op in ("GetSchedule", "DeleteSchedule"):
+            add("scheduler", op, Name=schedule, GroupName=lease.GROUP)
     add("pricing", "GetProducts", ServiceCode="AmazonRedshift")
     return out
 
