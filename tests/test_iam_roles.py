@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from sparkify_nb import config, local
 from sparkify_nb.iam import analyst, tags
-from sparkify_nb.local.iam import account
+from sparkify_nb.local.iam import account, requests, trust
 
 REGION = "us-west-2"
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
@@ -152,3 +152,40 @@ def test_an_explicit_deny_in_the_trust_policy_refuses_even_the_accounts_own_prin
     with pytest.raises(ClientError) as refused:
         _role_session(_doc(_allow("ec2:DescribeVpcs")), trust=trust)
     assert _refused(refused)[1].endswith("with an explicit deny in a resource-based policy")
+
+
+USER_ARN = "arn:aws:iam::111122223333:user/op"
+WHO = requests.Principal("111122223333", USER_ARN, "op", "AIDAOP")
+SESSION = requests.Principal("111122223333", "arn:aws:sts::111122223333:assumed-role/R/s1", "s1", "AROAR:s1",
+                             "AssumedRole", "arn:aws:iam::111122223333:role/R")
+
+
+def _trust(*statements):
+    return {"Version": "2012-10-17", "Statement": [{"Action": "sts:AssumeRole", **s} for s in statements]}
+
+
+@pytest.mark.parametrize("statements, who, decided", [
+    ([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}}], WHO, (True, "allowed", "#1")),
+    ([{"Effect": "Allow", "Principal": {"AWS": "111122223333"}}], WHO, (True, "allowed", "#1")),
+    ([{"Effect": "Allow", "Principal": "*", "Sid": "Anyone"}], WHO, (True, "allowed", "Anyone")),
+    ([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}}], WHO, (False, "trust", "")),
+    ([{"Effect": "Allow", "Principal": USER_ARN}], WHO, (False, "trust", "")),  # only "*" may stand bare
+    ([{"Effect": "Allow", "Principal": {"Service": "redshift.amazonaws.com"}}], WHO, (False, "trust", "")),
+    ([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/R"}}], SESSION, (True, "allowed", "#1")),
+    ([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/R"}}], WHO, (False, "trust", "")),
+    ([{"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}},
+      {"Effect": "Allow", "Principal": {"AWS": USER_ARN}}], WHO, (True, "allowed", "#2")),
+    ([{"Effect": "Allow", "Principal": {"AWS": USER_ARN}},
+      {"Effect": "Deny", "Principal": {"AWS": USER_ARN}, "Sid": "No"}], WHO, (False, "trust deny", "No")),
+    ([{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::444455556666:root"}}], WHO, (False, "trust", "")),
+    ([{"Effect": "Allow", "Principal": {"AWS": USER_ARN}},
+      {"Effect": "Deny", "NotPrincipal": {"AWS": USER_ARN}}], WHO, (False, "trust deny", "#2")),
+    ([{"Effect": "Allow", "Principal": {"AWS": USER_ARN}, "Condition": {"StringEquals": {"aws:userid": "AIDAOP"}}}],
+     WHO, (True, "allowed", "#1")),
+    ([{"Effect": "Allow", "Principal": {"AWS": USER_ARN}, "Condition": {"StringEquals": {"aws:userid": "other"}}}],
+     WHO, (False, "trust", "")),
+    ([{"Effect": "Allow", "Principal": {"AWS": USER_ARN}, "Action": "sts:TagSession"}], WHO, (False, "trust", "")),
+])
+def test_a_trust_policy_decides_who_may_assume_the_role(statements, who, decided):
+    found = trust.decide(_trust(*statements), who, {"aws:userid": who.userid, "aws:PrincipalArn": who.role or who.arn})
+    assert (found.allowed, found.why, found.sid) == decided
