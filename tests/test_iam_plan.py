@@ -52,3 +52,16 @@ def test_the_admin_secret_redshift_makes_is_planned_with_the_sars_dependent_acti
     assert {a.action for a in auths if a.resources == [secret]} == {
         "secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret",
         "secretsmanager:RotateSecret", "secretsmanager:TagResource", "secretsmanager:UpdateSecret"}
+
+
+def test_an_sso_roles_own_reads_are_planned_on_its_real_arn_with_its_path():
+    """01 reads the path of the caller's own role (ReadYourOwnRole names the role with its path) and simulates it."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Data_0123"
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_Data_0123/alice@example.com"
+    settings = _settings("provisioned", "data_api")
+    auths = plan.authorisations(settings, ACCOUNT, session, "AROAX:alice@example.com", principal=role)
+    assert [a.resources for a in auths if a.action in ("iam:GetRole", "iam:SimulatePrincipalPolicy")
+            and role in a.resources] == [[role], [role]]
+    policy = operator.policy(settings, ACCOUNT, principal=role)
+    assert [(a.action, r) for a in auths for r, context in a.per_resource.items()
+            if not evaluate([policy], Request(a.action, r, context)).allowed] == []
