@@ -8,9 +8,10 @@ that every path and test module named here exists and that every room the issue 
 
 ``make mutants PKG=<a room's folder, or one module or .sql file of a room>`` mutates that code
 in a scratch copy of the work tree (tests/mutants.py): Python with cosmic-ray's operators, SQL
-with tests/sql_mutants.py. Each mutant runs only the room's test modules that execute the
-mutated line (measured once per run with coverage, the endpoint's own processes included);
-a mutant on a line no test reaches survives without a run.
+with tests/sql_mutants.py. Each mutant runs only the test functions of the room's test modules
+that executed the mutated line (measured once per run with coverage, one context per test, the
+endpoint's and the emulator's processes included); a mutant on a line no test reaches survives
+without a run.
 
 :data:`EQUIVALENT` names the surviving mutants that change no behaviour, each with its reason;
 they count apart (neither killed nor survived).
@@ -78,7 +79,6 @@ ROOMS: tuple[Room, ...] = (
 )
 
 # (file, operator, the mutated line as written, stripped) -> why the mutant changes no behaviour
-_SEM = "sparkify_nb/local/rehearsal/semantics.py"
 _ST = "sparkify_nb/local/rehearsal/statements.py"
 _BELOW_4 = "typmod is only compared with 4 (>= 4): any value below 4 for a computed column acts as -1"
 _STRING_TYPMOD = "PostgreSQL stores a string type's typmod as -1 or length + 4 (VARHDRSZ), never 3"
@@ -86,17 +86,7 @@ _NO_SIZE = "internal_size None: 0 > 0 and -1 > 0 are both false"
 _NO_CARRY = ("NUMERIC typmod is (precision << 16 | scale) + 4, scale at most 1000: +-1..8 never carries into the "
              "precision bits")
 _NUMERIC_TYPMOD = "PostgreSQL stores a NUMERIC typmod as -1 or (precision << 16 | scale) + 4 >= 4, never 3"
-_ANNOTATION = "an annotation: the module says `from __future__ import annotations`, so annotations are never evaluated"
 EQUIVALENT: dict[tuple[str, str, str], str] = {
-    (_SEM, "ReplaceBinaryOperator_BitOr_BitAnd",
-     "def _whole_number(node: exp.Expression & None) -> int | None:"): _ANNOTATION,
-    (_SEM, "ReplaceBinaryOperator_BitOr_BitAnd",
-     "def _whole_number(node: exp.Expression | None) -> int & None:"): _ANNOTATION,
-    (_SEM, "ReplaceBinaryOperator_BitOr_BitAnd", "def _literal(node: exp.Expression & None) -> bool:"): _ANNOTATION,
-    (_SEM, "ReplaceBinaryOperator_BitOr_BitAnd",
-     "pairs: list[tuple[exp.Expression, list[exp.Expression & None]]] = []"): _ANNOTATION,
-    (_ST, 'ReplaceBinaryOperator_BitOr_BitAnd',
-     'def _column(d: Any, table: tuple[str, bool, int] & None) -> dict[str, Any]:'): _ANNOTATION,
     (_ST, 'NumberReplacer',
      'typmod = table[2] if table else - 2'): _BELOW_4,
     (_ST, 'NumberReplacer',
@@ -114,10 +104,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      'precision, scale = (((typmod - 4) >> 16, (typmod - 4) & 0xFFFF) if typmod >= 3'): _NUMERIC_TYPMOD,
     (_ST, 'ReplaceBinaryOperator_Sub_Add',
      'precision, scale = (((typmod + 4) >> 16, (typmod - 4) & 0xFFFF) if typmod >= 4'): _NO_CARRY,
-    ("sparkify_nb/iam/lease.py", "ReplaceBinaryOperator_BitOr_BitAnd",
-     "def parse_at(expression: str) -> datetime & None:"): _ANNOTATION,
-    ("sparkify_nb/iam/lease.py", "ReplaceBinaryOperator_BitOr_BitAnd",
-     "warehouse: dict[str, str] & None = None) -> dict[str, Any]:"): _ANNOTATION,
 }
 
 
@@ -127,7 +113,11 @@ class UnknownRoom(ValueError):
 
 def select(pkg: str) -> tuple[Room, list[Path]]:
     """The room ``pkg`` belongs to and the files of that room under ``pkg`` (a folder or a file,
-    relative to the project root). Raises :class:`UnknownRoom` naming the rooms when none holds it."""
+    relative to the project root), or all of a room's files when ``pkg`` is its name (``analytics``,
+    ``rehearsal-endpoint``). Raises :class:`UnknownRoom` naming the rooms when none holds it."""
+    for room in ROOMS:
+        if pkg.replace("-", " ") == room.name:
+            return room, room.files()
     wanted = Path(pkg.rstrip("/"))
     if wanted.is_absolute():
         wanted = wanted.resolve().relative_to(ROOT)

@@ -43,6 +43,12 @@ def test_rooms_name_existing_code_and_test_modules_with_their_targets():
         assert room.target == (0.95 if room.name in ("rehearsal endpoint", "permissions documents") else 0.85)
 
 
+def test_a_rooms_name_selects_all_its_files_those_outside_its_folder_too():
+    room, files = mutation_rooms.select("analytics")
+    assert room.name == "analytics" and Path("sparkify_nb/display.py") in files and files == room.files()
+    assert mutation_rooms.select("rehearsal-endpoint")[1] == mutation_rooms.select("sparkify_nb/local/rehearsal")[1]
+
+
 def test_a_file_outside_every_room_is_refused_naming_the_rooms():
     with pytest.raises(mutation_rooms.UnknownRoom, match=r"PKG=sparkify_nb/datagen is in no room .*rehearsal endpoint"):
         mutation_rooms.select("sparkify_nb/datagen")
@@ -114,3 +120,78 @@ def test_every_sql_file_of_the_rooms_yields_mutants_that_change_it():
             text = (ROOT / path).read_text(encoding="utf-8")
             for mutant in sql_mutants.mutants(text):
                 assert mutant.apply(text) != text, (path, mutant.describe())
+
+
+# make mutants' own logic (tests/mutants.py, tests/mutants_report.py), checked without running a mutant.
+
+def _baseline(tests: dict[str, float], lines: dict[int, set[str]]):
+    from tests.mutants import Baseline
+
+    return Baseline(10.0, tests, {(Path("m.py"), n): labels for n, labels in lines.items()})
+
+
+def _mutant(line: int):
+    from tests.mutants import Mutant
+
+    return Mutant(Path("m.py"), line, "AddNot", "x", "not x", "")
+
+
+def test_a_mutant_runs_only_the_tests_that_executed_its_line_fastest_first_a_module_together():
+    from tests.mutants import tests_for
+
+    base = {"tests/test_a.py": _baseline({"tests/test_a.py::slow": 5.0, "tests/test_a.py::fast": 0.1,
+                                          "tests/test_a.py::other": 0.2}, {3: {"tests/test_a.py::slow",
+                                                                              "tests/test_a.py::fast"}}),
+            "tests/test_b.py": _baseline({"tests/test_b.py::mid": 1.0, "tests/test_b.py::quick": 0.05},
+                                         {3: {"tests/test_b.py::mid"}, 4: {"tests/test_b.py::quick"}})}
+    assert tests_for(_mutant(3), base) == ["tests/test_a.py::fast", "tests/test_a.py::slow", "tests/test_b.py::mid"]
+    assert tests_for(_mutant(9), base) == []
+
+
+def test_a_line_run_outside_any_test_runs_its_whole_module_the_files_tests_first():
+    from tests.mutants import tests_for
+
+    base = {"tests/test_a.py": _baseline({"tests/test_a.py::t1": 0.1, "tests/test_a.py::t2": 0.3,
+                                          "tests/test_a.py::t3": 0.2},
+                                         {1: {""}, 7: {"tests/test_a.py::t2"}})}
+    assert tests_for(_mutant(1), base) == ["tests/test_a.py::t2", "tests/test_a.py::t1", "tests/test_a.py::t3"]
+    # a test that fails alone, unmutated, depends on its module: its module runs whole
+    assert tests_for(_mutant(7), base, {"tests/test_a.py::t2"})[0] == "tests/test_a.py::t2"
+    assert len(tests_for(_mutant(7), base, {"tests/test_a.py::t2"})) == 3
+
+
+def test_the_interval_of_a_sampled_score_is_wilsons():
+    from tests.mutants_report import score, wilson
+
+    low, high = wilson(38, 40)
+    assert (round(low, 3), round(high, 3)) == (0.835, 0.986)
+    assert wilson(0, 0) == (0.0, 1.0)
+    assert score(["killed"] * 38 + ["survived", "not reached", "equivalent"], sample=True) == "95% (95 % CI 83%-99%)"
+    assert score(["killed", "survived"]) == "50%"
+
+
+def test_a_sample_is_the_same_for_the_same_seed_and_uniform_over_the_room():
+    import random
+
+    population = range(1000)
+    assert random.Random(7).sample(population, 30) == random.Random(7).sample(population, 30)
+    from tests import mutants
+
+    assert "random.Random(args.seed).sample(range(population), args.sample)" in Path(mutants.__file__).read_text()
+
+
+def test_annotations_are_not_mutated_where_they_are_never_evaluated():
+    """What python_mutants skips under ``from __future__ import annotations``: a parameter's, a return's and a
+    variable's annotation, never a default value or an expression. Read with parso (cosmic-ray's parser, which
+    make test has through IPython's jedi; cosmic-ray itself comes only with make mutants)."""
+    import parso
+
+    from tests.mutants import _in_annotation
+
+    tree = parso.parse("def f(a: int | None, b=1 | 2) -> str | None:\n    c: x | y = 3 | 4\n    return c\n")
+    ors, leaf = [], tree.get_first_leaf()
+    while leaf is not None:
+        ors += [leaf] if leaf.value == "|" else []
+        leaf = leaf.get_next_leaf()
+    assert [(n.start_pos, _in_annotation(n.parent)) for n in ors] == [
+        ((1, 13), True), ((1, 25), False), ((1, 37), True), ((2, 9), True), ((2, 17), False)]
