@@ -110,3 +110,13 @@ def test_a_role_sessions_calls_carry_its_roles_arn_as_the_principal():
                                 f"arn:aws:sts::{ACCOUNT}:assumed-role/DataEngineer/alice", "AROAX:alice", role)
     assert {a.context["aws:PrincipalArn"] for a in auths} == {role}
     assert {a.context["aws:PrincipalType"] for a in auths} == {"AssumedRole"}
+
+
+def test_a_manifest_source_plans_the_compactions_writes_and_the_printed_policy_allows_them():
+    settings = config.load(overrides={"general.target": "redshift", "s3.song_data": "s3://mine/songs.manifest"})
+    written = {r for r, _ in _pairs(settings, "s3:PutObject")}
+    assert {"arn:aws:s3:::mine/songs.manifest"} < written and any(r.startswith("arn:aws:s3:::mine/songs") and
+                                                                  r != "arn:aws:s3:::mine/songs.manifest" for r in written)
+    policy = operator.policy(settings, ACCOUNT)
+    assert [(a.action, r) for a in plan.authorisations(settings, ACCOUNT, USER, "AIDAX")
+            for r, context in a.per_resource.items() if not evaluate([policy], Request(a.action, r, context)).allowed] == []
