@@ -178,7 +178,7 @@ def baseline(scratch: Path, stack: Path, tests: list[str], files: list[Path]) ->
         _read_coverage(base, folder, scratch, python_files, emulator_pid)
         _read_opened(base, folder, scratch)
         out[test] = base
-        deaf = (folder / "deaf.txt").read_text().split() if (folder / "deaf.txt").is_file() else []
+        deaf = _deaf(folder)
         outside = sum("" in labels for labels in base.lines.values())
         print(f"  baseline {test}: {seconds:.0f} s, {len(durations)} tests; {len(base.lines)} lines reached, "
               f"{outside} of them outside any test (module-wide), {len(base.emulator)} files in the emulator"
@@ -187,12 +187,18 @@ def baseline(scratch: Path, stack: Path, tests: list[str], files: list[Path]) ->
     return out
 
 
+def _deaf(folder: Path) -> set[str]:
+    """The pids of the processes that did not switch back to "no test" (tests/mutants_context.py)."""
+    log = folder / "deaf.txt"
+    return {line.split()[0] for line in log.read_text().splitlines() if line.strip()} if log.is_file() else set()
+
+
 def _read_coverage(base: Baseline, folder: Path, scratch: Path, files: list[Path], emulator_pid: int | None) -> None:
     """Each process's data file on its own: the lines of a process that did not acknowledge a context
     switch (``deaf.txt``) count outside any test."""
     from coverage import CoverageData
 
-    deaf = set((folder / "deaf.txt").read_text().split()) if (folder / "deaf.txt").is_file() else set()
+    deaf = _deaf(folder)
     for data_file in folder.glob(".coverage.*"):
         pid = (re.search(r"\.pid(\d+)\.", data_file.name) or [None, ""])[1]
         data = CoverageData(basename=str(data_file))
@@ -275,7 +281,43 @@ def sql_mutants_of(scratch: Path, files: list[Path]) -> list[Mutant]:
     return out
 
 
-def tests_for(mutant: Mutant, base: dict[str, Baseline], whole: set[str] = frozenset()) -> list[str]:
+@dataclass(frozen=True)
+class Lines:
+    """Where a line of a Python file sits: the first line of its innermost statement (coverage records
+    that one for a statement over several lines), and whether it runs when the module is imported (a
+    module's or a class's statement, a def's decorators and defaults: whichever test first imported
+    the module ran it, for all the others)."""
+    first: dict[int, int]
+    at_import: set[int]
+
+    @classmethod
+    def of(cls, source: str) -> "Lines":
+        import ast
+
+        first: dict[int, tuple[int, int]] = {}  # line -> (start of its innermost statement, that start)
+        at_import: set[int] = set()
+
+        def visit(node: ast.AST, in_function: bool) -> None:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.stmt):
+                    body = getattr(child, "body", None)
+                    start = min([child.lineno] + [d.lineno for d in getattr(child, "decorator_list", [])])
+                    header_end = (body[0].lineno - 1 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                            ast.ClassDef)) and body
+                                  else child.end_lineno)
+                    for line in range(start, (child.end_lineno or child.lineno) + 1):
+                        if line not in first or first[line][0] <= start:
+                            first[line] = (start, child.lineno)
+                    if not in_function:
+                        at_import.update(range(start, (header_end or child.lineno) + 1))
+                visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+
+        visit(ast.parse(source), False)
+        return cls({line: lineno for line, (_, lineno) in first.items()}, at_import)
+
+
+def tests_for(mutant: Mutant, base: dict[str, Baseline], whole: set[str] = frozenset(),
+              lines: Lines | None = None) -> list[str]:
     """The node ids of the tests that executed the mutant's line (that read its file, for SQL), fastest first,
     the tests of one module together. A module that ran the line outside any test (at import, at a server's
     start), or whose tests in ``whole`` ran it, adds all its tests: after the tests that executed any line of
@@ -283,8 +325,14 @@ def tests_for(mutant: Mutant, base: dict[str, Baseline], whole: set[str] = froze
     direct: dict[str, float] = {}
     rest: dict[str, float] = {}
     for b in base.values():
-        labels = b.opened.get(mutant.file, set()) if mutant.file.suffix == ".sql" else \
-            b.lines.get((mutant.file, mutant.line), set())
+        if mutant.file.suffix == ".sql":  # read once and cached, by whichever test came first: module-wide
+            labels = b.opened.get(mutant.file, set())
+            labels = labels | {""} if labels else labels
+        else:
+            where = {mutant.line, lines.first.get(mutant.line, mutant.line)} if lines else {mutant.line}
+            labels = set().union(*(b.lines.get((mutant.file, n), set()) for n in where))
+            if labels and lines and mutant.line in lines.at_import:
+                labels.add("")
         direct.update((i, b.tests[i]) for i in labels & set(b.tests))
         if "" in labels or labels & whole:
             file_tests = b.file_tests(mutant.file)
@@ -312,6 +360,7 @@ class Runner:
     scratch: Path
     stack: Path
     base: dict[str, Baseline]
+    lines: dict[Path, Lines] = field(default_factory=dict)  # per mutated Python file
     alone_passes: dict[str, bool] = field(default_factory=dict)  # a killing test, run alone unmutated
     whole: set[str] = field(default_factory=set)  # tests that fail alone: their modules run whole
 
@@ -330,14 +379,17 @@ class Runner:
             return "killed", f"timeout after {timeout_s:.0f} s"
         if done.returncode == 0:
             return "survived", ""
-        if done.returncode in KILLED_EXIT:
+        if done.returncode in KILLED_EXIT or (done.returncode == 4 and "while loading conftest" in done.stdout + done.stderr):
+            # (4: conftest.py, which imports the package, cannot import the mutated module: every test fails)
             failed = _FAILED.search(done.stdout)
             return "killed", failed[1] if failed else f"exit {done.returncode}"
         return "error", f"pytest exit {done.returncode}: {(done.stdout + done.stderr).strip()[-300:]}"
 
     def run(self, mutant: Mutant, emulator: bool) -> Result:
         """The mutant written into the copy while the tests that reach it run, then undone."""
-        tests = tests_for(mutant, self.base, self.whole)
+        if mutant.file.suffix == ".py" and mutant.file not in self.lines:
+            self.lines[mutant.file] = Lines.of((self.scratch / mutant.file).read_text(encoding="utf-8"))
+        tests = tests_for(mutant, self.base, self.whole, self.lines.get(mutant.file))
         if not tests:
             return Result(mutant, "not reached", "", 0.0, 0)
         started = time.monotonic()
@@ -347,7 +399,7 @@ class Runner:
                 self.alone_passes[why] = self.pytest([why], self.timeout([why]))[0] == "survived"
             if not self.alone_passes[why]:
                 self.whole.add(why)
-                tests = tests_for(mutant, self.base, self.whole)
+                tests = tests_for(mutant, self.base, self.whole, self.lines.get(mutant.file))
                 outcome, why = self._mutated(mutant, tests, emulator)
         return Result(mutant, outcome, why, time.monotonic() - started, len(tests))
 

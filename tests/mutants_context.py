@@ -18,8 +18,10 @@ test functions that executed its line, not the whole test modules.
 
 What cannot be attributed to one test is labelled ``""`` and counts for the whole test module: lines run
 at import, collection or start-up (a server started by conftest before the first test), work a server
-still does after its test ended, and every line of a process that did not acknowledge a switch in
-:data:`ACK_TIMEOUT_S` (its pid is listed in ``deaf.txt``).
+still does after its test ended, what a process records before it acknowledges a switch to a test
+(the plugin waits :data:`ACK_TIMEOUT_S` for it), and every line of a process that did not switch back to
+``""`` within :data:`END_TIMEOUT_S` (the plugin waits for that: else the next test's lines would count
+as this one's; such a process is listed in ``deaf.txt``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from pathlib import Path
 import pytest
 
 CONTEXT_ENV = "MUTANTS_CONTEXT_DIR"  # not SPARKIFY_*: conftest drops those before it starts the stack
-ACK_TIMEOUT_S = 10.0
+ACK_TIMEOUT_S = 2.0  # to a test's label
+END_TIMEOUT_S = 60.0  # back to ""
 
 SITECUSTOMIZE = r'''import os, sys
 CONTEXT = [""]  # the coverage context of this process now (the pytest plugin sets it in the test process)
@@ -120,28 +123,45 @@ class _Switcher:
                 waiting.append(pid)
             except (psutil.NoSuchProcess, ValueError, ProcessLookupError):
                 entry.unlink(missing_ok=True)
-        deadline = time.monotonic() + ACK_TIMEOUT_S
+        # A process that has not switched to a test yet records into "" (its whole module): waiting a little is
+        # enough. One that has not switched back to "" would record the next test's lines as this one's: wait
+        # until it does, or is gone, or END_TIMEOUT_S.
+        started = time.monotonic()
+        deadline = started + (ACK_TIMEOUT_S if label else END_TIMEOUT_S)
         while waiting and time.monotonic() < deadline:
-            waiting = [pid for pid in waiting if not self._acked(pid)]
+            waiting = [pid for pid in waiting if not self._acked(pid) and _running(pid)]
             if waiting:
-                time.sleep(0.002)
+                time.sleep(0.005)
         with open(self.folder / "waits.txt", "a", encoding="utf-8") as out:
-            out.write(f"{time.monotonic() - deadline + ACK_TIMEOUT_S:.3f} {len(waiting)}\n")
-        for pid in waiting:  # its lines cannot be attributed to a test: counted for the whole module
-            try:  # (one that is exiting runs no more test code)
-                alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-            except psutil.NoSuchProcess:
-                alive = False
-            if alive:
-                with open(self.folder / "deaf.txt", "a", encoding="utf-8") as out:
-                    out.write(f"{pid}\n")
-                (self.folder / "pids" / str(pid)).unlink(missing_ok=True)
+            out.write(f"{time.monotonic() - started:.3f} {len(waiting)} {label!r}\n")
+        for pid in waiting if not label else ():  # its lines cannot be attributed to a test: its whole module
+            with open(self.folder / "deaf.txt", "a", encoding="utf-8") as out:
+                out.write(f"{pid} {' '.join(_cmdline(pid))[:200]}\n")
+            (self.folder / "pids" / str(pid)).unlink(missing_ok=True)
 
     def _acked(self, pid: int) -> bool:
         try:
             return int((self.folder / "acks" / str(pid)).read_text() or 0) >= self.seq
         except (OSError, ValueError):
             return False
+
+
+def _running(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _cmdline(pid: int) -> list[str]:
+    import psutil
+
+    try:
+        return psutil.Process(pid).cmdline()
+    except psutil.Error:
+        return []
 
 
 _SWITCHER: list[_Switcher] = []

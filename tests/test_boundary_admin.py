@@ -171,6 +171,29 @@ def test_a_policy_is_cut_where_iam_would_refuse_it_and_a_statement_too_long_alon
     assert admin.size({"a": "b c"}) == len('{"a":"bc"}')  # IAM counts no whitespace
 
 
+def _padded(chars: int, statements: int = 1) -> dict:
+    """``statements`` statements, each of which alone makes a policy of ``chars`` characters as IAM counts them."""
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": f"S{n}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/"}
+        for n in range(statements)]}
+    pad = chars - admin.size({"Version": "2012-10-17", "Statement": policy["Statement"][:1]})
+    for statement in policy["Statement"]:
+        statement["Resource"] += "k" * pad
+    return policy
+
+
+def test_a_managed_policy_may_hold_6144_characters_and_a_principal_ten_of_them_by_default():
+    """IAM quotas (reference_iam-quotas.html): "Managed policy size: 6,144 characters" (whitespace not
+    counted), "Managed policies attached to an IAM role / user: 10" by default."""
+    assert admin.size(_padded(6144)) == 6144
+    assert len(admin.operator_parts(_padded(6144))) == 1
+    with pytest.raises(PolicyError, match=r"\(6144 characters"):
+        admin.operator_parts(_padded(6145))
+    assert len(admin.operator_parts(_padded(6000, statements=10))) == 10
+    with pytest.raises(PolicyError, match="needs 11 managed policies; a user or role may have 10 attached"):
+        admin.operator_parts(_padded(6000, statements=11))
+
+
 def test_the_administrators_calls_on_the_emulator_are_not_counted_as_the_operators(tmp_path):
     settings = stack_settings(tmp_path, "adm")
     clients = aws.Clients(settings)

@@ -134,6 +134,37 @@ def test_the_operator_policy_may_put_objects_on_a_compaction_target_only_when_on
         "ManifestsIntoTheWorkBucket": ["arn:aws:s3:::sparkify-work-123456789012/manifests/*"]}
 
 
+def test_what_the_copy_role_may_do_beyond_its_reach_is_named_action_by_action():
+    """The check 01's controls table runs on the COPY role (sparkify_nb/infra/controls.py): GetObject only on its
+    object patterns, ListBucket only on the buckets of its prefixes, nothing else at all; in the role's partition."""
+    granted = {"objects": ["s3://b/log_data/*"], "prefixes": ["s3://b/log_data/"]}
+    within = {"s3:GetObject": {"arn:aws:s3:::b/log_data/*"}, "s3:ListBucket": {"arn:aws:s3:::b"}}
+    assert iam.beyond_reach(within, granted) == []
+    wider = {"s3:GetObject": {"arn:aws:s3:::b/log_data/*", "arn:aws:s3:::b/*"},
+             "s3:ListBucket": {"arn:aws:s3:::b", "arn:aws:s3:::other"}, "s3:PutObject": {"arn:aws:s3:::b/log_data/*"}}
+    assert iam.beyond_reach(wider, granted) == ["s3:GetObject on arn:aws:s3:::b/*", "s3:ListBucket on arn:aws:s3:::other",
+                                                "s3:PutObject on arn:aws:s3:::b/log_data/*"]
+    china = {"s3:GetObject": {"arn:aws-cn:s3:::b/log_data/*"}, "s3:ListBucket": {"arn:aws-cn:s3:::b"}}
+    assert iam.beyond_reach(china, granted, "aws-cn") == []
+    assert iam.beyond_reach(china, granted) == ["s3:GetObject on arn:aws-cn:s3:::b/log_data/*",
+                                                "s3:ListBucket on arn:aws-cn:s3:::b"]
+
+
+def test_a_compaction_lets_the_operator_list_and_read_the_public_songs_and_delete_only_stale_parts(tmp_path):
+    """``sparkify-nb compact`` packs the public song_data into your bucket: it lists udacity-dend under song_data
+    only (s3:prefix, AmazonS3/latest/userguide/amazon-s3-policy-keys.html), reads those objects, and deletes the
+    parts an earlier compaction left (never the manifest). Without a manifest source none of it is granted."""
+    compacting = access.policy(settings_for(tmp_path, song_data="s3://mine/packed/songs.manifest"), ACCOUNT)
+    by_sid = {st["Sid"]: st for st in compacting["Statement"]}
+    listed = by_sid["ListThePublicSongsToCompact"]
+    assert (listed["Action"], listed["Resource"], listed["Condition"]) == (
+        ["s3:ListBucket"], ["arn:aws:s3:::udacity-dend"], {"StringLike": {"s3:prefix": ["song_data*"]}})
+    assert by_sid["ReadThePublicSongsToCompact"]["Resource"] == ["arn:aws:s3:::udacity-dend/song_data/*"]
+    assert by_sid["RemoveStalePartsOfACompaction"]["Resource"] == ["arn:aws:s3:::mine/packed/songs/part-*"]
+    plain = {st["Sid"] for st in access.policy(settings_for(tmp_path), ACCOUNT)["Statement"]}
+    assert not plain & {"ListThePublicSongsToCompact", "ReadThePublicSongsToCompact", "RemoveStalePartsOfACompaction"}
+
+
 def test_the_operator_policy_makes_and_deletes_the_work_bucket_by_its_name_only(tmp_path):
     policy = access.policy(settings_for(tmp_path), ACCOUNT)
     [work] = [st for st in policy["Statement"] if st["Sid"] == "TheStacksWorkBucket"]

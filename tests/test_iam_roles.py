@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from sparkify_nb import config, local
 from sparkify_nb.iam import analyst, tags
-from sparkify_nb.local.iam import account
+from sparkify_nb.local.iam import account, requests, trust
 
 REGION = "us-west-2"
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
@@ -34,9 +34,10 @@ def _client(session, service, endpoint=None):
                           config=Config(retries={"max_attempts": 1}))
 
 
-def _role_session(role_policy, boundary=None, name="r"):
+def _role_session(role_policy, boundary=None, name="r", trust=None):
     """A fresh account whose operator may assume role ``name`` (holding ``role_policy``, within ``boundary``
-    when given), the administrator's session, and the role's session as the operator assumed it."""
+    when given, trusting whom ``trust(account)`` says, default anyone), the administrator's session, and the
+    role's session as the operator assumed it."""
     endpoint = local.aws_endpoint()
     made = account.create(endpoint)
     role_arn = f"arn:aws:iam::{made}:role/{name}"
@@ -47,7 +48,7 @@ def _role_session(role_policy, boundary=None, name="r"):
     if boundary is not None:
         extra["PermissionsBoundary"] = iam.create_policy(PolicyName=f"{name}-boundary",
                                                          PolicyDocument=boundary)["Policy"]["Arn"]
-    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST), **extra)
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust(made) if trust else TRUST), **extra)
     iam.put_role_policy(RoleName=name, PolicyName="own", PolicyDocument=role_policy)
     key, secret = account.keys(made)
     operator = boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret, region_name=REGION)
@@ -125,3 +126,66 @@ def test_04s_analyst_holding_the_analyst_roles_policy_is_not_refused_by_iam():
         data_api.execute_statement(WorkgroupName=workgroup["workgroupName"], Database="dev", Sql="select 1")
     except ClientError as exc:  # the workgroup may still be starting: any answer but IAM's refusal
         assert exc.response["Error"]["Code"] != "AccessDeniedException", exc
+
+
+def test_a_role_whose_trust_policy_names_someone_else_cannot_be_assumed_though_the_callers_policy_allows_it():
+    with pytest.raises(ClientError) as refused:
+        _role_session(_doc(_allow("ec2:DescribeVpcs")), trust=lambda made: analyst.trust(
+            made, f"arn:aws:iam::{made}:user/someone-else"))
+    code, message = _refused(refused)
+    assert code == "AccessDenied" and message.endswith(
+        ":role/r because no resource-based policy allows the sts:AssumeRole action"), message
+
+
+def test_the_analyst_roles_trust_lets_the_operator_assume_it():
+    made, _, session = _role_session(_doc(_allow("ec2:DescribeVpcs")), trust=lambda made: analyst.trust(
+        made, account.principal(made)))
+    assert "Vpcs" in _client(session, "ec2").describe_vpcs()
+
+
+def test_an_explicit_deny_in_the_trust_policy_refuses_even_the_accounts_own_principals():
+    def trust(made):
+        return {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{made}:root"}, "Action": "sts:AssumeRole"},
+            {"Effect": "Deny", "Principal": {"AWS": account.principal(made)}, "Action": "sts:AssumeRole"}]}
+
+    with pytest.raises(ClientError) as refused:
+        _role_session(_doc(_allow("ec2:DescribeVpcs")), trust=trust)
+    assert _refused(refused)[1].endswith("with an explicit deny in a resource-based policy")
+
+
+USER_ARN = "arn:aws:iam::111122223333:user/op"
+WHO = requests.Principal("111122223333", USER_ARN, "op", "AIDAOP")
+SESSION = requests.Principal("111122223333", "arn:aws:sts::111122223333:assumed-role/R/s1", "s1", "AROAR:s1",
+                             "AssumedRole", "arn:aws:iam::111122223333:role/R")
+
+
+def _trust(*statements):
+    return {"Version": "2012-10-17", "Statement": [{"Action": "sts:AssumeRole", **s} for s in statements]}
+
+
+@pytest.mark.parametrize("statements, who, decided", [
+    ([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}}], WHO, (True, "allowed", "#1")),
+    ([{"Effect": "Allow", "Principal": {"AWS": "111122223333"}}], WHO, (True, "allowed", "#1")),
+    ([{"Effect": "Allow", "Principal": "*", "Sid": "Anyone"}], WHO, (True, "allowed", "Anyone")),
+    ([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}}], WHO, (False, "trust", "")),
+    ([{"Effect": "Allow", "Principal": USER_ARN}], WHO, (False, "trust", "")),  # only "*" may stand bare
+    ([{"Effect": "Allow", "Principal": {"Service": "redshift.amazonaws.com"}}], WHO, (False, "trust", "")),
+    ([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/R"}}], SESSION, (True, "allowed", "#1")),
+    ([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/R"}}], WHO, (False, "trust", "")),
+    ([{"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}},
+      {"Effect": "Allow", "Principal": {"AWS": USER_ARN}}], WHO, (True, "allowed", "#2")),
+    ([{"Effect": "Allow", "Principal": {"AWS": USER_ARN}},
+      {"Effect": "Deny", "Principal": {"AWS": USER_ARN}, "Sid": "No"}], WHO, (False, "trust deny", "No")),
+    ([{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::444455556666:root"}}], WHO, (False, "trust", "")),
+    ([{"Effect": "Allow", "Principal": {"AWS": USER_ARN}},
+      {"Effect": "Deny", "NotPrincipal": {"AWS": USER_ARN}}], WHO, (False, "trust deny", "#2")),
+    ([{"Effect": "Allow", "Principal": {"AWS": USER_ARN}, "Condition": {"StringEquals": {"aws:userid": "AIDAOP"}}}],
+     WHO, (True, "allowed", "#1")),
+    ([{"Effect": "Allow", "Principal": {"AWS": USER_ARN}, "Condition": {"StringEquals": {"aws:userid": "other"}}}],
+     WHO, (False, "trust", "")),
+    ([{"Effect": "Allow", "Principal": {"AWS": USER_ARN}, "Action": "sts:TagSession"}], WHO, (False, "trust", "")),
+])
+def test_a_trust_policy_decides_who_may_assume_the_role(statements, who, decided):
+    found = trust.decide(_trust(*statements), who, {"aws:userid": who.userid, "aws:PrincipalArn": who.role or who.arn})
+    assert (found.allowed, found.why, found.sid) == decided

@@ -195,3 +195,15 @@ def test_annotations_are_not_mutated_where_they_are_never_evaluated():
         leaf = leaf.get_next_leaf()
     assert [(n.start_pos, _in_annotation(n.parent)) for n in ors] == [
         ((1, 13), True), ((1, 25), False), ((1, 37), True), ((2, 9), True), ((2, 17), False)]
+
+
+def test_a_line_run_at_import_counts_for_every_test_of_the_modules_that_imported_it():
+    """Whichever test first imported the module (lazily, in a server) ran its constants for all the others."""
+    from tests.mutants import Lines, tests_for
+
+    lines = Lines.of("LIMIT = (1,\n         2)\n@cache\ndef f(a=3):\n    return a\n")
+    assert lines.at_import == {1, 2, 3, 4} and lines.first[2] == 1 and lines.first[5] == 5
+    base = {"tests/test_a.py": _baseline({"tests/test_a.py::t1": 0.1, "tests/test_a.py::t2": 0.2},
+                                         {1: {"tests/test_a.py::t1"}, 5: {"tests/test_a.py::t1"}})}
+    assert tests_for(_mutant(2), base, lines=lines) == ["tests/test_a.py::t1", "tests/test_a.py::t2"]
+    assert tests_for(_mutant(5), base, lines=lines) == ["tests/test_a.py::t1"]

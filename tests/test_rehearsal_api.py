@@ -84,6 +84,15 @@ def test_a_batch_of_40_statements_runs_and_one_of_41_is_refused(raw_api, cluster
     assert "Member must have length less than or equal to 40" in str(refused.value)
 
 
+def test_a_request_without_a_required_member_is_refused_by_the_server_naming_it(raw_api):
+    """``Sql`` is required (API_ExecuteStatement.html, "Required: Yes"); boto3 would not send the request
+    without it, the server refuses it too, as AWS's JSON protocol words it."""
+    with pytest.raises(ClientError) as refused:
+        raw_api.execute_statement(ClusterIdentifier="sparkify-cluster", Database="dev")
+    assert error_code(refused) == "ValidationException"
+    assert "Value null at 'sql' failed to satisfy constraint: Member must not be null" in str(refused.value)
+
+
 def test_an_empty_batch_is_refused_by_the_server(raw_api, cluster):
     with pytest.raises(ClientError) as refused:
         raw_api.batch_execute_statement(Sqls=[], **cluster)

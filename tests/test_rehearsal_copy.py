@@ -145,6 +145,21 @@ def test_pg_last_copy_id_names_the_copy_in_its_session(data_api, monkeypatch, bu
     assert copy_id == data_api.describe_statement(Id=first["Id"])["RedshiftQueryId"] and count == 20
 
 
+def test_a_copy_rolled_back_with_its_batch_leaves_pg_last_copy_id_as_it_was(data_api, monkeypatch, bucket):
+    """"If the COPY transaction is rolled back, the COPY ID is not updated" (PG_LAST_COPY_ID.html): a COPY that
+    loaded, undone because a later statement of its batch failed, leaves the session's value as it was (only a
+    COPY that failed on its data keeps its id, for STL_LOAD_ERRORS)."""
+    role = make_role(reads(bucket, "*"))
+    _, target = loader(data_api, monkeypatch, role)
+    copy = copy_client.copy_statement(config.load(overrides={"general.target": "redshift"}), schema.STAGING_SONGS,
+                                      f"s3://{bucket}/song_data", None, role, 10, region=REGION)
+    batch = data_api.batch_execute_statement(Sqls=[copy, "SELECT 1 / 0"], SessionKeepAliveSeconds=30, **target)
+    assert wait(data_api, batch["Id"])["Status"] == "FAILED"
+    later = data_api.execute_statement(Sql="SELECT pg_last_copy_id(), pg_last_copy_count()",
+                                       SessionId=batch["SessionId"])
+    assert rows(data_api, wait(data_api, later["Id"])["Id"]) == [[-1, 0]]
+
+
 @pytest.mark.parametrize("allowed, what", [
     (lambda b: reads(b, "log_json_path.json", "parts/*"), "the manifest"),
     (lambda b: reads(b, "log_json_path.json", "manifests/*"), "a source"),

@@ -191,6 +191,16 @@ def test_the_data_api_on_a_workgroup_runs_as_each_callers_identity_and_a_second_
     assert rows(second, read["Id"]) == [["IAM:moto", f"IAMR:{role}"]]
 
 
+@pytest.mark.parametrize("extra", [{"DbUser": "awsuser"}, {"ClusterIdentifier": "sparkify-cluster"}],
+                         ids=["db-user", "cluster"])
+def test_a_workgroup_request_that_also_names_a_database_user_or_a_cluster_is_refused(data_api, extra):  # noqa: F811
+    """On Serverless the database user is the caller's IAM identity (redshift-iam-access-federated-db-roles.html):
+    either extra key alone is refused, before any workgroup is looked up."""
+    with pytest.raises(ClientError) as refused:
+        data_api.execute_statement(Sql="SELECT 1", WorkgroupName="no-such-workgroup", Database="dev", **extra)
+    assert code(refused) == "ValidationException" and "WorkgroupName takes neither" in str(refused.value)
+
+
 def test_get_credentials_log_in_over_the_wire_door_as_the_iam_identity(sl):
     wg = made(sl, public=True)
     creds = sl.get_credentials(workgroupName=wg["workgroupName"], dbName="dev")

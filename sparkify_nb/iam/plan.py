@@ -132,8 +132,8 @@ def requests(settings: Settings, account: str, caller_arn: str, principal: str |
 
     # the preflight itself
     add("iam", "SimulatePrincipalPolicy", PolicySourceArn=principal or caller_arn, ActionNames=["sts:GetCallerIdentity"])
-    if principal and ":role/" in principal:
-        add("iam", "GetRole", RoleName=principal.rsplit("/", 1)[-1])
+    if principal and ":role/" in principal:  # its real ARN, path and all, is what GetRole is authorised on: the
+        add("iam", "GetRole", RoleName=principal)  # plan names it whole (touches takes an ARN as it is; never sent)
     boundary_arn = boundary.policy_arn(settings, account, partition)
     add("iam", "GetPolicy", PolicyArn=boundary_arn)
     add("iam", "GetPolicyVersion", PolicyArn=boundary_arn, VersionId="v1")

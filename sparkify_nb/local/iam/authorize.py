@@ -49,6 +49,8 @@ class Verdict:
         https://docs.aws.amazon.com/IAM/latest/UserGuide/access_denied-error-messages.html)."""
         why = {"explicit deny": "with an explicit deny in an identity-based policy",
                "boundary": "because no permissions boundary allows the " + self.action + " action",
+               "trust": "because no resource-based policy allows the " + self.action + " action",
+               "trust deny": "with an explicit deny in a resource-based policy",
                }.get(self.decisions[-1][1].why, "because no identity-based policy allows the " + self.action
                      + " action")
         return f"User: {principal} is not authorized to perform: {self.action} on resource: {self.resource} {why}"

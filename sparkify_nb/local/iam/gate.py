@@ -14,7 +14,9 @@ rehearsal's operator signs before moto serves it.
   the request context; the extra authorisations AWS makes), each decided by
   :func:`decide` with the principal's policies as moto's IAM holds them
   (inline and attached managed policies, and a role's boundary; parsed once
-  per version: a change of policy is seen at the next request).
+  per version: a change of policy is seen at the next request); and an
+  ``sts:AssumeRole`` on a role of the account by the role's trust policy too
+  (:mod:`.trust`).
 - A refusal is answered as the service answers it, with
   :meth:`.authorize.Verdict.message` ("Access denied error messages",
   https://docs.aws.amazon.com/IAM/latest/UserGuide/access_denied-error-messages.html):
@@ -43,7 +45,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ...iam import touches
-from . import requests
+from . import requests, trust
 from .account import OPERATOR
 from .authorize import Verdict, context_for, document
 from .evaluate import Decision, Request, evaluate
@@ -312,9 +314,27 @@ class Gate:
             if not verdict.allowed:
                 log.info("refused: %s", verdict.message(who.arn))
                 return refusal(call.service, verdict, who.arn)
+        for auth in wanted:
+            refused = self._trust(auth, who)
+            if refused is not None:
+                log.info("refused: %s", refused.message(who.arn))
+                return refusal(call.service, refused, who.arn)
         if (call.service, call.operation) == ("iam", "SimulatePrincipalPolicy"):
             return simulate(call.params, who)
         return None
+
+    @staticmethod
+    def _trust(auth: requests.Authorisation, who: requests.Principal) -> Verdict | None:
+        """The refusal of an ``sts:AssumeRole`` on a role of the caller's account whose trust policy does
+        not let the caller assume it (:mod:`.trust`); None otherwise."""
+        if auth.action != "sts:AssumeRole" or not auth.resources or auth.resources[0].split(":")[4:5] != [who.account]:
+            return None
+        role = requests.Lookup(who.account, "").role(auth.resources[0].rsplit("/", 1)[-1])
+        if role is None:
+            return None  # the service answers for a role that does not exist
+        resource = auth.resources[0]
+        decision = trust.decide(document(role.assume_role_policy_document), who, auth.context)
+        return None if decision.allowed else Verdict(False, auth.action, resource, ((resource, decision),))
 
 
 __all__ = ["Gate", "Policies", "decide", "principal_of", "refusal"]
