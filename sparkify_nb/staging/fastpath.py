@@ -41,7 +41,6 @@ types without a vectorised check, have no fast path (:func:`make` returns None).
 
 from __future__ import annotations
 
-import io
 import math
 import struct
 import threading
