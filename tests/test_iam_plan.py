@@ -88,14 +88,15 @@ def test_the_roles_a_run_makes_are_those_its_settings_need_and_every_stack_role_
 
 @pytest.mark.parametrize("kind, session, group", [
     ("provisioned", f"arn:aws:redshift:us-west-2:{ACCOUNT}:cluster:sparkify-dwh",
-     f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:/aws/redshift/cluster/sparkify-dwh/connectionlog"),
+     f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:/aws/redshift/cluster/sparkify-dwh/"),
     ("serverless", f"arn:aws:redshift-serverless:us-west-2:{ACCOUNT}:workgroup/workgroup-of-this-stack",
-     f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:/aws/redshift/sparkify-dwh/connectionlog")])
+     f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:/aws/redshift/sparkify-dwh/")])
 def test_sql_in_a_session_and_the_audit_logs_are_planned_on_the_kinds_own_resources(kind, session, group):
     settings = _settings(kind, "data_api")
     owner = ("redshift-data:session-owner-iam-userid", "AIDAX")
     assert (session, (owner,)) in _pairs(settings, "redshift-data:ExecuteStatement")
-    assert {r for r, _ in _pairs(settings, "logs:CreateLogGroup")} == {group}
+    assert {r for r, _ in _pairs(settings, "logs:CreateLogGroup")} == {
+        group + log for log in ("connectionlog", "userlog", "useractivitylog")}  # one group per audit log
 
 
 def test_each_source_is_listed_under_its_own_prefix():

@@ -31,6 +31,7 @@ from ..config import Settings
 from ..s3uri import parse_s3_uri
 from . import analyst, boundary, copy_role, lease, reach, sar, scheduler, touches, touches_redshift, workbucket
 from .calls import Authorisation, Call, Principal, State, action_of
+from .rules_redshift import LOG_EXPORTS
 from .tags import TAG_KEY, stack_tags
 
 SOURCES = ("song_data", "log_data", "log_jsonpath")
@@ -205,14 +206,14 @@ def requests(settings: Settings, account: str, caller_arn: str, principal: str |
                            ("DeleteObject", f"{workbucket.MANIFESTS}load.manifest", {})):
         out.append(("s3", op, {"Bucket": work, "Key": key, "query": query}))
     prefix = f"/aws/redshift/cluster/{ident}/" if kind == "provisioned" else f"/aws/redshift/{ident}/"
-    group = f"{prefix}connectionlog"
     add("logs", "DescribeLogGroups", logGroupNamePrefix=prefix)
-    add("logs", "CreateLogGroup", logGroupName=group, tags={TAG_KEY: stack})
-    add("logs", "TagResource", resourceArn=arn("logs", f"log-group:{group}"), tags={TAG_KEY: stack})
-    for op in ("PutRetentionPolicy", "DeleteLogGroup"):
-        add("logs", op, logGroupName=group)
-    add("logs", "UntagResource", resourceArn=arn("logs", f"log-group:{group}"), tagKeys=[TAG_KEY])
-    add("logs", "ListTagsForResource", resourceArn=arn("logs", f"log-group:{group}"))
+    for group in (prefix + export for export in LOG_EXPORTS):  # one log group per audit log, each made and deleted
+        add("logs", "CreateLogGroup", logGroupName=group, tags={TAG_KEY: stack})
+        add("logs", "TagResource", resourceArn=arn("logs", f"log-group:{group}"), tags={TAG_KEY: stack})
+        for op in ("PutRetentionPolicy", "DeleteLogGroup"):
+            add("logs", op, logGroupName=group)
+        add("logs", "UntagResource", resourceArn=arn("logs", f"log-group:{group}"), tagKeys=[TAG_KEY])
+        add("logs", "ListTagsForResource", resourceArn=arn("logs", f"log-group:{group}"))
     copy = arn("iam", f"role/{copy_role.role_name(settings)}", False)
     out += _warehouse(settings, account, arn, tags, copy)
     return [Call(service, region, op, wire(service, op, p)) for service, op, p in out]
@@ -289,10 +290,13 @@ def _warehouse(settings: Settings, account: str, arn: Any, tags: Any, copy: str)
         for op in ("DescribeStatement", "GetStatementResult", "CancelStatement"):
             add("redshift-data", op, Id="a-statement-of-yours")
     role = arn("iam", f"role/{lease.role_name(settings)}", False)
-    for schedule in lease.schedule_names(settings):  # 99 looks for a lease whatever [cluster] lease_hours says
-        if get("cluster", "lease_hours"):
+    if get("cluster", "lease_hours"):
+        for schedule in lease.schedule_names(settings):
             for op in ("CreateSchedule", "UpdateSchedule"):
                 add("scheduler", op, Name=schedule, GroupName=lease.GROUP, Target={"RoleArn": role})
+    # 01, status and 99 look for a lease whatever [cluster] lease_hours says, by either kind's names (a stack
+    # switched between kinds): infra/lease.find_lease_schedules
+    for schedule in (a.rsplit("/", 1)[-1] for a in lease.schedule_arns(settings, account)):
         for op in ("GetSchedule", "DeleteSchedule"):
             add("scheduler", op, Name=schedule, GroupName=lease.GROUP)
     add("pricing", "GetProducts", ServiceCode="AmazonRedshift")
