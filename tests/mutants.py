@@ -42,11 +42,12 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from tests import sql_mutants
 from tests.mutants_context import CONTEXT_ENV, SITECUSTOMIZE
-from tests.mutants_report import Result, report
+from tests.mutants_report import Result, report, revision
 from conftest import SHARED_STACK_ENV
 from tests.mutation_rooms import EQUIVALENT, ROOT, select
 
@@ -434,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     room, files = select(args.pkg)
     tests = args.tests.split(",") if args.tests else list(room.tests)
+    commit, when = revision(), datetime.now(timezone.utc)
     scratch = scratch_copy()
     stack = Path(tempfile.mkdtemp(prefix="spk-mst-"))  # short: PostgreSQL's socket path has a length limit
     try:
@@ -468,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  [{n}/{len(found)}] {result.outcome:<11} {result.seconds:5.1f} s {result.tests:3} tests "
                   f"{mutant.describe()}{'  <- ' + result.why if result.why else ''}", flush=True)
         text = report(room, args.pkg, results, population, sample, baseline_s, time.monotonic() - started,
-                      (load, os.getloadavg()[0]), " ".join(sys.argv[1:] if argv is None else argv))
+                      (load, os.getloadavg()[0]), " ".join(sys.argv[1:] if argv is None else argv), commit, when)
         out = ROOT / ".sparkify" / "mutants" / (re.sub(r"[^A-Za-z0-9]+", "-", args.pkg).strip("-") + ".md")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")

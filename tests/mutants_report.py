@@ -48,14 +48,20 @@ def score(outcomes: list[str], sample: bool = False) -> str:
     return text
 
 
-def report(room: Room, pkg: str, results: list[Result], population: int, sample: str, baseline_s: float,
-           seconds: float, load: tuple[float, float], command: str) -> str:
+def revision() -> str:
+    """The commit the work tree is at, ``+ changes`` when a tracked file differs from it (call it when the
+    scratch copy is made: that is what the run measures)."""
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
                            text=True).stdout.strip()
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"# Mutants of {pkg} (room: {room.name}), {when}, commit {commit}{' + changes' if dirty else ''}", "",
+    return commit + (" + changes" if dirty else "")
+
+
+def report(room: Room, pkg: str, results: list[Result], population: int, sample: str, baseline_s: float,
+           seconds: float, load: tuple[float, float], command: str, commit: str, started: datetime) -> str:
+    when = started.strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"# Mutants of {pkg} (room: {room.name}), {when}, commit {commit}", "",
              f"`python -m tests.mutants {command}`" + (f": a {sample}" if sample else f": {population} mutants"), "",
              "| file | mutants | " + " | ".join(OUTCOMES) + " | score |",
              "|---|---|---|---|---|---|---|---|"]

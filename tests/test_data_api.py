@@ -529,3 +529,19 @@ def test_copy_region_is_that_of_the_sources_bucket_found_by_01_or_asked_of_s3(se
         in_ireland.delete_bucket(Bucket="region-probe-eu")
     # no record and no clients: [general] region, the last resort
     assert staging.redshift.source_region(on_redshift, {}, "s3://elsewhere/x") == "eu-central-1"
+
+
+def test_a_name_bound_to_two_values_in_one_transaction_is_refused_naming_its_first_statement():
+    """A batch shares one Parameters list (API_BatchExecuteStatement.html): two values of one name cannot go
+    together; the error names the transaction by its first statement, before anything is sent."""
+    def no_calls(*_, **__):
+        raise AssertionError("nothing may be sent")
+
+    conn = data_api.DataApiConnection(type("NoClient", (), {"__getattr__": lambda self, name: no_calls})(),
+                                      {"ClusterIdentifier": "c", "Database": "dev"}, progress=lambda _: None)
+    cur = conn.cursor()
+    cur.execute("DELETE FROM a WHERE level = %(level)s", {"level": "paid"})
+    cur.execute("DELETE FROM b WHERE level = %(level)s", {"level": "free"})
+    with pytest.raises(data_api.WarehouseError,
+                       match=r"^DELETE FROM a WHERE level = %\(level\)s: parameter .level. has two values in one batch"):
+        cur.execute("SELECT 1")

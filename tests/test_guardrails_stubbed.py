@@ -10,8 +10,8 @@ import boto3
 import pytest
 
 from sparkify_nb import aws, config, infra, local
-from sparkify_nb.infra import billing, cluster, guardrails, resources, serverless
-from tests.helpers import stubbed
+from sparkify_nb.infra import billing, cluster, guardrails, pause, resources, serverless
+from tests.helpers import quiet, stubbed
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/gr-redshift-copy"
@@ -322,3 +322,17 @@ def test_a_workgroup_deleted_between_the_list_and_its_tags_is_not_the_stacks():
     with stub:
         assert serverless.find_workgroups(stubbed_context(settings, {"redshift-serverless": client})) == []
     stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("overrides, notebooks", [
+    ({}, ["03_etl"]),  # local: no cluster to pause
+    ({"general.target": "redshift", "cluster.kind": "serverless"}, ["03_etl"]),  # Serverless has no pause
+    ({"general.target": "redshift"}, ["01_infrastructure", "03_etl"]),  # 01 resumes it itself
+    ({"general.target": "redshift"}, ["99_teardown"]),  # sends no SQL
+], ids=["local", "serverless", "with-01", "no-sql"])
+def test_a_run_that_needs_no_resume_asks_aws_nothing(overrides, notebooks):
+    def no_aws(service):
+        raise AssertionError(f"asked {service}")
+
+    with pause.awake(config.load(overrides=overrides), notebooks, clients=no_aws, progress=quiet) as resumed:
+        assert resumed is False

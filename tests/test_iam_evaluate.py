@@ -121,6 +121,19 @@ def test_policy_variables_resolve_from_the_context_with_defaults_and_literals():
     assert decide(owner, context={"owner": "AIDA1", "aws:userid": "AIDA1"}).allowed
 
 
+def test_a_policy_variable_takes_a_one_valued_keys_value_and_a_several_valued_key_resolves_to_nothing():
+    """reference_policies_variables.html does not say what a key with several values in the request context
+    gives (unconfirmed, the strictest reading): nothing, so the variable's default or no match at all."""
+    team = "arn:aws:s3:::b/${aws:PrincipalTag/team}/*"
+    assert decide(allow(Action="*", Resource=team), resource="arn:aws:s3:::b/red/x",
+                  context={"aws:PrincipalTag/team": ["red"]}).allowed
+    assert not decide(allow(Action="*", Resource=team), resource="arn:aws:s3:::b/red/x",
+                      context={"aws:PrincipalTag/team": ["red", "blue"]}).allowed
+    shared = "arn:aws:s3:::b/${aws:PrincipalTag/team, 'shared'}/*"
+    assert decide(allow(Action="*", Resource=shared), resource="arn:aws:s3:::b/shared/x",
+                  context={"aws:PrincipalTag/team": ["red", "blue"]}).allowed
+
+
 def test_a_permissions_boundary_intersects_and_its_deny_denies():
     everything = allow(Action="*", Resource="*")
     got = decide(everything, boundary=allow(Action="s3:*", Resource="*"))

@@ -41,6 +41,19 @@ def test_the_permissions_report_names_the_statement_that_allowed_each_pair_and_t
     assert built["allowed_nothing"] == ["B"]
 
 
+def test_the_statements_table_names_the_runs_that_used_an_action_only_when_not_every_run_did():
+    from sparkify_nb.local.iam import report
+
+    reports = {"a": {"allowed": [{"sid": "SourceBuckets", "action": "s3:ListBucket"},
+                                 {"sid": "SourceBuckets", "action": "s3:GetBucketLocation"}], "allowed_nothing": []},
+               "b": {"allowed": [{"sid": "SourceBuckets", "action": "s3:ListBucket"}],
+                     "allowed_nothing": ["SourceObjects"]}}
+    rows = {line.split(" | ")[0]: line for line in report.statements_table(reports).splitlines()}
+    assert rows["| SourceBuckets"].endswith("| `s3:GetBucketLocation` (a); `s3:ListBucket` |")
+    assert "| nothing (in these four runs" in rows["| SourceObjects"]
+    assert rows["| CompactIntoYourBucket"].endswith("| not in these runs' policy (a setting adds it) |")
+
+
 def _client(session, service):
     from botocore.config import Config
 
@@ -71,6 +84,22 @@ def test_ec2_refuses_with_unauthorized_operation_naming_the_action_and_the_resou
                        f"arn:aws:ec2:{REGION}:{made}:subnet/* because no identity-based policy allows the "
                        "ec2:CreateSubnet action")
     assert ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"] == []  # never served
+
+
+def test_a_changed_policy_is_in_force_at_the_next_request():
+    """The gate caches a principal's documents by the version of its policies: a change is never served stale
+    (IAM itself is eventually consistent, troubleshoot_general.html#troubleshoot_general_eventual-consistency;
+    the rehearsal takes the strictest reading, no delay)."""
+    made, session = _operator(_allow("ec2:DescribeVpcs"))
+    ec2 = _client(session, "ec2")
+    assert ec2.describe_vpcs()["Vpcs"] is not None
+    account.admin_client(local.aws_endpoint(), made, "iam", REGION).put_user_policy(
+        UserName=account.OPERATOR, PolicyName="no-vpcs",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "ec2:DescribeVpcs", "Resource": "*"}]}))
+    with pytest.raises(ClientError) as refused:
+        ec2.describe_vpcs()
+    assert _refused(refused)[0] == "UnauthorizedOperation"
 
 
 def test_a_create_is_authorised_on_the_existing_vpc_too_with_that_vpcs_tags():
@@ -205,6 +234,9 @@ def test_neither_the_administrator_nor_the_local_target_is_gated():
     ("ec2", "DescribeVpcs", {}, [("ec2:DescribeVpcs", ["*"])]),
     ("scheduler", "CreateSchedule", {"Name": "n", "GroupName": "default", "Target": {"RoleArn": "arn:r"}},
      [("scheduler:CreateSchedule", ["scheduler:::schedule/default/n"]), ("iam:PassRole", ["arn:r"])]),
+    ("iam", "CreateServiceLinkedRole", {"AWSServiceName": "redshift.amazonaws.com"},
+     [("iam:CreateServiceLinkedRole",
+       ["iam:::role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift"])]),
 ])
 def test_what_each_operation_of_the_suite_touches(service, operation, params, wanted):
     who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
@@ -223,6 +255,32 @@ def test_what_each_operation_of_the_suite_touches(service, operation, params, wa
     short = [(a.action, [r.replace(":r:1:", ":::").replace("::1:", ":::").replace("arn:aws:", "") for r in a.resources])
              for a in found]
     assert short == wanted
+
+
+@pytest.mark.parametrize("params", [{"logGroupName": "/sparkify/g"},
+                                    {"resourceArn": "arn:aws:logs:r:1:log-group:/sparkify/g:*"}], ids=["name", "arn"])
+def test_a_log_group_is_decided_with_the_tags_of_the_group_it_names_by_name_or_arn(params):
+    """CloudWatch Logs authorises on arn:...:log-group:NAME with aws:ResourceTag/* (list_amazoncloudwatchlogs.html);
+    an ARN in a request may end in :* (TagResource takes the group's ARN)."""
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+
+    class Tagged(requests.Lookup):
+        def log_group_tags(self, group):
+            return {"stack": "s"} if group == "/sparkify/g" else {}
+
+    operation = "PutRetentionPolicy" if "logGroupName" in params else "TagResource"
+    [found] = touches.authorisations(requests.Call("logs", "r", operation, params), who, Tagged("1", "r"))
+    arn = found.resources[0]
+    assert arn.endswith(":log-group:/sparkify/g") and found.per_resource[arn] == {"aws:ResourceTag/stack": "s"}
+
+
+def test_iam_resources_name_no_region():
+    """IAM is global: its ARNs carry no Region (reference_identifiers.html, "IAM ARNs"), arn:aws:iam::ACCOUNT:..."""
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+    for operation, params in [("CreateServiceLinkedRole", {"AWSServiceName": "redshift.amazonaws.com"}),
+                              ("PutRolePolicy", {"RoleName": "r"})]:
+        [found] = touches.authorisations(requests.Call("iam", "us-west-2", operation, params), who)
+        assert [r.split(":")[3] for r in found.resources] == [""], operation
 
 
 def test_an_operation_the_table_does_not_know_and_that_requires_a_resource_is_not_gated():
@@ -247,6 +305,18 @@ def test_a_scheduler_rest_request_is_read_as_its_operation_and_schedule():
                           {"authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/scheduler/aws4_request"},
                           b"")
     assert (call.operation, call.params["Name"], call.params["GroupName"]) == ("DeleteSchedule", "lease-x", "default")
+
+
+def test_a_schedules_group_comes_from_its_body_else_the_query_else_default_and_other_paths_are_no_schedule():
+    """API_CreateSchedule.html: POST /schedules/Name with GroupName in the JSON body; API_DeleteSchedule.html and
+    API_GetSchedule.html: groupName in the query; "default" when none is given. /schedule-groups/... is no
+    schedule operation."""
+    auth = {"authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/scheduler/aws4_request"}
+    made = requests.parse("POST", "/schedules/lease-x", "", auth, b'{"GroupName": "mine"}')
+    assert (made.operation, made.params["Name"], made.params["GroupName"]) == ("CreateSchedule", "lease-x", "mine")
+    assert requests.parse("GET", "/schedules/lease-x", "", auth, b"").params["GroupName"] == "default"
+    group = requests.parse("GET", "/schedule-groups/default", "", auth, b"")
+    assert group.operation == "GET /schedule-groups/default" and "Name" not in group.params
 
 
 def test_s3_rest_requests_are_read_as_their_operations():
@@ -289,6 +359,28 @@ def test_the_data_api_reads_back_only_the_callers_own_statements_under_the_owner
     api = _data_api(session)
     ran = api.execute_statement(ClusterIdentifier=cluster, Database="dev", DbUser="awsuser", Sql="select 1")
     assert api.describe_statement(Id=ran["Id"])["Id"] == ran["Id"]
+
+
+def test_a_statement_in_a_session_carries_the_sessions_owner_for_the_policy_to_decide_on():
+    """In a session the Data API authorises on the session's cluster with redshift-data:session-owner-iam-userid
+    (data-api-access.html): a policy that denies whenever the key is present lets the operator open a session
+    and refuses the next statement in it."""
+    in_session = {"Null": {"redshift-data:session-owner-iam-userid": "false"}}
+    made, session = _operator(_allow("redshift-data:ExecuteStatement"), _allow("redshift:GetClusterCredentials"),
+                              _allow("redshift-data:DescribeStatement"),
+                              {"Sid": "NoSessions", "Effect": "Deny", "Action": "redshift-data:ExecuteStatement",
+                               "Resource": "*", "Condition": in_session})
+    cluster = f"g{uuid.uuid4().hex[:6]}"
+    account.admin_client(local.aws_endpoint(), made, "redshift", REGION).create_cluster(
+        ClusterIdentifier=cluster, NodeType="ra3.large", ClusterType="single-node", MasterUsername="awsuser",
+        MasterUserPassword="Rehearsal1x", DBName="dev")
+    api = _data_api(session)
+    opened = api.execute_statement(ClusterIdentifier=cluster, Database="dev", DbUser="awsuser", Sql="select 1",
+                                   SessionKeepAliveSeconds=60)
+    with pytest.raises(ClientError) as refused:
+        api.execute_statement(SessionId=opened["SessionId"], Sql="select 2")
+    code, message = _refused(refused)
+    assert code == "AccessDeniedException" and "with an explicit deny in an identity-based policy" in message
 
 
 def test_who_you_are_needs_no_permission_even_under_an_explicit_deny():

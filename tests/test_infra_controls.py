@@ -19,7 +19,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
-from sparkify_nb import aws, config, infra
+from sparkify_nb import aws, config, infra, local
 from sparkify_nb.infra.context import TAG_KEY
 from tests.helpers import quiet, stack_settings
 from tests.test_infra_sequence import on_emulator  # noqa: F401 (a fixture)
@@ -199,6 +199,32 @@ def serverless_answers(client, name, namespace, workgroup):
     return stub
 
 
+def test_a_workgroups_open_ingress_is_judged_on_the_port_its_endpoint_listens_on(stack, tmp_path):
+    """A workgroup's port is its own (GetWorkgroup's endpoint.port, API_Endpoint.html), not [cluster] port:
+    the group open on 5440 fails Redshift.15 for a workgroup on 5440 while the settings say 5439."""
+    settings, record = stack
+    ec2 = aws.Clients(settings)("ec2")
+    open_group = ec2.create_security_group(GroupName=f"{settings.stack_name}-open-5440", Description="open",
+                                           VpcId=record["vpc_id"])["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=open_group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 5440, "ToPort": 5440, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    serverless = stack_settings(tmp_path, "ctl", **{"cluster.kind": "serverless",
+                                                    "general.stack_name": settings.stack_name,
+                                                    "cluster.identifier": settings.get("cluster", "identifier")})
+    client = boto3.client("redshift-serverless", region_name="us-west-2", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+    stub = serverless_answers(client, serverless.get("cluster", "identifier"), {"adminUsername": "a", "dbName": "d"}, {
+        "subnetIds": record["subnet_ids"][:1], "securityGroupIds": [open_group], "endpoint": {"port": 5440}})
+    try:
+        with stub:
+            frame = infra.controls.table(serverless, {**record, "kind": "serverless"},
+                                         aws.Clients(serverless).use("redshift-serverless", client))
+    finally:
+        ec2.delete_security_group(GroupId=open_group)
+    assert serverless.get("cluster", "port") == 5439
+    assert results(frame)["Redshift.15"] == ("open to the internet: 0.0.0.0/0 on 5440-5440", "fail")
+
+
 def test_a_serverless_namespace_and_workgroup_built_to_fail_fail_every_row_they_decide(stack, tmp_path):
     """Namespace and workgroup answered (moto has no Serverless API) with every setting a control
     wants turned the wrong way, on the emulator's network: one subnet, a group open to the internet."""
@@ -238,3 +264,39 @@ def test_a_serverless_namespace_and_workgroup_built_to_fail_fail_every_row_they_
         "Redshift.16": (f"1 subnets in {zone}", "fail")}
     assert found["Redshift.7"] == ("enhanced VPC routing: false; S3 gateway endpoint on the route table of 1 of 1 "
                                    "subnets", "fail")
+
+
+def test_a_work_bucket_is_brought_in_line_only_where_it_falls_short(tmp_path):
+    """SSE-S3, all four public access blocks, objects expiring after EXPIRY_DAYS at most (a shorter expiry is
+    kept): what is already so is not written again (the emulator's S3)."""
+    from sparkify_nb.infra import workbucket
+
+    s3 = boto3.client("s3", endpoint_url=local.aws_endpoint(), region_name="us-east-1", aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    name = f"wb-{tmp_path.name[-20:].lower().replace('_', '-')}"
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
+        {"ID": "long", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 30}}]})
+    assert workbucket._bring_in_line(s3, name) == [
+        "default encryption set to SSE-S3", "public access blocked",
+        f"objects expire after {workbucket.EXPIRY_DAYS} days"]
+    assert workbucket.settings_of(s3, name) == {"encryption": "AES256", "public_access_blocked": True,
+                                                "expiry_days": workbucket.EXPIRY_DAYS}
+    assert workbucket._bring_in_line(s3, name) == []
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
+        {"ID": "short", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 1}}]})
+    assert workbucket._bring_in_line(s3, name) == []  # one day is within the three
+
+
+@pytest.mark.parametrize("songs, logs, region", [
+    ("s3://udacity-dend/song_data", "s3://udacity-dend/log_data", "us-west-2"),  # one known bucket: its Region
+    ("s3://udacity-dend/song_data", "s3://mine/log_data", "eu-central-1"),  # two buckets: [general] region
+    ("s3://mine/song_data", "s3://mine/log_data", "eu-central-1"),  # an unknown bucket: [general] region
+], ids=["known", "two-buckets", "unknown"])
+def test_the_work_bucket_goes_where_the_one_known_source_bucket_is_else_to_the_general_region(songs, logs, region):
+    """A COPY manifest must be in the sources' Region (COPY's REGION, copy-parameters-data-source-s3.html)."""
+    from sparkify_nb.infra import workbucket
+
+    settings = config.load(overrides={"general.region": "eu-central-1", "s3.song_data": songs, "s3.log_data": logs})
+    assert workbucket.region(settings, {}) == region
+    assert workbucket.region(settings, {"source_region": "ap-south-1"}) == "ap-south-1"

@@ -63,3 +63,14 @@ def test_a_run_without_01_keeps_to_the_account_its_stack_last_rehearsed_in():
     assert account.for_run(settings, fresh=False) == first  # `run --rehearse --only 99_teardown`
     assert account.for_run(settings, fresh=True) != first   # a run with 01 starts afresh
     assert os.environ.get(account.ACCOUNT_ENV) is None
+
+
+@pytest.mark.parametrize("content", [None, "{not json"], ids=["missing", "damaged"])
+def test_a_missing_or_damaged_key_file_says_to_start_the_rehearsal_again(tmp_path, content):
+    folder = account._folder(tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    if content is not None:
+        (folder / "210000000001.json").write_text(content)
+    with pytest.raises(account.AccountError, match=r"no keys of rehearsal account 210000000001 under .*: start the "
+                                                   r"rehearsal again \(sparkify-nb run --rehearse\)"):
+        account.keys("210000000001", state=tmp_path)

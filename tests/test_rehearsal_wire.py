@@ -77,6 +77,24 @@ def test_issued_credentials_log_in_as_the_database_user_and_redshift_sql_runs_tr
                                   (2, None, None, Decimal("1.50"), MASTER)]
 
 
+def test_a_cancel_request_on_a_connection_of_its_own_stops_the_running_query(cluster):
+    """A client cancels with PostgreSQL's CancelRequest, sent unencrypted on a new connection with the key the
+    door gave at login (postgresql.org/docs/current/protocol-flow.html, "Canceling Requests in Progress"):
+    the query ends with "canceling statement due to user request", long before it would have."""
+    import threading
+    import time
+
+    with connect(cluster, issued(cluster)) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE ten (i INT)")
+        cur.execute("INSERT INTO ten VALUES " + ", ".join(f"({n})" for n in range(10)))
+        long_count = "SELECT COUNT(*) FROM ten a, ten b, ten c, ten d, ten e, ten f, ten g, ten h"  # 10^8 rows
+        threading.Timer(0.5, conn.cancel).start()
+        started = time.monotonic()
+        with pytest.raises(psycopg2.errors.QueryCanceled, match="canceling statement due to user request"):
+            cur.execute(long_count)
+        assert time.monotonic() - started < 5
+
+
 def test_a_password_the_stack_did_not_issue_is_refused(cluster):
     creds = {**issued(cluster), "DbPassword": "not-the-issued-one"}
     assert refusal(cluster, creds) == f'FATAL:  password authentication failed for user "IAM:{MASTER}"'

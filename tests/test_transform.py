@@ -381,3 +381,19 @@ def test_plays_without_a_session_id_are_merged_once_each_and_pass_the_checks(con
     assert values["unique: songplays (start_time, user_id, session_id)"] == 0
     assert values["repeated_plays: staging_events (merged as one)"] == 1  # the repeated play without a session
     assert set(checks[checks.severity == "error"]["status"]) == {"ok"}
+
+
+def test_postgresql_alone_gets_the_session_settings_and_an_analyze_after_each_temp_table_as():
+    """Redshift answers server_version 8.0.2 over psycopg2 (80002, c_redshift-and-postgres-sql.html) and the
+    Data API connection has none: neither gets them; PostgreSQL 9 and later (90000 and up) does."""
+    from types import SimpleNamespace
+
+    from sparkify_nb.warehouse import data_api
+
+    made = "CREATE TEMP TABLE plays AS SELECT 1 AS a"
+    postgres, redshift = SimpleNamespace(server_version=90000), SimpleNamespace(server_version=80002)
+    assert transform.session_statements(postgres) == list(transform.POSTGRES_SESSION)
+    assert transform.after_statement(postgres, made) == ["ANALYZE plays"]
+    assert transform.after_statement(postgres, "SELECT 1") == []
+    for other in (redshift, SimpleNamespace(), data_api.DataApiConnection(None, {}, progress=lambda _: None)):
+        assert transform.session_statements(other) == [] and transform.after_statement(other, made) == []
