@@ -100,7 +100,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("sparkify_nb/local/iam/evaluate.py", "NumberReplacer",
      'return (not present) == (str(_as_list(wanted_raw)[ -1]).lower() == "true")'):
         'a Null condition takes one value, "true" or "false": its first value is its last',
-    ("sparkify_nb/local/iam/sar.py", "NumberReplacer", "@functools.lru_cache(maxsize= 0)"):
+    ("sparkify_nb/iam/sar.py", "NumberReplacer", "@functools.lru_cache(maxsize= 0)"):
         "harmless: no cache, the same table read again on every call: slower, never different",
     **{("sparkify_nb/infra/roles.py", "NumberReplacer",
         f"ctx.progress(f\"IAM role {{name}}: created, bounded by {{boundary_arn.rsplit('/', {n})[-1]}}\")"):
