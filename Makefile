@@ -74,11 +74,11 @@ clean: down
 notebooks: install
 	$(BIN)/python -m tests.refresh_notebooks
 
-## make sar: refresh sparkify_nb/local/iam/sar.json, the rehearsal's copy of AWS's Service Authorization
+## make sar: refresh sparkify_nb/iam/sar.json, the rehearsal's copy of AWS's Service Authorization
 ## Reference (the actions the suite calls), from the installed parliament's; `pip install -U parliament` first
 ## for a newer scrape. A test fails when the copy and the refresh differ.
 sar: install
-	$(BIN)/python -m sparkify_nb.local.iam.sar
+	$(BIN)/python -m sparkify_nb.iam.sar
 
 ## make permissions-doc: rewrite docs/redshift.md's table of the operator policy's statements from the permissions
 ## reports of the four rehearsed ways to run (the whole-runs test's set-up: about 3 minutes)

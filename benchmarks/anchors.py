@@ -64,6 +64,12 @@ def _star_ddl(prefix: str = "") -> list[str]:
             + [s for t in tables for s in schema.create_table(t, "postgres")])
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` of this machine has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime + stime
+
+
 class Backend:
     """The PostgreSQL server process of ``conn``: CPU seconds and peak memory, read from /proc."""
 
@@ -76,8 +82,7 @@ class Backend:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime + stime
+        return process_cpu(self.pid)
 
     def _status_kb(self, key: str) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():

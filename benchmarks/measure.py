@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from sparkify_nb import aws, config, warehouse
 from sparkify_nb import datagen
+from sparkify_nb.local import stack as local_stack
 from sparkify_nb.staging import convert, emulator, jsonpaths as jsonpaths_file, records, sources
 from sparkify_nb.warehouse import schema
 
@@ -76,13 +77,17 @@ def _load(spec: dict, table: schema.Table, folder: str, jsonpaths: str | None) -
     settings = _settings()
     prefix = spec.get("prefix", "")
     clients = aws.Clients(settings)  # once per step, as 03 does
+    clients("s3")  # made before the timer, as 03 has made it to list the sources (clients are made on first use)
+    emulator_pid = local_stack.status()["emulator"]["pid"]
     with warehouse.connection(settings) as conn, anchors.Backend(conn) as server:
-        t0, cpu0 = time.monotonic(), _cpu()
+        t0, cpu0, emu0 = time.monotonic(), _cpu(), anchors.process_cpu(emulator_pid)
         report = emulator.load_local(conn, table, f"s3://{spec['bucket']}/{prefix}{folder}",
                                      jsonpaths and f"s3://{spec['bucket']}/{prefix}{jsonpaths}", 0,
                                      clients=clients, progress=QUIET)
         seconds, cpu = time.monotonic() - t0, _cpu() - cpu0
-    return {"rows": report.loaded, "seconds": seconds, "client_cpu_s": round(cpu, 2), **server.facts()}
+        emu = anchors.process_cpu(emulator_pid) - emu0   # the emulator's S3 serving the GETs, its own process
+    return {"rows": report.loaded, "seconds": seconds, "client_cpu_s": round(cpu, 2), "emulator_cpu_s": round(emu, 2),
+            **server.facts()}
 
 
 def _cpu() -> float:
@@ -115,6 +120,67 @@ def convert_events(spec: dict) -> dict:
                     f"{size / 2 ** 20:,.0f} MiB of CSV dropped: no COPY"}
 
 
+def _thread_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_THREAD)
+    return usage.ru_utime + usage.ru_stime
+
+
+@measure
+def stages_events(spec: dict) -> dict:
+    """Where the event load's producer spends its CPU, per stage: every event object read from the
+    emulator's S3 and converted by the loader's own code (``fastpath.parse_object``) in one thread,
+    each stage's calls timed in this thread's CPU seconds (``RUSAGE_THREAD``): the GET (the body's
+    reads), the line guards, the UTF-8 check, pyarrow's JSON parse, the value checks, the CSV write;
+    ``rest``: the block reader and the glue. One thread: the shares, not the pipeline's wall time."""
+    from sparkify_nb.staging import fastpath
+
+    settings = _settings()
+    clients = aws.Clients(settings)
+    table = schema.STAGING_EVENTS
+    paths = jsonpaths_file.read_jsonpaths(f"s3://{spec['bucket']}/log_json_path.json", clients)
+    objects = sources.list_sources(f"s3://{spec['bucket']}/log_data", clients)
+    spent: dict[str, float] = {}
+
+    def timed(name: str, fn: Callable) -> Callable:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            c0 = _thread_cpu()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + _thread_cpu() - c0
+        return call
+
+    class Body:  # the object's stream, its reads timed
+        def __init__(self, stream: Any):
+            self.read, self.close = timed("GET (botocore body reads)", stream.read), stream.close
+
+    patches = [(fastpath, "_line_count", "line guards (numpy)"), (fastpath, "valid_utf8", "UTF-8 check"),
+               (fastpath.pa_json, "read_json", "JSON parse (pyarrow read_json)"),
+               (fastpath.FastRows, "_values_fit", "value checks (pyarrow compute)"),
+               (fastpath.pa_csv, "write_csv", "CSV write (pyarrow)")]
+    patches = [(where, attr, name) for where, attr, name in patches if hasattr(where, attr)]  # older code: fewer
+    saved = [(where, attr, getattr(where, attr)) for where, attr, _ in patches]
+    for where, attr, name in patches:
+        setattr(where, attr, timed(name, getattr(where, attr)))
+    rows, fast = convert.compile_rows(table, paths), fastpath.make(table, paths)
+    loaded = 0
+    try:
+        t0, c0 = time.monotonic(), _thread_cpu()
+        for obj in objects:
+            opened = sources.SourceObject(obj.name, lambda obj=obj: Body(timed("GET (request)", obj.open)()), obj.size)
+            loaded += sum(chunk.rows for chunk in fastpath.parse_object(opened, table, rows, fast))
+        seconds, cpu = time.monotonic() - t0, _thread_cpu() - c0
+    finally:
+        for where, attr, fn in saved:
+            setattr(where, attr, fn)
+    spent["rest (block reader, glue)"] = cpu - sum(spent.values())
+    per = {name: round(s / loaded * 1e6, 2) for name, s in sorted(spent.items(), key=lambda kv: -kv[1])}
+    return {"rows": loaded, "seconds": seconds, "client_cpu_s": round(cpu, 2), "us_per_event": per,
+            "note": "one thread, CPU us an event: " + ", ".join(f"{n} {v:.2f}" for n, v in per.items())}
+
+
 @measure
 def load_songs(spec: dict) -> dict:
     return _load(spec, schema.STAGING_SONGS, "song_data", None)
@@ -131,6 +197,7 @@ def _fetch(spec: dict, folder: str) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     clients = aws.Clients(_settings())  # made before the timer, as in _load
+    clients("s3")
     t0 = time.monotonic()
     objects = sources.list_sources(f"s3://{spec['bucket']}/{spec.get('prefix', '')}{folder}", clients)
 

@@ -244,6 +244,7 @@ def _compare(args, settings, bucket: str, tmp: Path, stamp: str, rows: list[dict
     events = rounds.event_load(args, spec)
     load_events, copy_events = events["load"], events["copy"]
     fetch_events, convert_events = child("fetch_events", spec), child("convert_events", spec)
+    stages = child("stages_events", spec)
     if args.load_only:
         anchors, transform_rows, transform, compacted, notebooks = [], [], None, None, {}
     else:
@@ -268,7 +269,8 @@ def _compare(args, settings, bucket: str, tmp: Path, stamp: str, rows: list[dict
         prof = child("profile_events", dict(spec, out=str(RESULTS / f"profile-load_events-{stamp}.txt")))
         print(f"profile of the event load: {prof['note']}")
     _targets(args, verdicts, dict(copy_events=copy_events, load_events=load_events, transform=transform,
-                                  notebooks=notebooks, gen=gen, events=events, convert=convert_events))
+                                  notebooks=notebooks, gen=gen, events=events, convert=convert_events,
+                                  stages=stages))
     return {"load_events": load_events, "transform": transform}
 
 
@@ -284,6 +286,8 @@ def _targets(args, verdicts: list[str], m: dict) -> None:
                     f"{load['client_cpu_s']:.2f} s, PostgreSQL CPU {load['backend_cpu_s']:.2f} s; COPY limit "
                     f"{copy['seconds']:.2f} s wall, PostgreSQL CPU {copy['backend_cpu_s']:.2f} s; GET + parse + "
                     f"convert alone {conv['seconds']:.2f} s wall, CPU {conv['client_cpu_s']:.2f} s")
+    verdicts.append(f"  info   event load producer, {m['stages']['note']}")
+    verdicts += [f"  info   {cores_bound(load, copy, cores)}" for cores in sorted({os.cpu_count() or 2, 4})]
     if m["transform"] is None:  # --load-only
         return
     verdicts += m["transform"]["verdicts"]
@@ -304,6 +308,23 @@ def _targets(args, verdicts: list[str], m: dict) -> None:
     verdicts.append(f"  (memory targets are for 10M events: run with --memory-check; at {args.events:,} "
                     f"events the loader peaked at {m['load_events']['peak_rss_mb']:.0f} MB, the generator at "
                     f"{m['gen']['peak_rss_mb']:.0f} MB)")
+
+
+def cores_bound(load: dict, copy: dict, cores: int = 2) -> str:
+    """What ``cores`` free cores would allow the event load at best against its COPY limit, from the
+    CPU seconds each asked for in its median round (the loader's threads, the PostgreSQL backend, and
+    for the load the emulator's process serving the GETs): neither can take less wall time than its
+    CPU spread over the cores, nor less than its backend's COPY alone. A ratio above the target here
+    is out of reach on such a machine, however the threads are scheduled."""
+    def best(run: dict) -> tuple[float, float]:
+        asked = run["client_cpu_s"] + run["backend_cpu_s"] + run.get("emulator_cpu_s", 0.0)
+        return asked, max(asked / cores, run["backend_cpu_s"])
+
+    (asked, ours), (limit_asked, limit) = best(load), best(copy)
+    return (f"event load on {cores} free cores, from CPU seconds: it asks for {asked:.2f} s (loader "
+            f"{load['client_cpu_s']:.2f}, PostgreSQL {load['backend_cpu_s']:.2f}, emulator "
+            f"{load.get('emulator_cpu_s', 0.0):.2f}), the limit for {limit_asked:.2f} s: at best {ours:.2f} s "
+            f"against {limit:.2f} s, {ours / limit:.2f}x the limit")
 
 
 def _memory_check(args, settings, bucket: str, tmp: Path, rows: list[dict], verdicts: list[str],

@@ -26,6 +26,8 @@ from botocore.exceptions import ClientError
 
 from . import local
 from .config import Settings
+# the IAM action of an API operation (S3's differ): one table, shared with the IAM gate and the preflight
+from .iam.calls import ACTION_OF, action_of  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -146,31 +148,7 @@ def _client(on_emulator: bool, region: str, service: str, endpoint_url: str | No
 
 # --- which AWS actions a run calls ---------------------------------------------------------
 
-# The IAM action of an API operation where the names differ (S3's, from its service authorization
-# reference: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
-# Everywhere else the action is "<service prefix>:<operation>".
-ACTION_OF = {
-    ("s3", "ListObjectsV2"): "s3:ListBucket", ("s3", "ListObjects"): "s3:ListBucket",
-    ("s3", "HeadBucket"): "s3:ListBucket", ("s3", "HeadObject"): "s3:GetObject",
-    ("s3", "DeleteObjects"): "s3:DeleteObject", ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
-    ("s3", "CreateMultipartUpload"): "s3:PutObject", ("s3", "UploadPart"): "s3:PutObject",
-    ("s3", "CompleteMultipartUpload"): "s3:PutObject",
-    # The work bucket's settings (infra/workbucket.py): each operation's "Permissions" in the S3 API Reference.
-    ("s3", "PutBucketEncryption"): "s3:PutEncryptionConfiguration",
-    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
-    ("s3", "PutPublicAccessBlock"): "s3:PutBucketPublicAccessBlock",
-    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
-    ("s3", "PutBucketLifecycleConfiguration"): "s3:PutLifecycleConfiguration",
-    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
-}
 _RECORDERS: list[Callable[[str, dict[str, Any]], None]] = []
-
-
-def action_of(prefix: str, operation: str) -> str:
-    """The IAM action an API call needs: ``action_of("s3", "ListObjectsV2")`` is
-    ``"s3:ListBucket"``, ``action_of("ec2", "CreateVpc")`` ``"ec2:CreateVpc"``.
-    ``prefix`` is the service's signing name (its IAM prefix)."""
-    return ACTION_OF.get((prefix, operation), f"{prefix}:{operation}")
 
 
 def _on_call(model: Any, params: dict[str, Any], **_: Any) -> None:

@@ -14,6 +14,7 @@ Environment overrides (all optional):
 from __future__ import annotations
 
 import os
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -93,3 +94,13 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(project_root()))
     except ValueError:
         return str(path)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never half of one: into a
+    temporary file of this process and thread beside it, then ``os.replace``. The temporary name is this
+    writer's own: with one shared ``<name>.tmp``, two processes writing at once (two runs starting the same
+    local stack) replaced each other's file and the second ``os.replace`` failed with FileNotFoundError."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)

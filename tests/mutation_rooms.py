@@ -49,13 +49,17 @@ REHEARSAL_TESTS = ("tests/test_rehearsal_sql.py", "tests/test_rehearsal_api.py",
 ROOMS: tuple[Room, ...] = (
     Room("rehearsal endpoint", ("sparkify_nb/local/rehearsal/*.py", "sparkify_nb/local/rehearsal/sql/*.sql"),
          REHEARSAL_TESTS, 0.95),
+    # the gate's table of what a request touches (iam/touches*.py, calls.py, sar.py) and the preflight's plan of a
+    # run's requests (iam/plan.py) live here too, below infra and local: the gate's tests pin them
     Room("permissions documents", ("sparkify_nb/iam/*.py",),
          ("tests/test_infra_access.py", "tests/test_operator_policy.py", "tests/test_copy_reach.py",
-          "tests/test_lease_documents.py", "tests/test_boundary_admin.py", "tests/test_escalation.py",
+          "tests/test_lease_documents.py", "tests/test_iam_plan.py", "tests/test_iam_gate.py",
+          "tests/test_iam_authorize.py", "tests/test_gate_policy_finds.py", "tests/test_infra_preflight.py",
+          "tests/test_rehearsal_preflight.py", "tests/test_boundary_admin.py", "tests/test_escalation.py",
           "tests/test_analysts_redshift.py"), 0.95),  # the last three: admin.py, the boundary, analyst.py
     Room("rehearsal IAM", ("sparkify_nb/local/iam/*.py",),
          ("tests/test_iam_evaluate.py", "tests/test_iam_authorize.py", "tests/test_iam_gate.py",
-          "tests/test_gate_policy_finds.py", "tests/test_rehearsal_account.py"), 0.85),
+          "tests/test_gate_policy_finds.py", "tests/test_rehearsal_account.py", "tests/test_iam_roles.py"), 0.85),
     Room("infra",
          ("sparkify_nb/infra/controls.py", "sparkify_nb/infra/workbucket.py", "sparkify_nb/infra/logs.py",
           "sparkify_nb/infra/pause.py", "sparkify_nb/infra/roles.py"),
@@ -96,7 +100,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("sparkify_nb/local/iam/evaluate.py", "NumberReplacer",
      'return (not present) == (str(_as_list(wanted_raw)[ -1]).lower() == "true")'):
         'a Null condition takes one value, "true" or "false": its first value is its last',
-    ("sparkify_nb/local/iam/sar.py", "NumberReplacer", "@functools.lru_cache(maxsize= 0)"):
+    ("sparkify_nb/iam/sar.py", "NumberReplacer", "@functools.lru_cache(maxsize= 0)"):
         "harmless: no cache, the same table read again on every call: slower, never different",
     **{("sparkify_nb/infra/roles.py", "NumberReplacer",
         f"ctx.progress(f\"IAM role {{name}}: created, bounded by {{boundary_arn.rsplit('/', {n})[-1]}}\")"):

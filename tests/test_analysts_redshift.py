@@ -155,7 +155,7 @@ def test_02_on_serverless_logs_the_analyst_in_once_then_grants_its_iam_user(reco
                     "nothing on staging or load tables. 04 runs as it")
 
 
-def test_the_serverless_analyst_role_is_bounded_trusts_the_account_and_may_only_query(tmp_path, monkeypatch):
+def test_the_serverless_analyst_role_is_bounded_trusts_only_the_operator_and_may_only_query(tmp_path, monkeypatch):
     """On the emulator's IAM (the role's steps only: the emulator has no Serverless)."""
     from sparkify_nb.infra.context import Context
 
@@ -172,7 +172,10 @@ def test_the_serverless_analyst_role_is_bounded_trusts_the_account_and_may_only_
         role = clients("iam").get_role(RoleName="ana-redshift-analyst")["Role"]
         assert made == {"analyst_role_arn": role["Arn"]}
         assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == record["boundary_arn"]
-        assert role["AssumeRolePolicyDocument"] == analyst_documents.trust("123456789012")
+        operator = clients("sts").get_caller_identity()["Arn"]
+        assert role["AssumeRolePolicyDocument"] == analyst_documents.trust("123456789012", operator)
+        assert role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] == {
+            "ArnLike": {"aws:PrincipalArn": [operator]}}
         inline = clients("iam").get_role_policy(RoleName="ana-redshift-analyst", PolicyName="query-the-workgroup")
         assert inline["PolicyDocument"] == analyst_documents.role_policy(settings, "123456789012")
     finally:
@@ -192,3 +195,26 @@ def test_the_analyst_role_policy_and_the_serverless_boundary_are_clean_and_the_b
     assert all(statement in bound["Statement"] for statement in policy["Statement"])
     assert not any("redshift-data" in json.dumps(st) for st in boundary.document(settings_for(tmp_path),
                                                                                  "123456789012")["Statement"])
+
+
+@pytest.mark.parametrize("caller, principal, trusted", [
+    ("arn:aws:iam::123456789012:user/ops/ana", "arn:aws:iam::123456789012:user/ops/ana", True),
+    ("arn:aws:iam::123456789012:user/ops/ana", "arn:aws:iam::123456789012:user/ops/bob", False),
+    ("arn:aws:iam::123456789012:user/ops/ana", "arn:aws:iam::123456789012:role/ana", False),
+    ("arn:aws:sts::123456789012:assumed-role/Ops/ana@example.com", "arn:aws:iam::123456789012:role/Ops", True),
+    ("arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Ops_1a2b/ana",
+     "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Ops_1a2b", True),
+    ("arn:aws:sts::123456789012:assumed-role/Ops/ana", "arn:aws:iam::123456789012:role/OtherOps", False),
+    ("arn:aws:sts::123456789012:assumed-role/Ops/ana", "arn:aws:iam::123456789012:role/team/NotOps", False),
+    ("arn:aws:sts::123456789012:assumed-role/Ops/ana", "arn:aws:iam::210987654321:role/Ops", False),
+    ("arn:aws:sts::123456789012:assumed-role/Ops/ana", "arn:aws:iam::123456789012:user/Ops", False),
+])
+def test_the_analyst_role_may_be_assumed_by_the_operator_who_ran_01_and_no_other_principal(caller, principal, trusted):
+    """aws:PrincipalArn is the user's or the role's ARN, path included, never the session's; a role is matched by its
+    name (unique in the account) with or without a path."""
+    from sparkify_nb.local.iam.evaluate import conditions_hold
+
+    statement = analyst_documents.trust("123456789012", caller)["Statement"][0]
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert conditions_hold(statement["Condition"], {"aws:PrincipalArn": principal}) is trusted
+    assert not conditions_hold(statement["Condition"], {})  # a request without the key (anonymous) is not trusted

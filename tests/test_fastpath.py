@@ -237,3 +237,33 @@ def test_each_hostile_line_alone_among_good_ones_converts_the_same(tmp_path):
         path = tmp_path / f"alone-{i}.json"
         path.write_bytes(b"\n".join(good[:200] + [line] + good[200:]) + b"\n")
         assert_same(path, schema.STAGING_EVENTS, EVENT_PATHS)
+
+
+UTF8_PIECES = [b"a", b"\x00", b"\x7f", b"\x80", b"\xbf", b"\xc0\x80", b"\xc1\xbf", b"\xc2\x80", b"\xdf\xbf",
+               b"\xe0\x80\x80", b"\xe0\xa0\x80", b"\xed\x9f\xbf", b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xee\x80\x80",
+               b"\xef\xbf\xbf", b"\xf0\x80\x80\x80", b"\xf0\x90\x80\x80", b"\xf4\x8f\xbf\xbf", b"\xf4\x90\x80\x80",
+               b"\xf5\x80\x80\x80", b"\xff", b"\xfe", b"\xe2\x82", b"\xf0\x9f\x98", b"\xc3", "é".encode()]
+
+
+def _decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_the_fast_paths_utf8_check_takes_exactly_what_python_decodes():
+    """Surrogates, overlong forms, code points above U+10FFFF, cut sequences, stray continuation bytes,
+    alone and inside ASCII runs long enough for the validator's wide loops: Arrow's check agrees with
+    bytes.decode, which the fast path used before (the exact path's rule)."""
+    rng = random.Random(31)
+    seen = {True: 0, False: 0}
+    for _ in range(20_000):
+        data = b"".join(rng.choice(UTF8_PIECES) for _ in range(rng.randint(0, 6)))
+        if rng.random() < 0.5:
+            data = b"x" * rng.randint(0, 90) + data + b"y" * rng.randint(0, 90)
+        expected = _decodes(data)
+        assert fastpath.valid_utf8(data) is expected, data
+        seen[expected] += 1
+    assert min(seen.values()) > 2000  # both answers well exercised

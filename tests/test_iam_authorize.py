@@ -1,10 +1,10 @@
 """The rehearsal's authorisation hook (sparkify_nb/local/iam/authorize.py) and the Service
-Authorization Reference table it reads (sparkify_nb/local/iam/sar.py, sar.json)."""
+Authorization Reference table it reads (sparkify_nb/iam/sar.py, sar.json)."""
 
 import json
 
 from sparkify_nb import config
-from sparkify_nb.local.iam import sar
+from sparkify_nb.iam import sar
 from sparkify_nb.local.iam.authorize import authorize, context_for, decide
 
 ACCOUNT, REGION = "210000000001", "us-west-2"

@@ -11,7 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sparkify_nb import config, local
-from sparkify_nb.local.iam import account, requests, touches
+from sparkify_nb.iam import touches
+from sparkify_nb.local.iam import account, requests
 
 REGION = "us-west-2"
 
@@ -146,6 +147,26 @@ def test_handing_a_role_to_redshift_needs_pass_role_to_that_service():
             MasterUserPassword="Rehearsal1x", IamRoles=[role])
     code, message = _refused(refused)
     assert (code, f"perform: iam:PassRole on resource: {role} " in message) == ("AccessDenied", True)
+
+
+def test_a_cluster_whose_admin_password_redshift_manages_needs_the_secrets_manager_actions_on_its_secret():
+    """The SAR lists secretsmanager:* as dependent actions of CreateCluster (sar.json); Redshift makes the secret
+    with the caller's rights (redshift-secrets-manager-integration.html)."""
+    ident = f"g{uuid.uuid4().hex[:6]}"
+    basics = [_allow("redshift:CreateCluster"), _allow("redshift:DeleteCluster"), _allow("iam:CreateServiceLinkedRole")]
+    made, session = _operator(*basics, _allow("secretsmanager:GetRandomPassword"))
+    with pytest.raises(ClientError) as refused:
+        _client(session, "redshift").create_cluster(ClusterIdentifier=ident, NodeType="ra3.large",
+                                                    MasterUsername="boss", ManageMasterPassword=True)
+    code, message = _refused(refused)
+    assert code == "AccessDenied" and (f"perform: secretsmanager:CreateSecret on resource: arn:aws:secretsmanager:"
+                                       f"{REGION}:{made}:secret:redshift!{ident}-boss-" in message), message
+    made, session = _operator(*basics, _allow("secretsmanager:*", f"arn:aws:secretsmanager:*:*:secret:redshift!{ident}-boss-*"),
+                              _allow("secretsmanager:GetRandomPassword"))
+    redshift = _client(session, "redshift")
+    redshift.create_cluster(ClusterIdentifier=ident, NodeType="ra3.large", MasterUsername="boss",
+                            ManageMasterPassword=True)
+    redshift.delete_cluster(ClusterIdentifier=ident, SkipFinalClusterSnapshot=True)
 
 
 def test_a_roles_boundary_condition_reads_the_boundary_asked_for():

@@ -12,7 +12,10 @@ from dataclasses import replace
 
 from tests.helpers import quiet, stack_settings
 from sparkify_nb import aws, config, infra, staging
+from sparkify_nb.iam import copy_role
 from sparkify_nb.infra import resources, state
+
+ACCOUNT = "123456789012"  # the emulator's default account
 
 
 def make_settings(tmp_path, **overrides):
@@ -369,7 +372,7 @@ def test_the_role_in_aws_carries_exactly_that_policy_and_no_managed_one(settings
 
 def test_a_name_taken_by_an_untagged_role_is_a_conflict_not_a_takeover(settings):
     iam = aws.Clients(settings)("iam")
-    iam.create_role(RoleName=infra.role_name(settings), AssumeRolePolicyDocument=json.dumps(infra.TRUST_POLICY))
+    iam.create_role(RoleName=infra.role_name(settings), AssumeRolePolicyDocument=json.dumps(copy_role.trust(settings, ACCOUNT)))
     try:
         with pytest.raises(infra.ConflictError, match="exists but is not tagged"):
             infra.provision(settings, progress=quiet)
@@ -393,7 +396,7 @@ def test_a_role_whose_trust_drifted_is_made_again_not_re_trusted(settings):
            f"under {settings.stack_name}-boundary (the operator may not change a role's trust)" in lines
     after = iam.get_role(RoleName=name)["Role"]
     trust = after["AssumeRolePolicyDocument"]
-    assert (json.loads(trust) if isinstance(trust, str) else trust) == infra.TRUST_POLICY
+    assert (json.loads(trust) if isinstance(trust, str) else trust) == copy_role.trust(settings, ACCOUNT)
     assert after["RoleId"] != before["RoleId"] and after["Arn"] == before["Arn"]
     assert after["PermissionsBoundary"]["PermissionsBoundaryArn"].endswith(f":policy/{settings.stack_name}-boundary")
     assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["read-sources"]

@@ -33,21 +33,15 @@ def identity(stub, arn=USER):
     stub.add_response("get_caller_identity", {"UserId": "AIDAEXAMPLE", "Account": "123456789012", "Arn": arn})
 
 
-def simulations(settings, stub, deny=(), source=USER, boundary=True):
-    """One SimulatePrincipalPolicy answer per Allow statement of the operator policy (for ``source``), under
-    the context its conditions name, denying the actions in ``deny``; then (``boundary``) the boundary the
+def simulations(settings, stub, deny=(), source=USER, boundary=True, caller=USER):
+    """One SimulatePrincipalPolicy answer per request the preflight sends for ``source`` (each resource with the
+    context the run's call carries there), denying the actions in ``deny``; then (``boundary``) the boundary the
     stack needs, read back."""
-    for st in access.policy(settings, "123456789012", principal=source)["Statement"]:
-        if st["Effect"] != "Allow":
-            continue
-        acts = st["Action"]
+    who = {"account": "123456789012", "caller_arn": caller, "caller_id": "AIDAEXAMPLE"}
+    for request in preflight.simulations(settings, who, source):
         stub.add_response("simulate_principal_policy", {"IsTruncated": False, "EvaluationResults": [
             {"EvalActionName": a, "EvalResourceName": "*",
-             "EvalDecision": "implicitDeny" if a in deny else "allowed"} for a in acts]},
-            {"PolicySourceArn": source, "ActionNames": acts,
-             "ContextEntries": preflight.simulation_context(st, "AIDAEXAMPLE"),
-             **({} if st["Resource"] == ["*"] else {"ResourceArns": [
-                 r.replace("${aws:username}", source.rsplit("/", 1)[-1]) for r in st["Resource"]]})})
+             "EvalDecision": "implicitDeny" if a in deny else "allowed"} for a in request["ActionNames"]]}, request)
     if boundary:
         the_boundary(settings, stub)
 
@@ -71,32 +65,34 @@ def the_boundary(settings, stub, document=None):
 BOUNDARY_PASSES = ("sparkify-boundary: exactly the document this stack needs", "pass")
 
 
-def statement(settings, sid, source=USER):
-    return next(st for st in access.policy(settings, "123456789012", principal=source)["Statement"]
-                if st["Sid"] == sid)
+def simulated(settings, action, resource_part, source=USER):
+    """The context entries of the simulation of ``action`` on the resource whose ARN contains ``resource_part``."""
+    who = {"account": "123456789012", "caller_arn": USER, "caller_id": "AIDAEXAMPLE"}
+    found = [r for r in preflight.simulations(settings, who, source) if action in r["ActionNames"]
+             and resource_part in r.get("ResourceArns", ["*"])[0]]
+    assert len(found) == 1, found
+    return {e["ContextKeyName"]: e["ContextKeyValues"] for e in found[0]["ContextEntries"]}
 
 
-def test_each_statement_is_simulated_under_the_conditions_the_suites_own_calls_meet(tmp_path):
+def test_each_call_is_simulated_on_each_resource_with_the_context_the_call_carries_there(tmp_path):
+    """From the run's planned requests through the gate's table (sparkify_nb/iam/plan.py), not from the policy."""
     settings = redshift_settings(tmp_path)
-    assert preflight.simulation_context(statement(settings, "CreateOnlyBoundedRoles"), "AIDAEXAMPLE") == [
-        {"ContextKeyName": "aws:RequestTag/sparkify:stack", "ContextKeyValues": ["sparkify"],
-         "ContextKeyType": "string"},
-        {"ContextKeyName": "aws:TagKeys", "ContextKeyValues": ["sparkify:stack", "sparkify:owner", "Name"],
-         "ContextKeyType": "stringList"},
-        {"ContextKeyName": "iam:PermissionsBoundary",
-         "ContextKeyValues": ["arn:aws:iam::123456789012:policy/sparkify-boundary"], "ContextKeyType": "string"},
-        {"ContextKeyName": "aws:ResourceTag/sparkify:stack", "ContextKeyValues": ["sparkify"],
-         "ContextKeyType": "string"}]
-    # a subnet is made in a VPC that is the stack's (else the policy's Deny refuses it)
-    assert {"ContextKeyName": "aws:ResourceTag/sparkify:stack", "ContextKeyValues": ["sparkify"],
-            "ContextKeyType": "string"} in preflight.simulation_context(
-        statement(settings, "CreateSubnetTaggedAsThisStack"), "AIDAEXAMPLE")
-    assert preflight.simulation_context(statement(settings, "OnlyYourOwnDataApiStatements"), "AIDAEXAMPLE") == [
-        {"ContextKeyName": "redshift-data:statement-owner-iam-userid", "ContextKeyValues": ["AIDAEXAMPLE"],
-         "ContextKeyType": "string"}]
-    assert preflight.simulation_context(statement(settings, "PassTheCopyRoleToRedshift"), "AIDAEXAMPLE") == [
-        {"ContextKeyName": "iam:PassedToService", "ContextKeyValues": ["redshift.amazonaws.com"],
-         "ContextKeyType": "string"}]
+    role = simulated(settings, "iam:CreateRole", ":role/sparkify-redshift-copy")
+    assert role["iam:PermissionsBoundary"] == ["arn:aws:iam::123456789012:policy/sparkify-boundary"]
+    assert (role["aws:RequestTag/sparkify:stack"], role["aws:TagKeys"]) == (
+        ["sparkify"], ["sparkify:stack", "sparkify:owner", "Name"])
+    # a subnet: the new one under the request's tags, the VPC it goes into under its own tags, and nothing else
+    new = simulated(settings, "ec2:CreateSubnet", ":subnet/*")
+    assert new["aws:RequestTag/sparkify:stack"] == ["sparkify"] and "aws:ResourceTag/sparkify:stack" not in new
+    vpc = simulated(settings, "ec2:CreateSubnet", ":vpc/vpc-of-this-stack")
+    assert vpc["aws:ResourceTag/sparkify:stack"] == ["sparkify"] and "aws:RequestTag/sparkify:stack" not in vpc
+    assert simulated(settings, "ec2:CreateTags", ":subnet/*")["ec2:CreateAction"] == ["CreateSubnet"]
+    assert simulated(settings, "iam:PassRole", ":role/sparkify-redshift-copy")["iam:PassedToService"] == [
+        "redshift.amazonaws.com"]
+    assert simulated(settings, "redshift:GetClusterCredentials", ":dbuser:sparkify-dwh/sparkify_analyst")[
+        "redshift:DbUser"] == ["sparkify_analyst"]
+    assert simulated(settings, "redshift-data:DescribeStatement", "*")[
+        "redshift-data:statement-owner-iam-userid"] == ["AIDAEXAMPLE"]
 
 
 def run(settings, sts, iam):
@@ -169,7 +165,7 @@ def test_an_assumed_role_is_simulated_as_its_role(tmp_path):
     (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
     identity(sts_stub, session)
     role_found(iam_stub, "DataEngineer", role)
-    simulations(settings, iam_stub, source=role)
+    simulations(settings, iam_stub, source=role, caller=session)
     with sts_stub, iam_stub:
         result = run(settings, sts, iam)
     iam_stub.assert_no_pending_responses()
@@ -196,7 +192,7 @@ def test_an_sso_role_is_simulated_by_its_real_arn_with_its_path(tmp_path):
     (sts, sts_stub), (iam, iam_stub) = stubbed("sts"), stubbed("iam")
     identity(sts_stub, SSO_SESSION)
     role_found(iam_stub, SSO_NAME, role)
-    simulations(settings, iam_stub, source=role)
+    simulations(settings, iam_stub, source=role, caller=SSO_SESSION)
     with sts_stub, iam_stub:
         result = run(settings, sts, iam)
     iam_stub.assert_no_pending_responses()
@@ -221,7 +217,7 @@ def test_an_sso_role_whose_path_may_not_be_read_is_found_where_aws_documents_it(
     role = f"{head}eu-west-2/{SSO_NAME}"
     iam_stub.add_response("simulate_principal_policy", {"EvaluationResults": []},
                           {"PolicySourceArn": role, "ActionNames": ["sts:GetCallerIdentity"]})
-    simulations(settings, iam_stub, source=role)
+    simulations(settings, iam_stub, source=role, caller=SSO_SESSION)
     with sts_stub, iam_stub:
         result = run(settings, sts, iam)
     iam_stub.assert_no_pending_responses()

@@ -4,6 +4,7 @@ down stops exactly what up started and leaves no process behind."""
 import json
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -128,3 +129,26 @@ def test_a_killed_data_api_endpoint_is_restarted_by_up_and_down_leaves_none(priv
     local_stack.down(private_state)
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     assert processes_mentioning(str(private_state)) == []
+
+
+def test_two_writers_of_the_stack_record_at_once_each_leave_a_whole_record_and_neither_fails(tmp_path):
+    """Two runs that start the same local stack at once both write its record (the whole-runs test's
+    background rehearsals did): each writer's temporary file is its own, so no os.replace loses its file."""
+    errors = []
+
+    def writer(n):
+        try:
+            for i in range(300):
+                local_stack._write_record({"writer": n, "i": i, "pad": "x" * 2000}, tmp_path)
+        except OSError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    record = local_stack._record_path(tmp_path)
+    assert json.loads(record.read_text())["i"] == 299
+    assert [p.name for p in record.parent.iterdir()] == [record.name]  # no temporary file left behind

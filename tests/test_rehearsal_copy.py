@@ -374,3 +374,23 @@ def test_the_conversion_options_are_read_as_flags_or_with_their_value():
     assert conversion(read) == Conversion(True, True, True, True, "?", True)
     assert conversion({"FORMAT AS JSON": "AUTO"}) == Conversion()
     assert not Conversion(ignore_case=True).plain and Conversion(trim_blanks=True).plain
+
+
+def test_a_role_trusted_only_for_another_clusters_database_users_cannot_be_assumed(data_api, monkeypatch, bucket):
+    """The COPY role's trust names the database users of one cluster as sts:ExternalId
+    (authorizing-redshift-service-database-users.html): a COPY on another cluster is refused, on it loads."""
+    role = make_role(reads(bucket, "*"))
+    load, target = loader(data_api, monkeypatch, role)
+
+    def trusted_on(identifier: str) -> None:
+        settings = config.load(overrides={"general.region": REGION, "cluster.identifier": identifier})
+        aws("iam").update_assume_role_policy(RoleName=role.rsplit("/", 1)[-1],
+                                             PolicyDocument=json.dumps(iam.trust(settings, "123456789012")))
+
+    trusted_on("another-cluster")
+    with pytest.raises(LoadError) as failed:
+        load(schema.STAGING_SONGS, f"s3://{bucket}/song_data")
+    assert f"dbuser:{target['ClusterIdentifier']}/{MASTER} is not authorized to assume IAM Role {role}" \
+        in str(failed.value)
+    trusted_on(target["ClusterIdentifier"])
+    assert load(schema.STAGING_SONGS, f"s3://{bucket}/song_data").loaded == 20

@@ -342,13 +342,13 @@ def test_small_s3_objects_load_eight_at_once_large_ones_and_local_files_two():
     assert emulator.worker_threads([]) == 2
 
 
-def test_the_loader_hands_freed_memory_back_every_16_blocks_it_copies(conn, tmp_path, monkeypatch):
+def test_the_loader_hands_freed_memory_back_every_64_blocks_it_copies(conn, tmp_path, monkeypatch):
     """glibc keeps the free holes of a heap that ~1 MB blocks fragment: the loader trims it (emulator.py)."""
     folder = tmp_path / "song_data"
     folder.mkdir()
-    for i in range(40):   # one block of rows per small file
+    for i in range(150):   # one block of rows per small file
         (folder / f"TR{i:03d}.json").write_text(json.dumps({"song_id": f"SO{i}", "title": "t"}))
     trims = []
     monkeypatch.setattr(emulator, "release_free_memory", lambda: trims.append(1))
     report = emulator.load_local(conn, schema.STAGING_SONGS, str(folder), None, 0, progress=quiet)
-    assert (report.loaded, len(trims)) == (40, 40 // emulator.TRIM_EVERY) == (40, 2)
+    assert (report.loaded, len(trims)) == (150, 150 // emulator.TRIM_EVERY) == (150, 2)

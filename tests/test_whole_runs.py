@@ -16,6 +16,7 @@ operator policy's list)."""
 from __future__ import annotations
 
 import csv
+import fnmatch
 import html
 import json
 import os
@@ -28,9 +29,9 @@ import psycopg2
 import pytest
 
 from sparkify_nb import config, infra, local, paths, runner
-from sparkify_nb.iam import operator as access
+from sparkify_nb.iam import operator as access, plan
 from sparkify_nb.infra import resources
-from sparkify_nb.local.iam import report as permissions
+from sparkify_nb.local.iam import account as accounts, report as permissions
 from tests.helpers import fingerprint, quiet
 
 STAR = ("songplays", "users", "songs", "artists", "time")
@@ -96,7 +97,7 @@ def finish_other_way(out, proc: subprocess.Popen, env: dict[str, str], kind: str
     from sparkify_nb.infra.stack import tagged_resources
 
     settings = config.load(environ={k: v for k, v in env.items() if k.startswith("SPARKIFY_")})
-    return {"run": out / f"{kind}-{mode}", "star": star, "left": tagged_resources(settings),
+    return {"run": out / f"{kind}-{mode}", "star": star, "left": tagged_resources(settings), "settings": settings,
             "calls": set((out / f"{kind}-{mode}-calls.txt").read_text().split())}
 
 
@@ -370,3 +371,31 @@ def test_docs_statements_table_is_what_the_four_rehearsals_allowed(both_runs):
         return
     assert permissions.docs_with(table, docs) == docs, \
         "docs/redshift.md's table of statements is not what the rehearsals allowed: run make permissions-doc"
+
+
+
+EC2_ID = re.compile(r"\b(vpc|subnet|sg|igw|rtb|vpce|rtbassoc)-[0-9a-f]{8,17}\b")
+PLACEHOLDER = {value.split("-of-")[0]: value for value in plan.IDS.values()}  # vpc-1a2b... -> vpc-of-this-stack
+GENERATED = re.compile(r"redshift-serverless:.*/[0-9a-f]{8}-[0-9a-f]{4}-|:secret:")  # ids AWS makes up
+
+
+def test_01s_preflight_plans_every_action_and_resource_the_gate_authorised_in_each_rehearsal(both_runs):
+    """The preflight simulates a plan of the run (iam/plan.py), not the run itself: every (action, resource)
+    the gate allowed in each of the four rehearsals, 01 -> 04 -> 99, is in the plan for that run's settings
+    (an EC2 id read as the plan's placeholder; a resource named by an id AWS generates, a Serverless namespace's
+    or workgroup's or a secret's, by its action only)."""
+    runs = {("provisioned", "data_api"): (both_runs["teardown"], both_runs["settings"])}
+    runs |= {way: (each["run"], each["settings"]) for way, each in both_runs["ways"].items()}
+    for way, (folder, settings) in runs.items():
+        allowed = json.loads((folder / "reports" / "permissions.json").read_text())["allowed"]
+        account = next(m.group(1) for m in (re.search(r":(\d{12}):", a["resource"]) for a in allowed) if m)
+        planned: dict[str, set[str]] = {}
+        for auth in plan.authorisations(settings, account, accounts.principal(account), "AIDAPLANNEDOPERATOR"):
+            planned.setdefault(auth.action, set()).update(auth.resources or ["*"])
+        missing = sorted({a["action"] for a in allowed} - set(planned))
+        assert missing == [], f"{way}: the gate allowed actions the preflight never simulates: {missing}"
+        unplanned = sorted(
+            (a["action"], resource) for a in allowed if not GENERATED.search(a["resource"])
+            for resource in [EC2_ID.sub(lambda m: PLACEHOLDER.get(m.group(1), m.group(0)), a["resource"])]
+            if not any(resource == p or fnmatch.fnmatchcase(resource, p) for p in planned[a["action"]]))
+        assert unplanned == [], f"{way}: allowed on resources the preflight never simulates: {unplanned[:8]}"

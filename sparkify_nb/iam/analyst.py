@@ -13,9 +13,26 @@ So 04 runs as a role of its own, ``<stack_name>-redshift-analyst``, whose
 database user ``IAMR:<stack_name>-redshift-analyst`` 02 grants ``SELECT`` on the
 star tables and nothing else (:mod:`sparkify_nb.warehouse.analysts`).
 
-The role trusts the account (``arn:aws:iam::<account>:root``: a principal of
-the account may assume it when its own policy allows ``sts:AssumeRole`` on it,
-which the operator policy does for this role only), carries the stack's
+The role trusts the operator who runs 01, not the whole account
+(:func:`trust`): the account as ``Principal`` and a condition on
+``aws:PrincipalArn``, the ARN of the IAM user or role that makes the request
+("For IAM roles, the request context returns the ARN of the role, not the ARN of
+the user that assumed the role":
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+Not the operator's ARN as ``Principal``: IAM turns that into the principal's
+unique id, so a user or role deleted and made again under the same name would
+no longer be trusted ("If you delete the role and then recreate it ... the
+trust no longer works":
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html),
+and an assumed-role session's ARN names the role without its path (an IAM
+Identity Center role lives under ``/aws-reserved/...``), so a session's role is
+matched as ``role/<name>`` or ``role/*/<name>``: a role's name is unique in
+its account whatever its path
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html).
+The operator also needs ``sts:AssumeRole`` on it in its own policy, which the
+operator policy allows for this role only. Another operator's 01 finds the
+trust drifted and makes the role again, trusting them (:mod:`sparkify_nb.infra.roles`).
+The role carries the stack's
 permissions boundary (:mod:`.boundary`), and may only log in to the stack's
 workgroup and run SQL through the Data API (:func:`role_policy`, tag-scoped).
 On a provisioned cluster 04 needs no role (the Data API and
@@ -49,10 +66,24 @@ def database_user(settings: Settings) -> str:
     return f"IAMR:{role_name(settings)}"
 
 
-def trust(account: str, partition: str = "aws") -> dict[str, Any]:
-    """Principals of the account may assume it (each needs ``sts:AssumeRole`` on it in its own policy)."""
+def operator_arns(caller_arn: str) -> list[str]:
+    """The values of ``aws:PrincipalArn`` that name the operator whose ``sts:GetCallerIdentity`` ARN is
+    ``caller_arn``: an IAM user's ARN as it is (it carries the user's path); an assumed-role session
+    ``arn:aws:sts::<account>:assumed-role/<role>/<session>`` is its role, with or without a path."""
+    parts = caller_arn.split(":", 5)  # arn:partition:service:region:account:resource
+    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        head = f"arn:{parts[1]}:iam::{parts[4]}:role/"
+        role = parts[5].split("/")[1]
+        return [head + role, f"{head}*/{role}"]
+    return [caller_arn]
+
+
+def trust(account: str, caller_arn: str, partition: str = "aws") -> dict[str, Any]:
+    """Only the operator (``caller_arn``, as ``sts:GetCallerIdentity`` gives it) may assume it; they also
+    need ``sts:AssumeRole`` on it in their own policy."""
     return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"}, "Action": "sts:AssumeRole"}]}
+        "Effect": "Allow", "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"}, "Action": "sts:AssumeRole",
+        "Condition": {"ArnLike": {"aws:PrincipalArn": operator_arns(caller_arn)}}}]}
 
 
 def role_policy(settings: Settings, account: str, partition: str = "aws") -> dict[str, Any]:

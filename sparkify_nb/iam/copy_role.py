@@ -16,14 +16,30 @@ from ..config import Settings
 from ..s3uri import parse_s3_uri
 from . import reach
 
-# Both the provisioned service and Redshift Serverless assume the role for COPY; Serverless needs its own
-# principal (as DMS documents for a Serverless target:
-# https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Target.Redshift.html#CHAP_Target.Redshift.RSServerless).
-TRUST_POLICY = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"Service": ["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"]},
-    "Action": "sts:AssumeRole"}]}
+# Both the provisioned service and Redshift Serverless assume the role for COPY: "make sure that it contains
+# redshift-serverless.amazonaws.com and redshift.amazonaws.com as principal service names"
+# (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-security-other-services.html).
+SERVICES = ["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"]
 POLICY_NAME = "read-sources"
 SOURCES = ("song_data", "log_data", "log_jsonpath")
+
+
+def trust(settings: Settings, account: str, partition: str = "aws") -> dict[str, Any]:
+    """Redshift may assume the role only for a database user of this stack's cluster or workgroup (both are
+    named ``[cluster] identifier``): "Add a condition to the sts:AssumeRole action section of the trust
+    relationship that limits the sts:ExternalId field to values that you specify. Include an ARN for each
+    database user", ``arn:aws:redshift:region:account-id:dbuser:cluster-name/user-name``, and for Serverless
+    ``...:dbuser:workgroup-name/user-name``
+    (https://docs.aws.amazon.com/redshift/latest/mgmt/authorizing-redshift-service-database-users.html).
+    Every user of the cluster (``/*``, ``StringLike``), not a list: on Serverless the user is the caller's
+    IAM identity (``IAM:<user>``, ``IAMR:<role>``), which the policy cannot know before 01 runs. AWS shows
+    the users listed one by one with ``StringEquals``; that a pattern matches what Redshift sends is the
+    strictest reading of the same page (unconfirmed). ``aws:SourceArn`` / ``aws:SourceAccount`` are not
+    documented for Redshift's assumption of a COPY role, so the condition is the one the page gives."""
+    users = f"arn:{partition}:redshift:{settings.region}:{account}:dbuser:{settings.get('cluster', 'identifier')}/*"
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": list(SERVICES)}, "Action": "sts:AssumeRole",
+        "Condition": {"StringLike": {"sts:ExternalId": users}}}]}
 
 
 def role_name(settings: Settings) -> str:

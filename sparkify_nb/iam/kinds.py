@@ -56,8 +56,11 @@ _RS_TAG = "redshift:CreateTags"
 # redshift-serverless:TagResource for CreateNamespace / CreateWorkgroup (their dependent actions are KMS and
 # Secrets Manager: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonredshiftserverless.html),
 # so the policy does not grant TagResource: on an untaggable-by-name ARN it could claim another team's namespace.
-# "Amazon Redshift creates a service-linked role in your account the first time you create a cluster"
-# (https://docs.aws.amazon.com/redshift/latest/mgmt/using-service-linked-roles.html): the caller needs this then.
+# "Amazon Redshift creates a service-linked role in your account the first time you create a cluster or a
+# Redshift-managed VPC endpoint" (https://docs.aws.amazon.com/redshift/latest/mgmt/using-service-linked-roles.html):
+# the caller needs this then. Not on Serverless: that page names no namespace or workgroup, and the SAR lists no
+# iam:CreateServiceLinkedRole among CreateNamespace's or CreateWorkgroup's dependent actions (sar.json); a
+# Serverless stack's policy has none (AWS is silent on Serverless itself: unconfirmed, the narrower reading).
 _SLR = "iam:CreateServiceLinkedRole"
 # Redshift creates and rotates the managed admin password's secret on the caller's behalf
 # (https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html).

@@ -11,7 +11,7 @@ from .rule import Rule, Stack, request_tagged
 
 
 def _pass_copy_role(stack: Stack) -> dict[str, Any]:
-    # Serverless assumes the role under its own principal (the role trusts both, :data:`.copy_role.TRUST_POLICY`);
+    # Serverless assumes the role under its own principal (the role trusts both, :func:`.copy_role.trust`);
     # which name IAM sees as the service the role is passed to is not documented for Serverless (unconfirmed),
     # so a Serverless stack's policy allows both, a provisioned one redshift.amazonaws.com only.
     services = ["redshift.amazonaws.com"] + (["redshift-serverless.amazonaws.com"] if stack.kind == "serverless"

@@ -36,6 +36,10 @@ def _own_session(stack: Stack) -> dict[str, dict[str, str]]:
     return {"StringEquals": {"redshift-data:session-owner-iam-userid": "${aws:userid}"}}
 
 
+# The audit logs Redshift exports to CloudWatch Logs, one log group each (01 turns them on: infra/cluster.py).
+LOG_EXPORTS = ("connectionlog", "userlog", "useractivitylog")
+
+
 def _log_groups(stack: Stack) -> list[str]:
     """The audit log groups of the cluster (``/aws/redshift/cluster/<identifier>/``) and of the namespace
     (``/aws/redshift/<identifier>/``), each a log group ARN with its streams."""

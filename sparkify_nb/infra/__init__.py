@@ -17,7 +17,7 @@ from .cluster import cluster_drift, set_parameters
 from .context import TAG_KEY, Context
 from .controls import ControlsError
 from .errors import ConflictError, InfraError, IngressError, WaitTimeout
-from ..iam.copy_role import TRUST_POLICY, role_name, role_policy
+from ..iam.copy_role import role_name, role_policy
 from .network import ingress_cidrs, public_ip
 from .preflight import PreflightError
 from .pricing import cost_line, cost_text
@@ -26,7 +26,7 @@ from .stack import (kept_snapshots, plan, provision, report_left, report_warning
                     tagged_resources, teardown)
 
 __all__ = ["Clients", "ConflictError", "Context", "ControlsError", "InfraError", "IngressError", "PreflightError",
-           "TAG_KEY", "TRUST_POLICY", "WaitTimeout", "boundary", "cluster_drift", "controls", "cost_line", "cost_text",
+           "TAG_KEY", "WaitTimeout", "boundary", "cluster_drift", "controls", "cost_line", "cost_text",
            "ensure_bucket", "ingress_cidrs", "kept_snapshots", "plan", "preflight", "provision", "public_ip",
            "report_left", "report_warnings", "role_name", "role_policy", "set_parameters",
            "summary", "summary_table", "tagged_resources", "teardown"]

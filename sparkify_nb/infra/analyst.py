@@ -19,10 +19,10 @@ def find_analyst_role(ctx: Context) -> list[dict[str, Any]]:
 
 
 def ensure_analyst_role(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
-    """Find or create the role (bounded, trusting the account) and set its inline policy. Returns
+    """Find or create the role (bounded, trusting the operator who runs 01) and set its inline policy. Returns
     ``{"analyst_role_arn": ...}``."""
     account, partition, name = ctx.caller["Account"], ctx.partition, role_name(ctx.settings)
-    arn = roles.ensure_bounded_role(ctx, name, trust(account, partition), "04 assumes it to read the Sparkify "
+    arn = roles.ensure_bounded_role(ctx, name, trust(account, ctx.caller["Arn"], partition), "04 assumes it to read the Sparkify "
                                   "warehouse as a read-only database user", record["boundary_arn"])
     aws.call(ctx.client("iam"), "put_role_policy", RoleName=name, PolicyName=POLICY_NAME,
              PolicyDocument=json.dumps(role_policy(ctx.settings, account, partition)))

@@ -19,8 +19,9 @@ def _role(ctx: Context, item: dict[str, Any]) -> list[str]:
     client, name = ctx.client("iam"), item["RoleName"]
     out = []
     trust = aws.call(client, "get_role", RoleName=name)["Role"].get("AssumeRolePolicyDocument")
-    if copy_role.document(trust) != copy_role.TRUST_POLICY:
-        out.append("trust would be set to redshift.amazonaws.com and redshift-serverless.amazonaws.com")
+    if copy_role.document(trust) != copy_role.trust(ctx.settings, ctx.caller["Account"], ctx.partition):
+        out.append("trust would be set to Redshift (provisioned and Serverless) for this cluster's or workgroup's "
+                   "database users only")
     current = aws.call(client, "get_role_policy", missing=("NoSuchEntity",), RoleName=name,
                        PolicyName=copy_role.POLICY_NAME)
     if (current and copy_role.document(current["PolicyDocument"])) != roles.wanted_policy(ctx)[0]:

@@ -22,6 +22,7 @@ from . import pricing
 from .context import TAG_KEY, Context
 from .errors import InfraError
 from .wait import poll, retry_role_propagation, wait
+from ..iam.rules_redshift import LOG_EXPORTS  # noqa: F401  (cluster.LOG_EXPORTS: serverless.py, tests)
 
 PARAMETER_GROUP_FAMILY = "redshift-1.0"
 # require_ssl: Security Hub Redshift.2. enable_user_activity_logging: without it the user activity
@@ -30,7 +31,6 @@ PARAMETERS = {"require_ssl": "true", "enable_user_activity_logging": "true"}
 # Security Hub Redshift.3 wants >= 7 days (CreateCluster's default is 1).
 SNAPSHOT_RETENTION_DAYS = 7
 # Audit logs go to CloudWatch Logs (no bucket to make and secure); Redshift.4 checks LoggingEnabled.
-LOG_EXPORTS = ("connectionlog", "userlog", "useractivitylog")
 
 
 def _tagged(ctx: Context, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:

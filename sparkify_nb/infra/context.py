@@ -11,27 +11,15 @@ is never changed or deleted (:meth:`Context.claim`). What 01 makes also carries
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import Progress, aws
 from ..config import Settings
-from ..iam.tags import OWNER_KEY, TAG_KEY  # noqa: F401 (infra's modules take them from here)
+from ..iam.tags import OWNER_KEY, TAG_KEY, owner_value, stack_tags  # noqa: F401 (infra's modules take them from here)
 from .errors import ConflictError
 
 log = logging.getLogger(__name__)
-
-# IAM, Redshift and Serverless tag values take letters, digits, spaces and _ . : / = + - @ (at most 256
-# characters: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html#id_tags_rules_creating);
-# a role session name may also hold a comma, which becomes "_".
-_TAG_VALUE = re.compile(r"[^\w .:/=+\-@]")
-
-
-def owner_value(arn: str) -> str:
-    """``arn`` as a tag value (characters tags refuse become ``_``, at most 256)."""
-    return _TAG_VALUE.sub("_", arn)[:256]
-
 
 def tag_value(tags: list[dict[str, str]] | None, key: str) -> str | None:
     """The value of ``key`` in EC2/Redshift/IAM (``Key``/``Value``) or Serverless (``key``/``value``) tags."""
@@ -91,8 +79,7 @@ class Context:
 
     def tags(self, name: str) -> list[dict[str, str]]:
         """EC2/Redshift/IAM tags of a resource named ``name``: the stack, its owner (the caller) and the name."""
-        return [{"Key": TAG_KEY, "Value": self.settings.stack_name},
-                {"Key": OWNER_KEY, "Value": owner_value(self.caller["Arn"])}, {"Key": "Name", "Value": name}]
+        return stack_tags(self.settings.stack_name, self.caller["Arn"], name)
 
     def tag_filter(self) -> list[dict[str, Any]]:
         """The EC2 ``Filters`` entry that selects this stack's resources."""

@@ -4,8 +4,12 @@
   permission: https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html);
 - the region, one where Redshift runs (botocore's endpoint list);
 - the caller's permissions, simulated with ``iam:SimulatePrincipalPolicy``
-  against the operator policy of :mod:`sparkify_nb.iam.operator`, statement by statement, on
-  its resources (https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html),
+  (https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html)
+  for every call the run makes, on each resource it touches with the context
+  that call carries there (:func:`simulations`, from :mod:`sparkify_nb.iam.plan`:
+  the requests 01 -> 04 -> 99 send, read by the rehearsal gate's own table of
+  what each touches, never from the policy's conditions: a policy whose
+  condition names a wrong value fails here, as the call would on AWS);
   an assumed role by its real ARN with its path (:func:`role_with_path`: an
   IAM Identity Center role lives under ``/aws-reserved/...``).
   When the caller may not simulate, or is not a user or role, the row says so
@@ -44,11 +48,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .. import aws
 from ..display import Table
 from ..config import Settings, local_bucket
-from ..iam import operator as access
+from ..iam import operator as access, plan
 from ..iam.boundary import policy_name as boundary_policy_name
 from ..s3uri import parse_s3_uri
 from . import boundary
-from .context import TAG_KEY
 from .errors import InfraError
 
 COLUMNS = ["check", "state", "result", "what to do"]
@@ -140,25 +143,41 @@ def principal(caller_arn: str) -> str | None:
     return None
 
 
-def simulation_context(statement: dict[str, Any], user_id: str) -> list[dict[str, Any]]:
-    """The ``ContextEntries`` under which ``statement``'s conditions hold: the
-    values the suite's own calls bring (the stack's tag on what it tags or acts
-    on, the boundary on its roles, the service a role is passed to, the caller's
-    own Data API statements; a create's stack tag is also the tag of the
-    existing resources it uses, which the policy's Deny checks). The first of
-    several allowed values stands for them all; ``aws:TagKeys`` is the list."""
-    entries: dict[str, dict[str, Any]] = {}
-    for operator, block in statement.get("Condition", {}).items():
-        for key, value in block.items():
-            values = [str(v).replace("${aws:userid}", user_id) for v in (value if isinstance(value, list) else [value])]
-            many = operator.startswith("ForAllValues:")
-            entries[key] = {"ContextKeyName": key, "ContextKeyValues": values if many else values[:1],
-                            "ContextKeyType": "stringList" if many else "string"}
-    stack_tag = entries.get(f"aws:RequestTag/{TAG_KEY}")
-    if stack_tag:  # a create uses existing resources (the VPC of a subnet) that are the stack's too
-        name = f"aws:ResourceTag/{TAG_KEY}"
-        entries.setdefault(name, {**stack_tag, "ContextKeyName": name})
-    return list(entries.values())
+# Keys of a planned call's context the simulator is not given: the time of a request not yet sent.
+UNSIMULATED = ("aws:currenttime", "aws:epochtime")
+BOOLEAN = ("aws:securetransport",)
+
+
+def context_entries(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """``context`` as SimulatePrincipalPolicy's ``ContextEntries`` (a list value is a ``stringList``)."""
+    out = []
+    for key, value in sorted(context.items()):
+        if key.lower() in UNSIMULATED:
+            continue
+        many = isinstance(value, list)
+        kind = "boolean" if key.lower() in BOOLEAN else "stringList" if many else "string"
+        out.append({"ContextKeyName": key, "ContextKeyValues": [str(v) for v in value] if many else [str(value)],
+                    "ContextKeyType": kind})
+    return out
+
+
+def simulations(settings: Settings, who: dict[str, Any], source: str) -> list[dict[str, Any]]:
+    """The ``SimulatePrincipalPolicy`` requests that check every call of the run for ``source``: one per
+    resource and context, naming the actions that share them. What each call touches, and the context it
+    carries there, is :func:`sparkify_nb.iam.plan.authorisations` (the rehearsal gate's table,
+    :mod:`sparkify_nb.iam.touches`, on the run's planned requests), not the policy's own conditions."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    entries: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for auth in plan.authorisations(settings, who["account"], who["caller_arn"], who.get("caller_id", ""), source):
+        for resource, context in auth.per_resource.items():
+            listed = context_entries(context)
+            key = (resource, repr(listed))
+            entries[key] = listed
+            actions = grouped.setdefault(key, [])
+            if auth.action not in actions:
+                actions.append(auth.action)
+    return [{"PolicySourceArn": source, "ActionNames": actions, "ContextEntries": entries[key],
+             **({} if key[0] == "*" else {"ResourceArns": [key[0]]})} for key, actions in grouped.items()]
 
 
 SSO_PATH = "aws-reserved/sso.amazonaws.com/"
@@ -218,16 +237,8 @@ def _simulate(settings: Settings, clients: aws.Clients, who: dict[str, Any]) -> 
                            "your own role to have it checked; going on", "n/a", "")
     denied: list[str] = []
     try:
-        for statement in access.policy(settings, who["account"], principal=source)["Statement"]:
-            if statement["Effect"] != "Allow":
-                continue
-            acts = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            arns = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            arns = [a.replace("${aws:username}", source.rsplit("/", 1)[-1]) for a in arns]
-            pages = clients("iam").get_paginator("simulate_principal_policy").paginate(
-                PolicySourceArn=source, ActionNames=acts,
-                ContextEntries=simulation_context(statement, who.get("caller_id", "")),
-                **({} if arns == ["*"] else {"ResourceArns": arns}))
+        for request in simulations(settings, who, source):
+            pages = clients("iam").get_paginator("simulate_principal_policy").paginate(**request)
             denied += [r["EvalActionName"] + ("" if r.get("EvalResourceName", "*") == "*" else f" on {r['EvalResourceName']}")
                        for page in pages for r in page["EvaluationResults"]
                        if r["EvalDecision"] != "allowed" and not any(

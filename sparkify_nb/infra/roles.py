@@ -15,7 +15,7 @@ from typing import Any, Callable
 from .. import aws, s3uri
 from ..aws import Clients
 from ..iam import reach
-from ..iam.copy_role import POLICY_NAME, TRUST_POLICY, document, role_name, role_policy
+from ..iam.copy_role import POLICY_NAME, document, role_name, role_policy, trust as copy_trust
 from .context import Context
 from .wait import wait
 
@@ -93,7 +93,8 @@ def ensure_role(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     checks every source against before its COPY (:mod:`.reach`)."""
     name = role_name(ctx.settings)
     wanted, granted = wanted_policy(ctx)
-    arn = ensure_bounded_role(ctx, name, TRUST_POLICY, "Lets Redshift COPY read the Sparkify sources",
+    arn = ensure_bounded_role(ctx, name, copy_trust(ctx.settings, ctx.caller["Account"], ctx.partition),
+                              "Lets Redshift COPY read the Sparkify sources",
                               record["boundary_arn"])
     for note in granted.notes:
         ctx.progress(f"IAM role {name}: {note}")

@@ -7,7 +7,6 @@ of values copied by hand into dwh.cfg, and 99 reads it to know what to delete.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +49,7 @@ def save(settings: Settings, state: dict[str, Any]) -> Path:
         raise StateError(f"refusing to record {', '.join(secret_like)} in the infra state file: "
                          "it never holds a secret")
     file = path(settings)
-    tmp = file.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True, default=str))
-    os.replace(tmp, file)
+    paths.write_atomically(file, json.dumps(state, indent=2, sort_keys=True, default=str))
     return file
 
 

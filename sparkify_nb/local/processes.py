@@ -80,9 +80,7 @@ def serve_until_stopped(port: int, port_file: Path, shutdown: Callable[[], None]
     """The child's side of :func:`start`: write ``port`` to ``port_file``
     (atomically: the parent polls for the file), then wait for SIGTERM or
     SIGINT and call ``shutdown``."""
-    tmp = port_file.with_suffix(".tmp")
-    tmp.write_text(str(port))
-    os.replace(tmp, port_file)
+    paths.write_atomically(port_file, str(port))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

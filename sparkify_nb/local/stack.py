@@ -71,9 +71,7 @@ def _read_record(state: Path | None = None) -> dict[str, Any]:
 
 def _write_record(record: dict[str, Any], state: Path | None = None) -> None:
     path = _record_path(state)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=2, sort_keys=True))
-    os.replace(tmp, path)
+    paths.write_atomically(path, json.dumps(record, indent=2, sort_keys=True))
 
 
 def _external_dsn() -> str:

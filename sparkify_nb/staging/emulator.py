@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 FETCH_THREADS = 8          # small S3 objects fetched and parsed at once (the emulator's latency dominates)
 LOCAL_THREADS = 2          # local files and large objects: converting is the work, more threads only contend
 QUEUE_CHUNKS = 16          # blocks of rows waiting for COPY at most (bounds memory)
-TRIM_EVERY = 16            # blocks handed to COPY between two returns of freed memory to the system
+TRIM_EVERY = 64            # blocks handed to COPY between two returns of freed memory to the system
 
 
 def worker_threads(objects: list[SourceObject]) -> int:
@@ -63,8 +63,9 @@ def _libc_trim() -> Callable[[], object]:
 # buffers, CSV text). glibc raises its mmap threshold to the largest block freed, so these come
 # from the heap, whose free holes it keeps: the resident size grew with every block (1M events:
 # 170 -> 320 MB; 10M events from S3: 852 MB at the end). ``malloc_trim`` hands the free pages
-# back; every 16 blocks it kept the load flat at ~210 MB at no measurable cost in time
-# (docs/scaling.md, section 1).
+# back. Each trim costs page faults afterwards (the pages are touched again): every 16 blocks it
+# kept the load flat at ~210 MB but spent ~0.5 s of system time per 1M events, every 64 blocks
+# ~0.35 s at the same peak (220 MB at 1M events; docs/scaling.md, section 1).
 release_free_memory = _libc_trim()
 
 _DONE = object()

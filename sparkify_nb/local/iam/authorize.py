@@ -23,24 +23,13 @@ endpoint, the wire-protocol door, the Serverless service, COPY's role check):
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from . import sar
+from ...iam.sar import GLOBAL_KEYS, context_for  # noqa: F401 (the SAR's context per resource)
 from .evaluate import Decision, Request, evaluate
-
-# Keys every request carries, whatever the resource ("AWS global condition context keys",
-# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html): the
-# principal's, the request's network and time, the Region asked for. The tag keys are not among them:
-# they are in a resource's context only where the SAR lists them for its row.
-GLOBAL_KEYS = ("aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:userid", "aws:username",
-               "aws:principaltag/", "aws:requestedregion", "aws:securetransport", "aws:currenttime",
-               "aws:epochtime", "aws:sourceip", "aws:calledvia", "aws:viaawsservice", "aws:principalservicename",
-               "aws:multifactorauthpresent")
 
 
 @dataclass(frozen=True)
@@ -60,33 +49,11 @@ class Verdict:
         https://docs.aws.amazon.com/IAM/latest/UserGuide/access_denied-error-messages.html)."""
         why = {"explicit deny": "with an explicit deny in an identity-based policy",
                "boundary": "because no permissions boundary allows the " + self.action + " action",
+               "trust": "because no resource-based policy allows the " + self.action + " action",
+               "trust deny": "with an explicit deny in a resource-based policy",
                }.get(self.decisions[-1][1].why, "because no identity-based policy allows the " + self.action
                      + " action")
         return f"User: {principal} is not authorized to perform: {self.action} on resource: {self.resource} {why}"
-
-
-def _glob_key(template: str) -> re.Pattern:
-    return re.compile(re.sub(r"\\\$\\\{[^}]*\\\}", ".+", re.escape(template.lower())) + "$")
-
-
-@functools.lru_cache(maxsize=4096)
-def _listed(action: str, resource: str) -> tuple[re.Pattern, ...]:
-    try:
-        return tuple(_glob_key(k) for k in sar.keys_for(action, resource))
-    except KeyError:
-        return ()  # an action the table lacks: only the global keys (strictest reading)
-
-
-def context_for(action: str, resource: str, context: dict[str, Any]) -> dict[str, Any]:
-    """The keys of ``context`` that ``resource`` is evaluated with (module docstring)."""
-    listed = _listed(action, resource)
-    kept = {}
-    for key, value in context.items():
-        lowered = key.lower()
-        if any(lowered == g or (g.endswith("/") and lowered.startswith(g)) for g in GLOBAL_KEYS) or \
-                any(p.match(lowered) for p in listed):
-            kept[key] = value
-    return kept
 
 
 def decide(action: str, resources: list[str], context: dict[str, Any], identity: list[dict[str, Any]],

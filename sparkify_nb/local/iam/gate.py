@@ -4,14 +4,19 @@ around moto's server app, in the emulator's own process
 rehearsal's operator signs before moto serves it.
 
 - Who is gated: a request signed with the access key of a rehearsal account's
-  ``sparkify-operator`` (:mod:`.account`), read from moto's IAM in-process. The
-  account's administrator, the ``local`` target (moto's default account) and
-  the local stack's own reads are not.
-- What is asked: :func:`.touches.authorisations` (the action, each resource,
+  ``sparkify-operator`` (:mod:`.account`), read from moto's IAM in-process, or
+  with the temporary key of a session of one of the account's roles (04's
+  analyst, the lease role: :func:`session_of`), which acts with the role's own
+  policies within its permissions boundary. The account's administrator, the
+  ``local`` target (moto's default account) and the local stack's own reads
+  are not.
+- What is asked: :func:`sparkify_nb.iam.touches.authorisations` (the action, each resource,
   the request context; the extra authorisations AWS makes), each decided by
-  :func:`.authorize.decide` with the operator's policies as moto's IAM holds
-  them (inline and attached managed policies; parsed once per version: a
-  change of policy is seen at the next request).
+  :func:`decide` with the principal's policies as moto's IAM holds them
+  (inline and attached managed policies, and a role's boundary; parsed once
+  per version: a change of policy is seen at the next request); and an
+  ``sts:AssumeRole`` on a role of the account by the role's trust policy too
+  (:mod:`.trust`).
 - A refusal is answered as the service answers it, with
   :meth:`.authorize.Verdict.message` ("Access denied error messages",
   https://docs.aws.amazon.com/IAM/latest/UserGuide/access_denied-error-messages.html):
@@ -21,11 +26,11 @@ rehearsal's operator signs before moto serves it.
   IAM, STS and Redshift ``AccessDenied`` (403, the query protocol's
   ErrorResponse); CloudWatch Logs and other JSON services
   ``AccessDeniedException`` (400); S3 ``AccessDenied`` (403, its Error XML).
-- Every decision is noted for the run's permissions report
+- Every decision on the operator's requests is noted for the run's permissions report
   (``<state>/local/accounts/<account>.permissions.jsonl``: each distinct
   action, resource and the Sid that allowed or the reason it refused), and
   every request the gate could not read (an operation not in
-  :data:`.touches.TOUCHES` whose SAR entry requires a resource) as
+  :data:`sparkify_nb.iam.touches.TOUCHES` whose SAR entry requires a resource) as
   ``unevaluated``.
 """
 
@@ -39,7 +44,8 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from . import requests, touches
+from ...iam import touches
+from . import requests, trust
 from .account import OPERATOR
 from .authorize import Verdict, context_for, document
 from .evaluate import Decision, Request, evaluate
@@ -50,30 +56,42 @@ JSON_SERVICES = ("logs", "secretsmanager", "events", "scheduler")
 
 
 class Policies:
-    """The operator's policies per (account, user), parsed once per version of them."""
+    """The policies of a rehearsal account's operator (an IAM user) or of a role whose session signs,
+    per (account, kind, name), parsed once per version of them; and the permissions boundary."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], tuple[Any, list[dict[str, Any]]]] = {}
+        self._cache: dict[tuple[str, str, str], tuple[Any, list[dict[str, Any]]]] = {}
         self._lock = threading.Lock()
 
-    def of(self, user: Any) -> list[dict[str, Any]]:
-        inline = tuple(sorted(user.policies.items()))
-        attached = tuple(sorted((arn, p.default_version_id) for arn, p in user.managed_policies.items()))
+    def of(self, entity: Any) -> list[dict[str, Any]]:
+        """The identity policies of ``entity`` (moto's user or role): inline and attached managed."""
+        inline = tuple(sorted(entity.policies.items()))
+        attached = tuple(sorted((arn, p.default_version_id) for arn, p in entity.managed_policies.items()))
         version = (inline, attached)
-        key = (user.account_id, user.name)
+        key = (entity.account_id, type(entity).__name__, entity.name)
         with self._lock:
             held = self._cache.get(key)
             if held and held[0] == version:
                 return held[1]
         docs = [document(text) for _, text in inline]
         for arn, version_id in attached:
-            policy = user.managed_policies[arn]
-            for v in policy.versions:
-                if v.version_id == version_id:
-                    docs.append(document(v.document))
+            docs += [document(v.document) for v in entity.managed_policies[arn].versions if v.version_id == version_id]
         with self._lock:
             self._cache[key] = (version, docs)
         return docs
+
+    @staticmethod
+    def boundary(entity: Any) -> dict[str, Any] | None:
+        """The permissions boundary's document of ``entity`` (None: it has none). A boundary whose policy
+        is gone allows nothing (the strictest reading: unconfirmed what IAM does then)."""
+        from moto.iam.models import iam_backends
+
+        arn = getattr(entity, "permissions_boundary_arn", None)
+        if not arn:
+            return None
+        policy = iam_backends[entity.account_id]["aws"].managed_policies.get(arn)
+        found = [v.document for v in policy.versions if v.version_id == policy.default_version_id] if policy else []
+        return document(found[0]) if found else {"Version": "2012-10-17", "Statement": []}
 
 
 class Notes:
@@ -97,7 +115,8 @@ class Notes:
 
 
 def principal_of(key_id: str) -> tuple[requests.Principal, Any] | None:
-    """(principal, moto user) of a rehearsal operator's access key, else None."""
+    """(principal, moto user or role) of a key a rehearsal account gates: its operator's, or the
+    temporary key of a session of one of its roles (:func:`session_of`); else None."""
     from moto.iam.models import iam_backends
 
     for account_id, backends in list(iam_backends.items()):
@@ -105,6 +124,8 @@ def principal_of(key_id: str) -> tuple[requests.Principal, Any] | None:
         key = backend.access_keys.get(key_id)
         if key is None:
             continue
+        if key.user_name is None:  # a temporary key (STS makes them as the role's account's: moto's AccessKey)
+            return session_of(key_id)
         if key.user_name != OPERATOR:
             return None
         user = backend.users.get(OPERATOR)
@@ -114,13 +135,42 @@ def principal_of(key_id: str) -> tuple[requests.Principal, Any] | None:
     return None
 
 
-def decide(auth: requests.Authorisation, identity: list[dict[str, Any]]) -> Verdict:
-    """:class:`Verdict` of one authorisation: each resource with the request's keys its SAR row
-    lists and its own (its tags)."""
+def session_of(key_id: str) -> tuple[requests.Principal, Any] | None:
+    """(principal, moto role) of a role session's temporary key (what STS AssumeRole issued), in a
+    rehearsal account (one with an operator), else None. The session acts with its role's policies and
+    within its boundary ("a role session's permissions are the intersection of the role's identity-based
+    policies and its permissions boundary",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html); aws:PrincipalArn is
+    the role's ARN and aws:userid ``<role id>:<session name>`` ("AWS global condition context keys",
+    reference_policies_condition-keys.html). A session of a role that does not exist (moto lets one be
+    assumed) is not gated (unconfirmed: AWS refuses the AssumeRole itself)."""
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    for account_id, backends in list(sts_backends.items()):
+        session = backends["aws"].get_assumed_role_from_access_key(key_id)
+        if session is None:
+            continue
+        iam = iam_backends[account_id]["aws"]
+        if OPERATOR not in iam.users:
+            return None
+        try:
+            role = iam.get_role_by_arn(session.role_arn)
+        except Exception:
+            return None
+        return requests.Principal(account_id, session.arn, session.session_name, f"{role.id}:{session.session_name}",
+                                  "AssumedRole", role.arn), role
+    return None
+
+
+def decide(auth: requests.Authorisation, identity: list[dict[str, Any]],
+           boundary: dict[str, Any] | None = None) -> Verdict:
+    """:class:`Verdict` of one authorisation by a principal holding ``identity`` within ``boundary``:
+    each resource with the request's keys its SAR row lists and its own (its tags)."""
     decisions: list[tuple[str, Decision]] = []
     for resource in auth.resources or ["*"]:
         context = context_for(auth.action, resource, {**auth.context, **auth.per_resource.get(resource, {})})
-        decision = evaluate(identity, Request(auth.action, resource, context))
+        decision = evaluate(identity, Request(auth.action, resource, context), boundary)
         decisions.append((resource, decision))
         if not decision.allowed:
             return Verdict(False, auth.action, resource, tuple(decisions))
@@ -249,23 +299,42 @@ class Gate:
         call = requests.parse(method, environ.get("PATH_INFO", "/"), query, headers, body)
         if call is None:
             return None
-        wanted = touches.authorisations(call, who)
+        wanted = touches.authorisations(call, who, requests.Lookup(who.account, call.region))
         if wanted is None:
             self.notes.note(who.account, action=f"{call.service}:{call.operation}", resource="?", sid="",
                             outcome="unevaluated")
             return None
-        identity = self.policies.of(user)
+        identity, boundary = self.policies.of(user), self.policies.boundary(user)
         for auth in wanted:
-            verdict = decide(auth, identity)
+            verdict = decide(auth, identity, boundary)
             for resource, decision in verdict.decisions:
-                self.notes.note(who.account, action=auth.action, resource=resource, sid=decision.sid,
-                                outcome=decision.why)
+                if who.kind == "User":  # the report is the operator policy's; a role's own is not in it
+                    self.notes.note(who.account, action=auth.action, resource=resource, sid=decision.sid,
+                                    outcome=decision.why)
             if not verdict.allowed:
                 log.info("refused: %s", verdict.message(who.arn))
                 return refusal(call.service, verdict, who.arn)
+        for auth in wanted:
+            refused = self._trust(auth, who)
+            if refused is not None:
+                log.info("refused: %s", refused.message(who.arn))
+                return refusal(call.service, refused, who.arn)
         if (call.service, call.operation) == ("iam", "SimulatePrincipalPolicy"):
             return simulate(call.params, who)
         return None
+
+    @staticmethod
+    def _trust(auth: requests.Authorisation, who: requests.Principal) -> Verdict | None:
+        """The refusal of an ``sts:AssumeRole`` on a role of the caller's account whose trust policy does
+        not let the caller assume it (:mod:`.trust`); None otherwise."""
+        if auth.action != "sts:AssumeRole" or not auth.resources or auth.resources[0].split(":")[4:5] != [who.account]:
+            return None
+        role = requests.Lookup(who.account, "").role(auth.resources[0].rsplit("/", 1)[-1])
+        if role is None:
+            return None  # the service answers for a role that does not exist
+        resource = auth.resources[0]
+        decision = trust.decide(document(role.assume_role_policy_document), who, auth.context)
+        return None if decision.allowed else Verdict(False, auth.action, resource, ((resource, decision),))
 
 
 __all__ = ["Gate", "Policies", "decide", "principal_of", "refusal"]

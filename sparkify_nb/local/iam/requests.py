@@ -1,8 +1,10 @@
 """What one request to the AWS emulator asks IAM for, read off the request: the
-operation (:func:`parse`), who signed it (:func:`signed`), its tags as condition
-keys, and the emulator's current state of what it names (:class:`Lookup`). Which
-resources it touches and what is authorised for it is :mod:`.touches` (issue 25,
-items 1, 4 and 5); the gate (:mod:`.gate`) asks that module.
+operation (:func:`parse`), who signed it (:func:`signed`), and the emulator's
+current state of what it names (:class:`Lookup`). The request's shapes
+(:class:`Call`, :class:`Authorisation`, its tags as condition keys) are
+:mod:`sparkify_nb.iam.calls`; which resources it touches and what is authorised
+for it, :mod:`sparkify_nb.iam.touches` (issue 25, items 1, 4 and 5), which 01's
+preflight shares; the gate (:mod:`.gate`) asks that module.
 
 The request context (AWS global condition keys,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html;
@@ -14,8 +16,8 @@ a service's own keys from its SAR page):
 - ``aws:ResourceTag/<key>`` (and ``ec2:ResourceTag/<key>``) from the emulator's
   current tags of an existing resource, read in-process from moto's backends
   (:class:`Lookup`);
-- the global keys of :func:`.touches.global_context` and each operation's own
-  (:mod:`.touches`).
+- the global keys of :func:`sparkify_nb.iam.touches.global_context` and each
+  operation's own (:mod:`sparkify_nb.iam.touches`).
 """
 
 from __future__ import annotations
@@ -23,44 +25,13 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from dataclasses import dataclass, field
 from typing import Any
+
+from ...iam.calls import (Authorisation, Call, Principal, State, ec2_tag_specifications, listed,  # noqa: F401
+                         query_tags, tag_context)
 
 
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
-
-
-@dataclass
-class Call:
-    """One request: ``service`` (its signing name), ``region``, ``operation`` (the API's name),
-    ``params`` (query protocol: the flat form fields; JSON: the body; S3: bucket, key, query)."""
-
-    service: str
-    region: str
-    operation: str
-    params: dict[str, Any] = field(default_factory=dict)
-    key_id: str = ""
-
-
-@dataclass
-class Principal:
-    """Who signed: account, ARN, user name and unique id (``aws:userid``)."""
-
-    account: str
-    arn: str
-    name: str
-    userid: str
-
-
-@dataclass
-class Authorisation:
-    """One thing IAM authorises: ``action`` on each of ``resources`` with ``context`` (the keys the
-    whole request carries) and ``per_resource`` (keys of one resource: its tags)."""
-
-    action: str
-    resources: list[str]
-    context: dict[str, Any] = field(default_factory=dict)
-    per_resource: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def signed(authorization: str) -> tuple[str, str, str] | None:
@@ -138,44 +109,9 @@ def parse(method: str, path: str, query_string: str, headers: dict[str, str], bo
     return Call(service, region, flat.pop("Action", ""), flat, key_id)
 
 
-def listed(params: dict[str, Any], prefix: str) -> list[str]:
-    """The members of a query-protocol list: ``Prefix.1``, ``Prefix.member.1``, ``Prefix.X.1`` ..."""
-    pattern = re.compile(re.escape(prefix) + r"(\.[A-Za-z]+)?\.(\d+)$")
-    found = sorted(((int(m.group(2)), v) for k, v in params.items() if (m := pattern.match(k))))
-    return [v for _, v in found]
-
-
-def query_tags(params: dict[str, Any], prefix: str) -> dict[str, str]:
-    """``{key: value}`` of a query-protocol tag list (``Tags.member.1.Key`` / ``Tags.Tag.1.Key`` / ``Tag.1.Key``)."""
-    pattern = re.compile(re.escape(prefix) + r"(\.[A-Za-z]+)?\.(\d+)\.Key$")
-    out = {}
-    for k, v in params.items():
-        m = pattern.match(k)
-        if m:
-            out[v] = params.get(k[:-len("Key")] + "Value", "")
-    return out
-
-
-def ec2_tag_specifications(params: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """``{resource type: {key: value}}`` of EC2's ``TagSpecification.N``."""
-    out: dict[str, dict[str, str]] = {}
-    for k, v in params.items():
-        m = re.match(r"TagSpecification\.(\d+)\.ResourceType$", k)
-        if m:
-            out.setdefault(v, {}).update(query_tags(params, f"TagSpecification.{m.group(1)}.Tag"))
-    return out
-
-
-def tag_context(tags: dict[str, str]) -> dict[str, Any]:
-    """``aws:RequestTag/<key>`` and ``aws:TagKeys`` of the tags a request sets."""
-    if not tags:
-        return {}
-    return {**{f"aws:RequestTag/{k}": v for k, v in tags.items()}, "aws:TagKeys": list(tags)}
-
-
 # --- the emulator's current state, in-process -------------------------------------------------------
 
-class Lookup:
+class Lookup(State):
     """What the gate reads of moto's backends: tags of existing resources, a role's boundary, the
     ARN of a secret, the route table of an association. In the emulator's own process, no request."""
 
@@ -212,6 +148,10 @@ class Lookup:
             return self.iam().get_role(name)
         except Exception:
             return None
+
+    def role_boundary(self, name: str) -> str | None:
+        role = self.role(name)
+        return getattr(role, "permissions_boundary_arn", None) if role else None
 
     def role_tags(self, name: str) -> dict[str, str]:
         role = self.role(name)

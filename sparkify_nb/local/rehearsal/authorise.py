@@ -23,9 +23,14 @@ the Amazon Redshift Data API", https://docs.aws.amazon.com/redshift/latest/mgmt/
   ``ListStatements`` on ``*`` with ``redshift-data:statement-owner-iam-userid``
   (who ran the statement).
 
-Who is gated: a rehearsal account's ``sparkify-operator`` (its policies read
-from the emulator's IAM and kept a few seconds per identity). Roles' sessions
-(04's analyst on Serverless) are not gated yet.
+Who is gated: a rehearsal account's ``sparkify-operator``, and a session of one
+of the account's roles (04's analyst on Serverless, the lease role), which acts
+with the role's own policies within its permissions boundary (the policies
+read from the emulator's IAM and kept a few seconds per identity).
+
+What each request touches is the shared table :mod:`sparkify_nb.iam.touches`
+(``redshift-data`` and ``redshift-serverless`` rows), as for the emulator's
+requests; :class:`EndpointState` is what it reads of this endpoint.
 """
 
 from __future__ import annotations
@@ -34,19 +39,57 @@ import threading
 import time
 from typing import Any
 
-from ..iam import requests, touches
+from ...iam import calls, touches
 from ..iam.account import OPERATOR
 from .errors import ApiError
 
 POLICY_SECONDS = 5.0
 
 
+class EndpointState(calls.State):
+    """What authorising a Data API or Serverless request reads of the endpoint (:class:`calls.State`):
+    its Serverless namespaces and workgroups with their tags, its sessions and statements."""
+
+    def __init__(self, gate: "Gate", account: str, region: str):
+        self.gate, self.account, self.region = gate, account, region
+        self.endpoint = gate.endpoint
+
+    def serverless_arn(self, kind: str, name: str) -> str | None:
+        plane = self.endpoint.serverless_of(self.account)
+        try:
+            return (plane.namespace if kind == "namespace" else plane.workgroup)(name, self.region)[f"{kind}Arn"]
+        except ApiError:
+            return None
+
+    def serverless_tags(self, arn: str) -> dict[str, str]:
+        return dict(self.endpoint.serverless_of(self.account).tags.get(arn, {}))
+
+    def serverless_admin_secret(self, namespace_arn: str) -> str | None:
+        return self.endpoint.serverless_of(self.account).namespaces.get(namespace_arn, {}).get("adminPasswordSecretArn")
+
+    def session(self, session_id: str) -> tuple[str, str] | None:
+        peek = getattr(self.endpoint.sessions, "peek", None)
+        target = getattr(peek(session_id) if peek else None, "target", None)
+        if target is None:
+            resource = "*"
+        elif target.serverless:
+            resource = self.serverless_arn("workgroup", target.identifier) or \
+                f"arn:aws:redshift-serverless:{self.region}:{self.account}:workgroup/*"
+        else:
+            resource = f"arn:aws:redshift:{self.region}:{self.account}:cluster:{target.identifier}"
+        return resource, self.gate.session_owners.get(session_id, "")
+
+    def statement_owner(self, statement_id: str) -> str | None:
+        run = self.endpoint.runs.get(statement_id)
+        return getattr(run, "owner", "") if run else None  # an unknown id: the endpoint says so itself
+
+
 class Gate:
-    """Authorises the endpoint's Data API requests (module docstring)."""
+    """Authorises the endpoint's Data API and Serverless requests (module docstring)."""
 
     def __init__(self, endpoint: Any):
         self.endpoint = endpoint
-        self._policies: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        self._policies: dict[str, tuple[float, tuple[list[dict[str, Any]], dict[str, Any] | None]]] = {}
         self._lock = threading.Lock()
         self.session_owners: dict[str, str] = {}
         self._notes: Any = None
@@ -62,7 +105,9 @@ class Gate:
             self._notes = Notes(folder)
         return self._notes
 
-    def _identity(self, principal: str) -> list[dict[str, Any]]:
+    def _identity(self, principal: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """(identity policies, permissions boundary or None) of ``principal`` (a user's or a role session's
+        ARN), read from the emulator's IAM and kept :data:`POLICY_SECONDS`."""
         from ..iam.account import admin_client
         from ..iam.authorize import policies_of
 
@@ -71,131 +116,53 @@ class Gate:
         if held and time.monotonic() - held[0] < POLICY_SECONDS:
             return held[1]
         iam = admin_client(self.endpoint.control.endpoint(), principal.split(":")[4], "iam")
-        identity, _ = policies_of(iam, principal)
+        found = policies_of(iam, principal)
         with self._lock:
-            self._policies[principal] = (time.monotonic(), identity)
-        return identity
+            self._policies[principal] = (time.monotonic(), found)
+        return found
+
+    def _gated(self, who: Any) -> calls.Principal | None:
+        """The principal to authorise: a rehearsal account's operator, or a session of one of its roles
+        (the role's own policies within its boundary, as on the emulator: :func:`..iam.gate.session_of`);
+        None for anyone else (the account's administrator, the ``local`` target)."""
+        from ..iam.account import known
+
+        if who.arn.endswith(f":user/{OPERATOR}"):
+            return calls.Principal(who.account, who.arn, OPERATOR, who.userid)
+        if ":assumed-role/" in who.arn and who.account in known(self.endpoint.state):
+            role, session = who.arn.split(":assumed-role/", 1)[1].split("/", 1)
+            return calls.Principal(who.account, who.arn, session, who.userid, "AssumedRole",
+                                   f"arn:aws:iam::{who.account}:role/{role}")
+        return None
 
     def check(self, operation: str, req: dict[str, Any], region: str, authorization: str) -> None:
         """Raise the Data API's ``AccessDeniedException`` when IAM would refuse the request."""
-        who = self.endpoint.control.caller(authorization, region)
-        if who.arn.endswith(f":user/{OPERATOR}"):
-            self._authorise(who, "redshift-data", operation, req, region, self._wanted(operation, req, region, who))
+        self._authorise("redshift-data", operation, req, region, authorization)
 
     def check_serverless(self, operation: str, req: dict[str, Any], region: str, authorization: str) -> None:
-        """As :meth:`check`, for Redshift Serverless's control plane (its SAR page,
-        list_amazonredshiftserverless.html: each operation on its namespace, workgroup or snapshot; the
-        usage limits and lists on ``*``; ``iam:PassRole`` for the namespace's roles, passed to
-        redshift-serverless.amazonaws.com: which of Redshift's service names IAM sees is not documented,
-        unconfirmed)."""
-        who = self.endpoint.control.caller(authorization, region)
-        if who.arn.endswith(f":user/{OPERATOR}"):
-            self._authorise(who, "redshift-serverless", operation, req, region,
-                            self._serverless_wanted(operation, req, region, who.account))
+        """As :meth:`check`, for Redshift Serverless's control plane (:func:`sparkify_nb.iam.touches_redshift._serverless`)."""
+        self._authorise("redshift-serverless", operation, req, region, authorization)
 
-    def _authorise(self, who: Any, service: str, operation: str, req: dict[str, Any], region: str,
-                   wanted: list[requests.Authorisation]) -> None:
-        """Decide each of ``wanted`` for the operator ``who`` with the request's global context, note each
-        resource's outcome for the permissions report, and raise ``AccessDeniedException`` at the first refusal."""
+    def _authorise(self, service: str, operation: str, req: dict[str, Any], region: str, authorization: str) -> None:
+        """Decide each authorisation of the request (:func:`sparkify_nb.iam.touches.authorisations`) for the
+        operator who signed it, note each resource's outcome for the permissions report, and raise
+        ``AccessDeniedException`` at the first refusal."""
         from ..iam.gate import decide
 
-        principal = requests.Principal(who.account, who.arn, OPERATOR, who.userid)
-        base = touches.global_context(requests.Call(service, region, operation, req), principal)
-        for auth in wanted:
-            auth.context = {**base, **auth.context}
-            verdict = decide(auth, self._identity(who.arn))
+        who = self.endpoint.control.caller(authorization, region)
+        principal = self._gated(who)
+        if principal is None:
+            return
+        identity, boundary = self._identity(who.arn)
+        call = calls.Call(service, region, operation, req)
+        for auth in touches.authorisations(call, principal, EndpointState(self, who.account, region)) or []:
+            verdict = decide(auth, identity, boundary)
             for resource, decision in verdict.decisions:
-                self.notes().note(who.account, action=auth.action, resource=resource, sid=decision.sid,
-                                  outcome=decision.why)
+                if principal.kind == "User":  # the report is the operator policy's
+                    self.notes().note(who.account, action=auth.action, resource=resource, sid=decision.sid,
+                                      outcome=decision.why)
             if not verdict.allowed:
                 raise ApiError("AccessDeniedException", verdict.message(who.arn), status=400)
 
-    def _serverless_wanted(self, operation: str, req: dict[str, Any], region: str,
-                           account: str) -> list[requests.Authorisation]:
-        plane = self.endpoint.serverless_of(account)
-        action = f"redshift-serverless:{operation}"
-        arn = lambda kind: f"arn:aws:redshift-serverless:{region}:{account}:{kind}"  # noqa: E731
 
-        def existing(kind: str, name: str) -> list[requests.Authorisation]:
-            try:
-                found = (plane.namespace if kind == "namespace" else plane.workgroup)(name, region)[f"{kind}Arn"]
-            except ApiError:
-                # None of that name: its ARN (a generated id) cannot be formed, so the service answers
-                # ResourceNotFoundException itself (unconfirmed: AWS does not say what it authorises then)
-                return []
-            return [requests.Authorisation(action, [found], {}, {found: self._workgroup_tags(found, account)})]
-
-        tags = requests.tag_context({t["key"]: t["value"] for t in req.get("tags") or []})
-        if operation == "CreateNamespace":
-            roles = list(dict.fromkeys([*(req.get("iamRoles") or []), *([req["defaultIamRoleArn"]] if req.get(
-                "defaultIamRoleArn") else [])]))
-            return [requests.Authorisation(action, [arn("namespace/*")], tags)] + [
-                requests.Authorisation("iam:PassRole", [r], {"iam:PassedToService": "redshift-serverless.amazonaws.com"})
-                for r in roles]
-        if operation == "CreateWorkgroup":
-            return [requests.Authorisation(action, [arn("workgroup/*")], tags)]
-        if operation in ("GetNamespace", "UpdateNamespace", "DeleteNamespace"):
-            wanted = existing("namespace", req.get("namespaceName", ""))
-            if operation == "UpdateNamespace" and req.get("iamRoles"):
-                wanted += [requests.Authorisation("iam:PassRole", [r], {
-                    "iam:PassedToService": "redshift-serverless.amazonaws.com"}) for r in req["iamRoles"]]
-            return wanted
-        if operation in ("GetWorkgroup", "UpdateWorkgroup", "DeleteWorkgroup", "GetCredentials"):
-            return existing("workgroup", req.get("workgroupName", ""))
-        if operation == "ListSnapshots":
-            return [requests.Authorisation(action, [arn("snapshot/*")])]
-        if operation in ("ListTagsForResource", "TagResource", "UntagResource"):
-            resource = req.get("resourceArn", "*")
-            context = tags if operation == "TagResource" else (
-                {"aws:TagKeys": list(req.get("tagKeys") or [])} if operation == "UntagResource" else {})
-            return [requests.Authorisation(action, [resource], context,
-                                           {resource: self._workgroup_tags(resource, account)})]
-        return [requests.Authorisation(action, ["*"])]
-
-    def _wanted(self, operation: str, req: dict[str, Any], region: str, who: Any) -> list[requests.Authorisation]:
-        action = f"redshift-data:{operation}"
-        if operation in ("DescribeStatement", "GetStatementResult", "CancelStatement"):
-            run = self.endpoint.runs.get(str(req.get("Id", "")).split(":")[0])
-            owner = getattr(run, "owner", "") if run else who.userid  # an unknown id: the endpoint says so itself
-            return [requests.Authorisation(action, ["*"], {"redshift-data:statement-owner-iam-userid": owner})]
-        if operation == "ListStatements":
-            return [requests.Authorisation(action, ["*"], {"redshift-data:statement-owner-iam-userid": who.userid})]
-        if operation not in ("ExecuteStatement", "BatchExecuteStatement"):
-            return []
-        arn = lambda service, resource: f"arn:aws:{service}:{region}:{who.account}:{resource}"  # noqa: E731
-        if req.get("SessionId"):
-            session = self.endpoint.sessions.peek(req["SessionId"]) if hasattr(self.endpoint.sessions, "peek") \
-                else None
-            target = getattr(session, "target", None)
-            resource = (self._workgroup_arn(target.identifier, region, who.account) if target and target.serverless
-                        else arn("redshift", f"cluster:{target.identifier}") if target else "*")
-            owner = self.session_owners.get(req["SessionId"], "")
-            return [requests.Authorisation(action, [resource],
-                                           {"redshift-data:session-owner-iam-userid": owner} if owner else {})]
-        if req.get("WorkgroupName"):
-            wg = self._workgroup_arn(req["WorkgroupName"], region, who.account)
-            tags = self._workgroup_tags(wg, who.account)
-            return [requests.Authorisation(action, [wg], {}, {wg: tags}),
-                    requests.Authorisation("redshift-serverless:GetCredentials", [wg], {}, {wg: tags})]
-        cluster = req.get("ClusterIdentifier", "")
-        wanted = [requests.Authorisation(action, [arn("redshift", f"cluster:{cluster}")])]
-        if req.get("DbUser"):
-            resources = [arn("redshift", f"dbuser:{cluster}/{req['DbUser']}")] + (
-                [arn("redshift", f"dbname:{cluster}/{req['Database']}")] if req.get("Database") else [])
-            wanted.append(requests.Authorisation("redshift:GetClusterCredentials", resources, {
-                "redshift:DbUser": req["DbUser"], **({"redshift:DbName": req["Database"]} if req.get("Database")
-                                                      else {})}))
-        return wanted
-
-    def _workgroup_arn(self, name: str, region: str, account: str) -> str:
-        try:
-            return self.endpoint.serverless_of(account).workgroup(name, region)["workgroupArn"]
-        except ApiError:
-            return f"arn:aws:redshift-serverless:{region}:{account}:workgroup/*"
-
-    def _workgroup_tags(self, arn: str, account: str) -> dict[str, str]:
-        tags = self.endpoint.serverless_of(account).tags.get(arn, {})
-        return {f"aws:ResourceTag/{k}": v for k, v in tags.items()}
-
-
-__all__ = ["Gate"]
+__all__ = ["EndpointState", "Gate"]

@@ -176,8 +176,8 @@ def _role(clients: Any, target: Any, role_arn: str) -> tuple[list[dict[str, Any]
     """The role's policies, once it is known to exist, be associated with the cluster and trust Redshift;
     else Redshift's error: the cluster's user "is not authorized to assume IAM Role"."""
     account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
-    denied = Failed(f"ERROR: User arn:aws:redshift:{target.region}:{account}:dbuser:{target.identifier}/"
-                    f"{target.user} is not authorized to assume IAM Role {role_arn}")
+    user = f"arn:aws:redshift:{target.region}:{account}:dbuser:{target.identifier}/{target.user}"
+    denied = Failed(f"ERROR: User {user} is not authorized to assume IAM Role {role_arn}")
     associated = [r.get("IamRoleArn") for r in target.cluster.get("IamRoles") or []]
     if role_arn not in associated or ":role/" not in role_arn:
         raise denied
@@ -187,7 +187,7 @@ def _role(clients: Any, target: Any, role_arn: str) -> tuple[list[dict[str, Any]
         role = iam.get_role(RoleName=name)["Role"]
     except iam.exceptions.NoSuchEntityException:
         raise denied from None
-    if role["Arn"] != role_arn or not iam_eval.trusts_redshift(role["AssumeRolePolicyDocument"]):
+    if role["Arn"] != role_arn or not iam_eval.trusts_redshift(role["AssumeRolePolicyDocument"], user):
         raise denied
     return iam_eval.role_policies(iam, name)
 

@@ -42,14 +42,17 @@ def role_policies(iam: Any, role_name: str) -> tuple[list[dict[str, Any]], dict[
     return docs, (_managed(iam, boundary_arn) if boundary_arn else None)
 
 
-def trusts_redshift(trust: Any) -> bool:
-    """True when a role's trust policy lets Redshift assume it (Principal Service redshift.amazonaws.com)."""
+def trusts_redshift(trust: Any, external_id: str) -> bool:
+    """True when a role's trust policy lets Redshift (Principal Service ``redshift.amazonaws.com``) assume it
+    for ``external_id``, the ARN of the database user running the COPY, which Redshift passes as
+    ``sts:ExternalId`` ("limits the sts:ExternalId field ... an ARN for each database user":
+    https://docs.aws.amazon.com/redshift/latest/mgmt/authorizing-redshift-service-database-users.html)."""
     for statement in _as_list(document(trust).get("Statement", [])):
         services = _as_list((statement.get("Principal") or {}).get("Service", [])) \
             if isinstance(statement.get("Principal"), dict) else []
         if statement.get("Effect") == "Allow" and "redshift.amazonaws.com" in services and \
-                evaluate([{"Statement": [{**statement, "Resource": "*", "Condition": {}}]}],
-                         Request("sts:AssumeRole", "*")).allowed:
+                evaluate([{"Statement": [{**statement, "Resource": "*"}]}],
+                         Request("sts:AssumeRole", "*", {"sts:ExternalId": external_id})).allowed:
             return True
     return False
 

@@ -165,9 +165,9 @@ class Serverless(LimitsAndTags):
                   "creationDate": _now(), "_region": region_of(arn), "_roles": roles}
             if req.get("defaultIamRoleArn"):
                 ns["defaultIamRoleArn"] = req["defaultIamRoleArn"]
-            if req.get("manageAdminPassword"):
+            if req.get("manageAdminPassword"):  # named as the gate names it (sparkify_nb/iam/touches_redshift.py, admin_secret)
                 ns["adminPasswordSecretArn"] = (f"arn:aws:secretsmanager:{who.region}:{who.account}:secret:"
-                                                f"redshift!{name}-admin-{secrets.token_hex(3)}")
+                                                f"redshift!{name}-{ns['adminUsername']}-{secrets.token_hex(3)}")
             self.namespaces[arn] = ns
             self.tags[arn] = {t["key"]: t["value"] for t in req.get("tags") or []}
             return {"namespace": self._public(ns)}

@@ -1,6 +1,9 @@
-"""Which resources a request to the AWS emulator touches and what IAM authorises
-for it (issue 25, items 1, 4 and 5): :func:`authorisations`, read by the gate
-(:mod:`.gate`) for a request :mod:`.requests` has read.
+"""Which resources a request touches and what IAM authorises for it (issue 25,
+items 1, 4 and 5): :func:`authorisations`, read by the rehearsal's gates
+(:mod:`sparkify_nb.local.iam.gate` for a request to the emulator,
+:mod:`sparkify_nb.local.rehearsal.authorise` for the Data API and Serverless)
+and by 01's preflight for the requests a run will send (:mod:`.plan`). The
+Redshift, Serverless and Data API rows are :mod:`.touches_redshift`.
 
 Which ARNs a request touches is ours: :data:`TOUCHES`, a small table per
 operation the suite calls (the new subnet and the VPC it goes in; the route
@@ -34,6 +37,17 @@ The authorisations AWS makes beyond the call itself (item 5):
   ... must have permissions to use the action that creates the resource, such
   as ec2:CreateVpc. ... must also have permissions to use the ec2:CreateTags
   action", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html);
+- the Secrets Manager actions the SAR lists as dependent actions of
+  CreateCluster and CreateNamespace when the request asks Redshift to manage
+  the admin password (``ManageMasterPassword`` / ``manageAdminPassword``), on
+  the secret Redshift makes (:func:`.touches_redshift.admin_secret`; GetRandomPassword, which
+  takes no resource, on ``*``), and those of DeleteNamespace on the secret of a
+  namespace that has one ("Amazon Redshift generates the password and stores it
+  in Secrets Manager", https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html;
+  the dependent actions: list_amazonredshift.html, list_amazonredshiftserverless.html,
+  in :mod:`.sar`). The SAR's KMS dependents concern a customer managed key the
+  request names (``MasterPasswordSecretKmsKeyId``, ``KmsKeyId``), which the
+  suite never does: not asked (unconfirmed);
 - ``iam:CreateServiceLinkedRole`` for Redshift's role when an account makes its
   first cluster and the role does not exist ("Amazon Redshift ... creates the
   service-linked role for you ... you must have iam:CreateServiceLinkedRole",
@@ -46,8 +60,9 @@ import time
 from typing import Any, Callable
 
 from . import sar
-from .requests import (Authorisation, Call, Lookup, Principal, ec2_tag_specifications, listed, query_tags,
-                       tag_context)
+from .touches_redshift import _data_api, _redshift, _serverless
+from .calls import (Authorisation, Call, Principal, State, action_of, ec2_tag_specifications, listed, query_tags,
+                    tag_context)
 
 
 # --- what a request touches -----------------------------------------------------------------------
@@ -59,7 +74,7 @@ EC2_PREFIXES = {"vpc-": "vpc", "subnet-": "subnet", "sg-": "security-group", "ig
 class Touch:
     """Builds a request's :class:`Authorisation` list (:func:`authorisations`)."""
 
-    def __init__(self, call: Call, who: Principal, lookup: Lookup):
+    def __init__(self, call: Call, who: Principal, lookup: State):
         self.call, self.who, self.lookup, self.p = call, who, lookup, call.params
         self.out: list[Authorisation] = []
 
@@ -170,50 +185,6 @@ def _ec2(t: Touch, op: str) -> bool:
     return True
 
 
-def _redshift(t: Touch, op: str) -> bool:
-    p, a = t.p, f"redshift:{op}"
-    tags = tag_context(query_tags(p, "Tags"))
-    if op == "CreateCluster":
-        t.redshift(a, f"cluster:{p['ClusterIdentifier']}", context=tags)
-        t.pass_roles(listed(p, "IamRoles"), "redshift.amazonaws.com")
-        if not t.lookup.service_linked_role_exists("redshift.amazonaws.com"):
-            t.add("iam:CreateServiceLinkedRole", [t.arn(
-                "iam", "role/aws-service-role/redshift.amazonaws.com/AWSServiceRoleForRedshift", False)],
-                {"iam:AWSServiceName": "redshift.amazonaws.com"})
-    elif op == "CreateClusterParameterGroup":
-        t.redshift(a, f"parametergroup:{p['ParameterGroupName']}", context=tags)
-    elif op == "CreateClusterSubnetGroup":
-        t.redshift(a, f"subnetgroup:{p['ClusterSubnetGroupName']}", context=tags)
-    elif op == "CreateTags":
-        arn = p.get("ResourceName", "")
-        t.add(a, [arn], tags, {arn: {f"aws:ResourceTag/{k}": v for k, v in t.lookup.redshift_tags(arn).items()}})
-    elif op in ("DeleteCluster", "ModifyCluster", "PauseCluster", "ResumeCluster", "EnableLogging",
-                "DisableLogging", "DescribeLoggingStatus", "ModifyClusterIamRoles"):
-        t.redshift(a, f"cluster:{p['ClusterIdentifier']}")
-        if op == "ModifyClusterIamRoles":
-            t.pass_roles(listed(p, "AddIamRoles"), "redshift.amazonaws.com")
-        if op == "DeleteCluster" and p.get("FinalClusterSnapshotIdentifier"):
-            t.redshift("redshift:CreateClusterSnapshot",
-                       f"snapshot:{p['ClusterIdentifier']}/{p['FinalClusterSnapshotIdentifier']}")
-    elif op in ("DescribeClusterParameters", "ModifyClusterParameterGroup", "DeleteClusterParameterGroup"):
-        t.redshift(a, f"parametergroup:{p['ParameterGroupName']}")
-    elif op == "DeleteClusterSubnetGroup":
-        t.redshift(a, f"subnetgroup:{p['ClusterSubnetGroupName']}")
-    elif op == "CreateClusterSnapshot":
-        t.redshift(a, f"snapshot:{p['ClusterIdentifier']}/{p['SnapshotIdentifier']}", context=tags)
-    elif op == "GetClusterCredentials":
-        cluster, user = p.get("ClusterIdentifier", ""), p.get("DbUser", "")
-        resources = [f"dbuser:{cluster}/{user}"] + ([f"dbname:{cluster}/{p['DbName']}"] if p.get("DbName") else [])
-        t.redshift(a, *resources, context={"redshift:DbUser": user, **(
-            {"redshift:DbName": p["DbName"]} if p.get("DbName") else {})})
-    elif op in ("CreateScheduledAction", "ModifyScheduledAction"):
-        t.add(a, ["*"])
-        t.pass_roles([p.get("IamRole", "")], "scheduler.redshift.amazonaws.com")
-    else:
-        return False
-    return True
-
-
 def _iam(t: Touch, op: str) -> bool:
     p, a = t.p, f"iam:{op}"
     if op == "CreateRole":
@@ -224,8 +195,7 @@ def _iam(t: Touch, op: str) -> bool:
     elif op == "PutRolePermissionsBoundary":
         t.role_with_tags(a, p["RoleName"], {"iam:PermissionsBoundary": p.get("PermissionsBoundary", "")})
     elif op in ("PutRolePolicy", "AttachRolePolicy", "DeleteRolePolicy", "DetachRolePolicy"):
-        role = t.lookup.role(p["RoleName"])
-        boundary = getattr(role, "permissions_boundary_arn", None) if role else None
+        boundary = t.lookup.role_boundary(p["RoleName"])
         t.role_with_tags(a, p["RoleName"], {"iam:PermissionsBoundary": boundary} if boundary else {})
     elif op == "TagRole":
         t.role_with_tags(a, p["RoleName"], tag_context(query_tags(p, "Tags")))
@@ -277,8 +247,6 @@ def _logs(t: Touch, op: str) -> bool:
 
 
 def _s3(t: Touch, op: str) -> bool:
-    from ...aws import action_of
-
     p = t.p
     bucket, key, query = p["Bucket"], p["Key"], p["query"]
     action = action_of("s3", op)
@@ -310,24 +278,27 @@ def _scheduler(t: Touch, op: str) -> bool:
     return True
 
 
-TOUCHES: dict[str, Callable[[Touch, str], bool]] = {"ec2": _ec2, "redshift": _redshift, "iam": _iam, "sts": _sts,
-                                                    "logs": _logs, "s3": _s3, "scheduler": _scheduler}
+TOUCHES: dict[str, Callable[[Touch, str], bool]] = {
+    "ec2": _ec2, "redshift": _redshift, "iam": _iam, "sts": _sts, "logs": _logs, "s3": _s3, "scheduler": _scheduler,
+    "redshift-serverless": _serverless, "redshift-data": _data_api}
 
 
 def global_context(call: Call, who: Principal) -> dict[str, Any]:
     now = time.time()
-    return {"aws:PrincipalArn": who.arn, "aws:PrincipalAccount": who.account, "aws:PrincipalType": "User",
-            "aws:userid": who.userid, "aws:username": who.name, "aws:RequestedRegion": call.region,
+    # a role's session: aws:PrincipalArn is the role's ARN, and there is no aws:username ("AWS global condition
+    # context keys", reference_policies_condition-keys.html: aws:PrincipalArn, aws:username)
+    return {"aws:PrincipalArn": who.role or who.arn, "aws:PrincipalAccount": who.account, "aws:PrincipalType": who.kind,
+            "aws:userid": who.userid, **({"aws:username": who.name} if who.kind == "User" else {}),
+            "aws:RequestedRegion": call.region,
             "aws:SecureTransport": "true", "aws:EpochTime": str(int(now)),
             "aws:CurrentTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))}
 
 
-def authorisations(call: Call, who: Principal, lookup: Lookup | None = None) -> list[Authorisation] | None:
-    """What IAM authorises for ``call`` signed by ``who`` (each with the request-wide context); None
-    when the gate does not know what the operation touches (module docstring)."""
-    from ...aws import action_of
-
-    lookup = lookup or Lookup(who.account, call.region)
+def authorisations(call: Call, who: Principal, lookup: State | None = None) -> list[Authorisation] | None:
+    """What IAM authorises for ``call`` signed by ``who`` (each with the request-wide context), reading
+    the account's state from ``lookup`` (default: nothing known); None when the table does not know
+    what the operation touches (module docstring)."""
+    lookup = lookup or State()
     touch = Touch(call, who, lookup)
     handler = TOUCHES.get(call.service)
     done = False

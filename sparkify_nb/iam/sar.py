@@ -33,6 +33,15 @@ from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).with_name("sar.json")
+# Keys every request carries, whatever the resource ("AWS global condition context keys",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html): the
+# principal's, the request's network and time, the Region asked for. The tag keys are not among them:
+# they are in a resource's context only where the SAR lists them for its row.
+GLOBAL_KEYS = ("aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:userid", "aws:username",
+               "aws:principaltag/", "aws:requestedregion", "aws:securetransport", "aws:currenttime",
+               "aws:epochtime", "aws:sourceip", "aws:calledvia", "aws:viaawsservice", "aws:principalservicename",
+               "aws:multifactorauthpresent")
+
 # What AWS authorises beyond the calls themselves (the gate's extra authorisations) and the COPY role's reads.
 EXTRA_ACTIONS = ("ec2:CreateTags", "iam:PassRole", "iam:CreateServiceLinkedRole", "redshift:GetClusterCredentials",
                  "redshift-serverless:GetCredentials", "sts:AssumeRole", "s3:GetObject", "s3:ListBucket",
@@ -117,9 +126,40 @@ def keys_for(action: str, arn: str) -> frozenset[str]:
     return frozenset(k.lower() for k in keys)
 
 
+# --- the context a resource is evaluated with -------------------------------------------------------
+
+def _glob_key(template: str) -> re.Pattern:
+    return re.compile(re.sub(r"\\\$\\\{[^}]*\\\}", ".+", re.escape(template.lower())) + "$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _listed(action: str, resource: str) -> tuple[re.Pattern, ...]:
+    try:
+        return tuple(_glob_key(k) for k in keys_for(action, resource))
+    except KeyError:
+        return ()  # an action the table lacks: only the global keys (strictest reading)
+
+
+def context_for(action: str, resource: str, context: dict[str, Any]) -> dict[str, Any]:
+    """The keys of ``context`` that ``resource`` is evaluated with for ``action``: the global ones
+    (:data:`GLOBAL_KEYS`) and those the SAR lists for the resource's row or the action itself ("A key
+    is in the context of a resource only where the SAR lists it for that resource-type row and the
+    request carries it", :mod:`sparkify_nb.local.iam.authorize`)."""
+    listed = _listed(action, resource)
+    kept = {}
+    for key, value in context.items():
+        lowered = key.lower()
+        if any(lowered == g or (g.endswith("/") and lowered.startswith(g)) for g in GLOBAL_KEYS) or \
+                any(p.match(lowered) for p in listed):
+            kept[key] = value
+    return kept
+
+
+# --- the table's refresh ----------------------------------------------------------------------------
+
 def suite_actions() -> list[str]:
     """Every action the table must hold: what any run of the suite calls, and :data:`EXTRA_ACTIONS`."""
-    from ...iam import operator
+    from . import operator
 
     found = set(EXTRA_ACTIONS)
     for target in operator.TARGETS:
@@ -174,6 +214,7 @@ def refresh() -> Path:
     _table.cache_clear()
     rows.cache_clear()
     keys_for.cache_clear()
+    _listed.cache_clear()
     return DATA
 
 
