@@ -48,6 +48,8 @@ rehearse: install
 ## The suite is now CPU-bound (four rehearsed runs with the IAM gate) and 3 or 4 are within run-to-run noise
 ## (1527 tests, quiet 2-core machine: fresh clone 311.5 s with 4, 330 s with 3; in place 312 and 325 s with 4,
 ## 308 s with 3, which uses ~10 % less CPU; 337 s with 6). Earlier, with 929 tests: 261 s with 2, 222 s with 4.
+## 2026-12-02, another 2-core machine: 1528 tests 222 s; 1639 tests 272 s in place and 272 s on a fresh clone
+## (.ci/run 4 min 56 s with the install), of which tests/test_whole_runs.py (five whole runs) is 58 s.
 TEST_WORKERS ?= 4
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
