@@ -64,9 +64,12 @@ ROOMS: tuple[Room, ...] = (
          ("sparkify_nb/infra/controls.py", "sparkify_nb/infra/workbucket.py", "sparkify_nb/infra/logs.py",
           "sparkify_nb/infra/pause.py", "sparkify_nb/infra/roles.py"),
          ("tests/test_infra_controls.py", "tests/test_log_groups.py", "tests/test_infra_stubbed.py",
-          "tests/test_guardrails.py", "tests/test_guardrails_stubbed.py", "tests/test_infra.py"), 0.85),
+          "tests/test_guardrails.py", "tests/test_guardrails_stubbed.py", "tests/test_infra.py",
+          "tests/test_paused_runs.py"), 0.85),  # the last: pause.py's resume and pause around a run
     Room("staging", ("sparkify_nb/staging/granted.py", "sparkify_nb/staging/load.py", "sparkify_nb/staging/sql/*.sql"),
-         ("tests/test_staging.py", "tests/test_daily_loads.py", "tests/test_copy_reach.py"), 0.85),
+         ("tests/test_staging.py", "tests/test_daily_loads.py", "tests/test_copy_reach.py",
+          # the Redshift path: a daily load's COPYs, and COPY with its load errors (staging/sql/)
+          "tests/test_rehearsal_daily_loads.py", "tests/test_rehearsal_copy.py"), 0.85),
     Room("warehouse",
          ("sparkify_nb/warehouse/data_api.py", "sparkify_nb/warehouse/quality.py",
           "sparkify_nb/warehouse/transform.py", "sparkify_nb/warehouse/sql/transform/*.sql",
