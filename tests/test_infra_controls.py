@@ -199,20 +199,32 @@ def serverless_answers(client, name, namespace, workgroup):
     return stub
 
 
+def open_to_the_internet(settings, record, name: str, port: int) -> str:
+    """A security group of the stack's VPC open to 0.0.0.0/0 on ``port`` (the caller deletes it)."""
+    ec2 = aws.Clients(settings)("ec2")
+    group = ec2.create_security_group(GroupName=f"{settings.stack_name}-{name}", Description="open",
+                                      VpcId=record["vpc_id"])["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    return group
+
+
+def serverless_of(settings, tmp_path):
+    """The same stack as ``kind = serverless``, and a Serverless client for a Stubber (moto has none)."""
+    serverless = stack_settings(tmp_path, "ctl", **{"cluster.kind": "serverless",
+                                                    "general.stack_name": settings.stack_name,
+                                                    "cluster.identifier": settings.get("cluster", "identifier")})
+    return serverless, boto3.client("redshift-serverless", region_name="us-west-2", aws_access_key_id="testing",
+                                    aws_secret_access_key="testing")
+
+
 def test_a_workgroups_open_ingress_is_judged_on_the_port_its_endpoint_listens_on(stack, tmp_path):
     """A workgroup's port is its own (GetWorkgroup's endpoint.port, API_Endpoint.html), not [cluster] port:
     the group open on 5440 fails Redshift.15 for a workgroup on 5440 while the settings say 5439."""
     settings, record = stack
     ec2 = aws.Clients(settings)("ec2")
-    open_group = ec2.create_security_group(GroupName=f"{settings.stack_name}-open-5440", Description="open",
-                                           VpcId=record["vpc_id"])["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=open_group, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 5440, "ToPort": 5440, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-    serverless = stack_settings(tmp_path, "ctl", **{"cluster.kind": "serverless",
-                                                    "general.stack_name": settings.stack_name,
-                                                    "cluster.identifier": settings.get("cluster", "identifier")})
-    client = boto3.client("redshift-serverless", region_name="us-west-2", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
+    open_group = open_to_the_internet(settings, record, "open-5440", 5440)
+    serverless, client = serverless_of(settings, tmp_path)
     stub = serverless_answers(client, serverless.get("cluster", "identifier"), {"adminUsername": "a", "dbName": "d"}, {
         "subnetIds": record["subnet_ids"][:1], "securityGroupIds": [open_group], "endpoint": {"port": 5440}})
     try:
@@ -230,15 +242,8 @@ def test_a_serverless_namespace_and_workgroup_built_to_fail_fail_every_row_they_
     wants turned the wrong way, on the emulator's network: one subnet, a group open to the internet."""
     settings, record = stack
     ec2 = aws.Clients(settings)("ec2")
-    open_group = ec2.create_security_group(GroupName=f"{settings.stack_name}-open", Description="open",
-                                           VpcId=record["vpc_id"])["GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=open_group, IpPermissions=[
-        {"IpProtocol": "tcp", "FromPort": 5439, "ToPort": 5439, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-    serverless = stack_settings(tmp_path, "ctl", **{"cluster.kind": "serverless",
-                                                    "general.stack_name": settings.stack_name,
-                                                    "cluster.identifier": settings.get("cluster", "identifier")})
-    client = boto3.client("redshift-serverless", region_name="us-west-2", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
+    open_group = open_to_the_internet(settings, record, "open", 5439)
+    serverless, client = serverless_of(settings, tmp_path)
     stub = serverless_answers(client, serverless.get("cluster", "identifier"), {
         "adminUsername": "awsuser", "dbName": "dev", "logExports": []}, {
         "publiclyAccessible": True, "enhancedVpcRouting": False, "subnetIds": record["subnet_ids"][:1],
