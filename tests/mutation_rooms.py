@@ -103,6 +103,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("sparkify_nb/local/iam/evaluate.py", "NumberReplacer",
      'return (not present) == (str(_as_list(wanted_raw)[ -1]).lower() == "true")'):
         'a Null condition takes one value, "true" or "false": its first value is its last',
+    ("sparkify_nb/iam/analyst.py", "NumberReplacer",
+     'parts = caller_arn.split(":", 6)  # arn:partition:service:region:account:resource'):
+        "a caller ARN has no colon after its account: a session name allows [\\w+=,.@-] only "
+        "(API_AssumeRole.html), a user's path and name none either, so 6 parts either way",
     ("sparkify_nb/iam/sar.py", "NumberReplacer", "@functools.lru_cache(maxsize= 0)"):
         "harmless: no cache, the same table read again on every call: slower, never different",
     **{("sparkify_nb/infra/roles.py", "NumberReplacer",
