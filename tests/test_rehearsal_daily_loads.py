@@ -82,9 +82,16 @@ def daily(stack):
     with aws.recording() as calls:
         first = load(stack, day="2018-11-02", days=2)
     ran = copies(stack)
-    second = load(stack, day="2018-11-03")
+    with aws.recording() as second_calls:
+        second = load(stack, day="2018-11-03")
     return {"first": first, "second": second, "calls": {action for action, _ in calls},
-            "first_copies": ran, "second_copies": copies(stack)[len(ran):]}
+            "first_copies": ran, "second_copies": copies(stack)[len(ran):],
+            "first_sql": sent_sql(calls), "second_sql": sent_sql(second_calls)}
+
+
+def sent_sql(calls) -> list[str]:
+    """The statements of the recorded Data API calls, in order."""
+    return [sql for _, params in calls for sql in ([params["Sql"]] if "Sql" in params else params.get("Sqls", []))]
 
 
 def day_lines(stack, *days: str) -> int:
@@ -93,10 +100,16 @@ def day_lines(stack, *days: str) -> int:
                for d in days)
 
 
-def test_each_daily_load_reports_its_songs_then_its_events_a_day_without_new_songs_too(daily):
-    # First of the module's tests: the shared loads run in its setup, and make mutants credits their lines to it.
+def test_a_day_without_a_new_song_file_empties_staging_songs_by_delete_and_still_copies_its_events(daily):
+    """"TRUNCATE commits the transaction in which it is run" (https://docs.aws.amazon.com/redshift/latest/dg/
+    r_TRUNCATE.html): 03 never sends it to Redshift; it empties a staging table with DELETE, in its COPY's batch
+    or, on a day that brought no new song file, alone. First of the module's tests: the shared loads run in its
+    setup, and make mutants credits their lines to it alone, so what they must show is asserted here."""
     assert [r.table for r in daily["first"]] == [r.table for r in daily["second"]] == ["staging_songs",
                                                                                        "staging_events"]
+    assert 'DELETE FROM "staging_songs"' in daily["second_sql"]
+    assert [sql for sql in daily["first_sql"] + daily["second_sql"] if sql.lstrip().upper().startswith("TRUNCATE")] \
+        == []
 
 
 def test_a_daily_load_stages_its_days_log_files_and_every_song_file_not_loaded_before(stack, daily):
