@@ -125,6 +125,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("sparkify_nb/iam/admin.py", "ReplaceUnaryOperator_USub_UAdd",
      '''return f"aws iam attach-role-policy --role-name {principal.rsplit('/', 1)[+1]} --policy-arn {policy_arn}"'''):
         "the principal holds ':role/' here, so rsplit('/', 1) has exactly two parts: [+1] is [-1]",
+    ("sparkify_nb/local/rehearsal/copy.py", "ReplaceUnaryOperator_USub_UAdd", 'name = role_arn.rsplit("/", 1)[+1]'):
+        "_role refuses a role ARN without ':role/' before this line, so rsplit('/', 1) has two parts: [+1] is [-1]",
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",

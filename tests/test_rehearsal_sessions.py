@@ -128,6 +128,18 @@ def test_statements_run_as_the_database_user_other_users_exist_once_sql_made_the
     assert run(data_api, "SELECT * FROM secret", **analyst)["Error"] == "ERROR: permission denied for table secret"
 
 
+def test_a_dropped_user_no_longer_logs_in_and_dropping_one_that_does_not_exist_fails_unless_if_exists(
+        data_api, cluster):
+    """DROP USER IF EXISTS "should make no changes and return a message that the user doesn't exist, rather
+    than terminating with an error" (r_DROP_USER.html); without it, an error."""
+    leaver = {**cluster, "DbUser": "leaver"}
+    assert run(data_api, "CREATE USER leaver PASSWORD DISABLE", **cluster)["Status"] == "FINISHED"
+    assert run(data_api, "DROP USER leaver", **cluster)["Status"] == "FINISHED"
+    assert run(data_api, "SELECT 1", **leaver)["Error"] == 'FATAL: user "leaver" does not exist'
+    assert run(data_api, "DROP USER leaver", **cluster)["Error"] == 'ERROR: user "leaver" does not exist'
+    assert run(data_api, "DROP USER IF EXISTS leaver", **cluster)["Status"] == "FINISHED"
+
+
 def test_a_cluster_deleted_and_made_again_starts_empty(data_api):
     made = make_cluster()
     target = {"ClusterIdentifier": made["ClusterIdentifier"], "Database": "dev", "DbUser": MASTER}

@@ -19,11 +19,17 @@ _CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aw
 
 def signed_region(authorization: str, service: str = "redshift-data") -> str:
     """The Region of a SigV4 ``Authorization`` header's credential scope (signed for ``service``).
-    Raises a ValidationException-style :class:`ApiError` for an unsigned request."""
+    Raises :class:`ApiError`: for an unsigned request "Missing Authentication Token" (IAM's "Troubleshoot
+    Signature Version 4 signing" page, signature-v4-troubleshooting.html); for one whose credential is
+    scoped to another service AWS's ``InvalidSignatureException`` "Credential should be scoped to correct
+    service" (its wording as AWS returns it to SDKs, e.g. aws/aws-sdk-go-v2 issue 163; no page documents
+    it: unconfirmed)."""
     match = _CREDENTIAL.search(authorization or "")
-    if not match or match.group(3) != service:
+    if not match:
         raise ApiError("MissingAuthenticationTokenException",
                        "Request is missing Authentication Token", status=403)
+    if match.group(3) != service:
+        raise ApiError("InvalidSignatureException", f"Credential should be scoped to correct service: '{service}'. ")
     return match.group(2)
 
 
