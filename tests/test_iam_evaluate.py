@@ -94,6 +94,7 @@ def test_a_negated_operators_values_nor():
     ("ArnLike", "arn:aws:iam::*:role/sparkify-*", "arn:aws:iam::210000000001:role/sparkify-copy", True),
     ("ArnLike", "arn:aws:iam::*:role/sparkify-*", "arn:aws:iam::210000000001:user/sparkify-copy", False),
     ("BinaryEquals", "QmluYXJ5", "QmluYXJ5", True), ("Bool", "true", "True", True),
+    ("StringNotLike", "sparkify-*", "sparkify-dwh", False), ("StringNotLike", "sparkify-*", "other", True),
 ])
 def test_each_operator_family(operator, wanted, value, holds):
     assert decide(allow(Action="*", Resource="*", Condition={operator: {"k": wanted}}),
@@ -115,6 +116,10 @@ def test_policy_variables_resolve_from_the_context_with_defaults_and_literals():
     assert not decide(own, resource="arn:aws:iam::1:user/ana").allowed  # no username: matches nothing
     fallback = allow(Action="*", Resource="arn:aws:s3:::b/${aws:PrincipalTag/team, 'shared'}/*")
     assert decide(fallback, resource="arn:aws:s3:::b/shared/x").allowed
+    # "To add a default value to a variable, surround the default value with single quotes" (the page's "Specifying
+    # default values"): one quote alone makes no default (unconfirmed what AWS does; the strictest: no match)
+    unclosed = allow(Action="*", Resource="arn:aws:s3:::b/${aws:PrincipalTag/team, 'shared}/*")
+    assert not any(decide(unclosed, resource=f"arn:aws:s3:::b/{team}/x").allowed for team in ("share", "shared"))
     literal = allow(Action="*", Resource="arn:aws:s3:::b/${*}")
     assert decide(literal, resource="arn:aws:s3:::b/*").allowed and not decide(literal, resource="arn:aws:s3:::b/x").allowed
     owner = allow(Action="*", Resource="*", Condition={"StringEquals": {"owner": "${aws:userid}"}})

@@ -32,13 +32,15 @@ def test_the_permissions_report_names_the_statement_that_allowed_each_pair_and_t
 
     notes = [{"action": "ec2:CreateVpc", "resource": "arn:v", "sid": "A", "outcome": "allowed"},
              {"action": "ec2:CreateVpc", "resource": "arn:v", "sid": "A", "outcome": "allowed"},
-             {"action": "s3:GetObject", "resource": "arn:o", "sid": "", "outcome": "implicit deny"}]
+             {"action": "s3:GetObject", "resource": "arn:o", "sid": "", "outcome": "implicit deny"},
+             {"action": "kms:Decrypt", "resource": "", "sid": "", "outcome": "unevaluated"}]
     policy = [{"Statement": [{"Sid": "A", "Effect": "Allow"}, {"Sid": "B", "Effect": "Allow"},
                              {"Sid": "D", "Effect": "Deny"}]}]
     built = report.build(notes, policy)
     assert built["allowed"] == [{"action": "ec2:CreateVpc", "resource": "arn:v", "sid": "A"}]
     assert built["refused"] == [{"action": "s3:GetObject", "resource": "arn:o", "why": "implicit deny"}]
     assert built["allowed_nothing"] == ["B"]
+    assert built["unevaluated"] == ["kms:Decrypt"]
 
 
 def test_the_statements_table_names_the_runs_that_used_an_action_only_when_not_every_run_did():
@@ -52,6 +54,9 @@ def test_the_statements_table_names_the_runs_that_used_an_action_only_when_not_e
     assert rows["| SourceBuckets"].endswith("| `s3:GetBucketLocation` (a); `s3:ListBucket` |")
     assert "| nothing (in these four runs" in rows["| SourceObjects"]
     assert rows["| CompactIntoYourBucket"].endswith("| not in these runs' policy (a setting adds it) |")
+    docs = f"# Before\n{report.DOCS_START}\nold rows\n{report.DOCS_END}\nAfter\n"
+    new = f"{report.DOCS_START}\nnew rows\n{report.DOCS_END}"
+    assert report.docs_with(new, docs) == f"# Before\n{new}\nAfter\n"
 
 
 def _client(session, service):
