@@ -100,6 +100,12 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
        "and is not moto's default 123456789012"
        for first, last in (("210000000001", "299_999_999_999"), ("209999999999", "299_999_999_999"),
                            ("210_000_000_000", "300000000000"), ("210_000_000_000", "299999999998"))},
+    ("sparkify_nb/local/iam/account.py", "RemoveDecorator", "(lines changed)"):
+        "harmless: the module's one decorator, admin_client's lru_cache: without it a new boto3 client each call, "
+        "slower, never different (each call registers its own header hook on its own client)",
+    ("sparkify_nb/local/iam/evaluate.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
+        "nothing assigns to a Request's or a Decision's fields or hashes one (a Request holds a dict: unhashable "
+        "either way); frozen only forbids that",
     ("sparkify_nb/local/iam/evaluate.py", "NumberReplacer",
      'return (not present) == (str(_as_list(wanted_raw)[ -1]).lower() == "true")'):
         'a Null condition takes one value, "true" or "false": its first value is its last',

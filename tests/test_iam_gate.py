@@ -324,6 +324,15 @@ def test_a_schedules_group_comes_from_its_body_else_the_query_else_default_and_o
     assert group.operation == "GET /schedule-groups/default" and "Name" not in group.params
 
 
+def test_a_query_request_that_repeats_a_parameter_is_read_with_its_first_value_as_the_emulator_serves_it():
+    """The emulator (moto.core.responses.BaseResponse.setup_class) reads a form body's parameters with werkzeug's
+    form.items(): each key's first value. The gate must ask IAM about the operation the emulator will serve."""
+    auth = {"authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/ec2/aws4_request"}
+    call = requests.parse("POST", "/", "", auth, b"Action=CreateVpc&CidrBlock=10.0.0.0%2F16&Action=DescribeVpcs"
+                                                 b"&CidrBlock=10.9.0.0%2F16")
+    assert (call.operation, call.params) == ("CreateVpc", {"CidrBlock": "10.0.0.0/16"})
+
+
 def test_s3_rest_requests_are_read_as_their_operations():
     assert [requests.s3_operation(m, k, q) for m, k, q in [
         ("GET", "", {"list-type": ["2"]}), ("PUT", "", {}), ("PUT", "", {"encryption": [""]}),
