@@ -305,3 +305,39 @@ def test_the_work_bucket_goes_where_the_one_known_source_bucket_is_else_to_the_g
     settings = config.load(overrides={"general.region": "eu-central-1", "s3.song_data": songs, "s3.log_data": logs})
     assert workbucket.region(settings, {}) == region
     assert workbucket.region(settings, {"source_region": "ap-south-1"}) == "ap-south-1"
+
+
+def test_the_work_bucket_row_names_each_setting_that_falls_short_and_passes_what_01_sets(tmp_path):
+    """The controls row reads the bucket back (workbucket.problems): SSE-KMS is not SSE-S3 (SSEAlgorithm AES256 is
+    SSE-S3, aws:kms is SSE-KMS: API_ServerSideEncryptionByDefault.html), public access open, objects kept 30 days
+    (more than EXPIRY_DAYS) each fail it; exactly EXPIRY_DAYS, as 01 writes it, passes. The emulator's S3."""
+    from sparkify_nb.infra import controls, workbucket
+
+    stack = f"wb{tmp_path.name[-8:].lower().replace('_', '-')}"
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.stack_name": stack, "cluster.identifier": f"{stack}-dwh"})
+    s3 = boto3.client("s3", endpoint_url=local.aws_endpoint(), region_name="us-east-1", aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    ctx = infra.Context(settings, aws.Clients(settings).use("s3", s3), quiet, identity={
+        "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/operator", "UserId": "AIDAOPERATOR"})
+    name = workbucket.bucket_name(settings, "123456789012")
+    assert workbucket.problems(ctx) == (name, ["no bucket of that name tagged as this stack's"])
+    s3.create_bucket(Bucket=name)
+    try:
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": ctx.tags(name)})
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
+            {"ID": "long", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 30}}]})
+        row = controls.work_bucket_row(ctx)
+        assert (row.state, row.result) == (
+            f"{name}: default encryption aws:kms, not SSE-S3 (AES256); public access not blocked; objects expire "
+            f"after 30 days, not {workbucket.EXPIRY_DAYS}", "fail")
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=workbucket.ENCRYPTION)
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=workbucket.BLOCK_ALL)
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration=workbucket.LIFECYCLE)
+        row = controls.work_bucket_row(ctx)
+        assert (row.state, row.result) == (f"{name}: SSE-S3, public access blocked, objects expire after "
+                                           f"{workbucket.EXPIRY_DAYS} days", "pass")
+    finally:
+        workbucket.delete_work_bucket(ctx, {"Name": name})
