@@ -389,3 +389,35 @@ def test_redshift_15_of_no_security_group_asks_ec2_nothing_and_passes(tmp_path):
         row = controls._open_ingress(stubbed_context(config.load(tmp_path / "absent.cfg", environ={}, overrides={
             "general.target": "redshift"}), {"ec2": client}), [], 5439)
     assert (row.state, row.result) == ("no rule for 0.0.0.0/0 or ::/0 on port 5439 in 0 security group(s)", "pass")
+
+
+def test_what_the_copy_role_is_granted_counts_notaction_and_notresource_as_everything_and_skips_deny(tmp_path):
+    """Sparkify.role reads the role's grants (roles.role_grants): NotAction "matches everything except the specified
+    list of actions" and NotResource every resource but those listed (reference_policies_elements_notaction.html,
+    reference_policies_elements_notresource.html), so each counts as ``*``; a Deny grants nothing and does not end
+    the reading; a Statement may be one object instead of a list (reference_policies_elements_statement.html).
+    IAM answered (Stubber)."""
+    from sparkify_nb.infra import roles
+    from tests.helpers import stubbed, stubbed_context
+
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.stack_name": "gr"})
+    client, stub = stubbed("iam", "us-east-1")
+    role = {"RoleName": "gr-redshift-copy"}
+    stub.add_response("list_attached_role_policies", {"AttachedPolicies": [
+        {"PolicyName": "p", "PolicyArn": "arn:aws:iam::123456789012:policy/p"}]}, role)
+    stub.add_response("list_role_policies", {"PolicyNames": ["several", "one"]}, role)
+    for name, statement in (("several", [
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Allow", "NotAction": "s3:DeleteObject", "Resource": "arn:aws:s3:::b"},
+            {"Effect": "Allow", "Action": ["s3:GetObject"], "NotResource": "arn:aws:s3:::b/secret/*"}]),
+            ("one", {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::c"]})):
+        stub.add_response("get_role_policy", {"RoleName": "gr-redshift-copy", "PolicyName": name, "PolicyDocument":
+                                              json.dumps({"Version": "2012-10-17", "Statement": statement})},
+                          {**role, "PolicyName": name})
+    with stub:
+        grants, managed = roles.role_grants(stubbed_context(settings, {"iam": client}))
+    stub.assert_no_pending_responses()
+    assert grants == {"*": {"arn:aws:s3:::b"}, "s3:GetObject": {"*"},
+                      "s3:ListBucket": {"arn:aws:s3:::b", "arn:aws:s3:::c"}}
+    assert managed == 1
