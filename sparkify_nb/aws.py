@@ -104,7 +104,7 @@ class Clients:
 
             key_id, secret = account.keys(account.current(self.settings), account.ADMINISTRATOR)
             keys = {"aws_access_key_id": key_id, "aws_secret_access_key": secret}
-        admin._session, admin._watch = boto3.Session(region_name=self.settings.region, **keys), False
+        admin._session, admin._watch = new_session(region_name=self.settings.region, **keys), False
         return admin
 
     def assuming(self, role_arn: str, session_name: str) -> "Clients":
@@ -112,12 +112,37 @@ class Clients:
         (temporary credentials valid an hour), then every client made from them."""
         creds = call(self("sts"), "assume_role", RoleArn=role_arn, RoleSessionName=session_name,
                      DurationSeconds=3600)["Credentials"]
-        session = boto3.Session(region_name=self.settings.region, aws_access_key_id=creds["AccessKeyId"],
+        session = new_session(region_name=self.settings.region, aws_access_key_id=creds["AccessKeyId"],
                                 aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
         assumed = Clients(self.settings, self.endpoint_url)
         assumed._session = session
         assumed._data_api_url = self._data_api_url
         return assumed
+
+
+_LOADER_LOCK = threading.Lock()
+_LOADER: list[Any] = []  # botocore's data loader, once made: shared by every session of this process
+
+
+def new_session(**kwargs: Any) -> boto3.Session:
+    """A boto3 session (``kwargs`` as :class:`boto3.Session` takes them) whose botocore data loader is
+    this process's one: the service models, endpoint rules and partitions it reads from botocore's JSON
+    files are parsed once per process, not once per session. A session per set of keys is what boto3
+    asks for (its credentials are the session's), and the rehearsal's processes make many: the
+    administrator's, each assumed role's, each emulator account's; parsing botocore's JSON again for
+    each was 10-16 % of a rehearsed run's CPU in its kernels and its Data API endpoint (py-spy)."""
+    import botocore.session
+
+    core = botocore.session.Session()
+    with _LOADER_LOCK:
+        if not _LOADER:
+            _LOADER.append(core.get_component("data_loader"))
+        loader = _LOADER[0]
+        core.register_component("data_loader", loader)
+        session = boto3.Session(botocore_session=core, **kwargs)
+        paths = loader.search_paths  # boto3 appends its own data folder to the loader, once a session
+        paths[:] = list(dict.fromkeys(paths))
+    return session
 
 
 @functools.lru_cache(maxsize=8)
@@ -128,8 +153,8 @@ def _session(on_emulator: bool, region: str,
     made from one session cost 0.23 s of CPU, from a session each 0.80 s, measured on this machine),
     and resolves the credentials chain once."""
     if on_emulator:
-        return boto3.Session(region_name=region, **dict(keys))
-    return boto3.Session(region_name=region)
+        return new_session(region_name=region, **dict(keys))
+    return new_session(region_name=region)
 
 
 _MAKING = threading.Lock()  # a boto3 session is not thread-safe while it makes a client; clients are

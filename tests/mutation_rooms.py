@@ -68,6 +68,7 @@ ROOMS: tuple[Room, ...] = (
           "tests/test_paused_runs.py"), 0.85),  # the last: pause.py's resume and pause around a run
     Room("staging", ("sparkify_nb/staging/granted.py", "sparkify_nb/staging/load.py", "sparkify_nb/staging/sql/*.sql"),
          ("tests/test_staging.py", "tests/test_daily_loads.py", "tests/test_copy_reach.py",
+          "tests/test_mapping.py",  # load.py's 'auto'-mapping check of each table, and its clients
           # the Redshift path: a daily load's COPYs, and COPY with its load errors (staging/sql/)
           "tests/test_rehearsal_daily_loads.py", "tests/test_rehearsal_copy.py"), 0.85),
     Room("warehouse",

@@ -115,6 +115,18 @@ def test_03_stops_on_an_object_01_did_not_grant_naming_the_source_and_saying_to_
         "SPARKIFY_S3_SONG_DATA in the environment) so that its COPY role may read it, then 03 again")
 
 
+def test_listing_is_granted_bucket_by_bucket_so_a_readable_object_of_an_unlisted_bucket_stops_03_naming_the_list():
+    """COPY needs s3:ListBucket on the object's bucket with its key as s3:prefix, besides s3:GetObject
+    (copy-usage_notes-access-permissions.html): a key pattern granted for one bucket lists nothing of another."""
+    record = {"copy_reach": {"objects": ["s3://mine/songs/*", "s3://theirs/songs/*"], "prefixes": ["s3://mine/songs*"]}}
+    granted.require(record, "song_data", "s3://mine/songs", ["s3://mine/songs/a.json"], listed=["s3://mine/songs"])
+    with pytest.raises(NotGranted) as stopped:
+        granted.require(record, "song_data", "s3://theirs/songs", ["s3://theirs/songs/a.json"])
+    assert str(stopped.value).startswith(
+        "[s3] song_data = s3://theirs/songs: 01 did not let the COPY role list s3://theirs/songs/a.json (it may read "
+        "s3://mine/songs/*, s3://theirs/songs/*)")
+
+
 def test_a_record_from_before_copy_reach_stops_03_saying_to_run_01_again():
     with pytest.raises(NotGranted, match=r"holds no copy_reach .* Run 01 again, then 03"):
         granted.require({}, "log_data", "s3://b/log_data", ["s3://b/log_data/x.json"])

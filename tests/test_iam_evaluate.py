@@ -134,6 +134,26 @@ def test_a_policy_variable_takes_a_one_valued_keys_value_and_a_several_valued_ke
                   context={"aws:PrincipalTag/team": ["red", "blue"]}).allowed
 
 
+def test_a_condition_value_whose_variable_cannot_resolve_keeps_an_allow_from_applying_and_makes_a_deny_apply():
+    """reference_policies_variables.html: "If AWS cannot resolve a variable, this might cause the entire statement
+    to be invalid"; a key "not present" is one that "any attempt to match it fails and causes the statement to be
+    invalid". What an invalid statement does is unsaid (unconfirmed, the strictest reading): an Allow that might
+    not apply does not, whatever the condition's other values; a Deny that might apply does (its other conditions
+    still count)."""
+    values = {"StringEquals": {"owner": ["${aws:username}", "AIDA1"]}}  # a role's request has no aws:username
+    assert not decide(allow(Action="*", Resource="*", Condition=values), context={"owner": "AIDA1"}).allowed
+    assert decide(allow(Action="*", Resource="*", Condition=values),
+                  context={"owner": "AIDA1", "aws:username": "ana"}).allowed
+    fenced = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                            {"Sid": "Own", "Effect": "Deny", "Action": "*", "Resource": "*",
+                             "Condition": {"StringEquals": {"owner": ["${aws:username}", "x"]}}}]}
+    assert (decide(fenced, context={"owner": "y"}).why, decide(fenced, context={"owner": "y"}).sid) == \
+        ("explicit deny", "Own")
+    assert decide(fenced, context={"owner": "y", "aws:username": "ana"}).allowed
+    fenced["Statement"][1]["Condition"]["Bool"] = {"aws:SecureTransport": "false"}
+    assert decide(fenced, context={"owner": "y", "aws:SecureTransport": "true"}).allowed
+
+
 def test_a_permissions_boundary_intersects_and_its_deny_denies():
     everything = allow(Action="*", Resource="*")
     got = decide(everything, boundary=allow(Action="s3:*", Resource="*"))

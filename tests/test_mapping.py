@@ -6,8 +6,11 @@ import gzip
 import json
 import re
 import time
+import uuid
 
-from sparkify_nb import aws, config, staging
+import pytest
+
+from sparkify_nb import aws, config, datagen, local, staging
 from sparkify_nb.staging import mapping, watch
 from sparkify_nb.warehouse import schema
 
@@ -20,25 +23,81 @@ SONG = {"num_songs": 1, "artist_id": "AR1", "artist_latitude": None, "artist_lon
         "duration": 246.3, "year": 1994}
 
 
-def folders(tmp_path, event=EVENT):
+EVENTS_WARNING = (
+    "staging_events: 6 columns NULL in every record while the records carry keys spelled like them: "
+    "first_name (key 'firstName'), item_in_session (key 'itemInSession'), last_name (key 'lastName'), "
+    "session_id (key 'sessionId'), user_agent (key 'userAgent'), user_id (key 'userId'). COPY's 'auto' "
+    "matches key names exactly, case included; map the fields with a jsonpaths file ([s3] log_jsonpath)")
+
+
+def folders(tmp_path, event=EVENT, song=SONG, **overrides):
     (tmp_path / "songs").mkdir()
-    (tmp_path / "songs" / "SO1.json").write_text(json.dumps(SONG))
+    (tmp_path / "songs" / "SO1.json").write_text(json.dumps(song))
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / "2018-11-01-events.json").write_text("\n".join(json.dumps(event) for _ in range(3)))
     return config.load(tmp_path / "absent.cfg", environ={}, overrides={
-        "s3.song_data": str(tmp_path / "songs"), "s3.log_data": str(tmp_path / "logs"), "s3.log_jsonpath": "auto"})
+        "s3.song_data": str(tmp_path / "songs"), "s3.log_data": str(tmp_path / "logs"), "s3.log_jsonpath": "auto",
+        **overrides})
 
 
 def test_auto_mapping_of_camel_case_events_is_warned_about_in_the_load_report(conn, tmp_path):
     lines = []
     songs, events = staging.load_staging(folders(tmp_path), conn, progress=lines.append)
-    expected = ("staging_events: 6 columns NULL in every record while the records carry keys spelled like them: "
-                "first_name (key 'firstName'), item_in_session (key 'itemInSession'), last_name (key 'lastName'), "
-                "session_id (key 'sessionId'), user_agent (key 'userAgent'), user_id (key 'userId'). COPY's 'auto' "
-                "matches key names exactly, case included; map the fields with a jsonpaths file ([s3] log_jsonpath)")
-    assert events.warnings == [expected]
-    assert f"WARNING: {expected}" in lines
+    assert events.warnings == [EVENTS_WARNING]
+    assert f"WARNING: {EVENTS_WARNING}" in lines
     assert songs.warnings == []  # artist_latitude is NULL everywhere too, but no key is spelled like it
+
+
+CAMEL_SONG = {("artistId" if k == "artist_id" else "songId" if k == "song_id" else k): v for k, v in SONG.items()}
+SONGS_WARNING = ("staging_songs: 2 columns NULL in every record while the records carry keys spelled like them: "
+                 "artist_id (key 'artistId'), song_id (key 'songId').")
+
+
+@pytest.mark.parametrize("song, event, warned", [
+    (CAMEL_SONG, {**EVENT, "ts": "not a number"}, "songs"),  # every event rejected: none staged
+    ({**SONG, "year": "abc"}, EVENT, "events")],               # the song rejected: none staged
+    ids=["no-event-staged", "no-song-staged"])
+def test_each_tables_auto_mapping_is_checked_in_its_own_report_whatever_the_other_table_staged(
+        conn, tmp_path, song, event, warned):
+    songs, events = staging.load_staging(folders(tmp_path, event, song), conn, progress=lambda _: None)
+    assert (songs.loaded, events.loaded) == ((1, 0) if warned == "songs" else (0, 3))
+    if warned == "songs":
+        assert len(songs.warnings) == 1 and songs.warnings[0].startswith(SONGS_WARNING) and events.warnings == []
+    else:
+        assert (songs.warnings, events.warnings) == ([], [EVENTS_WARNING])
+
+
+def test_a_load_mapped_by_a_jsonpaths_file_is_not_checked_as_auto(conn, tmp_path):
+    """The check is for 'auto' only: a jsonpaths file that leaves user_agent NULL ($['user_agent'], while the
+    records say userAgent) is the file's choice, and no warning second-guesses it."""
+    paths = json.loads(datagen.JSONPATHS_FILE.read_text())
+    paths["jsonpaths"] = [p.replace("userAgent", "user_agent") for p in paths["jsonpaths"]]
+    (tmp_path / "paths.json").write_text(json.dumps(paths))
+    _, events = staging.load_staging(folders(tmp_path, **{"s3.log_jsonpath": str(tmp_path / "paths.json")}), conn,
+                                     progress=lambda _: None)
+    assert events.loaded == 3 and events.warnings == []
+    assert mapping.null_columns(conn, schema.STAGING_EVENTS) == ["user_agent"]
+
+
+def test_a_load_from_local_folders_needs_no_aws_emulator_even_for_its_auto_mapping_check(conn, tmp_path,
+                                                                                       monkeypatch):
+    def not_running(*_args, **_kwargs):
+        raise local.LocalStackError("the local stack is not running")
+
+    monkeypatch.setattr(local, "aws_endpoint", not_running)
+    _, events = staging.load_staging(folders(tmp_path), conn, progress=lambda _: None)
+    assert (events.loaded, events.warnings) == (3, [EVENTS_WARNING])
+
+
+def test_an_auto_load_from_s3_on_local_makes_its_own_clients_for_the_load_and_the_check(settings, conn, tmp_path):
+    s3, bucket = aws.Clients(settings)("s3"), f"mapping-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
+    s3.put_object(Bucket=bucket, Key="songs/SO1.json", Body=json.dumps(SONG).encode())
+    s3.put_object(Bucket=bucket, Key="logs/2018-11-01-events.json", Body=json.dumps(EVENT).encode())
+    on_s3 = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "s3.song_data": f"s3://{bucket}/songs", "s3.log_data": f"s3://{bucket}/logs", "s3.log_jsonpath": "auto"})
+    songs, events = staging.load_staging(on_s3, conn, progress=lambda _: None)  # no clients given, as 03 calls it
+    assert (songs.loaded, events.loaded, events.warnings) == (1, 1, [EVENTS_WARNING])
 
 
 def test_records_keyed_like_the_columns_give_no_warning(conn, tmp_path):

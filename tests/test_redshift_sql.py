@@ -53,7 +53,6 @@ def redshift_statements() -> list[tuple[str, str, type]]:
                 for i, sql in enumerate(transform.statements(table))]
     for table, sql in quality.statements(settings):
         out.append((f"03 quality {table}", sent(sql), exp.Query))
-    out.append(("03 quality all checks", sent(quality.statement(settings)), exp.Query))
     for name in ("create", "take", "holder", "heartbeat", "release"):  # the load lock's protocol on Redshift
         # (but LOCK TABLE itself, which sqlglot keeps as an opaque command; sql/lock/take.sql cites its syntax)
         out += [(f"03 lock {name} {i}", sent(sql), (exp.Create, exp.Delete, exp.Insert, exp.Select, exp.Update))
@@ -75,7 +74,17 @@ def test_the_list_covers_every_stage():
     settings = config.load(overrides={"general.target": "redshift"})
     transforms = sum(len(transform.statements(t)) for t in transform.ORDER)
     assert transforms == 19  # songplays: one insert that numbers the copies of a key; users: the unknown user
-    assert len(STATEMENTS) == tables + tables + 1 + 6 + 3 + transforms + len(quality.statements(settings)) + 1 + 6 + 9
+    assert len(STATEMENTS) == tables + tables + 1 + 6 + 3 + transforms + len(quality.statements(settings)) + 6 + 9
+
+
+def test_every_quality_check_in_one_statement_parses_as_one_redshift_select():
+    """03's one SELECT of every check (quality.statement), built here rather than with STATEMENTS at import: a
+    slip in it fails this test instead of the module's collection."""
+    settings = config.load(overrides={"general.target": "redshift"})
+    sql = sent(quality.statement(settings))
+    parsed = [e for e in sqlglot.parse(sql, read="redshift", error_level=ErrorLevel.RAISE) if e is not None]
+    assert len(parsed) == 1 and isinstance(parsed[0], exp.Select)
+    assert len(parsed[0].args["joins"]) == len(quality.statements(settings)) - 1  # one table's checks a subquery
 
 
 @pytest.mark.parametrize("label, sql, kind", STATEMENTS, ids=[label for label, _, _ in STATEMENTS])

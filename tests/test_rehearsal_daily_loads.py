@@ -14,7 +14,7 @@ import pytest
 
 from sparkify_nb import aws, config, infra, local, staging, warehouse
 from sparkify_nb.iam import operator as access
-from sparkify_nb.infra import controls, workbucket
+from sparkify_nb.infra import controls, state, workbucket
 from sparkify_nb.infra.context import Context
 from sparkify_nb.staging.granted import NotGranted
 from sparkify_nb.warehouse import schema, transform
@@ -82,15 +82,34 @@ def daily(stack):
     with aws.recording() as calls:
         first = load(stack, day="2018-11-02", days=2)
     ran = copies(stack)
-    second = load(stack, day="2018-11-03")
+    with aws.recording() as second_calls:
+        second = load(stack, day="2018-11-03")
     return {"first": first, "second": second, "calls": {action for action, _ in calls},
-            "first_copies": ran, "second_copies": copies(stack)[len(ran):]}
+            "first_copies": ran, "second_copies": copies(stack)[len(ran):],
+            "first_sql": sent_sql(calls), "second_sql": sent_sql(second_calls)}
+
+
+def sent_sql(calls) -> list[str]:
+    """The statements of the recorded Data API calls, in order."""
+    return [sql for _, params in calls for sql in ([params["Sql"]] if "Sql" in params else params.get("Sqls", []))]
 
 
 def day_lines(stack, *days: str) -> int:
     s3, bucket = stack["clients"]("s3"), f"{stack['settings'].stack_name}-src"
     return sum(s3.get_object(Bucket=bucket, Key=f"log_data/2018/11/{d}-events.json")["Body"].read().count(b"\n")
                for d in days)
+
+
+def test_a_day_without_a_new_song_file_empties_staging_songs_by_delete_and_still_copies_its_events(daily):
+    """"TRUNCATE commits the transaction in which it is run" (https://docs.aws.amazon.com/redshift/latest/dg/
+    r_TRUNCATE.html): 03 never sends it to Redshift; it empties a staging table with DELETE, in its COPY's batch
+    or, on a day that brought no new song file, alone. First of the module's tests: the shared loads run in its
+    setup, and make mutants credits their lines to it alone, so what they must show is asserted here."""
+    assert [r.table for r in daily["first"]] == [r.table for r in daily["second"]] == ["staging_songs",
+                                                                                       "staging_events"]
+    assert 'DELETE FROM "staging_songs"' in daily["second_sql"]
+    assert [sql for sql in daily["first_sql"] + daily["second_sql"] if sql.lstrip().upper().startswith("TRUNCATE")] \
+        == []
 
 
 def test_a_daily_load_stages_its_days_log_files_and_every_song_file_not_loaded_before(stack, daily):
@@ -133,13 +152,30 @@ def test_a_source_given_only_to_03_stops_it_before_any_copy_naming_the_source_an
     s3 = stack["clients"].administrator()("s3")  # the test sets the scene: not the operator's call
     s3.put_object(Bucket=f"{stack['settings'].stack_name}-src", Key="other_logs/2018-11-01-events.json", Body=b"{}\n")
     before = copies(stack)
-    with pytest.raises(NotGranted) as stopped:
+    with pytest.raises(NotGranted) as stopped:  # no clients given: as 03 calls it, the load makes its own
         staging.load_staging(rehearsal_settings(stack["folder"], stack["settings"].stack_name, **{
-            "s3.log_data": other}), stack["conn"], stack["clients"], progress=quiet)
+            "s3.log_data": other}), stack["conn"], progress=quiet)
     assert str(stopped.value).startswith(
         f"[s3] log_data = {other}: 01 did not let the COPY role read {other}/2018-11-01-events.json")
     assert ("Run 01 with this source ([s3] log_data = " + other) in str(stopped.value)
     assert copies(stack) == before
+
+
+def test_a_jsonpaths_file_given_only_to_03_stops_it_before_any_copy_naming_it_and_01(stack, daily):
+    other = f"s3://{stack['settings'].stack_name}-src/other_paths.json"
+    before = copies(stack)
+    with pytest.raises(NotGranted) as stopped:
+        staging.load_staging(rehearsal_settings(stack["folder"], stack["settings"].stack_name, **{
+            "s3.log_jsonpath": other, "etl.day": "2018-11-03"}), stack["conn"], stack["clients"], progress=quiet)
+    assert str(stopped.value).startswith(f"[s3] log_jsonpath = {other}: 01 did not let the COPY role read {other}")
+    assert copies(stack) == before
+
+
+def test_03_on_redshift_before_01_stops_saying_to_run_01(tmp_path):
+    settings = rehearsal_settings(tmp_path, f"rn{uuid.uuid4().hex[:8]}")  # a stack 01 never made
+    with pytest.raises(state.StateError, match=r"no infrastructure recorded for stack 'rn[0-9a-f]{8}' on redshift: "
+                                               r"run notebooks/01_infrastructure first"):
+        staging.load_staging(settings, None, progress=quiet)
 
 
 def built_to_fail(tmp_path, missing: str):

@@ -65,7 +65,7 @@ def load_staging(settings: Settings, conn: Any, clients: aws.Clients | None = No
     if not settings.is_local:
         clients = clients or aws.Clients(settings)  # lists the sources before each COPY
         reports = _load_redshift(settings, conn, song_data, log_data, jsonpaths, days, clients, progress)
-        return _checked(settings, conn, reports, song_data, log_data, jsonpaths, clients, progress)
+        return _checked(conn, reports, song_data, log_data, jsonpaths, clients, progress)
     if clients is None and any(u.startswith("s3://") for u in (song_data, log_data, jsonpaths or "")):
         clients = aws.Clients(settings)  # local folders alone need no emulator
     songs: Any = song_data
@@ -89,24 +89,23 @@ def load_staging(settings: Settings, conn: Any, clients: aws.Clients | None = No
             reports = [_songs_or_nothing(conn, ahead.objects, max_errors, clients, progress), events_report]
     for report, chosen in zip(reports, (songs, events)):
         report.sources = [(o.name, o.size) for o in chosen]
-    return _checked(settings, conn, reports, song_data, log_data, jsonpaths, clients, progress)
+    return _checked(conn, reports, song_data, log_data, jsonpaths, clients, progress)
 
 
-def _checked(settings: Settings, conn: Any, reports: list[LoadReport], song_data: str, log_data: str,
-             jsonpaths: str | None, clients: aws.Clients | None, progress: Progress) -> list[LoadReport]:
-    """``reports`` after the ``'auto'``-mapping check of each table that staged rows."""
+def _checked(conn: Any, reports: list[LoadReport], song_data: str, log_data: str, jsonpaths: str | None,
+             clients: aws.Clients | None, progress: Progress) -> list[LoadReport]:
+    """``reports`` after the ``'auto'``-mapping check of each table that staged rows. ``clients`` is
+    never None here when a source is on S3 (:func:`load_staging` made them)."""
     if reports[0].loaded:
-        _check_auto_mapping(settings, conn, reports[0], schema.STAGING_SONGS, song_data, clients, progress)
+        _check_auto_mapping(conn, reports[0], schema.STAGING_SONGS, song_data, clients, progress)
     if jsonpaths is None and reports[1].loaded:
-        _check_auto_mapping(settings, conn, reports[1], schema.STAGING_EVENTS, log_data, clients, progress)
+        _check_auto_mapping(conn, reports[1], schema.STAGING_EVENTS, log_data, clients, progress)
     return reports
 
 
-def _check_auto_mapping(settings: Settings, conn: Any, report: LoadReport, table: schema.Table, source: str,
+def _check_auto_mapping(conn: Any, report: LoadReport, table: schema.Table, source: str,
                         clients: aws.Clients | None, progress: Progress) -> None:
     """Warn (in the report and through ``progress``) about columns an ``'auto'`` load left all NULL."""
-    if clients is None and source.startswith("s3://"):
-        clients = aws.Clients(settings)
     report.warnings += auto_mapping_warnings(conn, table, source, clients)
     for warning in report.warnings:
         progress(f"WARNING: {warning}")

@@ -72,10 +72,11 @@ def admin_client(endpoint: str, account: str, service: str, region: str = "us-ea
     """A client of ``account`` on the emulator at ``endpoint`` acting as the account itself (the
     ``x-moto-account-id`` header; no IAM user behind it, so the gate never asks about it): how the
     local stack reads and writes an account's IAM before any of its users exists."""
-    import boto3
     from botocore.config import Config
 
-    client = boto3.session.Session().client(service, region_name=region, endpoint_url=endpoint,
+    from ...aws import new_session
+
+    client = new_session().client(service, region_name=region, endpoint_url=endpoint,
                                             config=Config(retries={"max_attempts": 2},
                                                           s3={"addressing_style": "path"}), **_ROOT_KEYS)
 

@@ -50,8 +50,14 @@ The rules:
    ``${aws:PrincipalTag/...}`` (any context key), the special ``${*}``,
    ``${?}``, ``${$}`` and a default ``${key, 'value'}``, in ``Resource`` and in
    condition values [VARS]. A variable whose key the request lacks (and that
-   has no default) makes its element match nothing (unconfirmed wording; the
-   page says the comparison fails).
+   has no default) makes its ``Resource`` pattern match nothing (unconfirmed
+   wording; the page says the comparison fails). In a condition value, "If
+   AWS cannot resolve a variable, this might cause the entire statement to be
+   invalid", and a key "not present" is one that "any attempt to match ...
+   fails and causes the statement to be invalid" [VARS]; AWS does not say what
+   an invalid statement does (unconfirmed, the strictest reading, as rule 6):
+   the condition makes an Allow not apply and a Deny apply, whatever its other
+   values, the key's presence or ``...IfExists``.
 6. An operator this module does not know makes an Allow not apply and a Deny
    apply: it errs towards refusing.
 """
@@ -252,12 +258,10 @@ def _holds(operator: str, key: str, wanted_raw: Any, context: Context, effect: s
         return (not present) == (str(_as_list(wanted_raw)[0]).lower() == "true")
     if op not in OPERATORS or qualifier not in ("", "ForAllValues", "ForAnyValue"):
         return effect == "Deny"  # rule 6
-    wanted = []
-    for w in _as_list(wanted_raw):
-        try:
-            wanted.append(substitute(str(w).lower() if op == "Bool" else str(w), context))
-        except _Unresolved:
-            continue
+    try:
+        wanted = [substitute(str(w).lower() if op == "Bool" else str(w), context) for w in _as_list(wanted_raw)]
+    except _Unresolved:
+        return effect == "Deny"  # rule 5: the statement may be invalid; an Allow does not apply, a Deny does
     in_set = [v for v in values if v != ""]  # "a null data set, such as an empty string" [MULTI]
     if qualifier == "ForAllValues":
         return all(_one_value(op, wanted, v) for v in in_set)

@@ -64,13 +64,13 @@ class ControlPlane:
         key = (service, region, url, account)
         with self._lock:
             if key not in self._clients:
-                import boto3
                 from botocore.config import Config
 
+                from ...aws import new_session
                 from ..iam.account import admin_client
 
                 self._clients[key] = admin_client(url, account, service, region) if account else \
-                    boto3.session.Session().client(
+                    new_session().client(
                         service, region_name=region, endpoint_url=url, aws_access_key_id="rehearsal",
                         aws_secret_access_key="rehearsal",
                         config=Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}))
@@ -84,9 +84,9 @@ class ControlPlane:
         known = self._callers.get((key, region, url))
         if known:  # an access key's identity never changes (the emulator forgets it only when restarted)
             return known
-        import boto3
+        from ...aws import new_session
 
-        sts = boto3.session.Session().client("sts", region_name=region, endpoint_url=url,
+        sts = new_session().client("sts", region_name=region, endpoint_url=url,
                                              aws_access_key_id=key, aws_secret_access_key="rehearsal")
         who = sts.get_caller_identity()
         found = self._callers[(key, region, url)] = Caller(region, who["Account"], who["Arn"], who.get("UserId", ""))
