@@ -101,6 +101,12 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
        "and is not moto's default 123456789012"
        for first, last in (("210000000001", "299_999_999_999"), ("209999999999", "299_999_999_999"),
                            ("210_000_000_000", "300000000000"), ("210_000_000_000", "299999999998"))},
+    ("sparkify_nb/local/iam/account.py", "RemoveDecorator", "(lines changed)"):
+        "harmless: the module's one decorator, admin_client's lru_cache: without it a new boto3 client each call, "
+        "slower, never different (each call registers its own header hook on its own client)",
+    ("sparkify_nb/local/iam/evaluate.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
+        "nothing assigns to a Request's or a Decision's fields or hashes one (a Request holds a dict: unhashable "
+        "either way); frozen only forbids that",
     ("sparkify_nb/local/iam/evaluate.py", "NumberReplacer",
      'return (not present) == (str(_as_list(wanted_raw)[ -1]).lower() == "true")'):
         'a Null condition takes one value, "true" or "false": its first value is its last',
@@ -122,6 +128,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     **{(f"sparkify_nb/analytics/sql/{name}.sql", "order", f"{key} DESC"):
        "the rows' order never shows: analytics.queries sums the quarter-hour buckets per local hour (groupby)"
        for name in ("plays_by_hour", "plays_by_weekday_hour") for key in ("1", "2")},
+    ("sparkify_nb/staging/load.py", "NumberReplacer",
+     "ROWS_PER_INSERT = 101       # keeps one INSERT's text a few KB (the Data API takes statements of 100 KB at most)"):
+        "harmless: 101 rows an INSERT for 100 keeps its text a few KB (100 KB allowed), and each commit's parameter "
+        "names unique (numbered from 0 in each commit of 40 INSERTs)",
     ("sparkify_nb/iam/admin.py", "ReplaceUnaryOperator_USub_UAdd",
      '''return f"aws iam attach-role-policy --role-name {principal.rsplit('/', 1)[+1]} --policy-arn {policy_arn}"'''):
         "the principal holds ':role/' here, so rsplit('/', 1) has exactly two parts: [+1] is [-1]",

@@ -43,6 +43,7 @@ def test_not_action_and_not_resource_take_everything_else():
     assert decide(allow(NotAction="ec2:DeleteVpc", Resource="*")).allowed
     assert not decide(allow(Action="*", NotResource="arn:aws:ec2:*:*:vpc/*")).allowed
     assert decide(allow(Action="*", NotResource="arn:aws:ec2:*:*:subnet/*")).allowed
+    assert not decide(allow(Resource="*")).allowed and not decide(allow(Action="*")).allowed  # neither of a pair
 
 
 def test_a_key_the_request_lacks_fails_a_condition_but_passes_a_negated_one():
@@ -94,10 +95,25 @@ def test_a_negated_operators_values_nor():
     ("ArnLike", "arn:aws:iam::*:role/sparkify-*", "arn:aws:iam::210000000001:role/sparkify-copy", True),
     ("ArnLike", "arn:aws:iam::*:role/sparkify-*", "arn:aws:iam::210000000001:user/sparkify-copy", False),
     ("BinaryEquals", "QmluYXJ5", "QmluYXJ5", True), ("Bool", "true", "True", True),
+    ("StringNotLike", "sparkify-*", "sparkify-dwh", False), ("StringNotLike", "sparkify-*", "other", True),
+    ("StringNotEqualsIgnoreCase", "ABC", "abc", False), ("StringNotEqualsIgnoreCase", "ABC", "abd", True),
+    ("NumericLessThan", "10", "nine", False),  # a value that is no number matches nothing
 ])
 def test_each_operator_family(operator, wanted, value, holds):
     assert decide(allow(Action="*", Resource="*", Condition={operator: {"k": wanted}}),
                   context={"k": value}).allowed is holds
+
+
+def test_a_plain_operator_on_a_key_with_several_values_allows_only_when_all_match_and_denies_when_one_does():
+    """Rule 4, the strict reading (unconfirmed: reference_policies_condition-single-vs-multi-valued-context-keys.html
+    advises ForAllValues/ForAnyValue for such keys and does not say what a plain operator does)."""
+    condition = {"StringEquals": {"k": "a"}}
+    assert not decide(allow(Action="*", Resource="*", Condition=condition), context={"k": ["a", "b"]}).allowed
+    assert decide(allow(Action="*", Resource="*", Condition=condition), context={"k": ["a", "a"]}).allowed
+    policy = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                            {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": condition}]}
+    assert decide(policy, context={"k": ["b", "a"]}).why == "explicit deny"
+    assert decide(policy, context={"k": ["b", "c"]}).allowed
 
 
 def test_an_operator_it_does_not_know_never_allows_and_always_denies():
@@ -115,6 +131,10 @@ def test_policy_variables_resolve_from_the_context_with_defaults_and_literals():
     assert not decide(own, resource="arn:aws:iam::1:user/ana").allowed  # no username: matches nothing
     fallback = allow(Action="*", Resource="arn:aws:s3:::b/${aws:PrincipalTag/team, 'shared'}/*")
     assert decide(fallback, resource="arn:aws:s3:::b/shared/x").allowed
+    # "To add a default value to a variable, surround the default value with single quotes" (the page's "Specifying
+    # default values"): one quote alone makes no default (unconfirmed what AWS does; the strictest: no match)
+    unclosed = allow(Action="*", Resource="arn:aws:s3:::b/${aws:PrincipalTag/team, 'shared}/*")
+    assert not any(decide(unclosed, resource=f"arn:aws:s3:::b/{team}/x").allowed for team in ("share", "shared"))
     literal = allow(Action="*", Resource="arn:aws:s3:::b/${*}")
     assert decide(literal, resource="arn:aws:s3:::b/*").allowed and not decide(literal, resource="arn:aws:s3:::b/x").allowed
     owner = allow(Action="*", Resource="*", Condition={"StringEquals": {"owner": "${aws:userid}"}})
