@@ -96,6 +96,20 @@ def test_a_request_without_a_required_member_is_refused_by_the_server_naming_it(
     assert "Value null at 'sql' failed to satisfy constraint: Member must not be null" in str(refused.value)
 
 
+def test_a_member_of_the_wrong_type_is_refused_by_the_server_naming_member_and_type(raw_api, cluster):
+    """Sql is a string, WithEvent a boolean, StatementName a string (API_ExecuteStatement.html); a boolean is no
+    integer either (JSON's true is not 1)."""
+    for wrong, path, kind in ((dict(Sql=123), "sql", "string"), (dict(Sql="SELECT 1", WithEvent="yes"), "withEvent",
+                                                                  "boolean")):
+        with pytest.raises(ClientError) as refused:
+            raw_api.execute_statement(**{**cluster, **wrong})
+        assert error_code(refused) == "ValidationException"
+        assert f"Value at '{path}' failed to satisfy constraint: Member must be of type {kind}" in str(refused.value)
+    with pytest.raises(ClientError) as refused:
+        raw_api.list_statements(MaxResults=True)
+    assert "Value at 'maxResults' failed to satisfy constraint: Member must be of type integer" in str(refused.value)
+
+
 def signed_as(service: str):
     """A Data API client whose requests are signed with a credential scoped to ``service`` instead."""
     client = boto3.client("redshift-data", endpoint_url=local.data_api_endpoint(), region_name="us-west-2",
