@@ -72,7 +72,7 @@ class ControlPlane:
             if key not in self._clients:
                 from botocore.config import Config
 
-                from ...aws import new_session
+                from ...sessions import new_session
                 from ..iam.account import admin_client
 
                 self._clients[key] = admin_client(url, account, service, region) if account else \
@@ -90,7 +90,7 @@ class ControlPlane:
         known = self._callers.get((key, region, url))
         if known:  # an access key's identity never changes (the emulator forgets it only when restarted)
             return known
-        from ...aws import new_session
+        from ...sessions import new_session
 
         sts = new_session().client("sts", region_name=region, endpoint_url=url,
                                              aws_access_key_id=key, aws_secret_access_key="rehearsal")
