@@ -145,6 +145,42 @@ def test_an_empty_batch_is_refused_by_the_server(raw_api, cluster):
     assert "Member must have length greater than or equal to 1" in str(refused.value)
 
 
+class _Connection:
+    closed = False
+
+    def get_backend_pid(self) -> int:
+        return 4242
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class _FaultyEndpoint:
+    """An endpoint whose own code fails while it runs a statement (a bug, not an SQL error)."""
+
+    def __init__(self):
+        self.conn = _Connection()
+
+    def connect(self, target):
+        return self.conn
+
+    def run_one(self, conn, run, sub, in_batch):
+        raise KeyError("a fault of the endpoint's own")
+
+
+def test_a_fault_of_the_endpoint_itself_fails_the_statement_saying_so_and_frees_its_connection():
+    """Whoever waits on the statement (DescribeStatement, a session's next call) sees it end, FAILED with
+    the fault, instead of a statement STARTED for ever."""
+    from sparkify_nb.local.rehearsal import statements, translate
+
+    endpoint = _FaultyEndpoint()
+    run = statements.new_run(["SELECT 1"], [translate.parse("SELECT 1")], False, None, [])
+    statements.execute(run, endpoint)
+    assert run.done.is_set() and run.status == "FAILED"
+    assert run.subs[0].status == "FAILED" and run.subs[0].error.startswith("ERROR: internal: ")
+    assert "a fault of the endpoint's own" in run.error and endpoint.conn.closed
+
+
 def test_a_batch_is_one_transaction_all_or_nothing(data_api, cluster):
     batch = data_api.batch_execute_statement(
         Sqls=["CREATE TABLE kept (x INT)", "INSERT INTO kept VALUES (1)", "SELECT * FROM no_such_table"], **cluster)
