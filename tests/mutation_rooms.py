@@ -101,6 +101,15 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
        "and is not moto's default 123456789012"
        for first, last in (("210000000001", "299_999_999_999"), ("209999999999", "299_999_999_999"),
                            ("210_000_000_000", "300000000000"), ("210_000_000_000", "299999999998"))},
+    **{("sparkify_nb/local/iam/account.py", kind, f"return str(FIRST + secrets.randbelow(LAST - FIRST {end}))"):
+       "harmless: the drawn account id's range loses its last id (LAST) of 9 * 10^10; every id drawn still has 12 "
+       "digits and is not moto's default 123456789012"
+       for kind, end in (("NumberReplacer", "+ 0"), ("ReplaceBinaryOperator_Add_Sub", "- 1"))},
+    **{("sparkify_nb/local/iam/evaluate.py", "NumberReplacer", f"@functools.lru_cache(maxsize= {n})"):
+       "harmless: the compiled-pattern cache holds one pattern more or fewer: slower at worst, never different"
+       for n in (4095, 4097)},
+    ("sparkify_nb/local/iam/gate.py", "NumberReplacer", 'name = source.rsplit("/", 2)[-1]'):
+        "[-1] of rsplit('/', n) is the text after the last '/' for any n >= 1",
     ("sparkify_nb/local/iam/account.py", "RemoveDecorator", "(lines changed)"):
         "harmless: the module's one decorator, admin_client's lru_cache: without it a new boto3 client each call, "
         "slower, never different (each call registers its own header hook on its own client)",
