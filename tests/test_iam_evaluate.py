@@ -208,6 +208,20 @@ def test_a_condition_value_whose_variable_cannot_resolve_keeps_an_allow_from_app
     assert decide(fenced, context={"owner": "y", "aws:SecureTransport": "true"}).allowed
 
 
+def test_a_resource_whose_variable_cannot_resolve_keeps_an_allow_from_applying_and_makes_a_deny_apply():
+    """As for a condition value (above): the statement might be invalid; the strictest reading (unconfirmed)."""
+    home = "arn:aws:s3:::b/${aws:username}/*"  # a role's request has no aws:username
+    assert not decide(allow(Action="*", Resource=[home, "*"]), resource="arn:aws:s3:::b/x").allowed
+    assert not decide(allow(Action="*", NotResource=home), resource="arn:aws:s3:::b/ana/x").allowed
+    assert decide(allow(Action="*", NotResource=home), resource="arn:aws:s3:::b/bob/x",
+                  context={"aws:username": "ana"}).allowed
+    fenced = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                            {"Sid": "Home", "Effect": "Deny", "Action": "s3:Delete*", "Resource": home}]}
+    assert decide(fenced, "s3:DeleteObject", "arn:aws:s3:::b/x").sid == "Home"
+    assert decide(fenced, "s3:GetObject", "arn:aws:s3:::b/x").allowed
+    assert decide(fenced, "s3:DeleteObject", "arn:aws:s3:::b/x", {"aws:username": "ana"}).allowed
+
+
 def test_a_permissions_boundary_intersects_and_its_deny_denies():
     everything = allow(Action="*", Resource="*")
     got = decide(everything, boundary=allow(Action="s3:*", Resource="*"))
