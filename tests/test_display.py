@@ -164,3 +164,40 @@ def test_what_01_recorded_keeps_an_endpoint_whole_and_lists_comma_separated():
                           f"endpoint       {endpoint}\n"
                           "port           5439\n"
                           "allowed_cidrs  203.0.113.7/32, 10.0.0.0/16")
+
+
+def test_counts_get_thousands_separators_numbers_and_named_columns_align_right_and_a_flag_is_not_a_number():
+    """A missing count is blank (not "nan"); True/False are text, left-aligned and never "1"; ``right`` aligns a
+    text column of codes to the right in both renderings."""
+    frame = pd.DataFrame({"name": ["x", "y"], "n": pd.Series([8000, None], dtype=object), "flag": [True, False],
+                          "code": ["7", "12"]})
+    shown = display.Table(frame, "t", right=("code",), counts=("n", "flag"))
+    assert str(shown) == ("name      n  flag   code\n"
+                          "x     8,000  True      7\n"
+                          "y            False    12")
+    parsed = Rows(shown.html())
+    aligned = ["right" if "text-align:right" in style else "left" for _, style in parsed.styles]
+    assert aligned == ["left", "right", "left", "right"] * 3  # the header row, then each body row
+    assert [cells for _, _, cells in parsed.rows] == [["x", "8,000", "True", "7"], ["y", "", "False", "12"]]
+    assert [cls for cls, _, _ in parsed.rows] == ["sparkify-row", "sparkify-row"]  # no status column: no colour
+    assert shown.kinds() == ["other", "other"]
+
+
+def test_a_token_breaks_only_past_24_characters_and_a_value_is_boxed_from_60():
+    """The bounds of the wrapping: a token of 24 characters stays whole, separators and all, the 25th goes after a
+    <wbr>; a value of 59 characters sits in its cell as it is, one of 60 in a block of bounded width."""
+    def cell_html(value):
+        markup = display.Table(pd.DataFrame({"v": [value]}), "w").html()
+        return markup.split("<td ", 1)[1].split(">", 1)[1].rsplit("</td>", 1)[0]
+
+    assert cell_html("a" * 24) == "a" * 24
+    assert cell_html("ab/" + "c" * 21) == "ab/" + "c" * 21  # 24 with a separator: whole too
+    assert cell_html("a" * 25) == "a" * 24 + "<wbr>a"
+    assert cell_html("ab/" + "c" * 22) == "ab/<wbr>" + "c" * 22  # past 24: may break after its separator
+    assert cell_html("b " * 29 + "b") == "b " * 29 + "b"  # 59 characters of short words
+    assert cell_html("b " * 30) == '<div style="max-width:40em">' + "b " * 30 + "</div>"
+
+
+def test_a_status_column_the_rows_lack_is_refused_naming_the_columns():
+    with pytest.raises(KeyError, match=r"controls: no status column 'result' among \['control'\]"):
+        display.Table(pd.DataFrame({"control": ["a"]}), "controls", status="result")

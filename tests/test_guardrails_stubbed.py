@@ -336,3 +336,34 @@ def test_a_run_that_needs_no_resume_asks_aws_nothing(overrides, notebooks):
 
     with pause.awake(config.load(overrides=overrides), notebooks, clients=no_aws, progress=quiet) as resumed:
         assert resumed is False
+
+
+def test_resume_of_an_available_cluster_says_so_and_asks_nothing_more(tmp_path):
+    client, stub = stubbed("redshift")
+    described(stub, "available")  # no ResumeCluster queued: a call fails the test
+    with stub:
+        final, lines = run_stubbed(tmp_path, pause.resume, client)
+    stub.assert_no_pending_responses()
+    assert (final, lines) == ("available", ["cluster gr-dwh: already available"])
+
+
+def test_a_cluster_neither_available_nor_paused_is_not_paused_and_the_error_says_when_to_try_again(tmp_path):
+    """PauseCluster's InvalidClusterState: "The specified cluster is not in the available state"
+    (API_PauseCluster.html): 01's pause asks nothing of a cluster in another state and says why."""
+    client, stub = stubbed("redshift")
+    described(stub, "modifying")  # no PauseCluster queued
+    with stub, pytest.raises(infra.InfraError, match=r"^cluster gr-dwh is modifying: only an available cluster can be "
+                                                     r"paused; try again when `sparkify-nb status` says available$"):
+        run_stubbed(tmp_path, pause.pause, client)
+    stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("step", [pause.pause, pause.resume], ids=["pause", "resume"])
+def test_a_cluster_of_that_name_without_the_stacks_tag_is_neither_paused_nor_resumed(tmp_path, step):
+    client, stub = stubbed("redshift")
+    stub.add_response("describe_clusters", {"Clusters": [{
+        "ClusterIdentifier": "gr-dwh", "ClusterStatus": "available", "Tags": [{"Key": "sparkify:stack", "Value": "x"}]}]},
+        {"ClusterIdentifier": "gr-dwh"})
+    with stub, pytest.raises(infra.ConflictError, match=r"^cluster gr-dwh exists but is not tagged sparkify:stack=gr"):
+        run_stubbed(tmp_path, step, client)
+    stub.assert_no_pending_responses()

@@ -341,3 +341,83 @@ def test_the_work_bucket_row_names_each_setting_that_falls_short_and_passes_what
                                            f"{workbucket.EXPIRY_DAYS} days", "pass")
     finally:
         workbucket.delete_work_bucket(ctx, {"Name": name})
+
+
+@pytest.mark.parametrize("permission, allow_public, state, result", [
+    ({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}, False,
+     "no rule for 0.0.0.0/0 or ::/0 on port 5439 in 1 security group(s)", "pass"),  # another port
+    ({"IpProtocol": "tcp", "FromPort": 5440, "ToPort": 6000, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}, False,
+     "no rule for 0.0.0.0/0 or ::/0 on port 5439 in 1 security group(s)", "pass"),  # a range above it
+    ({"IpProtocol": "tcp", "FromPort": 5000, "ToPort": 5438, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}, False,
+     "no rule for 0.0.0.0/0 or ::/0 on port 5439 in 1 security group(s)", "pass"),  # a range below it
+    ({"IpProtocol": "tcp", "FromPort": 5439, "ToPort": 5439, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}, False,
+     "no rule for 0.0.0.0/0 or ::/0 on port 5439 in 1 security group(s)", "pass"),  # the port, a private source
+    ({"IpProtocol": "tcp", "FromPort": 5000, "ToPort": 6000, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}, False,
+     "open to the internet: ::/0 on 5000-6000", "fail"),  # a range around it, IPv6
+    ({"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}, False,
+     "open to the internet: 0.0.0.0/0 on None-None", "fail"),  # every protocol: no ports, all of them
+    ({"IpProtocol": "tcp", "FromPort": 5439, "ToPort": 5439, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}, True,
+     "open to the internet: 0.0.0.0/0 on 5439-5439; accepted: [network] allow_public_ingress = true", "exception"),
+    ({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}, True,
+     "no rule for 0.0.0.0/0 or ::/0 on port 5439 in 1 security group(s)", "pass"),  # nothing to accept
+], ids=["other-port", "range-above", "range-below", "private-source", "range-around-v6", "all-protocols",
+        "accepted", "allowed-but-closed"])
+def test_redshift_15_fails_a_rule_open_to_the_internet_whose_ports_hold_the_warehouses_port(
+        tmp_path, permission, allow_public, state, result):
+    """Only a rule from 0.0.0.0/0 or ::/0 whose FromPort-ToPort holds the port fails it; IpProtocol -1 names no
+    ports and "allows traffic on all ports" (API_IpPermission.html); [network] allow_public_ingress accepts an open
+    rule (an exception) and nothing else. DescribeSecurityGroups answered (Stubber)."""
+    from sparkify_nb.infra import controls
+    from tests.helpers import stubbed, stubbed_context
+
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "network.allow_public_ingress": allow_public})
+    client, stub = stubbed("ec2")
+    stub.add_response("describe_security_groups", {"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [
+        permission]}]}, {"GroupIds": ["sg-1"]})
+    with stub:
+        row = controls._open_ingress(stubbed_context(settings, {"ec2": client}), ["sg-1"], 5439)
+    assert (row.control, row.state, row.result) == ("Redshift.15", state, result)
+
+
+def test_redshift_15_of_no_security_group_asks_ec2_nothing_and_passes(tmp_path):
+    from sparkify_nb.infra import controls
+    from tests.helpers import stubbed, stubbed_context
+
+    client, stub = stubbed("ec2")  # nothing queued: a call fails the test
+    with stub:
+        row = controls._open_ingress(stubbed_context(config.load(tmp_path / "absent.cfg", environ={}, overrides={
+            "general.target": "redshift"}), {"ec2": client}), [], 5439)
+    assert (row.state, row.result) == ("no rule for 0.0.0.0/0 or ::/0 on port 5439 in 0 security group(s)", "pass")
+
+
+def test_what_the_copy_role_is_granted_counts_notaction_and_notresource_as_everything_and_skips_deny(tmp_path):
+    """Sparkify.role reads the role's grants (roles.role_grants): NotAction "matches everything except the specified
+    list of actions" and NotResource every resource but those listed (reference_policies_elements_notaction.html,
+    reference_policies_elements_notresource.html), so each counts as ``*``; a Deny grants nothing and does not end
+    the reading; a Statement may be one object instead of a list (reference_policies_elements_statement.html).
+    IAM answered (Stubber)."""
+    from sparkify_nb.infra import roles
+    from tests.helpers import stubbed, stubbed_context
+
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.stack_name": "gr"})
+    client, stub = stubbed("iam", "us-east-1")
+    role = {"RoleName": "gr-redshift-copy"}
+    stub.add_response("list_attached_role_policies", {"AttachedPolicies": [
+        {"PolicyName": "p", "PolicyArn": "arn:aws:iam::123456789012:policy/p"}]}, role)
+    stub.add_response("list_role_policies", {"PolicyNames": ["several", "one"]}, role)
+    for name, statement in (("several", [
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Allow", "NotAction": "s3:DeleteObject", "Resource": "arn:aws:s3:::b"},
+            {"Effect": "Allow", "Action": ["s3:GetObject"], "NotResource": "arn:aws:s3:::b/secret/*"}]),
+            ("one", {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::c"]})):
+        stub.add_response("get_role_policy", {"RoleName": "gr-redshift-copy", "PolicyName": name, "PolicyDocument":
+                                              json.dumps({"Version": "2012-10-17", "Statement": statement})},
+                          {**role, "PolicyName": name})
+    with stub:
+        grants, managed = roles.role_grants(stubbed_context(settings, {"iam": client}))
+    stub.assert_no_pending_responses()
+    assert grants == {"*": {"arn:aws:s3:::b"}, "s3:GetObject": {"*"},
+                      "s3:ListBucket": {"arn:aws:s3:::b", "arn:aws:s3:::c"}}
+    assert managed == 1

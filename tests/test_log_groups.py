@@ -88,3 +88,14 @@ def test_the_plan_says_when_a_groups_retention_would_change(tmp_path):
     finally:
         for group in KIND.find(ctx):
             KIND.delete(ctx, group)
+
+
+def test_a_group_is_tagged_by_its_arn_without_the_trailing_star_and_its_stored_bytes_are_summed():
+    """DescribeLogGroups gives ``arn`` with a trailing ``:*`` and ``logGroupArn`` without it, the one the tagging APIs
+    take (API_LogGroup.html, logGroupArn); an answer without ``logGroupArn`` still tags the right group. A group
+    that reports no ``storedBytes`` holds none."""
+    arn = "arn:aws:logs:us-west-2:123456789012:log-group:/aws/redshift/cluster/x/userlog"
+    assert logs._arn({"arn": arn + ":*", "logGroupArn": arn}) == arn
+    assert logs._arn({"arn": arn + ":*"}) == arn
+    assert logs.stored_bytes([{"storedBytes": 2 ** 30}, {"storedBytes": None}, {}, {"storedBytes": 5}]) == 2 ** 30 + 5
+    assert logs.stored_bytes([]) == 0

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import time
 
+import boto3
 import psycopg2
 import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from sparkify_nb import local
@@ -91,6 +94,49 @@ def test_a_request_without_a_required_member_is_refused_by_the_server_naming_it(
         raw_api.execute_statement(ClusterIdentifier="sparkify-cluster", Database="dev")
     assert error_code(refused) == "ValidationException"
     assert "Value null at 'sql' failed to satisfy constraint: Member must not be null" in str(refused.value)
+
+
+def test_a_member_of_the_wrong_type_is_refused_by_the_server_naming_member_and_type(raw_api, cluster):
+    """Sql is a string, WithEvent a boolean, StatementName a string (API_ExecuteStatement.html); a boolean is no
+    integer either (JSON's true is not 1)."""
+    for wrong, path, kind in ((dict(Sql=123), "sql", "string"), (dict(Sql="SELECT 1", WithEvent="yes"), "withEvent",
+                                                                  "boolean")):
+        with pytest.raises(ClientError) as refused:
+            raw_api.execute_statement(**{**cluster, **wrong})
+        assert error_code(refused) == "ValidationException"
+        assert f"Value at '{path}' failed to satisfy constraint: Member must be of type {kind}" in str(refused.value)
+    with pytest.raises(ClientError) as refused:
+        raw_api.list_statements(MaxResults=True)
+    assert "Value at 'maxResults' failed to satisfy constraint: Member must be of type integer" in str(refused.value)
+
+
+def signed_as(service: str):
+    """A Data API client whose requests are signed with a credential scoped to ``service`` instead."""
+    client = boto3.client("redshift-data", endpoint_url=local.data_api_endpoint(), region_name="us-west-2",
+                          aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x",
+                          config=Config(retries={"max_attempts": 1}))
+
+    def rescope(request, **_):
+        request.context.setdefault("signing", {})["signing_name"] = service
+
+    client.meta.events.register("before-sign", rescope)
+    return client
+
+
+def test_a_request_signed_for_another_service_is_refused_naming_the_service_it_must_be_scoped_to(cluster):
+    with pytest.raises(ClientError) as refused:
+        signed_as("redshift").execute_statement(Sql="SELECT 1", **cluster)
+    assert error_code(refused) == "InvalidSignatureException"
+    assert "Credential should be scoped to correct service: 'redshift-data'" in str(refused.value)
+
+
+def test_an_unsigned_request_is_refused_as_missing_its_authentication_token(cluster):
+    unsigned = boto3.client("redshift-data", endpoint_url=local.data_api_endpoint(), region_name="us-west-2",
+                            config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+    with pytest.raises(ClientError) as refused:
+        unsigned.execute_statement(Sql="SELECT 1", **cluster)
+    assert error_code(refused) == "MissingAuthenticationTokenException"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
 def test_an_empty_batch_is_refused_by_the_server(raw_api, cluster):

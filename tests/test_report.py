@@ -122,3 +122,12 @@ def test_a_run_folder_without_04_says_what_to_do(tmp_path, capsys):
     assert cli.main(["report", str(tmp_path)]) == 1
     assert capsys.readouterr().err == (f"sparkify-nb: error: no executed notebook {tmp_path / '04_analytics.ipynb'}: "
                                        "`sparkify-nb run` writes one (it runs 04)\n")
+
+
+def test_the_pages_title_is_the_first_level_one_heading_of_the_markdown_else_sparkify_analytics():
+    """A "## " heading is not the title, nor a code comment; the first "# " line of any markdown cell is."""
+    code = new_code_cell("# a comment, not a heading\nprint(1)")
+    nb = new_notebook(cells=[code, new_markdown_cell("## Setup\n\ntext"),
+                             new_markdown_cell("Intro\n# 04 · Analytics: a test  \n# later")])
+    assert report._title(nb) == "04 · Analytics: a test"
+    assert report._title(new_notebook(cells=[code, new_markdown_cell("## Setup")])) == "Sparkify analytics"

@@ -223,3 +223,42 @@ def test_a_notebook_without_settings_connects_with_the_defaults_once():
     first = sql.connection({})
     assert sql.connection({"settings": "not a Settings"}) is first
     assert len(made) == 1 and isinstance(made[0], config.Settings)
+
+
+def test_a_lost_connection_fails_its_cell_and_the_next_cell_connects_again_while_an_error_keeps_it(shell, capsys):
+    """The server ends the session (pg_terminate_backend on its own backend, which a role may do: PostgreSQL's
+    "Server Signaling Functions"): the cell fails as a SqlError, not with the rollback's "connection already closed";
+    the next cell connects again, as it does after a connection closed between cells. An error on a live connection
+    keeps it."""
+    opened = []
+    sql_magics = next(m for m in shell.magics_manager.registry.values() if isinstance(m, magic.SqlMagics))
+    sql_magics.close()
+    sql_magics.connect = lambda settings: opened.append(magic._analysts_connection(settings)) or opened[-1]
+    _, error = cell(shell, "%sql SELECT nope FROM songplays")
+    assert isinstance(error, magic.SqlError) and len(opened) == 1
+    _, error = cell(shell, "%sql SELECT pg_terminate_backend(pg_backend_pid())")
+    assert isinstance(error, magic.SqlError) and str(error).startswith("SELECT pg_terminate_backend(pg_backend_pid()): ")
+    assert len(opened) == 1 and opened[0].closed
+    frame, error = cell(shell, "%sql SELECT COUNT(*) AS n FROM songplays")
+    assert error is None and frame["n"].tolist() == [2] and len(opened) == 2
+    opened[1].close()  # closed between two cells: the next one sees it and connects again
+    frame, error = cell(shell, "%sql SELECT COUNT(*) AS n FROM songplays")
+    assert error is None and frame["n"].tolist() == [2] and len(opened) == 3
+
+
+def test_a_connection_that_cannot_be_made_is_one_line_saying_so(shell):
+    sql_magics = next(m for m in shell.magics_manager.registry.values() if isinstance(m, magic.SqlMagics))
+    sql_magics.close()
+
+    def refuse(settings):
+        raise warehouse.WarehouseError("no cluster sparkify-dwh: run 01_infrastructure first")
+
+    sql_magics.connect = refuse
+    _, error = cell(shell, "%sql SELECT 1")
+    assert type(error) is magic.SqlError
+    assert str(error) == "cannot connect: no cluster sparkify-dwh: run 01_infrastructure first"
+
+
+def test_a_cell_whose_last_statement_returns_no_rows_shows_done_not_the_rows_before_it(admin_shell, capsys):
+    assert cell(admin_shell, "%%sql\nSELECT 1 AS one;\nUPDATE songplays SET level = level;") == (None, None)
+    assert capsys.readouterr().out == "done\n"
