@@ -83,6 +83,7 @@ def test_a_handmade_cluster_with_01s_settings_passes_every_control(stack):
     ("Redshift.8", "awsuser", {"MasterUsername": "awsuser"}, "admin user: awsuser"),
     ("Redshift.9", "dev", {"DBName": "dev"}, "database: dev"),
     ("Redshift.10", "plain", {"Encrypted": False}, "encrypted: false"),
+    ("Redshift.3", "six", {"AutomatedSnapshotRetentionPeriod": 6}, "retention: 6 days"),  # one day short of 7
 ])
 def test_a_cluster_made_to_fail_one_control_fails_exactly_that_one_and_stops_01(stack, control, name, changes,
                                                                                   state):
@@ -93,6 +94,37 @@ def test_a_cluster_made_to_fail_one_control_fails_exactly_that_one_and_stops_01(
                                                                      if c != control}
     with pytest.raises(infra.ControlsError, match=rf"failed security controls: {control} \(.+\): {state}\. "):
         infra.controls.require(infra.controls.report(settings, stack[1]))
+
+
+def test_a_dc2_cluster_that_keeps_no_automated_snapshots_fails_redshift_3_saying_0_days(stack):
+    """Retention 0 disables automated snapshots, which only a non-RA3 cluster may do ("You can't disable automated
+    snapshots for RA3 node types", API_ModifyCluster.html): an existing dc2 cluster can. moto stores 0 as its
+    default, 1, so DescribeClusters' answer is changed after the call to say 0."""
+    settings = handmade_cluster(stack, "nosnap", NodeType="dc2.large")
+    clients = aws.Clients(settings)
+
+    def no_snapshots(parsed, **_):
+        for found in parsed.get("Clusters", []):
+            found["AutomatedSnapshotRetentionPeriod"] = 0
+
+    clients("redshift").meta.events.register("after-call.redshift.DescribeClusters", no_snapshots)
+    assert results(infra.controls.table(settings, stack[1], clients))["Redshift.3"] == ("retention: 0 days", "fail")
+
+
+def test_a_clusters_open_ingress_is_judged_on_the_port_its_endpoint_listens_on(stack):
+    """DescribeClusters' Endpoint.Port (API_Endpoint.html), not [cluster] port: a cluster made on 5440 with a group
+    open to the internet on 5440 fails Redshift.15 while the settings say 5439."""
+    settings, record = stack
+    open_group = open_to_the_internet(settings, record, "open-port", 5440)
+    try:
+        bad = handmade_cluster(stack, "port", Port=5440, VpcSecurityGroupIds=[open_group])
+        found = results(infra.controls.table(bad, record))
+    finally:
+        aws.Clients(settings)("redshift").delete_cluster(ClusterIdentifier=f"{settings.stack_name}-port",
+                                                         SkipFinalClusterSnapshot=True)
+        aws.Clients(settings)("ec2").delete_security_group(GroupId=open_group)
+    assert bad.get("cluster", "port") == 5439
+    assert found["Redshift.15"] == ("open to the internet: 0.0.0.0/0 on 5440-5440", "fail")
 
 
 def test_a_subnet_group_in_one_zone_fails_redshift_16(stack):
