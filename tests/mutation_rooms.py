@@ -116,6 +116,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     **{("sparkify_nb/infra/roles.py", "NumberReplacer",
         f"ctx.progress(f\"IAM role {{name}}: permissions boundary set to {{boundary_arn.rsplit('/', {n})[-1]}}\")"):
        "harmless: a progress line would show the boundary's whole ARN instead of its name" for n in (0, 2)},
+    ("sparkify_nb/infra/roles.py", "NumberReplacer",
+     "f\"again under {boundary_arn.rsplit('/', 2)[-1]} (the operator may not change a role's trust)\")"):
+        "rsplit('/', n)[-1] is the part after the last '/' for every n >= 1: the same boundary name",
     ("sparkify_nb/display.py", "NumberReplacer",
      "widths = [max(len(r[i]) for r in rows) for i in range(len(rows[ -1]))]"):
         "every row holds one value per column: the last row is as long as the header row",
