@@ -453,3 +453,32 @@ def test_what_the_copy_role_is_granted_counts_notaction_and_notresource_as_every
     assert grants == {"*": {"arn:aws:s3:::b"}, "s3:GetObject": {"*"},
                       "s3:ListBucket": {"arn:aws:s3:::b", "arn:aws:s3:::c"}}
     assert managed == 1
+
+
+@pytest.mark.parametrize("head, create, said", [
+    ((404, "404"), "BucketAlreadyExists", "S3 bucket wb-work-123456789012: the name is taken by another AWS account; "
+                                          "choose another [general] stack_name"),
+    ((403, "403"), None, "S3 bucket wb-work-123456789012 exists and is not ours (403); choose another [general] "
+                         "stack_name"),
+], ids=["taken-at-create", "forbidden-at-head"])
+def test_a_work_bucket_name_held_by_another_account_is_a_conflict_and_nothing_is_written(tmp_path, head, create, said):
+    """HeadBucket answers "403 Forbidden" for a bucket the caller may not access (API_HeadBucket.html), and a name
+    another account holds fails CreateBucket with BucketAlreadyExists ("The bucket namespace is shared by all users
+    of the system", API_CreateBucket.html). S3 answered (Stubber): no tagging or setting call follows."""
+    from sparkify_nb.infra import workbucket
+    from tests.helpers import stubbed
+
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.stack_name": "wb"})
+    client, stub = stubbed("s3", "us-west-2")
+    name = "wb-work-123456789012"
+    stub.add_client_error("head_bucket", head[1], http_status_code=head[0], expected_params={"Bucket": name})
+    if create:
+        stub.add_client_error("create_bucket", create, http_status_code=409, expected_params={
+            "Bucket": name, "CreateBucketConfiguration": {"LocationConstraint": "us-west-2"}})
+    ctx = infra.Context(settings, aws.Clients(settings).use("s3", client), quiet, identity={
+        "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/operator", "UserId": "AIDAOPERATOR"})
+    with stub, pytest.raises(infra.ConflictError) as refused:
+        workbucket.ensure_work_bucket(ctx, {"source_region": "us-west-2"})
+    stub.assert_no_pending_responses()
+    assert str(refused.value) == said
