@@ -250,6 +250,29 @@ def serverless_of(settings, tmp_path):
                                     aws_secret_access_key="testing")
 
 
+def test_without_the_warehouse_the_controls_table_fails_one_row_saying_it_is_missing(stack, tmp_path):
+    """No cluster of the settings' name; a namespace whose workgroup is gone (GetWorkgroup's
+    ResourceNotFoundException, API_GetWorkgroup.html): one failed row instead of the warehouse's controls, then the
+    stack's own rows; require stops on it."""
+    settings, record = stack
+    missing = stack_settings_for(settings, f"{settings.stack_name}-absent")
+    frame = infra.controls.table(missing, record)
+    assert results(frame)["Redshift.*"] == (f"no cluster {settings.stack_name}-absent", "fail")
+    assert list(frame["control"]) == ["Redshift.*", "Sparkify.role", "Sparkify.ingress", "Sparkify.gateway"]
+    with pytest.raises(infra.ControlsError, match=r"Redshift\.\* \(a cluster to check\): no cluster "):
+        infra.controls.require(infra.controls.report(missing, record))
+    serverless, client = serverless_of(settings, tmp_path)
+    name = serverless.get("cluster", "identifier")
+    stub = Stubber(client)
+    stub.add_response("get_namespace", {"namespace": {"namespaceName": name}}, {"namespaceName": name})
+    stub.add_client_error("get_workgroup", "ResourceNotFoundException", expected_params={"workgroupName": name})
+    with stub:
+        frame = infra.controls.table(serverless, {**record, "kind": "serverless"},
+                                     aws.Clients(serverless).use("redshift-serverless", client))
+    assert results(frame)["Redshift.*"] == (f"no serverless namespace or workgroup {name}", "fail")
+    assert list(frame["control"])[0] == "Redshift.*" and "Redshift.1" not in list(frame["control"])
+
+
 def test_a_workgroups_open_ingress_is_judged_on_the_port_its_endpoint_listens_on(stack, tmp_path):
     """A workgroup's port is its own (GetWorkgroup's endpoint.port, API_Endpoint.html), not [cluster] port:
     the group open on 5440 fails Redshift.15 for a workgroup on 5440 while the settings say 5439."""
