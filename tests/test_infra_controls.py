@@ -505,3 +505,42 @@ def test_a_work_bucket_name_held_by_another_account_is_a_conflict_and_nothing_is
         workbucket.ensure_work_bucket(ctx, {"source_region": "us-west-2"})
     stub.assert_no_pending_responses()
     assert str(refused.value) == said
+
+
+def test_01_makes_the_work_bucket_tagged_in_the_sources_region_then_finds_it_and_refuses_one_elsewhere_or_not_ours(
+        tmp_path):
+    """ensure_work_bucket on the emulator's S3 (redshift settings): made in the sources' Region ("all resources,
+    including a manifest file ... must be located in the specified region", copy-parameters-data-source-s3.html),
+    tagged and brought in line; a second 01 finds it and writes nothing; sources in another Region, or the stack's
+    tag gone, stop 01 before anything is written."""
+    from sparkify_nb.infra import workbucket
+
+    stack = f"wm{tmp_path.name[-8:].lower().replace('_', '-')}"
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.stack_name": stack, "cluster.identifier": f"{stack}-dwh"})
+    s3 = boto3.client("s3", endpoint_url=local.aws_endpoint(), region_name="us-west-2", aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    lines = []
+    ctx = infra.Context(settings, aws.Clients(settings).use("s3", s3), lines.append, identity={
+        "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/operator", "UserId": "AIDAOPERATOR"})
+    name = workbucket.bucket_name(settings, "123456789012")
+    try:
+        made = workbucket.ensure_work_bucket(ctx, {"source_region": "us-west-2"})
+        assert made == {"work_bucket": name, "work_bucket_region": "us-west-2"}
+        assert lines == [f"S3 work bucket {name}: created in us-west-2 (daily loads' COPY manifests, kept "
+                         f"{workbucket.EXPIRY_DAYS} days)", f"S3 work bucket {name}: default encryption set to SSE-S3",
+                         f"S3 work bucket {name}: public access blocked",
+                         f"S3 work bucket {name}: objects expire after {workbucket.EXPIRY_DAYS} days"]
+        assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] == "us-west-2"
+        assert workbucket.problems(ctx) == (name, [])
+        lines.clear()
+        assert workbucket.ensure_work_bucket(ctx, {"source_region": "us-west-2"}) == made
+        assert lines == [f"S3 work bucket {name}: exists"]
+        with pytest.raises(infra.InfraError, match=rf"^S3 work bucket {name} is in us-west-2, the sources in "
+                                                   r"eu-central-1: a COPY manifest must be in the sources' Region"):
+            workbucket.ensure_work_bucket(ctx, {"source_region": "eu-central-1"})
+        s3.delete_bucket_tagging(Bucket=name)
+        with pytest.raises(infra.ConflictError, match=rf"^S3 bucket {name} exists but is not tagged"):
+            workbucket.ensure_work_bucket(ctx, {"source_region": "us-west-2"})
+    finally:
+        workbucket.delete_work_bucket(ctx, {"Name": name})
