@@ -757,3 +757,37 @@ def test_a_stack_role_without_its_boundary_gets_it_one_whose_trust_drifted_is_ma
     finally:
         roles.delete_role(ctx, {"RoleName": name})
         iam.delete_policy(PolicyArn=boundary)
+
+
+def test_the_copy_roles_policy_is_attached_updated_only_when_it_differs_and_removed_without_an_s3_source(tmp_path):
+    """roles._ensure_policy on the emulator's IAM, the lines 01 prints for each step."""
+    from sparkify_nb.infra import roles
+
+    settings = make_settings(tmp_path)
+    lines = []
+    ctx = infra.Context(settings, aws.Clients(settings), lines.append, delay_s=0)
+    iam, name = ctx.client("iam"), f"{settings.stack_name}-policy-steps"
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "redshift.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+
+    def reading(*buckets):
+        return {"Version": "2012-10-17", "Statement": [
+            statement for b in buckets for statement in (
+                {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{b}"},
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": [f"arn:aws:s3:::{b}/song_data/*"]})]}
+
+    try:
+        roles._ensure_policy(ctx, name, reading("b1"))
+        assert lines == [f"IAM role {name}: policy {copy_role.POLICY_NAME} attached (read-only on b1)"]
+        assert copy_role.document(iam.get_role_policy(RoleName=name, PolicyName=copy_role.POLICY_NAME)[
+            "PolicyDocument"]) == reading("b1")
+        roles._ensure_policy(ctx, name, reading("b1"))
+        roles._ensure_policy(ctx, name, reading("b1", "b2"))
+        assert lines[1:] == [f"IAM role {name}: policy {copy_role.POLICY_NAME} updated (read-only on b1, b2)"]
+        lines.clear()
+        roles._ensure_policy(ctx, name, {"Version": "2012-10-17", "Statement": []})
+        roles._ensure_policy(ctx, name, {"Version": "2012-10-17", "Statement": []})  # none left to delete
+        assert lines == [f"IAM role {name}: no S3 source, no S3 permission"] * 2
+        assert iam.list_role_policies(RoleName=name)["PolicyNames"] == []
+    finally:
+        roles.delete_role(ctx, {"RoleName": name})
