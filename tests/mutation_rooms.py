@@ -125,6 +125,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     **{(f"sparkify_nb/analytics/sql/{name}.sql", "order", f"{key} DESC"):
        "the rows' order never shows: analytics.queries sums the quarter-hour buckets per local hour (groupby)"
        for name in ("plays_by_hour", "plays_by_weekday_hour") for key in ("1", "2")},
+    ("sparkify_nb/analytics/sql/daily_plays.sql", "boundary", "<="):
+        "analytics.daily_plays reindexes the rows to the days start_date..end_date: a play at the end instant is on "
+        "the day after end_date, whose row is dropped (killed at the start: >= -> >)",
     ("sparkify_nb/iam/admin.py", "ReplaceUnaryOperator_USub_UAdd",
      '''return f"aws iam attach-role-policy --role-name {principal.rsplit('/', 1)[+1]} --policy-arn {policy_arn}"'''):
         "the principal holds ':role/' here, so rsplit('/', 1) has exactly two parts: [+1] is [-1]",
