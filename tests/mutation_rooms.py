@@ -101,6 +101,15 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
        "and is not moto's default 123456789012"
        for first, last in (("210000000001", "299_999_999_999"), ("209999999999", "299_999_999_999"),
                            ("210_000_000_000", "300000000000"), ("210_000_000_000", "299999999998"))},
+    **{("sparkify_nb/local/iam/account.py", kind, f"return str(FIRST + secrets.randbelow(LAST - FIRST {end}))"):
+       "harmless: the drawn account id's range loses its last id (LAST) of 9 * 10^10; every id drawn still has 12 "
+       "digits and is not moto's default 123456789012"
+       for kind, end in (("NumberReplacer", "+ 0"), ("ReplaceBinaryOperator_Add_Sub", "- 1"))},
+    **{("sparkify_nb/local/iam/evaluate.py", "NumberReplacer", f"@functools.lru_cache(maxsize= {n})"):
+       "harmless: the compiled-pattern cache holds one pattern more or fewer: slower at worst, never different"
+       for n in (4095, 4097)},
+    ("sparkify_nb/local/iam/gate.py", "NumberReplacer", 'name = source.rsplit("/", 2)[-1]'):
+        "[-1] of rsplit('/', n) is the text after the last '/' for any n >= 1",
     ("sparkify_nb/local/iam/account.py", "RemoveDecorator", "(lines changed)"):
         "harmless: the module's one decorator, admin_client's lru_cache: without it a new boto3 client each call, "
         "slower, never different (each call registers its own header hook on its own client)",
@@ -122,6 +131,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     **{("sparkify_nb/infra/roles.py", "NumberReplacer",
         f"ctx.progress(f\"IAM role {{name}}: permissions boundary set to {{boundary_arn.rsplit('/', {n})[-1]}}\")"):
        "harmless: a progress line would show the boundary's whole ARN instead of its name" for n in (0, 2)},
+    ("sparkify_nb/infra/roles.py", "NumberReplacer",
+     "f\"again under {boundary_arn.rsplit('/', 2)[-1]} (the operator may not change a role's trust)\")"):
+        "rsplit('/', n)[-1] is the part after the last '/' for every n >= 1: the same boundary name",
     ("sparkify_nb/display.py", "NumberReplacer",
      "widths = [max(len(r[i]) for r in rows) for i in range(len(rows[ -1]))]"):
         "every row holds one value per column: the last row is as long as the header row",
@@ -132,6 +144,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "ROWS_PER_INSERT = 101       # keeps one INSERT's text a few KB (the Data API takes statements of 100 KB at most)"):
         "harmless: 101 rows an INSERT for 100 keeps its text a few KB (100 KB allowed), and each commit's parameter "
         "names unique (numbered from 0 in each commit of 40 INSERTs)",
+    ("sparkify_nb/analytics/sql/daily_plays.sql", "boundary", "<="):
+        "analytics.daily_plays reindexes the rows to the days start_date..end_date: a play at the end instant is on "
+        "the day after end_date, whose row is dropped (killed at the start: >= -> >)",
     ("sparkify_nb/iam/admin.py", "ReplaceUnaryOperator_USub_UAdd",
      '''return f"aws iam attach-role-policy --role-name {principal.rsplit('/', 1)[+1]} --policy-arn {policy_arn}"'''):
         "the principal holds ':role/' here, so rsplit('/', 1) has exactly two parts: [+1] is [-1]",

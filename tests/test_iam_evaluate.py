@@ -116,6 +116,40 @@ def test_a_plain_operator_on_a_key_with_several_values_allows_only_when_all_matc
     assert decide(policy, context={"k": ["b", "c"]}).allowed
 
 
+# an operator's test -> does it hold for a request value (equal to, below, above) the policy's value
+_ORDER = {"Equals": (True, False, False), "NotEquals": (False, True, True), "LessThan": (False, True, False),
+          "LessThanEquals": (True, True, False), "GreaterThan": (False, False, True),
+          "GreaterThanEquals": (True, False, True)}
+
+
+@pytest.mark.parametrize("test", list(_ORDER))
+@pytest.mark.parametrize("family, wanted, equal, below, above", [
+    ("Numeric", "10", "10.0", "9.5", "11"),
+    ("Date", "2026-12-02T05:00:00Z", "1796187600", "2026-12-02T04:59:59Z", "2026-12-02T06:00:00Z"),
+])
+def test_numeric_and_date_operators_compare_the_request_value_with_the_policys_at_the_boundary(
+        family, wanted, equal, below, above, test):
+    """[OPS] (reference_policies_elements_condition_operators.html, numeric and date operators): ...LessThan and
+    ...GreaterThan exclude the policy's value, ...Equals variants include it; a date as ISO 8601 or epoch seconds."""
+    got = tuple(decide(allow(Action="*", Resource="*", Condition={family + test: {"k": wanted}}),
+                       context={"k": value}).allowed for value in (equal, below, above))
+    assert got == _ORDER[test]
+
+
+@pytest.mark.parametrize("operator, wanted, holds_for, fails_for", [
+    ("StringEquals", "a", "a", "A"), ("StringNotEquals", "a", "b", "a"),
+    ("StringEqualsIgnoreCase", "ABC", "abc", "abd"), ("StringLike", "s-*", "s-x", "t-x"),
+    ("Bool", "true", "true", "false"), ("BinaryEquals", "QmluYXJ5", "QmluYXJ5", "QmluYXJy"),
+    ("IpAddress", "10.0.0.0/8", "10.1.2.3", "11.0.0.1"), ("NotIpAddress", "10.0.0.0/8", "11.0.0.1", "10.1.2.3"),
+    ("ArnEquals", "arn:aws:iam::1:role/a", "arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b"),
+    ("ArnNotEquals", "arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b", "arn:aws:iam::1:role/a"),
+    ("ArnNotLike", "arn:aws:iam::*:role/s-*", "arn:aws:iam::1:user/s-x", "arn:aws:iam::1:role/s-x"),
+])
+def test_each_operator_holds_for_one_value_and_not_for_another(operator, wanted, holds_for, fails_for):
+    policy = allow(Action="*", Resource="*", Condition={operator: {"k": wanted}})
+    assert decide(policy, context={"k": holds_for}).allowed and not decide(policy, context={"k": fails_for}).allowed
+
+
 def test_an_operator_it_does_not_know_never_allows_and_always_denies():
     unknown = {"StringSoundsLike": {"k": "v"}}
     assert not decide(allow(Action="*", Resource="*", Condition=unknown), context={"k": "v"}).allowed
@@ -172,6 +206,20 @@ def test_a_condition_value_whose_variable_cannot_resolve_keeps_an_allow_from_app
     assert decide(fenced, context={"owner": "y", "aws:username": "ana"}).allowed
     fenced["Statement"][1]["Condition"]["Bool"] = {"aws:SecureTransport": "false"}
     assert decide(fenced, context={"owner": "y", "aws:SecureTransport": "true"}).allowed
+
+
+def test_a_resource_whose_variable_cannot_resolve_keeps_an_allow_from_applying_and_makes_a_deny_apply():
+    """As for a condition value (above): the statement might be invalid; the strictest reading (unconfirmed)."""
+    home = "arn:aws:s3:::b/${aws:username}/*"  # a role's request has no aws:username
+    assert not decide(allow(Action="*", Resource=[home, "*"]), resource="arn:aws:s3:::b/x").allowed
+    assert not decide(allow(Action="*", NotResource=home), resource="arn:aws:s3:::b/ana/x").allowed
+    assert decide(allow(Action="*", NotResource=home), resource="arn:aws:s3:::b/bob/x",
+                  context={"aws:username": "ana"}).allowed
+    fenced = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                            {"Sid": "Home", "Effect": "Deny", "Action": "s3:Delete*", "Resource": home}]}
+    assert decide(fenced, "s3:DeleteObject", "arn:aws:s3:::b/x").sid == "Home"
+    assert decide(fenced, "s3:GetObject", "arn:aws:s3:::b/x").allowed
+    assert decide(fenced, "s3:DeleteObject", "arn:aws:s3:::b/x", {"aws:username": "ana"}).allowed
 
 
 def test_a_permissions_boundary_intersects_and_its_deny_denies():

@@ -350,7 +350,7 @@ def test_the_gate_reads_an_s3_body_only_for_delete_objects_and_puts_it_back_for_
 
     class Unread(io.BytesIO):
         def read(self, *args):
-            raise AssertionError("the gate read an S3 body it does not need")
+            raise AssertionError("the gate read a body it does not need")
 
     gate = Gate(lambda environ, start_response: [])
     for method, query in (("POST", "uploads="), ("POST", "uploadId=1"), ("PUT", ""), ("DELETE", "")):
@@ -358,6 +358,9 @@ def test_the_gate_reads_an_s3_body_only_for_delete_objects_and_puts_it_back_for_
         assert gate._body(environ, "s3", method, query) is None
     environ = {"CONTENT_LENGTH": "3", "wsgi.input": io.BytesIO(b"xyz")}
     assert gate._body(environ, "s3", "POST", "delete=") == b"xyz" and environ["wsgi.input"].read() == b"xyz"
+    for length in ("", "0", None):  # a query request with no body: nothing read (a socket would block on a read)
+        environ = {"wsgi.input": Unread(b"")} if length is None else {"CONTENT_LENGTH": length, "wsgi.input": Unread()}
+        assert gate._body(environ, "ec2", "GET", "Action=DescribeVpcs") == b""
 
 
 def test_the_emulators_state_of_a_region_it_has_no_backend_for_is_empty():
@@ -368,6 +371,31 @@ def test_the_emulators_state_of_a_region_it_has_no_backend_for_is_empty():
 
     nowhere = Nowhere("210000000001", "nowhere-1")
     assert nowhere.ec2_tags("vpc-0abc") == {} and nowhere.route_table_of_association("rtbassoc-0abc") == ""
+
+
+def test_the_gate_reads_a_roles_a_log_groups_and_a_buckets_tags_and_a_roles_boundary_from_the_emulators_state():
+    """In-process, as in the emulator: moto's backends of a fresh account (no emulator request)."""
+    from moto.iam.models import iam_backends
+    from moto.logs.models import logs_backends
+    from moto.s3.models import s3_backends
+
+    made = account.new_id()
+    fence = f"arn:aws:iam::{made}:policy/fence"
+    iam = iam_backends[made]["aws"]
+    iam.create_role("r", "{}", "/", fence, "", [{"Key": "stack", "Value": "s"}], None)
+    logs = logs_backends[made][REGION]
+    logs.create_log_group("/sparkify/g", {"stack": "s"})
+    logs.create_log_group("/sparkify/bare", {})
+    s3_backends[made]["aws"].create_bucket(f"b-{made}", REGION)
+    s3_backends[made]["aws"].put_bucket_tagging(f"b-{made}", {"stack": "s"})
+    here = requests.Lookup(made, REGION)
+    assert (here.role_tags("r"), here.role_boundary("r")) == ({"stack": "s"}, fence)
+    assert (here.role_tags("gone"), here.role_boundary("gone"), here.role("gone")) == ({}, None, None)
+    assert [here.log_group_tags(g) for g in ("/sparkify/g", "/sparkify/bare", "/gone")] == [{"stack": "s"}, {}, {}]
+    assert (here.bucket_tags(f"b-{made}"), here.bucket_tags(f"gone-{made}")) == ({"stack": "s"}, {})
+    assert not here.service_linked_role_exists("redshift.amazonaws.com")
+    iam.create_service_linked_role("redshift.amazonaws.com", "", "")
+    assert here.service_linked_role_exists("redshift.amazonaws.com")
 
 
 def test_s3_rest_requests_are_read_as_their_operations():
