@@ -156,6 +156,13 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "for s in [s for s in self._all.values() if s.closed and now - s.created >= MAX_LIFE_S]:"):
         "harmless: when the reaper forgets a closed session's id (AWS documents no such time; ours is 24 h after "
         "it began) moves by one instant of the clock",
+    ("sparkify_nb/local/rehearsal/wire_messages.py", "NumberReplacer",
+     "return size if size is not None and 0 < size < 32769 else -1"):
+        "a column's internal_size is libpq's PQfsize, pg_type.typlen: a fixed size of at most a few hundred bytes, "
+        "or -1/-2 for variable ones; 32768 never occurs",
+    ("sparkify_nb/local/rehearsal/wire.py", "ZeroIterationForLoop", "for key in []:"):
+        "harmless: an ended connection's cancel key stays in the door's table; a CancelRequest with it calls "
+        "cancel() on a closed connection, which no client sees (PostgreSQL sends no reply to a CancelRequest)",
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",
