@@ -163,6 +163,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("sparkify_nb/local/rehearsal/wire.py", "ZeroIterationForLoop", "for key in []:"):
         "harmless: an ended connection's cancel key stays in the door's table; a CancelRequest with it calls "
         "cancel() on a closed connection, which no client sees (PostgreSQL sends no reply to a CancelRequest)",
+    ("sparkify_nb/local/rehearsal/api.py", "NumberReplacer", "one = sub or (None if run.batch else run.subs[ -1])"):
+        "a run that is not a batch holds exactly one statement: its first is its last",
+    **{("sparkify_nb/local/rehearsal/copy.py", "NumberReplacer", f"caller.copy_state = (query_id, {n}, False)"):
+       "the start value is replaced before anything reads its count: a COPY that ends with LoadError fails its run, "
+       "whose rollback reads only the flag, and every other end sets copy_state again" for n in ("-1", "1")},
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",

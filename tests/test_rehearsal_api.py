@@ -104,10 +104,15 @@ def test_a_member_of_the_wrong_type_is_refused_by_the_server_naming_member_and_t
         with pytest.raises(ClientError) as refused:
             raw_api.execute_statement(**{**cluster, **wrong})
         assert error_code(refused) == "ValidationException"
-        assert f"Value at '{path}' failed to satisfy constraint: Member must be of type {kind}" in str(refused.value)
+        assert f"1 validation error detected: Value at '{path}' failed to satisfy constraint: Member must be of " \
+               f"type {kind}" in str(refused.value)
     with pytest.raises(ClientError) as refused:
         raw_api.list_statements(MaxResults=True)
     assert "Value at 'maxResults' failed to satisfy constraint: Member must be of type integer" in str(refused.value)
+    with pytest.raises(ClientError) as refused:  # every error of the request, counted
+        raw_api.execute_statement(**{**cluster, "Sql": 123, "WithEvent": "yes"})
+    assert "2 validation errors detected: Value at 'sql' " in str(refused.value)
+    assert "; Value at 'withEvent' failed to satisfy constraint: Member must be of type boolean" in str(refused.value)
 
 
 def signed_as(service: str):
