@@ -168,6 +168,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     **{("sparkify_nb/local/rehearsal/copy.py", "NumberReplacer", f"caller.copy_state = (query_id, {n}, False)"):
        "the start value is replaced before anything reads its count: a COPY that ends with LoadError fails its run, "
        "whose rollback reads only the flag, and every other end sets copy_state again" for n in ("-1", "1")},
+    ("sparkify_nb/iam/admin.py", "NumberReplacer",
+     '''return f"aws iam attach-role-policy --role-name {principal.rsplit('/', 2)[-1]} --policy-arn {policy_arn}"'''):
+        "the last part of an rsplit on '/' is the text after the last '/' whatever the most splits: the role's name",
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",

@@ -186,6 +186,41 @@ def test_a_fault_of_the_endpoint_itself_fails_the_statement_saying_so_and_frees_
     assert "a fault of the endpoint's own" in run.error and endpoint.conn.closed
 
 
+class _Gate:
+    def check(self, *_):
+        pass  # every caller allowed: what is tested here comes after
+
+
+class _EndpointWithABug:
+    gate = _Gate()
+
+    def describe_statement(self, request, region):
+        raise KeyError("a bug of the endpoint's own")
+
+
+def test_a_fault_of_the_servers_own_code_answers_500_internal_server_exception_saying_what_failed():
+    """A bug of the endpoint is an answer the client can read (HTTP 500, InternalServerException, a model
+    error of redshift-data), not a dropped connection or a hang."""
+    import threading
+
+    from sparkify_nb.local.rehearsal import server
+
+    http = server.serve(_EndpointWithABug())
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    try:
+        client = boto3.client("redshift-data", endpoint_url=f"http://127.0.0.1:{http.server_address[1]}",
+                              region_name="us-west-2", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x",
+                              config=Config(retries={"max_attempts": 1}))
+        with pytest.raises(ClientError) as failed:
+            client.describe_statement(Id="00000000-0000-0000-0000-000000000000")
+    finally:
+        http.shutdown()
+        http.server_close()
+    assert failed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert error_code(failed) == "InternalServerException"
+    assert "a bug of the endpoint's own" in str(failed.value)
+
+
 def test_a_batch_is_one_transaction_all_or_nothing(data_api, cluster):
     batch = data_api.batch_execute_statement(
         Sqls=["CREATE TABLE kept (x INT)", "INSERT INTO kept VALUES (1)", "SELECT * FROM no_such_table"], **cluster)
