@@ -252,7 +252,8 @@ def python_mutants(scratch: Path, files: list[Path]) -> list[Mutant]:
                 if mutated is None:
                     continue
                 new = mutated.splitlines()
-                after = new[line - 1] if len(new) == len(old) else "(lines changed)"
+                # a removed line (a decorator) names itself, so that EQUIVALENT can tell one from another
+                after = new[line - 1] if len(new) == len(old) else f"(removed) {old[line - 1].strip()}"
                 found.append(Mutant(f, line, name.removeprefix("core/"), old[line - 1].strip(), after.strip(),
                                     mutated))
     return sorted(found, key=lambda m: (str(m.file), m.line, m.kind))

@@ -110,7 +110,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
        for n in (4095, 4097)},
     ("sparkify_nb/local/iam/gate.py", "NumberReplacer", 'name = source.rsplit("/", 2)[-1]'):
         "[-1] of rsplit('/', n) is the text after the last '/' for any n >= 1",
-    ("sparkify_nb/local/iam/account.py", "RemoveDecorator", "(lines changed)"):
+    ("sparkify_nb/local/iam/account.py", "RemoveDecorator", "(removed) @functools.lru_cache(maxsize=128)"):
         "harmless: the module's one decorator, admin_client's lru_cache: without it a new boto3 client each call, "
         "slower, never different (each call registers its own header hook on its own client)",
     ("sparkify_nb/local/iam/evaluate.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
@@ -171,6 +171,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("sparkify_nb/iam/admin.py", "NumberReplacer",
      '''return f"aws iam attach-role-policy --role-name {principal.rsplit('/', 2)[-1]} --policy-arn {policy_arn}"'''):
         "the last part of an rsplit on '/' is the text after the last '/' whatever the most splits: the role's name",
+    ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",
+     "STEP_S = 1.5  # how long a status in transit lasts here"):
+        "harmless: a status in transit (CREATING, MODIFYING, DELETING) lasts 1.5 s instead of 0.5 s: the rehearsal's "
+        "own pace (AWS's takes minutes), which every caller waits out the same",
+    ("sparkify_nb/iam/sar.py", "RemoveDecorator", "(removed) @functools.lru_cache(maxsize=1024)"):
+        "harmless: rows() and _arn_regex() without their caches read the same table and compile the same pattern on "
+        "every call (rows gives a tuple of frozen Rows, nothing to share wrongly): slower, never different",
+    ("sparkify_nb/iam/plan.py", "NumberReplacer",
+     'for schedule in (a.rsplit("/", 2)[-1] for a in lease.schedule_arns(settings, account)):'):
+        "the last part of an rsplit on '/' is the text after the last '/' whatever the most splits: the name",
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",

@@ -107,6 +107,18 @@ def test_capacity_takes_aws_ranges_and_steps_and_no_maximum_below_the_base(sl, b
         assert code(err) == "ValidationException"
 
 
+def test_an_update_is_held_to_the_capacities_a_create_is_and_to_no_maximum_below_the_base(sl):
+    wg = made(sl)
+    base = wg["baseCapacity"]
+    for change, said in (({"baseCapacity": 12}, "baseCapacity 12 is not a capacity"),
+                         ({"maxCapacity": 520}, "maxCapacity 520 is not a capacity"),
+                         ({"maxCapacity": 4}, f"maxCapacity 4 is below baseCapacity {base}")):
+        with pytest.raises(ClientError) as err:
+            sl.update_workgroup(workgroupName=wg["workgroupName"], **change)
+        assert code(err) == "ValidationException" and said in str(err.value)
+    assert sl.get_workgroup(workgroupName=wg["workgroupName"])["workgroup"]["baseCapacity"] == base
+
+
 def test_a_namespace_cannot_be_deleted_while_its_workgroup_exists_and_has_one_workgroup(sl):
     wg = made(sl)
     name = wg["namespaceName"]
