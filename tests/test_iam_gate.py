@@ -280,6 +280,22 @@ def test_a_log_group_is_decided_with_the_tags_of_the_group_it_names_by_name_or_a
     assert arn.endswith(":log-group:/sparkify/g") and found.per_resource[arn] == {"aws:ResourceTag/stack": "s"}
 
 
+@pytest.mark.parametrize("account, tagged", [("1", {"iam:ResourceTag/stack": "s"}), ("2", {})],
+                         ids=["own account", "another account"])
+def test_assume_role_is_decided_with_the_roles_tags_when_the_role_is_of_the_callers_account(account, tagged):
+    """sts:AssumeRole takes iam:ResourceTag/${TagKey} (the SAR's row for AWS STS, sparkify_nb/iam/sar.json); the
+    gate reads a role's tags in the caller's own account only (another account's roles are not its to read)."""
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+
+    class Tagged(requests.Lookup):
+        def role_tags(self, name):
+            return {"stack": "s"} if name == "lease" else {}
+
+    arn = f"arn:aws:iam::{account}:role/sparkify/lease"
+    [found] = touches.authorisations(requests.Call("sts", "r", "AssumeRole", {"RoleArn": arn}), who, Tagged("1", "r"))
+    assert found.action == "sts:AssumeRole" and found.resources == [arn] and found.per_resource[arn] == tagged
+
+
 def test_iam_resources_name_no_region():
     """IAM is global: its ARNs carry no Region (reference_identifiers.html, "IAM ARNs"), arn:aws:iam::ACCOUNT:..."""
     who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
