@@ -296,6 +296,24 @@ def test_assume_role_is_decided_with_the_roles_tags_when_the_role_is_of_the_call
     assert found.action == "sts:AssumeRole" and found.resources == [arn] and found.per_resource[arn] == tagged
 
 
+@pytest.mark.parametrize("statement, owner", [("theirs", "AIDAOTHER"), ("unknown", "AIDA")])
+def test_reading_a_statement_back_is_decided_on_its_owner_and_an_unknown_one_on_the_caller(statement, owner):
+    """DescribeStatement, GetStatementResult and CancelStatement carry redshift-data:statement-owner-iam-userid
+    (data-api-access.html): the user id of whoever ran the statement; for an id the endpoint does not know,
+    the caller's own (the call then fails as not found, whatever the policy)."""
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+
+    class Owners(requests.Lookup):
+        def statement_owner(self, statement_id):
+            return {"theirs": "AIDAOTHER"}.get(statement_id)
+
+    for operation in ("DescribeStatement", "GetStatementResult", "CancelStatement"):
+        [found] = touches.authorisations(requests.Call("redshift-data", "r", operation, {"Id": f"{statement}:2"}),
+                                         who, Owners("1", "r"))
+        assert found.action == f"redshift-data:{operation}" and found.resources == ["*"]
+        assert found.context["redshift-data:statement-owner-iam-userid"] == owner
+
+
 def test_iam_resources_name_no_region():
     """IAM is global: its ARNs carry no Region (reference_identifiers.html, "IAM ARNs"), arn:aws:iam::ACCOUNT:..."""
     who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
