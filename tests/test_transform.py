@@ -118,6 +118,7 @@ def test_running_again_on_the_same_data_adds_nothing(conn, tmp_path):
     etl(conn, tmp_path)
     merged, _ = etl(conn, tmp_path)
     assert merged["added"].to_dict() == {"songs": 0, "artists": 0, "users": 0, "songplays": 0, "time": 0}
+    assert ((merged["seconds"] >= 0) & (merged["seconds"] < 60)).all()  # each table's time: what its statements took
     assert rows(conn, PLAYS) == EXPECTED_PLAYS_DAY1
 
 
