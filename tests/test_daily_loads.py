@@ -5,6 +5,7 @@ row for row, as one full load of the same files."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 
@@ -95,13 +96,13 @@ def test_a_daily_load_from_s3_lists_only_that_days_prefix(conn, data):
 
     settings = config.load(overrides={"general.target": "local"})
     clients = aws.Clients(settings)
-    s3 = clients("s3")
-    s3.create_bucket(Bucket="daily-test", CreateBucketConfiguration={"LocationConstraint": settings.region})
+    s3, bucket = clients("s3"), f"daily-test-{uuid.uuid4().hex[:8]}"  # a bucket of its own: the stack may be shared
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
     for name in ("2018-11-04-events.json", "2018-11-05-events.json", "2018-11-05-events.json.gz"):
-        s3.put_object(Bucket="daily-test", Key=f"log_data/2018/11/{name}", Body=b"{}\n")
-    found = staging.sources.day_objects("s3://daily-test/log_data", [dt.date(2018, 11, 5)], clients)
-    assert [o.name for o in found] == ["s3://daily-test/log_data/2018/11/2018-11-05-events.json",
-                                       "s3://daily-test/log_data/2018/11/2018-11-05-events.json.gz"]
+        s3.put_object(Bucket=bucket, Key=f"log_data/2018/11/{name}", Body=b"{}\n")
+    found = staging.sources.day_objects(f"s3://{bucket}/log_data", [dt.date(2018, 11, 5)], clients)
+    assert [o.name for o in found] == [f"s3://{bucket}/log_data/2018/11/2018-11-05-events.json",
+                                       f"s3://{bucket}/log_data/2018/11/2018-11-05-events.json.gz"]
 
 
 def test_loaded_files_of_a_whole_catalogue_go_in_batches_whose_parameters_each_mean_one_value(monkeypatch):

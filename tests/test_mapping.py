@@ -113,7 +113,7 @@ def test_spelling_ignores_case_underscores_and_hyphens():
 def test_first_record_keys_come_from_the_first_s3_object_even_gzipped(settings):
     clients = aws.Clients(settings)
     s3 = clients("s3")
-    bucket = "issue13-mapping-test"
+    bucket = f"issue13-mapping-test-{uuid.uuid4().hex[:8]}"  # of its own: the stack may be shared
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
     s3.put_object(Bucket=bucket, Key="logs/", Body=b"")  # a folder marker: skipped
     s3.put_object(Bucket=bucket, Key="logs/a.json.gz", Body=gzip.compress(b'{"userId": "1", "ts": 1}\n{"x": 2}\n'))
@@ -130,7 +130,7 @@ def test_a_pretty_printed_song_file_gives_its_keys(tmp_path):
 def test_copy_is_preceded_by_the_object_count_and_size_of_its_prefix(settings):
     clients = aws.Clients(settings)
     s3 = clients("s3")
-    bucket = "issue13-watch-test"
+    bucket = f"issue13-watch-test-{uuid.uuid4().hex[:8]}"  # of its own: the stack may be shared
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
     for key, size in (("song_data/", 0), ("song_data/A/1.json", 1000), ("song_data/A/2.json", 1000),
                       ("song_data/B/3.json", 1500), ("other/4.json", 9)):

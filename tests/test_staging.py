@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import uuid
 
 import pytest
 
@@ -139,7 +140,7 @@ def test_maxerror_0_and_1_both_stop_at_the_first_reject(conn, tmp_path, max_erro
 def test_loads_from_s3_plain_and_gzip_the_same(settings, conn, tmp_path):
     clients = aws.Clients(settings)
     s3 = clients("s3")
-    bucket = "issue4-staging-test"
+    bucket = f"issue4-staging-test-{uuid.uuid4().hex[:8]}"  # of its own: the stack may be shared (make mutants)
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
     lines = b"\n".join(corpus.ev(ts=1541000000000 + i) for i in range(300))
     s3.put_object(Bucket=bucket, Key="logs/2018/11/a.json", Body=lines)

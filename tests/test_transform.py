@@ -118,6 +118,7 @@ def test_running_again_on_the_same_data_adds_nothing(conn, tmp_path):
     etl(conn, tmp_path)
     merged, _ = etl(conn, tmp_path)
     assert merged["added"].to_dict() == {"songs": 0, "artists": 0, "users": 0, "songplays": 0, "time": 0}
+    assert ((merged["seconds"] >= 0) & (merged["seconds"] < 60)).all()  # each table's time: what its statements took
     assert rows(conn, PLAYS) == EXPECTED_PLAYS_DAY1
 
 
@@ -132,6 +133,19 @@ def test_a_new_day_adds_exactly_its_plays_and_updates_levels(conn, tmp_path):
                                                                                (11, "free")]
     assert checks.loc["share_plays_matched: songplays", "value"] == 0.6
     assert checks.loc["row_count: songplays", "value"] == 5
+
+
+def test_a_load_of_another_artists_song_keeps_every_artist_loaded_before(conn, tmp_path):
+    write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS)
+    etl(conn, tmp_path)
+    later = tmp_path / "later"  # a day whose one new song file is by an artist not seen before
+    song = {**SONGS[0], "artist_id": "AR3", "artist_name": "Artist D", "song_id": "SO4", "title": "Song D"}
+    (later / "song_data").mkdir(parents=True)
+    (later / "song_data" / "TRABC9.json").write_text(json.dumps(song))
+    write_day(later, "2018-11-02-events.json", DAY2_EVENTS)
+    merged, _ = etl(conn, later)
+    assert merged["added"].to_dict()["artists"] == 1
+    assert [r[0] for r in rows(conn, "SELECT artist_id FROM artists ORDER BY artist_id")] == ["AR1", "AR2", "AR3"]
 
 
 def test_identical_events_in_the_source_are_one_play_and_counted(conn, tmp_path):
