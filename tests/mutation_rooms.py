@@ -108,6 +108,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     **{("sparkify_nb/local/iam/evaluate.py", "NumberReplacer", f"@functools.lru_cache(maxsize= {n})"):
        "harmless: the compiled-pattern cache holds one pattern more or fewer: slower at worst, never different"
        for n in (4095, 4097)},
+    ("sparkify_nb/local/iam/evaluate.py", "NumberReplacer", "value = value[ -1] if len(value) == 1 else None"):
+        "a list of one value: its first is its last",
     ("sparkify_nb/local/iam/gate.py", "NumberReplacer", 'name = source.rsplit("/", 2)[-1]'):
         "[-1] of rsplit('/', n) is the text after the last '/' for any n >= 1",
     ("sparkify_nb/local/iam/account.py", "RemoveDecorator", "(lines changed)"):

@@ -90,6 +90,14 @@ def test_ec2_refuses_with_unauthorized_operation_naming_the_action_and_the_resou
                        f"arn:aws:ec2:{REGION}:{made}:subnet/* because no identity-based policy allows the "
                        "ec2:CreateSubnet action")
     assert ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"] == []  # never served
+    from sparkify_nb.local.iam import report
+    from sparkify_nb.local.iam.authorize import authorize
+
+    noted = {(n["action"], n["sid"], n["outcome"]) for n in report.read(made)}  # the permissions report's notes
+    assert {("ec2:CreateVpc", "ec2CreateVpc", "allowed"), ("ec2:CreateSubnet", "", "implicit deny")} <= noted
+    who, subnet = account.principal(made), f"arn:aws:ec2:{REGION}:{made}:subnet/*"
+    assert authorize(who, "ec2:CreateVpc", ["*"], {}).allowed
+    assert not authorize(who, "ec2:CreateSubnet", [subnet], {}).allowed
 
 
 def test_a_changed_policy_is_in_force_at_the_next_request():
@@ -339,7 +347,8 @@ def test_an_s3_request_names_its_bucket_and_key_and_a_delete_objects_request_its
     got = requests.parse("GET", "/songs/A/A/A/TRAAAAK.json", "", auth, None)
     assert (got.operation, got.params["Bucket"], got.params["Key"]) == ("GetObject", "songs", "A/A/A/TRAAAAK.json")
     deleted = requests.parse("POST", "/work", "delete=", auth,
-                             b"<Delete><Object><Key>parts/a.parquet</Key></Object><Object><Key>b</Key></Object></Delete>")
+                             b"<Delete><Object><Key>parts/a.parquet</Key></Object>"
+                             b"<Object><Key>b</Key></Object></Delete>")
     assert (deleted.operation, deleted.params["Keys"]) == ("DeleteObjects", ["parts/a.parquet", "b"])
     assert "Keys" not in requests.parse("PUT", "/work/parts/a.parquet", "", auth, b"<Key>x</Key>").params
 
