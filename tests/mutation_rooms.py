@@ -112,6 +112,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "a list of one value: its first is its last",
     ("sparkify_nb/local/iam/gate.py", "NumberReplacer", 'name = source.rsplit("/", 2)[-1]'):
         "[-1] of rsplit('/', n) is the text after the last '/' for any n >= 1",
+    ("sparkify_nb/local/iam/account.py", "ReplaceTrueWithFalse", "path.mkdir(parents=False, exist_ok=True)"):
+        "stack._dir(state) has just made <state>/local (parents=True): the accounts folder's parent always exists",
     ("sparkify_nb/local/iam/account.py", "RemoveDecorator", "(lines changed)"):
         "harmless: the module's one decorator, admin_client's lru_cache: without it a new boto3 client each call, "
         "slower, never different (each call registers its own header hook on its own client)",

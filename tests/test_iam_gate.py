@@ -486,6 +486,18 @@ def test_serverless_passes_the_namespaces_roles_and_needs_pass_role():
     assert (code, f"perform: iam:PassRole on resource: {role} " in message) == ("AccessDeniedException", True)
 
 
+def test_a_simulations_context_entries_of_a_list_type_keep_every_value_and_others_their_first():
+    """API_ContextEntry.html: ContextKeyType string, stringList, numeric, ...; a ...List type carries several values."""
+    from sparkify_nb.local.iam.gate import simulation_context
+
+    head = "ContextEntries.member"
+    params = {f"{head}.1.ContextKeyName": "aws:TagKeys", f"{head}.1.ContextKeyType": "stringList",
+              f"{head}.1.ContextKeyValues.member.2": "b", f"{head}.1.ContextKeyValues.member.1": "a",
+              f"{head}.2.ContextKeyName": "aws:RequestTag/k", f"{head}.2.ContextKeyType": "string",
+              f"{head}.2.ContextKeyValues.member.1": "v"}
+    assert simulation_context(params) == {"aws:TagKeys": ["a", "b"], "aws:RequestTag/k": "v"}
+
+
 def test_the_gate_answers_simulate_principal_policy_with_the_same_evaluator():
     made, session = _operator(_allow("ec2:CreateVpc", **{"StringEquals": {"aws:RequestTag/k": "v"}}),
                               _allow("iam:SimulatePrincipalPolicy", "arn:aws:iam::*:user/${aws:username}"))
