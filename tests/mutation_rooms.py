@@ -135,6 +135,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     **{("sparkify_nb/infra/roles.py", "NumberReplacer",
         f"ctx.progress(f\"IAM role {{name}}: permissions boundary set to {{boundary_arn.rsplit('/', {n})[-1]}}\")"):
        "harmless: a progress line would show the boundary's whole ARN instead of its name" for n in (0, 2)},
+    ("sparkify_nb/infra/roles.py", "NumberReplacer",
+     "f\"again under {boundary_arn.rsplit('/', 2)[-1]} (the operator may not change a role's trust)\")"):
+        "rsplit('/', n)[-1] is the part after the last '/' for every n >= 1: the same boundary name",
     ("sparkify_nb/display.py", "NumberReplacer",
      "widths = [max(len(r[i]) for r in rows) for i in range(len(rows[ -1]))]"):
         "every row holds one value per column: the last row is as long as the header row",
@@ -145,6 +148,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "ROWS_PER_INSERT = 101       # keeps one INSERT's text a few KB (the Data API takes statements of 100 KB at most)"):
         "harmless: 101 rows an INSERT for 100 keeps its text a few KB (100 KB allowed), and each commit's parameter "
         "names unique (numbered from 0 in each commit of 40 INSERTs)",
+    ("sparkify_nb/analytics/sql/daily_plays.sql", "boundary", "<="):
+        "analytics.daily_plays reindexes the rows to the days start_date..end_date: a play at the end instant is on "
+        "the day after end_date, whose row is dropped (killed at the start: >= -> >)",
     ("sparkify_nb/iam/admin.py", "ReplaceUnaryOperator_USub_UAdd",
      '''return f"aws iam attach-role-policy --role-name {principal.rsplit('/', 1)[+1]} --policy-arn {policy_arn}"'''):
         "the principal holds ':role/' here, so rsplit('/', 1) has exactly two parts: [+1] is [-1]",
@@ -154,6 +160,21 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "for s in [s for s in self._all.values() if s.closed and now - s.created >= MAX_LIFE_S]:"):
         "harmless: when the reaper forgets a closed session's id (AWS documents no such time; ours is 24 h after "
         "it began) moves by one instant of the clock",
+    ("sparkify_nb/local/rehearsal/wire_messages.py", "NumberReplacer",
+     "return size if size is not None and 0 < size < 32769 else -1"):
+        "a column's internal_size is libpq's PQfsize, pg_type.typlen: a fixed size of at most a few hundred bytes, "
+        "or -1/-2 for variable ones; 32768 never occurs",
+    ("sparkify_nb/local/rehearsal/wire.py", "ZeroIterationForLoop", "for key in []:"):
+        "harmless: an ended connection's cancel key stays in the door's table; a CancelRequest with it calls "
+        "cancel() on a closed connection, which no client sees (PostgreSQL sends no reply to a CancelRequest)",
+    ("sparkify_nb/local/rehearsal/api.py", "NumberReplacer", "one = sub or (None if run.batch else run.subs[ -1])"):
+        "a run that is not a batch holds exactly one statement: its first is its last",
+    **{("sparkify_nb/local/rehearsal/copy.py", "NumberReplacer", f"caller.copy_state = (query_id, {n}, False)"):
+       "the start value is replaced before anything reads its count: a COPY that ends with LoadError fails its run, "
+       "whose rollback reads only the flag, and every other end sets copy_state again" for n in ("-1", "1")},
+    ("sparkify_nb/iam/admin.py", "NumberReplacer",
+     '''return f"aws iam attach-role-policy --role-name {principal.rsplit('/', 2)[-1]} --policy-arn {policy_arn}"'''):
+        "the last part of an rsplit on '/' is the text after the last '/' whatever the most splits: the role's name",
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",

@@ -246,6 +246,56 @@ def test_a_play_at_the_first_instant_after_the_period_is_not_in_the_weekday_hour
         conn.rollback()
 
 
+def _with_plays(conn, plays):
+    """The plays added for the block and committed (a query ends its transaction: warehouse.query rolls back), then
+    deleted."""
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO songplays VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", plays)
+    conn.commit()
+    return [p[0] for p in plays]
+
+
+def _without(conn, ids):
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM songplays WHERE songplay_id = ANY(%s)", (ids,))
+    conn.commit()
+
+
+def test_every_question_counts_a_play_at_the_periods_first_instant_and_none_at_the_first_instant_after_it(conn):
+    """A period is [start_date 00:00, the day after end_date 00:00) UTC in every query: of two plays at those two
+    instants (nothing else is played on 2018-11-08), each answer counts the first and not the second."""
+    added = _with_plays(conn, [_play(95, "2018-11-08 00:00", 1, "free", "SO1", 95, "A, CA", WIN_CHROME),
+                               _play(96, "2018-11-09 00:00", 2, "free", "SO1", 96, "B, NY", MAC_SAFARI)])
+    day = {"start_date": "2018-11-08", "end_date": "2018-11-08"}
+    try:
+        assert analytics.plays_by_hour(conn, **day)["plays"].sum() == 1
+        assert int(analytics.plays_by_weekday_hour(conn, **day).to_numpy().sum()) == 1
+        assert analytics.daily_plays(conn, **day).values.tolist() == [[date(2018, 11, 8), 1, 1]]
+        assert analytics.top_songs(conn, **day)[["title", "plays"]].values.tolist() == [["Alpha", 1]]
+        assert analytics.top_artists(conn, **day)[["artist", "plays"]].values.tolist() == [["Artist One", 1]]
+        assert analytics.free_vs_paid(conn, **day)[["level", "plays"]].values.tolist() == [["free", 1], ["paid", 0]]
+        assert analytics.top_locations(conn, **day)[["location", "plays"]].values.tolist() == [["A, CA", 1]]
+        assert analytics.platforms(conn, **day)["plays"].sum() == 1
+        assert analytics.sessions(conn, **day)[["user_id", "plays"]].values.tolist() == [[1, 1]]
+    finally:
+        _without(conn, added)
+
+
+def test_a_level_change_counts_on_the_level_changed_to_in_play_order_with_ties_in_songplay_id_order(conn):
+    """On 2018-11-01 only user 1 changes level, free to paid: one user switched in on the paid row. Two plays of
+    user 3 at one instant are taken in songplay_id order (free_vs_paid.sql's tie-break): paid (97), then free (98),
+    so the free row gains the one."""
+    assert analytics.free_vs_paid(conn, start_date="2018-11-01", end_date="2018-11-01").values.tolist() == [
+        ["free", 2, 1, 40.0, 0], ["paid", 3, 2, 60.0, 1]]
+    added = _with_plays(conn, [_play(98, "2018-11-10 09:00", 3, "free", None, 97, "C, IL", IPHONE),
+                               _play(97, "2018-11-10 09:00", 3, "paid", None, 97, "C, IL", IPHONE)])
+    try:
+        frame = analytics.free_vs_paid(conn, start_date="2018-11-10", end_date="2018-11-10")
+        assert frame[["level", "users_switched_in"]].values.tolist() == [["free", 1], ["paid", 0]]
+    finally:
+        _without(conn, added)
+
+
 def test_platforms_sum_up_per_family(conn):
     frame = analytics.platforms(conn, **PERIOD)
     assert analytics.by_family(frame, "os").values.tolist() == [

@@ -175,6 +175,8 @@ def test_counts_get_thousands_separators_numbers_and_named_columns_align_right_a
     assert str(shown) == ("name      n  flag   code\n"
                           "x     8,000  True      7\n"
                           "y            False    12")
+    shares = display.Table(pd.DataFrame({"share": [42.9, float("nan"), 0.0]}), "t")
+    assert str(shares) == "share\n 42.9\n\n  0.0"  # a missing share is blank, the others as they are
     parsed = Rows(shown.html())
     aligned = ["right" if "text-align:right" in style else "left" for _, style in parsed.styles]
     assert aligned == ["left", "right", "left", "right"] * 3  # the header row, then each body row

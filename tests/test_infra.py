@@ -715,3 +715,79 @@ def test_the_cost_text_wraps_between_words_and_says_what_the_cost_line_says():
     assert "https://aws.amazon.com/redshift/pricing/" in text.split()  # a URL is never cut
     assert " ".join(text.split()) == " ".join(infra.cost_line(settings).split())
     assert text.splitlines()[0].startswith("local: $0 (emulator). On redshift, estimated cost: $")
+
+
+def test_a_stack_role_without_its_boundary_gets_it_one_whose_trust_drifted_is_made_again_and_a_bounded_one_is_left(
+        tmp_path):
+    """roles.ensure_bounded_role on the emulator's IAM: PutRolePermissionsBoundary only when the role's boundary is
+    not the stack's; a changed trust policy makes the role anew under the boundary (the operator may not call
+    UpdateAssumeRolePolicy); a role of that name without the stack's tag is not touched."""
+    from sparkify_nb.infra import roles
+
+    settings = make_settings(tmp_path)
+    lines = []
+    ctx = infra.Context(settings, aws.Clients(settings), lines.append, delay_s=0)
+    iam, name = ctx.client("iam"), f"{settings.stack_name}-bounded"
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "redshift.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    boundary = iam.create_policy(PolicyName=f"{settings.stack_name}-boundary", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))[
+        "Policy"]["Arn"]
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), Tags=ctx.tags(name))["Role"]["Arn"]
+    try:
+        assert roles.ensure_bounded_role(ctx, name, trust, "a role", boundary) == arn
+        assert lines == [f"IAM role {name}: exists",
+                         f"IAM role {name}: permissions boundary set to {settings.stack_name}-boundary"]
+        assert iam.get_role(RoleName=name)["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+        lines.clear()
+        assert roles.ensure_bounded_role(ctx, name, trust, "a role", boundary) == arn
+        assert lines == [f"IAM role {name}: exists"]
+        lines.clear()
+        other = {**trust, "Statement": [{**trust["Statement"][0], "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}]}
+        roles.ensure_bounded_role(ctx, name, other, "a role", boundary)
+        assert lines[-1] == (f"IAM role {name}: its trust policy was not the one this stack sets, so it was deleted and "
+                             f"made again under {settings.stack_name}-boundary (the operator may not change a role's "
+                             "trust)")
+        made = iam.get_role(RoleName=name)["Role"]
+        assert copy_role.document(made["AssumeRolePolicyDocument"]) == other
+        assert made["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+        iam.untag_role(RoleName=name, TagKeys=["sparkify:stack"])
+        with pytest.raises(infra.ConflictError, match=f"IAM role {name} exists but is not tagged"):
+            roles.ensure_bounded_role(ctx, name, other, "a role", boundary)
+    finally:
+        roles.delete_role(ctx, {"RoleName": name})
+        iam.delete_policy(PolicyArn=boundary)
+
+
+def test_the_copy_roles_policy_is_attached_updated_only_when_it_differs_and_removed_without_an_s3_source(tmp_path):
+    """roles._ensure_policy on the emulator's IAM, the lines 01 prints for each step."""
+    from sparkify_nb.infra import roles
+
+    settings = make_settings(tmp_path)
+    lines = []
+    ctx = infra.Context(settings, aws.Clients(settings), lines.append, delay_s=0)
+    iam, name = ctx.client("iam"), f"{settings.stack_name}-policy-steps"
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "redshift.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+
+    def reading(*buckets):
+        return {"Version": "2012-10-17", "Statement": [
+            statement for b in buckets for statement in (
+                {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{b}"},
+                {"Effect": "Allow", "Action": "s3:GetObject", "Resource": [f"arn:aws:s3:::{b}/song_data/*"]})]}
+
+    try:
+        roles._ensure_policy(ctx, name, reading("b1"))
+        assert lines == [f"IAM role {name}: policy {copy_role.POLICY_NAME} attached (read-only on b1)"]
+        assert copy_role.document(iam.get_role_policy(RoleName=name, PolicyName=copy_role.POLICY_NAME)[
+            "PolicyDocument"]) == reading("b1")
+        roles._ensure_policy(ctx, name, reading("b1"))
+        roles._ensure_policy(ctx, name, reading("b1", "b2"))
+        assert lines[1:] == [f"IAM role {name}: policy {copy_role.POLICY_NAME} updated (read-only on b1, b2)"]
+        lines.clear()
+        roles._ensure_policy(ctx, name, {"Version": "2012-10-17", "Statement": []})
+        roles._ensure_policy(ctx, name, {"Version": "2012-10-17", "Statement": []})  # none left to delete
+        assert lines == [f"IAM role {name}: no S3 source, no S3 permission"] * 2
+        assert iam.list_role_policies(RoleName=name)["PolicyNames"] == []
+    finally:
+        roles.delete_role(ctx, {"RoleName": name})

@@ -83,6 +83,7 @@ def test_a_handmade_cluster_with_01s_settings_passes_every_control(stack):
     ("Redshift.8", "awsuser", {"MasterUsername": "awsuser"}, "admin user: awsuser"),
     ("Redshift.9", "dev", {"DBName": "dev"}, "database: dev"),
     ("Redshift.10", "plain", {"Encrypted": False}, "encrypted: false"),
+    ("Redshift.3", "six", {"AutomatedSnapshotRetentionPeriod": 6}, "retention: 6 days"),  # one day short of 7
 ])
 def test_a_cluster_made_to_fail_one_control_fails_exactly_that_one_and_stops_01(stack, control, name, changes,
                                                                                   state):
@@ -93,6 +94,41 @@ def test_a_cluster_made_to_fail_one_control_fails_exactly_that_one_and_stops_01(
                                                                      if c != control}
     with pytest.raises(infra.ControlsError, match=rf"failed security controls: {control} \(.+\): {state}\. "):
         infra.controls.require(infra.controls.report(settings, stack[1]))
+
+
+def test_a_dc2_cluster_that_keeps_no_automated_snapshots_fails_redshift_3_saying_0_days(stack):
+    """Retention 0 disables automated snapshots, which only a non-RA3 cluster may do ("You can't disable automated
+    snapshots for RA3 node types", API_ModifyCluster.html): an existing dc2 cluster can. moto stores 0 as its
+    default, 1, so DescribeClusters' answer is changed after the call to say 0."""
+    settings = handmade_cluster(stack, "nosnap", NodeType="dc2.large")
+    clients = aws.Clients(settings)
+
+    def no_snapshots(parsed, **_):
+        for found in parsed.get("Clusters", []):
+            found["AutomatedSnapshotRetentionPeriod"] = 0
+
+    redshift = clients("redshift")  # the process's one client for these settings (aws._client): put back after
+    redshift.meta.events.register("after-call.redshift.DescribeClusters", no_snapshots)
+    try:
+        assert results(infra.controls.table(settings, stack[1], clients))["Redshift.3"] == ("retention: 0 days", "fail")
+    finally:
+        redshift.meta.events.unregister("after-call.redshift.DescribeClusters", no_snapshots)
+
+
+def test_a_clusters_open_ingress_is_judged_on_the_port_its_endpoint_listens_on(stack):
+    """DescribeClusters' Endpoint.Port (API_Endpoint.html), not [cluster] port: a cluster made on 5440 with a group
+    open to the internet on 5440 fails Redshift.15 while the settings say 5439."""
+    settings, record = stack
+    open_group = open_to_the_internet(settings, record, "open-port", 5440)
+    try:
+        bad = handmade_cluster(stack, "port", Port=5440, VpcSecurityGroupIds=[open_group])
+        found = results(infra.controls.table(bad, record))
+    finally:
+        aws.Clients(settings)("redshift").delete_cluster(ClusterIdentifier=f"{settings.stack_name}-port",
+                                                         SkipFinalClusterSnapshot=True)
+        aws.Clients(settings)("ec2").delete_security_group(GroupId=open_group)
+    assert bad.get("cluster", "port") == 5439
+    assert found["Redshift.15"] == ("open to the internet: 0.0.0.0/0 on 5440-5440", "fail")
 
 
 def test_a_subnet_group_in_one_zone_fails_redshift_16(stack):
@@ -216,6 +252,29 @@ def serverless_of(settings, tmp_path):
                                                     "cluster.identifier": settings.get("cluster", "identifier")})
     return serverless, boto3.client("redshift-serverless", region_name="us-west-2", aws_access_key_id="testing",
                                     aws_secret_access_key="testing")
+
+
+def test_without_the_warehouse_the_controls_table_fails_one_row_saying_it_is_missing(stack, tmp_path):
+    """No cluster of the settings' name; a namespace whose workgroup is gone (GetWorkgroup's
+    ResourceNotFoundException, API_GetWorkgroup.html): one failed row instead of the warehouse's controls, then the
+    stack's own rows; require stops on it."""
+    settings, record = stack
+    missing = stack_settings_for(settings, f"{settings.stack_name}-absent")
+    frame = infra.controls.table(missing, record)
+    assert results(frame)["Redshift.*"] == (f"no cluster {settings.stack_name}-absent", "fail")
+    assert list(frame["control"]) == ["Redshift.*", "Sparkify.role", "Sparkify.ingress", "Sparkify.gateway"]
+    with pytest.raises(infra.ControlsError, match=r"Redshift\.\* \(a cluster to check\): no cluster "):
+        infra.controls.require(infra.controls.report(missing, record))
+    serverless, client = serverless_of(settings, tmp_path)
+    name = serverless.get("cluster", "identifier")
+    stub = Stubber(client)
+    stub.add_response("get_namespace", {"namespace": {"namespaceName": name}}, {"namespaceName": name})
+    stub.add_client_error("get_workgroup", "ResourceNotFoundException", expected_params={"workgroupName": name})
+    with stub:
+        frame = infra.controls.table(serverless, {**record, "kind": "serverless"},
+                                     aws.Clients(serverless).use("redshift-serverless", client))
+    assert results(frame)["Redshift.*"] == (f"no serverless namespace or workgroup {name}", "fail")
+    assert list(frame["control"])[0] == "Redshift.*" and "Redshift.1" not in list(frame["control"])
 
 
 def test_a_workgroups_open_ingress_is_judged_on_the_port_its_endpoint_listens_on(stack, tmp_path):
@@ -421,3 +480,71 @@ def test_what_the_copy_role_is_granted_counts_notaction_and_notresource_as_every
     assert grants == {"*": {"arn:aws:s3:::b"}, "s3:GetObject": {"*"},
                       "s3:ListBucket": {"arn:aws:s3:::b", "arn:aws:s3:::c"}}
     assert managed == 1
+
+
+@pytest.mark.parametrize("head, create, said", [
+    ((404, "404"), "BucketAlreadyExists", "S3 bucket wb-work-123456789012: the name is taken by another AWS account; "
+                                          "choose another [general] stack_name"),
+    ((403, "403"), None, "S3 bucket wb-work-123456789012 exists and is not ours (403); choose another [general] "
+                         "stack_name"),
+], ids=["taken-at-create", "forbidden-at-head"])
+def test_a_work_bucket_name_held_by_another_account_is_a_conflict_and_nothing_is_written(tmp_path, head, create, said):
+    """HeadBucket answers "403 Forbidden" for a bucket the caller may not access (API_HeadBucket.html), and a name
+    another account holds fails CreateBucket with BucketAlreadyExists ("The bucket namespace is shared by all users
+    of the system", API_CreateBucket.html). S3 answered (Stubber): no tagging or setting call follows."""
+    from sparkify_nb.infra import workbucket
+    from tests.helpers import stubbed
+
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.stack_name": "wb"})
+    client, stub = stubbed("s3", "us-west-2")
+    name = "wb-work-123456789012"
+    stub.add_client_error("head_bucket", head[1], http_status_code=head[0], expected_params={"Bucket": name})
+    if create:
+        stub.add_client_error("create_bucket", create, http_status_code=409, expected_params={
+            "Bucket": name, "CreateBucketConfiguration": {"LocationConstraint": "us-west-2"}})
+    ctx = infra.Context(settings, aws.Clients(settings).use("s3", client), quiet, identity={
+        "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/operator", "UserId": "AIDAOPERATOR"})
+    with stub, pytest.raises(infra.ConflictError) as refused:
+        workbucket.ensure_work_bucket(ctx, {"source_region": "us-west-2"})
+    stub.assert_no_pending_responses()
+    assert str(refused.value) == said
+
+
+def test_01_makes_the_work_bucket_tagged_in_the_sources_region_then_finds_it_and_refuses_one_elsewhere_or_not_ours(
+        tmp_path):
+    """ensure_work_bucket on the emulator's S3 (redshift settings): made in the sources' Region ("all resources,
+    including a manifest file ... must be located in the specified region", copy-parameters-data-source-s3.html),
+    tagged and brought in line; a second 01 finds it and writes nothing; sources in another Region, or the stack's
+    tag gone, stop 01 before anything is written."""
+    from sparkify_nb.infra import workbucket
+
+    stack = f"wm{tmp_path.name[-8:].lower().replace('_', '-')}"
+    settings = config.load(tmp_path / "absent.cfg", environ={}, overrides={
+        "general.target": "redshift", "general.stack_name": stack, "cluster.identifier": f"{stack}-dwh"})
+    s3 = boto3.client("s3", endpoint_url=local.aws_endpoint(), region_name="us-west-2", aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    lines = []
+    ctx = infra.Context(settings, aws.Clients(settings).use("s3", s3), lines.append, identity={
+        "Account": "123456789012", "Arn": "arn:aws:iam::123456789012:user/operator", "UserId": "AIDAOPERATOR"})
+    name = workbucket.bucket_name(settings, "123456789012")
+    try:
+        made = workbucket.ensure_work_bucket(ctx, {"source_region": "us-west-2"})
+        assert made == {"work_bucket": name, "work_bucket_region": "us-west-2"}
+        assert lines == [f"S3 work bucket {name}: created in us-west-2 (daily loads' COPY manifests, kept "
+                         f"{workbucket.EXPIRY_DAYS} days)", f"S3 work bucket {name}: default encryption set to SSE-S3",
+                         f"S3 work bucket {name}: public access blocked",
+                         f"S3 work bucket {name}: objects expire after {workbucket.EXPIRY_DAYS} days"]
+        assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] == "us-west-2"
+        assert workbucket.problems(ctx) == (name, [])
+        lines.clear()
+        assert workbucket.ensure_work_bucket(ctx, {"source_region": "us-west-2"}) == made
+        assert lines == [f"S3 work bucket {name}: exists"]
+        with pytest.raises(infra.InfraError, match=rf"^S3 work bucket {name} is in us-west-2, the sources in "
+                                                   r"eu-central-1: a COPY manifest must be in the sources' Region"):
+            workbucket.ensure_work_bucket(ctx, {"source_region": "eu-central-1"})
+        s3.delete_bucket_tagging(Bucket=name)
+        with pytest.raises(infra.ConflictError, match=rf"^S3 bucket {name} exists but is not tagged"):
+            workbucket.ensure_work_bucket(ctx, {"source_region": "us-west-2"})
+    finally:
+        workbucket.delete_work_bucket(ctx, {"Name": name})

@@ -104,10 +104,15 @@ def test_a_member_of_the_wrong_type_is_refused_by_the_server_naming_member_and_t
         with pytest.raises(ClientError) as refused:
             raw_api.execute_statement(**{**cluster, **wrong})
         assert error_code(refused) == "ValidationException"
-        assert f"Value at '{path}' failed to satisfy constraint: Member must be of type {kind}" in str(refused.value)
+        assert f"1 validation error detected: Value at '{path}' failed to satisfy constraint: Member must be of " \
+               f"type {kind}" in str(refused.value)
     with pytest.raises(ClientError) as refused:
         raw_api.list_statements(MaxResults=True)
     assert "Value at 'maxResults' failed to satisfy constraint: Member must be of type integer" in str(refused.value)
+    with pytest.raises(ClientError) as refused:  # every error of the request, counted
+        raw_api.execute_statement(**{**cluster, "Sql": 123, "WithEvent": "yes"})
+    assert "2 validation errors detected: Value at 'sql' " in str(refused.value)
+    assert "; Value at 'withEvent' failed to satisfy constraint: Member must be of type boolean" in str(refused.value)
 
 
 def signed_as(service: str):
@@ -143,6 +148,77 @@ def test_an_empty_batch_is_refused_by_the_server(raw_api, cluster):
     with pytest.raises(ClientError) as refused:
         raw_api.batch_execute_statement(Sqls=[], **cluster)
     assert "Member must have length greater than or equal to 1" in str(refused.value)
+
+
+class _Connection:
+    closed = False
+
+    def get_backend_pid(self) -> int:
+        return 4242
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class _FaultyEndpoint:
+    """An endpoint whose own code fails while it runs a statement (a bug, not an SQL error)."""
+
+    def __init__(self):
+        self.conn = _Connection()
+
+    def connect(self, target):
+        return self.conn
+
+    def run_one(self, conn, run, sub, in_batch):
+        raise KeyError("a fault of the endpoint's own")
+
+
+def test_a_fault_of_the_endpoint_itself_fails_the_statement_saying_so_and_frees_its_connection():
+    """Whoever waits on the statement (DescribeStatement, a session's next call) sees it end, FAILED with
+    the fault, instead of a statement STARTED for ever."""
+    from sparkify_nb.local.rehearsal import statements, translate
+
+    endpoint = _FaultyEndpoint()
+    run = statements.new_run(["SELECT 1"], [translate.parse("SELECT 1")], False, None, [])
+    statements.execute(run, endpoint)
+    assert run.done.is_set() and run.status == "FAILED"
+    assert run.subs[0].status == "FAILED" and run.subs[0].error.startswith("ERROR: internal: ")
+    assert "a fault of the endpoint's own" in run.error and endpoint.conn.closed
+
+
+class _Gate:
+    def check(self, *_):
+        pass  # every caller allowed: what is tested here comes after
+
+
+class _EndpointWithABug:
+    gate = _Gate()
+
+    def describe_statement(self, request, region):
+        raise KeyError("a bug of the endpoint's own")
+
+
+def test_a_fault_of_the_servers_own_code_answers_500_internal_server_exception_saying_what_failed():
+    """A bug of the endpoint is an answer the client can read (HTTP 500, InternalServerException, a model
+    error of redshift-data), not a dropped connection or a hang."""
+    import threading
+
+    from sparkify_nb.local.rehearsal import server
+
+    http = server.serve(_EndpointWithABug())
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    try:
+        client = boto3.client("redshift-data", endpoint_url=f"http://127.0.0.1:{http.server_address[1]}",
+                              region_name="us-west-2", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x",
+                              config=Config(retries={"max_attempts": 1}))
+        with pytest.raises(ClientError) as failed:
+            client.describe_statement(Id="00000000-0000-0000-0000-000000000000")
+    finally:
+        http.shutdown()
+        http.server_close()
+    assert failed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert error_code(failed) == "InternalServerException"
+    assert "a bug of the endpoint's own" in str(failed.value)
 
 
 def test_a_batch_is_one_transaction_all_or_nothing(data_api, cluster):

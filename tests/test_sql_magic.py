@@ -262,3 +262,20 @@ def test_a_connection_that_cannot_be_made_is_one_line_saying_so(shell):
 def test_a_cell_whose_last_statement_returns_no_rows_shows_done_not_the_rows_before_it(admin_shell, capsys):
     assert cell(admin_shell, "%%sql\nSELECT 1 AS one;\nUPDATE songplays SET level = level;") == (None, None)
     assert capsys.readouterr().out == "done\n"
+
+
+def test_sql_alone_on_the_data_api_names_the_target_without_a_secret(capsys):
+    """``%sql`` with no SQL asks nothing of the warehouse: it names where SQL goes (the Data API target's
+    members; a secret's ARN or a password is never among them)."""
+    script = Script()  # nothing queued: a request fails the test
+    script.stub.activate()
+    ip = InteractiveShell.instance()
+    try:
+        ip.register_magics(magic.SqlMagics(ip, connect=lambda settings: script.connection()))
+        ip.user_ns["settings"] = config.load(overrides={"general.target": "local"})
+        assert ip.run_cell("%sql").error_in_exec is None
+        assert capsys.readouterr().out == ("SQL cells run on local: Redshift Data API: ClusterIdentifier dapi-dwh, "
+                                           "Database sparkify, DbUser sparkify_admin\n")
+        script.stub.assert_no_pending_responses()
+    finally:
+        InteractiveShell.clear_instance()
