@@ -108,8 +108,12 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     **{("sparkify_nb/local/iam/evaluate.py", "NumberReplacer", f"@functools.lru_cache(maxsize= {n})"):
        "harmless: the compiled-pattern cache holds one pattern more or fewer: slower at worst, never different"
        for n in (4095, 4097)},
+    ("sparkify_nb/local/iam/evaluate.py", "NumberReplacer", "value = value[ -1] if len(value) == 1 else None"):
+        "a list of one value: its first is its last",
     ("sparkify_nb/local/iam/gate.py", "NumberReplacer", 'name = source.rsplit("/", 2)[-1]'):
         "[-1] of rsplit('/', n) is the text after the last '/' for any n >= 1",
+    ("sparkify_nb/local/iam/account.py", "ReplaceTrueWithFalse", "path.mkdir(parents=False, exist_ok=True)"):
+        "stack._dir(state) has just made <state>/local (parents=True): the accounts folder's parent always exists",
     ("sparkify_nb/local/iam/account.py", "RemoveDecorator", "(removed) @functools.lru_cache(maxsize=128)"):
         "harmless: the module's one decorator, admin_client's lru_cache: without it a new boto3 client each call, "
         "slower, never different (each call registers its own header hook on its own client)",

@@ -74,3 +74,12 @@ def test_an_allowed_request_names_each_resource_it_was_allowed_on_the_last_as_it
     verdict = decide("ec2:CreateSubnet", [SUBNET, VPC], CONTEXT, [policy])
     assert (verdict.allowed, verdict.resource) == (True, VPC)
     assert [(r, d.why, d.sid) for r, d in verdict.decisions] == [(SUBNET, "allowed", "Both"), (VPC, "allowed", "Both")]
+
+
+def test_a_refusal_gives_the_reason_of_the_resource_refused_not_of_one_allowed_before_it():
+    policy = {"Statement": [{"Sid": "All", "Effect": "Allow", "Action": "ec2:CreateSubnet", "Resource": "*"},
+                            {"Sid": "NotThatVpc", "Effect": "Deny", "Action": "ec2:CreateSubnet", "Resource": VPC}]}
+    verdict = decide("ec2:CreateSubnet", [SUBNET, VPC], CONTEXT, [policy])
+    assert verdict.message("arn:aws:iam::1:user/u") == (
+        f"User: arn:aws:iam::1:user/u is not authorized to perform: ec2:CreateSubnet on resource: {VPC} "
+        "with an explicit deny in an identity-based policy")

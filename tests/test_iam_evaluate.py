@@ -21,6 +21,12 @@ def test_an_allow_allows_and_names_its_sid():
     assert (got.allowed, got.why, got.sid) == (True, "allowed", "It")
 
 
+def test_a_statement_without_a_sid_is_named_by_its_position_from_one():
+    policy = {"Statement": [{"Effect": "Deny", "Action": "ec2:DeleteVpc", "Resource": "*"},
+                            {"Effect": "Allow", "Action": "ec2:CreateVpc", "Resource": "*"}]}
+    assert (decide(policy).sid, decide(policy, action="ec2:DeleteVpc").sid) == ("#2", "#1")
+
+
 def test_nothing_that_allows_is_an_implicit_deny():
     got = decide(allow(Action="ec2:DeleteVpc", Resource="*"))
     assert (got.allowed, got.why, got.sid) == (False, "implicit deny", "")
@@ -144,6 +150,9 @@ def test_numeric_and_date_operators_compare_the_request_value_with_the_policys_a
     ("ArnEquals", "arn:aws:iam::1:role/a", "arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b"),
     ("ArnNotEquals", "arn:aws:iam::1:role/a", "arn:aws:iam::1:role/b", "arn:aws:iam::1:role/a"),
     ("ArnNotLike", "arn:aws:iam::*:role/s-*", "arn:aws:iam::1:user/s-x", "arn:aws:iam::1:role/s-x"),
+    # "Each of the six colon-delimited components of the ARN is checked separately": the sixth may hold colons
+    ("ArnLike", "arn:aws:logs:*:*:log-group:/s/*", "arn:aws:logs:r:1:log-group:/s/g:*",
+     "arn:aws:logs:r:1:log-group:/t:*"),
 ])
 def test_each_operator_holds_for_one_value_and_not_for_another(operator, wanted, holds_for, fails_for):
     policy = allow(Action="*", Resource="*", Condition={operator: {"k": wanted}})

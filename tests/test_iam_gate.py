@@ -90,6 +90,14 @@ def test_ec2_refuses_with_unauthorized_operation_naming_the_action_and_the_resou
                        f"arn:aws:ec2:{REGION}:{made}:subnet/* because no identity-based policy allows the "
                        "ec2:CreateSubnet action")
     assert ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"] == []  # never served
+    from sparkify_nb.local.iam import report
+    from sparkify_nb.local.iam.authorize import authorize
+
+    noted = {(n["action"], n["sid"], n["outcome"]) for n in report.read(made)}  # the permissions report's notes
+    assert {("ec2:CreateVpc", "ec2CreateVpc", "allowed"), ("ec2:CreateSubnet", "", "implicit deny")} <= noted
+    who, subnet = account.principal(made), f"arn:aws:ec2:{REGION}:{made}:subnet/*"
+    assert authorize(who, "ec2:CreateVpc", ["*"], {}).allowed
+    assert not authorize(who, "ec2:CreateSubnet", [subnet], {}).allowed
 
 
 def test_a_changed_policy_is_in_force_at_the_next_request():
@@ -373,7 +381,8 @@ def test_an_s3_request_names_its_bucket_and_key_and_a_delete_objects_request_its
     got = requests.parse("GET", "/songs/A/A/A/TRAAAAK.json", "", auth, None)
     assert (got.operation, got.params["Bucket"], got.params["Key"]) == ("GetObject", "songs", "A/A/A/TRAAAAK.json")
     deleted = requests.parse("POST", "/work", "delete=", auth,
-                             b"<Delete><Object><Key>parts/a.parquet</Key></Object><Object><Key>b</Key></Object></Delete>")
+                             b"<Delete><Object><Key>parts/a.parquet</Key></Object>"
+                             b"<Object><Key>b</Key></Object></Delete>")
     assert (deleted.operation, deleted.params["Keys"]) == ("DeleteObjects", ["parts/a.parquet", "b"])
     assert "Keys" not in requests.parse("PUT", "/work/parts/a.parquet", "", auth, b"<Key>x</Key>").params
 
@@ -509,6 +518,18 @@ def test_serverless_passes_the_namespaces_roles_and_needs_pass_role():
         serverless.create_namespace(namespaceName=f"g{uuid.uuid4().hex[:6]}", iamRoles=[role])
     code, message = _refused(refused)
     assert (code, f"perform: iam:PassRole on resource: {role} " in message) == ("AccessDeniedException", True)
+
+
+def test_a_simulations_context_entries_of_a_list_type_keep_every_value_and_others_their_first():
+    """API_ContextEntry.html: ContextKeyType string, stringList, numeric, ...; a ...List type carries several values."""
+    from sparkify_nb.local.iam.gate import simulation_context
+
+    head = "ContextEntries.member"
+    params = {f"{head}.1.ContextKeyName": "aws:TagKeys", f"{head}.1.ContextKeyType": "stringList",
+              f"{head}.1.ContextKeyValues.member.2": "b", f"{head}.1.ContextKeyValues.member.1": "a",
+              f"{head}.2.ContextKeyName": "aws:RequestTag/k", f"{head}.2.ContextKeyType": "string",
+              f"{head}.2.ContextKeyValues.member.1": "v"}
+    assert simulation_context(params) == {"aws:TagKeys": ["a", "b"], "aws:RequestTag/k": "v"}
 
 
 def test_the_gate_answers_simulate_principal_policy_with_the_same_evaluator():
