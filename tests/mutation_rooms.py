@@ -125,6 +125,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     **{(f"sparkify_nb/analytics/sql/{name}.sql", "order", f"{key} DESC"):
        "the rows' order never shows: analytics.queries sums the quarter-hour buckets per local hour (groupby)"
        for name in ("plays_by_hour", "plays_by_weekday_hour") for key in ("1", "2")},
+    **{("sparkify_nb/analytics/sql/platforms.sql", "order", after):
+       "analytics.platforms sorts the rows itself (plays DESC, os, browser; one row per os and browser), so that "
+       "both targets agree: the SQL's order never shows" for after in ("ASC", "os DESC", "browser DESC")},
     ("sparkify_nb/analytics/sql/daily_plays.sql", "boundary", "<="):
         "analytics.daily_plays reindexes the rows to the days start_date..end_date: a play at the end instant is on "
         "the day after end_date, whose row is dropped (killed at the start: >= -> >)",

@@ -296,6 +296,35 @@ def test_a_level_change_counts_on_the_level_changed_to_in_play_order_with_ties_i
         _without(conn, added)
 
 
+def test_ties_are_ranked_by_name_then_id_and_sessions_starting_together_by_user_then_session(conn):
+    """2018-11-12 holds three plays at 09:00, one each: songs Alpha and two songs titled Beta (SO2, SOB), artists
+    "Artist One" and two named "Artist Two" (AR2, AR0), three locations, user 1's sessions 201 and 203, user 2's 202.
+    Every count ties, so each ranking is its tie-break as the docstrings give it."""
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO artists VALUES ('AR0', 'Artist Two', 'Quito', NULL, NULL)")
+        cur.execute("INSERT INTO songs VALUES ('SOB', 'Beta', 'AR0', 2004, 190.0)")
+    added = _with_plays(conn, [
+        _play(201, "2018-11-12 09:00", 1, "free", "SO2", 201, "Z, ZZ", WIN_CHROME),
+        (202, datetime(2018, 11, 12, 9), 2, "paid", "SOB", "AR0", 202, "Y, YY", LINUX_FIREFOX),
+        _play(203, "2018-11-12 09:00", 1, "free", "SO1", 203, "X, XX", WIN_EDGE)])
+    day = {"start_date": "2018-11-12", "end_date": "2018-11-12"}
+    try:
+        assert analytics.top_songs(conn, **day)[["rank", "song_id", "title"]].values.tolist() == [
+            [1, "SO1", "Alpha"], [2, "SO2", "Beta"], [3, "SOB", "Beta"]]
+        assert analytics.top_artists(conn, **day)[["rank", "artist_id", "artist"]].values.tolist() == [
+            [1, "AR1", "Artist One"], [2, "AR0", "Artist Two"], [3, "AR2", "Artist Two"]]
+        assert analytics.top_locations(conn, **day)[["rank", "location"]].values.tolist() == [
+            [1, "X, XX"], [2, "Y, YY"], [3, "Z, ZZ"]]
+        assert analytics.sessions(conn, **day)[["user_id", "session_id"]].values.tolist() == [[1, 201], [1, 203],
+                                                                                                [2, 202]]
+    finally:
+        _without(conn, added)
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM songs WHERE song_id = 'SOB'")
+            cur.execute("DELETE FROM artists WHERE artist_id = 'AR0'")
+        conn.commit()
+
+
 def test_platforms_sum_up_per_family(conn):
     frame = analytics.platforms(conn, **PERIOD)
     assert analytics.by_family(frame, "os").values.tolist() == [
