@@ -325,6 +325,33 @@ def test_ties_are_ranked_by_name_then_id_and_sessions_starting_together_by_user_
         conn.commit()
 
 
+@pytest.mark.parametrize("level, plays, artists, located", [("paid", 6, 4, 4), ("free", 5, 3, 5)])
+def test_every_question_asked_for_one_level_counts_the_plays_at_that_level_only(conn, level, plays, artists, located):
+    """Of the period's 11 plays 6 are paid (ids 4, 5, 6, 9, 11, 13) and 5 free; 4 paid and 3 free are matched to an
+    artist, 4 paid and 5 free have a location."""
+    asked = {**PERIOD, "level": level}
+    assert analytics.daily_plays(conn, **asked)["plays"].sum() == plays
+    assert int(analytics.plays_by_weekday_hour(conn, **asked).to_numpy().sum()) == plays
+    assert analytics.top_artists(conn, **asked)["plays"].sum() == artists
+    assert analytics.top_locations(conn, **asked)["plays"].sum() == located
+    assert analytics.platforms(conn, **asked)["plays"].sum() == plays
+    assert analytics.sessions(conn, **asked)["plays"].sum() == plays
+
+
+def test_a_play_of_no_level_or_an_empty_location_is_left_out_where_those_count(conn):
+    """free_vs_paid compares the two levels only; top_locations leaves out an empty location as a missing one."""
+    added = _with_plays(conn, [_play(204, "2018-11-14 09:00", 1, None, "SO1", 204, "", WIN_CHROME)])
+    day = {"start_date": "2018-11-14", "end_date": "2018-11-14"}
+    try:
+        compared = analytics.free_vs_paid(conn, **day)
+        assert compared.values.tolist() == [["free", 0, 0, 0.0, 0], ["paid", 0, 0, 0.0, 0]]
+        assert compared.attrs["users"] == 0  # nobody played on either level
+        assert analytics.top_locations(conn, **day).empty
+        assert analytics.daily_plays(conn, **day)["plays"].tolist() == [1]  # the play is there
+    finally:
+        _without(conn, added)
+
+
 def test_platforms_sum_up_per_family(conn):
     frame = analytics.platforms(conn, **PERIOD)
     assert analytics.by_family(frame, "os").values.tolist() == [
