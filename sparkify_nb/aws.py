@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from . import local
 from .config import Settings
+from .sessions import new_session
 # the IAM action of an API operation (S3's differ): one table, shared with the IAM gate and the preflight
 from .iam.calls import ACTION_OF, action_of  # noqa: F401
 
@@ -118,31 +119,6 @@ class Clients:
         assumed._session = session
         assumed._data_api_url = self._data_api_url
         return assumed
-
-
-_LOADER_LOCK = threading.Lock()
-_LOADER: list[Any] = []  # botocore's data loader, once made: shared by every session of this process
-
-
-def new_session(**kwargs: Any) -> boto3.Session:
-    """A boto3 session (``kwargs`` as :class:`boto3.Session` takes them) whose botocore data loader is
-    this process's one: the service models, endpoint rules and partitions it reads from botocore's JSON
-    files are parsed once per process, not once per session. A session per set of keys is what boto3
-    asks for (its credentials are the session's), and the rehearsal's processes make many: the
-    administrator's, each assumed role's, each emulator account's; parsing botocore's JSON again for
-    each was 10-16 % of a rehearsed run's CPU in its kernels and its Data API endpoint (py-spy)."""
-    import botocore.session
-
-    core = botocore.session.Session()
-    with _LOADER_LOCK:
-        if not _LOADER:
-            _LOADER.append(core.get_component("data_loader"))
-        loader = _LOADER[0]
-        core.register_component("data_loader", loader)
-        session = boto3.Session(botocore_session=core, **kwargs)
-        paths = loader.search_paths  # boto3 appends its own data folder to the loader, once a session
-        paths[:] = list(dict.fromkeys(paths))
-    return session
 
 
 @functools.lru_cache(maxsize=8)

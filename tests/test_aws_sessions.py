@@ -1,4 +1,4 @@
-"""boto3 sessions of one process share botocore's parsed data (aws.new_session): a session per set of
+"""boto3 sessions of one process share botocore's parsed data (sessions.new_session): a session per set of
 keys (the administrator's, an assumed role's, each rehearsal account's) costs no second parse of
 botocore's JSON, and each session still signs with its own keys."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from botocore.awsrequest import AWSResponse
 from botocore.loaders import JSONFileLoader
 
-from sparkify_nb import aws
+from sparkify_nb.sessions import new_session
 
 
 def signed_key_id(session) -> str:
@@ -38,14 +38,14 @@ class _Raw:
 
 
 def test_sessions_with_other_keys_each_sign_with_their_own():
-    first = aws.new_session(region_name="us-west-2", aws_access_key_id="AKIAFIRST", aws_secret_access_key="s1")
-    second = aws.new_session(region_name="us-west-2", aws_access_key_id="AKIASECOND", aws_secret_access_key="s2")
+    first = new_session(region_name="us-west-2", aws_access_key_id="AKIAFIRST", aws_secret_access_key="s1")
+    second = new_session(region_name="us-west-2", aws_access_key_id="AKIASECOND", aws_secret_access_key="s2")
     assert signed_key_id(first) == "AKIAFIRST"
     assert signed_key_id(second) == "AKIASECOND"
 
 
 def test_a_second_session_parses_none_of_botocores_json_again(monkeypatch):
-    aws.new_session(region_name="eu-west-1", aws_access_key_id="a", aws_secret_access_key="b").client("iam")
+    new_session(region_name="eu-west-1", aws_access_key_id="a", aws_secret_access_key="b").client("iam")
     parsed = []
     real = JSONFileLoader.load_file
 
@@ -54,14 +54,14 @@ def test_a_second_session_parses_none_of_botocores_json_again(monkeypatch):
         return real(self, file_path)
 
     monkeypatch.setattr(JSONFileLoader, "load_file", counting)
-    again = aws.new_session(region_name="eu-west-1", aws_access_key_id="c", aws_secret_access_key="d")
+    again = new_session(region_name="eu-west-1", aws_access_key_id="c", aws_secret_access_key="d")
     again.client("iam")
     assert parsed == []
 
 
 def test_many_sessions_leave_botocores_search_path_as_one_session_does():
-    loader = aws.new_session()._loader  # one session made: boto3 added its data folder to the loader
+    loader = new_session()._loader  # one session made: boto3 added its data folder to the loader
     before = list(loader.search_paths)
     for n in range(5):
-        aws.new_session(aws_access_key_id=f"k{n}", aws_secret_access_key="s")
+        new_session(aws_access_key_id=f"k{n}", aws_secret_access_key="s")
     assert loader.search_paths == before and len(before) == len(set(before))

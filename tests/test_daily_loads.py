@@ -76,7 +76,8 @@ def test_days_n_takes_the_n_days_ending_on_day(conn, data):
 
 @pytest.mark.parametrize("etl, span", [({"day": "2018-11-05"}, " for 2018-11-05"),
                                        ({"day": "2018-11-05", "days": 2}, " for 2018-11-04 .. 2018-11-05"),
-                                       ({}, "")], ids=["one-day", "two-days", "everything"])
+                                       ({"day": "2018-11-05", "days": 3}, " for 2018-11-03 .. 2018-11-05"),
+                                       ({}, "")], ids=["one-day", "two-days", "three-days", "everything"])
 def test_the_load_says_which_days_it_loads(conn, data, etl, span):
     said = []
     staging.load_staging(settings_for(data, **etl), conn, progress=said.append)

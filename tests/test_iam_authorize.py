@@ -67,3 +67,10 @@ def test_a_request_tag_condition_allows_the_new_subnet_but_not_the_vpc_it_goes_i
     assert verdict.message("arn:aws:iam::1:user/u") == (
         f"User: arn:aws:iam::1:user/u is not authorized to perform: ec2:CreateSubnet on resource: {VPC} "
         "because no identity-based policy allows the ec2:CreateSubnet action")
+
+
+def test_an_allowed_request_names_each_resource_it_was_allowed_on_the_last_as_its_resource():
+    policy = {"Statement": [{"Sid": "Both", "Effect": "Allow", "Action": "ec2:CreateSubnet", "Resource": "*"}]}
+    verdict = decide("ec2:CreateSubnet", [SUBNET, VPC], CONTEXT, [policy])
+    assert (verdict.allowed, verdict.resource) == (True, VPC)
+    assert [(r, d.why, d.sid) for r, d in verdict.decisions] == [(SUBNET, "allowed", "Both"), (VPC, "allowed", "Both")]

@@ -3,6 +3,7 @@ operator's requests, sent by real boto3 clients to the session's emulator, are a
 policy the operator holds, and refused as the service refuses them. Each operator here holds a small
 policy of its own, in an account of its own."""
 
+import io
 import json
 import uuid
 
@@ -32,13 +33,15 @@ def test_the_permissions_report_names_the_statement_that_allowed_each_pair_and_t
 
     notes = [{"action": "ec2:CreateVpc", "resource": "arn:v", "sid": "A", "outcome": "allowed"},
              {"action": "ec2:CreateVpc", "resource": "arn:v", "sid": "A", "outcome": "allowed"},
-             {"action": "s3:GetObject", "resource": "arn:o", "sid": "", "outcome": "implicit deny"}]
+             {"action": "s3:GetObject", "resource": "arn:o", "sid": "", "outcome": "implicit deny"},
+             {"action": "kms:Decrypt", "resource": "", "sid": "", "outcome": "unevaluated"}]
     policy = [{"Statement": [{"Sid": "A", "Effect": "Allow"}, {"Sid": "B", "Effect": "Allow"},
                              {"Sid": "D", "Effect": "Deny"}]}]
     built = report.build(notes, policy)
     assert built["allowed"] == [{"action": "ec2:CreateVpc", "resource": "arn:v", "sid": "A"}]
     assert built["refused"] == [{"action": "s3:GetObject", "resource": "arn:o", "why": "implicit deny"}]
     assert built["allowed_nothing"] == ["B"]
+    assert built["unevaluated"] == ["kms:Decrypt"]
 
 
 def test_the_statements_table_names_the_runs_that_used_an_action_only_when_not_every_run_did():
@@ -52,6 +55,9 @@ def test_the_statements_table_names_the_runs_that_used_an_action_only_when_not_e
     assert rows["| SourceBuckets"].endswith("| `s3:GetBucketLocation` (a); `s3:ListBucket` |")
     assert "| nothing (in these four runs" in rows["| SourceObjects"]
     assert rows["| CompactIntoYourBucket"].endswith("| not in these runs' policy (a setting adds it) |")
+    docs = f"# Before\n{report.DOCS_START}\nold rows\n{report.DOCS_END}\nAfter\n"
+    new = f"{report.DOCS_START}\nnew rows\n{report.DOCS_END}"
+    assert report.docs_with(new, docs) == f"# Before\n{new}\nAfter\n"
 
 
 def _client(session, service):
@@ -317,6 +323,79 @@ def test_a_schedules_group_comes_from_its_body_else_the_query_else_default_and_o
     assert requests.parse("GET", "/schedules/lease-x", "", auth, b"").params["GroupName"] == "default"
     group = requests.parse("GET", "/schedule-groups/default", "", auth, b"")
     assert group.operation == "GET /schedule-groups/default" and "Name" not in group.params
+
+
+def test_a_query_request_that_repeats_a_parameter_is_read_with_its_first_value_as_the_emulator_serves_it():
+    """The emulator (moto.core.responses.BaseResponse.setup_class) reads a form body's parameters with werkzeug's
+    form.items(): each key's first value. The gate must ask IAM about the operation the emulator will serve."""
+    auth = {"authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/ec2/aws4_request"}
+    call = requests.parse("POST", "/", "", auth, b"Action=CreateVpc&CidrBlock=10.0.0.0%2F16&Action=DescribeVpcs"
+                                                 b"&CidrBlock=10.9.0.0%2F16")
+    assert (call.operation, call.params) == ("CreateVpc", {"CidrBlock": "10.0.0.0/16"})
+
+
+def test_an_s3_request_names_its_bucket_and_key_and_a_delete_objects_request_its_keys():
+    auth = {"authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/s3/aws4_request"}
+    got = requests.parse("GET", "/songs/A/A/A/TRAAAAK.json", "", auth, None)
+    assert (got.operation, got.params["Bucket"], got.params["Key"]) == ("GetObject", "songs", "A/A/A/TRAAAAK.json")
+    deleted = requests.parse("POST", "/work", "delete=", auth,
+                             b"<Delete><Object><Key>parts/a.parquet</Key></Object><Object><Key>b</Key></Object></Delete>")
+    assert (deleted.operation, deleted.params["Keys"]) == ("DeleteObjects", ["parts/a.parquet", "b"])
+    assert "Keys" not in requests.parse("PUT", "/work/parts/a.parquet", "", auth, b"<Key>x</Key>").params
+
+
+def test_the_gate_reads_an_s3_body_only_for_delete_objects_and_puts_it_back_for_the_emulator():
+    """The gate needs the keys DeleteObjects names; an object's or an upload's body is the emulator's to read."""
+    from sparkify_nb.local.iam.gate import Gate
+
+    class Unread(io.BytesIO):
+        def read(self, *args):
+            raise AssertionError("the gate read a body it does not need")
+
+    gate = Gate(lambda environ, start_response: [])
+    for method, query in (("POST", "uploads="), ("POST", "uploadId=1"), ("PUT", ""), ("DELETE", "")):
+        environ = {"CONTENT_LENGTH": "3", "wsgi.input": Unread(b"xyz")}
+        assert gate._body(environ, "s3", method, query) is None
+    environ = {"CONTENT_LENGTH": "3", "wsgi.input": io.BytesIO(b"xyz")}
+    assert gate._body(environ, "s3", "POST", "delete=") == b"xyz" and environ["wsgi.input"].read() == b"xyz"
+    for length in ("", "0", None):  # a query request with no body: nothing read (a socket would block on a read)
+        environ = {"wsgi.input": Unread(b"")} if length is None else {"CONTENT_LENGTH": length, "wsgi.input": Unread()}
+        assert gate._body(environ, "ec2", "GET", "Action=DescribeVpcs") == b""
+
+
+def test_the_emulators_state_of_a_region_it_has_no_backend_for_is_empty():
+    """A request signed for a Region moto has no EC2 backend for: no tags, no route table of an association."""
+    class Nowhere(requests.Lookup):
+        def ec2(self):  # moto's ec2_backends[account]["nowhere-1"] (importing moto here would cost ~2 s)
+            raise KeyError(self.region)
+
+    nowhere = Nowhere("210000000001", "nowhere-1")
+    assert nowhere.ec2_tags("vpc-0abc") == {} and nowhere.route_table_of_association("rtbassoc-0abc") == ""
+
+
+def test_the_gate_reads_a_roles_a_log_groups_and_a_buckets_tags_and_a_roles_boundary_from_the_emulators_state():
+    """In-process, as in the emulator: moto's backends of a fresh account (no emulator request)."""
+    from moto.iam.models import iam_backends
+    from moto.logs.models import logs_backends
+    from moto.s3.models import s3_backends
+
+    made = account.new_id()
+    fence = f"arn:aws:iam::{made}:policy/fence"
+    iam = iam_backends[made]["aws"]
+    iam.create_role("r", "{}", "/", fence, "", [{"Key": "stack", "Value": "s"}], None)
+    logs = logs_backends[made][REGION]
+    logs.create_log_group("/sparkify/g", {"stack": "s"})
+    logs.create_log_group("/sparkify/bare", {})
+    s3_backends[made]["aws"].create_bucket(f"b-{made}", REGION)
+    s3_backends[made]["aws"].put_bucket_tagging(f"b-{made}", {"stack": "s"})
+    here = requests.Lookup(made, REGION)
+    assert (here.role_tags("r"), here.role_boundary("r")) == ({"stack": "s"}, fence)
+    assert (here.role_tags("gone"), here.role_boundary("gone"), here.role("gone")) == ({}, None, None)
+    assert [here.log_group_tags(g) for g in ("/sparkify/g", "/sparkify/bare", "/gone")] == [{"stack": "s"}, {}, {}]
+    assert (here.bucket_tags(f"b-{made}"), here.bucket_tags(f"gone-{made}")) == ({"stack": "s"}, {})
+    assert not here.service_linked_role_exists("redshift.amazonaws.com")
+    iam.create_service_linked_role("redshift.amazonaws.com", "", "")
+    assert here.service_linked_role_exists("redshift.amazonaws.com")
 
 
 def test_s3_rest_requests_are_read_as_their_operations():

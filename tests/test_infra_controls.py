@@ -107,8 +107,12 @@ def test_a_dc2_cluster_that_keeps_no_automated_snapshots_fails_redshift_3_saying
         for found in parsed.get("Clusters", []):
             found["AutomatedSnapshotRetentionPeriod"] = 0
 
-    clients("redshift").meta.events.register("after-call.redshift.DescribeClusters", no_snapshots)
-    assert results(infra.controls.table(settings, stack[1], clients))["Redshift.3"] == ("retention: 0 days", "fail")
+    redshift = clients("redshift")  # the process's one client for these settings (aws._client): put back after
+    redshift.meta.events.register("after-call.redshift.DescribeClusters", no_snapshots)
+    try:
+        assert results(infra.controls.table(settings, stack[1], clients))["Redshift.3"] == ("retention: 0 days", "fail")
+    finally:
+        redshift.meta.events.unregister("after-call.redshift.DescribeClusters", no_snapshots)
 
 
 def test_a_clusters_open_ingress_is_judged_on_the_port_its_endpoint_listens_on(stack):

@@ -57,10 +57,14 @@ def test_a_rehearsal_sees_nothing_the_local_target_made(monkeypatch):
         rehearsed.get_role(RoleName=f"{stack}-redshift-copy")
 
 
-def test_a_run_without_01_keeps_to_the_account_its_stack_last_rehearsed_in():
+def test_a_run_without_01_keeps_to_the_account_its_stack_last_rehearsed_in(monkeypatch):
     settings = _settings(f"ac{uuid.uuid4().hex[:6]}")
     first = account.for_run(settings, fresh=True)
     assert account.for_run(settings, fresh=False) == first  # `run --rehearse --only 99_teardown`
+    assert account.current(settings) == first  # a process that is no run's kernel (a test) keeps to it too
+    monkeypatch.setenv(account.ACCOUNT_ENV, "210000000009")
+    assert account.current(settings) == "210000000009"  # a run's kernel: the account its run acts in
+    monkeypatch.delenv(account.ACCOUNT_ENV)
     assert account.for_run(settings, fresh=True) != first   # a run with 01 starts afresh
     assert os.environ.get(account.ACCOUNT_ENV) is None
 

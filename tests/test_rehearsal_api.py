@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import time
 
+import boto3
 import psycopg2
 import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from sparkify_nb import local
@@ -93,10 +96,89 @@ def test_a_request_without_a_required_member_is_refused_by_the_server_naming_it(
     assert "Value null at 'sql' failed to satisfy constraint: Member must not be null" in str(refused.value)
 
 
+def test_a_member_of_the_wrong_type_is_refused_by_the_server_naming_member_and_type(raw_api, cluster):
+    """Sql is a string, WithEvent a boolean, StatementName a string (API_ExecuteStatement.html); a boolean is no
+    integer either (JSON's true is not 1)."""
+    for wrong, path, kind in ((dict(Sql=123), "sql", "string"), (dict(Sql="SELECT 1", WithEvent="yes"), "withEvent",
+                                                                  "boolean")):
+        with pytest.raises(ClientError) as refused:
+            raw_api.execute_statement(**{**cluster, **wrong})
+        assert error_code(refused) == "ValidationException"
+        assert f"Value at '{path}' failed to satisfy constraint: Member must be of type {kind}" in str(refused.value)
+    with pytest.raises(ClientError) as refused:
+        raw_api.list_statements(MaxResults=True)
+    assert "Value at 'maxResults' failed to satisfy constraint: Member must be of type integer" in str(refused.value)
+
+
+def signed_as(service: str):
+    """A Data API client whose requests are signed with a credential scoped to ``service`` instead."""
+    client = boto3.client("redshift-data", endpoint_url=local.data_api_endpoint(), region_name="us-west-2",
+                          aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x",
+                          config=Config(retries={"max_attempts": 1}))
+
+    def rescope(request, **_):
+        request.context.setdefault("signing", {})["signing_name"] = service
+
+    client.meta.events.register("before-sign", rescope)
+    return client
+
+
+def test_a_request_signed_for_another_service_is_refused_naming_the_service_it_must_be_scoped_to(cluster):
+    with pytest.raises(ClientError) as refused:
+        signed_as("redshift").execute_statement(Sql="SELECT 1", **cluster)
+    assert error_code(refused) == "InvalidSignatureException"
+    assert "Credential should be scoped to correct service: 'redshift-data'" in str(refused.value)
+
+
+def test_an_unsigned_request_is_refused_as_missing_its_authentication_token(cluster):
+    unsigned = boto3.client("redshift-data", endpoint_url=local.data_api_endpoint(), region_name="us-west-2",
+                            config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+    with pytest.raises(ClientError) as refused:
+        unsigned.execute_statement(Sql="SELECT 1", **cluster)
+    assert error_code(refused) == "MissingAuthenticationTokenException"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
 def test_an_empty_batch_is_refused_by_the_server(raw_api, cluster):
     with pytest.raises(ClientError) as refused:
         raw_api.batch_execute_statement(Sqls=[], **cluster)
     assert "Member must have length greater than or equal to 1" in str(refused.value)
+
+
+class _Connection:
+    closed = False
+
+    def get_backend_pid(self) -> int:
+        return 4242
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class _FaultyEndpoint:
+    """An endpoint whose own code fails while it runs a statement (a bug, not an SQL error)."""
+
+    def __init__(self):
+        self.conn = _Connection()
+
+    def connect(self, target):
+        return self.conn
+
+    def run_one(self, conn, run, sub, in_batch):
+        raise KeyError("a fault of the endpoint's own")
+
+
+def test_a_fault_of_the_endpoint_itself_fails_the_statement_saying_so_and_frees_its_connection():
+    """Whoever waits on the statement (DescribeStatement, a session's next call) sees it end, FAILED with
+    the fault, instead of a statement STARTED for ever."""
+    from sparkify_nb.local.rehearsal import statements, translate
+
+    endpoint = _FaultyEndpoint()
+    run = statements.new_run(["SELECT 1"], [translate.parse("SELECT 1")], False, None, [])
+    statements.execute(run, endpoint)
+    assert run.done.is_set() and run.status == "FAILED"
+    assert run.subs[0].status == "FAILED" and run.subs[0].error.startswith("ERROR: internal: ")
+    assert "a fault of the endpoint's own" in run.error and endpoint.conn.closed
 
 
 def test_a_batch_is_one_transaction_all_or_nothing(data_api, cluster):

@@ -146,18 +146,33 @@ def test_every_call_of_a_daily_load_on_redshift_is_on_the_operator_list(daily):
     assert daily["calls"] - set(access.actions("redshift", "provisioned", "data_api")) == set()
 
 
-def test_a_source_given_only_to_03_stops_it_before_any_copy_naming_the_source_and_01(stack, daily):
+@pytest.mark.parametrize("etl, file", [({}, "2018-11-01-events.json"),
+                                       ({"etl.day": "2018-11-01"}, "2018/11/2018-11-01-events.json")],
+                         ids=["full-load", "daily-load"])
+def test_a_source_given_only_to_03_stops_it_before_any_copy_naming_the_source_and_01(stack, daily, etl, file):
     """01 granted the COPY role ``log_data``; 03 is given another prefix of the same bucket."""
     other = f"s3://{stack['settings'].stack_name}-src/other_logs"
     s3 = stack["clients"].administrator()("s3")  # the test sets the scene: not the operator's call
-    s3.put_object(Bucket=f"{stack['settings'].stack_name}-src", Key="other_logs/2018-11-01-events.json", Body=b"{}\n")
+    s3.put_object(Bucket=f"{stack['settings'].stack_name}-src", Key=f"other_logs/{file}", Body=b"{}\n")
     before = copies(stack)
     with pytest.raises(NotGranted) as stopped:  # no clients given: as 03 calls it, the load makes its own
         staging.load_staging(rehearsal_settings(stack["folder"], stack["settings"].stack_name, **{
-            "s3.log_data": other}), stack["conn"], progress=quiet)
-    assert str(stopped.value).startswith(
-        f"[s3] log_data = {other}: 01 did not let the COPY role read {other}/2018-11-01-events.json")
+            "s3.log_data": other, **etl}), stack["conn"], progress=quiet)
+    assert str(stopped.value).startswith(f"[s3] log_data = {other}: 01 did not let the COPY role read {other}/{file}")
     assert ("Run 01 with this source ([s3] log_data = " + other) in str(stopped.value)
+    assert copies(stack) == before
+
+
+def test_a_source_prefix_wider_than_01s_stops_03_before_any_copy_though_each_file_is_readable(stack, daily):
+    """``[s3] log_data = s3://<src>/log`` covers log_data/ and log_json_path.json, each of which the COPY role may
+    read; but COPY lists its prefix first (s3:ListBucket with it as s3:prefix, copy-usage_notes-access-permissions
+    .html), and 01 granted the listing of log_data only."""
+    wider = f"s3://{stack['settings'].stack_name}-src/log"
+    before = copies(stack)
+    with pytest.raises(NotGranted) as stopped:
+        staging.load_staging(rehearsal_settings(stack["folder"], stack["settings"].stack_name, **{
+            "s3.log_data": wider}), stack["conn"], stack["clients"], progress=quiet)
+    assert str(stopped.value).startswith(f"[s3] log_data = {wider}: 01 did not let the COPY role list {wider} (")
     assert copies(stack) == before
 
 

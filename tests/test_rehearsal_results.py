@@ -15,14 +15,14 @@ from tests.rehearsal_fixtures import cluster, data_api, run  # noqa: F401 (fixtu
 # schemaName "", tableName the column's table, nullable 0 for a NOT NULL column, length 0); the precision of
 # the types the example does not show is PostgreSQL's JDBC driver's (unconfirmed)
 METADATA_TABLE = ("CREATE TABLE meta (i INT NOT NULL, b BIGINT, h SMALLINT, s VARCHAR(20), c CHAR(5), "
-                  "t TIMESTAMP, f DOUBLE PRECISION, r REAL, d DECIMAL(12,2), o BOOLEAN, dt DATE)")
+                  "t TIMESTAMP, f DOUBLE PRECISION, r REAL, d DECIMAL(12,2), o BOOLEAN, dt DATE, tm TIME)")
 METADATA = {  # column: (typeName, precision, scale, isSigned, isCaseSensitive, nullable, tableName)
     "i": ("int4", 10, 0, True, False, 0, "meta"), "b": ("int8", 19, 0, True, False, 1, "meta"),
     "h": ("int2", 5, 0, True, False, 1, "meta"), "s": ("varchar", 20, 0, False, True, 1, "meta"),
     "c": ("bpchar", 5, 0, False, True, 1, "meta"), "t": ("timestamp", 29, 6, False, False, 1, "meta"),
     "f": ("float8", 17, 17, True, False, 1, "meta"), "r": ("float4", 8, 8, True, False, 1, "meta"),
     "d": ("numeric", 12, 2, True, False, 1, "meta"), "o": ("bool", 1, 0, False, False, 1, "meta"),
-    "dt": ("date", 13, 0, False, False, 1, "meta"),
+    "dt": ("date", 13, 0, False, False, 1, "meta"), "tm": ("time", 15, 6, False, False, 1, "meta"),
     "i + 1": ("int4", 10, 0, True, False, 1, ""), "'x'": ("varchar", 2147483647, 0, False, True, 1, ""),
     "CAST(d AS DECIMAL(5, 1))": ("numeric", 5, 1, True, False, 1, ""),
     "CAST(s AS VARCHAR(10))": ("varchar", 10, 0, False, True, 1, ""),

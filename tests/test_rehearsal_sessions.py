@@ -76,6 +76,58 @@ def test_a_session_keep_alive_over_24_hours_is_refused_by_the_server(raw_api, cl
     assert "Member must have value less than or equal to 86400" in str(refused.value)
 
 
+class _Clock:
+    """A clock of the sessions module's own (its ``time.time``), moved by hand."""
+
+    def __init__(self, now: float):
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+class _Connection:
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_session_lives_24_hours_at_most_however_it_is_kept_alive_and_is_then_forced_closed(monkeypatch):
+    """"After 24 hours, the session is forced closed and the query is terminated" (API_ExecuteStatement.html,
+    SessionKeepAliveSeconds): a session kept alive call after call still ends 24 h after it began, not an instant earlier;
+    one busy then is closed too."""
+    from sparkify_nb.local.rehearsal import sessions as module
+
+    clock = _Clock(time.time())
+    monkeypatch.setattr(module, "time", clock)
+    sessions = module.Sessions()
+    try:
+        kept = sessions.open(target=None, keep_alive_s=7200, connect=_Connection)
+        start = clock.now = kept.created  # (a Session's start is stamped by the real clock)
+        sessions.release(kept)
+        for hour in range(1, 24):  # a statement every hour, each asking for a day more
+            clock.now = start + hour * 3600
+            sessions.release(sessions.take(kept.id, keep_alive_s=86400))
+        clock.now = start + 24 * 3600 - 1
+        sessions.release(sessions.take(kept.id, keep_alive_s=86400))
+        clock.now = start + 24 * 3600
+        with pytest.raises(Exception, match="Session is not available"):
+            sessions.take(kept.id, keep_alive_s=86400)
+
+        busy = sessions.open(target=None, keep_alive_s=86400, connect=_Connection)
+        clock.now = busy.created + 24 * 3600 - 1
+        time.sleep(3 * module.REAP_EVERY_S)
+        assert not busy.closed and not busy.conn.closed
+        clock.now = busy.created + 24 * 3600
+        deadline = time.monotonic() + 5
+        while not busy.conn.closed and time.monotonic() < deadline:
+            time.sleep(module.REAP_EVERY_S / 2)
+        assert busy.closed and busy.conn.closed
+    finally:
+        sessions.stop()
+
+
 # --- targets -------------------------------------------------------------------------------------------
 
 def test_an_absent_cluster_gets_the_data_apis_error(data_api):
@@ -126,6 +178,18 @@ def test_statements_run_as_the_database_user_other_users_exist_once_sql_made_the
     who = run(data_api, "SELECT current_user", **analyst)
     assert rows(data_api, who["Id"]) == [["analyst"]]
     assert run(data_api, "SELECT * FROM secret", **analyst)["Error"] == "ERROR: permission denied for table secret"
+
+
+def test_a_dropped_user_no_longer_logs_in_and_dropping_one_that_does_not_exist_fails_unless_if_exists(
+        data_api, cluster):
+    """DROP USER IF EXISTS "should make no changes and return a message that the user doesn't exist, rather
+    than terminating with an error" (r_DROP_USER.html); without it, an error."""
+    leaver = {**cluster, "DbUser": "leaver"}
+    assert run(data_api, "CREATE USER leaver PASSWORD DISABLE", **cluster)["Status"] == "FINISHED"
+    assert run(data_api, "DROP USER leaver", **cluster)["Status"] == "FINISHED"
+    assert run(data_api, "SELECT 1", **leaver)["Error"] == 'FATAL: user "leaver" does not exist'
+    assert run(data_api, "DROP USER leaver", **cluster)["Error"] == 'ERROR: user "leaver" does not exist'
+    assert run(data_api, "DROP USER IF EXISTS leaver", **cluster)["Status"] == "FINISHED"
 
 
 def test_a_cluster_deleted_and_made_again_starts_empty(data_api):

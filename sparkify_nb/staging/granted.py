@@ -47,13 +47,13 @@ def require(record: dict[str, Any], name: str, source: str, objects: Iterable[st
     if reach is None:
         raise NotGranted(f"{name} = {source}: the infrastructure record holds no copy_reach (what 01 let the COPY "
                          "role read; 01 made before it was recorded). Run 01 again, then 03")
-    objects = list(objects)
+    objects, listed = list(objects), list(listed)
     wrong = next((u for u in objects if not _readable(reach, u)), None)
     wrong = wrong or next((u for u in [*listed, *objects] if not _listable(reach, u)), None)
     if wrong is None:
         return
     setting = KEYS.get(name, name)
-    what = "list" if _readable(reach, wrong) else "read"
+    what = "list" if wrong in listed or _readable(reach, wrong) else "read"  # a prefix is only ever listed
     todo = (f"Run 01 with this source ({setting} = {source} in dwh.cfg, or SPARKIFY_S3_{name.upper()} in the "
             "environment) so that its COPY role may read it, then 03 again" if name in KEYS else
             "Run 01 again (it grants the role what this version of 03 reads), then 03")

@@ -74,7 +74,7 @@ def admin_client(endpoint: str, account: str, service: str, region: str = "us-ea
     local stack reads and writes an account's IAM before any of its users exists."""
     from botocore.config import Config
 
-    from ...aws import new_session
+    from ...sessions import new_session
 
     client = new_session().client(service, region_name=region, endpoint_url=endpoint,
                                             config=Config(retries={"max_attempts": 2},

@@ -49,15 +49,17 @@ The rules:
 5. Policy variables ``${aws:username}``, ``${aws:userid}``,
    ``${aws:PrincipalTag/...}`` (any context key), the special ``${*}``,
    ``${?}``, ``${$}`` and a default ``${key, 'value'}``, in ``Resource`` and in
-   condition values [VARS]. A variable whose key the request lacks (and that
-   has no default) makes its ``Resource`` pattern match nothing (unconfirmed
-   wording; the page says the comparison fails). In a condition value, "If
-   AWS cannot resolve a variable, this might cause the entire statement to be
-   invalid", and a key "not present" is one that "any attempt to match ...
-   fails and causes the statement to be invalid" [VARS]; AWS does not say what
-   an invalid statement does (unconfirmed, the strictest reading, as rule 6):
-   the condition makes an Allow not apply and a Deny apply, whatever its other
-   values, the key's presence or ``...IfExists``.
+   condition values [VARS]. A variable that cannot resolve (its key absent
+   from the request, or several-valued, and no default): "If AWS cannot
+   resolve a variable, this might cause the entire statement to be invalid",
+   and a key "not present" is one that "any attempt to match ... fails and
+   causes the statement to be invalid" [VARS]; AWS does not say what an
+   invalid statement does (unconfirmed, the strictest reading, as rule 6): in
+   ``Resource`` or ``NotResource`` it makes an Allow statement not apply and a
+   Deny statement apply (to the actions it names), whatever its other
+   patterns; in a condition value it makes an Allow's condition fail and a
+   Deny's hold, whatever its other values, the key's presence or
+   ``...IfExists``.
 6. An operator this module does not know makes an Allow not apply and a Deny
    apply: it errs towards refusing.
 """
@@ -160,20 +162,15 @@ def _glob(pattern: str, value: str, case: bool) -> bool:
 
 
 def _matches_any(patterns: Iterable[Any], value: str, case: bool, context: Context | None = None) -> bool:
-    for pattern in patterns:
-        text = str(pattern)
-        if context is not None:
-            try:
-                text = substitute(text, context)
-            except _Unresolved:
-                continue
-        if _glob(text, value, case):
-            return True
-    return False
+    """Whether one of ``patterns`` matches ``value``; with ``context``, each pattern's policy variables are
+    substituted first, every one of them (raises _Unresolved for one that cannot resolve)."""
+    texts = [str(p) if context is None else substitute(str(p), context) for p in patterns]
+    return any(_glob(text, value, case) for text in texts)
 
 
-def statement_applies(statement: dict[str, Any], request: Request) -> bool:
-    """True when ``statement``'s Action/NotAction and Resource/NotResource take ``request`` (rule 2)."""
+def statement_applies(statement: dict[str, Any], request: Request, effect: str = "Allow") -> bool:
+    """True when ``statement``'s Action/NotAction and Resource/NotResource take ``request`` (rule 2); a
+    ``Resource`` or ``NotResource`` whose policy variable cannot resolve, when ``effect`` is ``Deny`` (rule 5)."""
     if "Action" in statement:
         if not _matches_any(_as_list(statement["Action"]), request.action, False):
             return False
@@ -182,10 +179,13 @@ def statement_applies(statement: dict[str, Any], request: Request) -> bool:
             return False
     else:
         return False
-    if "Resource" in statement:
-        return _matches_any(_as_list(statement["Resource"]), request.resource, True, request.context)
-    if "NotResource" in statement:
-        return not _matches_any(_as_list(statement["NotResource"]), request.resource, True, request.context)
+    try:
+        if "Resource" in statement:
+            return _matches_any(_as_list(statement["Resource"]), request.resource, True, request.context)
+        if "NotResource" in statement:
+            return not _matches_any(_as_list(statement["NotResource"]), request.resource, True, request.context)
+    except _Unresolved:
+        return effect == "Deny"  # rule 5
     return False
 
 
@@ -294,7 +294,7 @@ def matching(documents: Iterable[dict[str, Any]], request: Request) -> list[tupl
     for doc in documents:
         for i, statement in enumerate(_as_list(doc.get("Statement", []))):
             effect = statement.get("Effect")
-            if effect in ("Allow", "Deny") and statement_applies(statement, request) and \
+            if effect in ("Allow", "Deny") and statement_applies(statement, request, effect) and \
                     conditions_hold(statement.get("Condition"), request.context, effect):
                 found.append((effect, _sid(statement, i)))
     return found

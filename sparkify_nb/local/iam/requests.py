@@ -171,7 +171,8 @@ class Lookup(State):
         from moto.logs.models import logs_backends
 
         try:
-            return dict(logs_backends[self.account][self.region].groups[name].tags or {})
+            # moto keeps a group's tags in its backend's tagger, not on the group (moto 5)
+            return dict(logs_backends[self.account][self.region].list_tags_log_group(name) or {})
         except Exception:
             return {}
 

@@ -19,11 +19,17 @@ _CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aw
 
 def signed_region(authorization: str, service: str = "redshift-data") -> str:
     """The Region of a SigV4 ``Authorization`` header's credential scope (signed for ``service``).
-    Raises a ValidationException-style :class:`ApiError` for an unsigned request."""
+    Raises :class:`ApiError`: for an unsigned request "Missing Authentication Token" (IAM's "Troubleshoot
+    Signature Version 4 signing" page, signature-v4-troubleshooting.html); for one whose credential is
+    scoped to another service AWS's ``InvalidSignatureException`` "Credential should be scoped to correct
+    service" (its wording as AWS returns it to SDKs, e.g. aws/aws-sdk-go-v2 issue 163; no page documents
+    it: unconfirmed)."""
     match = _CREDENTIAL.search(authorization or "")
-    if not match or match.group(3) != service:
+    if not match:
         raise ApiError("MissingAuthenticationTokenException",
                        "Request is missing Authentication Token", status=403)
+    if match.group(3) != service:
+        raise ApiError("InvalidSignatureException", f"Credential should be scoped to correct service: '{service}'. ")
     return match.group(2)
 
 
@@ -66,7 +72,7 @@ class ControlPlane:
             if key not in self._clients:
                 from botocore.config import Config
 
-                from ...aws import new_session
+                from ...sessions import new_session
                 from ..iam.account import admin_client
 
                 self._clients[key] = admin_client(url, account, service, region) if account else \
@@ -84,7 +90,7 @@ class ControlPlane:
         known = self._callers.get((key, region, url))
         if known:  # an access key's identity never changes (the emulator forgets it only when restarted)
             return known
-        from ...aws import new_session
+        from ...sessions import new_session
 
         sts = new_session().client("sts", region_name=region, endpoint_url=url,
                                              aws_access_key_id=key, aws_secret_access_key="rehearsal")
