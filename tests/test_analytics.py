@@ -234,6 +234,31 @@ def test_an_agent_of_no_known_family_is_other_an_empty_one_unknown_and_presto_op
         conn.rollback()
 
 
+@pytest.mark.parametrize("agent, os_, browser", [
+    ("Mozilla/5.0 (iPad; CPU OS 12_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/12.1 "
+     "Mobile/15E148 Safari/604.1", "iOS", "Safari"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/119.0 "
+     "Mobile/15E148 Safari/605.1.15", "iOS", "Firefox"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+     "CriOS/119.0.6045.109 Mobile/15E148 Safari/604.1", "iOS", "Chrome"),
+    ("Mozilla/5.0 (Windows NT 10.0; Trident/7.0; rv:11.0) like Gecko", "Windows", "Internet Explorer"),
+    ("Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.0)", "Windows", "Internet Explorer"),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 "
+     "Safari/537.36 OPR/105.0.0.0", "Windows", "Opera"),
+    ("Mozilla/5.0 (Macintosh; U; PPC; en-US; rv:1.7.2) Gecko/20040804 Camino/0.8.1", "macOS", "Other"),
+    ("Mozilla/5.0 (X11; FreeBSD amd64; rv:109.0) Gecko/20100101 Firefox/115.0", "Linux", "Firefox"),
+], ids=["ipad", "firefox-ios", "chrome-ios", "ie11-trident", "ie7-msie", "opera-opr", "macintosh", "x11"])
+def test_each_marker_of_a_family_puts_an_agent_in_it(conn, agent, os_, browser):
+    """Every alternative of platforms.sql's CASEs, one real user agent each (an iPad is iOS, FxiOS is Firefox,
+    CriOS is Chrome, Trident or MSIE is Internet Explorer, OPR/ is Opera, Macintosh is macOS, X11 is Linux)."""
+    added = _with_plays(conn, [_play(205, "2018-11-16 09:00", 1, "free", None, 205, None, agent)])
+    try:
+        frame = analytics.platforms(conn, start_date="2018-11-16", end_date="2018-11-16")
+        assert frame.values.tolist() == [[os_, browser, 1, 1]]
+    finally:
+        _without(conn, added)
+
+
 def test_a_play_at_the_first_instant_after_the_period_is_not_in_the_weekday_hour_matrix(conn):
     """end_date is the period's last day: a play at midnight after it belongs to the next period."""
     with conn.cursor() as cur:
