@@ -234,6 +234,31 @@ def test_an_agent_of_no_known_family_is_other_an_empty_one_unknown_and_presto_op
         conn.rollback()
 
 
+@pytest.mark.parametrize("agent, os_, browser", [
+    ("Mozilla/5.0 (iPad; CPU OS 12_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/12.1 "
+     "Mobile/15E148 Safari/604.1", "iOS", "Safari"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/119.0 "
+     "Mobile/15E148 Safari/605.1.15", "iOS", "Firefox"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+     "CriOS/119.0.6045.109 Mobile/15E148 Safari/604.1", "iOS", "Chrome"),
+    ("Mozilla/5.0 (Windows NT 10.0; Trident/7.0; rv:11.0) like Gecko", "Windows", "Internet Explorer"),
+    ("Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.0)", "Windows", "Internet Explorer"),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 "
+     "Safari/537.36 OPR/105.0.0.0", "Windows", "Opera"),
+    ("Mozilla/5.0 (Macintosh; U; PPC; en-US; rv:1.7.2) Gecko/20040804 Camino/0.8.1", "macOS", "Other"),
+    ("Mozilla/5.0 (X11; FreeBSD amd64; rv:109.0) Gecko/20100101 Firefox/115.0", "Linux", "Firefox"),
+], ids=["ipad", "firefox-ios", "chrome-ios", "ie11-trident", "ie7-msie", "opera-opr", "macintosh", "x11"])
+def test_each_marker_of_a_family_puts_an_agent_in_it(conn, agent, os_, browser):
+    """Every alternative of platforms.sql's CASEs, one real user agent each (an iPad is iOS, FxiOS is Firefox,
+    CriOS is Chrome, Trident or MSIE is Internet Explorer, OPR/ is Opera, Macintosh is macOS, X11 is Linux)."""
+    added = _with_plays(conn, [_play(205, "2018-11-16 09:00", 1, "free", None, 205, None, agent)])
+    try:
+        frame = analytics.platforms(conn, start_date="2018-11-16", end_date="2018-11-16")
+        assert frame.values.tolist() == [[os_, browser, 1, 1]]
+    finally:
+        _without(conn, added)
+
+
 def test_a_play_at_the_first_instant_after_the_period_is_not_in_the_weekday_hour_matrix(conn):
     """end_date is the period's last day: a play at midnight after it belongs to the next period."""
     with conn.cursor() as cur:
@@ -292,6 +317,62 @@ def test_a_level_change_counts_on_the_level_changed_to_in_play_order_with_ties_i
     try:
         frame = analytics.free_vs_paid(conn, start_date="2018-11-10", end_date="2018-11-10")
         assert frame[["level", "users_switched_in"]].values.tolist() == [["free", 1], ["paid", 0]]
+    finally:
+        _without(conn, added)
+
+
+def test_ties_are_ranked_by_name_then_id_and_sessions_starting_together_by_user_then_session(conn):
+    """2018-11-12 holds three plays at 09:00, one each: songs Alpha and two songs titled Beta (SO2, SOB), artists
+    "Artist One" and two named "Artist Two" (AR2, AR0), three locations, user 1's sessions 201 and 203, user 2's 202.
+    Every count ties, so each ranking is its tie-break as the docstrings give it."""
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO artists VALUES ('AR0', 'Artist Two', 'Quito', NULL, NULL)")
+        cur.execute("INSERT INTO songs VALUES ('SOB', 'Beta', 'AR0', 2004, 190.0)")
+    added = _with_plays(conn, [
+        _play(201, "2018-11-12 09:00", 1, "free", "SO2", 201, "Z, ZZ", WIN_CHROME),
+        (202, datetime(2018, 11, 12, 9), 2, "paid", "SOB", "AR0", 202, "Y, YY", LINUX_FIREFOX),
+        _play(203, "2018-11-12 09:00", 1, "free", "SO1", 203, "X, XX", WIN_EDGE)])
+    day = {"start_date": "2018-11-12", "end_date": "2018-11-12"}
+    try:
+        assert analytics.top_songs(conn, **day)[["rank", "song_id", "title"]].values.tolist() == [
+            [1, "SO1", "Alpha"], [2, "SO2", "Beta"], [3, "SOB", "Beta"]]
+        assert analytics.top_artists(conn, **day)[["rank", "artist_id", "artist"]].values.tolist() == [
+            [1, "AR1", "Artist One"], [2, "AR0", "Artist Two"], [3, "AR2", "Artist Two"]]
+        assert analytics.top_locations(conn, **day)[["rank", "location"]].values.tolist() == [
+            [1, "X, XX"], [2, "Y, YY"], [3, "Z, ZZ"]]
+        assert analytics.sessions(conn, **day)[["user_id", "session_id"]].values.tolist() == [[1, 201], [1, 203],
+                                                                                                [2, 202]]
+    finally:
+        _without(conn, added)
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM songs WHERE song_id = 'SOB'")
+            cur.execute("DELETE FROM artists WHERE artist_id = 'AR0'")
+        conn.commit()
+
+
+@pytest.mark.parametrize("level, plays, artists, located", [("paid", 6, 4, 4), ("free", 5, 3, 5)])
+def test_every_question_asked_for_one_level_counts_the_plays_at_that_level_only(conn, level, plays, artists, located):
+    """Of the period's 11 plays 6 are paid (ids 4, 5, 6, 9, 11, 13) and 5 free; 4 paid and 3 free are matched to an
+    artist, 4 paid and 5 free have a location."""
+    asked = {**PERIOD, "level": level}
+    assert analytics.daily_plays(conn, **asked)["plays"].sum() == plays
+    assert int(analytics.plays_by_weekday_hour(conn, **asked).to_numpy().sum()) == plays
+    assert analytics.top_artists(conn, **asked)["plays"].sum() == artists
+    assert analytics.top_locations(conn, **asked)["plays"].sum() == located
+    assert analytics.platforms(conn, **asked)["plays"].sum() == plays
+    assert analytics.sessions(conn, **asked)["plays"].sum() == plays
+
+
+def test_a_play_of_no_level_or_an_empty_location_is_left_out_where_those_count(conn):
+    """free_vs_paid compares the two levels only; top_locations leaves out an empty location as a missing one."""
+    added = _with_plays(conn, [_play(204, "2018-11-14 09:00", 1, None, "SO1", 204, "", WIN_CHROME)])
+    day = {"start_date": "2018-11-14", "end_date": "2018-11-14"}
+    try:
+        compared = analytics.free_vs_paid(conn, **day)
+        assert compared.values.tolist() == [["free", 0, 0, 0.0, 0], ["paid", 0, 0, 0.0, 0]]
+        assert compared.attrs["users"] == 0  # nobody played on either level
+        assert analytics.top_locations(conn, **day).empty
+        assert analytics.daily_plays(conn, **day)["plays"].tolist() == [1]  # the play is there
     finally:
         _without(conn, added)
 

@@ -396,8 +396,8 @@ def test_the_work_bucket_row_names_each_setting_that_falls_short_and_passes_what
         s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=workbucket.BLOCK_ALL)
         s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration=workbucket.LIFECYCLE)
         row = controls.work_bucket_row(ctx)
-        assert (row.state, row.result) == (f"{name}: SSE-S3, public access blocked, objects expire after "
-                                           f"{workbucket.EXPIRY_DAYS} days", "pass")
+        assert (row.state, row.result) == (f"{name}: SSE-S3, public access blocked, objects expire after 3 days",
+                                           "pass")  # a manifest is read once, right after it is written
     finally:
         workbucket.delete_work_bucket(ctx, {"Name": name})
 

@@ -95,6 +95,8 @@ def test_sparkify_nb_report_writes_it_again_from_the_executed_notebook(tmp_path,
     page = Page(written.read_text(encoding="utf-8"))
     assert "an answer" in "".join(page.text) and "print(1)" not in "".join(page.text)
     assert "<title>04 · Analytics: again</title>" in written.read_text(encoding="utf-8")
+    elsewhere = report.render(run_dir / "04_analytics.ipynb", tmp_path / "to-send" / "monday" / "04.html")
+    assert elsewhere.read_text(encoding="utf-8") == written.read_text(encoding="utf-8")  # its folders made
 
 
 def test_the_report_shows_the_query_of_a_sql_cell_leaves_out_how_to_run_the_notebook_and_links_from_reports(

@@ -110,6 +110,12 @@ def test_a_parameter_without_a_variable_is_refused_naming_it(shell):
     assert str(error) == "SELECT * FROM songplays WHERE level = :lvl: no notebook variable 'lvl' for the parameter :lvl"
 
 
+def test_of_several_parameters_without_a_variable_the_first_in_the_text_is_named(shell):
+    _, error = cell(shell, "%%sql\nSELECT * FROM songplays WHERE level = :lvl AND location = :city")
+    assert str(error) == ("SELECT * FROM songplays WHERE level = :lvl AND location = :city: no notebook variable "
+                          "'lvl' for the parameter :lvl")
+
+
 def test_an_error_shows_the_statement_and_the_database_message_without_a_traceback(shell, capsys):
     _, error = cell(shell, "%%sql\nSELECT nope\nFROM songplays")
     shown = capsys.readouterr().out
