@@ -195,6 +195,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("sparkify_nb/iam/plan.py", "NumberReplacer",
      'for schedule in (a.rsplit("/", 2)[-1] for a in lease.schedule_arns(settings, account)):'):
         "the last part of an rsplit on '/' is the text after the last '/' whatever the most splits: the name",
+    ("sparkify_nb/local/rehearsal/wire.py", "ExceptionReplacer",
+     "except (ConnectionError, ssl.SSLError, CosmicRayTestingException):"):
+        "harmless: a connection that fails with another OSError (a timeout, a closed socket), logging in or later, ends "
+        "with a traceback in the endpoint's log instead of quietly; the client's connection is closed either way",
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",

@@ -28,6 +28,7 @@ METADATA = {  # column: (typeName, precision, scale, isSigned, isCaseSensitive, 
     "CAST(s AS VARCHAR(10))": ("varchar", 10, 0, False, True, 1, ""),
     "CAST(s AS CHAR(3))": ("bpchar", 3, 0, False, True, 1, ""),
     "CAST(t AS TIMESTAMPTZ)": ("timestamptz", 35, 6, False, False, 1, ""),
+    "current_user": ("name", 64, 0, False, True, 1, ""),
 }
 
 
