@@ -157,6 +157,25 @@ def test_what_redshift_refuses_fails_and_aborts_the_transaction_until_rollback(c
         assert cur.fetchall() == [(2,)]
 
 
+def test_the_statements_of_one_query_message_after_a_failed_one_do_not_run(cluster):
+    """A simple Query holding several statements stops at the first that fails: the rest are not run
+    (postgresql.org/docs/current/protocol-flow.html, "Multiple Statements in a Simple Query"), whether
+    Redshift refuses it or the database fails it."""
+    conn = connect(cluster, issued(cluster))  # not `with conn`: psycopg2 opens a transaction block for it
+    conn.autocommit = True
+    try:
+        cur = conn.cursor()
+        cur.execute("CREATE TABLE t (a INT)")
+        for failing, error in (("CREATE INDEX i ON t (a)", psycopg2.errors.FeatureNotSupported),
+                               ("SELECT * FROM no_such_table", psycopg2.errors.UndefinedTable)):
+            with pytest.raises(error):
+                cur.execute(f"INSERT INTO t VALUES (1); {failing}; INSERT INTO t VALUES (2)")
+            cur.execute("SELECT COUNT(*) FROM t WHERE a = 2")
+            assert cur.fetchall() == [(0,)], failing
+    finally:
+        conn.close()
+
+
 def test_copy_runs_on_the_same_executor_and_its_rejects_are_read_back_over_the_door(bucket):  # noqa: F811
     """The suite's own load_redshift over psycopg2 to the door: COPY checks the role, loads, and the
     rejected record is read back from stl_load_errors, as through the Data API."""
