@@ -546,3 +546,9 @@ def test_a_name_bound_to_two_values_in_one_transaction_is_refused_naming_its_fir
     with pytest.raises(data_api.WarehouseError,
                        match=r"^DELETE FROM a WHERE level = %\(level\)s: parameter .level. has two values in one batch"):
         cur.execute("SELECT 1")
+
+
+def test_a_new_cursor_has_no_result_and_a_rowcount_of_minus_one_as_pep_249_says():
+    """"The attribute is -1 in case no .execute*() has been performed on the cursor" (PEP 249, rowcount)."""
+    cur = Script().connection().cursor()
+    assert (cur.rowcount, cur.description) == (-1, None)

@@ -195,6 +195,15 @@ def test_plays_whose_song_or_artist_is_gone_break_those_relationships_and_no_oth
     assert quality.run_checks(conn, settings).loc[names, "value"].tolist() == [2, 2, 0, 0]  # the two matched plays
 
 
+def test_a_song_whose_artist_is_gone_breaks_that_relationship_while_other_artists_remain(conn, tmp_path, settings):
+    write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS)
+    etl(conn, tmp_path)
+    name = "relationship: songs.artist_id -> artists"
+    assert quality.run_checks(conn, settings).loc[name, "value"] == 0
+    warehouse.run(conn, ["DELETE FROM artists WHERE artist_id = 'AR2'"])  # AR1 stays: the check looks for AR2 itself
+    assert quality.run_checks(conn, settings).loc[name, "value"] == 1  # SO3
+
+
 def test_a_duplicate_and_a_null_key_make_the_checks_fail(conn, tmp_path, settings):
     """The local schema enforces no key, as Redshift does not: a duplicate user
     and a play with a NULL user key go in, and only the quality checks catch
