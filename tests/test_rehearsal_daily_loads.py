@@ -6,6 +6,7 @@ deleted with the stack (sparkify_nb/infra/workbucket.py, staging/daily.py)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import uuid
 
@@ -16,6 +17,7 @@ from sparkify_nb import aws, config, infra, local, staging, warehouse
 from sparkify_nb.iam import operator as access
 from sparkify_nb.infra import controls, state, workbucket
 from sparkify_nb.infra.context import Context
+from sparkify_nb.staging.errors import LoadError
 from sparkify_nb.staging.granted import NotGranted
 from sparkify_nb.warehouse import schema, transform
 from tests.helpers import quiet
@@ -173,6 +175,22 @@ def test_a_source_prefix_wider_than_01s_stops_03_before_any_copy_though_each_fil
         staging.load_staging(rehearsal_settings(stack["folder"], stack["settings"].stack_name, **{
             "s3.log_data": wider}), stack["conn"], stack["clients"], progress=quiet)
     assert str(stopped.value).startswith(f"[s3] log_data = {wider}: 01 did not let the COPY role list {wider} (")
+    assert copies(stack) == before
+
+
+def test_a_full_load_from_a_prefix_mixing_gzip_and_plain_files_stops_before_any_copy_naming_them(stack, daily):
+    """COPY's GZIP applies to every file it reads (copy-parameters-file-compression.html): a full load decides it
+    from the files listed at the prefix, as a daily load does, so one gzip file among plain ones stops 03 before
+    any COPY instead of a COPY that fails on it (or, without GZIP, on every .gz file of a prefix)."""
+    bucket, key = f"{stack['settings'].stack_name}-src", "song_data/Z/Z/Z/TRZZZ.json.gz"
+    s3 = stack["clients"].administrator()("s3")  # the test sets the scene: not the operator's call
+    s3.put_object(Bucket=bucket, Key=key, Body=gzip.compress(b'{"song_id": "SZ", "num_songs": 1}\n'))
+    before = copies(stack)
+    try:
+        with pytest.raises(LoadError, match="one COPY reads gzip files or plain ones, not both: .*TRZZZ.json.gz"):
+            staging.load_staging(stack["with"](), stack["conn"], stack["clients"], progress=quiet)
+    finally:
+        s3.delete_object(Bucket=bucket, Key=key)
     assert copies(stack) == before
 
 

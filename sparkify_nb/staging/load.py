@@ -162,7 +162,7 @@ def _load_redshift(settings: Settings, conn: Any, song_data: str, log_data: str,
             granted.require(record, name, source, ([source] if manifest else []) + [o.name for o in objects],
                             listed=[] if manifest else [source])
         return [load_redshift(settings, conn, table, source, paths, max_errors, clients=clients, progress=progress,
-                              objects=objects, gzip=daily.gzipped(objects) if compaction.is_manifest(source) else None)
+                              objects=objects, gzip=daily.gzipped(objects))  # a prefix of .gz files too
                 for table, source, paths, objects in ((schema.STAGING_SONGS, song_data, None, songs),
                                                       (schema.STAGING_EVENTS, log_data, jsonpaths, events))]
     events = sources.day_objects(log_data, days, clients)
