@@ -199,6 +199,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "except (ConnectionError, ssl.SSLError, CosmicRayTestingException):"):
         "harmless: a connection that fails with another OSError (a timeout, a closed socket), logging in or later, ends "
         "with a traceback in the endpoint's log instead of quietly; the client's connection is closed either way",
+    **{("sparkify_nb/iam/operator.py", "NumberReplacer",
+        f"return json.dumps(policy(settings, account, principal), indent= {n})"):
+       "harmless: the printed policy's indentation; the same JSON, and IAM does not count white space against a "
+       "policy's size (reference_iam-quotas.html)" for n in (1, 3)},
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",

@@ -23,6 +23,19 @@ def test_the_table_is_what_refreshing_it_from_the_pinned_sar_copy_gives():
     assert sar.build(definition, importlib.metadata.version("parliament")) == json.loads(sar.DATA.read_text())
 
 
+def test_make_sar_rewrites_the_pinned_table_byte_for_byte_from_the_same_parliament(tmp_path, monkeypatch):
+    """`make sar` (sar.refresh) writes sorted JSON, one space an indent, a final newline: the pinned file as
+    committed, so a refresh from the same parliament changes no line of it."""
+    pinned = sar.DATA.read_bytes()
+    monkeypatch.setattr(sar, "DATA", tmp_path / "sar.json")
+    try:
+        assert sar.refresh() == tmp_path / "sar.json"
+        assert (tmp_path / "sar.json").read_bytes() == pinned
+    finally:
+        sar._table.cache_clear()  # read the pinned file again, not the copy
+        sar.rows.cache_clear()
+
+
 def test_an_existing_resources_tags_are_in_its_context_where_only_the_resource_types_table_lists_them():
     # the SAR's Redshift Serverless action rows list no condition key; its Resource types table lists
     # aws:ResourceTag for namespace and workgroup

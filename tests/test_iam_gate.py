@@ -243,6 +243,13 @@ def test_neither_the_administrator_nor_the_local_target_is_gated():
     ("redshift", "ModifyClusterIamRoles", {"ClusterIdentifier": "c", "AddIamRoles.IamRoleArn.1": "arn:r"},
      [("redshift:ModifyClusterIamRoles", ["redshift:::cluster:c"]), ("iam:PassRole", ["arn:r"])]),
     ("iam", "PutRolePolicy", {"RoleName": "r"}, [("iam:PutRolePolicy", ["iam:::role/r"])]),
+    # a final snapshot is a snapshot made: redshift:CreateClusterSnapshot on it too; none without one
+    ("redshift", "DeleteCluster", {"ClusterIdentifier": "c", "SkipFinalClusterSnapshot": True},
+     [("redshift:DeleteCluster", ["redshift:::cluster:c"])]),
+    ("redshift", "DeleteCluster", {"ClusterIdentifier": "c", "FinalClusterSnapshotIdentifier": "f"},
+     [("redshift:DeleteCluster", ["redshift:::cluster:c"]), ("redshift:CreateClusterSnapshot", ["redshift:::snapshot:c/f"])]),
+    ("redshift-serverless", "UpdateNamespace", {"namespaceName": "n", "iamRoles": ["arn:r"]},
+     [("iam:PassRole", ["arn:r"])]),  # (a namespace the emulator does not hold: nothing else to authorise)
     ("s3", "DeleteObjects", {"Bucket": "b", "Key": "", "query": {}, "Keys": ["a", "b/c"]},
      [("s3:DeleteObject", ["s3:::b/a"]), ("s3:DeleteObject", ["s3:::b/b/c"])]),
     ("ec2", "DescribeVpcs", {}, [("ec2:DescribeVpcs", ["*"])]),
@@ -320,6 +327,14 @@ def test_reading_a_statement_back_is_decided_on_its_owner_and_an_unknown_one_on_
                                          who, Owners("1", "r"))
         assert found.action == f"redshift-data:{operation}" and found.resources == ["*"]
         assert found.context["redshift-data:statement-owner-iam-userid"] == owner
+
+
+@pytest.mark.parametrize("service, operation, params", [
+    ("redshift", "DeleteCluster", {}),  # its required ClusterIdentifier is missing: the service refuses it
+    ("sts", "GetSessionToken", {})])  # an STS call the table does not list, on no resource the SAR requires
+def test_a_call_the_gate_cannot_name_a_resource_for_is_left_to_the_service(service, operation, params):
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+    assert touches.authorisations(requests.Call(service, "r", operation, params), who) is None
 
 
 def test_iam_resources_name_no_region():

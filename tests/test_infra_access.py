@@ -142,6 +142,18 @@ def test_iam_policy_command_refuses_an_unknown_kind():
     assert run.returncode == 2 and "invalid choice: 'huge'" in run.stderr
 
 
+def test_a_registered_rule_joins_the_policy_rules_once(monkeypatch):
+    from sparkify_nb.iam import rule as rules, scopes
+
+    monkeypatch.setattr(scopes, "RULES", list(scopes.RULES))
+    added = rules.Rule("ReadTheJsonpathsFile", frozenset({"s3:GetObject"}), lambda stack: ["arn:aws:s3:::b/paths.json"])
+    for _ in range(2):
+        scopes.register(added)
+        scopes.register(scopes.RULES[0])
+    assert scopes.RULES.count(added) == 1 and scopes.RULES[-1] is added
+    assert len(scopes.RULES) == len(set(map(id, scopes.RULES)))
+
+
 def test_a_registered_need_joins_the_list_once(monkeypatch):
     monkeypatch.setattr(access, "NEEDS", list(access.NEEDS))
     need = access.Need("staging", ("s3:GetObject",), targets=("redshift",), why="read the jsonpaths file")
