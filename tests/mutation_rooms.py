@@ -203,6 +203,19 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         f"return json.dumps(policy(settings, account, principal), indent= {n})"):
        "harmless: the printed policy's indentation; the same JSON, and IAM does not count white space against a "
        "policy's size (reference_iam-quotas.html)" for n in (1, 3)},
+    ("sparkify_nb/iam/plan.py", "ReplaceUnaryOperator_USub_UAdd",
+     'for schedule in (a.rsplit("/", 1)[+1] for a in lease.schedule_arns(settings, account)):'):
+        "a schedule's ARN is arn:...:schedule/<group>/<name> (lease.schedule_arns): rsplit('/', 1) has two parts, "
+        "[+1] is [-1]",
+    ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",
+     "return rpu == 4 or ( 7 <= rpu <= 512 and rpu % 8 == 0) or (512 < rpu <= 1024 and rpu % 32 == 0)"):
+        "7 is no multiple of 8: the range's first capacity is 8 either way",
+    ("sparkify_nb/local/rehearsal/copy.py", "NumberReplacer", "query_id = cur.fetchone()[ -1]"):
+        "SELECT nextval(...) returns one column: its first is its last",
+    ("sparkify_nb/local/rehearsal/translate.py", "NumberReplacer",
+     'mark = f"rehearsal_param_{secrets.token_hex( 5)}"'):
+        "harmless: a placeholder's internal column name, replaced before PostgreSQL sees it, is 10 random hex "
+        "digits instead of 12",
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",
