@@ -50,6 +50,8 @@ rehearse: install
 ## 308 s with 3, which uses ~10 % less CPU; 337 s with 6). Earlier, with 929 tests: 261 s with 2, 222 s with 4.
 ## 2026-12-02, another 2-core machine: 1528 tests 222 s; 1639 tests 272 s in place and 272 s on a fresh clone
 ## (.ci/run 4 min 56 s with the install), of which tests/test_whole_runs.py (five whole runs) is 58 s.
+## Later the same day, 1769 tests: 213.5 s in place, 211.4 s on a fresh clone (.ci/run 3 min 53 s), quiet; one
+## boto3 session's botocore data shared per process (sparkify_nb/sessions.py) is 37 s of it (248.3 s without).
 TEST_WORKERS ?= 4
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
