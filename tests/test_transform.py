@@ -148,6 +148,14 @@ def test_a_load_of_another_artists_song_keeps_every_artist_loaded_before(conn, t
     assert [r[0] for r in rows(conn, "SELECT artist_id FROM artists ORDER BY artist_id")] == ["AR1", "AR2", "AR3"]
 
 
+def test_a_play_matches_a_catalogue_song_only_when_title_artist_and_length_all_agree(conn, tmp_path):
+    write_day(tmp_path, "2018-11-01-events.json", [
+        event(ANN, DAY1, 1, 0, "free", song="Song A", artist="Artist C", length=200.0),  # another artist's name
+        event(BO, DAY1 + 1_000, 2, 0, "paid", song="Song A", artist="Artist A", length=200.0)])  # all three agree
+    etl(conn, tmp_path)
+    assert [(r[1], r[3], r[4]) for r in rows(conn, PLAYS)] == [(7, None, None), (9, "SO1", "AR1")]
+
+
 def test_identical_events_in_the_source_are_one_play_and_counted(conn, tmp_path):
     write_day(tmp_path, "2018-11-01-events.json", DAY1_EVENTS + DAY1_EVENTS[:1])
     etl(conn, tmp_path)
