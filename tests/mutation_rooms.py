@@ -216,6 +216,20 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      'mark = f"rehearsal_param_{secrets.token_hex( 5)}"'):
         "harmless: a placeholder's internal column name, replaced before PostgreSQL sees it, is 10 random hex "
         "digits instead of 12",
+    # SQL mutants named by "<original> -> <replacement>" (tests/mutants.py, equivalent)
+    **{(f"sparkify_nb/warehouse/sql/quality/{name}.sql", "drop predicate", "COUNT(*) > 1 -> TRUE"):
+       "the HAVING only leaves out groups of one copy, which add copies - 1 = 0 to the sum"
+       for name in ("songs", "songplays")},
+    ("sparkify_nb/warehouse/sql/quality/songplays.sql", "drop predicate", "c.start_time IS NOT NULL -> TRUE"):
+        "songplays.start_time is NOT NULL on both targets (warehouse/schema.py): the predicate is always true",
+    ("sparkify_nb/warehouse/sql/transform/songplays.sql", "drop predicate",
+     "p.start_time IN (SELECT ts FROM staging_events WHERE page = 'NextSong' AND ts IS NOT NULL) -> TRUE"):
+        "harmless: merged_plays then holds every key of songplays, not only this batch's times; the NOT EXISTS "
+        "matches on start_time too, so the same plays are left out (the predicate keeps the temp table small)",
+    ("sparkify_nb/analytics/sql/free_vs_paid.sql", "drop predicate", "user_id IS NOT NULL -> TRUE"):
+        "a NULL user_id fails the next predicate, user_id <> -1, too (NULL is not true)",
+    ("sparkify_nb/analytics/sql/free_vs_paid.sql", "drop predicate", "previous_level IS NOT NULL -> TRUE"):
+        "a NULL previous_level fails the next predicate, previous_level <> level, too (NULL is not true)",
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",

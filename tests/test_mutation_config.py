@@ -60,6 +60,18 @@ def test_every_equivalent_mutant_is_in_a_room_and_says_why():
         assert file in files and kind and line and len(reason) > 10, (file, kind, line)
 
 
+def test_a_sql_mutant_is_equivalent_by_its_own_predicate_not_by_its_files_other_ones():
+    from pathlib import Path
+
+    from tests import mutants
+
+    path = Path("sparkify_nb/analytics/sql/free_vs_paid.sql")
+    made = mutants.sql_mutants_of(mutation_rooms.ROOT, [path])
+    dropped = {m.before: mutants.equivalent(m) for m in made if m.kind == "drop predicate"}
+    assert dropped["user_id IS NOT NULL"] and dropped["previous_level IS NOT NULL"]
+    assert not dropped["user_id <> -1"] and not dropped["previous_level <> level"]
+
+
 SAMPLE = """-- a comment with = and < and ORDER BY x ASC, never mutated
 SELECT a, 'x < y AND z' AS s
 FROM t JOIN u ON u.id = t.id
