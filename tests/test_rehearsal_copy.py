@@ -246,6 +246,23 @@ def test_a_region_other_than_the_buckets_fails_as_redshift_fails(data_api, monke
             "endpoint.") in str(failed.value)
 
 
+def test_a_manifest_listing_a_file_in_another_regions_bucket_fails_as_redshift_fails(data_api, monkeypatch, bucket):
+    """"All resources, including a manifest file or multiple Amazon S3 buckets, must be located in the specified
+    region" (copy-parameters-data-source-s3.html): each bucket a manifest names, not only the manifest's own."""
+    far, here = f"rh-far-{uuid.uuid4().hex[:8]}", aws("s3")
+    aws("s3", "eu-west-1").create_bucket(Bucket=far, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    part = here.get_object(Bucket=bucket, Key="parts/events-0.json.gz")["Body"].read()
+    aws("s3", "eu-west-1").put_object(Bucket=far, Key="parts/events-0.json.gz", Body=part)
+    here.put_object(Bucket=bucket, Key="elsewhere/far.manifest", Body=json.dumps({"entries": [
+        {"url": f"s3://{bucket}/parts/events-1.json.gz", "mandatory": True},
+        {"url": f"s3://{far}/parts/events-0.json.gz", "mandatory": True}]}))
+    load, _ = loader(data_api, monkeypatch, make_role(reads(bucket, "*") + reads(far, "*")))
+    with pytest.raises(LoadError) as failed:
+        load(schema.STAGING_EVENTS, f"s3://{bucket}/elsewhere/far.manifest", f"s3://{bucket}/log_json_path.json")
+    assert ("S3ServiceException:The bucket you are attempting to access must be addressed using the specified "
+            "endpoint.") in str(failed.value)
+
+
 def manifest_settings(bucket: str):
     """Settings of a run whose log source is the bucket's manifest (parts in ``parts/``, not beside it)."""
     return config.load(overrides={"general.target": "redshift", "general.region": REGION,
