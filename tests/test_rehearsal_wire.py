@@ -95,6 +95,22 @@ def test_a_cancel_request_on_a_connection_of_its_own_stops_the_running_query(clu
         assert time.monotonic() - started < 5
 
 
+def test_a_new_emulator_starts_with_an_empty_ledger_whether_or_not_an_old_one_was_left(tmp_path, monkeypatch):
+    """The ledger of issued credentials starts empty with each emulator, on a first start too (no file yet)."""
+    from moto.redshift.models import RedshiftBackend
+
+    from sparkify_nb.local.rehearsal import credentials
+
+    # put moto's method back afterwards: the recording wraps it in this process
+    monkeypatch.setattr(RedshiftBackend, "get_cluster_credentials", RedshiftBackend.get_cluster_credentials)
+    ledger = tmp_path / "ledger"
+    credentials.record_cluster_credentials(ledger)
+    assert not ledger.exists()
+    ledger.write_text('{"left": "by the emulator before"}\n')
+    credentials.record_cluster_credentials(ledger)
+    assert not ledger.exists()
+
+
 def test_a_password_the_stack_did_not_issue_is_refused(cluster):
     creds = {**issued(cluster), "DbPassword": "not-the-issued-one"}
     assert refusal(cluster, creds) == f'FATAL:  password authentication failed for user "IAM:{MASTER}"'
