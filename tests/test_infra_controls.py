@@ -277,44 +277,42 @@ def test_without_the_warehouse_the_controls_table_fails_one_row_saying_it_is_mis
     assert list(frame["control"])[0] == "Redshift.*" and "Redshift.1" not in list(frame["control"])
 
 
+def serverless_controls(stack, tmp_path, port: int, namespace: dict, workgroup: dict):
+    """(the Serverless settings, the controls table's results) for a namespace and a workgroup answered by a
+    Stubber (moto has no Serverless API), on the stack's first subnet with a group open to the internet on
+    ``port`` (deleted afterwards); ``workgroup`` adds to or overrides those answers."""
+    settings, record = stack
+    ec2 = aws.Clients(settings)("ec2")
+    open_group = open_to_the_internet(settings, record, f"open-{port}", port)
+    serverless, client = serverless_of(settings, tmp_path)
+    stub = serverless_answers(client, serverless.get("cluster", "identifier"), namespace, {
+        "subnetIds": record["subnet_ids"][:1], "securityGroupIds": [open_group], **workgroup})
+    try:
+        with stub:
+            return serverless, results(infra.controls.table(serverless, {**record, "kind": "serverless"},
+                                                            aws.Clients(serverless).use("redshift-serverless", client)))
+    finally:
+        ec2.delete_security_group(GroupId=open_group)
+
+
 def test_a_workgroups_open_ingress_is_judged_on_the_port_its_endpoint_listens_on(stack, tmp_path):
     """A workgroup's port is its own (GetWorkgroup's endpoint.port, API_Endpoint.html), not [cluster] port:
     the group open on 5440 fails Redshift.15 for a workgroup on 5440 while the settings say 5439."""
-    settings, record = stack
-    ec2 = aws.Clients(settings)("ec2")
-    open_group = open_to_the_internet(settings, record, "open-5440", 5440)
-    serverless, client = serverless_of(settings, tmp_path)
-    stub = serverless_answers(client, serverless.get("cluster", "identifier"), {"adminUsername": "a", "dbName": "d"}, {
-        "subnetIds": record["subnet_ids"][:1], "securityGroupIds": [open_group], "endpoint": {"port": 5440}})
-    try:
-        with stub:
-            frame = infra.controls.table(serverless, {**record, "kind": "serverless"},
-                                         aws.Clients(serverless).use("redshift-serverless", client))
-    finally:
-        ec2.delete_security_group(GroupId=open_group)
+    serverless, found = serverless_controls(stack, tmp_path, 5440, {"adminUsername": "a", "dbName": "d"},
+                                            {"endpoint": {"port": 5440}})
     assert serverless.get("cluster", "port") == 5439
-    assert results(frame)["Redshift.15"] == ("open to the internet: 0.0.0.0/0 on 5440-5440", "fail")
+    assert found["Redshift.15"] == ("open to the internet: 0.0.0.0/0 on 5440-5440", "fail")
 
 
 def test_a_serverless_namespace_and_workgroup_built_to_fail_fail_every_row_they_decide(stack, tmp_path):
     """Namespace and workgroup answered (moto has no Serverless API) with every setting a control
     wants turned the wrong way, on the emulator's network: one subnet, a group open to the internet."""
     settings, record = stack
-    ec2 = aws.Clients(settings)("ec2")
-    open_group = open_to_the_internet(settings, record, "open", 5439)
-    serverless, client = serverless_of(settings, tmp_path)
-    stub = serverless_answers(client, serverless.get("cluster", "identifier"), {
-        "adminUsername": "awsuser", "dbName": "dev", "logExports": []}, {
-        "publiclyAccessible": True, "enhancedVpcRouting": False, "subnetIds": record["subnet_ids"][:1],
-        "securityGroupIds": [open_group], "endpoint": {"port": 5439},
+    namespace = {"adminUsername": "awsuser", "dbName": "dev", "logExports": []}
+    _, found = serverless_controls(stack, tmp_path, 5439, namespace, {
+        "publiclyAccessible": True, "enhancedVpcRouting": False, "endpoint": {"port": 5439},
         "configParameters": [{"parameterKey": "require_ssl", "parameterValue": "false"}]})
-    try:
-        with stub:
-            frame = infra.controls.table(serverless, {**record, "kind": "serverless"},
-                                         aws.Clients(serverless).use("redshift-serverless", client))
-    finally:
-        ec2.delete_security_group(GroupId=open_group)
-    found = results(frame)
+    ec2 = aws.Clients(settings)("ec2")
     zone = ec2.describe_subnets(SubnetIds=record["subnet_ids"][:1])["Subnets"][0]["AvailabilityZone"]
     assert {c: found[c] for c in ("Redshift.1", "Redshift.2", "Redshift.4", "Redshift.8", "Redshift.9",
                                   "Redshift.10", "Redshift.15", "Redshift.16")} == {
