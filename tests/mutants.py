@@ -428,6 +428,19 @@ def equivalent(mutant: Mutant) -> bool:
         mutant.file.suffix == ".sql" and (file, mutant.kind, f"{mutant.before} -> {mutant.after}") in EQUIVALENT)
 
 
+def _unreached(runner: Runner, found: list[Mutant]) -> int:
+    """Print the mutants (not in EQUIVALENT) whose line no test of the baseline executed: each one survives."""
+    left = []
+    for mutant in found:
+        if mutant.file.suffix == ".py" and mutant.file not in runner.lines:
+            runner.lines[mutant.file] = Lines.of((runner.scratch / mutant.file).read_text(encoding="utf-8"))
+        if not tests_for(mutant, runner.base, runner.whole, runner.lines.get(mutant.file)) and not equivalent(mutant):
+            left.append(mutant)
+    print(f"{len(left)} of {len(found)} mutants reached by no test:")
+    print("\n".join(m.describe() for m in left))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make mutants PKG=...", description=__doc__.split("\n\n")[0])
     parser.add_argument("pkg", help="a room's folder, module or SQL file (tests/mutation_rooms.py)")
@@ -437,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", default="", help="A-B: only the mutants of lines A to B")
     parser.add_argument("--sample", type=int, default=0, help="run N mutants drawn uniformly from those selected")
     parser.add_argument("--seed", type=int, default=0, help="the sample's seed (the same seed, the same mutants)")
+    parser.add_argument("--unreached", action="store_true",
+                        help="run the baseline only and list the mutants no test reaches (certain survivors)")
     args = parser.parse_args(argv)
     room, files = select(args.pkg)
     tests = args.tests.split(",") if args.tests else list(room.tests)
@@ -467,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
         base = baseline(scratch, stack, tests, files)
         baseline_s = time.monotonic() - started
         runner, results = Runner(scratch, stack, base), []
+        if args.unreached:
+            return _unreached(runner, found)
         for n, mutant in enumerate(found, 1):
             result = runner.run(mutant, emulator=any(mutant.file in b.emulator for b in base.values()))
             if equivalent(mutant) and result.outcome in ("survived", "not reached"):

@@ -93,6 +93,29 @@ _NO_CARRY = ("NUMERIC typmod is (precision << 16 | scale) + 4, scale at most 100
              "precision bits")
 _NUMERIC_TYPMOD = "PostgreSQL stores a NUMERIC typmod as -1 or (precision << 16 | scale) + 4 >= 4, never 3"
 _TR = "sparkify_nb/local/rehearsal/translate.py"
+# Equivalent endpoint mutants, one dict per group of the endpoint's files, so that work on different
+# files adds entries in different places (merged into EQUIVALENT below).
+
+# statements.py, translate.py, semantics.py, sql/*.sql
+_EQ_STATEMENTS: dict[tuple[str, str, str], str] = {
+}
+
+
+# wire.py, wire_messages.py, copy.py, pki.py, backing.py, credentials.py, errors.py, lazy.py
+_EQ_WIRE_COPY: dict[tuple[str, str, str], str] = {
+}
+
+
+# api.py, sessions.py, server.py, refusals.py, authorise.py, control.py, commands.py, execute.py, iam_eval.py
+_EQ_API: dict[tuple[str, str, str], str] = {
+}
+
+
+# serverless.py, serverless_limits.py
+_EQ_SERVERLESS: dict[tuple[str, str, str], str] = {
+}
+
+
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     (_TR, "NumberReplacer", '''words = " ".join(_WORDS.findall(f"{tree.this} {tree.expression or ''}".upper())[: 3])'''):
         "every entry of COMMANDS has at most two words: a third word never changes which one it starts with",
@@ -255,6 +278,7 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      'precision, scale = (((typmod - 4) >> 16, (typmod - 4) & 0xFFFF) if typmod >= 3'): _NUMERIC_TYPMOD,
     (_ST, 'ReplaceBinaryOperator_Sub_Add',
      'precision, scale = (((typmod + 4) >> 16, (typmod - 4) & 0xFFFF) if typmod >= 4'): _NO_CARRY,
+    **_EQ_STATEMENTS, **_EQ_WIRE_COPY, **_EQ_API, **_EQ_SERVERLESS,
 }
 
 
