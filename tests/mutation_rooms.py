@@ -112,7 +112,22 @@ _EQ_API: dict[tuple[str, str, str], str] = {
 
 
 # serverless.py, serverless_limits.py
+_SL = "sparkify_nb/local/rehearsal/serverless.py"
 _EQ_SERVERLESS: dict[tuple[str, str, str], str] = {
+    (_SL, "NumberReplacer", 'resource = caller_arn.split(":", 6)[-1]'):
+        "an IAM ARN has six ':'-separated parts and IAM names and session names hold no ':' (characters "
+        "[\\w+=,.@-]): a seventh split finds nothing to split",
+    (_SL, "NumberReplacer", 'return "IAM:" + rest.rsplit("/", 2)[-1]'):
+        "the last part of an rsplit on '/' is the text after the last '/' whatever the most splits: the user's name",
+    **{(_SL, "NumberReplacer", f'until = item.get("_until", {n})'):
+       "harmless: only a namespace never in transit has no _until; settling it sets AVAILABLE on an AVAILABLE "
+       "namespace" for n in ("1", "-1")},
+    **{(_SL, "NumberReplacer", f'item["status"], item["_until"] = "AVAILABLE", {n}'):
+       "harmless: a settled item settles again to AVAILABLE on each read until _in_transit sets a new _until"
+       for n in ("1", "-1")},
+    (_SL, "RemoveDecorator", "(removed) @classmethod"):
+        "_read is only called on the instance (self._read): cls is then the instance, whose _public is the same "
+        "static method",
 }
 
 

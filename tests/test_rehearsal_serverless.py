@@ -170,9 +170,23 @@ def test_get_namespace_reads_roles_back_as_aws_writes_them(sl):
     assert ns["iamRoles"] == [f"IamRole(applyStatus=in-sync, iamRoleArn={role})"]
 
 
+@pytest.mark.parametrize("rpu", [4, 8, 16, 504, 512, 544, 576, 1024])
+def test_the_capacities_aws_lists_are_taken(rpu):
+    """[CAP]: 4; 8 to 512 in steps of 8; 512 to 1024 in steps of 32 (each end of each range included)."""
+    assert service.capacity_ok(rpu)
+
+
+@pytest.mark.parametrize("rpu", [0, 3, 5, 7, 9, 12, 513, 516, 520, 536, 1023, 1025, 1056, 2048])
+def test_capacities_between_aws_steps_or_outside_its_ranges_are_refused(rpu):
+    assert not service.capacity_ok(rpu)
+
+
 @pytest.mark.parametrize("arn, user", [("arn:aws:sts::1:user/moto", "IAM:moto"),
                                        ("arn:aws:iam::1:user/path/ana", "IAM:ana"),
-                                       ("arn:aws:sts::1:assumed-role/analyst/s-04", "IAMR:analyst")])
+                                       ("arn:aws:iam::1:user/a/b/ana", "IAM:ana"),
+                                       ("arn:aws:sts::1:assumed-role/analyst/s-04", "IAMR:analyst"),
+                                       ("arn:aws:iam::1:role/analyst", "IAMR:analyst"),
+                                       ("arn:aws:iam::1:role/service-role/team/loader", "IAMR:loader")])
 def test_the_database_user_is_the_iam_identity_as_aws_maps_it(arn, user):
     assert service.mapped_user(arn) == user
 
@@ -277,3 +291,156 @@ def test_copy_on_a_workgroup_uses_its_namespaces_role_and_rejects_come_back_from
         report = copy_client.load_redshift(settings, conn, schema.STAGING_EVENTS, f"s3://{bucket}/bad_log", None,
                                            10, progress=quiet)
     assert (report.loaded, report.rejected, [r.colname for r in report.rejects]) == (2, 1, ["ts"])
+
+
+def test_each_region_keeps_its_own_namespaces_and_workgroups(sl):
+    """ARNs, names and lists are per Region [API: every ARN names its Region]: the same names in a second Region
+    make a second namespace and workgroup, which the first Region neither lists nor counts."""
+    other = boto3.client("redshift-serverless", endpoint_url=local.data_api_endpoint(),
+                         **{**KEYS, "region_name": "eu-west-1"})
+    here = made(sl)
+    name = here["workgroupName"]
+    other.create_namespace(namespaceName=name)
+    there = other.create_workgroup(workgroupName=name, namespaceName=name, baseCapacity=16)["workgroup"]
+    settle(other, name)
+    assert (there["workgroupArn"].split(":")[3], here["workgroupArn"].split(":")[3]) == ("eu-west-1", REGION)
+    assert sl.get_workgroup(workgroupName=name)["workgroup"]["baseCapacity"] == 8
+    assert other.get_workgroup(workgroupName=name)["workgroup"]["baseCapacity"] == 16
+    assert [w["workgroupArn"] for w in other.list_workgroups()["workgroups"]] == [there["workgroupArn"]]
+    assert [n["namespaceName"] for n in other.list_namespaces()["namespaces"]] == [name]
+    assert name in [n["namespaceName"] for n in sl.list_namespaces()["namespaces"]]
+    other.delete_workgroup(workgroupName=name)
+    time.sleep(service.STEP_S + 0.1)
+    other.list_workgroups()  # seen DELETING once: now gone
+    # the first Region's workgroup of the same names keeps its namespace there, not here
+    assert other.delete_namespace(namespaceName=name, finalSnapshotName=f"{name}-final")["namespace"][
+        "status"] == "DELETING"
+    assert [s["snapshotName"] for s in other.list_snapshots(namespaceName=name)["snapshots"]] == [f"{name}-final"]
+    assert sl.list_snapshots(namespaceName=name)["snapshots"] == []
+    with pytest.raises(ClientError) as err:
+        sl.delete_namespace(namespaceName=name)
+    assert code(err) == "ConflictException" and f"workgroup {name} uses it" in str(err.value)
+
+
+def test_a_namespace_reads_back_what_it_was_made_with_and_the_rehearsals_defaults_for_the_rest(sl):
+    """[API CreateNamespace]; the defaults (admin user ``admin``, database ``dev``) are the rehearsal's, unconfirmed.
+    A managed admin password is a Secrets Manager secret ``redshift!<namespace>-<admin>``, whose ARN "includes the
+    name of the secret followed by six random characters" (Secrets Manager API, CreateSecret's ``ARN``)."""
+    name, role = f"sv-{uuid.uuid4().hex[:8]}", "arn:aws:iam::123456789012:role/copy"
+    bare = sl.create_namespace(namespaceName=name)["namespace"]
+    assert {k: bare[k] for k in ("namespaceName", "adminUsername", "dbName", "iamRoles", "logExports", "status")} == {
+        "namespaceName": name, "adminUsername": "admin", "dbName": "dev", "iamRoles": [], "logExports": [],
+        "status": "AVAILABLE"}
+    assert "defaultIamRoleArn" not in bare and "adminPasswordSecretArn" not in bare
+    full = sl.create_namespace(namespaceName=name + "-b", adminUsername="awsuser", dbName="sparkify", iamRoles=[role],
+                               defaultIamRoleArn=role, logExports=["userlog"], kmsKeyId="alias/mine",
+                               manageAdminPassword=True)["namespace"]
+    assert (full["adminUsername"], full["dbName"], full["defaultIamRoleArn"], full["logExports"], full["kmsKeyId"]) == (
+        "awsuser", "sparkify", role, ["userlog"], "alias/mine")
+    prefix = f"arn:aws:secretsmanager:{REGION}:123456789012:secret:redshift!{name}-b-awsuser-"
+    secret = full["adminPasswordSecretArn"]
+    assert secret.startswith(prefix) and len(secret) == len(prefix) + 6
+    with pytest.raises(ClientError) as err:
+        sl.create_namespace(namespaceName=name)
+    assert code(err) == "ConflictException"
+
+
+def test_update_namespace_changes_the_settings_it_names_and_keeps_the_others(sl):
+    name, role = f"sv-{uuid.uuid4().hex[:8]}", "arn:aws:iam::123456789012:role/copy"
+    sl.create_namespace(namespaceName=name, adminUsername="awsuser", logExports=["userlog"])
+    sl.update_namespace(namespaceName=name, iamRoles=[role], defaultIamRoleArn=role)
+    ns = sl.get_namespace(namespaceName=name)["namespace"]
+    assert (ns["iamRoles"], ns["defaultIamRoleArn"], ns["logExports"], ns["adminUsername"]) == (
+        [f"IamRole(applyStatus=in-sync, iamRoleArn={role})"], role, ["userlog"], "awsuser")
+    sl.update_namespace(namespaceName=name, logExports=["userlog", "connectionlog"])
+    ns = sl.get_namespace(namespaceName=name)["namespace"]
+    assert (ns["logExports"], ns["defaultIamRoleArn"], len(ns["iamRoles"])) == (["userlog", "connectionlog"], role, 1)
+
+
+def test_a_workgroup_reads_back_its_settings_and_aws_defaults_for_the_rest(sl):
+    """[API CreateWorkgroup]: base capacity 128 RPUs by default ([CAP]: the default base capacity is 128 RPUs),
+    port 5439, not publicly accessible, no enhanced VPC routing; no maximum unless one is given."""
+    name = f"sv-{uuid.uuid4().hex[:8]}"
+    sl.create_namespace(namespaceName=name)
+    wg = sl.create_workgroup(workgroupName=name, namespaceName=name)["workgroup"]
+    assert (wg["baseCapacity"], wg["port"], wg["publiclyAccessible"], wg["enhancedVpcRouting"], wg["subnetIds"],
+            wg["securityGroupIds"], wg["configParameters"]) == (128, 5439, False, False, [], [], [])
+    assert "maxCapacity" not in wg and wg["endpoint"] == {
+        "address": f"{name}.123456789012.{REGION}.redshift-serverless.amazonaws.com", "port": 5439}
+    assert sl.list_tags_for_resource(resourceArn=wg["workgroupArn"])["tags"] == []
+    other = f"sv-{uuid.uuid4().hex[:8]}"
+    sl.create_namespace(namespaceName=other)
+    given = sl.create_workgroup(workgroupName=other, namespaceName=other, baseCapacity=8, maxCapacity=16, port=5440,
+                                publiclyAccessible=True, enhancedVpcRouting=True, subnetIds=["subnet-1"],
+                                securityGroupIds=["sg-1"],
+                                configParameters=[{"parameterKey": "max_query_execution_time",
+                                                   "parameterValue": "14400"}])["workgroup"]
+    assert (given["maxCapacity"], given["port"], given["endpoint"]["port"], given["publiclyAccessible"],
+            given["enhancedVpcRouting"], given["subnetIds"], given["securityGroupIds"],
+            given["configParameters"][0]["parameterKey"]) == (
+        16, 5440, 5440, True, True, ["subnet-1"], ["sg-1"], "max_query_execution_time")
+    settle(sl, other)
+    assert sl.update_workgroup(workgroupName=other, port=5441)["workgroup"]["endpoint"]["port"] == 5441
+
+
+def test_a_status_in_transit_lasts_its_time_even_when_read_at_once(sl):
+    """Rule 1: a read shows CREATING; the status stays until its time has passed, however often it is read."""
+    name = f"sv-{uuid.uuid4().hex[:8]}"
+    sl.create_namespace(namespaceName=name)
+    sl.create_workgroup(workgroupName=name, namespaceName=name, baseCapacity=8)
+    assert [sl.get_workgroup(workgroupName=name)["workgroup"]["status"] for _ in range(2)] == ["CREATING"] * 2
+    with pytest.raises(ClientError) as err:
+        sl.delete_workgroup(workgroupName=name)
+    assert code(err) == "ConflictException" and "once AVAILABLE" in str(err.value)
+
+
+def test_a_namespace_being_deleted_is_not_deleted_again_and_its_final_snapshot_is_listed_by_name_or_arn(sl):
+    name = f"sv-{uuid.uuid4().hex[:8]}"
+    ns = sl.create_namespace(namespaceName=name)["namespace"]
+    plain = sl.create_namespace(namespaceName=name + "-b")["namespace"]
+    sl.delete_namespace(namespaceName=name, finalSnapshotName=f"{name}-final")
+    sl.delete_namespace(namespaceName=plain["namespaceName"])
+    with pytest.raises(ClientError) as err:
+        sl.delete_namespace(namespaceName=name)
+    assert code(err) == "ConflictException" and "already being deleted" in str(err.value)
+    by_name = sl.list_snapshots(namespaceName=name)["snapshots"]
+    by_arn = sl.list_snapshots(namespaceArn=ns["namespaceArn"])["snapshots"]
+    assert [s["snapshotName"] for s in by_name] == [s["snapshotName"] for s in by_arn] == [f"{name}-final"]
+    assert (by_name[0]["namespaceArn"], by_name[0]["status"]) == (ns["namespaceArn"], "AVAILABLE")
+    assert sl.list_snapshots(namespaceName=plain["namespaceName"])["snapshots"] == []
+    assert sl.list_snapshots(namespaceArn=plain["namespaceArn"])["snapshots"] == []
+
+
+def test_deleting_a_workgroup_deletes_its_usage_limits_and_no_others(sl):
+    first, second = made(sl), made(sl)
+    for wg in (first, second):
+        sl.create_usage_limit(resourceArn=wg["workgroupArn"], usageType="serverless-compute", amount=4)
+    sl.delete_workgroup(workgroupName=first["workgroupName"])
+    assert sl.list_usage_limits(resourceArn=first["workgroupArn"])["usageLimits"] == []
+    assert [u["resourceArn"] for u in sl.list_usage_limits(resourceArn=second["workgroupArn"])["usageLimits"]] == [
+        second["workgroupArn"]]
+
+
+def test_get_credentials_last_from_900_to_3600_seconds_900_by_default_on_an_available_workgroup_only(sl, raw_sl):
+    """[API GetCredentials]: ``durationSeconds`` "The number of seconds until the returned temporary password
+    expires. The minimum is 900 seconds, and the maximum is 3600 seconds", 900 by default (its page)."""
+    wg = made(sl)
+    name = wg["workgroupName"]
+    for given, lasts in ((None, 900), (900, 900), (3600, 3600)):
+        before = time.time()
+        creds = sl.get_credentials(workgroupName=name, **({"durationSeconds": given} if given else {}))
+        left = creds["expiration"].timestamp() - before
+        assert lasts <= left < lasts + 0.5, (given, left)  # the expiry is sent to the microsecond
+    for given in (899, 3601):
+        with pytest.raises(ClientError) as err:
+            sl.get_credentials(workgroupName=name, durationSeconds=given)
+        assert code(err) == "ValidationException" and "between 900 and 3600" in str(err.value)
+    with pytest.raises(ClientError) as err:
+        raw_sl.get_credentials(dbName="dev")
+    assert code(err) == "ValidationException" and "workgroupName is required" in str(err.value)
+    fresh = f"sv-{uuid.uuid4().hex[:8]}"
+    sl.create_namespace(namespaceName=fresh)
+    sl.create_workgroup(workgroupName=fresh, namespaceName=fresh, baseCapacity=8)
+    with pytest.raises(ClientError) as err:
+        sl.get_credentials(workgroupName=fresh)
+    assert code(err) == "ConflictException" and "CREATING" in str(err.value)
