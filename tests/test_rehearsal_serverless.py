@@ -444,3 +444,47 @@ def test_get_credentials_last_from_900_to_3600_seconds_900_by_default_on_an_avai
     with pytest.raises(ClientError) as err:
         sl.get_credentials(workgroupName=fresh)
     assert code(err) == "ConflictException" and "CREATING" in str(err.value)
+
+
+def test_usage_limits_are_found_updated_and_deleted_by_id_each_on_its_own_workgroup(sl):
+    """Rule 5, the rest of the life of a usage limit [API CreateUsageLimit, UpdateUsageLimit, DeleteUsageLimit,
+    ListUsageLimits]: one limit per workgroup, usage type and period (unconfirmed), so a second workgroup takes
+    the same; an amount of 1 RPU-hour is the least; an update may change the breach action alone."""
+    first, second = made(sl), made(sl)
+    one = sl.create_usage_limit(resourceArn=first["workgroupArn"], usageType="serverless-compute", amount=1,
+                                period="daily")["usageLimit"]
+    sl.create_usage_limit(resourceArn=second["workgroupArn"], usageType="serverless-compute", amount=1, period="daily")
+    with pytest.raises(ClientError) as err:
+        sl.create_usage_limit(resourceArn=first["workgroupArn"].replace(first["workgroupId"], str(uuid.uuid4())),
+                              usageType="serverless-compute", amount=1)
+    assert code(err) == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as err:
+        sl.create_usage_limit(resourceArn=first["workgroupArn"], usageType="cross-region-datasharing", amount=1)
+    assert code(err) == "ValidationException" and "cross-region-datasharing does not apply" in str(err.value)
+    assert sl.list_usage_limits(resourceArn=first["workgroupArn"], usageType="cross-region-datasharing")[
+        "usageLimits"] == []
+    assert [u["usageLimitId"] for u in sl.list_usage_limits(resourceArn=first["workgroupArn"],
+                                                           usageType="serverless-compute")["usageLimits"]] == [
+        one["usageLimitId"]]
+    assert sl.update_usage_limit(usageLimitId=one["usageLimitId"], breachAction="deactivate")["usageLimit"][
+        "breachAction"] == "deactivate"
+    updated = sl.update_usage_limit(usageLimitId=one["usageLimitId"], amount=1)["usageLimit"]
+    assert (updated["amount"], updated["breachAction"]) == (1, "deactivate")
+    with pytest.raises(ClientError) as err:
+        sl.update_usage_limit(usageLimitId=one["usageLimitId"], amount=0)
+    assert code(err) == "ValidationException"
+    assert sl.delete_usage_limit(usageLimitId=one["usageLimitId"])["usageLimit"]["usageLimitId"] == one["usageLimitId"]
+    for call in (sl.update_usage_limit, sl.delete_usage_limit):
+        with pytest.raises(ClientError) as err:
+            call(usageLimitId=one["usageLimitId"])
+        assert code(err) == "ResourceNotFoundException"
+    assert [u["resourceArn"] for u in sl.list_usage_limits()["usageLimits"]
+            if u["resourceArn"] in (first["workgroupArn"], second["workgroupArn"])] == [second["workgroupArn"]]
+
+
+def test_tags_are_added_and_removed_by_key(sl):
+    """Rule 6 [API TagResource, UntagResource]."""
+    arn = made(sl)["workgroupArn"]
+    sl.tag_resource(resourceArn=arn, tags=[{"key": "owner", "value": "ana"}, {"key": "cost", "value": "dwh"}])
+    sl.untag_resource(resourceArn=arn, tagKeys=["cost", "no-such-key"])
+    assert sorted(t["key"] for t in sl.list_tags_for_resource(resourceArn=arn)["tags"]) == ["owner", "stack"]
