@@ -186,6 +186,24 @@ def test_a_fault_of_the_endpoint_itself_fails_the_statement_saying_so_and_frees_
     assert "a fault of the endpoint's own" in run.error and endpoint.conn.closed
 
 
+class _NoConnection:
+    def connect(self, target):
+        raise AssertionError("a statement cancelled before it started opened a connection")
+
+
+def test_a_batch_cancelled_before_it_starts_ends_aborted_with_every_statement_and_opens_no_connection():
+    """CancelStatement "Cancels a running query" (API_CancelStatement.html); one cancelled before its run was
+    picked up never runs, and reads as a cancelled running one does: ABORTED, each of its statements too
+    (unconfirmed: AWS does not say what a query cancelled so early shows)."""
+    from sparkify_nb.local.rehearsal import statements, translate
+
+    sqls = ["SELECT 1", "SELECT 2"]
+    run = statements.new_run(sqls, [translate.parse(s) for s in sqls], True, None, [])
+    run.cancelled = True
+    statements.execute(run, _NoConnection())
+    assert run.done.is_set() and (run.status, [s.status for s in run.subs]) == ("ABORTED", ["ABORTED", "ABORTED"])
+
+
 class _Gate:
     def check(self, *_):
         pass  # every caller allowed: what is tested here comes after

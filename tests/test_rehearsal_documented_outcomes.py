@@ -58,6 +58,12 @@ OUTCOMES = {
     "LISTAGG ... WITHIN GROUP concatenates in order": (
         "SELECT LISTAGG(s, '|') WITHIN GROUP (ORDER BY s DESC) FROM n", None,
         ("value", [["b|b|a"]], "varchar"), DG + "r_LISTAGG.html"),
+    "LISTAGG(DISTINCT ...) concatenates each value once": (
+        "SELECT LISTAGG(DISTINCT s, '|') WITHIN GROUP (ORDER BY s) FROM n", None,
+        ("value", [["a|b"]], "varchar"), DG + "r_LISTAGG.html"),
+    "LISTAGG(DISTINCT ..., delimiter) runs without WITHIN GROUP": (
+        "SELECT LISTAGG(DISTINCT s, '|') FROM n WHERE s = 'b'", None, ("value", [["b"]], "varchar"),
+        DG + "r_LISTAGG.html"),
     "APPROXIMATE COUNT(DISTINCT ...) runs (exact here)": (
         "SELECT APPROXIMATE COUNT(DISTINCT s) FROM n", None, ("value", [[2]], "int8"), DG + "r_COUNT.html"),
     "a number compared with a VARCHAR is converted to a string: '9' > '5', '10' and '07' are not": (

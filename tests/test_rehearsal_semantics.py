@@ -36,6 +36,37 @@ def test_a_number_compared_with_a_non_literal_is_written_as_a_string(sql):
     assert translate.parse(sql).text == WRITTEN[sql]
 
 
+def _varchar(n: int) -> str:
+    return (f'CREATE TABLE t (a VARCHAR({n}) CONSTRAINT "value too long for type character varying({n}): a" '
+            f"CHECK (OCTET_LENGTH(a) <= {n}))")
+
+
+# A VARCHAR's length is a whole number of bytes up to 65535, or MAX: "The MAX setting defines the width of the column
+# as ... 65535 bytes for VARCHAR" (https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html). Any other
+# length fails: a syntax error, or PostgreSQL's "at least 1" (unconfirmed wordings: the strictest reading)
+VARCHAR_LENGTHS = {  # sql -> (the text it runs as, the error)
+    "CREATE TABLE t (a VARCHAR(MAX))": (_varchar(65535), ""),
+    "CREATE TABLE t (a varchar(max))": (_varchar(65535), ""),
+    "CREATE TABLE t (a VARCHAR(1))": (_varchar(1), ""),
+    "CREATE TABLE t (a VARCHAR(65535))": (_varchar(65535), ""),
+    "SELECT CAST(a AS DECIMAL(12, 2)) FROM t": ("SELECT CAST(a AS DECIMAL(12, 2)) FROM t", ""),
+    "CREATE TABLE t (a VARCHAR(0))": ("", "ERROR: length for type varchar must be at least 1"),
+    "CREATE TABLE t (a VARCHAR(foo))": ("", 'ERROR: syntax error at or near "FOO"'),
+    "CREATE TABLE t (a VARCHAR('MAX'))": ("", "ERROR: syntax error at or near \"'MAX'\""),
+    "SELECT CAST(a AS VARCHAR(1.5)) FROM t": ("", 'ERROR: syntax error at or near "1.5"'),
+    "CREATE TABLE t (a VARCHAR(10, 2))": ("", 'ERROR: syntax error at or near "2"'),
+    "CREATE TABLE t (a VARCHAR(65536))": (
+        "", "ERROR: length for type varchar cannot exceed 65535 "
+            "(https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html)"),
+}
+
+
+@pytest.mark.parametrize("sql", list(VARCHAR_LENGTHS))
+def test_a_varchar_length_is_a_whole_number_of_bytes_up_to_65535_or_max(sql):
+    parsed = translate.parse(sql)
+    assert (parsed.text, parsed.error) == VARCHAR_LENGTHS[sql]
+
+
 class _Diag:
     def __init__(self, primary: str | None):
         self.message_primary = primary

@@ -65,6 +65,13 @@ def test_an_opaque_statement_redshift_has_not_is_refused(data_api, cluster):
     assert described["Status"] == "FAILED" and described["Error"].startswith("ERROR: syntax error at or near")
 
 
+def test_a_vacuum_redshift_cannot_read_fails_with_a_syntax_error_at_its_last_word():
+    """VACUUM's grammar (https://docs.aws.amazon.com/redshift/latest/dg/r_VACUUM_command.html) puts BOOST last: a
+    word after it is where the statement stops making sense (the wording is PostgreSQL's, unconfirmed)."""
+    parsed = translate.parse("VACUUM sales BOOST FULL")
+    assert (parsed.kind, parsed.text, parsed.error) == ("sql", "", 'ERROR: syntax error at or near "FULL"')
+
+
 def test_the_suites_redshift_ddl_runs_distribution_sort_keys_and_encodings_dropped(data_api, cluster):
     batch = data_api.batch_execute_statement(Sqls=schema.create_statements("redshift"), **cluster)
     assert wait(data_api, batch["Id"])["Status"] == "FINISHED"

@@ -26,6 +26,11 @@ value (rule 9 of :mod:`sparkify_nb.local.rehearsal` states them; each with its p
   65535 bytes"; "lengths ... in bytes, not characters" [DG r_Character_types.html]):
   a table's VARCHAR(n) column gets a byte-length check, so INSERT and UPDATE
   refuse what Redshift refuses ("value too long for type character varying(n)").
+  ``VARCHAR(MAX)`` is 65535 bytes ("The MAX setting defines the width of the
+  column as ... 65535 bytes for VARCHAR", same page). Any other length (a name, a
+  string, a fraction, two numbers) is a syntax error, and a length below 1 fails
+  with PostgreSQL's "length for type varchar must be at least 1" (both unconfirmed:
+  AWS's grammar shows ``VARCHAR(n)`` and ``MAX`` only; the strictest reading).
 - A number compared with a string: "If you compare numeric values with character
   strings, the numeric values are converted to character strings" [DG
   r_Type_conversion.html] (PostgreSQL has no such operator and refuses). A whole
@@ -111,11 +116,16 @@ def _length(kind: exp.DataType) -> int | None:
 
 
 def check_types(tree: exp.Expression) -> None:
-    """Refuses a VARCHAR longer than Redshift allows (65535 bytes)."""
+    """Refuses a VARCHAR whose length is not one whole number or MAX, below 1, or longer than Redshift allows
+    (65535 bytes)."""
     for kind in tree.find_all(exp.DataType):
-        if kind.this in _TEXT_TYPES:
+        if kind.this in _TEXT_TYPES and kind.expressions:
             size = _length(kind)
-            if size is not None and size > MAX_VARCHAR:
+            if size is None or len(kind.expressions) > 1:
+                raise Refused(f'ERROR: syntax error at or near "{kind.expressions[-1].sql("redshift")}"')
+            if size < 1:
+                raise Refused("ERROR: length for type varchar must be at least 1")
+            if size > MAX_VARCHAR:
                 raise Refused(f"ERROR: length for type varchar cannot exceed {MAX_VARCHAR} "
                               "(https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html)")
 
@@ -192,21 +202,22 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
 def _redshift_only(tree: exp.Expression) -> None:
     """Redshift's own constructs, run with their meaning on PostgreSQL.
 
-    - ``LISTAGG(expr [, delimiter]) [WITHIN GROUP (ORDER BY ...)]`` -> ``string_agg``; the
+    - ``LISTAGG([DISTINCT] expr [, delimiter]) [WITHIN GROUP (ORDER BY ...)]`` -> ``string_agg``; the
       delimiter "is NULL" when not given (no separator), and a result over 65535 bytes fails with
       "Result size exceeds LISTAGG limit" [DG r_LISTAGG.html].
     - ``APPROXIMATE COUNT(DISTINCT expr)`` -> ``COUNT(DISTINCT expr)``: Redshift's is HyperLogLog,
       "a relative error of around 2%" [DG r_COUNT.html]; the rehearsal's is exact.
     - ``MERGE ... WHEN NOT MATCHED THEN INSERT VALUES (...)`` (no column list) is written the way
       PostgreSQL 15+ reads it [DG r_MERGE.html]."""
+    for concat in list(tree.find_all(exp.GroupConcat)):  # sqlglot reads LISTAGG(DISTINCT x, ',') as DISTINCT (x, ',')
+        inner = concat.this
+        if isinstance(inner, exp.Distinct) and len(inner.expressions) == 2 and concat.args.get("separator") is None:
+            concat.set("separator", inner.expressions[1].pop())
     for node in list(tree.find_all(exp.WithinGroup)):
         concat = node.this
         if isinstance(concat, exp.GroupConcat) and isinstance(node.expression, exp.Order):
-            inner = concat.this
-            if isinstance(inner, exp.Distinct) and len(inner.expressions) == 2 and concat.args.get("separator") is None:
-                concat.set("separator", inner.expressions[1].pop())
             order = node.expression.copy()
-            order.set("this", inner.copy())
+            order.set("this", concat.this.copy())
             concat.set("this", order)
             node.replace(concat)
     for concat in list(tree.find_all(exp.GroupConcat)):
