@@ -125,6 +125,15 @@ _EQ_SERVERLESS: dict[tuple[str, str, str], str] = {
     **{(_SL, "NumberReplacer", f'item["status"], item["_until"] = "AVAILABLE", {n}'):
        "harmless: a settled item settles again to AVAILABLE on each read until _in_transit sets a new _until"
        for n in ("1", "-1")},
+    **{(_SL, "NumberReplacer", f"return rpu == 4 or (8 <= rpu <= {hi} and rpu % 8 == 0) or ({lo} < rpu <= {top} and "
+        "rpu % 32 == 0)"): why for hi, lo, top, why in (
+        ("513", "512", "1024", "513 is no multiple of 8: the first range's last capacity is 512 either way"),
+        ("512", " 513", "1024", "513 is no multiple of 32: the second range's first capacity is 544 either way"),
+        ("512", " 511", "1024", "512, now in both ranges, is taken by the first range either way"),
+        ("512", "512", "1025", "1025 is no multiple of 32: the last capacity is 1024 either way"))},
+    (_SL, "ReplaceComparisonOperator_Lt_LtE",
+     "return rpu == 4 or (8 <= rpu <= 512 and rpu % 8 == 0) or (512 <= rpu <= 1024 and rpu % 32 == 0)"):
+        "512, now in both ranges, is taken by the first range either way",
     (_SL, "RemoveDecorator", "(removed) @classmethod"):
         "_read is only called on the instance (self._read): cls is then the instance, whose _public is the same "
         "static method",
