@@ -7,6 +7,9 @@ API endpoint's."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import ssl
+import struct
 import uuid
 from decimal import Decimal
 
@@ -55,6 +58,87 @@ def cluster():
     made = make_public_cluster()
     yield made
     aws("redshift").delete_cluster(ClusterIdentifier=made["ClusterIdentifier"], SkipFinalClusterSnapshot=True)
+
+
+class Raw:
+    """A frontend that speaks the protocol's bytes to the door itself, what psycopg2 hides
+    (postgresql.org/docs/current/protocol-message-formats.html)."""
+
+    SSL_REQUEST, GSS_REQUEST, PROTOCOL_3 = 80877103, 80877104, 196608
+
+    def __init__(self):
+        self.sock = socket.create_connection(local.wire_address(), timeout=30)
+
+    def __enter__(self) -> "Raw":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.sock.close()
+
+    def packet(self, code: int, body: bytes = b"", length: int | None = None) -> None:
+        """A startup-phase packet: its length (by default the true one), the code, the body."""
+        self.sock.sendall(struct.pack("!ii", 8 + len(body) if length is None else length, code) + body)
+
+    def send(self, kind: bytes, body: bytes = b"") -> None:
+        self.sock.sendall(kind + struct.pack("!i", len(body) + 4) + body)
+
+    def read(self, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError(f"the door hung up after {data!r}")
+            data += chunk
+        return data
+
+    def hung_up(self) -> bool:
+        """True when the door closed the connection without sending a byte more."""
+        try:
+            return self.sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+
+    def message(self) -> tuple[bytes, bytes]:
+        kind = self.read(1)
+        return kind, self.read(struct.unpack("!i", self.read(4))[0] - 4)
+
+    def until_ready(self) -> list[tuple[bytes, bytes]]:
+        """Every message up to ReadyForQuery (or a FATAL error, after which nothing comes)."""
+        out: list[tuple[bytes, bytes]] = []
+        while True:
+            out.append(self.message())
+            kind, body = out[-1]
+            if kind == b"Z" or (kind == b"E" and fields(body)["S"] == "FATAL"):
+                return out
+
+    def tls(self, host: str) -> None:
+        self.packet(self.SSL_REQUEST)
+        assert self.read(1) == b"S"
+        context = ssl.create_default_context(cafile=str(local.rehearsal_ca_path()))
+        self.sock = context.wrap_socket(self.sock, server_hostname=host)
+
+    @staticmethod
+    def params(**values: str) -> bytes:
+        return b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in values.items()) + b"\0"
+
+    def login(self, cluster: dict, creds: dict) -> list[tuple[bytes, bytes]]:
+        """TLS, the StartupMessage, the password: what the door answers up to ReadyForQuery.
+        A parameter's value that is another parameter's name (application_name "user") is a value only."""
+        self.tls(cluster["Endpoint"]["Address"])
+        self.packet(self.PROTOCOL_3, self.params(database="dev", application_name="database",
+                                                 user=creds["DbUser"]))
+        assert self.message() == (b"R", struct.pack("!i", 3))  # AuthenticationCleartextPassword
+        self.send(b"p", creds["DbPassword"].encode() + b"\0")
+        return self.until_ready()
+
+    def query(self, sql: str) -> list[tuple[bytes, bytes]]:
+        self.send(b"Q", sql.encode() + b"\0")
+        return self.until_ready()
+
+
+def fields(body: bytes) -> dict[str, str]:
+    """An ErrorResponse's fields by their one-letter codes."""
+    return {f[:1].decode(): f[1:].decode() for f in body.split(b"\0") if f}
 
 
 def refusal(cluster: dict, creds: dict, **overrides) -> str:
@@ -136,6 +220,129 @@ def test_issued_credentials_stop_counting_once_expired(cluster):
 def test_a_connection_without_tls_is_refused(cluster):
     assert refusal(cluster, issued(cluster), sslmode="disable").startswith(
         'FATAL:  no pg_hba.conf entry for host "127.0.0.1", SSL off')
+
+
+def test_the_door_reads_a_startup_packet_of_8_to_10004_bytes_and_hangs_up_on_any_other_length():
+    """A startup packet's length counts its own four bytes; PostgreSQL takes 4 to 10,000 bytes after them
+    (MAX_STARTUP_PACKET_LENGTH) and closes the connection on any other length without a word."""
+    with Raw() as raw:
+        raw.packet(Raw.PROTOCOL_3, b"\0" * (10004 - 8))  # the longest: read, then refused for want of TLS
+        kind, body = raw.message()
+        assert (kind, fields(body)["S"], fields(body)["C"]) == (b"E", "FATAL", "28000")
+    for length in (10005, 7):
+        with Raw() as raw:
+            raw.sock.sendall(struct.pack("!ii", length, Raw.PROTOCOL_3) + b"\0" * max(0, length - 8))
+            assert raw.hung_up(), length
+
+
+def test_a_gss_encryption_request_is_declined_and_the_client_goes_on_with_tls(cluster):
+    """GSSENCRequest is answered "N" (no GSSAPI encryption here) and the client may then ask for SSL on the
+    same connection (protocol-flow.html, "GSSAPI Session Encryption")."""
+    with Raw() as raw:
+        raw.packet(Raw.GSS_REQUEST)
+        assert raw.read(1) == b"N"
+        assert raw.login(cluster, issued(cluster))[-1] == (b"Z", b"I")
+
+
+def test_a_startup_in_a_protocol_version_other_than_3_0_is_refused_naming_it(cluster):
+    with Raw() as raw:
+        raw.tls(cluster["Endpoint"]["Address"])
+        raw.packet(4 << 16 | 1, Raw.params(user="IAM:" + MASTER, database="dev"))
+        kind, body = raw.message()
+        assert (kind, fields(body)["S"], fields(body)["C"], fields(body)["M"]) == (
+            b"E", "FATAL", "08P01", "unsupported frontend protocol 4.1")
+
+
+def test_a_reply_to_the_password_request_that_is_no_password_message_ends_the_connection(cluster):
+    with Raw() as raw:
+        raw.tls(cluster["Endpoint"]["Address"])
+        raw.packet(Raw.PROTOCOL_3, Raw.params(user=f"IAM:{MASTER}", database="dev"))
+        assert raw.message() == (b"R", struct.pack("!i", 3))
+        raw.send(b"Q", issued(cluster)["DbPassword"].encode() + b"\0")
+        kind, body = raw.message()
+        assert (kind, fields(body)["S"], fields(body)["C"], fields(body)["M"]) == (
+            b"E", "FATAL", "08P01", "expected a password message")
+
+
+def test_a_login_reports_redshifts_parameters_a_cancel_key_and_ready_for_query_idle(cluster):
+    """AuthenticationOk, a ParameterStatus per parameter (server_version 8.0.2, Redshift's), BackendKeyData
+    (process id and secret, two Int32), ReadyForQuery "I" (protocol-flow.html, "Start-up")."""
+    creds = issued(cluster)
+    for _ in range(8):  # each login draws a new secret key: each must fit a signed Int32
+        with Raw() as raw:
+            answer = raw.login(cluster, creds)
+            assert answer[0] == (b"R", struct.pack("!i", 0))
+            assert dict(tuple(b.decode().split("\0")[:2]) for k, b in answer if k == b"S") == {
+                "server_version": "8.0.2", "server_encoding": "UTF8", "client_encoding": "UTF8",
+                "DateStyle": "ISO, MDY", "TimeZone": "UTC", "integer_datetimes": "on",
+                "standard_conforming_strings": "on", "session_authorization": MASTER, "is_superuser": "off"}
+            (key,) = [b for k, b in answer if k == b"K"]
+            assert len(key) == 8 and min(struct.unpack("!ii", key)) > 0
+            assert answer[-1] == (b"Z", b"I")
+
+
+def test_ready_for_query_says_idle_in_a_transaction_block_or_in_a_failed_one(cluster):
+    """ReadyForQuery's status: "I" idle, "T" in a transaction block, "E" in a failed one, whether PostgreSQL
+    failed the statement or the door refused it as Redshift would; a COMMIT of a failed block rolls it back."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        assert raw.query("SELECT 1")[-1] == (b"Z", b"I")
+        assert raw.query("BEGIN")[-1] == (b"Z", b"T")
+        assert raw.query("SELECT 1")[-1] == (b"Z", b"T")
+        failed = raw.query("SELECT * FROM no_such_table")
+        assert [k for k, _ in failed] == [b"E", b"Z"] and failed[-1] == (b"Z", b"E")
+        assert raw.query("ROLLBACK") == [(b"C", b"ROLLBACK\0"), (b"Z", b"I")]
+        raw.query("BEGIN")
+        refused = raw.query("CREATE INDEX i ON no_such_table (a)")  # Redshift's refusal: PostgreSQL never saw it
+        assert fields(refused[0][1])["C"] == "0A000" and refused[-1] == (b"Z", b"E")
+        assert raw.query("COMMIT") == [(b"C", b"ROLLBACK\0"), (b"Z", b"I")]
+
+
+def test_an_empty_query_is_answered_with_empty_query_response(cluster):
+    """A query string of white space (or comments) alone: EmptyQueryResponse, then ReadyForQuery
+    (protocol-flow.html, "Simple Query")."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        for text in ("", "  ", "-- nothing\n"):
+            assert raw.query(text) == [(b"I", b""), (b"Z", b"I")], text
+
+
+def test_rows_come_in_text_described_as_postgresql_describes_an_expressions_columns(cluster):
+    """RowDescription: per field its name, table oid 0 and column 0 (an expression), the type's oid and
+    size, type modifier -1, format 0 (text); a DataRow per row, NULL as length -1; CommandComplete
+    (protocol-message-formats.html)."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        answer = raw.query("SELECT 7 AS n, NULL::varchar AS v UNION ALL SELECT -12, 'é'")
+        assert answer[0] == (b"T", struct.pack("!h", 2) + b"n\0" + struct.pack("!ihihih", 0, 0, 23, 4, -1, 0)
+                             + b"v\0" + struct.pack("!ihihih", 0, 0, 1043, -1, -1, 0))
+        assert answer[1:] == [
+            (b"D", struct.pack("!hi", 2, 1) + b"7" + struct.pack("!i", -1)),
+            (b"D", struct.pack("!hi", 2, 3) + b"-12" + struct.pack("!i", 2) + "é".encode()),
+            (b"C", b"SELECT 2\0"), (b"Z", b"I")]
+
+
+def test_the_extended_query_protocol_is_refused_once_and_its_messages_skipped_until_sync(cluster):
+    """After an error in the extended protocol the backend discards messages until Sync
+    (protocol-flow.html, "Extended Query"): one ErrorResponse, then ReadyForQuery at Sync."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        raw.send(b"P", b"\0SELECT 1\0" + struct.pack("!h", 0))
+        raw.send(b"B", b"\0\0" + struct.pack("!hhh", 0, 0, 0))
+        raw.send(b"E", b"\0" + struct.pack("!i", 0))
+        raw.send(b"S")
+        answer = raw.until_ready()
+        assert [k for k, _ in answer] == [b"E", b"Z"]
+        assert (fields(answer[0][1])["C"], answer[-1]) == ("0A000", (b"Z", b"I"))
+        assert raw.query("SELECT 1")[-2:] == [(b"C", b"SELECT 1\0"), (b"Z", b"I")]
+
+
+def test_terminate_ends_the_session_and_the_door_closes_the_connection(cluster):
+    """Terminate ("X"): the backend closes the connection, answering nothing (protocol-flow.html, "Termination")."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        raw.send(b"X")
+        assert raw.hung_up()
 
 
 def test_the_certificate_chains_to_the_stacks_ca_only(cluster):

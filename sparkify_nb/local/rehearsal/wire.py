@@ -162,7 +162,7 @@ class Connection:
 
     def _startup(self) -> tuple[int, bytes]:
         length = struct.unpack("!i", self._read(4))[0]
-        if not 8 <= length <= 10000:
+        if not 8 <= length <= 10004:  # 4 to 10,000 bytes after the length word, as PostgreSQL reads
             raise ConnectionError("not a PostgreSQL startup packet")
         body = self._read(length - 4)
         return struct.unpack("!i", body[:4])[0], body[4:]
@@ -173,6 +173,14 @@ class Connection:
     # --- the conversation -------------------------------------------------------------
 
     def serve(self) -> None:
+        """The conversation, then the socket closed: after Terminate, a FATAL error or a hang-up (the TLS
+        socket is this connection's own; socketserver closes only the plain one it accepted)."""
+        try:
+            self._converse()
+        finally:
+            self.sock.close()
+
+    def _converse(self) -> None:
         try:
             params = self._open()
             self._login(params)
