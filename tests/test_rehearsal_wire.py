@@ -16,6 +16,7 @@ from decimal import Decimal
 import certifi
 import psycopg2
 import pytest
+from psycopg2 import extensions
 
 from sparkify_nb import config, local
 from sparkify_nb.local.rehearsal import credentials
@@ -397,6 +398,39 @@ def test_the_statements_of_one_query_message_after_a_failed_one_do_not_run(clust
             assert cur.fetchall() == [(0,)], failing
     finally:
         conn.close()
+
+
+def test_several_statements_in_one_query_are_one_transaction_unless_they_say_otherwise(cluster):
+    """Outside a transaction block the statements of one Query run as one transaction: committed after the
+    last, rolled back when one fails; a COMMIT among them commits what came before it, and a BEGIN turns the
+    statements before it into a regular block's (protocol-flow.html, "Multiple Statements in a Simple Query")."""
+    conn, other = connect(cluster, issued(cluster)), connect(cluster, issued(cluster))
+    conn.autocommit = other.autocommit = True
+    try:
+        cur, seen = conn.cursor(), other.cursor()
+
+        def rows_seen() -> list[int]:  # from another session: what was committed
+            seen.execute("SELECT a FROM t ORDER BY a")
+            return [r[0] for r in seen.fetchall()]
+
+        cur.execute("CREATE TABLE t (a INT)")
+        for failing, error in (("CREATE INDEX i ON t (a)", psycopg2.errors.FeatureNotSupported),
+                               ("SELECT 1 / 0", psycopg2.errors.DivisionByZero)):
+            with pytest.raises(error):
+                cur.execute(f"INSERT INTO t VALUES (1); {failing}; INSERT INTO t VALUES (2)")
+            assert (rows_seen(), conn.info.transaction_status) == ([], extensions.TRANSACTION_STATUS_IDLE), failing
+        cur.execute("INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)")
+        assert (rows_seen(), conn.info.transaction_status) == ([1, 2], extensions.TRANSACTION_STATUS_IDLE)
+        with pytest.raises(psycopg2.errors.DivisionByZero):
+            cur.execute("BEGIN; INSERT INTO t VALUES (3); COMMIT; INSERT INTO t VALUES (4); SELECT 1 / 0")
+        assert (rows_seen(), conn.info.transaction_status) == ([1, 2, 3], extensions.TRANSACTION_STATUS_IDLE)
+        cur.execute("INSERT INTO t VALUES (5); BEGIN; INSERT INTO t VALUES (6)")
+        assert (rows_seen(), conn.info.transaction_status) == ([1, 2, 3], extensions.TRANSACTION_STATUS_INTRANS)
+        cur.execute("ROLLBACK")
+        assert rows_seen() == [1, 2, 3]
+    finally:
+        conn.close()
+        other.close()
 
 
 def test_copy_runs_on_the_same_executor_and_its_rejects_are_read_back_over_the_door(bucket):  # noqa: F811

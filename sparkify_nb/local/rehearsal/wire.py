@@ -36,7 +36,10 @@ The rules, each enforced here and pinned by tests/test_rehearsal_wire.py:
    refuses, translated to PostgreSQL) and :func:`.execute.run_one`, the same
    executor, COPY included, as the Data API endpoint's. A failed statement
    in a transaction block leaves it aborted until ROLLBACK (a COMMIT then
-   rolls back), as PostgreSQL does. The extended protocol is refused.
+   rolls back), as PostgreSQL does; the statements of one Query outside a
+   block run as one implicit transaction, rolled back when one fails
+   (https://www.postgresql.org/docs/current/protocol-flow.html, "Multiple
+   Statements in a Simple Query"). The extended protocol is refused.
 6. ``server_version`` is ``8.0.2``, Redshift's
    (https://docs.aws.amazon.com/redshift/latest/dg/c_redshift-and-postgres-sql.html).
 """
@@ -310,21 +313,46 @@ class Connection:
                                                     "protocol only (what psycopg2 sends)"))
 
     def _query(self, text: str) -> None:
-        """Rule 5: each statement of ``text`` parsed, refused or run, answered; then ReadyForQuery."""
+        """Rule 5: each statement of ``text`` parsed, refused or run, answered; then ReadyForQuery.
+        Several statements outside a transaction block run in an implicit one: committed after the last,
+        rolled back when one fails; a BEGIN among them makes it a regular block (statements before it
+        included), a COMMIT or ROLLBACK ends it and the statements after it start another
+        (postgresql.org/docs/current/protocol-flow.html, "Multiple Statements in a Simple Query")."""
         parts = split(text)
         if not parts:
             self._send(message(b"I") + self._ready())
             return
+        implicit = failed = False
         for sql in parts:
+            word = _first_word(sql)
             try:
+                if implicit and word in ("BEGIN", "START"):
+                    implicit = False  # the block the statements so far ran in goes on as a regular one
+                    self._send(message(b"C", cstr("BEGIN")))
+                    continue
+                if len(parts) > 1 and not implicit and not self.aborted and word not in _TRANSACTION_WORDS and (
+                        self.conn.info.transaction_status == extensions.TRANSACTION_STATUS_IDLE):
+                    with self.conn.cursor() as cur:
+                        cur.execute("BEGIN")
+                    implicit = True
                 self._send(self._statement(sql))
+                if word in _TRANSACTION_WORDS:
+                    implicit = False
             except _Refused as exc:
                 self._fail(exc.sqlstate, str(exc))
+                failed = True
                 break
             except psycopg2.Error as exc:
                 diag = exc.diag
                 self._fail(exc.pgcode or "XX000", diag.message_primary or str(exc).strip(), diag.message_detail or "")
+                failed = True
                 break
+        if implicit and not self.conn.closed:
+            with self.conn.cursor() as cur:
+                cur.execute("ROLLBACK" if failed else "COMMIT")
+            if failed:
+                self.aborted = False
+                self._after_rollback(self.conn)
         self._send(self._ready())
 
     def _fail(self, sqlstate: str, message: str, detail: str = "") -> None:
@@ -375,6 +403,16 @@ class Connection:
                 "utf-8"))) + b for v in row)
             out.append(message(b"D", struct.pack("!h", len(row)) + cells))
         return out
+
+
+_TRANSACTION_WORDS = ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT")
+_LEADING = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+
+
+def _first_word(sql: str) -> str:
+    """The statement's first word, upper case, after white space and comments."""
+    words = sql[_LEADING.match(sql).end():].split(None, 1)
+    return words[0].upper().rstrip(";") if words else ""
 
 
 class _Refused(Exception):
