@@ -169,7 +169,9 @@ def test_a_cancel_request_on_a_connection_of_its_own_stops_the_running_query(clu
     import threading
     import time
 
+    connect(cluster, issued(cluster)).close()  # another connection, ended: its key goes, this one's stays
     with connect(cluster, issued(cluster)) as conn, conn.cursor() as cur:
+        connect(cluster, issued(cluster)).close()
         cur.execute("CREATE TABLE ten (i INT)")
         cur.execute("INSERT INTO ten VALUES " + ", ".join(f"({n})" for n in range(10)))
         long_count = "SELECT COUNT(*) FROM ten a, ten b, ten c, ten d, ten e, ten f, ten g, ten h"  # 10^8 rows
@@ -254,6 +256,17 @@ def test_a_startup_in_a_protocol_version_other_than_3_0_is_refused_naming_it(clu
             b"E", "FATAL", "08P01", "unsupported frontend protocol 4.1")
 
 
+def test_a_startup_message_without_its_terminating_zero_byte_is_refused(cluster):
+    """A StartupMessage's name/value pairs end with a zero byte (protocol-message-formats.html); PostgreSQL
+    refuses one without it, "invalid startup packet layout: expected terminator as last byte"."""
+    with Raw() as raw:
+        raw.tls(cluster["Endpoint"]["Address"])
+        raw.packet(Raw.PROTOCOL_3, Raw.params(user=f"IAM:{MASTER}", database="dev")[:-1])
+        kind, body = raw.message()
+        assert (kind, fields(body)["S"], fields(body)["C"], fields(body)["M"]) == (
+            b"E", "FATAL", "08P01", "invalid startup packet layout: expected terminator as last byte")
+
+
 def test_a_reply_to_the_password_request_that_is_no_password_message_ends_the_connection(cluster):
     with Raw() as raw:
         raw.tls(cluster["Endpoint"]["Address"])
@@ -292,7 +305,9 @@ def test_ready_for_query_says_idle_in_a_transaction_block_or_in_a_failed_one(clu
         assert raw.query("SELECT 1")[-1] == (b"Z", b"T")
         failed = raw.query("SELECT * FROM no_such_table")
         assert [k for k, _ in failed] == [b"E", b"Z"] and failed[-1] == (b"Z", b"E")
-        assert raw.query("ROLLBACK") == [(b"C", b"ROLLBACK\0"), (b"Z", b"I")]
+        begin = raw.query("BEGIN")  # in a failed block only its end is taken
+        assert (fields(begin[0][1])["C"], begin[-1]) == ("25P02", (b"Z", b"E"))
+        assert raw.query("ROLLBACK WORK") == [(b"C", b"ROLLBACK\0"), (b"Z", b"I")]
         raw.query("BEGIN")
         refused = raw.query("CREATE INDEX i ON no_such_table (a)")  # Redshift's refusal: PostgreSQL never saw it
         assert fields(refused[0][1])["C"] == "0A000" and refused[-1] == (b"Z", b"E")
@@ -344,6 +359,91 @@ def test_terminate_ends_the_session_and_the_door_closes_the_connection(cluster):
         raw.login(cluster, issued(cluster))
         raw.send(b"X")
         assert raw.hung_up()
+
+
+def test_a_new_stacks_ca_signs_certificates_only_for_ten_years_its_key_readable_by_its_owner_alone(tmp_path):
+    """The CA a stack makes: a CA certificate with no intermediate below it (path length 0), whose key signs
+    certificates and CRLs and nothing else, both extensions critical (RFC 5280, 4.2.1.9 and 4.2.1.3), valid from
+    five minutes before it was made (a client's clock that lags) for 3650 days; the key file mode 0600, the
+    certificate 0644."""
+    from cryptography import x509
+
+    from sparkify_nb.local.rehearsal import pki
+
+    made = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    path = pki.ensure_ca(tmp_path)
+    ca = x509.load_pem_x509_certificate(path.read_bytes())
+    basic = ca.extensions.get_extension_for_class(x509.BasicConstraints)
+    assert (basic.critical, basic.value.ca, basic.value.path_length) == (True, True, 0)
+    usage = ca.extensions.get_extension_for_class(x509.KeyUsage)
+    assert usage.critical and {n for n in ("digital_signature", "content_commitment", "key_encipherment",
+                                           "data_encipherment", "key_agreement", "key_cert_sign", "crl_sign")
+                               if getattr(usage.value, n)} == {"key_cert_sign", "crl_sign"}
+    assert abs(ca.not_valid_before_utc - (made - dt.timedelta(minutes=5))) <= dt.timedelta(seconds=2)
+    assert ca.not_valid_after_utc - ca.not_valid_before_utc == dt.timedelta(days=3650, minutes=5)
+    assert ((path.stat().st_mode & 0o777), (path.with_name("ca.key").stat().st_mode & 0o777)) == (0o644, 0o600)
+    assert pki.ensure_ca(tmp_path) == path and x509.load_pem_x509_certificate(path.read_bytes()) == ca  # made once
+
+
+def test_a_host_name_that_is_no_redshift_endpoint_gets_no_certificate(cluster):
+    """The door answers the TLS handshake for a Redshift endpoint's name only: for another it sends the alert
+    unrecognized_name (RFC 6066, 3) rather than a certificate."""
+    assert "unrecognized name" in refusal(cluster, issued(cluster), host="db.example.com")
+
+
+def test_an_endpoint_no_cluster_has_is_refused_naming_it(cluster):
+    gone = dict(cluster, Endpoint={**cluster["Endpoint"], "Address": cluster["Endpoint"]["Address"].replace(
+        cluster["ClusterIdentifier"], "rw-no-such-cluster")})
+    assert refusal(gone, issued(cluster)) == (
+        f'FATAL:  no available Redshift cluster has the endpoint {gone["Endpoint"]["Address"]}')
+
+
+def test_a_startup_without_a_database_names_the_users_own(cluster):
+    """"database: The database to connect to. Defaults to the user name" (protocol-message-formats.html,
+    StartupMessage): here a database no cluster has."""
+    creds = issued(cluster)
+    with Raw() as raw:
+        raw.tls(cluster["Endpoint"]["Address"])
+        raw.packet(Raw.PROTOCOL_3, Raw.params(user=creds["DbUser"]))
+        raw.message()
+        raw.send(b"p", creds["DbPassword"].encode() + b"\0")
+        kind, body = raw.message()
+        assert (kind, fields(body)["C"], fields(body)["M"]) == (b"E", "3D000", f'database "IAM:{MASTER}" does not exist')
+
+
+def test_a_query_stops_at_its_first_failing_statement_whether_redshift_or_postgresql_fails_it(cluster):
+    """"If an error occurs, ErrorResponse is issued followed by ReadyForQuery. All further processing of the
+    query string is aborted" (protocol-flow.html, "Simple Query")."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        raw.query("CREATE TABLE t (a INT)")
+        for failing in ("CREATE INDEX i ON t (a)", "SELECT 1 / 0"):
+            answer = raw.query(f"SELECT 1; {failing}; SELECT 2; SELECT 3")
+            assert [k for k, _ in answer] == [b"T", b"D", b"C", b"E", b"Z"], failing
+
+
+def test_a_placeholder_the_door_cannot_bind_is_refused_as_a_syntax_error(cluster):
+    """The simple query protocol carries no parameter values: a positional ($1) or named (:x) placeholder
+    is refused (42601) and the session goes on."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        for text in ("SELECT $1", "SELECT :x"):
+            answer = raw.query(text)
+            assert ([k for k, _ in answer], fields(answer[0][1])["C"]) == ([b"E", b"Z"], "42601"), text
+        assert raw.query("SELECT 1")[-1] == (b"Z", b"I")
+
+
+def test_two_doors_started_without_a_port_each_listen_on_a_free_one_of_their_own(tmp_path):
+    from sparkify_nb.local.rehearsal import wire
+
+    first = wire.serve(tmp_path, None)
+    second = wire.serve(tmp_path, None)
+    try:
+        assert first.server_address[0] == second.server_address[0] == "127.0.0.1"
+        assert first.server_address[1] != second.server_address[1]
+    finally:
+        first.server_close()
+        second.server_close()
 
 
 def test_the_certificate_chains_to_the_stacks_ca_only(cluster):
@@ -431,6 +531,64 @@ def test_several_statements_in_one_query_are_one_transaction_unless_they_say_oth
     finally:
         conn.close()
         other.close()
+
+
+def test_the_databases_error_reaches_the_client_with_its_sqlstate_message_and_detail(cluster):
+    """An error PostgreSQL raises comes through the door as its ErrorResponse: SQLSTATE, primary message and
+    detail, each in its own field (protocol-error-fields.html)."""
+    with connect(cluster, issued(cluster)) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE t (a INT NOT NULL)")
+        with pytest.raises(psycopg2.errors.NotNullViolation) as err:
+            cur.execute("INSERT INTO t VALUES (NULL)")
+    diag = err.value.diag
+    assert (err.value.pgcode, diag.message_primary, diag.message_detail) == (
+        "23502", 'null value in column "a" of relation "t" violates not-null constraint', "Failing row contains (null).")
+
+
+def test_a_query_that_does_not_tokenize_is_run_and_refused_not_taken_for_an_empty_one(cluster):
+    """A string left open has no end to split at: the text goes whole to the parser, which refuses it."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        answer = raw.query("SELECT 'never closed")
+        assert [k for k, _ in answer] == [b"E", b"Z"] and fields(answer[0][1])["C"] == "42601"
+
+
+def test_a_copy_that_fails_outside_a_block_keeps_its_id_when_its_data_failed_it_and_leaves_no_block_open(
+        bucket):  # noqa: F811
+    """Through the door in autocommit a COPY opens its own transaction. Failing on its data (MAXERROR reached)
+    it rolls back and yet "the COPY ID is updated" (PG_LAST_COPY_ID.html), so stl_load_errors is read by it;
+    failing before it reads a record (a jsonpaths file of the wrong length) it rolls back its transaction,
+    the COPY ID unchanged, and the session takes the next statement."""
+    role = make_role(reads(bucket, "*"))
+    cluster = make_public_cluster(roles=[role])
+    settings = config.load(overrides={"general.target": "redshift", "general.region": REGION})
+    conn = connect(cluster, issued(cluster))
+    conn.autocommit = True
+    try:
+        cur = conn.cursor()
+        for sql in schema.create_statements("redshift"):
+            cur.execute(sql)
+        cur.execute(copy_client.copy_statement(settings, schema.STAGING_SONGS, f"s3://{bucket}/song_data", None,
+                                               role, 10, region=REGION))
+        cur.execute("SELECT pg_last_copy_id(), pg_last_copy_count()")
+        [(loaded, count)] = cur.fetchall()
+        assert count == 20
+        jsonpaths = f"s3://{bucket}/log_json_path.json"
+        with pytest.raises(psycopg2.Error, match="Load into table 'staging_events' failed"):
+            cur.execute(copy_client.copy_statement(settings, schema.STAGING_EVENTS, f"s3://{bucket}/bad_log",
+                                                   jsonpaths, role, 1, region=REGION))
+        cur.execute("SELECT pg_last_copy_id(), pg_last_copy_count(), "
+                    "(SELECT COUNT(*) FROM stl_load_errors WHERE query = pg_last_copy_id())")
+        [(failed, count, rejects)] = cur.fetchall()
+        assert (failed > loaded, count, rejects) == (True, 0, 1)
+        with pytest.raises(psycopg2.Error, match="jsonpaths for the"):
+            cur.execute(copy_client.copy_statement(settings, schema.STAGING_SONGS, f"s3://{bucket}/song_data",
+                                                   jsonpaths, role, 10, region=REGION))
+        assert conn.info.transaction_status == extensions.TRANSACTION_STATUS_IDLE
+        cur.execute("SELECT pg_last_copy_id(), pg_last_copy_count()")
+        assert cur.fetchall() == [(failed, 0)]
+    finally:
+        conn.close()
 
 
 def test_copy_runs_on_the_same_executor_and_its_rejects_are_read_back_over_the_door(bucket):  # noqa: F811

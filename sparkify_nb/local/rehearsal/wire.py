@@ -221,8 +221,7 @@ class Connection:
         code, body = self._startup()
         if code != PROTOCOL_3:
             raise Fatal("08P01", f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}")
-        items = body.split(b"\0")
-        return {items[i].decode(): items[i + 1].decode() for i in range(0, len(items) - 1, 2) if items[i]}
+        return _startup_parameters(body)
 
     def _cancel(self, pid: int, key: int) -> None:
         with self.door._lock:
@@ -403,6 +402,19 @@ class Connection:
                 "utf-8"))) + b for v in row)
             out.append(message(b"D", struct.pack("!h", len(row)) + cells))
         return out
+
+
+def _startup_parameters(body: bytes) -> dict[str, str]:
+    """A StartupMessage's name/value pairs, each a zero-terminated string, then one zero byte that must be the
+    last (protocol-message-formats.html; PostgreSQL's "invalid startup packet layout" otherwise)."""
+    out: dict[str, str] = {}
+    strings = body.split(b"\0")
+    while len(strings) > 1 and strings[0]:
+        out[strings[0].decode()] = strings[1].decode()
+        strings = strings[2:]
+    if strings != [b"", b""]:
+        raise Fatal("08P01", "invalid startup packet layout: expected terminator as last byte")
+    return out
 
 
 _TRANSACTION_WORDS = ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT")
