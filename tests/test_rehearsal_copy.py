@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 import uuid
 
 import pytest
@@ -244,6 +245,61 @@ def test_a_region_other_than_the_buckets_fails_as_redshift_fails(data_api, monke
         load(schema.STAGING_SONGS, f"s3://{bucket}/song_data")
     assert ("S3ServiceException:The bucket you are attempting to access must be addressed using the specified "
             "endpoint.") in str(failed.value)
+
+
+def test_a_bucket_that_does_not_exist_fails_the_copy_with_s3s_no_such_bucket(data_api, monkeypatch, bucket):
+    load, _ = loader(data_api, monkeypatch, make_role(reads(bucket, "*")))
+    with pytest.raises(LoadError) as failed:
+        load(schema.STAGING_SONGS, f"s3://rh-none-{uuid.uuid4().hex[:8]}/song_data")
+    assert "S3ServiceException:The specified bucket does not exist,Status 404,Error NoSuchBucket" in str(failed.value)
+
+
+def test_a_path_longer_than_the_system_tables_256_characters_is_cut_to_its_first_256(data_api, monkeypatch, bucket):
+    """stl_load_errors.filename ("Complete path to the input file for the load") and sys_load_history.data_source
+    are character(256) (r_STL_LOAD_ERRORS.html, SYS_LOAD_HISTORY.html): a longer path keeps its first 256
+    characters (how Redshift shortens one is unconfirmed)."""
+    folder = "long_names/" + "n" * 300
+    here = aws("s3")
+    here.put_object(Bucket=bucket, Key=f"{folder}/events.json",
+                    Body=here.get_object(Bucket=bucket, Key="bad_log/events.json")["Body"].read())
+    load, target = loader(data_api, monkeypatch, make_role(reads(bucket, "*")))
+    report = load(schema.STAGING_EVENTS, f"s3://{bucket}/{folder}", f"s3://{bucket}/log_json_path.json")
+    assert [r.filename for r in report.rejects] == [f"s3://{bucket}/{folder}/events.json"[:256]]
+    source = run(data_api, "SELECT TRIM(data_source) FROM sys_load_history", **target)
+    assert rows(data_api, source["Id"]) == [[f"s3://{bucket}/{folder}"[:256]]]
+
+
+def test_sys_load_history_holds_each_copy_completed_or_aborted_with_its_counts_and_duration(data_api, monkeypatch,
+                                                                                            bucket):
+    """SYS_LOAD_HISTORY (SYS_LOAD_HISTORY.html): a row per COPY, its status ("completed" or "aborted"), the rows
+    it loaded (none once aborted), its errors and files, its duration in microseconds; and stl_load_errors gives
+    a rejected field's type by its short name (ts, a TIMESTAMP: timestamp)."""
+    load, target = loader(data_api, monkeypatch, make_role(reads(bucket, "*")))
+    jsonpaths = f"s3://{bucket}/log_json_path.json"
+    started = time.monotonic()
+    load(schema.STAGING_EVENTS, f"s3://{bucket}/bad_log", jsonpaths, max_errors=10)
+    with pytest.raises(LoadError):
+        load(schema.STAGING_EVENTS, f"s3://{bucket}/bad_log", jsonpaths, max_errors=1)
+    elapsed_us = (time.monotonic() - started) * 1e6
+    history = run(data_api, "SELECT TRIM(status), loaded_rows, error_count, source_file_count, duration "
+                            "FROM sys_load_history ORDER BY query_id", **target)
+    found = rows(data_api, history["Id"])
+    assert [r[:4] for r in found] == [["completed", 2, 1, 1], ["aborted", 0, 1, 1]]
+    assert all(0 < r[4] < elapsed_us for r in found), (found, elapsed_us)
+    types = run(data_api, "SELECT DISTINCT TRIM(type) FROM stl_load_errors", **target)
+    assert rows(data_api, types["Id"]) == [["timestamp"]]
+
+
+def test_a_reason_longer_than_stl_load_errors_100_bytes_keeps_its_first_100(data_api, monkeypatch, bucket):
+    """stl_load_errors.err_reason is character(100) (r_STL_LOAD_ERRORS.html): a longer reason keeps its first
+    100 bytes (how Redshift shortens one is unconfirmed)."""
+    key = f"long_reason/{uuid.uuid4().hex[:8]}.json"
+    aws("s3").put_object(Bucket=bucket, Key=key, Body=b'{"artist": "' + b"a" * 100000 + b'\xff"}\n')
+    load, _ = loader(data_api, monkeypatch, make_role(reads(bucket, "*")))
+    report = load(schema.STAGING_EVENTS, f"s3://{bucket}/{key}", f"s3://{bucket}/log_json_path.json")
+    reason = ("Invalid UTF-8: byte 0xff at position 100012 (String contains invalid or unsupported UTF-8 "
+              "codepoints)")
+    assert len(reason) == 101 and [r.err_reason for r in report.rejects] == [reason[:100]]
 
 
 def test_a_manifest_listing_a_file_in_another_regions_bucket_fails_as_redshift_fails(data_api, monkeypatch, bucket):

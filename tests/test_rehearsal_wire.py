@@ -7,12 +7,16 @@ API endpoint's."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import ssl
+import struct
 import uuid
 from decimal import Decimal
 
 import certifi
 import psycopg2
 import pytest
+from psycopg2 import extensions
 
 from sparkify_nb import config, local
 from sparkify_nb.local.rehearsal import credentials
@@ -57,6 +61,87 @@ def cluster():
     aws("redshift").delete_cluster(ClusterIdentifier=made["ClusterIdentifier"], SkipFinalClusterSnapshot=True)
 
 
+class Raw:
+    """A frontend that speaks the protocol's bytes to the door itself, what psycopg2 hides
+    (postgresql.org/docs/current/protocol-message-formats.html)."""
+
+    SSL_REQUEST, GSS_REQUEST, PROTOCOL_3 = 80877103, 80877104, 196608
+
+    def __init__(self):
+        self.sock = socket.create_connection(local.wire_address(), timeout=30)
+
+    def __enter__(self) -> "Raw":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.sock.close()
+
+    def packet(self, code: int, body: bytes = b"", length: int | None = None) -> None:
+        """A startup-phase packet: its length (by default the true one), the code, the body."""
+        self.sock.sendall(struct.pack("!ii", 8 + len(body) if length is None else length, code) + body)
+
+    def send(self, kind: bytes, body: bytes = b"") -> None:
+        self.sock.sendall(kind + struct.pack("!i", len(body) + 4) + body)
+
+    def read(self, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError(f"the door hung up after {data!r}")
+            data += chunk
+        return data
+
+    def hung_up(self) -> bool:
+        """True when the door closed the connection without sending a byte more."""
+        try:
+            return self.sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+
+    def message(self) -> tuple[bytes, bytes]:
+        kind = self.read(1)
+        return kind, self.read(struct.unpack("!i", self.read(4))[0] - 4)
+
+    def until_ready(self) -> list[tuple[bytes, bytes]]:
+        """Every message up to ReadyForQuery (or a FATAL error, after which nothing comes)."""
+        out: list[tuple[bytes, bytes]] = []
+        while True:
+            out.append(self.message())
+            kind, body = out[-1]
+            if kind == b"Z" or (kind == b"E" and fields(body)["S"] == "FATAL"):
+                return out
+
+    def tls(self, host: str) -> None:
+        self.packet(self.SSL_REQUEST)
+        assert self.read(1) == b"S"
+        context = ssl.create_default_context(cafile=str(local.rehearsal_ca_path()))
+        self.sock = context.wrap_socket(self.sock, server_hostname=host)
+
+    @staticmethod
+    def params(**values: str) -> bytes:
+        return b"".join(k.encode() + b"\0" + v.encode() + b"\0" for k, v in values.items()) + b"\0"
+
+    def login(self, cluster: dict, creds: dict) -> list[tuple[bytes, bytes]]:
+        """TLS, the StartupMessage, the password: what the door answers up to ReadyForQuery.
+        A parameter's value that is another parameter's name (application_name "user") is a value only."""
+        self.tls(cluster["Endpoint"]["Address"])
+        self.packet(self.PROTOCOL_3, self.params(database="dev", application_name="database",
+                                                 user=creds["DbUser"]))
+        assert self.message() == (b"R", struct.pack("!i", 3))  # AuthenticationCleartextPassword
+        self.send(b"p", creds["DbPassword"].encode() + b"\0")
+        return self.until_ready()
+
+    def query(self, sql: str) -> list[tuple[bytes, bytes]]:
+        self.send(b"Q", sql.encode() + b"\0")
+        return self.until_ready()
+
+
+def fields(body: bytes) -> dict[str, str]:
+    """An ErrorResponse's fields by their one-letter codes."""
+    return {f[:1].decode(): f[1:].decode() for f in body.split(b"\0") if f}
+
+
 def refusal(cluster: dict, creds: dict, **overrides) -> str:
     with pytest.raises(psycopg2.OperationalError) as err:
         connect(cluster, creds, **overrides).close()
@@ -84,7 +169,9 @@ def test_a_cancel_request_on_a_connection_of_its_own_stops_the_running_query(clu
     import threading
     import time
 
+    connect(cluster, issued(cluster)).close()  # another connection, ended: its key goes, this one's stays
     with connect(cluster, issued(cluster)) as conn, conn.cursor() as cur:
+        connect(cluster, issued(cluster)).close()
         cur.execute("CREATE TABLE ten (i INT)")
         cur.execute("INSERT INTO ten VALUES " + ", ".join(f"({n})" for n in range(10)))
         long_count = "SELECT COUNT(*) FROM ten a, ten b, ten c, ten d, ten e, ten f, ten g, ten h"  # 10^8 rows
@@ -138,6 +225,227 @@ def test_a_connection_without_tls_is_refused(cluster):
         'FATAL:  no pg_hba.conf entry for host "127.0.0.1", SSL off')
 
 
+def test_the_door_reads_a_startup_packet_of_8_to_10004_bytes_and_hangs_up_on_any_other_length():
+    """A startup packet's length counts its own four bytes; PostgreSQL takes 4 to 10,000 bytes after them
+    (MAX_STARTUP_PACKET_LENGTH) and closes the connection on any other length without a word."""
+    with Raw() as raw:
+        raw.packet(Raw.PROTOCOL_3, b"\0" * (10004 - 8))  # the longest: read, then refused for want of TLS
+        kind, body = raw.message()
+        assert (kind, fields(body)["S"], fields(body)["C"]) == (b"E", "FATAL", "28000")
+    for length in (10005, 7):
+        with Raw() as raw:
+            raw.sock.sendall(struct.pack("!ii", length, Raw.PROTOCOL_3) + b"\0" * max(0, length - 8))
+            assert raw.hung_up(), length
+
+
+def test_a_gss_encryption_request_is_declined_and_the_client_goes_on_with_tls(cluster):
+    """GSSENCRequest is answered "N" (no GSSAPI encryption here) and the client may then ask for SSL on the
+    same connection (protocol-flow.html, "GSSAPI Session Encryption")."""
+    with Raw() as raw:
+        raw.packet(Raw.GSS_REQUEST)
+        assert raw.read(1) == b"N"
+        assert raw.login(cluster, issued(cluster))[-1] == (b"Z", b"I")
+
+
+def test_a_startup_in_a_protocol_version_other_than_3_0_is_refused_naming_it(cluster):
+    with Raw() as raw:
+        raw.tls(cluster["Endpoint"]["Address"])
+        raw.packet(4 << 16 | 1, Raw.params(user="IAM:" + MASTER, database="dev"))
+        kind, body = raw.message()
+        assert (kind, fields(body)["S"], fields(body)["C"], fields(body)["M"]) == (
+            b"E", "FATAL", "08P01", "unsupported frontend protocol 4.1")
+
+
+def test_a_startup_message_without_its_terminating_zero_byte_is_refused(cluster):
+    """A StartupMessage's name/value pairs end with a zero byte (protocol-message-formats.html); PostgreSQL
+    refuses one without it, "invalid startup packet layout: expected terminator as last byte"."""
+    with Raw() as raw:
+        raw.tls(cluster["Endpoint"]["Address"])
+        raw.packet(Raw.PROTOCOL_3, Raw.params(user=f"IAM:{MASTER}", database="dev")[:-1])
+        kind, body = raw.message()
+        assert (kind, fields(body)["S"], fields(body)["C"], fields(body)["M"]) == (
+            b"E", "FATAL", "08P01", "invalid startup packet layout: expected terminator as last byte")
+
+
+def test_a_reply_to_the_password_request_that_is_no_password_message_ends_the_connection(cluster):
+    with Raw() as raw:
+        raw.tls(cluster["Endpoint"]["Address"])
+        raw.packet(Raw.PROTOCOL_3, Raw.params(user=f"IAM:{MASTER}", database="dev"))
+        assert raw.message() == (b"R", struct.pack("!i", 3))
+        raw.send(b"Q", issued(cluster)["DbPassword"].encode() + b"\0")
+        kind, body = raw.message()
+        assert (kind, fields(body)["S"], fields(body)["C"], fields(body)["M"]) == (
+            b"E", "FATAL", "08P01", "expected a password message")
+
+
+def test_a_login_reports_redshifts_parameters_a_cancel_key_and_ready_for_query_idle(cluster):
+    """AuthenticationOk, a ParameterStatus per parameter (server_version 8.0.2, Redshift's), BackendKeyData
+    (process id and secret, two Int32), ReadyForQuery "I" (protocol-flow.html, "Start-up")."""
+    creds = issued(cluster)
+    for _ in range(8):  # each login draws a new secret key: each must fit a signed Int32
+        with Raw() as raw:
+            answer = raw.login(cluster, creds)
+            assert answer[0] == (b"R", struct.pack("!i", 0))
+            assert dict(tuple(b.decode().split("\0")[:2]) for k, b in answer if k == b"S") == {
+                "server_version": "8.0.2", "server_encoding": "UTF8", "client_encoding": "UTF8",
+                "DateStyle": "ISO, MDY", "TimeZone": "UTC", "integer_datetimes": "on",
+                "standard_conforming_strings": "on", "session_authorization": MASTER, "is_superuser": "off"}
+            (key,) = [b for k, b in answer if k == b"K"]
+            assert len(key) == 8 and min(struct.unpack("!ii", key)) > 0
+            assert answer[-1] == (b"Z", b"I")
+
+
+def test_ready_for_query_says_idle_in_a_transaction_block_or_in_a_failed_one(cluster):
+    """ReadyForQuery's status: "I" idle, "T" in a transaction block, "E" in a failed one, whether PostgreSQL
+    failed the statement or the door refused it as Redshift would; a COMMIT of a failed block rolls it back."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        assert raw.query("SELECT 1")[-1] == (b"Z", b"I")
+        assert raw.query("BEGIN")[-1] == (b"Z", b"T")
+        assert raw.query("SELECT 1")[-1] == (b"Z", b"T")
+        failed = raw.query("SELECT * FROM no_such_table")
+        assert [k for k, _ in failed] == [b"E", b"Z"] and failed[-1] == (b"Z", b"E")
+        begin = raw.query("BEGIN")  # in a failed block only its end is taken
+        assert (fields(begin[0][1])["C"], begin[-1]) == ("25P02", (b"Z", b"E"))
+        assert raw.query("ROLLBACK WORK") == [(b"C", b"ROLLBACK\0"), (b"Z", b"I")]
+        raw.query("BEGIN")
+        refused = raw.query("CREATE INDEX i ON no_such_table (a)")  # Redshift's refusal: PostgreSQL never saw it
+        assert fields(refused[0][1])["C"] == "0A000" and refused[-1] == (b"Z", b"E")
+        assert raw.query("COMMIT") == [(b"C", b"ROLLBACK\0"), (b"Z", b"I")]
+
+
+def test_an_empty_query_is_answered_with_empty_query_response(cluster):
+    """A query string of white space (or comments) alone: EmptyQueryResponse, then ReadyForQuery
+    (protocol-flow.html, "Simple Query")."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        for text in ("", "  ", "-- nothing\n"):
+            assert raw.query(text) == [(b"I", b""), (b"Z", b"I")], text
+
+
+def test_rows_come_in_text_described_as_postgresql_describes_an_expressions_columns(cluster):
+    """RowDescription: per field its name, table oid 0 and column 0 (an expression), the type's oid and
+    size, type modifier -1, format 0 (text); a DataRow per row, NULL as length -1; CommandComplete
+    (protocol-message-formats.html)."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        answer = raw.query("SELECT 7 AS n, NULL::varchar AS v UNION ALL SELECT -12, 'é'")
+        assert answer[0] == (b"T", struct.pack("!h", 2) + b"n\0" + struct.pack("!ihihih", 0, 0, 23, 4, -1, 0)
+                             + b"v\0" + struct.pack("!ihihih", 0, 0, 1043, -1, -1, 0))
+        assert answer[1:] == [
+            (b"D", struct.pack("!hi", 2, 1) + b"7" + struct.pack("!i", -1)),
+            (b"D", struct.pack("!hi", 2, 3) + b"-12" + struct.pack("!i", 2) + "é".encode()),
+            (b"C", b"SELECT 2\0"), (b"Z", b"I")]
+
+
+def test_the_extended_query_protocol_is_refused_once_and_its_messages_skipped_until_sync(cluster):
+    """After an error in the extended protocol the backend discards messages until Sync
+    (protocol-flow.html, "Extended Query"): one ErrorResponse, then ReadyForQuery at Sync."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        raw.send(b"P", b"\0SELECT 1\0" + struct.pack("!h", 0))
+        raw.send(b"B", b"\0\0" + struct.pack("!hhh", 0, 0, 0))
+        raw.send(b"E", b"\0" + struct.pack("!i", 0))
+        raw.send(b"S")
+        answer = raw.until_ready()
+        assert [k for k, _ in answer] == [b"E", b"Z"]
+        assert (fields(answer[0][1])["C"], answer[-1]) == ("0A000", (b"Z", b"I"))
+        assert raw.query("SELECT 1")[-2:] == [(b"C", b"SELECT 1\0"), (b"Z", b"I")]
+
+
+def test_terminate_ends_the_session_and_the_door_closes_the_connection(cluster):
+    """Terminate ("X"): the backend closes the connection, answering nothing (protocol-flow.html, "Termination")."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        raw.send(b"X")
+        assert raw.hung_up()
+
+
+def test_a_new_stacks_ca_signs_certificates_only_for_ten_years_its_key_readable_by_its_owner_alone(tmp_path):
+    """The CA a stack makes: a CA certificate with no intermediate below it (path length 0), whose key signs
+    certificates and CRLs and nothing else, both extensions critical (RFC 5280, 4.2.1.9 and 4.2.1.3), valid from
+    five minutes before it was made (a client's clock that lags) for 3650 days; the key file mode 0600, the
+    certificate 0644."""
+    from cryptography import x509
+
+    from sparkify_nb.local.rehearsal import pki
+
+    made = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    path = pki.ensure_ca(tmp_path)
+    ca = x509.load_pem_x509_certificate(path.read_bytes())
+    basic = ca.extensions.get_extension_for_class(x509.BasicConstraints)
+    assert (basic.critical, basic.value.ca, basic.value.path_length) == (True, True, 0)
+    usage = ca.extensions.get_extension_for_class(x509.KeyUsage)
+    assert usage.critical and {n for n in ("digital_signature", "content_commitment", "key_encipherment",
+                                           "data_encipherment", "key_agreement", "key_cert_sign", "crl_sign")
+                               if getattr(usage.value, n)} == {"key_cert_sign", "crl_sign"}
+    assert abs(ca.not_valid_before_utc - (made - dt.timedelta(minutes=5))) <= dt.timedelta(seconds=2)
+    assert ca.not_valid_after_utc - ca.not_valid_before_utc == dt.timedelta(days=3650, minutes=5)
+    assert ((path.stat().st_mode & 0o777), (path.with_name("ca.key").stat().st_mode & 0o777)) == (0o644, 0o600)
+    assert pki.ensure_ca(tmp_path) == path and x509.load_pem_x509_certificate(path.read_bytes()) == ca  # made once
+
+
+def test_a_host_name_that_is_no_redshift_endpoint_gets_no_certificate(cluster):
+    """The door answers the TLS handshake for a Redshift endpoint's name only: for another it sends the alert
+    unrecognized_name (RFC 6066, 3) rather than a certificate."""
+    assert "unrecognized name" in refusal(cluster, issued(cluster), host="db.example.com")
+
+
+def test_an_endpoint_no_cluster_has_is_refused_naming_it(cluster):
+    gone = dict(cluster, Endpoint={**cluster["Endpoint"], "Address": cluster["Endpoint"]["Address"].replace(
+        cluster["ClusterIdentifier"], "rw-no-such-cluster")})
+    assert refusal(gone, issued(cluster)) == (
+        f'FATAL:  no available Redshift cluster has the endpoint {gone["Endpoint"]["Address"]}')
+
+
+def test_a_startup_without_a_database_names_the_users_own(cluster):
+    """"database: The database to connect to. Defaults to the user name" (protocol-message-formats.html,
+    StartupMessage): here a database no cluster has."""
+    creds = issued(cluster)
+    with Raw() as raw:
+        raw.tls(cluster["Endpoint"]["Address"])
+        raw.packet(Raw.PROTOCOL_3, Raw.params(user=creds["DbUser"]))
+        raw.message()
+        raw.send(b"p", creds["DbPassword"].encode() + b"\0")
+        kind, body = raw.message()
+        assert (kind, fields(body)["C"], fields(body)["M"]) == (b"E", "3D000", f'database "IAM:{MASTER}" does not exist')
+
+
+def test_a_query_stops_at_its_first_failing_statement_whether_redshift_or_postgresql_fails_it(cluster):
+    """"If an error occurs, ErrorResponse is issued followed by ReadyForQuery. All further processing of the
+    query string is aborted" (protocol-flow.html, "Simple Query")."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        raw.query("CREATE TABLE t (a INT)")
+        for failing in ("CREATE INDEX i ON t (a)", "SELECT 1 / 0"):
+            answer = raw.query(f"SELECT 1; {failing}; SELECT 2; SELECT 3")
+            assert [k for k, _ in answer] == [b"T", b"D", b"C", b"E", b"Z"], failing
+
+
+def test_a_placeholder_the_door_cannot_bind_is_refused_as_a_syntax_error(cluster):
+    """The simple query protocol carries no parameter values: a positional ($1) or named (:x) placeholder
+    is refused (42601) and the session goes on."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        for text in ("SELECT $1", "SELECT :x"):
+            answer = raw.query(text)
+            assert ([k for k, _ in answer], fields(answer[0][1])["C"]) == ([b"E", b"Z"], "42601"), text
+        assert raw.query("SELECT 1")[-1] == (b"Z", b"I")
+
+
+def test_two_doors_started_without_a_port_each_listen_on_a_free_one_of_their_own(tmp_path):
+    from sparkify_nb.local.rehearsal import wire
+
+    first = wire.serve(tmp_path, None)
+    second = wire.serve(tmp_path, None)
+    try:
+        assert first.server_address[0] == second.server_address[0] == "127.0.0.1"
+        assert first.server_address[1] != second.server_address[1]
+    finally:
+        first.server_close()
+        second.server_close()
+
+
 def test_the_certificate_chains_to_the_stacks_ca_only(cluster):
     assert "certificate verify failed" in refusal(cluster, issued(cluster), sslrootcert=certifi.where())
 
@@ -188,6 +496,97 @@ def test_the_statements_of_one_query_message_after_a_failed_one_do_not_run(clust
                 cur.execute(f"INSERT INTO t VALUES (1); {failing}; INSERT INTO t VALUES (2)")
             cur.execute("SELECT COUNT(*) FROM t WHERE a = 2")
             assert cur.fetchall() == [(0,)], failing
+    finally:
+        conn.close()
+
+
+def test_several_statements_in_one_query_are_one_transaction_unless_they_say_otherwise(cluster):
+    """Outside a transaction block the statements of one Query run as one transaction: committed after the
+    last, rolled back when one fails; a COMMIT among them commits what came before it, and a BEGIN turns the
+    statements before it into a regular block's (protocol-flow.html, "Multiple Statements in a Simple Query")."""
+    conn, other = connect(cluster, issued(cluster)), connect(cluster, issued(cluster))
+    conn.autocommit = other.autocommit = True
+    try:
+        cur, seen = conn.cursor(), other.cursor()
+
+        def rows_seen() -> list[int]:  # from another session: what was committed
+            seen.execute("SELECT a FROM t ORDER BY a")
+            return [r[0] for r in seen.fetchall()]
+
+        cur.execute("CREATE TABLE t (a INT)")
+        for failing, error in (("CREATE INDEX i ON t (a)", psycopg2.errors.FeatureNotSupported),
+                               ("SELECT 1 / 0", psycopg2.errors.DivisionByZero)):
+            with pytest.raises(error):
+                cur.execute(f"INSERT INTO t VALUES (1); {failing}; INSERT INTO t VALUES (2)")
+            assert (rows_seen(), conn.info.transaction_status) == ([], extensions.TRANSACTION_STATUS_IDLE), failing
+        cur.execute("INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)")
+        assert (rows_seen(), conn.info.transaction_status) == ([1, 2], extensions.TRANSACTION_STATUS_IDLE)
+        with pytest.raises(psycopg2.errors.DivisionByZero):
+            cur.execute("BEGIN; INSERT INTO t VALUES (3); COMMIT; INSERT INTO t VALUES (4); SELECT 1 / 0")
+        assert (rows_seen(), conn.info.transaction_status) == ([1, 2, 3], extensions.TRANSACTION_STATUS_IDLE)
+        cur.execute("INSERT INTO t VALUES (5); BEGIN; INSERT INTO t VALUES (6)")
+        assert (rows_seen(), conn.info.transaction_status) == ([1, 2, 3], extensions.TRANSACTION_STATUS_INTRANS)
+        cur.execute("ROLLBACK")
+        assert rows_seen() == [1, 2, 3]
+    finally:
+        conn.close()
+        other.close()
+
+
+def test_the_databases_error_reaches_the_client_with_its_sqlstate_message_and_detail(cluster):
+    """An error PostgreSQL raises comes through the door as its ErrorResponse: SQLSTATE, primary message and
+    detail, each in its own field (protocol-error-fields.html)."""
+    with connect(cluster, issued(cluster)) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE t (a INT NOT NULL)")
+        with pytest.raises(psycopg2.errors.NotNullViolation) as err:
+            cur.execute("INSERT INTO t VALUES (NULL)")
+    diag = err.value.diag
+    assert (err.value.pgcode, diag.message_primary, diag.message_detail) == (
+        "23502", 'null value in column "a" of relation "t" violates not-null constraint', "Failing row contains (null).")
+
+
+def test_a_query_that_does_not_tokenize_is_run_and_refused_not_taken_for_an_empty_one(cluster):
+    """A string left open has no end to split at: the text goes whole to the parser, which refuses it."""
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        answer = raw.query("SELECT 'never closed")
+        assert [k for k, _ in answer] == [b"E", b"Z"] and fields(answer[0][1])["C"] == "42601"
+
+
+def test_a_copy_that_fails_outside_a_block_keeps_its_id_when_its_data_failed_it_and_leaves_no_block_open(
+        bucket):  # noqa: F811
+    """Through the door in autocommit a COPY opens its own transaction. Failing on its data (MAXERROR reached)
+    it rolls back and yet "the COPY ID is updated" (PG_LAST_COPY_ID.html), so stl_load_errors is read by it;
+    failing before it reads a record (a jsonpaths file of the wrong length) it rolls back its transaction,
+    the COPY ID unchanged, and the session takes the next statement."""
+    role = make_role(reads(bucket, "*"))
+    cluster = make_public_cluster(roles=[role])
+    settings = config.load(overrides={"general.target": "redshift", "general.region": REGION})
+    conn = connect(cluster, issued(cluster))
+    conn.autocommit = True
+    try:
+        cur = conn.cursor()
+        for sql in schema.create_statements("redshift"):
+            cur.execute(sql)
+        cur.execute(copy_client.copy_statement(settings, schema.STAGING_SONGS, f"s3://{bucket}/song_data", None,
+                                               role, 10, region=REGION))
+        cur.execute("SELECT pg_last_copy_id(), pg_last_copy_count()")
+        [(loaded, count)] = cur.fetchall()
+        assert count == 20
+        jsonpaths = f"s3://{bucket}/log_json_path.json"
+        with pytest.raises(psycopg2.Error, match="Load into table 'staging_events' failed"):
+            cur.execute(copy_client.copy_statement(settings, schema.STAGING_EVENTS, f"s3://{bucket}/bad_log",
+                                                   jsonpaths, role, 1, region=REGION))
+        cur.execute("SELECT pg_last_copy_id(), pg_last_copy_count(), "
+                    "(SELECT COUNT(*) FROM stl_load_errors WHERE query = pg_last_copy_id())")
+        [(failed, count, rejects)] = cur.fetchall()
+        assert (failed > loaded, count, rejects) == (True, 0, 1)
+        with pytest.raises(psycopg2.Error, match="jsonpaths for the"):
+            cur.execute(copy_client.copy_statement(settings, schema.STAGING_SONGS, f"s3://{bucket}/song_data",
+                                                   jsonpaths, role, 10, region=REGION))
+        assert conn.info.transaction_status == extensions.TRANSACTION_STATUS_IDLE
+        cur.execute("SELECT pg_last_copy_id(), pg_last_copy_count()")
+        assert cur.fetchall() == [(failed, 0)]
     finally:
         conn.close()
 

@@ -36,7 +36,10 @@ The rules, each enforced here and pinned by tests/test_rehearsal_wire.py:
    refuses, translated to PostgreSQL) and :func:`.execute.run_one`, the same
    executor, COPY included, as the Data API endpoint's. A failed statement
    in a transaction block leaves it aborted until ROLLBACK (a COMMIT then
-   rolls back), as PostgreSQL does. The extended protocol is refused.
+   rolls back), as PostgreSQL does; the statements of one Query outside a
+   block run as one implicit transaction, rolled back when one fails
+   (https://www.postgresql.org/docs/current/protocol-flow.html, "Multiple
+   Statements in a Simple Query"). The extended protocol is refused.
 6. ``server_version`` is ``8.0.2``, Redshift's
    (https://docs.aws.amazon.com/redshift/latest/dg/c_redshift-and-postgres-sql.html).
 """
@@ -162,7 +165,7 @@ class Connection:
 
     def _startup(self) -> tuple[int, bytes]:
         length = struct.unpack("!i", self._read(4))[0]
-        if not 8 <= length <= 10000:
+        if not 8 <= length <= 10004:  # 4 to 10,000 bytes after the length word, as PostgreSQL reads
             raise ConnectionError("not a PostgreSQL startup packet")
         body = self._read(length - 4)
         return struct.unpack("!i", body[:4])[0], body[4:]
@@ -173,6 +176,14 @@ class Connection:
     # --- the conversation -------------------------------------------------------------
 
     def serve(self) -> None:
+        """The conversation, then the socket closed: after Terminate, a FATAL error or a hang-up (the TLS
+        socket is this connection's own; socketserver closes only the plain one it accepted)."""
+        try:
+            self._converse()
+        finally:
+            self.sock.close()
+
+    def _converse(self) -> None:
         try:
             params = self._open()
             self._login(params)
@@ -210,8 +221,7 @@ class Connection:
         code, body = self._startup()
         if code != PROTOCOL_3:
             raise Fatal("08P01", f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}")
-        items = body.split(b"\0")
-        return {items[i].decode(): items[i + 1].decode() for i in range(0, len(items) - 1, 2) if items[i]}
+        return _startup_parameters(body)
 
     def _cancel(self, pid: int, key: int) -> None:
         with self.door._lock:
@@ -302,21 +312,46 @@ class Connection:
                                                     "protocol only (what psycopg2 sends)"))
 
     def _query(self, text: str) -> None:
-        """Rule 5: each statement of ``text`` parsed, refused or run, answered; then ReadyForQuery."""
+        """Rule 5: each statement of ``text`` parsed, refused or run, answered; then ReadyForQuery.
+        Several statements outside a transaction block run in an implicit one: committed after the last,
+        rolled back when one fails; a BEGIN among them makes it a regular block (statements before it
+        included), a COMMIT or ROLLBACK ends it and the statements after it start another
+        (postgresql.org/docs/current/protocol-flow.html, "Multiple Statements in a Simple Query")."""
         parts = split(text)
         if not parts:
             self._send(message(b"I") + self._ready())
             return
+        implicit = failed = False
         for sql in parts:
+            word = _first_word(sql)
             try:
+                if implicit and word in ("BEGIN", "START"):
+                    implicit = False  # the block the statements so far ran in goes on as a regular one
+                    self._send(message(b"C", cstr("BEGIN")))
+                    continue
+                if len(parts) > 1 and not implicit and not self.aborted and word not in _TRANSACTION_WORDS and (
+                        self.conn.info.transaction_status == extensions.TRANSACTION_STATUS_IDLE):
+                    with self.conn.cursor() as cur:
+                        cur.execute("BEGIN")
+                    implicit = True
                 self._send(self._statement(sql))
+                if word in _TRANSACTION_WORDS:
+                    implicit = False
             except _Refused as exc:
                 self._fail(exc.sqlstate, str(exc))
+                failed = True
                 break
             except psycopg2.Error as exc:
                 diag = exc.diag
                 self._fail(exc.pgcode or "XX000", diag.message_primary or str(exc).strip(), diag.message_detail or "")
+                failed = True
                 break
+        if implicit and not self.conn.closed:
+            with self.conn.cursor() as cur:
+                cur.execute("ROLLBACK" if failed else "COMMIT")
+            if failed:
+                self.aborted = False
+                self._after_rollback(self.conn)
         self._send(self._ready())
 
     def _fail(self, sqlstate: str, message: str, detail: str = "") -> None:
@@ -367,6 +402,29 @@ class Connection:
                 "utf-8"))) + b for v in row)
             out.append(message(b"D", struct.pack("!h", len(row)) + cells))
         return out
+
+
+def _startup_parameters(body: bytes) -> dict[str, str]:
+    """A StartupMessage's name/value pairs, each a zero-terminated string, then one zero byte that must be the
+    last (protocol-message-formats.html; PostgreSQL's "invalid startup packet layout" otherwise)."""
+    out: dict[str, str] = {}
+    strings = body.split(b"\0")
+    while len(strings) > 1 and strings[0]:
+        out[strings[0].decode()] = strings[1].decode()
+        strings = strings[2:]
+    if strings != [b"", b""]:
+        raise Fatal("08P01", "invalid startup packet layout: expected terminator as last byte")
+    return out
+
+
+_TRANSACTION_WORDS = ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT")
+_LEADING = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+
+
+def _first_word(sql: str) -> str:
+    """The statement's first word, upper case, after white space and comments."""
+    words = sql[_LEADING.match(sql).end():].split(None, 1)
+    return words[0].upper().rstrip(";") if words else ""
 
 
 class _Refused(Exception):
