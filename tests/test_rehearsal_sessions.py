@@ -4,6 +4,7 @@ user) and results, rule by rule (sparkify_nb/local/rehearsal/__init__.py)."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 from botocore.exceptions import ClientError
@@ -234,6 +235,32 @@ def test_list_statements_shows_finished_statements_by_name(data_api, cluster):
     done = wait(data_api, data_api.execute_statement(Sql="SELECT 1", StatementName="rh-listed-x", **cluster)["Id"])
     listed = data_api.list_statements(StatementName="rh-listed", ClusterIdentifier=cluster["ClusterIdentifier"])
     assert [s["Id"] for s in listed["Statements"]] == [done["Id"]]
+
+
+def test_list_statements_shows_only_the_cluster_and_database_asked_for(data_api, cluster):
+    """ListStatements' ``ClusterIdentifier``: "Only statements that ran on this cluster are returned";
+    ``Database``: "The name of the database when listing statements run against a ClusterIdentifier";
+    ``StatementName``: "a case-sensitive match of SQL statement names to the prefix value"
+    (API_ListStatements.html). Newest first (unconfirmed: AWS documents no order)."""
+    other = make_cluster()
+    name = f"rh-where-{uuid.uuid4().hex[:8]}"
+    try:
+        here = run(data_api, "SELECT 1", StatementName=f"{name}-a", **cluster)["Id"]
+        elsewhere = run(data_api, "SELECT 1", StatementName=f"{name}-b", ClusterIdentifier=other["ClusterIdentifier"],
+                        Database="dev", DbUser=MASTER)["Id"]
+        other_database = run(data_api, "SELECT 1", StatementName=f"{name}-c", **{**cluster, "Database": "other"})["Id"]
+
+        def listed(**filters) -> list[str]:
+            return [s["Id"] for s in data_api.list_statements(Status="ALL", **filters)["Statements"]]
+
+        assert listed(StatementName=name) == [other_database, elsewhere, here]
+        assert listed(StatementName=name, ClusterIdentifier=cluster["ClusterIdentifier"]) == [other_database, here]
+        assert listed(StatementName=name, ClusterIdentifier=other["ClusterIdentifier"]) == [elsewhere]
+        assert listed(StatementName=name, ClusterIdentifier=cluster["ClusterIdentifier"], Database="dev") == [here]
+        assert listed(StatementName=name, Database="other") == [other_database]
+        assert listed(StatementName=name.upper()) == []
+    finally:
+        aws("redshift").delete_cluster(ClusterIdentifier=other["ClusterIdentifier"], SkipFinalClusterSnapshot=True)
 
 
 def _connection(data_api, cluster, lines, keep_alive_s=1):

@@ -123,8 +123,8 @@ class Endpoint:
         if session is not None:
             response["SessionId"] = session.id
             self.gate.session_owners.setdefault(session.id, owner)
-        if req.get("WaitTimeSeconds"):
-            response.update(Status=run.status, RedshiftPid=run.pid, HasResultSet=run.subs[-1].has_result)
+        if req.get("WaitTimeSeconds"):  # a batch "HasResultSet ... true if any substatement returns a result set"
+            response.update(Status=run.status, RedshiftPid=run.pid, HasResultSet=any(s.has_result for s in run.subs))
         if token:
             self.tokens[token] = response
         return response
