@@ -44,6 +44,7 @@ REHEARSAL_TESTS = ("tests/test_rehearsal_sql.py", "tests/test_rehearsal_api.py",
                    "tests/test_rehearsal_copy_options.py", "tests/test_rehearsal_semantics.py",
                    "tests/test_rehearsal_results.py",
                    "tests/test_rehearsal_documented_outcomes.py",
+                   "tests/test_rehearsal_refusals.py",  # refusals.py's data file, each entry refused (pure, 2 s)
                    "tests/test_iam_gate.py", "tests/test_gate_policy_finds.py")  # these two: authorise.py, the gate
 
 ROOMS: tuple[Room, ...] = (
