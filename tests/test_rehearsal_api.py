@@ -191,6 +191,43 @@ def test_an_unsigned_request_is_refused_as_missing_its_authentication_token(clus
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
+def test_every_unknown_member_of_a_request_is_refused_naming_it_where_it_stands():
+    """Every member the operation's input shape lacks is an error of its own, at the request's top level
+    (``request``) or at the member it sits in (server.py: the request is checked against botocore's model, all of
+    it; the wording, as the rest of AWS's JSON protocol's, unconfirmed). boto3 sends no unknown member, even
+    without its own checks: the server's check is called as it is."""
+    from sparkify_nb.local.rehearsal import server
+
+    errors: list[str] = []
+    request = {"Sql": "SELECT 1", "Sqlx": 1, "Parameters": [{"name": "a", "value": "1", "type": "int"}], "Other": 2}
+    server.validate(server.service_model().operation_model("ExecuteStatement").input_shape, request, "", errors)
+    assert errors == ["Unknown member 'Sqlx' at 'request'", "Unknown member 'type' at 'parameters.1.member'",
+                      "Unknown member 'Other' at 'request'"]
+
+
+def test_a_value_that_breaks_a_pattern_is_quoted_by_its_first_64_characters(raw_api):
+    """A pattern's error quotes the value it refuses, cut to 64 characters (a statement or a name can be long;
+    how much of it AWS quotes is unconfirmed)."""
+    with pytest.raises(ClientError) as refused:
+        raw_api.execute_statement(Sql="SELECT 1", WorkgroupName="W" * 100, Database="dev")
+    assert error_code(refused) == "ValidationException"
+    assert f"Value '{'W' * 64}' at 'workgroupName' failed to satisfy constraint: Member must satisfy regular " \
+           "expression pattern: " in str(refused.value)
+
+
+def test_without_the_aws_emulator_the_endpoint_answers_internal_server_exception_500(tmp_path):
+    """The control plane the endpoint reads (clusters, callers) is the emulator's: when the stack records none
+    running, a request fails as a fault of the service, HTTP 500 (as every InternalServerException here), not as
+    a fault of the request."""
+    from sparkify_nb.local.rehearsal.control import ControlPlane
+    from sparkify_nb.local.rehearsal.errors import ApiError
+
+    with pytest.raises(ApiError) as failed:
+        ControlPlane(tmp_path).endpoint()
+    assert (failed.value.code, failed.value.status, failed.value.message) == (
+        "InternalServerException", 500, "the local AWS emulator is not running")
+
+
 def test_an_empty_batch_is_refused_by_the_server(raw_api, cluster):
     with pytest.raises(ClientError) as refused:
         raw_api.batch_execute_statement(Sqls=[], **cluster)
