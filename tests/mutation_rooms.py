@@ -44,7 +44,9 @@ REHEARSAL_TESTS = ("tests/test_rehearsal_sql.py", "tests/test_rehearsal_api.py",
                    "tests/test_rehearsal_copy_options.py", "tests/test_rehearsal_semantics.py",
                    "tests/test_rehearsal_results.py",
                    "tests/test_rehearsal_documented_outcomes.py",
-                   "tests/test_iam_gate.py", "tests/test_gate_policy_finds.py")  # these two: authorise.py, the gate
+                   "tests/test_rehearsal_refusals.py",  # refusals.py's data file, each entry refused (pure, 2 s)
+                   "tests/test_iam_gate.py", "tests/test_gate_policy_finds.py",  # these two: authorise.py, the gate
+                   "tests/test_iam_roles.py")  # authorise.py: a role's session at the Data API's gate
 
 ROOMS: tuple[Room, ...] = (
     Room("rehearsal endpoint", ("sparkify_nb/local/rehearsal/*.py", "sparkify_nb/local/rehearsal/sql/*.sql"),
@@ -132,7 +134,12 @@ _EQ_WIRE_COPY: dict[tuple[str, str, str], str] = {
 
 
 # api.py, sessions.py, server.py, refusals.py, authorise.py, control.py, commands.py, execute.py, iam_eval.py
+_AUTHORISE = "sparkify_nb/local/rehearsal/authorise.py"
 _EQ_API: dict[tuple[str, str, str], str] = {
+    **{(_AUTHORISE, "NumberReplacer", f'role, session = who.arn.split(":assumed-role/", {a})[1].split("/", {b})'):
+       "an assumed-role ARN holds ':assumed-role/' once and one '/' after it (role and session names have none): "
+       "a maxsplit of 2 splits it as 1 does"
+       for a, b in ((2, 1), (1, 2))},
 }
 
 

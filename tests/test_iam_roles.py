@@ -6,6 +6,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
 Real boto3 clients; an account of its own per test."""
 
 import json
+import time
 import uuid
 
 import boto3
@@ -126,6 +127,37 @@ def test_04s_analyst_holding_the_analyst_roles_policy_is_not_refused_by_iam():
         data_api.execute_statement(WorkgroupName=workgroup["workgroupName"], Database="dev", Sql="select 1")
     except ClientError as exc:  # the workgroup may still be starting: any answer but IAM's refusal
         assert exc.response["Error"]["Code"] != "AccessDeniedException", exc
+
+
+def test_a_statement_in_a_session_on_a_workgroup_is_decided_on_that_workgroups_arn():
+    """In a session, the Data API authorises ExecuteStatement on the session's workgroup ("Authorizing access to
+    the Amazon Redshift Data API", data-api-access.html; sparkify_nb/local/rehearsal/authorise.py): a role allowed
+    SQL on workgroup ARNs alone (``workgroup/<id>``, not a bare ``workgroup/*``) runs a second statement in the
+    session it opened."""
+    workgroups = "arn:aws:redshift-serverless:us-west-2:*:workgroup/????????-*"
+    made, admin, session = _role_session(_doc(_allow("redshift-data:ExecuteStatement",
+                                                     "redshift-serverless:GetCredentials", resource=workgroups)),
+                                         name=f"sql-{uuid.uuid4().hex[:6]}")
+    serverless = _client(admin, "redshift-serverless", local.data_api_endpoint())
+    name = f"g{uuid.uuid4().hex[:6]}"
+    serverless.create_namespace(namespaceName=name, adminUsername="awsuser", adminUserPassword="Rehearsal1x",
+                                dbName="dev")
+    serverless.create_workgroup(workgroupName=name, namespaceName=name)
+    for _ in range(100):
+        if serverless.get_workgroup(workgroupName=name)["workgroup"]["status"] == "AVAILABLE":
+            break
+        time.sleep(0.1)
+    data_api = _client(session, "redshift-data", local.data_api_endpoint())
+    opened = data_api.execute_statement(WorkgroupName=name, Database="dev", Sql="select 1", SessionKeepAliveSeconds=60)
+    for _ in range(100):  # the session takes its next statement once its first is done
+        try:
+            assert data_api.execute_statement(SessionId=opened["SessionId"], Sql="select 2")["SessionId"] == \
+                opened["SessionId"]
+            return
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "ValidationException" and "busy" in str(exc), exc
+            time.sleep(0.05)
+    raise AssertionError("the session stayed busy")
 
 
 def test_a_role_whose_trust_policy_names_someone_else_cannot_be_assumed_though_the_callers_policy_allows_it():

@@ -76,6 +76,53 @@ def test_a_cancelled_statement_is_aborted(data_api, cluster):
     assert error_code(refused) == "ValidationException"
 
 
+def test_wait_time_seconds_answers_with_the_status_the_statement_reached_in_that_time(data_api, cluster):
+    """``WaitTimeSeconds``: "The number of seconds to wait for the SQL statement to complete execution before
+    returning the response. If the SQL statement does not complete within the specified time, the response
+    returns the current status" (API_ExecuteStatement.html, API_BatchExecuteStatement.html: "for all SQL
+    statements in the batch"); a batch's ``HasResultSet`` "is true if any substatement returns a result set"
+    (API_BatchExecuteStatement.html)."""
+    selected = data_api.execute_statement(Sql="SELECT 1", WaitTimeSeconds=10, **cluster)
+    described = data_api.describe_statement(Id=selected["Id"])
+    assert (selected["Status"], selected["HasResultSet"]) == ("FINISHED", True)
+    assert selected["RedshiftPid"] == described["RedshiftPid"] > 0
+    made = data_api.execute_statement(Sql="CREATE TABLE waits (x INT)", WaitTimeSeconds=10, **cluster)
+    assert (made["Status"], made["HasResultSet"]) == ("FINISHED", False)
+    batch = data_api.batch_execute_statement(Sqls=["SELECT 1", "INSERT INTO waits VALUES (1)"], WaitTimeSeconds=10,
+                                             **cluster)
+    assert (batch["Status"], batch["HasResultSet"]) == ("FINISHED", True)
+    lock = held_lock(cluster, "waits")
+    try:
+        waiting = data_api.execute_statement(Sql="SELECT COUNT(*) FROM waits", WaitTimeSeconds=1, **cluster)
+        assert (waiting["Status"], waiting["HasResultSet"]) == ("STARTED", False) and waiting["RedshiftPid"] > 0
+    finally:
+        lock.rollback()
+        lock.close()
+    assert wait(data_api, waiting["Id"])["Status"] == "FINISHED"
+
+
+def test_only_a_copy_has_a_redshift_query_id_any_other_statement_shows_minus_one(data_api, cluster):
+    """The rehearsal draws a query id for each COPY (the id ``pg_last_copy_id()`` and STL_LOAD_ERRORS give it,
+    rule 10; tests/test_rehearsal_copy.py) and for no other statement: DescribeStatement's ``RedshiftQueryId``
+    of a statement that ran is -1, as of one that never ran (on AWS every query has an id: a difference of the
+    rehearsal, which keeps no STL_QUERY)."""
+    batch = wait(data_api, data_api.batch_execute_statement(Sqls=["SELECT 1", "SELECT 1 / 0"], **cluster)["Id"])
+    assert [(s["Status"], s["RedshiftQueryId"]) for s in batch["SubStatements"]] == [("FINISHED", -1), ("FAILED", -1)]
+    assert run(data_api, "SELECT 1", **cluster)["RedshiftQueryId"] == -1
+
+
+def test_the_identity_an_access_key_signs_as_is_kept_unalterable():
+    """ControlPlane.caller keeps the identity STS gave an access key for every later request, from any of the
+    server's threads: one request's code cannot change who the next one is."""
+    import dataclasses
+
+    from sparkify_nb.local.rehearsal.control import Caller
+
+    who = Caller("us-west-2", "210000000001", "arn:aws:iam::210000000001:user/sparkify-operator", "AIDAEXAMPLE")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        who.arn = "arn:aws:iam::210000000001:user/someone-else"  # type: ignore[misc]
+
+
 # --- batches --------------------------------------------------------------------------------------
 
 def test_a_batch_of_40_statements_runs_and_one_of_41_is_refused(raw_api, cluster):
@@ -142,6 +189,43 @@ def test_an_unsigned_request_is_refused_as_missing_its_authentication_token(clus
         unsigned.execute_statement(Sql="SELECT 1", **cluster)
     assert error_code(refused) == "MissingAuthenticationTokenException"
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_every_unknown_member_of_a_request_is_refused_naming_it_where_it_stands():
+    """Every member the operation's input shape lacks is an error of its own, at the request's top level
+    (``request``) or at the member it sits in (server.py: the request is checked against botocore's model, all of
+    it; the wording, as the rest of AWS's JSON protocol's, unconfirmed). boto3 sends no unknown member, even
+    without its own checks: the server's check is called as it is."""
+    from sparkify_nb.local.rehearsal import server
+
+    errors: list[str] = []
+    request = {"Sql": "SELECT 1", "Sqlx": 1, "Parameters": [{"name": "a", "value": "1", "type": "int"}], "Other": 2}
+    server.validate(server.service_model().operation_model("ExecuteStatement").input_shape, request, "", errors)
+    assert errors == ["Unknown member 'Sqlx' at 'request'", "Unknown member 'type' at 'parameters.1.member'",
+                      "Unknown member 'Other' at 'request'"]
+
+
+def test_a_value_that_breaks_a_pattern_is_quoted_by_its_first_64_characters(raw_api):
+    """A pattern's error quotes the value it refuses, cut to 64 characters (a statement or a name can be long;
+    how much of it AWS quotes is unconfirmed)."""
+    with pytest.raises(ClientError) as refused:
+        raw_api.execute_statement(Sql="SELECT 1", WorkgroupName="W" * 100, Database="dev")
+    assert error_code(refused) == "ValidationException"
+    assert f"Value '{'W' * 64}' at 'workgroupName' failed to satisfy constraint: Member must satisfy regular " \
+           "expression pattern: " in str(refused.value)
+
+
+def test_without_the_aws_emulator_the_endpoint_answers_internal_server_exception_500(tmp_path):
+    """The control plane the endpoint reads (clusters, callers) is the emulator's: when the stack records none
+    running, a request fails as a fault of the service, HTTP 500 (as every InternalServerException here), not as
+    a fault of the request."""
+    from sparkify_nb.local.rehearsal.control import ControlPlane
+    from sparkify_nb.local.rehearsal.errors import ApiError
+
+    with pytest.raises(ApiError) as failed:
+        ControlPlane(tmp_path).endpoint()
+    assert (failed.value.code, failed.value.status, failed.value.message) == (
+        "InternalServerException", 500, "the local AWS emulator is not running")
 
 
 def test_an_empty_batch_is_refused_by_the_server(raw_api, cluster):
@@ -237,6 +321,22 @@ def test_a_fault_of_the_servers_own_code_answers_500_internal_server_exception_s
     assert failed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert error_code(failed) == "InternalServerException"
     assert "a bug of the endpoint's own" in str(failed.value)
+
+
+def test_a_sub_statement_id_names_one_statement_of_a_batch_from_1_to_its_count(data_api, cluster):
+    """"A suffix indicates the number of the SQL statement. For example, d9b6c0c9-...:2 has a suffix of :2 that
+    indicates the second SQL statement of a batch query" (API_DescribeStatement.html): a number outside 1 to the
+    batch's count, or a suffix on a single statement's id, names no statement (ResourceNotFoundException, as an
+    unknown id; unconfirmed: AWS documents no answer for it)."""
+    batch = wait(data_api, data_api.batch_execute_statement(Sqls=["SELECT 1", "SELECT 2"], **cluster)["Id"])
+    assert [data_api.describe_statement(Id=f"{batch['Id']}:{n}")["QueryString"] for n in (1, 2)] == \
+        ["SELECT 1", "SELECT 2"]
+    single = run(data_api, "SELECT 3", **cluster)
+    for absent in (f"{batch['Id']}:0", f"{batch['Id']}:3", f"{single['Id']}:1"):
+        with pytest.raises(ClientError) as refused:
+            data_api.describe_statement(Id=absent)
+        assert error_code(refused) == "ResourceNotFoundException", absent
+        assert refused.value.response["Error"]["Message"] == f"Query does not exist: {absent}"
 
 
 def test_a_batch_is_one_transaction_all_or_nothing(data_api, cluster):

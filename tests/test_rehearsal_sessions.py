@@ -4,11 +4,13 @@ user) and results, rule by rule (sparkify_nb/local/rehearsal/__init__.py)."""
 from __future__ import annotations
 
 import time
+import uuid
 
+import psycopg2
 import pytest
 from botocore.exceptions import ClientError
 
-from sparkify_nb import warehouse
+from sparkify_nb import local, warehouse
 from sparkify_nb.warehouse import data_api as client_side
 
 from tests.rehearsal_fixtures import (  # noqa: F401 (fixtures)
@@ -192,6 +194,40 @@ def test_a_dropped_user_no_longer_logs_in_and_dropping_one_that_does_not_exist_f
     assert run(data_api, "DROP USER IF EXISTS leaver", **cluster)["Status"] == "FINISHED"
 
 
+def test_alter_user_createuser_makes_a_superuser_and_nocreateuser_takes_it_back(data_api, cluster):
+    """ALTER USER name CREATEUSER | NOCREATEUSER: "The CREATEUSER option creates a superuser with all database
+    privileges, including CREATE USER. The default is NOCREATEUSER" (r_ALTER_USER.html); a user the cluster does
+    not have is an error."""
+    boss, hire = (f"rh_{role}_{uuid.uuid4().hex[:6]}" for role in ("boss", "hire"))
+    as_boss = {**cluster, "DbUser": boss}
+    denied = "ERROR: permission denied to create, alter or drop users (a superuser's right)"
+    assert run(data_api, f"CREATE USER {boss} PASSWORD DISABLE", **cluster)["Status"] == "FINISHED"
+    assert run(data_api, f"CREATE USER {hire} PASSWORD DISABLE", **as_boss)["Error"] == denied
+    assert run(data_api, f"ALTER USER {boss} CREATEUSER", **cluster)["Status"] == "FINISHED"
+    assert run(data_api, f"CREATE USER {hire} PASSWORD DISABLE", **as_boss)["Status"] == "FINISHED"
+    assert run(data_api, f"ALTER USER {boss} NOCREATEUSER", **cluster)["Status"] == "FINISHED"
+    assert run(data_api, f"DROP USER {hire}", **as_boss)["Error"] == denied
+    ghost = f"rh_ghost_{uuid.uuid4().hex[:6]}"
+    assert run(data_api, f"ALTER USER {ghost} CREATEUSER", **cluster)["Error"] == f'ERROR: user "{ghost}" does not exist'
+
+
+def test_a_login_postgresql_refuses_fails_the_statement_with_its_reason_alone(data_api, cluster):
+    """A database user the server will not let in (here a role made NOLOGIN behind the endpoint's back) fails the
+    statement as a login does, ``FATAL: <reason>``, without the local server's socket or address (the form of
+    rule 6's ``FATAL: user "x" does not exist``; wording unconfirmed)."""
+    user = f"rh_locked_{uuid.uuid4().hex[:6]}"
+    assert run(data_api, f"CREATE USER {user} PASSWORD DISABLE", **cluster)["Status"] == "FINISHED"
+    conn = psycopg2.connect(local.rehearsal_dsn(cluster["ClusterIdentifier"]))
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f"ALTER ROLE {user} NOLOGIN")
+    finally:
+        conn.close()
+    failed = run(data_api, "SELECT 1", **{**cluster, "DbUser": user})
+    assert (failed["Status"], failed["Error"]) == ("FAILED", f'FATAL: role "{user}" is not permitted to log in')
+
+
 def test_a_cluster_deleted_and_made_again_starts_empty(data_api):
     made = make_cluster()
     target = {"ClusterIdentifier": made["ClusterIdentifier"], "Database": "dev", "DbUser": MASTER}
@@ -234,6 +270,40 @@ def test_list_statements_shows_finished_statements_by_name(data_api, cluster):
     done = wait(data_api, data_api.execute_statement(Sql="SELECT 1", StatementName="rh-listed-x", **cluster)["Id"])
     listed = data_api.list_statements(StatementName="rh-listed", ClusterIdentifier=cluster["ClusterIdentifier"])
     assert [s["Id"] for s in listed["Statements"]] == [done["Id"]]
+
+
+def test_list_statements_shows_only_the_cluster_and_database_asked_for(data_api, cluster):
+    """ListStatements' ``ClusterIdentifier``: "Only statements that ran on this cluster are returned";
+    ``Database``: "The name of the database when listing statements run against a ClusterIdentifier";
+    ``StatementName``: "a case-sensitive match of SQL statement names to the prefix value"
+    (API_ListStatements.html). Newest first (unconfirmed: AWS documents no order)."""
+    other = make_cluster()
+    name = f"rh-where-{uuid.uuid4().hex[:8]}"
+    try:
+        here = run(data_api, "SELECT 1", StatementName=f"{name}-a", **cluster)["Id"]
+        elsewhere = run(data_api, "SELECT 1", StatementName=f"{name}-b", ClusterIdentifier=other["ClusterIdentifier"],
+                        Database="dev", DbUser=MASTER)["Id"]
+        other_database = run(data_api, "SELECT 1", StatementName=f"{name}-c", **{**cluster, "Database": "other"})["Id"]
+
+        def listed(**filters) -> list[str]:
+            return [s["Id"] for s in data_api.list_statements(Status="ALL", **filters)["Statements"]]
+
+        assert listed(StatementName=name) == [other_database, elsewhere, here]
+        assert listed(StatementName=name, ClusterIdentifier=cluster["ClusterIdentifier"]) == [other_database, here]
+        assert listed(StatementName=name, ClusterIdentifier=other["ClusterIdentifier"]) == [elsewhere]
+        assert listed(StatementName=name, ClusterIdentifier=cluster["ClusterIdentifier"], Database="dev") == [here]
+        assert listed(StatementName=name, Database="other") == [other_database]
+        assert listed(StatementName=name.upper()) == []
+        pages, token = [], {}
+        for _ in range(4):  # MaxResults a page, NextToken to the next one (API_ListStatements.html)
+            page = data_api.list_statements(Status="ALL", StatementName=name, MaxResults=1, **token)
+            pages.append([s["Id"] for s in page["Statements"]])
+            if "NextToken" not in page:
+                break
+            token = {"NextToken": page["NextToken"]}
+        assert pages == [[other_database], [elsewhere], [here]]
+    finally:
+        aws("redshift").delete_cluster(ClusterIdentifier=other["ClusterIdentifier"], SkipFinalClusterSnapshot=True)
 
 
 def _connection(data_api, cluster, lines, keep_alive_s=1):

@@ -123,8 +123,8 @@ class Endpoint:
         if session is not None:
             response["SessionId"] = session.id
             self.gate.session_owners.setdefault(session.id, owner)
-        if req.get("WaitTimeSeconds"):
-            response.update(Status=run.status, RedshiftPid=run.pid, HasResultSet=run.subs[-1].has_result)
+        if req.get("WaitTimeSeconds"):  # a batch "HasResultSet ... true if any substatement returns a result set"
+            response.update(Status=run.status, RedshiftPid=run.pid, HasResultSet=any(s.has_result for s in run.subs))
         if token:
             self.tokens[token] = response
         return response
@@ -220,8 +220,8 @@ class Endpoint:
             raise Failed(f'FATAL: user "{target.user}" does not exist')
         try:
             return backing.connect(self.state, target.dbname, target.user)
-        except psycopg2.OperationalError as exc:
-            raise Failed(f"FATAL: {str(exc).strip().splitlines()[-1]}") from None
+        except psycopg2.OperationalError as exc:  # libpq's "connection to server ... failed: FATAL:  <reason>"
+            raise Failed(f"FATAL: {str(exc).split('FATAL:')[-1].strip()}") from None
 
     def run_one(self, conn: Any, run: Run, sub: statements.Sub, in_batch: bool) -> None:
         """Run one statement of ``run`` on ``conn`` (inside the batch's transaction when ``in_batch``)
