@@ -86,15 +86,20 @@ def test_the_roles_a_run_makes_are_those_its_settings_need_and_every_stack_role_
         "sparkify-lease", "sparkify-redshift-analyst", "sparkify-redshift-copy", "sparkify-redshift-scheduler"]
 
 
-@pytest.mark.parametrize("kind, session, group", [
-    ("provisioned", f"arn:aws:redshift:us-west-2:{ACCOUNT}:cluster:sparkify-dwh",
+STACK_TAGS = (("aws:ResourceTag/Name", "sparkify"), ("aws:ResourceTag/sparkify:owner", USER),
+              ("aws:ResourceTag/sparkify:stack", "sparkify"))
+
+
+@pytest.mark.parametrize("kind, session, tags, group", [
+    ("provisioned", f"arn:aws:redshift:us-west-2:{ACCOUNT}:cluster:sparkify-dwh", (),
      f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:/aws/redshift/cluster/sparkify-dwh/"),
-    ("serverless", f"arn:aws:redshift-serverless:us-west-2:{ACCOUNT}:workgroup/workgroup-of-this-stack",
+    ("serverless", f"arn:aws:redshift-serverless:us-west-2:{ACCOUNT}:workgroup/workgroup-of-this-stack", STACK_TAGS,
      f"arn:aws:logs:us-west-2:{ACCOUNT}:log-group:/aws/redshift/sparkify-dwh/")])
-def test_sql_in_a_session_and_the_audit_logs_are_planned_on_the_kinds_own_resources(kind, session, group):
+def test_sql_in_a_session_and_the_audit_logs_are_planned_on_the_kinds_own_resources(kind, session, tags, group):
+    """In a session on a workgroup, the workgroup's tags come with it, as for a statement naming it."""
     settings = _settings(kind, "data_api")
     owner = ("redshift-data:session-owner-iam-userid", "AIDAX")
-    assert (session, (owner,)) in _pairs(settings, "redshift-data:ExecuteStatement")
+    assert (session, (*tags, owner)) in _pairs(settings, "redshift-data:ExecuteStatement")
     assert {r for r, _ in _pairs(settings, "logs:CreateLogGroup")} == {
         group + log for log in ("connectionlog", "userlog", "useractivitylog")}  # one group per audit log
 

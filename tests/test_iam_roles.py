@@ -89,9 +89,10 @@ def test_a_roles_permissions_boundary_caps_what_its_policies_allow():
                                          "the ec2:DescribeSubnets action")
 
 
-def _analyst_session(drop=()):
+def _analyst_session(drop=(), available=False):
     """04's analyst: a session of the stack's analyst role, holding its policy (less the statements ``drop``)
-    within an allow-all boundary, on a workgroup the administrator made and tagged as the stack's."""
+    within an allow-all boundary, on a workgroup the administrator made and tagged as the stack's (waited for
+    until AVAILABLE when ``available``)."""
     name = f"g{uuid.uuid4().hex[:6]}"
     settings = config.load(overrides={"general.target": "redshift", "general.stack_name": name,
                                       "cluster.kind": "serverless", "cluster.identifier": f"{name}-dwh"})
@@ -105,6 +106,10 @@ def _analyst_session(drop=()):
                                 dbName="dev", tags=stack_tag)
     workgroup = serverless.create_workgroup(workgroupName=f"{name}-dwh", namespaceName=f"{name}-dwh",
                                             tags=stack_tag)["workgroup"]
+    for _ in range(100 if available else 0):
+        if serverless.get_workgroup(workgroupName=workgroup["workgroupName"])["workgroup"]["status"] == "AVAILABLE":
+            break
+        time.sleep(0.1)
     return session, workgroup
 
 
@@ -127,6 +132,25 @@ def test_04s_analyst_holding_the_analyst_roles_policy_is_not_refused_by_iam():
         data_api.execute_statement(WorkgroupName=workgroup["workgroupName"], Database="dev", Sql="select 1")
     except ClientError as exc:  # the workgroup may still be starting: any answer but IAM's refusal
         assert exc.response["Error"]["Code"] != "AccessDeniedException", exc
+
+
+def test_04s_analyst_runs_sql_in_its_session_on_the_stacks_workgroup_by_the_workgroups_tag_alone():
+    """In a session the statement is authorised on the session's workgroup with that workgroup's tags, as one
+    naming the workgroup is (``aws:ResourceTag`` on the Data API's workgroup resource, list_amazonredshiftdataapi.html):
+    the analyst's tag-conditioned SQL statement allows it without the session-owner statement."""
+    session, workgroup = _analyst_session(drop=("SqlInItsOwnSessions",), available=True)
+    data_api = _client(session, "redshift-data", local.data_api_endpoint())
+    opened = data_api.execute_statement(WorkgroupName=workgroup["workgroupName"], Database="dev", Sql="select 1",
+                                        SessionKeepAliveSeconds=60)
+    for _ in range(100):  # the session takes its next statement once its first is done
+        try:
+            assert data_api.execute_statement(SessionId=opened["SessionId"], Sql="select 2")["SessionId"] == \
+                opened["SessionId"]
+            return
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "ValidationException" and "busy" in str(exc), exc
+            time.sleep(0.05)
+    raise AssertionError("the session stayed busy")
 
 
 def test_a_statement_in_a_session_on_a_workgroup_is_decided_on_that_workgroups_arn():

@@ -143,7 +143,9 @@ def _data_api(t: Any, op: str) -> bool:
         pass
     elif p.get("SessionId"):
         resource, owner = t.lookup.session(p["SessionId"]) or ("*", "")
-        t.add(a, [resource], {"redshift-data:session-owner-iam-userid": owner} if owner else {})
+        # on the session's workgroup with its tags, as a statement naming the workgroup (below)
+        tags = _tags(t.lookup.serverless_tags(resource)) if ":workgroup/" in resource else {}
+        t.add(a, [resource], {"redshift-data:session-owner-iam-userid": owner} if owner else {}, {resource: tags})
     elif p.get("WorkgroupName"):
         wg = t.lookup.serverless_arn("workgroup", p["WorkgroupName"]) or t.arn("redshift-serverless", "workgroup/*")
         tags = _tags(t.lookup.serverless_tags(wg))
