@@ -156,3 +156,21 @@ def test_a_users_table_of_the_warehouse_never_touches_the_clusters_own_list_of_u
     # the master user still is one: a new session as that user opens and runs
     described = run(data_api, "SELECT current_user", **cluster)
     assert described["Status"] == "FINISHED" and rows(data_api, described["Id"]) == [[cluster["DbUser"]]]
+
+
+@pytest.mark.parametrize("sql", ["SELECT ?", "SELECT $1", "SELECT %s", "SELECT %(x)s", "SELECT @x",
+                                 "SELECT a FROM t WHERE b = %(b)s AND c = :c"])
+def test_a_placeholder_other_than_colon_name_is_refused_as_the_request(sql):
+    """The Data API's parameters are ``:name`` only (rule 4 of sparkify_nb/local/rehearsal/__init__.py): a
+    positional placeholder, or psycopg2's ``%(name)s`` left unconverted, is a ValidationException."""
+    with pytest.raises(translate.ParameterError, match=r"named parameters \(:name\) only"):
+        translate.parse(sql)
+
+
+def test_psycopg2s_named_placeholder_is_a_validation_exception_not_an_internal_error(data_api, cluster):
+    with pytest.raises(data_api.exceptions.ValidationException):
+        data_api.execute_statement(Sql="SELECT %(x)s", **cluster)
+
+
+def test_the_names_a_statement_uses_are_its_colon_names():
+    assert translate.parse("SELECT :a, :b::int WHERE :a = 'x'").names == {"a", "b"}

@@ -71,7 +71,8 @@ def parse(sql: str) -> Statement:
     """``sql`` (one statement) parsed, checked and translated. Never raises for
     SQL Redshift would refuse: the statement carries the error instead (the Data
     API reports it as a FAILED statement). Raises :class:`ParameterError` for
-    positional parameters (``?``, ``$1``): the Data API takes ``:name`` only."""
+    positional parameters (``?``, ``$1``) and other placeholders (``%(name)s``):
+    the Data API takes ``:name`` only."""
     body = _strip_comments(sql)
     if _TRANSACTION.match(body):
         return Statement(sql, "transaction", body.rstrip(";"))
@@ -87,7 +88,7 @@ def parse(sql: str) -> Statement:
         raise ParameterError(f"ExecuteStatement runs a single SQL statement; this text holds {len(trees)}")
     tree = trees[0]
     _refuse_positional(tree)
-    names = {p.this for p in tree.find_all(exp.Placeholder) if p.this}
+    names = {p.this for p in tree.find_all(exp.Placeholder)}  # each a :name (the others are refused above)
     if isinstance(tree, exp.Command) and str(tree.this).upper() == "VACUUM":
         return _vacuum(sql, body, names)
     if isinstance(tree, exp.Command):
@@ -128,10 +129,12 @@ def _vacuum(sql: str, body: str, names: set[str]) -> Statement:
 
 
 def _refuse_positional(tree: exp.Expression) -> None:
+    """Every placeholder but ``:name`` (whose name sqlglot keeps as a string): ``?``, ``%s`` (no name),
+    ``$1``, ``@x`` (a Parameter), psycopg2's ``%(name)s`` left unconverted (an Identifier)."""
     for node in tree.find_all(exp.Placeholder, exp.Parameter):
-        if isinstance(node, exp.Parameter) or node.args.get("jdbc") or not node.this:
-            raise ParameterError("the Data API takes named parameters (:name) only, not positional ones "
-                                 f"({node.sql('redshift')})")
+        if isinstance(node, exp.Parameter) or not isinstance(node.this, str):
+            raise ParameterError("the Data API takes named parameters (:name) only, not positional ones or "
+                                 f"other placeholders ({node.sql('redshift')})")
 
 
 def _syntax_error(exc: Exception, sql: str) -> str:
