@@ -217,9 +217,13 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
 def _redshift_only(tree: exp.Expression) -> None:
     """Redshift's own constructs, run with their meaning on PostgreSQL.
 
-    - ``LISTAGG([DISTINCT] expr [, delimiter]) [WITHIN GROUP (ORDER BY ...)]`` -> ``string_agg``; the
-      delimiter "is NULL" when not given (no separator), and a result over 65535 bytes fails with
-      "Result size exceeds LISTAGG limit" [DG r_LISTAGG.html].
+    - ``LISTAGG([DISTINCT] expr [, delimiter]) [WITHIN GROUP (ORDER BY ...)] [OVER (...)]`` -> ``string_agg``
+      of the value as a VARCHAR (the page's example aggregates an INTEGER column); "NULL values and empty
+      strings are ignored"; the delimiter "is NULL" when not given (no separator); a result over 65535 bytes
+      fails with "Result size exceeds LISTAGG limit" [DG r_LISTAGG.html, r_WF_LISTAGG.html]. DISTINCT:
+      "Trailing spaces are ignored ... 'a' and 'a ' are treated as duplicates. LISTAGG uses the first value
+      encountered" (same pages) -> ``redshift_system.listagg_distinct`` (sql/system.sql), which keeps the first
+      in WITHIN GROUP's order (that this is the order it meets them in is unconfirmed).
     - ``APPROXIMATE COUNT(DISTINCT expr)`` -> ``COUNT(DISTINCT expr)``: Redshift's is HyperLogLog,
       "a relative error of around 2%" [DG r_COUNT.html]; the rehearsal's is exact.
     - ``MERGE ... WHEN NOT MATCHED THEN INSERT VALUES (...)`` (no column list) is written the way
@@ -236,10 +240,7 @@ def _redshift_only(tree: exp.Expression) -> None:
             concat.set("this", order)
             node.replace(concat)
     for concat in list(tree.find_all(exp.GroupConcat)):
-        if concat.args.get("separator") is None:
-            concat.set("separator", exp.Literal.string(""))
-        if not isinstance(concat.parent, exp.Dot):
-            concat.replace(_system("listagg_limit", concat.copy()))
+        _listagg(concat)
     for node in list(tree.find_all(exp.ApproxDistinct)):
         node.replace(exp.Count(this=exp.Distinct(expressions=[node.this.copy()])))
     for when in list(tree.find_all(exp.When)):
@@ -248,3 +249,37 @@ def _redshift_only(tree: exp.Expression) -> None:
                 isinstance(then.this.expressions[0], exp.Anonymous) and then.this.expressions[0].name.upper() == "VALUES":
             values = ", ".join(e.sql("postgres") for e in then.this.expressions[0].expressions)
             then.replace(exp.Var(this=f"INSERT VALUES ({values})"))
+
+
+def _listagg(concat: exp.GroupConcat) -> None:
+    """One LISTAGG (its WITHIN GROUP's order already inside it, as ``Order(this=value)``) as PostgreSQL
+    computes it: the rules are :func:`_redshift_only`'s."""
+    inner = concat.this
+    order = inner.copy() if isinstance(inner, exp.Order) else None
+    if order is not None:
+        inner = inner.this
+    window = concat.parent if isinstance(concat.parent, exp.Window) else None
+    if window is not None and order is not None:
+        # PostgreSQL orders no aggregate of a window: the window orders its rows, its frame all of them
+        window.set("order", exp.Order(expressions=order.expressions))
+        window.set("spec", exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="UNBOUNDED",
+                                          end_side="FOLLOWING"))
+        order = None
+    distinct = isinstance(inner, exp.Distinct)
+    value = exp.Nullif(this=exp.cast((inner.expressions[0] if distinct else inner).copy(), "VARCHAR"),
+                       expression=exp.Literal.string(""))
+    separator = concat.args.get("separator") or exp.Literal.string("")
+    if distinct:  # the order goes after the last argument, as in string_agg(value, delimiter ORDER BY ...)
+        call = _system("listagg_distinct", value, _ordered(order, separator))
+    else:
+        call = exp.GroupConcat(this=_ordered(order, value), separator=separator)
+    concat.replace(call)
+    (window or call).replace(_system("listagg_limit", (window or call).copy()))
+
+
+def _ordered(order: exp.Order | None, last: exp.Expression) -> exp.Expression:
+    """``last ORDER BY ...`` (``last`` alone without an order)."""
+    if order is None:
+        return last
+    order.set("this", last)
+    return order
