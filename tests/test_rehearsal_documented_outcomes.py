@@ -14,7 +14,9 @@ DG = "https://docs.aws.amazon.com/redshift/latest/dg/"
 GUIDE = "https://docs.aws.amazon.com/redshift/latest/mgmt/data-api.html"
 SETUP = ["CREATE TABLE n (i INT, b BIGINT, s VARCHAR(8))", "INSERT INTO n VALUES (1, 1, 'a'), (2, 2, 'b'), (2, 2, 'b')",
          "CREATE TABLE m (a INT, v INT)", "INSERT INTO m VALUES (1, 10), (2, 20)",
-         "CREATE TABLE v (s VARCHAR(8), h SMALLINT)", "INSERT INTO v VALUES ('10', 1), ('9', 2), ('07', 3)"]
+         "CREATE TABLE v (s VARCHAR(8), h SMALLINT)", "INSERT INTO v VALUES ('10', 1), ('9', 2), ('07', 3)",
+         "CREATE TABLE g (k INT, s VARCHAR(8))",
+         "INSERT INTO g VALUES (1, 'a '), (2, ''), (3, NULL), (4, 'a'), (5, 'b'), (6, 'a')"]
 MGMT = "https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-calling.html"
 # (sql, parameters, expected: ("value", rows, typeName of the first column) | ("failed", error start) | ("runs",), page)
 OUTCOMES = {
@@ -63,6 +65,31 @@ OUTCOMES = {
         ("value", [["a|b"]], "varchar"), DG + "r_LISTAGG.html"),
     "LISTAGG(DISTINCT ..., delimiter) runs without WITHIN GROUP": (
         "SELECT LISTAGG(DISTINCT s, '|') FROM n WHERE s = 'b'", None, ("value", [["b"]], "varchar"),
+        DG + "r_LISTAGG.html"),
+    "LISTAGG ignores NULL values and empty strings": (
+        "SELECT LISTAGG(s, ',') WITHIN GROUP (ORDER BY k) FROM g", None, ("value", [["a ,a,b,a"]], "varchar"),
+        DG + "r_LISTAGG.html"),
+    "LISTAGG(DISTINCT ...) ignores trailing spaces: 'a' and 'a ' are one value, the first met": (
+        "SELECT LISTAGG(DISTINCT s, ',') WITHIN GROUP (ORDER BY k) FROM g", None, ("value", [["a ,b"]], "varchar"),
+        DG + "r_LISTAGG.html (the first met in WITHIN GROUP's order: unconfirmed)"),
+    "LISTAGG of an INTEGER column (the page's example aggregates sellerid)": (
+        "SELECT LISTAGG(k, ', ') WITHIN GROUP (ORDER BY k DESC) FROM g WHERE k < 4", None,
+        ("value", [["3, 2, 1"]], "varchar"), DG + "r_LISTAGG.html"),
+    "LISTAGG(DISTINCT ...) of an INTEGER column in its own order": (
+        "SELECT LISTAGG(DISTINCT i, ', ') WITHIN GROUP (ORDER BY i) FROM n", None, ("value", [["1, 2"]], "varchar"),
+        DG + "r_LISTAGG.html"),
+    "LISTAGG as a window function": (
+        "SELECT k, LISTAGG(s, '|') WITHIN GROUP (ORDER BY k) OVER (PARTITION BY k > 3) FROM g ORDER BY k", None,
+        ("value", [[1, "a "], [2, "a "], [3, "a "], [4, "a|b|a"], [5, "a|b|a"], [6, "a|b|a"]], "int4"),
+        DG + "r_WF_LISTAGG.html"),
+    "LISTAGG(DISTINCT ...) as a window function": (
+        "SELECT DISTINCT LISTAGG(DISTINCT s, ',') WITHIN GROUP (ORDER BY k DESC) OVER () FROM g", None,
+        ("value", [["a,b"]], "varchar"), DG + "r_WF_LISTAGG.html"),
+    "LISTAGG's delimiter is NULL when not given: no separator": (
+        "SELECT LISTAGG(s) WITHIN GROUP (ORDER BY k) FROM g", None, ("value", [["a aba"]], "varchar"),
+        DG + "r_LISTAGG.html"),
+    "a LISTAGG result over 65535 bytes fails": (
+        "SELECT LISTAGG(REPEAT(s, 20000)) FROM g", None, ("failed", "ERROR: Result size exceeds LISTAGG limit"),
         DG + "r_LISTAGG.html"),
     "APPROXIMATE COUNT(DISTINCT ...) runs (exact here)": (
         "SELECT APPROXIMATE COUNT(DISTINCT s) FROM n", None, ("value", [[2]], "int8"), DG + "r_COUNT.html"),

@@ -5,6 +5,8 @@ https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-calling.html."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from tests.rehearsal_fixtures import cluster, data_api, run  # noqa: F401 (fixtures)
@@ -56,3 +58,43 @@ def test_a_timestamp_value_reads_as_the_data_api_writes_it(data_api, cluster, sq
     done = run(data_api, sql, **cluster)
     assert done["Status"] == "FINISHED", done.get("Error")
     assert data_api.get_statement_result(Id=done["Id"])["Records"] == [[{"stringValue": text}]]
+
+
+def _token(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def test_next_token_pages_through_every_record_once(data_api, cluster):
+    """GetStatementResult: "If a value is returned in a response, you can retrieve the next set of records by
+    providing this returned NextToken value ... If the NextToken field is empty, all response records have been
+    retrieved" (https://docs.aws.amazon.com/redshift-data/latest/APIReference/API_GetStatementResult.html)."""
+    done = run(data_api, "SELECT n, REPEAT('x', 1000) FROM generate_series(1, 2500) AS n", **cluster)
+    got, args, pages = [], {"Id": done["Id"]}, 0
+    while True:
+        page = data_api.get_statement_result(**args)
+        assert page["TotalNumRows"] == 2500 and page["Records"]
+        got += [r[0]["longValue"] for r in page["Records"]]
+        pages += 1
+        if "NextToken" not in page:
+            break
+        args["NextToken"] = page["NextToken"]
+    assert got == list(range(1, 2501)) and pages == 3  # pages of 1 MB at most: 1,006 bytes a record
+
+
+def test_a_next_token_naming_no_page_of_the_statement_is_a_validation_exception(data_api, cluster):
+    """A NextToken the statement's own pages did not return names no page of it: ValidationException ("The
+    Amazon Redshift Data API operation failed due to invalid input", API_GetStatementResult.html). AWS does not
+    say what a token the service never gave does; refusing it is the strictest reading (unconfirmed)."""
+    paged = run(data_api, "SELECT n, REPEAT('x', 1000) FROM generate_series(1, 2500) AS n", **cluster)
+    other = run(data_api, "SELECT n, REPEAT('y', 1000) FROM generate_series(1, 2500) AS n", **cluster)
+    small = run(data_api, "SELECT 1", **cluster)
+    issued = data_api.get_statement_result(Id=paged["Id"])["NextToken"]
+    second = data_api.get_statement_result(Id=paged["Id"], NextToken=issued)
+    assert second["Records"] and "NextToken" in second  # the token it gave is good, as often as asked
+    assert data_api.get_statement_result(Id=paged["Id"], NextToken=issued)["Records"] == second["Records"]
+    foreign = data_api.get_statement_result(Id=other["Id"])["NextToken"]
+    for statement, token in ((paged["Id"], foreign), (small["Id"], issued), (paged["Id"], "not a token"),
+                             (paged["Id"], issued + "x"), (paged["Id"], _token("3")), (paged["Id"], _token("-1")),
+                             (paged["Id"], _token("0")), (paged["Id"], _token("1"))):
+        with pytest.raises(data_api.exceptions.ValidationException):
+            data_api.get_statement_result(Id=statement, NextToken=token)

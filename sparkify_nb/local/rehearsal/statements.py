@@ -297,13 +297,24 @@ def _column(d: Any, table: tuple[str, bool, int] | None) -> dict[str, Any]:
             "schemaName": "", "tableName": table[0] if table else "", "typeName": type_name, "length": 0}
 
 
+def _token(sub: Sub, number: int) -> str:
+    return base64.urlsafe_b64encode(f"{sub.id}/{number}".encode()).decode()
+
+
 def page(sub: Sub, token: str | None) -> dict[str, Any]:
-    """One GetStatementResult page of ``sub``, from ``token`` (the index of a page)."""
-    number = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
-    start = sub.pages[number] if number < len(sub.pages) else len(sub.records)
+    """One GetStatementResult page of ``sub``: its first without ``token``, else the page ``token`` names.
+    A token is good for the statement that returned it only: any other names no page of it and raises
+    ValueError (a ValidationException: the strictest reading, unconfirmed; AWS says what a returned token does,
+    not what one it never returned does)."""
+    number = 0
+    if token:
+        issued = {_token(sub, n): n for n in range(1, len(sub.pages))}
+        if token not in issued:
+            raise ValueError(f"NextToken {token!r} names no page of the result of statement {sub.id}")
+        number = issued[token]
     end = sub.pages[number + 1] if number + 1 < len(sub.pages) else len(sub.records)
-    out: dict[str, Any] = {"Records": sub.records[start:end], "ColumnMetadata": sub.columns,
+    out: dict[str, Any] = {"Records": sub.records[sub.pages[number]:end], "ColumnMetadata": sub.columns,
                            "TotalNumRows": len(sub.records)}
     if number + 1 < len(sub.pages):
-        out["NextToken"] = base64.urlsafe_b64encode(str(number + 1).encode()).decode()
+        out["NextToken"] = _token(sub, number + 1)
     return out

@@ -183,3 +183,20 @@ BEGIN
     RETURN result;
 END
 $$;
+
+-- LISTAGG(DISTINCT ...): "Trailing spaces are ignored. For example, the strings 'a' and 'a ' are treated as
+-- duplicates. LISTAGG uses the first value encountered" (r_LISTAGG.html). The state is the delimiter, then each
+-- value kept, in the order met; semantics.py passes NULL for an empty string ("NULL values and empty strings
+-- are ignored") and the WITHIN GROUP order as the aggregate's.
+CREATE FUNCTION redshift_system.listagg_distinct_step(state text[], value text, delimiter text) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN value IS NULL THEN state
+                WHEN state IS NULL THEN ARRAY[delimiter, value]
+                WHEN EXISTS (SELECT FROM unnest(state[2:]) AS kept WHERE rtrim(kept, ' ') = rtrim(value, ' ')) THEN state
+                ELSE state || value END
+$$;
+CREATE FUNCTION redshift_system.listagg_distinct_final(state text[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT array_to_string(state[2:], state[1])
+$$;
+CREATE AGGREGATE redshift_system.listagg_distinct(text, text) (
+    SFUNC = redshift_system.listagg_distinct_step, STYPE = text[], FINALFUNC = redshift_system.listagg_distinct_final);
