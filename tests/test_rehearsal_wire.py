@@ -338,6 +338,31 @@ def test_rows_come_in_text_described_as_postgresql_describes_an_expressions_colu
             (b"C", b"SELECT 2\0"), (b"Z", b"I")]
 
 
+def test_each_value_comes_as_postgresqls_own_text_of_it_booleans_as_t_and_f(cluster):
+    """In text format a value is what the type's output function writes (protocol-overview.html, "Formats and
+    Format Codes"): a boolean is t or f, a float PostgreSQL's shortest text (Infinity, 1e-07), a DECIMAL its
+    scale's digits, a TIMESTAMP without trailing zeros, a TIMESTAMPTZ with its offset, a CHAR padded; NULL has
+    no text (length -1). Never a Python rendering (True, inf, 03:04:05.500000)."""
+    values = {"TRUE": b"t", "FALSE": b"f", "CAST(1.5 AS DOUBLE PRECISION)": b"1.5", "CAST(0.1 AS REAL)": b"0.1",
+              "CAST(1e-7 AS DOUBLE PRECISION)": b"1e-07", "CAST('-infinity' AS DOUBLE PRECISION)": b"-Infinity",
+              "CAST(2 AS DECIMAL(10, 2))": b"2.00", "CAST(9223372036854775807 AS BIGINT)": b"9223372036854775807",
+              "CAST(-3 AS SMALLINT)": b"-3", "CAST('2024-01-02' AS DATE)": b"2024-01-02",
+              "CAST('2024-01-02 03:04:05.5' AS TIMESTAMP)": b"2024-01-02 03:04:05.5",
+              "CAST('2024-01-02 03:04:05' AS TIMESTAMPTZ)": b"2024-01-02 03:04:05+00",
+              "CAST('x' AS CHAR(3))": b"x  ", "NULL": None}
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        answer = raw.query("SELECT " + ", ".join(values))
+        kinds = [k for k, _ in answer]
+        assert kinds == [b"T", b"D", b"C", b"Z"], answer
+        row, cells, at = answer[1][1], [], 2
+        for _ in range(struct.unpack("!h", row[:2])[0]):
+            (size,) = struct.unpack("!i", row[at:at + 4])
+            cells.append(None if size == -1 else row[at + 4:at + 4 + size])
+            at += 4 + max(size, 0)
+        assert dict(zip(values, cells)) == values
+
+
 def test_the_extended_query_protocol_is_refused_once_and_its_messages_skipped_until_sync(cluster):
     """After an error in the extended protocol the backend discards messages until Sync
     (protocol-flow.html, "Extended Query"): one ErrorResponse, then ReadyForQuery at Sync."""
@@ -359,6 +384,31 @@ def test_terminate_ends_the_session_and_the_door_closes_the_connection(cluster):
         raw.login(cluster, issued(cluster))
         raw.send(b"X")
         assert raw.hung_up()
+
+
+def test_after_a_fatal_error_the_door_closes_the_connection_inside_tls_or_outside(cluster):
+    """"ErrorResponse: The connection attempt has been rejected. The server then immediately closes the
+    connection" (protocol-flow.html, "Start-up"): after the FATAL error, whether it came before TLS (no SSLRequest)
+    or inside it (a wrong password, a protocol version, a database the cluster lacks), the door hangs up."""
+    creds = issued(cluster)
+    with Raw() as raw:
+        raw.packet(Raw.PROTOCOL_3, Raw.params(user=creds["DbUser"], database="dev"))
+        kind, body = raw.message()
+        assert (kind, fields(body)["S"], fields(body)["C"]) == (b"E", "FATAL", "28000")
+        assert raw.hung_up()
+    for startup, password, sqlstate in (
+            ((Raw.PROTOCOL_3, Raw.params(user=creds["DbUser"], database="dev")), "not-the-issued-one", "28P01"),
+            ((Raw.PROTOCOL_3, Raw.params(user=creds["DbUser"], database="other")), creds["DbPassword"], "3D000"),
+            ((4 << 16, Raw.params(user=creds["DbUser"], database="dev")), None, "08P01")):
+        with Raw() as raw:
+            raw.tls(cluster["Endpoint"]["Address"])
+            raw.packet(*startup)
+            if password is not None:
+                assert raw.message() == (b"R", struct.pack("!i", 3))
+                raw.send(b"p", password.encode() + b"\0")
+            kind, body = raw.message()
+            assert (kind, fields(body)["S"], fields(body)["C"]) == (b"E", "FATAL", sqlstate)
+            assert raw.hung_up(), sqlstate
 
 
 def test_a_new_stacks_ca_signs_certificates_only_for_ten_years_its_key_readable_by_its_owner_alone(tmp_path):

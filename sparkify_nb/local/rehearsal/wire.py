@@ -46,6 +46,7 @@ The rules, each enforced here and pinned by tests/test_rehearsal_wire.py:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import secrets
@@ -382,18 +383,37 @@ class Connection:
         try:
             params = translate.bind(statement.names, [])
             rows: list[bytes] = []
-            done = execute.run_one(self.caller, self.conn, statement, params, lambda cur: rows.extend(
-                self._rows(cur)), in_transaction=self.conn.info.transaction_status
-                == extensions.TRANSACTION_STATUS_INTRANS)
+            with self._as_text(statement.kind in _AS_TEXT):
+                done = execute.run_one(self.caller, self.conn, statement, params, lambda cur: rows.extend(
+                    self._rows(cur)), in_transaction=self.conn.info.transaction_status
+                    == extensions.TRANSACTION_STATUS_INTRANS)
         except translate.ParameterError as exc:
             raise _Refused("42601", str(exc)) from None
         except Failed as exc:
             raise _Refused("XX000", str(exc)) from None
         return b"".join(rows) + message(b"C", cstr(done.tag))
 
+    @contextlib.contextmanager
+    def _as_text(self, on: bool) -> Any:
+        """While a statement runs (``on``), every type the server knew at login reads as the text PostgreSQL wrote
+        (a type made since has no caster: psycopg2 gives its text too). Set on the connection, not on the
+        cursor: psycopg2 picks a cursor's casts when it executes, before the rows reach :meth:`_rows`. COPY and
+        the commands read their own queries' values (ids, flags) as Python's: they run without it."""
+        if not on:
+            yield
+            return
+        casts = self.conn.string_types
+        kept = dict(casts)
+        extensions.register_type(extensions.new_type(self.oids, "REHEARSAL_TEXT", lambda v, c: v), self.conn)
+        try:
+            yield
+        finally:
+            casts.clear()
+            casts.update(kept)
+
     def _rows(self, cur: Any) -> list[bytes]:
-        """RowDescription and a DataRow per row, in text format (PostgreSQL's own text of each value)."""
-        extensions.register_type(extensions.new_type(self.oids, "REHEARSAL_TEXT", lambda v, c: v), cur)
+        """RowDescription and a DataRow per row, in text format (PostgreSQL's own text of each value, as
+        :meth:`_as_text` reads it; NULL as length -1)."""
         out = [message(b"T", struct.pack("!h", len(cur.description)) + b"".join(
             cstr(d.name) + struct.pack("!ihihih", 0, 0, d.type_code, typlen(d.internal_size), -1, 0)
             for d in cur.description))]
@@ -418,6 +438,7 @@ def _startup_parameters(body: bytes) -> dict[str, str]:
 
 
 _TRANSACTION_WORDS = ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT")
+_AS_TEXT = ("sql", "truncate", "transaction")  # the kinds whose only query on the connection is the statement
 _LEADING = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 
 
