@@ -182,6 +182,43 @@ def test_a_cancel_request_on_a_connection_of_its_own_stops_the_running_query(clu
         assert time.monotonic() - started < 5
 
 
+def test_a_cancel_request_of_any_length_but_16_bytes_is_ignored(cluster):
+    """CancelRequest is 16 bytes: its length, the code, the process id and the secret key, four Int32
+    (protocol-message-formats.html); PostgreSQL's postmaster drops one of another length without acting on it
+    ("invalid length of startup packet", ProcessStartupPacket). A query waiting for a lock is not cancelled
+    by a request that carries the right key with four bytes more, nor by one cut short; it is by the same key
+    in 16 bytes."""
+    import time
+
+    CANCEL_REQUEST = 80877102
+    creds = issued(cluster)
+    holder = connect(cluster, creds)
+    try:
+        with holder.cursor() as cur:
+            cur.execute("CREATE TABLE t (a INT)")
+        holder.commit()
+        with Raw() as waiter:
+            (key,) = [b for k, b in waiter.login(cluster, creds) if k == b"K"]
+            for cancel in (key + b"\0\0\0\0", key[:4], key):
+                with holder.cursor() as cur:
+                    cur.execute("LOCK t")
+                waiter.send(b"Q", b"SELECT COUNT(*) FROM t\0")  # waits for the holder's lock
+                time.sleep(0.3)
+                with Raw() as canceller:
+                    canceller.packet(CANCEL_REQUEST, cancel)
+                    assert canceller.hung_up()  # the door answers a cancel request with nothing
+                if cancel == key:
+                    answer = waiter.until_ready()
+                    assert fields(answer[0][1])["C"] == "57014"  # canceled by the 16-byte request
+                    holder.rollback()
+                    continue
+                time.sleep(0.5)
+                holder.rollback()  # the lock goes: the query ends, not cancelled
+                assert [k for k, _ in waiter.until_ready()] == [b"T", b"D", b"C", b"Z"], len(cancel)
+    finally:
+        holder.close()
+
+
 def test_a_new_emulator_starts_with_an_empty_ledger_whether_or_not_an_old_one_was_left(tmp_path, monkeypatch):
     """The ledger of issued credentials starts empty with each emulator, on a first start too (no file yet)."""
     from moto.redshift.models import RedshiftBackend

@@ -39,9 +39,15 @@ The rules, each enforced here and pinned by tests/test_rehearsal_wire.py:
    rolls back), as PostgreSQL does; the statements of one Query outside a
    block run as one implicit transaction, rolled back when one fails
    (https://www.postgresql.org/docs/current/protocol-flow.html, "Multiple
-   Statements in a Simple Query"). The extended protocol is refused.
+   Statements in a Simple Query"). The extended protocol is refused. Rows go
+   in text format, each value as PostgreSQL's output function writes it (a
+   boolean ``t`` / ``f``, NULL as no value).
 6. ``server_version`` is ``8.0.2``, Redshift's
    (https://docs.aws.amazon.com/redshift/latest/dg/c_redshift-and-postgres-sql.html).
+7. The connection ends after Terminate and after a FATAL error, in TLS or
+   not (protocol-flow.html, "Start-up", "Termination"). A CancelRequest, on a
+   connection of its own before TLS, is 16 bytes; one of another length is
+   dropped unserved, as PostgreSQL's postmaster drops it.
 """
 
 from __future__ import annotations
@@ -210,7 +216,8 @@ class Connection:
             self._send(b"N")
             code, body = self._startup()
         if code == CANCEL_REQUEST:
-            self._cancel(*struct.unpack("!ii", body[:8]))
+            if len(body) == 8:  # 16 bytes in all, as PostgreSQL's postmaster takes it; another length: dropped
+                self._cancel(*struct.unpack("!ii", body))
             raise ConnectionError("cancel request served")
         if code != SSL_REQUEST:
             raise Fatal("28000", 'no pg_hba.conf entry for host "127.0.0.1", SSL off: this endpoint takes '
