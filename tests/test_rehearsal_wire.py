@@ -678,6 +678,42 @@ def test_a_copy_that_fails_outside_a_block_keeps_its_id_when_its_data_failed_it_
         conn.close()
 
 
+def test_a_copy_that_fails_on_its_data_in_a_block_keeps_its_id_after_the_rollback(bucket):  # noqa: F811
+    """"If the COPY fails because of invalid load data, the COPY ID is updated, so you can use PG_LAST_COPY_ID
+    when you query STL_LOAD_ERRORS table. If the COPY transaction is rolled back, the COPY ID is not updated"
+    (PG_LAST_COPY_ID.html). In a client's transaction block (psycopg2 opens one) a COPY failing on its data
+    leaves the block failed; the client's ROLLBACK ends it, and the failed COPY's id stays, its rejects found by
+    it. A COPY that loaded in a block rolled back leaves the id as it was."""
+    role = make_role(reads(bucket, "*"))
+    cluster = make_public_cluster(roles=[role])
+    settings = config.load(overrides={"general.target": "redshift", "general.region": REGION})
+    jsonpaths = f"s3://{bucket}/log_json_path.json"
+    conn = connect(cluster, issued(cluster))
+    try:
+        cur = conn.cursor()
+        for sql in schema.create_statements("redshift"):
+            cur.execute(sql)
+        conn.commit()
+        with pytest.raises(psycopg2.Error, match="Load into table 'staging_events' failed"):
+            cur.execute(copy_client.copy_statement(settings, schema.STAGING_EVENTS, f"s3://{bucket}/bad_log",
+                                                   jsonpaths, role, 1, region=REGION))
+        assert conn.info.transaction_status == extensions.TRANSACTION_STATUS_INERROR
+        conn.rollback()
+        cur.execute("SELECT pg_last_copy_id(), pg_last_copy_count(), "
+                    "(SELECT COUNT(*) FROM stl_load_errors WHERE query = pg_last_copy_id())")
+        [(failed, count, rejects)] = cur.fetchall()
+        assert (failed > 0, count, rejects) == (True, 0, 1)
+        conn.commit()
+        cur.execute(copy_client.copy_statement(settings, schema.STAGING_SONGS, f"s3://{bucket}/song_data", None,
+                                               role, 10, region=REGION))
+        assert cur.rowcount == 20
+        conn.rollback()
+        cur.execute("SELECT pg_last_copy_id(), pg_last_copy_count()")
+        assert cur.fetchall() == [(failed, 0)]
+    finally:
+        conn.close()
+
+
 def test_copy_runs_on_the_same_executor_and_its_rejects_are_read_back_over_the_door(bucket):  # noqa: F811
     """The suite's own load_redshift over psycopg2 to the door: COPY checks the role, loads, and the
     rejected record is read back from stl_load_errors, as through the Data API."""

@@ -383,6 +383,7 @@ class Connection:
                 with self.conn.cursor() as cur:
                     cur.execute("ROLLBACK")
                 self.aborted = False
+                self._after_rollback(self.conn)  # a COPY that failed the block on its data keeps its id
                 return message(b"C", cstr("ROLLBACK"))
             raise _Refused("25P02", ABORTED)
         if statement.error:
