@@ -182,6 +182,43 @@ def test_a_cancel_request_on_a_connection_of_its_own_stops_the_running_query(clu
         assert time.monotonic() - started < 5
 
 
+def test_a_cancel_request_of_any_length_but_16_bytes_is_ignored(cluster):
+    """CancelRequest is 16 bytes: its length, the code, the process id and the secret key, four Int32
+    (protocol-message-formats.html); PostgreSQL's postmaster drops one of another length without acting on it
+    ("invalid length of startup packet", ProcessStartupPacket). A query waiting for a lock is not cancelled
+    by a request that carries the right key with four bytes more, nor by one cut short; it is by the same key
+    in 16 bytes."""
+    import time
+
+    CANCEL_REQUEST = 80877102
+    creds = issued(cluster)
+    holder = connect(cluster, creds)
+    try:
+        with holder.cursor() as cur:
+            cur.execute("CREATE TABLE t (a INT)")
+        holder.commit()
+        with Raw() as waiter:
+            (key,) = [b for k, b in waiter.login(cluster, creds) if k == b"K"]
+            for cancel in (key + b"\0\0\0\0", key[:4], key):
+                with holder.cursor() as cur:
+                    cur.execute("LOCK t")
+                waiter.send(b"Q", b"SELECT COUNT(*) FROM t\0")  # waits for the holder's lock
+                time.sleep(0.3)
+                with Raw() as canceller:
+                    canceller.packet(CANCEL_REQUEST, cancel)
+                    assert canceller.hung_up()  # the door answers a cancel request with nothing
+                if cancel == key:
+                    answer = waiter.until_ready()
+                    assert fields(answer[0][1])["C"] == "57014"  # canceled by the 16-byte request
+                    holder.rollback()
+                    continue
+                time.sleep(0.5)
+                holder.rollback()  # the lock goes: the query ends, not cancelled
+                assert [k for k, _ in waiter.until_ready()] == [b"T", b"D", b"C", b"Z"], len(cancel)
+    finally:
+        holder.close()
+
+
 def test_a_new_emulator_starts_with_an_empty_ledger_whether_or_not_an_old_one_was_left(tmp_path, monkeypatch):
     """The ledger of issued credentials starts empty with each emulator, on a first start too (no file yet)."""
     from moto.redshift.models import RedshiftBackend
@@ -338,6 +375,31 @@ def test_rows_come_in_text_described_as_postgresql_describes_an_expressions_colu
             (b"C", b"SELECT 2\0"), (b"Z", b"I")]
 
 
+def test_each_value_comes_as_postgresqls_own_text_of_it_booleans_as_t_and_f(cluster):
+    """In text format a value is what the type's output function writes (protocol-overview.html, "Formats and
+    Format Codes"): a boolean is t or f, a float PostgreSQL's shortest text (Infinity, 1e-07), a DECIMAL its
+    scale's digits, a TIMESTAMP without trailing zeros, a TIMESTAMPTZ with its offset, a CHAR padded; NULL has
+    no text (length -1). Never a Python rendering (True, inf, 03:04:05.500000)."""
+    values = {"TRUE": b"t", "FALSE": b"f", "CAST(1.5 AS DOUBLE PRECISION)": b"1.5", "CAST(0.1 AS REAL)": b"0.1",
+              "CAST(1e-7 AS DOUBLE PRECISION)": b"1e-07", "CAST('-infinity' AS DOUBLE PRECISION)": b"-Infinity",
+              "CAST(2 AS DECIMAL(10, 2))": b"2.00", "CAST(9223372036854775807 AS BIGINT)": b"9223372036854775807",
+              "CAST(-3 AS SMALLINT)": b"-3", "CAST('2024-01-02' AS DATE)": b"2024-01-02",
+              "CAST('2024-01-02 03:04:05.5' AS TIMESTAMP)": b"2024-01-02 03:04:05.5",
+              "CAST('2024-01-02 03:04:05' AS TIMESTAMPTZ)": b"2024-01-02 03:04:05+00",
+              "CAST('x' AS CHAR(3))": b"x  ", "NULL": None}
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        answer = raw.query("SELECT " + ", ".join(values))
+        kinds = [k for k, _ in answer]
+        assert kinds == [b"T", b"D", b"C", b"Z"], answer
+        row, cells, at = answer[1][1], [], 2
+        for _ in range(struct.unpack("!h", row[:2])[0]):
+            (size,) = struct.unpack("!i", row[at:at + 4])
+            cells.append(None if size == -1 else row[at + 4:at + 4 + size])
+            at += 4 + max(size, 0)
+        assert dict(zip(values, cells)) == values
+
+
 def test_the_extended_query_protocol_is_refused_once_and_its_messages_skipped_until_sync(cluster):
     """After an error in the extended protocol the backend discards messages until Sync
     (protocol-flow.html, "Extended Query"): one ErrorResponse, then ReadyForQuery at Sync."""
@@ -359,6 +421,31 @@ def test_terminate_ends_the_session_and_the_door_closes_the_connection(cluster):
         raw.login(cluster, issued(cluster))
         raw.send(b"X")
         assert raw.hung_up()
+
+
+def test_after_a_fatal_error_the_door_closes_the_connection_inside_tls_or_outside(cluster):
+    """"ErrorResponse: The connection attempt has been rejected. The server then immediately closes the
+    connection" (protocol-flow.html, "Start-up"): after the FATAL error, whether it came before TLS (no SSLRequest)
+    or inside it (a wrong password, a protocol version, a database the cluster lacks), the door hangs up."""
+    creds = issued(cluster)
+    with Raw() as raw:
+        raw.packet(Raw.PROTOCOL_3, Raw.params(user=creds["DbUser"], database="dev"))
+        kind, body = raw.message()
+        assert (kind, fields(body)["S"], fields(body)["C"]) == (b"E", "FATAL", "28000")
+        assert raw.hung_up()
+    for startup, password, sqlstate in (
+            ((Raw.PROTOCOL_3, Raw.params(user=creds["DbUser"], database="dev")), "not-the-issued-one", "28P01"),
+            ((Raw.PROTOCOL_3, Raw.params(user=creds["DbUser"], database="other")), creds["DbPassword"], "3D000"),
+            ((4 << 16, Raw.params(user=creds["DbUser"], database="dev")), None, "08P01")):
+        with Raw() as raw:
+            raw.tls(cluster["Endpoint"]["Address"])
+            raw.packet(*startup)
+            if password is not None:
+                assert raw.message() == (b"R", struct.pack("!i", 3))
+                raw.send(b"p", password.encode() + b"\0")
+            kind, body = raw.message()
+            assert (kind, fields(body)["S"], fields(body)["C"]) == (b"E", "FATAL", sqlstate)
+            assert raw.hung_up(), sqlstate
 
 
 def test_a_new_stacks_ca_signs_certificates_only_for_ten_years_its_key_readable_by_its_owner_alone(tmp_path):
@@ -585,6 +672,42 @@ def test_a_copy_that_fails_outside_a_block_keeps_its_id_when_its_data_failed_it_
             cur.execute(copy_client.copy_statement(settings, schema.STAGING_SONGS, f"s3://{bucket}/song_data",
                                                    jsonpaths, role, 10, region=REGION))
         assert conn.info.transaction_status == extensions.TRANSACTION_STATUS_IDLE
+        cur.execute("SELECT pg_last_copy_id(), pg_last_copy_count()")
+        assert cur.fetchall() == [(failed, 0)]
+    finally:
+        conn.close()
+
+
+def test_a_copy_that_fails_on_its_data_in_a_block_keeps_its_id_after_the_rollback(bucket):  # noqa: F811
+    """"If the COPY fails because of invalid load data, the COPY ID is updated, so you can use PG_LAST_COPY_ID
+    when you query STL_LOAD_ERRORS table. If the COPY transaction is rolled back, the COPY ID is not updated"
+    (PG_LAST_COPY_ID.html). In a client's transaction block (psycopg2 opens one) a COPY failing on its data
+    leaves the block failed; the client's ROLLBACK ends it, and the failed COPY's id stays, its rejects found by
+    it. A COPY that loaded in a block rolled back leaves the id as it was."""
+    role = make_role(reads(bucket, "*"))
+    cluster = make_public_cluster(roles=[role])
+    settings = config.load(overrides={"general.target": "redshift", "general.region": REGION})
+    jsonpaths = f"s3://{bucket}/log_json_path.json"
+    conn = connect(cluster, issued(cluster))
+    try:
+        cur = conn.cursor()
+        for sql in schema.create_statements("redshift"):
+            cur.execute(sql)
+        conn.commit()
+        with pytest.raises(psycopg2.Error, match="Load into table 'staging_events' failed"):
+            cur.execute(copy_client.copy_statement(settings, schema.STAGING_EVENTS, f"s3://{bucket}/bad_log",
+                                                   jsonpaths, role, 1, region=REGION))
+        assert conn.info.transaction_status == extensions.TRANSACTION_STATUS_INERROR
+        conn.rollback()
+        cur.execute("SELECT pg_last_copy_id(), pg_last_copy_count(), "
+                    "(SELECT COUNT(*) FROM stl_load_errors WHERE query = pg_last_copy_id())")
+        [(failed, count, rejects)] = cur.fetchall()
+        assert (failed > 0, count, rejects) == (True, 0, 1)
+        conn.commit()
+        cur.execute(copy_client.copy_statement(settings, schema.STAGING_SONGS, f"s3://{bucket}/song_data", None,
+                                               role, 10, region=REGION))
+        assert cur.rowcount == 20
+        conn.rollback()
         cur.execute("SELECT pg_last_copy_id(), pg_last_copy_count()")
         assert cur.fetchall() == [(failed, 0)]
     finally:

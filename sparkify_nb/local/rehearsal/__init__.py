@@ -149,7 +149,10 @@ refused the same) and each pinned by a test in tests/test_rehearsal_*.py:
    rolled back, the COPY ID is not updated" [DG PG_LAST_COPY_ID.html].
 11. COPY (:mod:`.copy`): ``FORMAT AS JSON`` ('auto', 'auto ignorecase' or a
    jsonpaths file [DG copy-parameters-data-format.html#copy-json]),
-   ``TIMEFORMAT 'epochmillisecs'``, ``MAXERROR``, ``REGION``, ``MANIFEST``,
+   ``TIMEFORMAT 'epochmillisecs'``, ``MAXERROR [AS] n`` (a whole number, at
+   most 100000 [DG copy-parameters-data-load.html#copy-maxerror]; one without
+   its number is a syntax error, one above the limit refused: Redshift's
+   answer to it is unconfirmed), ``REGION``, ``MANIFEST``,
    ``GZIP``, and the data conversion parameters ``TRIMBLANKS``,
    ``TRUNCATECOLUMNS``, ``ACCEPTINVCHARS [AS] ['c']``, ``BLANKSASNULL``,
    ``EMPTYASNULL`` [DG copy-parameters-data-conversion.html; what each does, and

@@ -139,9 +139,3 @@ def add_user(state: Path | None, dbname: str, user: str) -> None:
                         "(SELECT 1 FROM rehearsal_internal.users WHERE usename = %s)", (user, user))
     finally:
         conn.close()
-
-
-def forget(dbname: str) -> None:
-    """Check the database against its cluster again on the next request."""
-    with _lock:
-        _made.pop(dbname, None)

@@ -41,6 +41,7 @@ _FLAGS = ("MANIFEST", "GZIP", "TRIMBLANKS", "TRUNCATECOLUMNS", "BLANKSASNULL", "
 # sqlglot reads NULL AS 'x' as the option NULL
 NOT_WITH_JSON = ("CSV", "DELIMITER", "ESCAPE", "FILLRECORD", "FIXEDWIDTH", "IGNOREBLANKLINES", "NULL", "READRATIO",
                  "REMOVEQUOTES")
+MAXERROR_LIMIT = 100000  # "The MAXERROR default value is 0 and the limit is 100000" (copy-parameters-data-load.html)
 _MAPPINGS = ("auto", "auto ignorecase")   # and an s3:// jsonpaths file (copy-parameters-data-format.html#copy-json)
 _TYPES = {"integer": ("INTEGER", "int4"), "bigint": ("BIGINT", "int8"),
           "double precision": ("DOUBLE PRECISION", "float8"), "timestamp without time zone": ("TIMESTAMP", "timestamp")}
@@ -76,7 +77,10 @@ def options(tree: exp.Copy) -> dict[str, str]:
         if name in _FLAGS or (name == "ACCEPTINVCHARS" and not (at + 1 < len(tokens) and tokens[at + 1][1])):
             out[name], at = "?" if name == "ACCEPTINVCHARS" else "", at + 1
             continue
-        out[name] = tokens[at + 1][0] if at + 1 < len(tokens) else ""
+        value, quoted = tokens[at + 1] if at + 1 < len(tokens) else ("", False)
+        if name == "MAXERROR":
+            _check_maxerror(value, quoted)
+        out[name] = value
         at += 2
     if "JSON" in out:
         out.setdefault("FORMAT AS JSON", out.pop("JSON") or "auto")
@@ -92,6 +96,17 @@ def options(tree: exp.Copy) -> dict[str, str]:
         # "The replacement character can be any ASCII character except NULL" (wording unconfirmed)
         raise Failed(f"ERROR: ACCEPTINVCHARS replacement '{char}' must be one ASCII character other than NULL")
     return out
+
+
+def _check_maxerror(value: str, quoted: bool) -> None:
+    """"MAXERROR [AS] error_count ... the limit is 100000" (copy-parameters-data-load.html#copy-maxerror): the
+    count is a whole number, not a string nor the next option's name; above the limit it is refused (what Redshift
+    answers then is unconfirmed: the strictest reading)."""
+    if quoted or not (value.isascii() and value.isdigit()):
+        raise Failed('ERROR: syntax error at or near "MAXERROR": it takes a whole number of errors, MAXERROR [AS] '
+                     "error_count (wording unconfirmed)")
+    if int(value) > MAXERROR_LIMIT:
+        raise Failed(f"ERROR: MAXERROR {value} is over its limit, {MAXERROR_LIMIT} (wording unconfirmed)")
 
 
 def conversion(opts: dict[str, str]) -> Conversion:
@@ -140,7 +155,7 @@ def run(caller: Any, conn: Any, tree: exp.Copy, in_transaction: bool) -> tuple[i
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     t0 = time.monotonic()
     try:
-        report, aborted = copy_rows(conn, table, objects, paths, int(opts.get("MAXERROR", "0") or 0),
+        report, aborted = copy_rows(conn, table, objects, paths, int(opts.get("MAXERROR", "0")),
                                     progress=log.info, jsonpaths=jsonpaths, conversion=conversion(opts))
     except LoadError as exc:
         if ours:

@@ -39,13 +39,20 @@ The rules, each enforced here and pinned by tests/test_rehearsal_wire.py:
    rolls back), as PostgreSQL does; the statements of one Query outside a
    block run as one implicit transaction, rolled back when one fails
    (https://www.postgresql.org/docs/current/protocol-flow.html, "Multiple
-   Statements in a Simple Query"). The extended protocol is refused.
+   Statements in a Simple Query"). The extended protocol is refused. Rows go
+   in text format, each value as PostgreSQL's output function writes it (a
+   boolean ``t`` / ``f``, NULL as no value).
 6. ``server_version`` is ``8.0.2``, Redshift's
    (https://docs.aws.amazon.com/redshift/latest/dg/c_redshift-and-postgres-sql.html).
+7. The connection ends after Terminate and after a FATAL error, in TLS or
+   not (protocol-flow.html, "Start-up", "Termination"). A CancelRequest, on a
+   connection of its own before TLS, is 16 bytes; one of another length is
+   dropped unserved, as PostgreSQL's postmaster drops it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import secrets
@@ -209,7 +216,8 @@ class Connection:
             self._send(b"N")
             code, body = self._startup()
         if code == CANCEL_REQUEST:
-            self._cancel(*struct.unpack("!ii", body[:8]))
+            if len(body) == 8:  # 16 bytes in all, as PostgreSQL's postmaster takes it; another length: dropped
+                self._cancel(*struct.unpack("!ii", body))
             raise ConnectionError("cancel request served")
         if code != SSL_REQUEST:
             raise Fatal("28000", 'no pg_hba.conf entry for host "127.0.0.1", SSL off: this endpoint takes '
@@ -375,6 +383,7 @@ class Connection:
                 with self.conn.cursor() as cur:
                     cur.execute("ROLLBACK")
                 self.aborted = False
+                self._after_rollback(self.conn)  # a COPY that failed the block on its data keeps its id
                 return message(b"C", cstr("ROLLBACK"))
             raise _Refused("25P02", ABORTED)
         if statement.error:
@@ -382,18 +391,37 @@ class Connection:
         try:
             params = translate.bind(statement.names, [])
             rows: list[bytes] = []
-            done = execute.run_one(self.caller, self.conn, statement, params, lambda cur: rows.extend(
-                self._rows(cur)), in_transaction=self.conn.info.transaction_status
-                == extensions.TRANSACTION_STATUS_INTRANS)
+            with self._as_text(statement.kind in _AS_TEXT):
+                done = execute.run_one(self.caller, self.conn, statement, params, lambda cur: rows.extend(
+                    self._rows(cur)), in_transaction=self.conn.info.transaction_status
+                    == extensions.TRANSACTION_STATUS_INTRANS)
         except translate.ParameterError as exc:
             raise _Refused("42601", str(exc)) from None
         except Failed as exc:
             raise _Refused("XX000", str(exc)) from None
         return b"".join(rows) + message(b"C", cstr(done.tag))
 
+    @contextlib.contextmanager
+    def _as_text(self, on: bool) -> Any:
+        """While a statement runs (``on``), every type the server knew at login reads as the text PostgreSQL wrote
+        (a type made since has no caster: psycopg2 gives its text too). Set on the connection, not on the
+        cursor: psycopg2 picks a cursor's casts when it executes, before the rows reach :meth:`_rows`. COPY and
+        the commands read their own queries' values (ids, flags) as Python's: they run without it."""
+        if not on:
+            yield
+            return
+        casts = self.conn.string_types
+        kept = dict(casts)
+        extensions.register_type(extensions.new_type(self.oids, "REHEARSAL_TEXT", lambda v, c: v), self.conn)
+        try:
+            yield
+        finally:
+            casts.clear()
+            casts.update(kept)
+
     def _rows(self, cur: Any) -> list[bytes]:
-        """RowDescription and a DataRow per row, in text format (PostgreSQL's own text of each value)."""
-        extensions.register_type(extensions.new_type(self.oids, "REHEARSAL_TEXT", lambda v, c: v), cur)
+        """RowDescription and a DataRow per row, in text format (PostgreSQL's own text of each value, as
+        :meth:`_as_text` reads it; NULL as length -1)."""
         out = [message(b"T", struct.pack("!h", len(cur.description)) + b"".join(
             cstr(d.name) + struct.pack("!ihihih", 0, 0, d.type_code, typlen(d.internal_size), -1, 0)
             for d in cur.description))]
@@ -418,6 +446,7 @@ def _startup_parameters(body: bytes) -> dict[str, str]:
 
 
 _TRANSACTION_WORDS = ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT")
+_AS_TEXT = ("sql", "truncate", "transaction")  # the kinds whose only query on the connection is the statement
 _LEADING = re.compile(r"(\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 
 
