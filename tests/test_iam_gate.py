@@ -498,6 +498,22 @@ def test_the_data_api_reads_back_only_the_callers_own_statements_under_the_owner
     assert api.describe_statement(Id=ran["Id"])["Id"] == ran["Id"]
 
 
+def test_a_cluster_of_another_account_does_not_exist_for_the_caller():
+    """The Data API finds a cluster in the caller's own account only: another account's cluster of that name is
+    "Redshift endpoint doesn't exist in this region." to them, as an absent one is."""
+    made, session = _operator(_allow("redshift-data:ExecuteStatement"), _allow("redshift:GetClusterCredentials"))
+    other = account.create(local.aws_endpoint())
+    assert other != made
+    cluster = f"g{uuid.uuid4().hex[:6]}"
+    account.admin_client(local.aws_endpoint(), other, "redshift", REGION).create_cluster(
+        ClusterIdentifier=cluster, NodeType="ra3.large", ClusterType="single-node", MasterUsername="awsuser",
+        MasterUserPassword="Rehearsal1x", DBName="dev")
+    with pytest.raises(ClientError) as refused:
+        _data_api(session).execute_statement(ClusterIdentifier=cluster, Database="dev", DbUser="awsuser",
+                                             Sql="select 1")
+    assert _refused(refused) == ("ValidationException", "Redshift endpoint doesn't exist in this region.")
+
+
 def test_a_statement_in_a_session_carries_the_sessions_owner_for_the_policy_to_decide_on():
     """In a session the Data API authorises on the session's cluster with redshift-data:session-owner-iam-userid
     (data-api-access.html): a policy that denies whenever the key is present lets the operator open a session
