@@ -24,8 +24,8 @@ from sparkify_nb.staging import redshift as copy_client
 from sparkify_nb.staging.errors import LoadError
 from sparkify_nb.warehouse import schema
 from tests.helpers import quiet
-from tests.rehearsal_fixtures import MASTER, REGION, aws
-from tests.test_rehearsal_copy import bucket, make_role, reads  # noqa: F401 (bucket: a fixture)
+from tests.rehearsal_fixtures import MASTER, REGION, aws, policy
+from tests.test_rehearsal_copy import TRUST, bucket, make_role, reads  # noqa: F401 (bucket: a fixture)
 
 
 def make_public_cluster(public: bool = True, roles: list[str] | None = None) -> dict:
@@ -233,6 +233,37 @@ def test_a_new_emulator_starts_with_an_empty_ledger_whether_or_not_an_old_one_wa
     ledger.write_text('{"left": "by the emulator before"}\n')
     credentials.record_cluster_credentials(ledger)
     assert not ledger.exists()
+
+
+def test_the_door_finds_a_clusters_endpoint_in_whichever_account_of_the_stack_holds_it(cluster):
+    """An endpoint's host name names no account: the door looks in each account the stack knows, the
+    rehearsals' own and the emulator's default one, and logs in to the cluster where it is found."""
+    from sparkify_nb.local.iam import account
+
+    made = account.create(local.aws_endpoint())  # known to the stack now: looked in before the default account
+    with connect(cluster, issued(cluster)) as conn, conn.cursor() as cur:  # the default account's cluster
+        cur.execute("SELECT 1")
+        assert cur.fetchone() == (1,)
+    def theirs(service):
+        return account.admin_client(local.aws_endpoint(), made, service, REGION)
+
+    name = f"rw-{uuid.uuid4().hex[:10]}"  # the account's bucket, role and cluster
+    theirs("s3").create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    theirs("s3").put_object(Bucket=name, Key="rows.json", Body=b'{"a": 7}\n')
+    role = theirs("iam").create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    theirs("iam").put_role_policy(RoleName=name, PolicyName="copy", PolicyDocument=policy(*reads(name, "rows.json")))
+    theirs("redshift").create_cluster(ClusterIdentifier=name, NodeType="ra3.xlplus", ClusterType="single-node",
+                                      MasterUsername=MASTER, MasterUserPassword="Rehearsal1x", DBName="dev",
+                                      PubliclyAccessible=True, IamRoles=[role])
+    found = theirs("redshift").describe_clusters(ClusterIdentifier=name)["Clusters"][0]
+    creds = theirs("redshift").get_cluster_credentials(DbUser=MASTER, DbName="dev", ClusterIdentifier=name,
+                                                       DurationSeconds=900)
+    with connect(found, creds) as conn, conn.cursor() as cur:  # its COPY reads its bucket through its role
+        cur.execute("CREATE TABLE t (a INT)")
+        cur.execute(f"COPY t FROM 's3://{name}/rows.json' IAM_ROLE '{role}' FORMAT AS JSON 'auto' REGION '{REGION}'")
+        cur.execute("SELECT a FROM t")
+        assert cur.fetchall() == [(7,)]
+    theirs("redshift").delete_cluster(ClusterIdentifier=name, SkipFinalClusterSnapshot=True)
 
 
 def test_a_password_the_stack_did_not_issue_is_refused(cluster):
