@@ -174,3 +174,19 @@ def test_psycopg2s_named_placeholder_is_a_validation_exception_not_an_internal_e
 
 def test_the_names_a_statement_uses_are_its_colon_names():
     assert translate.parse("SELECT :a, :b::int WHERE :a = 'x'").names == {"a", "b"}
+
+
+def test_stv_tbl_perm_shows_a_superuser_the_users_tables_and_a_regular_user_nothing(data_api, cluster):
+    """"STV_TBL_PERM is visible only to superusers"; it holds "the permanent tables ..., including temporary tables
+    created by a user for the current session" (https://docs.aws.amazon.com/redshift/latest/dg/r_STV_TBL_PERM.html):
+    the users' tables, not PostgreSQL's catalogs nor the rehearsal's own bookkeeping, another session's temporary
+    table not at all."""
+    listed = "SELECT TRIM(name), temp FROM stv_tbl_perm ORDER BY 1"
+    for sql in ("CREATE TABLE kept (a INT)", "CREATE USER reader PASSWORD 'Reader1234'", "GRANT SELECT ON kept TO reader"):
+        assert run(data_api, sql, **cluster)["Status"] == "FINISHED"
+    session = data_api.execute_statement(Sql="CREATE TEMP TABLE scratch (a INT)", SessionKeepAliveSeconds=60, **cluster)
+    assert wait(data_api, session["Id"])["Status"] == "FINISHED"
+    own = wait(data_api, data_api.execute_statement(Sql=listed, SessionId=session["SessionId"])["Id"])
+    assert rows(data_api, own["Id"]) == [["kept", 0], ["scratch", 1]]
+    assert rows(data_api, run(data_api, listed, **cluster)["Id"]) == [["kept", 0]]  # another session
+    assert rows(data_api, run(data_api, listed, **{**cluster, "DbUser": "reader"})["Id"]) == []

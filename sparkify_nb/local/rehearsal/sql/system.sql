@@ -40,9 +40,10 @@ CREATE TABLE rehearsal_internal.load_history (
     file_bytes_scanned bigint, error_count bigint, copy_job_id bigint
 );
 
--- "Superusers can see all rows; regular users can see only their own data" (STL visibility)
+-- "Superusers can see all rows; regular users can see only their own data" (STL visibility);
+-- pg_catalog named: a user's own pg_user first on the search path must not decide it
 CREATE FUNCTION rehearsal_internal.sees(owner integer) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT usesuper OR usesysid = owner FROM pg_user WHERE usename = current_user
+    SELECT usesuper OR usesysid = owner FROM pg_catalog.pg_user WHERE usename = current_user
 $$;
 
 CREATE VIEW redshift_system.stl_load_errors AS
@@ -60,12 +61,19 @@ FROM rehearsal_internal.load_errors WHERE rehearsal_internal.sees(userid);
 CREATE VIEW redshift_system.sys_load_history AS
 SELECT * FROM rehearsal_internal.load_history WHERE rehearsal_internal.sees(user_id);
 
+-- "STV_TBL_PERM is visible only to superusers" (a regular user reads no row); "the permanent tables ...,
+-- including temporary tables created by a user for the current session": the users' tables, not PostgreSQL's
+-- catalogs nor the rehearsal's own, a temporary table only in its own session. rows is PostgreSQL's estimate
+-- (reltuples: -1 before the table's first VACUUM or ANALYZE), not Redshift's count (a known difference).
 CREATE VIEW redshift_system.stv_tbl_perm AS
 SELECT 0 AS slice, c.oid::bigint::integer AS id, c.relname::char(72) AS name, c.reltuples::bigint AS rows,
        0::bigint AS sorted_rows, (c.relpersistence = 't')::integer AS temp,
        (SELECT oid::bigint::integer FROM pg_database WHERE datname = current_database()) AS db_id,
        0 AS insert_pristine, 0 AS delete_pristine, 1 AS backup, 0 AS dist_style, 0::bigint AS block_count
-FROM pg_class c WHERE c.relkind IN ('r', 'p');
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'rehearsal_internal')
+  AND (c.relpersistence <> 't' OR c.relnamespace = pg_my_temp_schema())
+  AND (SELECT usesuper FROM pg_catalog.pg_user WHERE usename = current_user);
 
 GRANT SELECT ON redshift_system.stl_load_errors, redshift_system.sys_load_error_detail,
     redshift_system.sys_load_history, redshift_system.stv_tbl_perm TO PUBLIC;
