@@ -131,6 +131,9 @@ _EQ_WIRE_COPY: dict[tuple[str, str, str], str] = {
                     '"type": _short_type(r.type)[:10], "col_length": str(r.col_length)[: 9], "raw_line": r.raw_line,')},
     **{(_C, "NumberReplacer", f'"duration": int((time.monotonic() - t0) * {n}), "data_source": source[:256],'):
        "harmless: a COPY's duration in sys_load_history off by one part in a million" for n in ("1000001.0", "999999.0")},
+    ("sparkify_nb/local/rehearsal/credentials.py", "ReplaceBinaryOperator_Mul_Div",
+     "def record(path: Path, /, target: str, region: str, account: str, user: str, password: str,"):
+        "every caller passes all but path by keyword, which record(path, /, ...) accepts as record(path, *, ...) does",
 }
 
 

@@ -7,6 +7,7 @@ API endpoint's."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import socket
 import ssl
 import struct
@@ -274,6 +275,14 @@ def test_a_password_the_stack_did_not_issue_is_refused(cluster):
 def test_credentials_issued_for_another_cluster_are_refused(cluster):
     other = make_public_cluster()
     assert refusal(cluster, issued(other)) == f'FATAL:  password authentication failed for user "IAM:{MASTER}"'
+
+
+def test_the_ledger_of_issued_credentials_is_its_owners_alone_and_holds_no_password(cluster):
+    creds = issued(cluster)
+    ledger = credentials.ledger_path()
+    assert ledger.stat().st_mode & 0o777 == 0o600
+    text = ledger.read_text()
+    assert creds["DbPassword"] not in text and hashlib.sha256(creds["DbPassword"].encode()).hexdigest() in text
 
 
 def test_issued_credentials_stop_counting_once_expired(cluster):
