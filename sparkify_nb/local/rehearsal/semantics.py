@@ -89,8 +89,7 @@ class _Parser(RedshiftParser):
         own reading takes only when the seed starts with a digit; every other spelling (and a negative seed
         without exactly a step after it: a syntax error) is sqlglot's."""
         index = self._index
-        if self._match_text_seq("BY", "DEFAULT", "AS", "IDENTITY", "(") and self._curr and \
-                self._curr.token_type == TokenType.DASH:
+        if self._match_text_seq("BY", "DEFAULT", "AS", "IDENTITY", "(") and self._match(TokenType.DASH, advance=False):
             args = self._parse_csv(self._parse_bitwise)
             if len(args) == 2 and self._match(TokenType.R_PAREN):
                 return self.expression(exp.GeneratedAsIdentityColumnConstraint(
