@@ -182,7 +182,8 @@ def test_stv_tbl_perm_shows_a_superuser_the_users_tables_and_a_regular_user_noth
     the users' tables, not PostgreSQL's catalogs nor the rehearsal's own bookkeeping, another session's temporary
     table not at all."""
     listed = "SELECT TRIM(name), temp FROM stv_tbl_perm ORDER BY 1"
-    for sql in ("CREATE TABLE kept (a INT)", "CREATE USER reader PASSWORD 'Reader1234'", "GRANT SELECT ON kept TO reader"):
+    for sql in ("CREATE TABLE kept (a INT)", "CREATE USER reader PASSWORD 'Reader1234'",
+                "GRANT SELECT ON kept TO reader"):
         assert run(data_api, sql, **cluster)["Status"] == "FINISHED"
     session = data_api.execute_statement(Sql="CREATE TEMP TABLE scratch (a INT)", SessionKeepAliveSeconds=60, **cluster)
     assert wait(data_api, session["Id"])["Status"] == "FINISHED"
