@@ -210,7 +210,11 @@ def test_a_syntax_error_names_where_the_statement_stops_making_sense(sql, near):
     ("ALTER TABLE vacuum ADD COLUMN b INT", "sql", "ALTER TABLE vacuum ADD COLUMN b INT"),  # a table named vacuum
     ("CREATE TABLE k (a INT) BACKUP NO", "sql", "CREATE TABLE k (a INT)"),
     ("CREATE TABLE k (a INT ENCODE az64, b INT) DISTSTYLE KEY DISTKEY (a) COMPOUND SORTKEY (a, b)", "sql",
-     "CREATE TABLE k (a INT, b INT)")])
+     "CREATE TABLE k (a INT, b INT)"),
+    ("CREATE TABLE k (a INT ENCODE az64 DISTKEY SORTKEY NOT NULL, b INT SORTKEY)", "sql",
+     "CREATE TABLE k (a INT NOT NULL, b INT)"),  # a column's own attributes
+    ("CREATE TABLE k (a INT, b INT) INTERLEAVED SORTKEY (a, b)", "sql", "CREATE TABLE k (a INT, b INT)"),
+    ("CREATE TABLE k (a INT) DISTSTYLE AUTO SORTKEY AUTO ENCODE AUTO", "sql", "CREATE TABLE k (a INT)")])
 def test_redshifts_own_statements_run_as_postgresql_reads_them(sql, kind, text):
     """COMMANDS run as written; VACUUM's options dropped (r_VACUUM_command.html); BACKUP, distribution, sort keys
     and encodings dropped (r_CREATE_TABLE_NEW.html: PostgreSQL has no use for them)."""
@@ -220,3 +224,16 @@ def test_redshifts_own_statements_run_as_postgresql_reads_them(sql, kind, text):
 
 def test_a_statement_sqlglot_keeps_opaque_that_redshift_has_not_is_a_syntax_error():
     assert translate.parse("CREATE EXTENSION hstore").error.startswith('ERROR: syntax error at or near "CREATE"')
+
+
+def test_redshifts_table_and_column_attributes_run(data_api, cluster):
+    """column_attributes [ ENCODE encoding ] [ DISTKEY ] [ SORTKEY ], table_attributes DISTSTYLE, DISTKEY, [COMPOUND |
+    INTERLEAVED] SORTKEY, SORTKEY AUTO, ENCODE AUTO (r_CREATE_TABLE_NEW.html): PostgreSQL has no use for them."""
+    batch = data_api.batch_execute_statement(Sqls=[
+        "CREATE TABLE c1 (a INT ENCODE az64 DISTKEY SORTKEY NOT NULL, b VARCHAR(4) SORTKEY)",
+        "CREATE TABLE c2 (a INT, b INT) DISTSTYLE EVEN INTERLEAVED SORTKEY (a, b)",
+        "CREATE TABLE c3 (a INT) DISTSTYLE AUTO SORTKEY AUTO ENCODE AUTO",
+        "INSERT INTO c1 VALUES (1, 'x')", "SELECT a, b FROM c1"], **cluster)
+    described = wait(data_api, batch["Id"])
+    assert described["Status"] == "FINISHED", described.get("Error")
+    assert rows(data_api, described["SubStatements"][4]["Id"]) == [[1, "x"]]
