@@ -82,6 +82,9 @@ OUTCOMES = {
         "SELECT k, LISTAGG(s, '|') WITHIN GROUP (ORDER BY k) OVER (PARTITION BY k > 3) FROM g ORDER BY k", None,
         ("value", [[1, "a "], [2, "a "], [3, "a "], [4, "a|b|a"], [5, "a|b|a"], [6, "a|b|a"]], "int4"),
         DG + "r_WF_LISTAGG.html"),
+    "LISTAGG as a window function without WITHIN GROUP": (
+        "SELECT k, LISTAGG(s, '|') OVER (PARTITION BY k) FROM g WHERE k IN (1, 4, 5) ORDER BY k", None,
+        ("value", [[1, "a "], [4, "a"], [5, "b"]], "int4"), DG + "r_WF_LISTAGG.html"),
     "LISTAGG(DISTINCT ...) as a window function": (
         "SELECT DISTINCT LISTAGG(DISTINCT s, ',') WITHIN GROUP (ORDER BY k DESC) OVER () FROM g", None,
         ("value", [["a,b"]], "varchar"), DG + "r_WF_LISTAGG.html"),

@@ -93,8 +93,11 @@ def test_a_next_token_naming_no_page_of_the_statement_is_a_validation_exception(
     assert second["Records"] and "NextToken" in second  # the token it gave is good, as often as asked
     assert data_api.get_statement_result(Id=paged["Id"], NextToken=issued)["Records"] == second["Records"]
     foreign = data_api.get_statement_result(Id=other["Id"])["NextToken"]
+    named = base64.urlsafe_b64decode(issued).decode()  # the statement's pages, by number: 0 to 2
+    first, past = (_token(named.rsplit("/", 1)[0] + f"/{n}") for n in (0, 3))
     for statement, token in ((paged["Id"], foreign), (small["Id"], issued), (paged["Id"], "not a token"),
                              (paged["Id"], issued + "x"), (paged["Id"], _token("3")), (paged["Id"], _token("-1")),
-                             (paged["Id"], _token("0")), (paged["Id"], _token("1"))):
+                             (paged["Id"], _token("0")), (paged["Id"], _token("1")), (paged["Id"], first),
+                             (paged["Id"], past)):
         with pytest.raises(data_api.exceptions.ValidationException):
             data_api.get_statement_result(Id=statement, NextToken=token)

@@ -182,7 +182,8 @@ def test_stv_tbl_perm_shows_a_superuser_the_users_tables_and_a_regular_user_noth
     the users' tables, not PostgreSQL's catalogs nor the rehearsal's own bookkeeping, another session's temporary
     table not at all."""
     listed = "SELECT TRIM(name), temp FROM stv_tbl_perm ORDER BY 1"
-    for sql in ("CREATE TABLE kept (a INT)", "CREATE USER reader PASSWORD 'Reader1234'", "GRANT SELECT ON kept TO reader"):
+    for sql in ("CREATE TABLE kept (a INT)", "CREATE USER reader PASSWORD 'Reader1234'",
+                "GRANT SELECT ON kept TO reader"):
         assert run(data_api, sql, **cluster)["Status"] == "FINISHED"
     session = data_api.execute_statement(Sql="CREATE TEMP TABLE scratch (a INT)", SessionKeepAliveSeconds=60, **cluster)
     assert wait(data_api, session["Id"])["Status"] == "FINISHED"
@@ -190,3 +191,49 @@ def test_stv_tbl_perm_shows_a_superuser_the_users_tables_and_a_regular_user_noth
     assert rows(data_api, own["Id"]) == [["kept", 0], ["scratch", 1]]
     assert rows(data_api, run(data_api, listed, **cluster)["Id"]) == [["kept", 0]]  # another session
     assert rows(data_api, run(data_api, listed, **{**cluster, "DbUser": "reader"})["Id"]) == []
+
+
+@pytest.mark.parametrize("sql, near", [
+    ("SELECT (1 FROM t WHERE (", "FROM"),  # three errors: the first one's place, as PostgreSQL names its first
+    ("SELECT 1, 'abc", "'abc"),  # sqlglot cannot tokenize it and gives no place: the statement's last word
+    ("SELECT a FROM t WHERE b = ) AND c = (", ")")])
+def test_a_syntax_error_names_where_the_statement_stops_making_sense(sql, near):
+    """The wording is PostgreSQL's ("syntax error at or near"), unconfirmed for Redshift."""
+    assert translate.parse(sql).error == f'ERROR: syntax error at or near "{near}"'
+
+
+@pytest.mark.parametrize("sql, kind, text", [
+    ("CREATE USER loader PASSWORD DISABLE", "command", "CREATE USER loader PASSWORD DISABLE"),
+    ("LOCK sales;", "command", "LOCK sales"),
+    ("VACUUM", "sql", "VACUUM"),
+    ("VACUUM FULL sales TO 75 PERCENT BOOST", "sql", "VACUUM sales"),
+    ("ALTER TABLE vacuum ADD COLUMN b INT", "sql", "ALTER TABLE vacuum ADD COLUMN b INT"),  # a table named vacuum
+    ("CREATE TABLE k (a INT) BACKUP NO", "sql", "CREATE TABLE k (a INT)"),
+    ("CREATE TABLE k (a INT ENCODE az64, b INT) DISTSTYLE KEY DISTKEY (a) COMPOUND SORTKEY (a, b)", "sql",
+     "CREATE TABLE k (a INT, b INT)"),
+    ("CREATE TABLE k (a INT ENCODE az64 DISTKEY SORTKEY NOT NULL, b INT SORTKEY)", "sql",
+     "CREATE TABLE k (a INT NOT NULL, b INT)"),  # a column's own attributes
+    ("CREATE TABLE k (a INT, b INT) INTERLEAVED SORTKEY (a, b)", "sql", "CREATE TABLE k (a INT, b INT)"),
+    ("CREATE TABLE k (a INT) DISTSTYLE AUTO SORTKEY AUTO ENCODE AUTO", "sql", "CREATE TABLE k (a INT)")])
+def test_redshifts_own_statements_run_as_postgresql_reads_them(sql, kind, text):
+    """COMMANDS run as written; VACUUM's options dropped (r_VACUUM_command.html); BACKUP, distribution, sort keys
+    and encodings dropped (r_CREATE_TABLE_NEW.html: PostgreSQL has no use for them)."""
+    parsed = translate.parse(sql)
+    assert (parsed.kind, parsed.text, parsed.error) == (kind, text, "")
+
+
+def test_a_statement_sqlglot_keeps_opaque_that_redshift_has_not_is_a_syntax_error():
+    assert translate.parse("CREATE EXTENSION hstore").error.startswith('ERROR: syntax error at or near "CREATE"')
+
+
+def test_redshifts_table_and_column_attributes_run(data_api, cluster):
+    """column_attributes [ ENCODE encoding ] [ DISTKEY ] [ SORTKEY ], table_attributes DISTSTYLE, DISTKEY, [COMPOUND |
+    INTERLEAVED] SORTKEY, SORTKEY AUTO, ENCODE AUTO (r_CREATE_TABLE_NEW.html): PostgreSQL has no use for them."""
+    batch = data_api.batch_execute_statement(Sqls=[
+        "CREATE TABLE c1 (a INT ENCODE az64 DISTKEY SORTKEY NOT NULL, b VARCHAR(4) SORTKEY)",
+        "CREATE TABLE c2 (a INT, b INT) DISTSTYLE EVEN INTERLEAVED SORTKEY (a, b)",
+        "CREATE TABLE c3 (a INT) DISTSTYLE AUTO SORTKEY AUTO ENCODE AUTO",
+        "INSERT INTO c1 VALUES (1, 'x')", "SELECT a, b FROM c1"], **cluster)
+    described = wait(data_api, batch["Id"])
+    assert described["Status"] == "FINISHED", described.get("Error")
+    assert rows(data_api, described["SubStatements"][4]["Id"]) == [[1, "x"]]

@@ -79,6 +79,25 @@ class Refused(Exception):
 
 
 class _Parser(RedshiftParser):
+    # a column's own DISTKEY and SORTKEY attributes (r_CREATE_TABLE_NEW.html's column_attributes), which sqlglot
+    # reads only as the table's: kept as the table's properties are, for translate.py to drop
+    CONSTRAINT_PARSERS = {
+        **RedshiftParser.CONSTRAINT_PARSERS,
+        "DISTKEY": lambda self: self.expression(exp.DistKeyProperty(this=exp.var("DISTKEY"))),
+        "SORTKEY": lambda self: self.expression(exp.SortKeyProperty(this=exp.var("SORTKEY"))),
+    }
+
+    def _parse_property(self) -> exp.Expression | list[exp.Expression] | None:
+        """The table attributes of r_CREATE_TABLE_NEW.html that sqlglot does not read: ``INTERLEAVED SORTKEY
+        (...)``, ``SORTKEY AUTO``, ``ENCODE AUTO``."""
+        if self._match_text_seq("INTERLEAVED", "SORTKEY"):
+            return self._parse_sortkey()
+        if self._match_text_seq("SORTKEY", "AUTO"):
+            return self.expression(exp.SortKeyProperty(this=exp.var("AUTO")))
+        if self._match_text_seq("ENCODE", "AUTO"):
+            return self.expression(exp.EncodeProperty(this=exp.var("AUTO")))
+        return super()._parse_property()
+
     def _parse_date_part(self) -> exp.Expression:
         node = super()._parse_date_part()
         node.meta["date_part"] = True  # sqlglot reads DATE_PART as an EXTRACT; their result types differ
@@ -89,8 +108,7 @@ class _Parser(RedshiftParser):
         own reading takes only when the seed starts with a digit; every other spelling (and a negative seed
         without exactly a step after it: a syntax error) is sqlglot's."""
         index = self._index
-        if self._match_text_seq("BY", "DEFAULT", "AS", "IDENTITY", "(") and self._curr and \
-                self._curr.token_type == TokenType.DASH:
+        if self._match_text_seq("BY", "DEFAULT", "AS", "IDENTITY", "(") and self._match(TokenType.DASH, advance=False):
             args = self._parse_csv(self._parse_bitwise)
             if len(args) == 2 and self._match(TokenType.R_PAREN):
                 return self.expression(exp.GeneratedAsIdentityColumnConstraint(

@@ -40,7 +40,8 @@ COMMANDS = ("LOCK", "CREATE USER", "ALTER USER", "DROP USER", "CREATE GROUP", "A
 
 # Redshift-only parts of a CREATE TABLE that PostgreSQL has no use for (dropped), and the
 # constraints Redshift declares but never enforces ("informational only", r_CREATE_TABLE_NEW.html).
-_DROPPED_PROPERTIES = (exp.DistStyleProperty, exp.DistKeyProperty, exp.SortKeyProperty, exp.BackupProperty)
+_DROPPED_PROPERTIES = (exp.DistStyleProperty, exp.DistKeyProperty, exp.SortKeyProperty, exp.BackupProperty,
+                       exp.EncodeProperty)
 _INFORMATIONAL = (exp.PrimaryKey, exp.ForeignKey, exp.UniqueColumnConstraint, exp.PrimaryKeyColumnConstraint,
                   exp.Reference, exp.EncodeColumnConstraint)
 _TRANSACTION = re.compile(r"^\s*(BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT)\b"
@@ -149,9 +150,7 @@ def postgres(tree: exp.Expression) -> str:
     identity, Redshift's types and results made explicit (:mod:`.semantics`),
     ``:name`` -> ``CAST(%(name)s AS VARCHAR)`` (:func:`bind`) and every other ``%`` doubled."""
     tree = semantics.rewrite(tree.copy())
-    for node in list(tree.find_all(*_DROPPED_PROPERTIES)):
-        node.pop()
-    for node in list(tree.find_all(*_INFORMATIONAL)):
+    for node in list(tree.find_all(*_DROPPED_PROPERTIES, *_INFORMATIONAL)):  # a column's own, its constraint too
         (node.parent if isinstance(node.parent, exp.ColumnConstraint) else node).pop()
     for node in tree.find_all(exp.GeneratedAsIdentityColumnConstraint):
         _identity(node)

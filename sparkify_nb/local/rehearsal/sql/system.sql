@@ -200,7 +200,8 @@ CREATE FUNCTION redshift_system.listagg_distinct_step(state text[], value text, 
 LANGUAGE sql IMMUTABLE AS $$
     SELECT CASE WHEN value IS NULL THEN state
                 WHEN state IS NULL THEN ARRAY[delimiter, value]
-                WHEN EXISTS (SELECT FROM unnest(state[2:]) AS kept WHERE rtrim(kept, ' ') = rtrim(value, ' ')) THEN state
+                WHEN EXISTS (SELECT FROM unnest(state[2:]) AS kept
+                             WHERE rtrim(kept, ' ') = rtrim(value, ' ')) THEN state
                 ELSE state || value END
 $$;
 CREATE FUNCTION redshift_system.listagg_distinct_final(state text[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
