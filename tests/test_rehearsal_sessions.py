@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 
+import boto3
 import psycopg2
 import pytest
 from botocore.exceptions import ClientError
@@ -15,6 +16,7 @@ from sparkify_nb.warehouse import data_api as client_side
 
 from tests.rehearsal_fixtures import (  # noqa: F401 (fixtures)
     MASTER, aws, cluster, data_api, error_code, make_cluster, raw_api, rows, run, wait)
+from tests.test_rehearsal_serverless import KEYS, made
 from tests.test_rehearsal_api import held_lock, started
 
 
@@ -304,6 +306,31 @@ def test_list_statements_shows_only_the_cluster_and_database_asked_for(data_api,
         assert pages == [[other_database], [elsewhere], [here]]
     finally:
         aws("redshift").delete_cluster(ClusterIdentifier=other["ClusterIdentifier"], SkipFinalClusterSnapshot=True)
+
+
+def test_list_statements_keeps_workgroups_and_clusters_apart_and_takes_one_of_them(data_api, raw_api, cluster):
+    """ListStatements' ``WorkgroupName``: "Only statements that ran on this workgroup are returned. When providing
+    WorkgroupName, then ClusterIdentifier can't be specified" (and the same of ``ClusterIdentifier``;
+    API_ListStatements.html): a cluster's filter does not match a workgroup of the same name, and naming both is
+    refused (ValidationException; AWS's wording unconfirmed), by the server whatever the client checked."""
+    serverless = boto3.client("redshift-serverless", endpoint_url=local.data_api_endpoint(), **KEYS)
+    wg = made(serverless)["workgroupName"]
+    name = f"rh-kind-{uuid.uuid4().hex[:8]}"
+    on_cluster = run(data_api, "SELECT 1", StatementName=f"{name}-c", **cluster)["Id"]
+    on_workgroup = run(data_api, "SELECT 1", StatementName=f"{name}-w", WorkgroupName=wg, Database="dev")["Id"]
+
+    def listed(**filters) -> list[str]:
+        return [s["Id"] for s in data_api.list_statements(Status="ALL", StatementName=name, **filters)["Statements"]]
+
+    assert listed() == [on_workgroup, on_cluster]
+    assert listed(WorkgroupName=wg) == [on_workgroup]
+    assert listed(WorkgroupName=wg, Database="dev") == [on_workgroup]
+    assert listed(ClusterIdentifier=wg) == []  # a workgroup's name is no cluster's
+    assert listed(ClusterIdentifier=cluster["ClusterIdentifier"]) == [on_cluster]
+    assert listed(WorkgroupName=cluster["ClusterIdentifier"]) == []
+    with pytest.raises(ClientError) as refused:
+        raw_api.list_statements(ClusterIdentifier=cluster["ClusterIdentifier"], WorkgroupName=wg)
+    assert error_code(refused) == "ValidationException" and "ClusterIdentifier or WorkgroupName" in str(refused.value)
 
 
 def _connection(data_api, cluster, lines, keep_alive_s=1):

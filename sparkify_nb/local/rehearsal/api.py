@@ -332,15 +332,23 @@ class Endpoint:
         return {"Status": True}
 
     def list_statements(self, req: dict[str, Any], region: str) -> dict[str, Any]:
-        status = req.get("Status", "FINISHED")  # "By default, only finished statements are shown."
+        """ListStatements (API_ListStatements.html): "By default, only finished statements are shown";
+        ``ClusterIdentifier`` "Only statements that ran on this cluster are returned", ``WorkgroupName`` the
+        same of a workgroup, and "When providing ClusterIdentifier, then WorkgroupName can't be specified"
+        (ValidationException; wording unconfirmed)."""
+        if req.get("ClusterIdentifier") and req.get("WorkgroupName"):
+            raise validation("ListStatements takes ClusterIdentifier or WorkgroupName, not both")
+        status = req.get("Status", "FINISHED")
         limit = req.get("MaxResults") or 100
+        where = [(serverless, req[key]) for serverless, key in ((False, "ClusterIdentifier"), (True, "WorkgroupName"))
+                 if req.get(key)]
         self._prune()
         with self._lock:
             runs = sorted(self.runs.values(), key=lambda r: r.created, reverse=True)
         chosen = [r for r in runs if (status == "ALL" or r.status == status)
                   and r.target.region == region
                   and r.name.startswith(req.get("StatementName", ""))
-                  and (not req.get("ClusterIdentifier") or r.target.identifier == req["ClusterIdentifier"])
+                  and all((r.target.serverless, r.target.identifier) == w for w in where)
                   and (not req.get("Database") or r.target.database == req["Database"])]
         start = int(base64.urlsafe_b64decode(req["NextToken"]).decode()) if req.get("NextToken") else 0
         out: dict[str, Any] = {"Statements": [_statement_data(r) for r in chosen[start:start + limit]]}
