@@ -132,6 +132,39 @@ def test_a_session_lives_24_hours_at_most_however_it_is_kept_alive_and_is_then_f
         sessions.stop()
 
 
+def test_an_ended_sessions_connection_is_closed_within_a_fifth_of_a_second_by_a_reaper_that_sleeps_between_rounds():
+    """A session's PostgreSQL session (its temp tables, its locks) ends with it: the reaper looks five times a
+    second (``REAP_EVERY_S``), so a connection outlives its session by at most about 0.2 s, and the reaper sleeps
+    in between rather than spinning on the sessions' lock."""
+    from sparkify_nb.local.rehearsal import sessions as module
+
+    sessions = module.Sessions()
+    try:
+        cpu = time.process_time()
+        session = sessions.open(target=None, keep_alive_s=0.5, connect=_Connection)
+        sessions.release(session)
+        time.sleep(0.3)
+        assert not session.conn.closed  # still alive: its keep-alive is not over
+        deadline = session.expires + 0.45
+        while not session.conn.closed and time.time() < deadline:
+            time.sleep(0.02)
+        assert session.closed and session.conn.closed
+        time.sleep(max(0.0, 1.5 - (time.time() - session.created)))
+        assert time.process_time() - cpu < 0.15  # five rounds a second cost next to nothing
+    finally:
+        sessions.stop()
+
+
+def test_the_session_reaper_does_not_keep_the_endpoints_process_alive():
+    """The reaper is a daemon thread: a process that made a Sessions (the endpoint's) ends when its main thread
+    does, as ``local down`` expects of the endpoint."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", "from sparkify_nb.local.rehearsal.sessions import Sessions; Sessions()"],
+                   check=True, timeout=20)
+
+
 # --- targets -------------------------------------------------------------------------------------------
 
 def test_an_absent_cluster_gets_the_data_apis_error(data_api):
