@@ -323,6 +323,77 @@ def test_a_fault_of_the_servers_own_code_answers_500_internal_server_exception_s
     assert "a bug of the endpoint's own" in str(failed.value)
 
 
+class _Served:
+    """``server.serve(endpoint)`` on a free port of its own, serving in a thread until the block ends."""
+
+    def __init__(self, endpoint=None):
+        import threading
+
+        from sparkify_nb.local.rehearsal import server
+
+        self.http = server.serve(endpoint or _EndpointWithABug())
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self.http
+
+    def __exit__(self, *_):
+        self.http.shutdown()
+        self.http.server_close()
+
+
+def test_the_endpoint_answers_the_stacks_liveness_probe_with_200():
+    """``local up`` waits for ``GET /`` to answer 200 (sparkify_nb/local/stack.py, _data_api_answers)."""
+    import json
+    import urllib.request
+
+    with _Served() as http, urllib.request.urlopen(f"http://127.0.0.1:{http.server_address[1]}/", timeout=10) as got:
+        assert (got.status, json.loads(got.read())) == (200, {"service": "rehearsal redshift-data"})
+
+
+def test_a_post_without_content_length_is_read_as_an_empty_request_and_answered_at_once():
+    """A request with no ``Content-Length`` has no body (HTTP/1.1 on a kept-alive connection): the server reads
+    none, it does not wait for one; the empty request goes on to be checked (here: unsigned, refused)."""
+    import http.client
+    import json
+
+    with _Served() as served:
+        conn = http.client.HTTPConnection("127.0.0.1", served.server_address[1], timeout=10)
+        try:
+            conn.putrequest("POST", "/")
+            conn.putheader("X-Amz-Target", "RedshiftData.ListStatements")
+            conn.endheaders()
+            answer = conn.getresponse()
+            assert (answer.status, json.loads(answer.read())["__type"]) == (403, "MissingAuthenticationTokenException")
+        finally:
+            conn.close()
+
+
+def test_two_endpoints_served_at_once_each_take_a_free_port_of_their_own():
+    with _Served() as first, _Served() as second:
+        ports = {first.server_address[1], second.server_address[1]}
+    assert len(ports) == 2 and all(port > 1024 for port in ports)
+
+
+def test_stopping_the_endpoint_does_not_wait_for_its_clients_kept_alive_connections():
+    """boto3 keeps its connections open between calls; ``local down`` stops the endpoint all the same: a
+    request's thread does not hold the server (or the process) open until its client lets go."""
+    import http.client
+    import threading
+
+    served = _Served()
+    conn = http.client.HTTPConnection("127.0.0.1", served.http.server_address[1], timeout=10)
+    try:
+        conn.request("GET", "/")
+        assert conn.getresponse().read()  # answered; the connection stays open (HTTP/1.1)
+        stopping = threading.Thread(target=served.__exit__, daemon=True)
+        stopping.start()
+        stopping.join(5)
+        assert not stopping.is_alive()
+    finally:
+        conn.close()
+
+
 def test_a_sub_statement_id_names_one_statement_of_a_batch_from_1_to_its_count(data_api, cluster):
     """"A suffix indicates the number of the SQL statement. For example, d9b6c0c9-...:2 has a suffix of :2 that
     indicates the second SQL statement of a batch query" (API_DescribeStatement.html): a number outside 1 to the
