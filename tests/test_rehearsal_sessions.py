@@ -165,6 +165,38 @@ def test_the_session_reaper_does_not_keep_the_endpoints_process_alive():
                    check=True, timeout=20)
 
 
+def test_a_call_refused_after_its_session_was_taken_gives_the_session_back(tmp_path):
+    """A call on a session that is refused (its cluster gone; 200 statements already active on the cluster:
+    ``ActiveStatementsExceededException``, data-api.html's quotas) leaves the session free for the next call,
+    not busy for ever."""
+    from types import SimpleNamespace
+
+    from sparkify_nb.local.rehearsal import api
+    from sparkify_nb.local.rehearsal.errors import ApiError, validation
+
+    endpoint = api.Endpoint(tmp_path)
+    try:
+        target = api.Target("us-west-2", {"ClusterIdentifier": "c1", "DBName": "dev"}, "dev", "awsuser", "db_c1")
+        session = endpoint.sessions.open(target, 60, _Connection)
+        endpoint.sessions.release(session)
+
+        def gone(*_):
+            raise validation("Redshift endpoint doesn't exist in this region.")
+
+        endpoint._cluster = gone
+        with pytest.raises(ApiError):
+            endpoint.execute_statement({"Sql": "SELECT 1", "SessionId": session.id}, "us-west-2")
+        assert not session.busy
+        endpoint._cluster = lambda *_: target.cluster
+        busy = SimpleNamespace(status="STARTED", target=SimpleNamespace(identifier="c1"), created=time.time())
+        endpoint.runs = {str(n): busy for n in range(api.MAX_ACTIVE)}
+        with pytest.raises(ApiError) as refused:
+            endpoint.execute_statement({"Sql": "SELECT 1", "SessionId": session.id}, "us-west-2")
+        assert refused.value.code == "ActiveStatementsExceededException" and not session.busy
+    finally:
+        endpoint.sessions.stop()
+
+
 # --- targets -------------------------------------------------------------------------------------------
 
 def test_an_absent_cluster_gets_the_data_apis_error(data_api):
