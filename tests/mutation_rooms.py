@@ -140,6 +140,10 @@ _EQ_API: dict[tuple[str, str, str], str] = {
        "an assumed-role ARN holds ':assumed-role/' once and one '/' after it (role and session names have none): "
        "a maxsplit of 2 splits it as 1 does"
        for a, b in ((2, 1), (1, 2))},
+    **{("sparkify_nb/local/rehearsal/api.py", "NumberReplacer",
+        f'threading.Thread(target=statements.execute, args=(run, self), name=f"run-{{run.id[: {n}]}}", daemon=True)'
+        '.start()'): "harmless: a statement's thread is named after 7 or 9 characters of its id instead of 8; the name "
+       "is read by no code (debuggers and thread dumps only)" for n in (7, 9)},
 }
 
 

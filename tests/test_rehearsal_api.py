@@ -434,6 +434,27 @@ def test_stopping_the_endpoint_does_not_wait_for_its_clients_kept_alive_connecti
         conn.close()
 
 
+_RUNS_FOR_EVER = """
+import sys, threading
+from sparkify_nb.local.rehearsal import api, statements
+statements.execute = lambda run, runner: threading.Event().wait()  # a statement that never ends
+endpoint = api.Endpoint(None)
+target = api.Target("us-west-2", {"ClusterIdentifier": "c1", "DBName": "dev"}, "dev", "awsuser", "db_c1")
+endpoint._where = lambda req, region, authorization="": (None, target)
+print(endpoint.execute_statement({"Sql": "SELECT 1"}, "us-west-2")["Id"])
+"""
+
+
+def test_a_statement_still_running_does_not_keep_the_endpoints_process_from_ending():
+    """The endpoint's process ends when it is told to (``local down``), whatever its statements are doing: a
+    statement's thread does not hold it open."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _RUNS_FOR_EVER], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and len(done.stdout.strip()) == 36, done.stderr
+
+
 def test_a_sub_statement_id_names_one_statement_of_a_batch_from_1_to_its_count(data_api, cluster):
     """"A suffix indicates the number of the SQL statement. For example, d9b6c0c9-...:2 has a suffix of :2 that
     indicates the second SQL statement of a batch query" (API_DescribeStatement.html): a number outside 1 to the
