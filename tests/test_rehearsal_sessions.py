@@ -398,6 +398,34 @@ def test_list_statements_keeps_workgroups_and_clusters_apart_and_takes_one_of_th
     assert error_code(refused) == "ValidationException" and "ClusterIdentifier or WorkgroupName" in str(refused.value)
 
 
+def test_list_statements_shows_the_callers_own_statements_of_its_role_or_of_its_session_alone(data_api, cluster):
+    """ListStatements' ``RoleLevel``: "If true, all statements run by the caller's IAM role are returned. If false,
+    only statements run by the caller's IAM role in the current IAM session are returned. The default is true"
+    (API_ListStatements.html): nobody lists another identity's statements."""
+    iam, sts = aws("iam"), aws("sts")
+    role = iam.create_role(RoleName=f"rh-lister-{uuid.uuid4().hex[:6]}",
+                           AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')["Role"]["Arn"]
+
+    def as_session(name: str):
+        creds = sts.assume_role(RoleArn=role, RoleSessionName=name)["Credentials"]
+        return boto3.client("redshift-data", endpoint_url=local.data_api_endpoint(), region_name=KEYS["region_name"],
+                            aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                            aws_session_token=creds["SessionToken"])
+
+    first, second = as_session("s1"), as_session("s2")
+    name = f"rh-mine-{uuid.uuid4().hex[:8]}"
+    mine = run(data_api, "SELECT 1", StatementName=name, **cluster)["Id"]
+    by_first = run(first, "SELECT 1", StatementName=name, **cluster)["Id"]
+    by_second = run(second, "SELECT 1", StatementName=name, **cluster)["Id"]
+
+    def listed(client, **level) -> list[str]:
+        return [s["Id"] for s in client.list_statements(Status="ALL", StatementName=name, **level)["Statements"]]
+
+    assert listed(data_api) == listed(data_api, RoleLevel=False) == [mine]
+    assert listed(first) == listed(second) == listed(first, RoleLevel=True) == [by_second, by_first]
+    assert (listed(first, RoleLevel=False), listed(second, RoleLevel=False)) == ([by_first], [by_second])
+
+
 def _connection(data_api, cluster, lines, keep_alive_s=1):
     """The suite's own Data API connection, on the endpoint, with a keep-alive of ``keep_alive_s``."""
     poll = client_side.Poll(first_s=0.02, max_s=0.1)
