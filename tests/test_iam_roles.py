@@ -184,6 +184,22 @@ def test_a_statement_in_a_session_on_a_workgroup_is_decided_on_that_workgroups_a
     raise AssertionError("the session stayed busy")
 
 
+def test_sql_on_a_workgroup_that_does_not_exist_is_refused_by_iam_first_when_the_policy_allows_no_such_arn():
+    """AWS authorises a request before it serves it: a role allowed SQL on workgroup ARNs alone (``workgroup/<id>``)
+    asking for a workgroup that does not exist is decided on ``workgroup/*`` (no ARN to name) and refused by IAM
+    (AccessDeniedException), learning nothing of which workgroups exist; the Data API's gate does not stop at the
+    failed look-up (sparkify_nb/local/rehearsal/authorise.py, EndpointState.serverless_arn)."""
+    workgroups = "arn:aws:redshift-serverless:us-west-2:*:workgroup/????????-*"
+    made, _, session = _role_session(_doc(_allow("redshift-data:ExecuteStatement",
+                                                 "redshift-serverless:GetCredentials", resource=workgroups)),
+                                     name=f"sql-{uuid.uuid4().hex[:6]}")
+    data_api = _client(session, "redshift-data", local.data_api_endpoint())
+    with pytest.raises(ClientError) as refused:
+        data_api.execute_statement(WorkgroupName=f"absent-{uuid.uuid4().hex[:6]}", Database="dev", Sql="select 1")
+    code, message = _refused(refused)
+    assert code == "AccessDeniedException" and ":workgroup/* because no identity-based policy allows" in message
+
+
 def test_a_role_whose_trust_policy_names_someone_else_cannot_be_assumed_though_the_callers_policy_allows_it():
     with pytest.raises(ClientError) as refused:
         _role_session(_doc(_allow("ec2:DescribeVpcs")), trust=lambda made: analyst.trust(

@@ -134,6 +134,46 @@ def test_a_batch_of_40_statements_runs_and_one_of_41_is_refused(raw_api, cluster
     assert "Member must have length less than or equal to 40" in str(refused.value)
 
 
+def test_a_statement_of_100_kb_is_taken_and_one_byte_more_is_refused_in_a_batch_too(data_api, cluster):
+    """"The maximum query statement size is 100 KB" (data-api.html, its quotas), counted in UTF-8 bytes, 100 KB
+    read as 102,400 (unconfirmed: AWS does not say which KB); each statement of a batch is held to it."""
+    def sized(n: int, tail: str = "x") -> str:
+        head = "SELECT 1 -- "
+        return head + "x" * (n - len(head.encode()) - len(tail.encode())) + tail
+
+    assert len(sized(102400).encode()) == 102400 and len(sized(102400, "\u00e9")) == 102399
+    assert run(data_api, sized(102400), **cluster)["Status"] == "FINISHED"
+    for sqls in ([sized(102401)], [sized(102401, "\u00e9")]):  # the second: 102,400 characters, 102,401 bytes
+        with pytest.raises(ClientError) as refused:
+            data_api.execute_statement(Sql=sqls[0], **cluster)
+        assert error_code(refused) == "ValidationException"
+        assert "The maximum query statement size is 100 KB; this statement is 102,401 bytes" in str(refused.value)
+    with pytest.raises(ClientError) as refused:
+        data_api.batch_execute_statement(Sqls=["SELECT 1", sized(102401)], **cluster)
+    assert "The maximum query statement size is 100 KB" in str(refused.value)
+
+
+def test_a_client_token_given_again_answers_the_first_submission_and_runs_nothing_more(data_api, cluster):
+    """``ClientToken``: "A unique, case-sensitive identifier that you provide to ensure the idempotency of the
+    request" (API_ExecuteStatement.html, API_BatchExecuteStatement.html): the same token answers the same Id and
+    no second statement runs; another token is another submission."""
+    import uuid
+
+    name = f"rh-token-{uuid.uuid4().hex[:8]}"
+    token = uuid.uuid4().hex
+    first = data_api.execute_statement(Sql="SELECT 1", StatementName=name, ClientToken=token, **cluster)
+    again = data_api.execute_statement(Sql="SELECT 1", StatementName=name, ClientToken=token, **cluster)
+    other = data_api.execute_statement(Sql="SELECT 1", StatementName=name, ClientToken=token.upper(), **cluster)
+    batch = data_api.batch_execute_statement(Sqls=["SELECT 1"], StatementName=name, ClientToken=token + "b", **cluster)
+    batch_again = data_api.batch_execute_statement(Sqls=["SELECT 1"], StatementName=name, ClientToken=token + "b",
+                                                   **cluster)
+    assert again["Id"] == first["Id"] and other["Id"] != first["Id"] and batch_again["Id"] == batch["Id"]
+    for statement in (first, other, batch):
+        wait(data_api, statement["Id"])
+    listed = data_api.list_statements(Status="ALL", StatementName=name)["Statements"]
+    assert sorted(s["Id"] for s in listed) == sorted([first["Id"], other["Id"], batch["Id"]])
+
+
 def test_a_request_without_a_required_member_is_refused_by_the_server_naming_it(raw_api):
     """``Sql`` is required (API_ExecuteStatement.html, "Required: Yes"); boto3 would not send the request
     without it, the server refuses it too, as AWS's JSON protocol words it."""
@@ -321,6 +361,98 @@ def test_a_fault_of_the_servers_own_code_answers_500_internal_server_exception_s
     assert failed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert error_code(failed) == "InternalServerException"
     assert "a bug of the endpoint's own" in str(failed.value)
+
+
+class _Served:
+    """``server.serve(endpoint)`` on a free port of its own, serving in a thread until the block ends."""
+
+    def __init__(self, endpoint=None):
+        import threading
+
+        from sparkify_nb.local.rehearsal import server
+
+        self.http = server.serve(endpoint or _EndpointWithABug())
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self.http
+
+    def __exit__(self, *_):
+        self.http.shutdown()
+        self.http.server_close()
+
+
+def test_the_endpoint_answers_the_stacks_liveness_probe_with_200():
+    """``local up`` waits for ``GET /`` to answer 200 (sparkify_nb/local/stack.py, _data_api_answers)."""
+    import json
+    import urllib.request
+
+    with _Served() as http, urllib.request.urlopen(f"http://127.0.0.1:{http.server_address[1]}/", timeout=10) as got:
+        assert (got.status, json.loads(got.read())) == (200, {"service": "rehearsal redshift-data"})
+
+
+def test_a_post_without_content_length_is_read_as_an_empty_request_and_answered_at_once():
+    """A request with no ``Content-Length`` has no body (HTTP/1.1 on a kept-alive connection): the server reads
+    none, it does not wait for one; the empty request goes on to be checked (here: unsigned, refused)."""
+    import http.client
+    import json
+
+    with _Served() as served:
+        conn = http.client.HTTPConnection("127.0.0.1", served.server_address[1], timeout=10)
+        try:
+            conn.putrequest("POST", "/")
+            conn.putheader("X-Amz-Target", "RedshiftData.ListStatements")
+            conn.endheaders()
+            answer = conn.getresponse()
+            assert (answer.status, json.loads(answer.read())["__type"]) == (403, "MissingAuthenticationTokenException")
+        finally:
+            conn.close()
+
+
+def test_two_endpoints_served_at_once_each_take_a_free_port_of_their_own():
+    with _Served() as first, _Served() as second:
+        ports = {first.server_address[1], second.server_address[1]}
+    assert len(ports) == 2 and all(port > 1024 for port in ports)
+
+
+def test_stopping_the_endpoint_does_not_wait_for_its_clients_kept_alive_connections():
+    """boto3 keeps its connections open between calls; ``local down`` stops the endpoint all the same: a
+    request's thread does not hold the server (or the process) open until its client lets go."""
+    import http.client
+    import threading
+
+    served = _Served()
+    conn = http.client.HTTPConnection("127.0.0.1", served.http.server_address[1], timeout=10)
+    try:
+        conn.request("GET", "/")
+        assert conn.getresponse().read()  # answered; the connection stays open (HTTP/1.1)
+        stopping = threading.Thread(target=served.__exit__, daemon=True)
+        stopping.start()
+        stopping.join(5)
+        assert not stopping.is_alive()
+    finally:
+        conn.close()
+
+
+_RUNS_FOR_EVER = """
+import sys, threading
+from sparkify_nb.local.rehearsal import api, statements
+statements.execute = lambda run, runner: threading.Event().wait()  # a statement that never ends
+endpoint = api.Endpoint(None)
+target = api.Target("us-west-2", {"ClusterIdentifier": "c1", "DBName": "dev"}, "dev", "awsuser", "db_c1")
+endpoint._where = lambda req, region, authorization="": (None, target)
+print(endpoint.execute_statement({"Sql": "SELECT 1"}, "us-west-2")["Id"])
+"""
+
+
+def test_a_statement_still_running_does_not_keep_the_endpoints_process_from_ending():
+    """The endpoint's process ends when it is told to (``local down``), whatever its statements are doing: a
+    statement's thread does not hold it open."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _RUNS_FOR_EVER], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and len(done.stdout.strip()) == 36, done.stderr
 
 
 def test_a_sub_statement_id_names_one_statement_of_a_batch_from_1_to_its_count(data_api, cluster):

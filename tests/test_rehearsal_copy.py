@@ -510,3 +510,34 @@ def test_a_role_trusted_only_for_another_clusters_database_users_cannot_be_assum
         in str(failed.value)
     trusted_on(target["ClusterIdentifier"])
     assert load(schema.STAGING_SONGS, f"s3://{bucket}/song_data").loaded == 20
+
+
+_DBUSER = "arn:aws:redshift:us-west-2:123456789012:dbuser:c1/awsuser"
+
+
+def _trust_statement(effect="Allow", service="redshift.amazonaws.com", condition=None) -> dict:
+    statement = {"Effect": effect, "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    return {**statement, "Condition": condition} if condition else statement
+
+
+@pytest.mark.parametrize("statements, trusted", [
+    ([_trust_statement()], True),
+    (_trust_statement(), True),  # a lone statement, not in a list
+    ([_trust_statement(service=["ec2.amazonaws.com", "redshift.amazonaws.com"])], True),
+    ([_trust_statement(service="ec2.amazonaws.com")], False),
+    ([_trust_statement(service="ec2.amazonaws.com"), _trust_statement()], True),  # any statement may trust it
+    ([_trust_statement(effect="Deny")], False),
+    ([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}], False),
+    ([_trust_statement(condition={"StringEquals": {"sts:ExternalId": [_DBUSER]}})], True),
+    ([_trust_statement(condition={"StringEquals": {"sts:ExternalId": _DBUSER.replace("c1/", "c2/")}})], False),
+], ids=["service", "lone-statement", "one-of-services", "other-service", "second-statement", "deny", "account",
+        "this-database-user", "another-clusters-user"])
+def test_a_copy_role_trusts_redshift_only_through_an_allow_naming_its_service_for_the_copys_database_user(
+        statements, trusted):
+    """Rule 11's "trusts Redshift": an Allow whose Principal names the service ``redshift.amazonaws.com`` (alone
+    or in a list; "Authorizing Amazon Redshift to access other AWS services on your behalf",
+    authorizing-redshift-service.html), whose conditions hold for the ``sts:ExternalId`` Redshift passes, the
+    database user's ARN (authorizing-redshift-service-database-users.html)."""
+    from sparkify_nb.local.rehearsal.iam_eval import trusts_redshift
+
+    assert trusts_redshift({"Version": "2012-10-17", "Statement": statements}, _DBUSER) is trusted

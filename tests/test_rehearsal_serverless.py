@@ -90,6 +90,17 @@ def test_update_workgroup_takes_one_setting_per_call(sl):
     with pytest.raises(ClientError) as err:
         sl.update_workgroup(workgroupName=wg["workgroupName"], baseCapacity=16, maxCapacity=32)
     assert code(err) == "ValidationException" and "You can't update multiple parameters in one request" in str(err.value)
+    assert "(this one gives baseCapacity, maxCapacity)" in str(err.value)
+
+
+def test_update_workgroup_naming_no_setting_is_refused_saying_it_gives_none(sl):
+    """Rule 2 read the strictest way: an UpdateWorkgroup that names the workgroup and nothing to change updates
+    nothing and is refused (AWS is silent: unconfirmed), saying what it gave: none."""
+    wg = made(sl)
+    with pytest.raises(ClientError) as err:
+        sl.update_workgroup(workgroupName=wg["workgroupName"])
+    assert code(err) == "ValidationException" and "(this one gives none)" in str(err.value)
+    assert sl.get_workgroup(workgroupName=wg["workgroupName"])["workgroup"]["status"] == "AVAILABLE"
 
 
 @pytest.mark.parametrize("base, most, ok", [(4, None, True), (8, 16, True), (520, None, False), (544, 1024, True),

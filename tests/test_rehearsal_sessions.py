@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 
+import boto3
 import psycopg2
 import pytest
 from botocore.exceptions import ClientError
@@ -15,6 +16,7 @@ from sparkify_nb.warehouse import data_api as client_side
 
 from tests.rehearsal_fixtures import (  # noqa: F401 (fixtures)
     MASTER, aws, cluster, data_api, error_code, make_cluster, raw_api, rows, run, wait)
+from tests.test_rehearsal_serverless import KEYS, made
 from tests.test_rehearsal_api import held_lock, started
 
 
@@ -128,6 +130,71 @@ def test_a_session_lives_24_hours_at_most_however_it_is_kept_alive_and_is_then_f
         assert busy.closed and busy.conn.closed
     finally:
         sessions.stop()
+
+
+def test_an_ended_sessions_connection_is_closed_within_a_fifth_of_a_second_by_a_reaper_that_sleeps_between_rounds():
+    """A session's PostgreSQL session (its temp tables, its locks) ends with it: the reaper looks five times a
+    second (``REAP_EVERY_S``), so a connection outlives its session by at most about 0.2 s, and the reaper sleeps
+    in between rather than spinning on the sessions' lock."""
+    from sparkify_nb.local.rehearsal import sessions as module
+
+    sessions = module.Sessions()
+    try:
+        cpu = time.process_time()
+        session = sessions.open(target=None, keep_alive_s=0.5, connect=_Connection)
+        sessions.release(session)
+        time.sleep(0.3)
+        assert not session.conn.closed  # still alive: its keep-alive is not over
+        deadline = session.expires + 0.45
+        while not session.conn.closed and time.time() < deadline:
+            time.sleep(0.02)
+        assert session.closed and session.conn.closed
+        time.sleep(max(0.0, 1.5 - (time.time() - session.created)))
+        assert time.process_time() - cpu < 0.15  # five rounds a second cost next to nothing
+    finally:
+        sessions.stop()
+
+
+def test_the_session_reaper_does_not_keep_the_endpoints_process_alive():
+    """The reaper is a daemon thread: a process that made a Sessions (the endpoint's) ends when its main thread
+    does, as ``local down`` expects of the endpoint."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", "from sparkify_nb.local.rehearsal.sessions import Sessions; Sessions()"],
+                   check=True, timeout=20)
+
+
+def test_a_call_refused_after_its_session_was_taken_gives_the_session_back(tmp_path):
+    """A call on a session that is refused (its cluster gone; 200 statements already active on the cluster:
+    ``ActiveStatementsExceededException``, data-api.html's quotas) leaves the session free for the next call,
+    not busy for ever."""
+    from types import SimpleNamespace
+
+    from sparkify_nb.local.rehearsal import api
+    from sparkify_nb.local.rehearsal.errors import ApiError, validation
+
+    endpoint = api.Endpoint(tmp_path)
+    try:
+        target = api.Target("us-west-2", {"ClusterIdentifier": "c1", "DBName": "dev"}, "dev", "awsuser", "db_c1")
+        session = endpoint.sessions.open(target, 60, _Connection)
+        endpoint.sessions.release(session)
+
+        def gone(*_):
+            raise validation("Redshift endpoint doesn't exist in this region.")
+
+        endpoint._cluster = gone
+        with pytest.raises(ApiError):
+            endpoint.execute_statement({"Sql": "SELECT 1", "SessionId": session.id}, "us-west-2")
+        assert not session.busy
+        endpoint._cluster = lambda *_: target.cluster
+        busy = SimpleNamespace(status="STARTED", target=SimpleNamespace(identifier="c1"), created=time.time())
+        endpoint.runs = {str(n): busy for n in range(api.MAX_ACTIVE)}
+        with pytest.raises(ApiError) as refused:
+            endpoint.execute_statement({"Sql": "SELECT 1", "SessionId": session.id}, "us-west-2")
+        assert refused.value.code == "ActiveStatementsExceededException" and not session.busy
+    finally:
+        endpoint.sessions.stop()
 
 
 # --- targets -------------------------------------------------------------------------------------------
@@ -304,6 +371,59 @@ def test_list_statements_shows_only_the_cluster_and_database_asked_for(data_api,
         assert pages == [[other_database], [elsewhere], [here]]
     finally:
         aws("redshift").delete_cluster(ClusterIdentifier=other["ClusterIdentifier"], SkipFinalClusterSnapshot=True)
+
+
+def test_list_statements_keeps_workgroups_and_clusters_apart_and_takes_one_of_them(data_api, raw_api, cluster):
+    """ListStatements' ``WorkgroupName``: "Only statements that ran on this workgroup are returned. When providing
+    WorkgroupName, then ClusterIdentifier can't be specified" (and the same of ``ClusterIdentifier``;
+    API_ListStatements.html): a cluster's filter does not match a workgroup of the same name, and naming both is
+    refused (ValidationException; AWS's wording unconfirmed), by the server whatever the client checked."""
+    serverless = boto3.client("redshift-serverless", endpoint_url=local.data_api_endpoint(), **KEYS)
+    wg = made(serverless)["workgroupName"]
+    name = f"rh-kind-{uuid.uuid4().hex[:8]}"
+    on_cluster = run(data_api, "SELECT 1", StatementName=f"{name}-c", **cluster)["Id"]
+    on_workgroup = run(data_api, "SELECT 1", StatementName=f"{name}-w", WorkgroupName=wg, Database="dev")["Id"]
+
+    def listed(**filters) -> list[str]:
+        return [s["Id"] for s in data_api.list_statements(Status="ALL", StatementName=name, **filters)["Statements"]]
+
+    assert listed() == [on_workgroup, on_cluster]
+    assert listed(WorkgroupName=wg) == [on_workgroup]
+    assert listed(WorkgroupName=wg, Database="dev") == [on_workgroup]
+    assert listed(ClusterIdentifier=wg) == []  # a workgroup's name is no cluster's
+    assert listed(ClusterIdentifier=cluster["ClusterIdentifier"]) == [on_cluster]
+    assert listed(WorkgroupName=cluster["ClusterIdentifier"]) == []
+    with pytest.raises(ClientError) as refused:
+        raw_api.list_statements(ClusterIdentifier=cluster["ClusterIdentifier"], WorkgroupName=wg)
+    assert error_code(refused) == "ValidationException" and "ClusterIdentifier or WorkgroupName" in str(refused.value)
+
+
+def test_list_statements_shows_the_callers_own_statements_of_its_role_or_of_its_session_alone(data_api, cluster):
+    """ListStatements' ``RoleLevel``: "If true, all statements run by the caller's IAM role are returned. If false,
+    only statements run by the caller's IAM role in the current IAM session are returned. The default is true"
+    (API_ListStatements.html): nobody lists another identity's statements."""
+    iam, sts = aws("iam"), aws("sts")
+    role = iam.create_role(RoleName=f"rh-lister-{uuid.uuid4().hex[:6]}",
+                           AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}')["Role"]["Arn"]
+
+    def as_session(name: str):
+        creds = sts.assume_role(RoleArn=role, RoleSessionName=name)["Credentials"]
+        return boto3.client("redshift-data", endpoint_url=local.data_api_endpoint(), region_name=KEYS["region_name"],
+                            aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                            aws_session_token=creds["SessionToken"])
+
+    first, second = as_session("s1"), as_session("s2")
+    name = f"rh-mine-{uuid.uuid4().hex[:8]}"
+    mine = run(data_api, "SELECT 1", StatementName=name, **cluster)["Id"]
+    by_first = run(first, "SELECT 1", StatementName=name, **cluster)["Id"]
+    by_second = run(second, "SELECT 1", StatementName=name, **cluster)["Id"]
+
+    def listed(client, **level) -> list[str]:
+        return [s["Id"] for s in client.list_statements(Status="ALL", StatementName=name, **level)["Statements"]]
+
+    assert listed(data_api) == listed(data_api, RoleLevel=False) == [mine]
+    assert listed(first) == listed(second) == listed(first, RoleLevel=True) == [by_second, by_first]
+    assert (listed(first, RoleLevel=False), listed(second, RoleLevel=False)) == ([by_first], [by_second])
 
 
 def _connection(data_api, cluster, lines, keep_alive_s=1):

@@ -331,16 +331,30 @@ class Endpoint:
         run.done.wait(10)
         return {"Status": True}
 
-    def list_statements(self, req: dict[str, Any], region: str) -> dict[str, Any]:
-        status = req.get("Status", "FINISHED")  # "By default, only finished statements are shown."
+    def list_statements(self, req: dict[str, Any], region: str, authorization: str) -> dict[str, Any]:
+        """ListStatements (API_ListStatements.html): "By default, only finished statements are shown";
+        ``ClusterIdentifier`` "Only statements that ran on this cluster are returned", ``WorkgroupName`` the
+        same of a workgroup, and "When providing ClusterIdentifier, then WorkgroupName can't be specified"
+        (ValidationException; wording unconfirmed). Only the signer's own statements: ``RoleLevel`` "If true, all
+        statements run by the caller's IAM role are returned. If false, only statements run by the caller's IAM
+        role in the current IAM session ... The default is true" (an IAM user's unique id names no session:
+        its own statements either way)."""
+        if req.get("ClusterIdentifier") and req.get("WorkgroupName"):
+            raise validation("ListStatements takes ClusterIdentifier or WorkgroupName, not both")
+        status = req.get("Status", "FINISHED")
         limit = req.get("MaxResults") or 100
+        where = [(serverless, req[key]) for serverless, key in ((False, "ClusterIdentifier"), (True, "WorkgroupName"))
+                 if req.get(key)]
+        caller = self.control.caller(authorization, region).userid
+        level = (lambda userid: userid.split(":")[0]) if req.get("RoleLevel", True) else (lambda userid: userid)
         self._prune()
         with self._lock:
             runs = sorted(self.runs.values(), key=lambda r: r.created, reverse=True)
         chosen = [r for r in runs if (status == "ALL" or r.status == status)
+                  and level(r.owner) == level(caller)
                   and r.target.region == region
                   and r.name.startswith(req.get("StatementName", ""))
-                  and (not req.get("ClusterIdentifier") or r.target.identifier == req["ClusterIdentifier"])
+                  and all((r.target.serverless, r.target.identifier) == w for w in where)
                   and (not req.get("Database") or r.target.database == req["Database"])]
         start = int(base64.urlsafe_b64decode(req["NextToken"]).decode()) if req.get("NextToken") else 0
         out: dict[str, Any] = {"Statements": [_statement_data(r) for r in chosen[start:start + limit]]}

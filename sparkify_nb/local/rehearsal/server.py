@@ -136,7 +136,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.endpoint.gate.check_serverless(operation, request, region, self.headers.get("Authorization", ""))
                 who = self.endpoint.control.caller(self.headers.get("Authorization", ""), region)
                 result = getattr(self.endpoint.serverless_of(who.account), _snake(operation))(request, who)
-            elif operation in ("ExecuteStatement", "BatchExecuteStatement"):  # who runs it may be the signer
+            elif operation in ("ExecuteStatement", "BatchExecuteStatement", "ListStatements"):  # the signer's own
                 result = getattr(self.endpoint, _snake(operation))(
                     request, region, authorization=self.headers.get("Authorization", ""))
             else:
