@@ -405,13 +405,14 @@ def test_the_extended_query_protocol_is_refused_once_and_its_messages_skipped_un
     (protocol-flow.html, "Extended Query"): one ErrorResponse, then ReadyForQuery at Sync."""
     with Raw() as raw:
         raw.login(cluster, issued(cluster))
-        raw.send(b"P", b"\0SELECT 1\0" + struct.pack("!h", 0))
-        raw.send(b"B", b"\0\0" + struct.pack("!hhh", 0, 0, 0))
-        raw.send(b"E", b"\0" + struct.pack("!i", 0))
-        raw.send(b"S")
-        answer = raw.until_ready()
-        assert [k for k, _ in answer] == [b"E", b"Z"]
-        assert (fields(answer[0][1])["C"], answer[-1]) == ("0A000", (b"Z", b"I"))
+        for _ in range(2):  # Sync ends the skipping: the next extended query is refused again
+            raw.send(b"P", b"\0SELECT 1\0" + struct.pack("!h", 0))
+            raw.send(b"B", b"\0\0" + struct.pack("!hhh", 0, 0, 0))
+            raw.send(b"E", b"\0" + struct.pack("!i", 0))
+            raw.send(b"S")
+            answer = raw.until_ready()
+            assert [k for k, _ in answer] == [b"E", b"Z"]
+            assert (fields(answer[0][1])["C"], answer[-1]) == ("0A000", (b"Z", b"I"))
         assert raw.query("SELECT 1")[-2:] == [(b"C", b"SELECT 1\0"), (b"Z", b"I")]
 
 
@@ -606,6 +607,9 @@ def test_several_statements_in_one_query_are_one_transaction_unless_they_say_oth
             with pytest.raises(error):
                 cur.execute(f"INSERT INTO t VALUES (1); {failing}; INSERT INTO t VALUES (2)")
             assert (rows_seen(), conn.info.transaction_status) == ([], extensions.TRANSACTION_STATUS_IDLE), failing
+        with pytest.raises(psycopg2.errors.DivisionByZero):  # two statements are one transaction too
+            cur.execute("INSERT INTO t VALUES (1); SELECT 1 / 0")
+        assert (rows_seen(), conn.info.transaction_status) == ([], extensions.TRANSACTION_STATUS_IDLE)
         cur.execute("INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)")
         assert (rows_seen(), conn.info.transaction_status) == ([1, 2], extensions.TRANSACTION_STATUS_IDLE)
         with pytest.raises(psycopg2.errors.DivisionByZero):
@@ -615,6 +619,7 @@ def test_several_statements_in_one_query_are_one_transaction_unless_they_say_oth
         assert (rows_seen(), conn.info.transaction_status) == ([1, 2, 3], extensions.TRANSACTION_STATUS_INTRANS)
         cur.execute("ROLLBACK")
         assert rows_seen() == [1, 2, 3]
+        cur.execute("VACUUM t")  # a statement alone runs in no block (VACUUM cannot run inside one)
     finally:
         conn.close()
         other.close()
