@@ -617,6 +617,8 @@ def test_several_statements_in_one_query_are_one_transaction_unless_they_say_oth
         assert (rows_seen(), conn.info.transaction_status) == ([1, 2, 3], extensions.TRANSACTION_STATUS_IDLE)
         cur.execute("INSERT INTO t VALUES (5); BEGIN; INSERT INTO t VALUES (6)")
         assert (rows_seen(), conn.info.transaction_status) == ([1, 2, 3], extensions.TRANSACTION_STATUS_INTRANS)
+        cur.execute("SELECT a FROM t ORDER BY a")  # the statements after the BEGIN ran, in the block
+        assert [r[0] for r in cur.fetchall()] == [1, 2, 3, 5, 6]
         cur.execute("ROLLBACK")
         assert rows_seen() == [1, 2, 3]
         cur.execute("VACUUM t")  # a statement alone runs in no block (VACUUM cannot run inside one)
