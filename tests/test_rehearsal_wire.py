@@ -621,6 +621,9 @@ def test_several_statements_in_one_query_are_one_transaction_unless_they_say_oth
         assert [r[0] for r in cur.fetchall()] == [1, 2, 3, 5, 6]
         cur.execute("ROLLBACK")
         assert rows_seen() == [1, 2, 3]
+        with pytest.raises(psycopg2.errors.DivisionByZero):  # a statement is known by its first word: COMMIT WORK
+            cur.execute("INSERT INTO t VALUES (7); COMMIT WORK; INSERT INTO t VALUES (8); SELECT 1 / 0")
+        assert rows_seen() == [1, 2, 3, 7]
         cur.execute("VACUUM t")  # a statement alone runs in no block (VACUUM cannot run inside one)
     finally:
         conn.close()
