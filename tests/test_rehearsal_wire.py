@@ -296,12 +296,14 @@ def test_a_startup_in_a_protocol_version_other_than_3_0_is_refused_naming_it(clu
 def test_a_startup_message_without_its_terminating_zero_byte_is_refused(cluster):
     """A StartupMessage's name/value pairs end with a zero byte (protocol-message-formats.html); PostgreSQL
     refuses one without it, "invalid startup packet layout: expected terminator as last byte"."""
-    with Raw() as raw:
-        raw.tls(cluster["Endpoint"]["Address"])
-        raw.packet(Raw.PROTOCOL_3, Raw.params(user=f"IAM:{MASTER}", database="dev")[:-1])
-        kind, body = raw.message()
-        assert (kind, fields(body)["S"], fields(body)["C"], fields(body)["M"]) == (
-            b"E", "FATAL", "08P01", "invalid startup packet layout: expected terminator as last byte")
+    for body in (Raw.params(user=f"IAM:{MASTER}", database="dev")[:-1],
+                 f"user\0IAM:{MASTER}\0database".encode()):  # and a name without its value nor its zero byte
+        with Raw() as raw:
+            raw.tls(cluster["Endpoint"]["Address"])
+            raw.packet(Raw.PROTOCOL_3, body)
+            kind, answer = raw.message()
+            assert (kind, fields(answer)["S"], fields(answer)["C"], fields(answer)["M"]) == (
+                b"E", "FATAL", "08P01", "invalid startup packet layout: expected terminator as last byte"), body
 
 
 def test_a_reply_to_the_password_request_that_is_no_password_message_ends_the_connection(cluster):
