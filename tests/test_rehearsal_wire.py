@@ -377,6 +377,32 @@ def test_rows_come_in_text_described_as_postgresql_describes_an_expressions_colu
             (b"C", b"SELECT 2\0"), (b"Z", b"I")]
 
 
+def test_a_fields_description_gives_its_types_pg_type_length_and_its_modifier_as_postgresql_does(cluster):
+    """RowDescription: "The data type size (see pg_type.typlen). Note that negative values denote variable-width
+    types" and "The type modifier (see pg_attribute.atttypmod)" (protocol-message-formats.html): a CHAR(3) is
+    variable-width (-1) with modifier 3 + 4, a DECIMAL(10, 2) -1 with (10 << 16 | 2) + 4, a fixed type its own
+    length and no modifier (-1); a type made after login (a table's row type) -1."""
+    expected = {"CAST('x' AS CHAR(3))": (1042, -1, 7), "CAST('x' AS CHAR(1))": (1042, -1, 5),
+                "CAST('x' AS VARCHAR(5))": (1043, -1, 9),
+                "CAST(2 AS DECIMAL(10, 2))": (1700, -1, 10 << 16 | 2 | 4), "CAST(2 AS DECIMAL)": (1700, -1, -1),
+                "CAST('x' AS VARCHAR)": (1043, -1, 260), "TRUE": (16, 1, -1), "CAST(1 AS SMALLINT)": (21, 2, -1),
+                "CAST(1 AS BIGINT)": (20, 8, -1), "CAST('2020-01-01' AS DATE)": (1082, 4, -1),
+                "CAST('2020-01-01' AS TIMESTAMP)": (1114, 8, -1)}
+    with Raw() as raw:
+        raw.login(cluster, issued(cluster))
+        answer = raw.query("SELECT " + ", ".join(f"{sql} AS c{n}" for n, sql in enumerate(expected)))
+        body, at, seen = answer[0][1], 2, []
+        for _ in range(struct.unpack("!h", body[:2])[0]):
+            at = body.index(b"\0", at) + 1
+            _, _, oid, size, modifier, _ = struct.unpack("!ihihih", body[at:at + 18])
+            seen.append((oid, size, modifier))
+            at += 18
+        assert dict(zip(expected, seen)) == expected
+        raw.query("CREATE TABLE t (a INT)")  # its row type is made now, after login (PostgreSQL lets it be
+        body = raw.query("SELECT t FROM t")[0][1]  # selected; Redshift would not: see the rows of wire.md)
+        assert struct.unpack("!hi", body[:6])[0] == 1 and struct.unpack("!ihihih", body[4:22])[3:5] == (-1, -1)
+
+
 def test_each_value_comes_as_postgresqls_own_text_of_it_booleans_as_t_and_f(cluster):
     """In text format a value is what the type's output function writes (protocol-overview.html, "Formats and
     Format Codes"): a boolean is t or f, a float PostgreSQL's shortest text (Infinity, 1e-07), a DECIMAL its
