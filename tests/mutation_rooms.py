@@ -119,8 +119,10 @@ _EQ_WIRE_COPY: dict[tuple[str, str, str], str] = {
        for line in ('length = struct.unpack("!i", self._read(4))[ -1]',
                     'return struct.unpack("!i", body[:4])[ -1], body[4:]',
                     'body = self._read(struct.unpack("!i", self._read(4))[ -1] - 4)')},
-    (_W, "NumberReplacer", "self.oids = tuple(r[ -1] for r in cur.fetchall())"):
-        "SELECT oid FROM pg_type returns one column: its first is its last",
+    **{(_W, kind, f"if d.internal_size {op}:  # psycopg2's size of a variable-width type is from its modifier: "
+        "none (-1)"): "psycopg2's internal_size is never 0 for a type Redshift has: a fixed type's typlen (> 0), "
+       "a CHAR/VARCHAR/NUMERIC modifier less 4 (> 0) or -1; only BIT(4) would give 0, and the door refuses BIT"
+       for kind, op in (("NumberReplacer", "<= -1"), ("ReplaceComparisonOperator_LtE_Lt", "< 0"))},
     (_W, "NumberReplacer", "if not 7 <= length <= 10004:  # 4 to 10,000 bytes after the length word, as PostgreSQL reads"):
         "harmless: a 7-byte packet then fails to unpack (struct.error) instead of being refused: the connection "
         "is closed without a word either way, with a traceback in the endpoint's log",

@@ -41,7 +41,8 @@ The rules, each enforced here and pinned by tests/test_rehearsal_wire.py:
    (https://www.postgresql.org/docs/current/protocol-flow.html, "Multiple
    Statements in a Simple Query"). The extended protocol is refused. Rows go
    in text format, each value as PostgreSQL's output function writes it (a
-   boolean ``t`` / ``f``, NULL as no value).
+   boolean ``t`` / ``f``, NULL as no value); RowDescription gives each type's
+   pg_type length and its modifier (``VARCHAR(5)``: -1 and 9), as PostgreSQL.
 6. ``server_version`` is ``8.0.2``, Redshift's
    (https://docs.aws.amazon.com/redshift/latest/dg/c_redshift-and-postgres-sql.html).
 7. The connection ends after Terminate and after a FATAL error, in TLS or
@@ -67,7 +68,7 @@ from typing import Any
 import psycopg2
 from psycopg2 import extensions
 
-from .wire_messages import cstr, error, message, split, typlen
+from .wire_messages import cstr, error, message, split
 
 log = logging.getLogger(__name__)
 SSL_REQUEST, GSS_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
@@ -158,6 +159,7 @@ class Connection:
         self.caller: Any = None
         self.aborted = False
         self.oids: tuple[int, ...] = ()
+        self.typlens: dict[int, int] = {}
 
     # --- bytes ------------------------------------------------------------------------
 
@@ -278,8 +280,9 @@ class Connection:
                              self.door.state,
                              after_rollback=self._after_rollback)
         with self.conn.cursor() as cur:
-            cur.execute("SELECT oid FROM pg_type")
-            self.oids = tuple(r[0] for r in cur.fetchall())
+            cur.execute("SELECT oid, typlen FROM pg_type")
+            self.typlens = dict(cur.fetchall())
+        self.oids = tuple(self.typlens)
         key = (self.conn.get_backend_pid(), secrets.randbits(31))
         with self.door._lock:
             self.door.cancel_keys[key] = self.conn
@@ -420,16 +423,29 @@ class Connection:
             casts.update(kept)
 
     def _rows(self, cur: Any) -> list[bytes]:
-        """RowDescription and a DataRow per row, in text format (PostgreSQL's own text of each value, as
+        """RowDescription (per field the type's pg_type.typlen, -1 for a type made since login, and its
+        modifier) and a DataRow per row, in text format (PostgreSQL's own text of each value, as
         :meth:`_as_text` reads it; NULL as length -1)."""
         out = [message(b"T", struct.pack("!h", len(cur.description)) + b"".join(
-            cstr(d.name) + struct.pack("!ihihih", 0, 0, d.type_code, typlen(d.internal_size), -1, 0)
+            cstr(d.name) + struct.pack("!ihihih", 0, 0, d.type_code, self.typlens.get(d.type_code, -1), _typmod(d), 0)
             for d in cur.description))]
         for row in cur:
             cells = b"".join(struct.pack("!i", -1) if v is None else struct.pack("!i", len(b := str(v).encode(
                 "utf-8"))) + b for v in row)
             out.append(message(b"D", struct.pack("!h", len(row)) + cells))
         return out
+
+
+def _typmod(d: Any) -> int:
+    """A result column's type modifier as PostgreSQL sends it (pg_attribute.atttypmod), from what psycopg2 read
+    of it: CHAR(n) and VARCHAR(n) n + 4, NUMERIC(p, s) (p << 16 | s) + 4 (VARHDRSZ added); -1 (none) otherwise."""
+    if d.internal_size <= 0:  # psycopg2's size of a variable-width type is from its modifier: none (-1)
+        return -1
+    if d.type_code in (1042, 1043):  # bpchar, varchar
+        return d.internal_size + 4
+    if d.type_code == 1700:  # numeric
+        return (d.precision << 16 | d.scale) + 4
+    return -1
 
 
 def _startup_parameters(body: bytes) -> dict[str, str]:

@@ -23,10 +23,6 @@ def cstr(value: str) -> bytes:
     return value.encode("utf-8") + b"\0"
 
 
-def typlen(size: int | None) -> int:
-    return size if size is not None and 0 < size < 32768 else -1
-
-
 def split(text: str) -> list[str]:
     """The statements of one Query message, split at the semicolons between them (not those in strings
     or comments); what holds nothing but comments is dropped."""
