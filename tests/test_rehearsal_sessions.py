@@ -238,6 +238,18 @@ def test_a_database_the_cluster_does_not_have_fails_as_a_login_does(data_api, cl
     assert described["Status"] == "FAILED" and described["Error"] == 'FATAL: database "other" does not exist'
 
 
+def test_a_session_whose_login_fails_fails_its_first_statement_and_opens_no_session(data_api, cluster):
+    """Opening a session logs in (rule 5): a login refused fails the statement as any login does (rule 6), with
+    an Id to describe, and no SessionId comes back (there is no session to go on in; unconfirmed: AWS does not
+    say what such a call answers)."""
+    submitted = data_api.execute_statement(Sql="SELECT 1", SessionKeepAliveSeconds=60,
+                                           **{**cluster, "DbUser": f"rh_nobody_{uuid.uuid4().hex[:6]}"})
+    assert "SessionId" not in submitted
+    described = wait(data_api, submitted["Id"])
+    assert described["Status"] == "FAILED" and described["Error"].startswith('FATAL: user "rh_nobody_')
+    assert "SessionId" not in described
+
+
 def test_statements_run_as_the_database_user_other_users_exist_once_sql_made_them(data_api, cluster):
     analyst = {**cluster, "DbUser": "analyst"}
     assert run(data_api, "SELECT 1", **analyst)["Error"] == 'FATAL: user "analyst" does not exist'
