@@ -438,6 +438,49 @@ def test_list_statements_shows_the_callers_own_statements_of_its_role_or_of_its_
     assert (listed(first, RoleLevel=False), listed(second, RoleLevel=False)) == ([by_first], [by_second])
 
 
+def _finished_run(number: int, created: float, owner: str = "AIDAME"):
+    """A finished single statement as the endpoint keeps it (api.Endpoint.runs), without running it."""
+    from types import SimpleNamespace
+
+    from sparkify_nb.local.rehearsal import statements
+
+    target = SimpleNamespace(region="us-west-2", serverless=False, identifier="c1", database="dev", user="awsuser",
+                             names=lambda: {"ClusterIdentifier": "c1"})
+    sub = statements.Sub(f"run-{number}", f"SELECT {number}", None, {})
+    return SimpleNamespace(id=f"run-{number}", status="FINISHED", created=created, updated=created, owner=owner,
+                           target=target, name="", batch=False, subs=[sub], result_format="JSON", parameters=[],
+                           session=None, pid=0, error="", done=None)
+
+
+def test_statements_are_kept_24_hours_and_listed_100_a_page_by_default(tmp_path):
+    """"The maximum retention time for query results is 24 hours" (data-api.html): a statement older is
+    forgotten, for DescribeStatement (ResourceNotFoundException) and ListStatements alike. ListStatements'
+    ``MaxResults``, 0-100: without it a page holds 100 (the largest a caller may ask; AWS documents no default:
+    unconfirmed), and ``NextToken`` leads to the rest."""
+    from types import SimpleNamespace
+
+    from sparkify_nb.local.rehearsal import api
+    from sparkify_nb.local.rehearsal.errors import ApiError
+
+    endpoint = api.Endpoint(tmp_path)
+    try:
+        endpoint.control = SimpleNamespace(caller=lambda *_: SimpleNamespace(userid="AIDAME"))
+        now = time.time()
+        endpoint.runs = {f"run-{n}": _finished_run(n, now - n) for n in range(101)}
+        endpoint.runs["run-old"] = _finished_run(999, now - api.RETENTION_S - 1)
+        endpoint.runs["run-old"].id = "run-old"
+        first = endpoint.list_statements({"Status": "ALL"}, "us-west-2", "signed")
+        assert [s["Id"] for s in first["Statements"]] == [f"run-{n}" for n in range(100)]
+        rest = endpoint.list_statements({"Status": "ALL", "NextToken": first["NextToken"]}, "us-west-2", "signed")
+        assert [s["Id"] for s in rest["Statements"]] == ["run-100"] and "NextToken" not in rest
+        assert endpoint.describe_statement({"Id": "run-100"}, "us-west-2")["QueryString"] == "SELECT 100"
+        with pytest.raises(ApiError) as forgotten:
+            endpoint.describe_statement({"Id": "run-old"}, "us-west-2")
+        assert forgotten.value.code == "ResourceNotFoundException" and "run-old" not in endpoint.runs
+    finally:
+        endpoint.sessions.stop()
+
+
 def _connection(data_api, cluster, lines, keep_alive_s=1):
     """The suite's own Data API connection, on the endpoint, with a keep-alive of ``keep_alive_s``."""
     poll = client_side.Poll(first_s=0.02, max_s=0.1)
