@@ -188,8 +188,17 @@ def test_a_call_refused_after_its_session_was_taken_gives_the_session_back(tmp_p
             endpoint.execute_statement({"Sql": "SELECT 1", "SessionId": session.id}, "us-west-2")
         assert not session.busy
         endpoint._cluster = lambda *_: target.cluster
-        busy = SimpleNamespace(status="STARTED", target=SimpleNamespace(identifier="c1"), created=time.time())
-        endpoint.runs = {str(n): busy for n in range(api.MAX_ACTIVE)}
+
+        def runs(status: str, cluster: str, count: int) -> dict:
+            one = SimpleNamespace(status=status, target=SimpleNamespace(identifier=cluster), created=time.time())
+            return {f"{status}-{cluster}-{n}": one for n in range(count)}
+
+        # 199 active on c1 (each status that counts), more on another cluster, others finished: one more is taken
+        endpoint.runs = {**runs("SUBMITTED", "c1", 66), **runs("PICKED", "c1", 66), **runs("STARTED", "c1", 67),
+                         **runs("STARTED", "c2", 150), **runs("FINISHED", "c1", 150)}
+        taken = endpoint.execute_statement({"Sql": "SELECT 1", "SessionId": session.id}, "us-west-2")
+        assert endpoint.runs[taken["Id"]].done.wait(10) and not session.busy  # (it fails: no such database here)
+        endpoint.runs["the-200th"] = runs("STARTED", "c1", 1)["STARTED-c1-0"]
         with pytest.raises(ApiError) as refused:
             endpoint.execute_statement({"Sql": "SELECT 1", "SessionId": session.id}, "us-west-2")
         assert refused.value.code == "ActiveStatementsExceededException" and not session.busy
