@@ -155,8 +155,8 @@ _EQ_API: dict[tuple[str, str, str], str] = {
         "harmless: a statement is forgotten at the very instant it is 24 h old rather than the next one",
     ("sparkify_nb/local/rehearsal/api.py", "ReplaceUnaryOperator_USub_UAdd",
      """raise Failed(f"FATAL: {str(exc).split('FATAL:')[+1].strip()}") from None"""):
-        "libpq's message of a refused login names the one server of backing.server_dsn and holds 'FATAL:' once: "
-        "its part [1] is its last",
+        "libpq's message of a refused login holds 'FATAL:' once per server tried, and backing.server_dsn names one "
+        "(the embedded PostgreSQL's socket, or the one external host): its part [1] is its last",
     ("sparkify_nb/local/rehearsal/api.py", "NumberReplacer",
      "sub.query_id = done.query_id if done.query_id >= 1 else sub.query_id"):
         "a COPY's query id is drawn from rehearsal_internal.query_ids, which starts at 1000 (sql/system.sql); every "
