@@ -157,10 +157,6 @@ _EQ_API: dict[tuple[str, str, str], str] = {
      """raise Failed(f"FATAL: {str(exc).split('FATAL:')[+1].strip()}") from None"""):
         "libpq's message of a refused login holds 'FATAL:' once per server tried, and backing.server_dsn names one "
         "(the embedded PostgreSQL's socket, or the one external host): its part [1] is its last",
-    ("sparkify_nb/local/rehearsal/api.py", "NumberReplacer",
-     "sub.query_id = done.query_id if done.query_id >= 1 else sub.query_id"):
-        "a COPY's query id is drawn from rehearsal_internal.query_ids, which starts at 1000 (sql/system.sql); every "
-        "other statement's is -1: no id is 0",
 }
 
 
