@@ -529,6 +529,8 @@ def test_an_auto_commit_batch_keeps_what_each_statement_did_before_one_failed(da
     assert described["Error"] == 'ERROR: relation "no_such_table" does not exist'
     subs = described["SubStatements"]  # the one never run has no duration (-1) and adds none to the batch's
     assert [s["Status"] for s in subs] == ["FINISHED", "FAILED", "ABORTED"] and subs[2]["Duration"] == -1
+    # ResultRows: "Either the number of rows returned from the SQL statement or the number of rows affected"
+    assert (subs[0]["HasResultSet"], subs[0]["ResultRows"]) == (False, 1)  # (API_SubStatementData.html)
     assert described["Duration"] == subs[0]["Duration"] + subs[1]["Duration"]
     assert rows(data_api, run(data_api, "SELECT COUNT(*) FROM kept", **cluster)["Id"]) == [[1]]
 
