@@ -168,6 +168,19 @@ _EQ_API: dict[tuple[str, str, str], str] = {
         f'threading.Thread(target=statements.execute, args=(run, self), name=f"run-{{run.id[: {n}]}}", daemon=True)'
         '.start()'): "harmless: a statement's thread is named after 7 or 9 characters of its id instead of 8; the name "
        "is read by no code (debuggers and thread dumps only)" for n in (7, 9)},
+    **{("sparkify_nb/local/rehearsal/api.py", "NumberReplacer", line):
+       "a run that is not a batch holds exactly one statement: its first is its last"
+       for line in ("sub = sub or (None if run.batch else run.subs[ -1])", 'out["QueryString"] = run.subs[ -1].sql')},
+    **{("sparkify_nb/local/rehearsal/api.py", "NumberReplacer", f"run.done.wait( {n})"):
+       "harmless: CancelStatement waits at most 9 or 11 s instead of 10 for the cancelled run to end; a run ends "
+       "within milliseconds of pg_cancel_backend" for n in (9, 11)},
+    ("sparkify_nb/local/rehearsal/api.py", "ReplaceComparisonOperator_Gt_GtE",
+     "for key in [k for k, r in self.runs.items() if time.time() - r.created >= RETENTION_S]:"):
+        "harmless: a statement is forgotten at the very instant it is 24 h old rather than the next one",
+    ("sparkify_nb/local/rehearsal/api.py", "ReplaceUnaryOperator_USub_UAdd",
+     """raise Failed(f"FATAL: {str(exc).split('FATAL:')[+1].strip()}") from None"""):
+        "libpq's message of a refused login holds 'FATAL:' once per server tried, and backing.server_dsn names one "
+        "(the embedded PostgreSQL's socket, or the one external host): its part [1] is its last",
 }
 
 

@@ -481,6 +481,90 @@ def test_a_batch_is_one_transaction_all_or_nothing(data_api, cluster):
     assert run(data_api, "SELECT * FROM kept", **cluster)["Error"] == 'ERROR: relation "kept" does not exist'
 
 
+def test_a_batch_and_a_statement_read_back_as_aws_describes_and_lists_them(data_api, cluster):
+    """DescribeStatement of a batch: its ``SubStatements`` (each ``Id:N`` with its own SQL), ``HasResultSet`` when
+    any of them has one, ``Duration`` their sum, ``ExecutionMode``, the ``QueryParameters`` given; of a single
+    statement its own fields and no ``SubStatements`` nor ``ExecutionMode`` (a batch's member). ListStatements:
+    ``IsBatchStatement``, a batch's ``QueryStrings`` and a statement's ``QueryString``, its ``StatementName`` and
+    ``QueryParameters`` (API_DescribeStatement.html, API_ListStatements.html, API_StatementData.html)."""
+    import uuid
+
+    name = f"rh-shape-{uuid.uuid4().hex[:8]}"
+    parameters = [{"name": "n", "value": "7"}]
+    sqls = ["CREATE TEMP TABLE shape AS SELECT :n::INT AS x", "SELECT x FROM shape"]
+    batch = data_api.batch_execute_statement(Sqls=sqls, StatementName=name, Parameters=parameters, **cluster)
+    described = wait(data_api, batch["Id"])
+    assert (described["Status"], described["HasResultSet"], described["ExecutionMode"]) == ("FINISHED", True,
+                                                                                          "TRANSACTION")
+    assert described["QueryParameters"] == parameters and described["ResultFormat"] == "JSON"
+    subs = described["SubStatements"]
+    assert [(s["Id"], s["QueryString"], s["Status"], s["HasResultSet"]) for s in subs] == [
+        (f"{batch['Id']}:1", sqls[0], "FINISHED", False), (f"{batch['Id']}:2", sqls[1], "FINISHED", True)]
+    assert described["Duration"] == sum(s["Duration"] for s in subs) and all(s["Duration"] >= 0 for s in subs)
+    assert "Error" not in described and "SessionId" not in described
+    second = data_api.describe_statement(Id=f"{batch['Id']}:2")
+    assert (second["Id"], second["QueryString"], second["ResultRows"], second["HasResultSet"]) == (
+        f"{batch['Id']}:2", sqls[1], 1, True)
+    assert rows(data_api, f"{batch['Id']}:2") == [[7]]
+    single = run(data_api, "SELECT 1", StatementName=name, **cluster)
+    assert (single["QueryString"], single["HasResultSet"], single["ResultRows"]) == ("SELECT 1", True, 1)
+    assert "SubStatements" not in single and "ExecutionMode" not in single and "QueryParameters" not in single
+    listed = {s["Id"]: s for s in data_api.list_statements(Status="ALL", StatementName=name)["Statements"]}
+    assert (listed[batch["Id"]]["IsBatchStatement"], listed[batch["Id"]]["QueryStrings"],
+            listed[batch["Id"]]["QueryParameters"], listed[batch["Id"]]["StatementName"]) == (True, sqls, parameters,
+                                                                                             name)
+    assert "QueryString" not in listed[batch["Id"]]
+    assert (listed[single["Id"]]["IsBatchStatement"], listed[single["Id"]]["QueryString"]) == (False, "SELECT 1")
+    assert "QueryStrings" not in listed[single["Id"]] and "QueryParameters" not in listed[single["Id"]]
+
+
+def test_an_auto_commit_batch_keeps_what_each_statement_did_before_one_failed(data_api, cluster):
+    """``ExecutionMode`` AUTO_COMMIT: each statement commits on its own (botocore's model, BatchExecuteStatement),
+    so a failure keeps what ran before it; the batch reads back its mode."""
+    run(data_api, "CREATE TABLE kept (x INT)", **cluster)
+    batch = data_api.batch_execute_statement(Sqls=["INSERT INTO kept VALUES (1)", "SELECT * FROM no_such_table",
+                                                   "INSERT INTO kept VALUES (2)"], ExecutionMode="AUTO_COMMIT", **cluster)
+    described = wait(data_api, batch["Id"])
+    assert (described["Status"], described["ExecutionMode"]) == ("FAILED", "AUTO_COMMIT")
+    assert described["Error"] == 'ERROR: relation "no_such_table" does not exist'
+    subs = described["SubStatements"]  # the one never run has no duration (-1) and adds none to the batch's
+    assert [s["Status"] for s in subs] == ["FINISHED", "FAILED", "ABORTED"] and subs[2]["Duration"] == -1
+    # ResultRows: "Either the number of rows returned from the SQL statement or the number of rows affected"
+    assert (subs[0]["HasResultSet"], subs[0]["ResultRows"]) == (False, 1)  # (API_SubStatementData.html)
+    assert described["Duration"] == subs[0]["Duration"] + subs[1]["Duration"]
+    assert rows(data_api, run(data_api, "SELECT COUNT(*) FROM kept", **cluster)["Id"]) == [[1]]
+
+
+def test_get_statement_result_is_refused_for_a_batch_a_csv_statement_a_bad_token_and_a_finished_cancel_too(
+        data_api, cluster):
+    """GetStatementResult answers one statement's JSON result: a batch's id names none ("fetch ... Id:N"); a
+    statement run with ``ResultFormat`` CSV "must have specified ResultFormat as JSON" (API_GetStatementResult.html;
+    GetStatementResultV2 is not served); a ``NextToken`` it never gave is refused. CancelStatement of a finished
+    statement: "Could not cancel a query that is already in FINISHED state." (the Data API's answer, unconfirmed
+    by its page). Each ValidationException."""
+    batch = data_api.batch_execute_statement(Sqls=["SELECT 1", "SELECT 2"], **cluster)
+    wait(data_api, batch["Id"])
+    csv = wait(data_api, data_api.execute_statement(Sql="SELECT 1", ResultFormat="CSV", **cluster)["Id"])
+    assert csv["ResultFormat"] == "CSV"
+    done = run(data_api, "SELECT 1", **cluster)
+    for call, said in ((lambda: data_api.get_statement_result(Id=batch["Id"]), "This is a batch"),
+                       (lambda: data_api.get_statement_result(Id=csv["Id"]), "asked for ResultFormat CSV"),
+                       (lambda: data_api.get_statement_result(Id=done["Id"], NextToken="bm9wZQ=="), "NextToken"),
+                       (lambda: data_api.cancel_statement(Id=done["Id"]),
+                        "Could not cancel a query that is already in FINISHED state.")):
+        with pytest.raises(ClientError) as refused:
+            call()
+        assert error_code(refused) == "ValidationException" and said in str(refused.value)
+    assert rows(data_api, f"{batch['Id']}:2") == [[2]]
+
+
+def test_a_parameter_named_twice_is_refused(data_api, cluster):
+    with pytest.raises(ClientError) as refused:
+        data_api.execute_statement(Sql="SELECT :a", Parameters=[{"name": "a", "value": "1"}, {"name": "a", "value": "2"}],
+                                   **cluster)
+    assert error_code(refused) == "ValidationException" and "parameter(s) a given more than once" in str(refused.value)
+
+
 def test_truncate_in_a_batch_commits_what_ran_before_it_as_on_redshift(data_api, cluster):
     run(data_api, "CREATE TABLE t (x INT)", **cluster)
     batch = data_api.batch_execute_statement(

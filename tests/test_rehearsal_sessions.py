@@ -188,8 +188,17 @@ def test_a_call_refused_after_its_session_was_taken_gives_the_session_back(tmp_p
             endpoint.execute_statement({"Sql": "SELECT 1", "SessionId": session.id}, "us-west-2")
         assert not session.busy
         endpoint._cluster = lambda *_: target.cluster
-        busy = SimpleNamespace(status="STARTED", target=SimpleNamespace(identifier="c1"), created=time.time())
-        endpoint.runs = {str(n): busy for n in range(api.MAX_ACTIVE)}
+
+        def runs(status: str, cluster: str, count: int) -> dict:
+            one = SimpleNamespace(status=status, target=SimpleNamespace(identifier=cluster), created=time.time())
+            return {f"{status}-{cluster}-{n}": one for n in range(count)}
+
+        # 199 active on c1 (each status that counts), more on another cluster, others finished: one more is taken
+        endpoint.runs = {**runs("SUBMITTED", "c1", 66), **runs("PICKED", "c1", 66), **runs("STARTED", "c1", 67),
+                         **runs("STARTED", "c2", 150), **runs("FINISHED", "c1", 150)}
+        taken = endpoint.execute_statement({"Sql": "SELECT 1", "SessionId": session.id}, "us-west-2")
+        assert endpoint.runs[taken["Id"]].done.wait(10) and not session.busy  # (it fails: no such database here)
+        endpoint.runs["the-200th"] = runs("STARTED", "c1", 1)["STARTED-c1-0"]
         with pytest.raises(ApiError) as refused:
             endpoint.execute_statement({"Sql": "SELECT 1", "SessionId": session.id}, "us-west-2")
         assert refused.value.code == "ActiveStatementsExceededException" and not session.busy
@@ -236,6 +245,18 @@ def test_a_request_without_a_database_user_is_refused(data_api, cluster):
 def test_a_database_the_cluster_does_not_have_fails_as_a_login_does(data_api, cluster):
     described = run(data_api, "SELECT 1", **{**cluster, "Database": "other"})
     assert described["Status"] == "FAILED" and described["Error"] == 'FATAL: database "other" does not exist'
+
+
+def test_a_session_whose_login_fails_fails_its_first_statement_and_opens_no_session(data_api, cluster):
+    """Opening a session logs in (rule 5): a login refused fails the statement as any login does (rule 6), with
+    an Id to describe, and no SessionId comes back (there is no session to go on in; unconfirmed: AWS does not
+    say what such a call answers)."""
+    submitted = data_api.execute_statement(Sql="SELECT 1", SessionKeepAliveSeconds=60,
+                                           **{**cluster, "DbUser": f"rh_nobody_{uuid.uuid4().hex[:6]}"})
+    assert "SessionId" not in submitted
+    described = wait(data_api, submitted["Id"])
+    assert described["Status"] == "FAILED" and described["Error"].startswith('FATAL: user "rh_nobody_')
+    assert "SessionId" not in described
 
 
 def test_statements_run_as_the_database_user_other_users_exist_once_sql_made_them(data_api, cluster):
@@ -424,6 +445,49 @@ def test_list_statements_shows_the_callers_own_statements_of_its_role_or_of_its_
     assert listed(data_api) == listed(data_api, RoleLevel=False) == [mine]
     assert listed(first) == listed(second) == listed(first, RoleLevel=True) == [by_second, by_first]
     assert (listed(first, RoleLevel=False), listed(second, RoleLevel=False)) == ([by_first], [by_second])
+
+
+def _finished_run(number: int, created: float, owner: str = "AIDAME"):
+    """A finished single statement as the endpoint keeps it (api.Endpoint.runs), without running it."""
+    from types import SimpleNamespace
+
+    from sparkify_nb.local.rehearsal import statements
+
+    target = SimpleNamespace(region="us-west-2", serverless=False, identifier="c1", database="dev", user="awsuser",
+                             names=lambda: {"ClusterIdentifier": "c1"})
+    sub = statements.Sub(f"run-{number}", f"SELECT {number}", None, {})
+    return SimpleNamespace(id=f"run-{number}", status="FINISHED", created=created, updated=created, owner=owner,
+                           target=target, name="", batch=False, subs=[sub], result_format="JSON", parameters=[],
+                           session=None, pid=0, error="", done=None)
+
+
+def test_statements_are_kept_24_hours_and_listed_100_a_page_by_default(tmp_path):
+    """"The maximum retention time for query results is 24 hours" (data-api.html): a statement older is
+    forgotten, for DescribeStatement (ResourceNotFoundException) and ListStatements alike. ListStatements'
+    ``MaxResults``, 0-100: without it a page holds 100 (the largest a caller may ask; AWS documents no default:
+    unconfirmed), and ``NextToken`` leads to the rest."""
+    from types import SimpleNamespace
+
+    from sparkify_nb.local.rehearsal import api
+    from sparkify_nb.local.rehearsal.errors import ApiError
+
+    endpoint = api.Endpoint(tmp_path)
+    try:
+        endpoint.control = SimpleNamespace(caller=lambda *_: SimpleNamespace(userid="AIDAME"))
+        now = time.time()
+        endpoint.runs = {f"run-{n}": _finished_run(n, now - n) for n in range(101)}
+        endpoint.runs["run-old"] = _finished_run(999, now - api.RETENTION_S - 1)
+        endpoint.runs["run-old"].id = "run-old"
+        first = endpoint.list_statements({"Status": "ALL"}, "us-west-2", "signed")
+        assert [s["Id"] for s in first["Statements"]] == [f"run-{n}" for n in range(100)]
+        rest = endpoint.list_statements({"Status": "ALL", "NextToken": first["NextToken"]}, "us-west-2", "signed")
+        assert [s["Id"] for s in rest["Statements"]] == ["run-100"] and "NextToken" not in rest
+        assert endpoint.describe_statement({"Id": "run-100"}, "us-west-2")["QueryString"] == "SELECT 100"
+        with pytest.raises(ApiError) as forgotten:
+            endpoint.describe_statement({"Id": "run-old"}, "us-west-2")
+        assert forgotten.value.code == "ResourceNotFoundException" and "run-old" not in endpoint.runs
+    finally:
+        endpoint.sessions.stop()
 
 
 def _connection(data_api, cluster, lines, keep_alive_s=1):

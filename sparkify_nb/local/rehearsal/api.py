@@ -228,7 +228,7 @@ class Endpoint:
         with the executor both doors share; its result set kept as Data API records."""
         done = execute.run_one(self._caller(run), conn, sub.parsed, sub.params,
                                lambda cur: statements.fetch(cur, sub), in_batch)
-        sub.query_id = done.query_id if done.query_id >= 0 else sub.query_id
+        sub.query_id = done.query_id  # a COPY's id, -1 for any other statement (each sub runs once)
         if not sub.has_result:
             sub.result_rows = done.rows
 
