@@ -239,6 +239,25 @@ def test_a_role_not_associated_with_the_cluster_cannot_be_assumed(data_api, monk
             f"is not authorized to assume IAM Role {role}") in str(failed.value)
 
 
+def test_a_role_deleted_since_it_was_associated_with_the_cluster_cannot_be_assumed(data_api, bucket):
+    """The cluster still lists the role's ARN, IAM no longer has the role: the COPY is refused as for a role
+    not associated (the user "is not authorized to assume IAM Role"), not failed with IAM's NoSuchEntity."""
+    role = make_role(reads(bucket, "*"))
+    made = make_cluster(roles=[role])
+    target = {"ClusterIdentifier": made["ClusterIdentifier"], "Database": "dev", "DbUser": MASTER}
+    try:
+        name = role.rsplit("/", 1)[-1]
+        aws("iam").delete_role_policy(RoleName=name, PolicyName="copy")
+        aws("iam").delete_role(RoleName=name)
+        assert run(data_api, "CREATE TABLE t (s VARCHAR(4))", **target)["Status"] == "FINISHED"
+        failed = run(data_api, f"COPY t FROM 's3://{bucket}/conversion/' IAM_ROLE '{role}' FORMAT AS JSON 'auto'",
+                     **target)
+        assert failed["Status"] == "FAILED"
+        assert failed["Error"].endswith(f"is not authorized to assume IAM Role {role}"), failed["Error"]
+    finally:
+        aws("redshift").delete_cluster(ClusterIdentifier=made["ClusterIdentifier"], SkipFinalClusterSnapshot=True)
+
+
 def test_a_region_other_than_the_buckets_fails_as_redshift_fails(data_api, monkeypatch, bucket):
     load, _ = loader(data_api, monkeypatch, make_role(reads(bucket, "*")), source_region="eu-west-1")
     with pytest.raises(LoadError) as failed:
