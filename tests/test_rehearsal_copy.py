@@ -239,6 +239,25 @@ def test_a_role_not_associated_with_the_cluster_cannot_be_assumed(data_api, monk
             f"is not authorized to assume IAM Role {role}") in str(failed.value)
 
 
+def test_a_role_deleted_since_it_was_associated_with_the_cluster_cannot_be_assumed(data_api, bucket):
+    """The cluster still lists the role's ARN, IAM no longer has the role: the COPY is refused as for a role
+    not associated (the user "is not authorized to assume IAM Role"), not failed with IAM's NoSuchEntity."""
+    role = make_role(reads(bucket, "*"))
+    made = make_cluster(roles=[role])
+    target = {"ClusterIdentifier": made["ClusterIdentifier"], "Database": "dev", "DbUser": MASTER}
+    try:
+        name = role.rsplit("/", 1)[-1]
+        aws("iam").delete_role_policy(RoleName=name, PolicyName="copy")
+        aws("iam").delete_role(RoleName=name)
+        assert run(data_api, "CREATE TABLE t (s VARCHAR(4))", **target)["Status"] == "FINISHED"
+        failed = run(data_api, f"COPY t FROM 's3://{bucket}/conversion/' IAM_ROLE '{role}' FORMAT AS JSON 'auto'",
+                     **target)
+        assert failed["Status"] == "FAILED"
+        assert failed["Error"].endswith(f"is not authorized to assume IAM Role {role}"), failed["Error"]
+    finally:
+        aws("redshift").delete_cluster(ClusterIdentifier=made["ClusterIdentifier"], SkipFinalClusterSnapshot=True)
+
+
 def test_a_region_other_than_the_buckets_fails_as_redshift_fails(data_api, monkeypatch, bucket):
     load, _ = loader(data_api, monkeypatch, make_role(reads(bucket, "*")), source_region="eu-west-1")
     with pytest.raises(LoadError) as failed:
@@ -474,6 +493,39 @@ def test_what_the_rehearsals_copy_does_not_serve_is_refused_saying_so(data_api, 
     table = f"refused_{[o for o, _ in NOT_SERVED].index(option)}"
     failed = copy_with(data_api, bucket, conversions, table, option)
     assert failed["Status"] == "FAILED" and failed["Error"].startswith(error), failed["Error"]
+
+
+REFUSED_BEFORE_READING = [  # (table's columns, the COPY after "COPY <table>", the error's start); {b}: the bucket
+    ("s VARCHAR(4)", "FROM 's3://{b}/conversion/' CREDENTIALS 'aws_access_key_id=A;aws_secret_access_key=B' "
+     "FORMAT AS JSON 'auto'", "ERROR: the rehearsal's COPY takes IAM_ROLE 'arn:...' credentials only"),
+    ("s VARCHAR(4)", "FROM 'conversion/records.json' IAM_ROLE '{r}' FORMAT AS JSON 'auto'",
+     "ERROR: COPY from S3 needs one 's3://bucket/prefix' source"),
+    ("s VARCHAR(4)", "FROM 's3://{b}/no-such-prefix/' IAM_ROLE '{r}' FORMAT AS JSON 'auto'",
+     "ERROR: The specified S3 prefix 'no-such-prefix/' does not exist"),
+    ("s VARCHAR(4)", "FROM 's3://{b}/conversion-gz/' IAM_ROLE '{r}' FORMAT AS JSON 'auto'",
+     "ERROR: s3://{b}/conversion-gz/records.json.gz is gzip-compressed and the COPY does not say GZIP"),
+    ("s VARCHAR(4), t TIMESTAMP", "FROM 's3://{b}/conversion/' IAM_ROLE '{r}' FORMAT AS JSON 'auto'",
+     "ERROR: the rehearsal's COPY reads timestamps as TIMEFORMAT 'epochmillisecs' only"),
+    ("s VARCHAR(4), b BOOLEAN", "FROM 's3://{b}/conversion/' IAM_ROLE '{r}' FORMAT AS JSON 'auto'",
+     "ERROR: the rehearsal's COPY emulator has no converter for column b of type boolean"),
+    ("s VARCHAR(4)", "(s, x) FROM 's3://{b}/conversion/' IAM_ROLE '{r}' FORMAT AS JSON 'auto'",
+     'ERROR: column "x" of relation "{t}" does not exist'),
+]
+
+
+@pytest.mark.parametrize("case", range(len(REFUSED_BEFORE_READING)))
+def test_a_copy_that_cannot_start_fails_saying_why_before_it_reads_a_record(data_api, bucket, conversions, case):
+    """What the rehearsal's COPY stops on before it reads a record (copy.py: credentials other than IAM_ROLE, a
+    source that is not one s3:// prefix, an empty prefix, a gzip object without GZIP, a TIMESTAMP column without
+    TIMEFORMAT 'epochmillisecs', a column type it has no converter for, a column the table lacks)."""
+    columns, copy, error = REFUSED_BEFORE_READING[case]
+    target, role = conversions
+    aws("s3").put_object(Bucket=bucket, Key="conversion-gz/records.json.gz", Body=gzip.compress(b'{"s": "a"}\n'))
+    table = f"cannot_start_{case}"
+    assert run(data_api, f"CREATE TABLE {table} ({columns})", **target)["Status"] == "FINISHED"
+    failed = run(data_api, f"COPY {table} " + copy.format(b=bucket, r=role), **target)
+    assert failed["Status"] == "FAILED"
+    assert failed["Error"].startswith(error.format(b=bucket, t=table)), failed["Error"]
 
 
 def test_the_conversion_options_are_read_as_flags_or_with_their_value():
