@@ -45,6 +45,7 @@ REHEARSAL_TESTS = ("tests/test_rehearsal_sql.py", "tests/test_rehearsal_api.py",
                    "tests/test_rehearsal_results.py",
                    "tests/test_rehearsal_documented_outcomes.py",
                    "tests/test_rehearsal_refusals.py",  # refusals.py's data file, each entry refused (pure, 2 s)
+                   "tests/test_rehearsal_pki.py",  # the door's CA and server certificates (pure, 2 s)
                    "tests/test_iam_gate.py", "tests/test_gate_policy_finds.py",  # these two: authorise.py, the gate
                    "tests/test_iam_roles.py")  # authorise.py: a role's session at the Data API's gate
 
@@ -150,6 +151,11 @@ _EQ_WIRE_COPY: dict[tuple[str, str, str], str] = {
         "process wraps it again, and check() reads an issue recorded twice as once",
     ("sparkify_nb/local/rehearsal/credentials.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "no code assigns to an Issued after making it",
+    **{("sparkify_nb/local/rehearsal/pki.py", "NumberReplacer", f"SERVER_DAYS = {n}"):
+       "harmless: the door makes its server certificates anew in each endpoint process (Issuer keeps them in "
+       "memory); 29 or 31 days outlast any process" for n in (29, 31)},
+    ("sparkify_nb/local/rehearsal/pki.py", "ReplaceTrueWithFalse", "folder.mkdir(parents=False, exist_ok=True)"):
+        "the CA folder's parent is <state>/local, which stack._dir makes (parents=True) before returning it",
 }
 
 
