@@ -154,6 +154,11 @@ _EQ_WIRE_COPY: dict[tuple[str, str, str], str] = {
     **{("sparkify_nb/local/rehearsal/pki.py", "NumberReplacer", f"SERVER_DAYS = {n}"):
        "harmless: the door makes its server certificates anew in each endpoint process (Issuer keeps them in "
        "memory); 29 or 31 days outlast any process" for n in (29, 31)},
+    **{("sparkify_nb/local/rehearsal/pki.py", "NumberReplacer", line.replace("minutes=5", f"minutes= {n}")):
+       "harmless: a certificate is valid from a few minutes before it is made, for clocks a little behind; 4 or 6 "
+       "minutes do the same" for n in (4, 6) for line in (
+           ".not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=SERVER_DAYS))",
+           ".not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))")},
     ("sparkify_nb/local/rehearsal/pki.py", "ReplaceTrueWithFalse", "folder.mkdir(parents=False, exist_ok=True)"):
         "the CA folder's parent is <state>/local, which stack._dir makes (parents=True) before returning it",
 }

@@ -5,6 +5,8 @@ import socket
 import ssl
 import threading
 
+from cryptography import x509
+
 from sparkify_nb.local.rehearsal import pki
 
 
@@ -23,15 +25,16 @@ def test_the_ca_is_made_once_its_key_private_to_its_owner_and_made_again_when_ei
     assert cert.is_file() and cert.read_bytes() != second
 
 
-def _served(issuer: pki.Issuer, host: str, ca: str) -> dict:
-    """The certificate a client verifying against ``ca`` sees when it asks the door for ``host`` (SNI)."""
+def _served(issuer: pki.Issuer, host: str, ca: str) -> tuple[dict, x509.Certificate]:
+    """The certificate a client verifying against ``ca`` sees when it asks the door for ``host`` (SNI): as the
+    ssl module reads it, and whole."""
     ours, theirs = socket.socketpair()
     server = issuer.context(host).wrap_socket(ours, server_side=True, do_handshake_on_connect=False)
     shaking = threading.Thread(target=server.do_handshake, daemon=True)
     shaking.start()
     client = ssl.create_default_context(cafile=ca).wrap_socket(theirs, server_hostname=host)
     try:
-        return client.getpeercert()
+        return client.getpeercert(), x509.load_der_x509_certificate(client.getpeercert(binary_form=True))
     finally:
         shaking.join(5)
         client.close()
@@ -46,7 +49,11 @@ def test_a_server_certificate_names_its_host_and_a_common_name_only_up_to_x509s_
     for length, common in ((64, None), (65, "Sparkify rehearsal endpoint")):
         host = ("h" * (length - len(".example.com"))) + ".example.com"
         assert len(host) == length
-        seen = _served(issuer, host, ca)
+        seen, whole = _served(issuer, host, ca)
         assert seen["subjectAltName"] == (("DNS", host),)
         assert seen["subject"] == ((("commonName", common or host),),)
         assert seen["issuer"] == ((("commonName", pki.CA_NAME),),)
+        # a server's certificate, not an authority's: it can sign no other certificate
+        assert whole.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+        assert list(whole.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+            x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]
