@@ -159,6 +159,13 @@ _EQ_WIRE_COPY: dict[tuple[str, str, str], str] = {
        "minutes do the same" for n in (4, 6) for line in (
            ".not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=SERVER_DAYS))",
            ".not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))")},
+    **{("sparkify_nb/local/rehearsal/pki.py", kind, line): "harmless: an extension's criticality flag; TLS clients "
+       "(libpq, Python's ssl) know all three extensions and read them either way (RFC 5280 4.2: a critical extension "
+       "the client cannot read is refused; these it can)" for kind, line in (
+           ("ReplaceTrueWithFalse", ".add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=False)"),
+           ("ReplaceFalseWithTrue", ".add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=True)"),
+           ("ReplaceFalseWithTrue",
+            ".add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=True)"))},
     ("sparkify_nb/local/rehearsal/pki.py", "ReplaceTrueWithFalse", "folder.mkdir(parents=False, exist_ok=True)"):
         "the CA folder's parent is <state>/local, which stack._dir makes (parents=True) before returning it",
 }
