@@ -490,6 +490,34 @@ def test_statements_are_kept_24_hours_and_listed_100_a_page_by_default(tmp_path)
         endpoint.sessions.stop()
 
 
+def test_a_list_statements_token_that_no_page_returned_is_refused(tmp_path):
+    """ListStatements' NextToken is one a previous page returned: any other (text that is no token, an offset
+    of 0 or below) is a ValidationException (API_ListStatements.html documents only a returned token; the
+    strictest reading, unconfirmed)."""
+    import base64
+    from types import SimpleNamespace
+
+    from sparkify_nb.local.rehearsal import api
+    from sparkify_nb.local.rehearsal.errors import ApiError
+
+    endpoint = api.Endpoint(tmp_path)
+    try:
+        endpoint.control = SimpleNamespace(caller=lambda *_: SimpleNamespace(userid="AIDAME"))
+        endpoint.runs = {f"run-{n}": _finished_run(n, time.time() - n) for n in range(3)}
+        page = endpoint.list_statements({"Status": "ALL", "MaxResults": 1}, "us-west-2", "signed")
+        assert [s["Id"] for s in endpoint.list_statements(
+            {"Status": "ALL", "MaxResults": 1, "NextToken": page["NextToken"]}, "us-west-2", "signed")[
+                "Statements"]] == ["run-1"]
+        for token in ("no token!", base64.urlsafe_b64encode(b"x").decode(), base64.urlsafe_b64encode(b"0").decode(),
+                      base64.urlsafe_b64encode(b"-1").decode(), base64.urlsafe_b64encode(b"\xff").decode()):
+            with pytest.raises(ApiError) as refused:
+                endpoint.list_statements({"Status": "ALL", "NextToken": token}, "us-west-2", "signed")
+            assert (refused.value.code, str(refused.value.message)) == (
+                "ValidationException", f"NextToken {token!r} is not valid for ListStatements"), token
+    finally:
+        endpoint.sessions.stop()
+
+
 def _connection(data_api, cluster, lines, keep_alive_s=1):
     """The suite's own Data API connection, on the endpoint, with a keep-alive of ``keep_alive_s``."""
     poll = client_side.Poll(first_s=0.02, max_s=0.1)

@@ -356,11 +356,26 @@ class Endpoint:
                   and r.name.startswith(req.get("StatementName", ""))
                   and all((r.target.serverless, r.target.identifier) == w for w in where)
                   and (not req.get("Database") or r.target.database == req["Database"])]
-        start = int(base64.urlsafe_b64decode(req["NextToken"]).decode()) if req.get("NextToken") else 0
+        start = _list_offset(req.get("NextToken"))
         out: dict[str, Any] = {"Statements": [_statement_data(r) for r in chosen[start:start + limit]]}
         if start + limit < len(chosen):
             out["NextToken"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
         return out
+
+
+def _list_offset(token: str | None) -> int:
+    """Where a ListStatements page starts: 0 without a NextToken, else the offset a previous page's token holds
+    (always 1 or more). Any other token names no page: ValidationException (AWS documents only what a returned
+    token does; refusing the rest is the strictest reading, unconfirmed; it raised an internal error)."""
+    if not token:
+        return 0
+    try:
+        start = int(base64.urlsafe_b64decode(token.encode()).decode())
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        start = 0
+    if start < 1:
+        raise validation(f"NextToken {token!r} is not valid for ListStatements")
+    return start
 
 
 def _failing_target(target: Target, failure: str) -> Target:
