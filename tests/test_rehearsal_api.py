@@ -409,6 +409,32 @@ def test_a_post_without_content_length_is_read_as_an_empty_request_and_answered_
             conn.close()
 
 
+def test_an_operation_not_served_or_not_known_and_a_body_that_is_not_json_are_refused_by_name():
+    """The AWS JSON protocol's own errors: an ``X-Amz-Target`` naming no operation of the service (or no service)
+    is ``UnknownOperationException``; one the model has but the rehearsal does not serve says so; a body that is
+    not JSON is ``SerializationException``. Each HTTP 400."""
+    import http.client
+    import json
+
+    signed = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261203/us-west-2/redshift-data/aws4_request, Signature=x"
+    with _Served() as served:
+        answers = []
+        for target, body in (("RedshiftData.NoSuchOperation", b"{}"), ("Elsewhere.ExecuteStatement", b"{}"),
+                             ("RedshiftData.ListTables", b"{}"), ("RedshiftData.ListStatements", b"not json")):
+            conn = http.client.HTTPConnection("127.0.0.1", served.server_address[1], timeout=10)
+            try:
+                conn.request("POST", "/", body=body, headers={"X-Amz-Target": target, "Authorization": signed})
+                answer = conn.getresponse()
+                answers.append((answer.status, json.loads(answer.read())))
+            finally:
+                conn.close()
+    assert [(status, body["__type"]) for status, body in answers] == [
+        (400, "UnknownOperationException"), (400, "UnknownOperationException"), (400, "UnknownOperationException"),
+        (400, "SerializationException")]
+    assert answers[2][1]["message"] == "ListTables is not served by this rehearsal endpoint"
+    assert answers[0][1]["message"] == "unknown operation 'RedshiftData.NoSuchOperation'"
+
+
 def test_two_endpoints_served_at_once_each_take_a_free_port_of_their_own():
     with _Served() as first, _Served() as second:
         ports = {first.server_address[1], second.server_address[1]}

@@ -183,6 +183,44 @@ def test_pg_last_copy_id_names_the_copy_in_its_session(data_api, monkeypatch, bu
     assert copy_id == data_api.describe_statement(Id=first["Id"])["RedshiftQueryId"] and count == 20
 
 
+def test_a_statement_failing_after_a_committed_copy_leaves_pg_last_copy_id_naming_that_copy(data_api, monkeypatch,
+                                                                                            bucket):
+    """A later statement of the session that fails rolls back its own work only: ``pg_last_copy_id()`` and
+    ``pg_last_copy_count()`` still name the COPY that committed before it (PG_LAST_COPY_ID.html: "the COPY ID is
+    not updated" but by a COPY)."""
+    role = make_role(reads(bucket, "*"))
+    _, target = loader(data_api, monkeypatch, role)
+    copy = copy_client.copy_statement(config.load(overrides={"general.target": "redshift"}), schema.STAGING_SONGS,
+                                      f"s3://{bucket}/song_data", None, role, 10, region=REGION)
+    first = data_api.execute_statement(Sql=copy, SessionKeepAliveSeconds=30, **target)
+    assert wait(data_api, first["Id"])["Status"] == "FINISHED"
+    failed = data_api.execute_statement(Sql="SELECT 1 / 0", SessionId=first["SessionId"])
+    assert (wait(data_api, failed["Id"])["Status"], wait(data_api, failed["Id"])["Error"]) == (
+        "FAILED", "ERROR: division by zero")
+    later = data_api.execute_statement(Sql="SELECT pg_last_copy_id(), pg_last_copy_count()",
+                                       SessionId=first["SessionId"])
+    assert rows(data_api, wait(data_api, later["Id"])["Id"]) == [
+        [data_api.describe_statement(Id=first["Id"])["RedshiftQueryId"], 20]]
+
+
+def test_a_copy_that_failed_on_its_data_keeps_its_id_and_no_count_in_pg_last_copy_id(data_api, monkeypatch, bucket):
+    """"If the COPY fails because of invalid load data, the COPY ID is updated" (PG_LAST_COPY_ID.html): in its
+    session ``pg_last_copy_id()`` then names the failed COPY (the query its STL_LOAD_ERRORS rows carry) and
+    ``pg_last_copy_count()`` is 0 (nothing loaded)."""
+    role = make_role(reads(bucket, "*"))
+    _, target = loader(data_api, monkeypatch, role)
+    copy = copy_client.copy_statement(config.load(overrides={"general.target": "redshift"}), schema.STAGING_EVENTS,
+                                      f"s3://{bucket}/bad_log", f"s3://{bucket}/log_json_path.json", role, 0,
+                                      region=REGION)
+    first = data_api.execute_statement(Sql=copy, SessionKeepAliveSeconds=30, **target)
+    assert wait(data_api, first["Id"])["Status"] == "FAILED"
+    later = data_api.execute_statement(
+        Sql="SELECT pg_last_copy_id(), pg_last_copy_count(), (SELECT MAX(query) FROM stl_load_errors)",
+        SessionId=first["SessionId"])
+    [[copy_id, count, rejected_by]] = rows(data_api, wait(data_api, later["Id"])["Id"])
+    assert (copy_id, count) == (rejected_by, 0) and copy_id >= 1000
+
+
 def test_a_copy_rolled_back_with_its_batch_leaves_pg_last_copy_id_as_it_was(data_api, monkeypatch, bucket):
     """"If the COPY transaction is rolled back, the COPY ID is not updated" (PG_LAST_COPY_ID.html): a COPY that
     loaded, undone because a later statement of its batch failed, leaves the session's value as it was (only a

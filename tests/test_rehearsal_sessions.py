@@ -299,6 +299,31 @@ def test_alter_user_createuser_makes_a_superuser_and_nocreateuser_takes_it_back(
     assert run(data_api, f"ALTER USER {ghost} CREATEUSER", **cluster)["Error"] == f'ERROR: user "{ghost}" does not exist'
 
 
+def test_create_user_needs_its_password_clause_once_per_name_and_createuser_makes_a_superuser(data_api, cluster):
+    """CREATE USER name [WITH] PASSWORD {'...' | DISABLE} [CREATEUSER | NOCREATEUSER] (r_CREATE_USER.html): no
+    password clause is a syntax error; a user the cluster has is refused; a quoted name keeps its case;
+    CREATEUSER "creates a superuser", NOCREATEUSER (the default) does not. DROP USER takes a list; an ALTER USER
+    naming nobody is a syntax error. SHOW answers as a query does."""
+    tag = uuid.uuid4().hex[:6]
+    plain, boss, other = f"rh_plain_{tag}", f"Rh_Boss_{tag}", f"rh_other_{tag}"
+    no_password = run(data_api, f"CREATE USER {plain}", **cluster)["Error"]
+    assert no_password.startswith('ERROR: syntax error at or near "USER"') and "password is required" in no_password
+    assert run(data_api, f"CREATE USER {plain} WITH PASSWORD DISABLE NOCREATEUSER", **cluster)["Status"] == "FINISHED"
+    assert run(data_api, f"CREATE USER {plain.upper()} PASSWORD DISABLE", **cluster)["Error"] == \
+        f'ERROR: user "{plain}" already exists'
+    assert run(data_api, f"""CREATE USER "{boss}" PASSWORD 'it''s Secret1' CREATEUSER""", **cluster)[
+        "Status"] == "FINISHED"
+    as_boss, as_plain = {**cluster, "DbUser": boss}, {**cluster, "DbUser": plain}
+    assert rows(data_api, run(data_api, "SELECT current_user", **as_boss)["Id"]) == [[boss]]
+    assert run(data_api, f"CREATE USER {other} PASSWORD DISABLE", **as_boss)["Status"] == "FINISHED"
+    assert run(data_api, f"DROP USER {other}", **as_plain)["Error"].startswith("ERROR: permission denied")
+    assert run(data_api, f'DROP USER {other}, "{boss}"', **cluster)["Status"] == "FINISHED"
+    for gone in (other, boss):
+        assert run(data_api, "SELECT 1", **{**cluster, "DbUser": gone})["Error"] == f'FATAL: user "{gone}" does not exist'
+    assert run(data_api, "ALTER USER", **cluster)["Error"].startswith('ERROR: syntax error at or near "USER"')
+    assert rows(data_api, run(data_api, "SHOW timezone", **cluster)["Id"]) == [["UTC"]]
+
+
 def test_a_login_postgresql_refuses_fails_the_statement_with_its_reason_alone(data_api, cluster):
     """A database user the server will not let in (here a role made NOLOGIN behind the endpoint's back) fails the
     statement as a login does, ``FATAL: <reason>``, without the local server's socket or address (the form of
