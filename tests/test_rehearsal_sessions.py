@@ -501,12 +501,14 @@ def test_statements_are_kept_24_hours_and_listed_100_a_page_by_default(tmp_path)
         endpoint.control = SimpleNamespace(caller=lambda *_: SimpleNamespace(userid="AIDAME"))
         now = time.time()
         endpoint.runs = {f"run-{n}": _finished_run(n, now - n) for n in range(101)}
-        endpoint.runs["run-old"] = _finished_run(999, now - api.RETENTION_S - 1)
+        endpoint.runs["run-old"] = _finished_run(999, now - 24 * 3600 - 1)
         endpoint.runs["run-old"].id = "run-old"
+        endpoint.runs["run-day"] = _finished_run(998, now - 24 * 3600 + 10)  # kept: not yet 24 hours old
+        endpoint.runs["run-day"].id = "run-day"
         first = endpoint.list_statements({"Status": "ALL"}, "us-west-2", "signed")
         assert [s["Id"] for s in first["Statements"]] == [f"run-{n}" for n in range(100)]
         rest = endpoint.list_statements({"Status": "ALL", "NextToken": first["NextToken"]}, "us-west-2", "signed")
-        assert [s["Id"] for s in rest["Statements"]] == ["run-100"] and "NextToken" not in rest
+        assert [s["Id"] for s in rest["Statements"]] == ["run-100", "run-day"] and "NextToken" not in rest
         assert endpoint.describe_statement({"Id": "run-100"}, "us-west-2")["QueryString"] == "SELECT 100"
         with pytest.raises(ApiError) as forgotten:
             endpoint.describe_statement({"Id": "run-old"}, "us-west-2")
