@@ -268,6 +268,19 @@ def test_a_permissions_boundary_limits_the_roles_reach(data_api, monkeypatch, bu
         load(schema.STAGING_SONGS, f"s3://{bucket}/song_data")
 
 
+def test_a_roles_managed_policies_count_with_its_inline_ones(data_api, monkeypatch, bucket):
+    """What a COPY role may read is every policy it holds ("Managed policies and inline policies",
+    access_policies_managed-vs-inline.html): a role whose only grant is an attached managed policy loads."""
+    iam = aws("iam")
+    name = f"rh-copy-{uuid.uuid4().hex[:8]}"
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    managed = iam.create_policy(PolicyName=f"{name}-reads", PolicyDocument=policy(*reads(bucket, "*")))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=name, PolicyArn=managed)
+    load, _ = loader(data_api, monkeypatch, role)
+    songs = load(schema.STAGING_SONGS, f"s3://{bucket}/song_data")
+    assert (songs.loaded, songs.rejected) == (20, 0)
+
+
 def test_a_role_not_associated_with_the_cluster_cannot_be_assumed(data_api, monkeypatch, bucket):
     role = make_role(reads(bucket, "*"))
     load, target = loader(data_api, monkeypatch, role, associate=False)
