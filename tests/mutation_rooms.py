@@ -237,6 +237,10 @@ _EQ_SERVERLESS: dict[tuple[str, str, str], str] = {
 
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    **{("sparkify_nb/iam/admin.py", "NumberReplacer",
+        f"""lines += [f"cat > {{file_name}}.json <<'JSON'", json.dumps(document, indent= {n}), "JSON"]"""):
+       "harmless: the indentation of the JSON document the printed shell lines write; IAM reads the same policy"
+       for n in (1, 3)},
     (_TR, "NumberReplacer", '''words = " ".join(_WORDS.findall(f"{tree.this} {tree.expression or ''}".upper())[: 3])'''):
         "every entry of COMMANDS has at most two words: a third word never changes which one it starts with",
     **{("sparkify_nb/local/iam/account.py", "NumberReplacer", f"FIRST, LAST = {first}, {last}"):

@@ -126,3 +126,16 @@ def test_a_manifest_source_plans_the_compactions_writes_and_the_printed_policy_a
     policy = operator.policy(settings, ACCOUNT)
     assert [(a.action, r) for a in plan.authorisations(settings, ACCOUNT, USER, "AIDAX")
             for r, context in a.per_resource.items() if not evaluate([policy], Request(a.action, r, context)).allowed] == []
+
+
+def test_deleting_a_serverless_namespace_plans_deleting_the_admin_secret_redshift_kept_for_it():
+    """DeleteNamespace of a namespace whose admin password Redshift manages also deletes its secret, with the
+    caller's rights (the SAR's dependent actions of redshift-serverless:DeleteNamespace); reading it does not."""
+    auths = plan.authorisations(_settings("serverless", "data_api"), ACCOUNT, USER, "AIDAX")
+    actions = [a.action for a in auths]
+    secret = f"arn:aws:secretsmanager:us-west-2:{ACCOUNT}:secret:redshift!sparkify-dwh-sparkify_admin-Ab12Cd"
+    at = actions.index("redshift-serverless:DeleteNamespace")
+    assert [(a.action, a.resources) for a in auths[at + 1:at + 3]] == [
+        ("secretsmanager:DeleteSecret", [secret]), ("secretsmanager:DescribeSecret", [secret])]
+    read = actions.index("redshift-serverless:GetNamespace")
+    assert not actions[read + 1].startswith("secretsmanager:")
