@@ -67,6 +67,26 @@ def test_a_session_ends_after_its_keep_alive_and_a_later_call_is_refused(data_ap
     assert refused.value.response["Error"]["Message"] == "Session is not available"
 
 
+def test_a_session_on_a_cluster_deleted_and_made_again_has_ended(data_api):
+    """A session's connection is to its cluster: once the cluster is deleted and one of that name made again (its
+    database recreated empty), a statement in the old session is refused as in any ended session."""
+    name = f"rh-{uuid.uuid4().hex[:10]}"
+    make_cluster(name=name)
+    target = {"ClusterIdentifier": name, "Database": "dev", "DbUser": MASTER}
+    first = data_api.execute_statement(Sql="SELECT 1", SessionKeepAliveSeconds=600, **target)
+    wait(data_api, first["Id"])
+    aws("redshift").delete_cluster(ClusterIdentifier=name, SkipFinalClusterSnapshot=True)
+    time.sleep(1.1)  # ClusterCreateTime in whole seconds: the new cluster is a new one
+    make_cluster(name=name)
+    try:
+        assert wait(data_api, data_api.execute_statement(Sql="SELECT 1", **target)["Id"])["Status"] == "FINISHED"
+        with pytest.raises(ClientError) as refused:
+            data_api.execute_statement(Sql="SELECT 1", SessionId=first["SessionId"])
+        assert refused.value.response["Error"]["Message"] == "Session is not available"
+    finally:
+        aws("redshift").delete_cluster(ClusterIdentifier=name, SkipFinalClusterSnapshot=True)
+
+
 def test_a_session_that_never_existed_is_invalid(data_api):
     unknown = "00000000-0000-0000-0000-000000000000"
     with pytest.raises(ClientError) as refused:
