@@ -116,14 +116,15 @@ _EQ_STATEMENTS: dict[tuple[str, str, str], str] = {
 }
 
 
-# wire.py, wire_messages.py, copy.py, pki.py, backing.py, credentials.py, errors.py, lazy.py
+# wire.py, wire_door.py, wire_messages.py, copy.py, pki.py, backing.py, credentials.py, errors.py, lazy.py
 _W, _C = "sparkify_nb/local/rehearsal/wire.py", "sparkify_nb/local/rehearsal/copy.py"
+_WM = "sparkify_nb/local/rehearsal/wire_messages.py"
 _EQ_WIRE_COPY: dict[tuple[str, str, str], str] = {
     **{(_W, "NumberReplacer", line): "struct.unpack('!i', ...) returns a tuple of one: its first is its last"
        for line in ('length = struct.unpack("!i", self._read(4))[ -1]',
                     'return struct.unpack("!i", body[:4])[ -1], body[4:]',
                     'body = self._read(struct.unpack("!i", self._read(4))[ -1] - 4)')},
-    **{(_W, kind, f"if d.internal_size {op}:  # psycopg2's size of a variable-width type is from its modifier: "
+    **{(_WM, kind, f"if d.internal_size {op}:  # psycopg2's size of a variable-width type is from its modifier: "
         "none (-1)"): "psycopg2's internal_size is never 0 for a type Redshift has: a fixed type's typlen (> 0), "
        "a CHAR/VARCHAR/NUMERIC modifier less 4 (> 0) or -1; only BIT(4) would give 0, and the door refuses BIT"
        for kind, op in (("NumberReplacer", "<= -1"), ("ReplaceComparisonOperator_LtE_Lt", "< 0"))},
@@ -189,9 +190,9 @@ _EQ_API: dict[tuple[str, str, str], str] = {
         f'threading.Thread(target=statements.execute, args=(run, self), name=f"run-{{run.id[: {n}]}}", daemon=True)'
         '.start()'): "harmless: a statement's thread is named after 7 or 9 characters of its id instead of 8; the name "
        "is read by no code (debuggers and thread dumps only)" for n in (7, 9)},
-    **{("sparkify_nb/local/rehearsal/api.py", "NumberReplacer", line):
-       "a run that is not a batch holds exactly one statement: its first is its last"
-       for line in ("sub = sub or (None if run.batch else run.subs[ -1])", 'out["QueryString"] = run.subs[ -1].sql')},
+    **{(file, "NumberReplacer", line): "a run that is not a batch holds exactly one statement: its first is its last"
+       for file, line in (("sparkify_nb/local/rehearsal/api.py", "sub = sub or (None if run.batch else run.subs[ -1])"),
+                          ("sparkify_nb/local/rehearsal/statements.py", 'out["QueryString"] = run.subs[ -1].sql'))},
     **{("sparkify_nb/local/rehearsal/api.py", "NumberReplacer", f"run.done.wait( {n})"):
        "harmless: CancelStatement waits at most 9 or 11 s instead of 10 for the cancelled run to end; a run ends "
        "within milliseconds of pg_cancel_backend" for n in (9, 11)},
@@ -320,10 +321,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "for s in [s for s in self._all.values() if s.closed and now - s.created >= MAX_LIFE_S]:"):
         "harmless: when the reaper forgets a closed session's id (AWS documents no such time; ours is 24 h after "
         "it began) moves by one instant of the clock",
-    ("sparkify_nb/local/rehearsal/wire_messages.py", "NumberReplacer",
-     "return size if size is not None and 0 < size < 32769 else -1"):
-        "a column's internal_size is libpq's PQfsize, pg_type.typlen: a fixed size of at most a few hundred bytes, "
-        "or -1/-2 for variable ones; 32768 never occurs",
     ("sparkify_nb/local/rehearsal/wire.py", "ZeroIterationForLoop", "for key in []:"):
         "harmless: an ended connection's cancel key stays in the door's table; a CancelRequest with it calls "
         "cancel() on a closed connection, which no client sees (PostgreSQL sends no reply to a CancelRequest)",

@@ -283,10 +283,11 @@ class Endpoint:
                "Status": run.status, "RedshiftPid": run.pid, "ResultFormat": run.result_format}
         one = sub or (None if run.batch else run.subs[0])
         if one is not None:
-            out.update(_sub_data(one))
+            out.update(statements.sub_data(one))
             out.update(Id=req["Id"], Status=one.status if sub else run.status)
         else:
-            out.update(SubStatements=[_sub_data(s) for s in run.subs], HasResultSet=any(s.has_result for s in run.subs),
+            out.update(SubStatements=[statements.sub_data(s) for s in run.subs],
+                       HasResultSet=any(s.has_result for s in run.subs),
                        Duration=sum(max(s.duration_ns, 0) for s in run.subs) if run.status in statements.DONE else -1)
         if run.error:
             out["Error"] = run.error
@@ -356,26 +357,14 @@ class Endpoint:
                   and r.name.startswith(req.get("StatementName", ""))
                   and all((r.target.serverless, r.target.identifier) == w for w in where)
                   and (not req.get("Database") or r.target.database == req["Database"])]
-        start = _list_offset(req.get("NextToken"))
-        out: dict[str, Any] = {"Statements": [_statement_data(r) for r in chosen[start:start + limit]]}
+        try:
+            start = statements.list_offset(req.get("NextToken"))
+        except ValueError:
+            raise validation(f"NextToken {req['NextToken']!r} is not valid for ListStatements") from None
+        out: dict[str, Any] = {"Statements": [statements.statement_data(r) for r in chosen[start:start + limit]]}
         if start + limit < len(chosen):
             out["NextToken"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
         return out
-
-
-def _list_offset(token: str | None) -> int:
-    """Where a ListStatements page starts: 0 without a NextToken, else the offset a previous page's token holds
-    (always 1 or more). Any other token names no page: ValidationException (AWS documents only what a returned
-    token does; refusing the rest is the strictest reading, unconfirmed; it raised an internal error)."""
-    if not token:
-        return 0
-    try:
-        start = int(base64.urlsafe_b64decode(token.encode()).decode())
-    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        start = 0
-    if start < 1:
-        raise validation(f"NextToken {token!r} is not valid for ListStatements")
-    return start
 
 
 def _failing_target(target: Target, failure: str) -> Target:
@@ -396,28 +385,3 @@ def _check_parameters(parsed: list[translate.Statement], parameters: list[dict[s
     if unused:
         raise validation(f"parameter(s) {', '.join(unused)} not referenced by any SQL statement: each provided "
                          "parameter must be referenced by at least one SQL statement")
-
-
-def _sub_data(sub: statements.Sub) -> dict[str, Any]:
-    out = {"Id": sub.id, "Status": sub.status, "CreatedAt": sub.created, "UpdatedAt": sub.updated,
-           "QueryString": sub.sql, "HasResultSet": sub.has_result, "ResultRows": sub.result_rows,
-           "ResultSize": sub.result_size, "RedshiftQueryId": sub.query_id, "Duration": sub.duration_ns}
-    if sub.error:
-        out["Error"] = sub.error
-    return out
-
-
-def _statement_data(run: Run) -> dict[str, Any]:
-    out = {"Id": run.id, "Status": run.status, "CreatedAt": run.created, "UpdatedAt": run.updated,
-           "IsBatchStatement": run.batch, "ResultFormat": run.result_format}
-    if run.batch:
-        out["QueryStrings"] = [s.sql for s in run.subs]
-    else:
-        out["QueryString"] = run.subs[0].sql
-    if run.name:
-        out["StatementName"] = run.name
-    if run.parameters:
-        out["QueryParameters"] = run.parameters
-    if run.session is not None:
-        out["SessionId"] = run.session.id
-    return out

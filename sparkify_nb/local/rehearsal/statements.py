@@ -318,3 +318,45 @@ def page(sub: Sub, token: str | None) -> dict[str, Any]:
     if number + 1 < len(sub.pages):
         out["NextToken"] = _token(sub, number + 1)
     return out
+
+
+def list_offset(token: str | None) -> int:
+    """Where a ListStatements page starts: 0 without a NextToken, else the offset a previous page's token holds
+    (always 1 or more). Any other token names no page: ValidationException (AWS documents only what a returned
+    token does; refusing the rest is the strictest reading, unconfirmed): ValueError, as :func:`page` raises."""
+    if not token:
+        return 0
+    try:
+        start = int(base64.urlsafe_b64decode(token.encode()).decode())
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        start = 0
+    if start < 1:
+        raise ValueError(token)
+    return start
+
+
+def sub_data(sub: Sub) -> dict[str, Any]:
+    """A statement as DescribeStatement and its SubStatements show it."""
+    out = {"Id": sub.id, "Status": sub.status, "CreatedAt": sub.created, "UpdatedAt": sub.updated,
+           "QueryString": sub.sql, "HasResultSet": sub.has_result, "ResultRows": sub.result_rows,
+           "ResultSize": sub.result_size, "RedshiftQueryId": sub.query_id, "Duration": sub.duration_ns}
+    if sub.error:
+        out["Error"] = sub.error
+    return out
+
+
+def statement_data(run: Run) -> dict[str, Any]:
+    """A run as ListStatements shows it."""
+    out = {"Id": run.id, "Status": run.status, "CreatedAt": run.created, "UpdatedAt": run.updated,
+           "IsBatchStatement": run.batch, "ResultFormat": run.result_format}
+    if run.batch:
+        out["QueryStrings"] = [s.sql for s in run.subs]
+    else:
+        out["QueryString"] = run.subs[0].sql
+    if run.name:
+        out["StatementName"] = run.name
+    if run.parameters:
+        out["QueryParameters"] = run.parameters
+    if run.session is not None:
+        out["SessionId"] = run.session.id
+    return out

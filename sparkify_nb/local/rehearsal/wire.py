@@ -61,92 +61,21 @@ import socket
 import socketserver
 import ssl
 import struct
-import threading
 from pathlib import Path
 from typing import Any
 
 import psycopg2
 from psycopg2 import extensions
 
-from .wire_messages import cstr, error, message, split
+from .wire_door import ENDPOINT, Door
+from .wire_messages import Fatal, cstr, error, message, split, startup_parameters, typmod
 
 log = logging.getLogger(__name__)
 SSL_REQUEST, GSS_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
-ENDPOINT = re.compile(r"^(?P<cluster>[a-z][a-z0-9-]*)\.[a-z0-9]+\.(?P<region>[a-z]{2}(-[a-z]+)+-\d)"
-                      r"\.(?P<service>redshift|redshift-serverless)\.amazonaws\.com$")
 PARAMETERS = {"server_version": "8.0.2", "server_encoding": "UTF8", "client_encoding": "UTF8",
               "DateStyle": "ISO, MDY", "TimeZone": "UTC", "integer_datetimes": "on",
               "standard_conforming_strings": "on"}
 ABORTED = "current transaction is aborted, commands ignored until end of transaction block"
-
-
-class Fatal(Exception):
-    """Ends the connection with ``FATAL``: ``sqlstate`` and a message PostgreSQL's clients show."""
-
-    def __init__(self, sqlstate: str, message: str):
-        super().__init__(message)
-        self.sqlstate = sqlstate
-
-
-class Door:
-    """The front door's state: the control plane, the certificate issuer, the cancel keys."""
-
-    def __init__(self, state: Path | None, endpoint: Any):
-        from . import pki
-
-        self.state, self.endpoint = state, endpoint  # the Data API endpoint: its control plane, its Serverless
-        pki.ensure_ca(state)
-        self._issuer: Any = None
-        self.cancel_keys: dict[tuple[int, int], Any] = {}
-        self._lock = threading.Lock()
-
-    @property
-    def issuer(self) -> Any:
-        with self._lock:
-            if self._issuer is None:
-                from .pki import Issuer
-
-                self._issuer = Issuer(self.state)
-            return self._issuer
-
-    @property
-    def control(self) -> Any:
-        return self.endpoint.control
-
-    def target(self, host: str) -> dict[str, Any]:
-        """The cluster, or the Serverless workgroup in a cluster's shape, whose endpoint is ``host``."""
-        from .errors import ApiError
-
-        match = ENDPOINT.match(host)
-        if not match:
-            return {}
-        try:
-            if match.group("service") == "redshift-serverless":
-                # <workgroup>.<account>.<region>.redshift-serverless.amazonaws.com: the account is in the name
-                return self.endpoint.serverless_of(self._serverless_account(host)).as_cluster(
-                    match.group("cluster"), match.group("region"))
-            return self.control.cluster(match.group("cluster"), match.group("region"))
-        except ApiError:
-            return {}
-
-    @staticmethod
-    def _serverless_account(host: str) -> str:
-        return host.split(".")[1]
-
-    def tls_context(self, seen: dict[str, str]) -> ssl.SSLContext:
-        """A server context that presents, for the host name the client sends (SNI), a certificate
-        for that name; ``seen["host"]`` is the name."""
-        base = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-
-        def pick(sock: ssl.SSLObject, name: str | None, _: ssl.SSLContext) -> int | None:
-            if not name or not ENDPOINT.match(name):
-                return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
-            seen["host"] = name
-            sock.context = self.issuer.context(name)
-            return None
-
-        base.sni_callback = pick
-        return base
 
 
 class Connection:
@@ -231,7 +160,7 @@ class Connection:
         code, body = self._startup()
         if code != PROTOCOL_3:
             raise Fatal("08P01", f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}")
-        return _startup_parameters(body)
+        return startup_parameters(body)
 
     def _cancel(self, pid: int, key: int) -> None:
         with self.door._lock:
@@ -427,38 +356,13 @@ class Connection:
         modifier) and a DataRow per row, in text format (PostgreSQL's own text of each value, as
         :meth:`_as_text` reads it; NULL as length -1)."""
         out = [message(b"T", struct.pack("!h", len(cur.description)) + b"".join(
-            cstr(d.name) + struct.pack("!ihihih", 0, 0, d.type_code, self.typlens.get(d.type_code, -1), _typmod(d), 0)
+            cstr(d.name) + struct.pack("!ihihih", 0, 0, d.type_code, self.typlens.get(d.type_code, -1), typmod(d), 0)
             for d in cur.description))]
         for row in cur:
             cells = b"".join(struct.pack("!i", -1) if v is None else struct.pack("!i", len(b := str(v).encode(
                 "utf-8"))) + b for v in row)
             out.append(message(b"D", struct.pack("!h", len(row)) + cells))
         return out
-
-
-def _typmod(d: Any) -> int:
-    """A result column's type modifier as PostgreSQL sends it (pg_attribute.atttypmod), from what psycopg2 read
-    of it: CHAR(n) and VARCHAR(n) n + 4, NUMERIC(p, s) (p << 16 | s) + 4 (VARHDRSZ added); -1 (none) otherwise."""
-    if d.internal_size <= 0:  # psycopg2's size of a variable-width type is from its modifier: none (-1)
-        return -1
-    if d.type_code in (1042, 1043):  # bpchar, varchar
-        return d.internal_size + 4
-    if d.type_code == 1700:  # numeric
-        return (d.precision << 16 | d.scale) + 4
-    return -1
-
-
-def _startup_parameters(body: bytes) -> dict[str, str]:
-    """A StartupMessage's name/value pairs, each a zero-terminated string, then one zero byte that must be the
-    last (protocol-message-formats.html; PostgreSQL's "invalid startup packet layout" otherwise)."""
-    out: dict[str, str] = {}
-    strings = body.split(b"\0")
-    while len(strings) > 1 and strings[0]:
-        out[strings[0].decode()] = strings[1].decode()
-        strings = strings[2:]
-    if strings != [b"", b""]:
-        raise Fatal("08P01", "invalid startup packet layout: expected terminator as last byte")
-    return out
 
 
 _TRANSACTION_WORDS = ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import struct
+from typing import Any
 
 
 def message(kind: bytes, body: bytes = b"") -> bytes:
@@ -41,3 +42,36 @@ def split(text: str) -> list[str]:
             start = token.end + 1
     parts.append(text[start:])
     return [p for p in parts if re.sub(r"--[^\n]*", "", p).strip()]
+
+
+class Fatal(Exception):
+    """Ends the connection with ``FATAL``: ``sqlstate`` and a message PostgreSQL's clients show."""
+
+    def __init__(self, sqlstate: str, message: str):
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+def typmod(d: Any) -> int:
+    """A result column's type modifier as PostgreSQL sends it (pg_attribute.atttypmod), from what psycopg2 read
+    of it: CHAR(n) and VARCHAR(n) n + 4, NUMERIC(p, s) (p << 16 | s) + 4 (VARHDRSZ added); -1 (none) otherwise."""
+    if d.internal_size <= 0:  # psycopg2's size of a variable-width type is from its modifier: none (-1)
+        return -1
+    if d.type_code in (1042, 1043):  # bpchar, varchar
+        return d.internal_size + 4
+    if d.type_code == 1700:  # numeric
+        return (d.precision << 16 | d.scale) + 4
+    return -1
+
+
+def startup_parameters(body: bytes) -> dict[str, str]:
+    """A StartupMessage's name/value pairs, each a zero-terminated string, then one zero byte that must be the
+    last (protocol-message-formats.html; PostgreSQL's "invalid startup packet layout" otherwise)."""
+    out: dict[str, str] = {}
+    strings = body.split(b"\0")
+    while len(strings) > 1 and strings[0]:
+        out[strings[0].decode()] = strings[1].decode()
+        strings = strings[2:]
+    if strings != [b"", b""]:
+        raise Fatal("08P01", "invalid startup packet layout: expected terminator as last byte")
+    return out
