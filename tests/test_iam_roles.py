@@ -134,6 +134,18 @@ def test_04s_analyst_holding_the_analyst_roles_policy_is_not_refused_by_iam():
         assert exc.response["Error"]["Code"] != "AccessDeniedException", exc
 
 
+def _a_second_statement_runs_in(data_api, session_id):
+    """A second statement runs in the session (taken once its first is done: "busy" until then)."""
+    for _ in range(100):
+        try:
+            assert data_api.execute_statement(SessionId=session_id, Sql="select 2")["SessionId"] == session_id
+            return
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "ValidationException" and "busy" in str(exc), exc
+            time.sleep(0.05)
+    raise AssertionError("the session stayed busy")
+
+
 def test_04s_analyst_runs_sql_in_its_session_on_the_stacks_workgroup_by_the_workgroups_tag_alone():
     """In a session the statement is authorised on the session's workgroup with that workgroup's tags, as one
     naming the workgroup is (``aws:ResourceTag`` on the Data API's workgroup resource, list_amazonredshiftdataapi.html):
@@ -142,15 +154,7 @@ def test_04s_analyst_runs_sql_in_its_session_on_the_stacks_workgroup_by_the_work
     data_api = _client(session, "redshift-data", local.data_api_endpoint())
     opened = data_api.execute_statement(WorkgroupName=workgroup["workgroupName"], Database="dev", Sql="select 1",
                                         SessionKeepAliveSeconds=60)
-    for _ in range(100):  # the session takes its next statement once its first is done
-        try:
-            assert data_api.execute_statement(SessionId=opened["SessionId"], Sql="select 2")["SessionId"] == \
-                opened["SessionId"]
-            return
-        except ClientError as exc:
-            assert exc.response["Error"]["Code"] == "ValidationException" and "busy" in str(exc), exc
-            time.sleep(0.05)
-    raise AssertionError("the session stayed busy")
+    _a_second_statement_runs_in(data_api, opened["SessionId"])
 
 
 def test_a_statement_in_a_session_on_a_workgroup_is_decided_on_that_workgroups_arn():
@@ -173,15 +177,7 @@ def test_a_statement_in_a_session_on_a_workgroup_is_decided_on_that_workgroups_a
         time.sleep(0.1)
     data_api = _client(session, "redshift-data", local.data_api_endpoint())
     opened = data_api.execute_statement(WorkgroupName=name, Database="dev", Sql="select 1", SessionKeepAliveSeconds=60)
-    for _ in range(100):  # the session takes its next statement once its first is done
-        try:
-            assert data_api.execute_statement(SessionId=opened["SessionId"], Sql="select 2")["SessionId"] == \
-                opened["SessionId"]
-            return
-        except ClientError as exc:
-            assert exc.response["Error"]["Code"] == "ValidationException" and "busy" in str(exc), exc
-            time.sleep(0.05)
-    raise AssertionError("the session stayed busy")
+    _a_second_statement_runs_in(data_api, opened["SessionId"])
 
 
 def test_sql_on_a_workgroup_that_does_not_exist_is_refused_by_iam_first_when_the_policy_allows_no_such_arn():

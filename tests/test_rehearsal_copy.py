@@ -170,13 +170,19 @@ def test_a_copys_rejects_come_back_file_by_file_line_by_line_and_a_failed_copy_g
     assert str(other_session.value).endswith(nothing)
 
 
-def test_pg_last_copy_id_names_the_copy_in_its_session(data_api, monkeypatch, bucket):
+def _songs_copied_in_a_session(data_api, monkeypatch, bucket) -> dict:
+    """ExecuteStatement's answer to the suite's COPY of the songs, finished, in a session kept 30 s."""
     role = make_role(reads(bucket, "*"))
     _, target = loader(data_api, monkeypatch, role)
     copy = copy_client.copy_statement(config.load(overrides={"general.target": "redshift"}), schema.STAGING_SONGS,
                                       f"s3://{bucket}/song_data", None, role, 10, region=REGION)
     first = data_api.execute_statement(Sql=copy, SessionKeepAliveSeconds=30, **target)
     assert wait(data_api, first["Id"])["Status"] == "FINISHED"
+    return first
+
+
+def test_pg_last_copy_id_names_the_copy_in_its_session(data_api, monkeypatch, bucket):
+    first = _songs_copied_in_a_session(data_api, monkeypatch, bucket)
     later = data_api.execute_statement(Sql="SELECT pg_last_copy_id(), pg_last_copy_count()",
                                        SessionId=first["SessionId"])
     [[copy_id, count]] = rows(data_api, wait(data_api, later["Id"])["Id"])
@@ -188,12 +194,7 @@ def test_a_statement_failing_after_a_committed_copy_leaves_pg_last_copy_id_namin
     """A later statement of the session that fails rolls back its own work only: ``pg_last_copy_id()`` and
     ``pg_last_copy_count()`` still name the COPY that committed before it (PG_LAST_COPY_ID.html: "the COPY ID is
     not updated" but by a COPY)."""
-    role = make_role(reads(bucket, "*"))
-    _, target = loader(data_api, monkeypatch, role)
-    copy = copy_client.copy_statement(config.load(overrides={"general.target": "redshift"}), schema.STAGING_SONGS,
-                                      f"s3://{bucket}/song_data", None, role, 10, region=REGION)
-    first = data_api.execute_statement(Sql=copy, SessionKeepAliveSeconds=30, **target)
-    assert wait(data_api, first["Id"])["Status"] == "FINISHED"
+    first = _songs_copied_in_a_session(data_api, monkeypatch, bucket)
     failed = data_api.execute_statement(Sql="SELECT 1 / 0", SessionId=first["SessionId"])
     assert (wait(data_api, failed["Id"])["Status"], wait(data_api, failed["Id"])["Error"]) == (
         "FAILED", "ERROR: division by zero")
