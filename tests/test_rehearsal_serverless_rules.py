@@ -11,7 +11,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.test_rehearsal_serverless import code, made, settle, sl  # noqa: F401 (sl: a fixture)
+from tests.test_rehearsal_serverless import code, made, raw_sl, settle, sl  # noqa: F401 (fixtures: sl, raw_sl)
 
 
 def test_a_new_workgroup_is_creating_for_about_half_a_second_so_a_rehearsals_waiters_finish_fast(sl):  # noqa: F811
@@ -79,3 +79,31 @@ def test_a_deleted_namespace_is_deleting_then_gone_with_its_tags(sl):  # noqa: F
         sl.list_tags_for_resource(resourceArn=arn)
     assert code(err) == "ResourceNotFoundException"
     assert sl.create_namespace(namespaceName=name)["namespace"]["namespaceArn"] != arn  # the name is free again
+
+
+def test_update_namespace_takes_one_setting_or_one_pair_aws_requires_together(sl, raw_sl):  # noqa: F811
+    """[API UpdateNamespace]: "Unless required, you can't update multiple parameters in one request"; ``iamRoles``
+    "must be updated together with defaultIamRoleArn" and the reverse; ``adminUsername`` "must be updated together
+    with adminUserPassword" and the reverse. Each refusal is a ValidationException and changes nothing."""
+    name, role = f"sv-{uuid.uuid4().hex[:8]}", "arn:aws:iam::123456789012:role/copy"
+    sl.create_namespace(namespaceName=name, adminUsername="awsuser", logExports=["userlog"])
+    for given, said in (({"iamRoles": [role]}, "iamRoles and defaultIamRoleArn must be updated together"),
+                        ({"defaultIamRoleArn": role}, "iamRoles and defaultIamRoleArn must be updated together"),
+                        ({"adminUsername": "ana"}, "adminUsername and adminUserPassword must be updated together"),
+                        ({"adminUserPassword": "Secret-123"}, "adminUsername and adminUserPassword must be updated"),
+                        ({"logExports": [], "kmsKeyId": "alias/mine"}, "(this one gives kmsKeyId, logExports)"),
+                        ({"iamRoles": [role], "defaultIamRoleArn": role, "logExports": []},
+                         "(this one gives defaultIamRoleArn, iamRoles, logExports)"),
+                        ({}, "(this one gives none)")):
+        with pytest.raises(ClientError) as err:
+            raw_sl.update_namespace(namespaceName=name, **given)
+        assert code(err) == "ValidationException" and said in str(err.value), given
+    ns = sl.get_namespace(namespaceName=name)["namespace"]
+    assert (ns["iamRoles"], ns["adminUsername"], ns["logExports"], ns["kmsKeyId"]) == (
+        [], "awsuser", ["userlog"], "AWS_OWNED_KMS_KEY")
+    sl.update_namespace(namespaceName=name, iamRoles=[role], defaultIamRoleArn=role)
+    sl.update_namespace(namespaceName=name, adminUsername="ana", adminUserPassword="Secret-123")
+    sl.update_namespace(namespaceName=name, kmsKeyId="alias/mine")
+    ns = sl.get_namespace(namespaceName=name)["namespace"]
+    assert (ns["defaultIamRoleArn"], len(ns["iamRoles"]), ns["adminUsername"], ns["kmsKeyId"], ns["logExports"]) == (
+        role, 1, "ana", "alias/mine", ["userlog"])

@@ -14,7 +14,8 @@ Serverless", https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-capacit
 [LIMIT] "Billing for compute capacity: usage limits",
 https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-billing-on-demand.html.
 
-The rules, each pinned by tests/test_rehearsal_serverless.py:
+The rules, each pinned by tests/test_rehearsal_serverless.py or its sibling
+tests/test_rehearsal_serverless_rules.py:
 
 1. Statuses over time: a new workgroup is ``CREATING``, then ``AVAILABLE``; an
    updated one ``MODIFYING``, then ``AVAILABLE``; a deleted namespace or
@@ -24,7 +25,11 @@ The rules, each pinned by tests/test_rehearsal_serverless.py:
    that polls sees it. A workgroup that is not ``AVAILABLE`` takes no update and
    no delete (ConflictException; AWS's wording unconfirmed).
 2. One setting per UpdateWorkgroup: "You can't update multiple parameters in
-   one request" [API UpdateWorkgroup]; ValidationException.
+   one request" [API UpdateWorkgroup]; ValidationException. UpdateNamespace
+   likewise, "unless required": ``iamRoles`` and ``defaultIamRoleArn``, and
+   ``adminUsername`` and ``adminUserPassword``, each "must be updated together"
+   with the other [API UpdateNamespace], so each pair is one setting (the
+   password itself is not kept).
 3. Capacity: base capacity 4, or 8 to 512 in steps of 8, or 512 to 1024 in
    steps of 32 [CAP]; the maximum likewise, and not below the base (the
    maximum "serves as the upper limit of RPUs" [LIMIT]; a maximum below the
@@ -182,12 +187,19 @@ class Serverless(LimitsAndTags):
             return {"namespaces": [self._read(n) for n in self.namespaces.values() if n["_region"] == who.region]}
 
     def update_namespace(self, req: dict[str, Any], who: Any) -> dict[str, Any]:
+        given = sorted(k for k in req if k != "namespaceName")
+        pair = next((p for p in _NAMESPACE_PAIRS if set(p) & set(given)), None)
+        if pair and not set(pair) <= set(given):  # rule 2
+            raise validation(f"{pair[0]} and {pair[1]} must be updated together (this one gives {', '.join(given)})")
+        if len(given) != (2 if pair else 1):
+            raise validation("Unless required, you can't update multiple parameters in one request: give one setting "
+                             f"per UpdateNamespace (this one gives {', '.join(given) or 'none'})")
         with self._lock:
             ns = self.namespace(req["namespaceName"], who.region)
             if "iamRoles" in req:
                 ns["_roles"] = list(req["iamRoles"])
                 ns["iamRoles"] = [_role_text(r) for r in req["iamRoles"]]
-            for key in ("defaultIamRoleArn", "logExports", "adminUsername"):
+            for key in ("defaultIamRoleArn", "logExports", "adminUsername", "kmsKeyId"):
                 if key in req:
                     ns[key] = req[key]
             return {"namespace": self._public(ns)}
@@ -320,6 +332,10 @@ class Serverless(LimitsAndTags):
                     "IamRoles": [{"IamRoleArn": r} for r in ns["_roles"]], "PubliclyAccessible": wg["publiclyAccessible"],
                     "Endpoint": {"Address": wg["endpoint"]["address"], "Port": wg["port"]}, "Serverless": True,
                     "_account": self.account}
+
+
+# UpdateNamespace's settings that "must be updated together" [API UpdateNamespace]: each pair is one setting
+_NAMESPACE_PAIRS = (("iamRoles", "defaultIamRoleArn"), ("adminUsername", "adminUserPassword"))
 
 
 def region_of(arn: str) -> str:
