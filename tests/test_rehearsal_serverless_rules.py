@@ -107,3 +107,23 @@ def test_update_namespace_takes_one_setting_or_one_pair_aws_requires_together(sl
     ns = sl.get_namespace(namespaceName=name)["namespace"]
     assert (ns["defaultIamRoleArn"], len(ns["iamRoles"]), ns["adminUsername"], ns["kmsKeyId"], ns["logExports"]) == (
         role, 1, "ana", "alias/mine", ["userlog"])
+
+
+def test_a_managed_admin_password_takes_no_password_of_the_callers_and_its_key_only_when_managed(sl):  # noqa: F811
+    """[API CreateNamespace]: "You can't use adminUserPassword if manageAdminPassword is true";
+    ``adminPasswordSecretKmsKeyId`` "You can only use this parameter if manageAdminPassword is true"."""
+    name = f"sv-{uuid.uuid4().hex[:8]}"
+    for given, said in (({"manageAdminPassword": True, "adminUserPassword": "Secret-123"},
+                         "can't use adminUserPassword if manageAdminPassword is true"),
+                        ({"adminPasswordSecretKmsKeyId": "alias/mine"},
+                         "adminPasswordSecretKmsKeyId only if manageAdminPassword is true"),
+                        ({"manageAdminPassword": False, "adminPasswordSecretKmsKeyId": "alias/mine"},
+                         "adminPasswordSecretKmsKeyId only if manageAdminPassword is true")):
+        with pytest.raises(ClientError) as err:
+            sl.create_namespace(namespaceName=name, adminUsername="awsuser", **given)
+        assert code(err) == "ValidationException" and said in str(err.value), given
+    managed = sl.create_namespace(namespaceName=name, adminUsername="awsuser", manageAdminPassword=True,
+                                  adminPasswordSecretKmsKeyId="alias/mine")["namespace"]
+    own = sl.create_namespace(namespaceName=name + "-b", adminUsername="awsuser", adminUserPassword="Secret-123",
+                              manageAdminPassword=False)["namespace"]
+    assert "adminPasswordSecretArn" in managed and "adminPasswordSecretArn" not in own

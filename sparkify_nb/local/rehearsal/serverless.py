@@ -57,7 +57,9 @@ tests/test_rehearsal_serverless_rules.py:
    :func:`sparkify_nb.infra.serverless.namespace_roles`). Data is always
    encrypted: a namespace made without ``kmsKeyId`` reads back
    ``AWS_OWNED_KMS_KEY`` (as AWS answers; the API reference does not say:
-   unconfirmed).
+   unconfirmed). A managed admin password (``manageAdminPassword``) takes no
+   ``adminUserPassword``, and ``adminPasswordSecretKmsKeyId`` only with it
+   [API CreateNamespace]; ValidationException.
 """
 
 from __future__ import annotations
@@ -156,6 +158,10 @@ class Serverless(LimitsAndTags):
     # --- namespaces -------------------------------------------------------------------
 
     def create_namespace(self, req: dict[str, Any], who: Any) -> dict[str, Any]:
+        if req.get("manageAdminPassword") and "adminUserPassword" in req:  # rule 8
+            raise validation("You can't use adminUserPassword if manageAdminPassword is true")
+        if "adminPasswordSecretKmsKeyId" in req and not req.get("manageAdminPassword"):
+            raise validation("Use adminPasswordSecretKmsKeyId only if manageAdminPassword is true")
         with self._lock:
             self._settle()
             name = req["namespaceName"]
