@@ -11,6 +11,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
+from sparkify_nb.local.rehearsal import serverless as service
 from tests.test_rehearsal_serverless import code, made, raw_sl, settle, sl  # noqa: F401 (fixtures: sl, raw_sl)
 
 
@@ -128,3 +129,25 @@ def test_a_managed_admin_password_takes_no_password_of_the_callers_and_its_key_o
     own = sl.create_namespace(namespaceName=name + "-b", adminUsername="awsuser", adminUserPassword="Secret-123",
                               manageAdminPassword=False)["namespace"]
     assert "adminPasswordSecretArn" in managed and "adminPasswordSecretArn" not in own
+
+
+@pytest.mark.parametrize("port, ok", [(5431, True), (5439, True), (5455, True), (8191, True), (8215, True),
+                                      (5430, False), (5456, False), (6000, False), (8190, False), (8216, False),
+                                      (5432 + 8191, False)])
+def test_a_workgroups_port_is_one_of_the_two_ranges_aws_lists(port, ok):
+    """[API CreateWorkgroup, UpdateWorkgroup ``port``]: "Valid port ranges are 5431-5455 and 8191-8215"."""
+    assert service.port_ok(port) is ok
+
+
+def test_a_port_outside_aws_ranges_is_refused_on_create_and_on_update(sl):  # noqa: F811
+    name = f"sv-{uuid.uuid4().hex[:8]}"
+    sl.create_namespace(namespaceName=name)
+    with pytest.raises(ClientError) as err:
+        sl.create_workgroup(workgroupName=name, namespaceName=name, baseCapacity=8, port=5430)
+    assert code(err) == "ValidationException" and "port 5430 is not" in str(err.value)
+    wg = made(sl, port=8215)
+    with pytest.raises(ClientError) as err:
+        sl.update_workgroup(workgroupName=wg["workgroupName"], port=8216)
+    assert code(err) == "ValidationException" and "port 8216 is not" in str(err.value)
+    kept = sl.get_workgroup(workgroupName=wg["workgroupName"])["workgroup"]
+    assert (kept["port"], kept["endpoint"]["port"], kept["status"]) == (8215, 8215, "AVAILABLE")

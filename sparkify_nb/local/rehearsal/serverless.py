@@ -33,7 +33,9 @@ tests/test_rehearsal_serverless_rules.py:
 3. Capacity: base capacity 4, or 8 to 512 in steps of 8, or 512 to 1024 in
    steps of 32 [CAP]; the maximum likewise, and not below the base (the
    maximum "serves as the upper limit of RPUs" [LIMIT]; a maximum below the
-   base is refused here, unconfirmed). ValidationException.
+   base is refused here, unconfirmed). ValidationException. The port likewise:
+   "Valid port ranges are 5431-5455 and 8191-8215. The default is 5439" [API
+   CreateWorkgroup, UpdateWorkgroup ``port``].
 4. A namespace has at most one workgroup (unconfirmed: AWS's console makes
    them in pairs; ConflictException) and cannot be deleted while one uses it
    (ConflictException; AWS's wording unconfirmed).
@@ -81,6 +83,11 @@ STEP_S = 0.5  # how long a status in transit lasts here
 def capacity_ok(rpu: int) -> bool:
     """Rule 3 [CAP]."""
     return rpu == 4 or (8 <= rpu <= 512 and rpu % 8 == 0) or (512 < rpu <= 1024 and rpu % 32 == 0)
+
+
+def port_ok(port: int) -> bool:
+    """Rule 3 [API CreateWorkgroup ``port``]."""
+    return 5431 <= port <= 5455 or 8191 <= port <= 8215
 
 
 def _now() -> dt.datetime:
@@ -253,6 +260,8 @@ class Serverless(LimitsAndTags):
             _check_capacity(base, req.get("maxCapacity"))
             arn, ident = self._arn(who.region, who.account, "workgroup")
             port = req.get("port", 5439)
+            if not port_ok(port):
+                raise validation(_PORTS.format(port))
             wg = {"workgroupName": name, "workgroupArn": arn, "workgroupId": ident, "namespaceName": ns["namespaceName"],
                   "baseCapacity": base, "enhancedVpcRouting": req.get("enhancedVpcRouting", False),
                   "publiclyAccessible": req.get("publiclyAccessible", False), "port": port,
@@ -290,9 +299,11 @@ class Serverless(LimitsAndTags):
             if key in ("baseCapacity", "maxCapacity"):
                 _check_capacity(value if key == "baseCapacity" else wg["baseCapacity"],
                                 value if key == "maxCapacity" else wg.get("maxCapacity"))
-            wg[key] = value
             if key == "port":
+                if not port_ok(value):
+                    raise validation(_PORTS.format(value))
                 wg["endpoint"]["port"] = value
+            wg[key] = value
             self._in_transit(wg, "MODIFYING")
             return {"workgroup": self._public(wg)}
 
@@ -340,6 +351,7 @@ class Serverless(LimitsAndTags):
                     "_account": self.account}
 
 
+_PORTS = "port {} is not one Redshift Serverless takes: 5431 to 5455 or 8191 to 8215"
 # UpdateNamespace's settings that "must be updated together" [API UpdateNamespace]: each pair is one setting
 _NAMESPACE_PAIRS = (("iamRoles", "defaultIamRoleArn"), ("adminUsername", "adminUserPassword"))
 
