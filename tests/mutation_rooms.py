@@ -339,10 +339,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("sparkify_nb/iam/admin.py", "NumberReplacer",
      '''return f"aws iam attach-role-policy --role-name {principal.rsplit('/', 2)[-1]} --policy-arn {policy_arn}"'''):
         "the last part of an rsplit on '/' is the text after the last '/' whatever the most splits: the role's name",
-    ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",
-     "STEP_S = 1.5  # how long a status in transit lasts here"):
-        "harmless: a status in transit (CREATING, MODIFYING, DELETING) lasts 1.5 s instead of 0.5 s: the rehearsal's "
-        "own pace (AWS's takes minutes), which every caller waits out the same",
     ("sparkify_nb/iam/sar.py", "RemoveDecorator", "(removed) @functools.lru_cache(maxsize=1024)"):
         "harmless: rows() and _arn_regex() without their caches read the same table and compile the same pattern on "
         "every call (rows gives a tuple of frozen Rows, nothing to share wrongly): slower, never different",
