@@ -47,7 +47,9 @@ def private_state():
     A short path also keeps the socket path under its length limit."""
     from sparkify_nb.local import stack as local_stack
 
-    state = Path(tempfile.mkdtemp(prefix="spk-stk-"))
+    from conftest import stacks_parent  # the root conftest's: in memory where there is room
+
+    state = Path(tempfile.mkdtemp(prefix="spk-stk-", dir=stacks_parent()))
     yield state
     local_stack.down(state)
     shutil.rmtree(state, ignore_errors=True)
