@@ -9,7 +9,7 @@ import base64
 
 import pytest
 
-from tests.rehearsal_fixtures import cluster, data_api, run  # noqa: F401 (fixtures)
+from tests.rehearsal_fixtures import cluster, data_api, run, wait  # noqa: F401 (fixtures)
 
 # GetStatementResult's ColumnMetadata as AWS's example shows it
 # (https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-calling.html, "To fetch the results of a SQL
@@ -156,3 +156,29 @@ def test_a_computed_columns_metadata_follows_its_type(code, size, shape):
     m = _column(_described(code, size), None)
     assert (m["typeName"], m["precision"], m["scale"], m["isSigned"], m["isCaseSensitive"]) == shape
     assert (m["nullable"], m["tableName"], m["length"]) == (1, "", 0)
+
+
+def test_a_statement_without_a_result_set_reads_result_size_minus_one_and_no_error(data_api, cluster):
+    """DescribeStatement's ``ResultSize``: "The size in bytes of the returned results. A -1 indicates the value is
+    null" (API_DescribeStatement.html): a statement without a result set has none; ``Error`` only when one
+    failed. A statement with a result counts each record as sent (``[{"longValue": 7}]``: 18 bytes)."""
+    made = run(data_api, "CREATE TABLE sized (x INT)", **cluster)
+    assert (made["Status"], made["HasResultSet"], made["ResultSize"]) == ("FINISHED", False, -1)
+    assert "Error" not in made
+    selected = run(data_api, "SELECT 7 UNION ALL SELECT 8", **cluster)
+    assert (selected["ResultRows"], selected["ResultSize"]) == (2, 36) and "Error" not in selected
+
+
+def test_list_statements_names_each_statements_session_and_result_format(data_api, cluster):
+    """ListStatements' ``StatementData``: ``SessionId``, "The session identifier of the query", for a statement
+    run in a session and none for one run alone; ``ResultFormat`` as asked (API_StatementData.html)."""
+    import uuid
+
+    name = f"rh-listed-{uuid.uuid4().hex[:8]}"
+    opened = data_api.execute_statement(Sql="SELECT 1", SessionKeepAliveSeconds=30, StatementName=name, **cluster)
+    alone = data_api.execute_statement(Sql="SELECT 2", StatementName=name, ResultFormat="CSV", **cluster)
+    for statement in (opened, alone):
+        wait(data_api, statement["Id"])
+    listed = {s["Id"]: s for s in data_api.list_statements(Status="ALL", StatementName=name)["Statements"]}
+    assert (listed[opened["Id"]]["SessionId"], listed[opened["Id"]]["ResultFormat"]) == (opened["SessionId"], "JSON")
+    assert "SessionId" not in listed[alone["Id"]] and listed[alone["Id"]]["ResultFormat"] == "CSV"
