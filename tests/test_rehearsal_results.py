@@ -182,3 +182,30 @@ def test_list_statements_names_each_statements_session_and_result_format(data_ap
     listed = {s["Id"]: s for s in data_api.list_statements(Status="ALL", StatementName=name)["Statements"]}
     assert (listed[opened["Id"]]["SessionId"], listed[opened["Id"]]["ResultFormat"]) == (opened["SessionId"], "JSON")
     assert "SessionId" not in listed[alone["Id"]] and listed[alone["Id"]]["ResultFormat"] == "CSV"
+
+
+class _Cursor:
+    """A result of ``count`` rows of one VARCHAR column, each ``text`` (held once), as psycopg2's cursor gives it."""
+
+    def __init__(self, text: str, count: int, last: str | None = None):
+        from types import SimpleNamespace
+
+        self.description = [SimpleNamespace(name="v", type_code=1043, internal_size=-1, precision=None, scale=None,
+                                            table_oid=None, table_column=None)]
+        self.left = [(text,)] * count + ([(last,)] if last is not None else [])
+
+    def fetchmany(self, size: int):
+        out, self.left = self.left[:size], self.left[size:]
+        return out
+
+
+def test_a_result_of_exactly_500_mb_is_kept_and_one_byte_more_fails_the_statement():
+    """"The Data API limit is 500 MB in the result set returned by the database" (data-api-troubleshooting.html):
+    8,000 records of 64 KB (65,536 bytes as sent) are exactly 500 MB, kept in 500 pages of 1 MB; one more record
+    of 22 bytes fails the statement (about 5 s: half a gigabyte of records measured)."""
+    from sparkify_nb.local.rehearsal import statements
+
+    sub = statements.Sub("s", "SELECT", None)
+    with pytest.raises(statements.Failed, match="^Database response exceeded size limit"):
+        statements.fetch(_Cursor("x" * 65515, 8000, last="y"), sub)
+    assert (len(sub.records), len(sub.pages)) == (8000, 500)  # each of the 8,000 taken, the 8,001st refused
