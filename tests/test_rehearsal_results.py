@@ -161,12 +161,15 @@ def test_a_computed_columns_metadata_follows_its_type(code, size, shape):
 def test_a_statement_without_a_result_set_reads_result_size_minus_one_and_no_error(data_api, cluster):
     """DescribeStatement's ``ResultSize``: "The size in bytes of the returned results. A -1 indicates the value is
     null" (API_DescribeStatement.html): a statement without a result set has none; ``Error`` only when one
-    failed. A statement with a result counts each record as sent (``[{"longValue": 7}]``: 18 bytes)."""
+    failed. A statement with a result counts each record as sent (``[{"longValue": 7}]``: 18 bytes); its
+    ``Duration`` is in nanoseconds."""
     made = run(data_api, "CREATE TABLE sized (x INT)", **cluster)
     assert (made["Status"], made["HasResultSet"], made["ResultSize"]) == ("FINISHED", False, -1)
     assert "Error" not in made
     selected = run(data_api, "SELECT 7 UNION ALL SELECT 8", **cluster)
     assert (selected["ResultRows"], selected["ResultSize"]) == (2, 36) and "Error" not in selected
+    # Duration: "The amount of time in nanoseconds that the statement ran" (API_DescribeStatement.html)
+    assert 0 < selected["Duration"] < 60 * 10 ** 9
 
 
 def test_list_statements_names_each_statements_session_and_result_format(data_api, cluster):
