@@ -21,3 +21,67 @@ def test_a_failed_batch_in_a_session_undoes_its_work_and_the_session_goes_on(dat
     assert wait(data_api, counted["Id"])["Status"] == "FINISHED"
     assert rows(data_api, counted["Id"]) == [[0]]
 
+
+
+class _Connection:
+    """A backend that runs what it is given at once (BEGIN, COMMIT, ROLLBACK kept in ``sent``)."""
+
+    def __init__(self):
+        from psycopg2 import extensions
+
+        self.info = type("Info", (), {"transaction_status": extensions.TRANSACTION_STATUS_IDLE})()
+        self.sent: list[str] = []
+
+    def cursor(self):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        return False
+
+    def execute(self, sql):
+        self.sent.append(sql)
+
+    def get_backend_pid(self) -> int:
+        return 4242
+
+    def close(self) -> None:
+        pass
+
+
+class _CancelledAfterTheFirst:
+    """An endpoint whose CancelStatement comes as the batch's first statement ends: no query is running then, so
+    ``pg_cancel_backend`` has nothing to interrupt; only the run's ``cancelled`` says it."""
+
+    def __init__(self):
+        self.conn, self.ran = _Connection(), []
+
+    def connect(self, target):
+        return self.conn
+
+    def run_one(self, conn, run, sub, in_batch):
+        self.ran.append(sub.sql)
+        run.cancelled = True
+
+    def after_rollback(self, conn, run):
+        pass
+
+    def after_commit(self, conn, run):
+        pass
+
+
+def test_a_batch_cancelled_between_its_statements_runs_no_more_and_ends_aborted():
+    """CancelStatement "Cancels a running query" (API_CancelStatement.html) and answers ``Status`` true: a batch
+    cancelled while between two statements runs none of the rest, undoes what ran (a batch is one transaction),
+    and ends ABORTED, the statements it did not run too (what those show is unconfirmed)."""
+    from sparkify_nb.local.rehearsal import statements, translate
+
+    sqls = ["SELECT 1", "SELECT 2"]
+    run = statements.new_run(sqls, [translate.parse(s) for s in sqls], True, None, [])
+    endpoint = _CancelledAfterTheFirst()
+    statements.execute(run, endpoint)
+    assert (endpoint.ran, endpoint.conn.sent) == (["SELECT 1"], ["BEGIN", "ROLLBACK"])
+    assert (run.status, [s.status for s in run.subs]) == ("ABORTED", ["FINISHED", "ABORTED"])
+    assert run.subs[1].duration_ns == -1 and run.error == "ERROR: canceling statement due to user request"
