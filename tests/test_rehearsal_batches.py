@@ -85,3 +85,22 @@ def test_a_batch_cancelled_between_its_statements_runs_no_more_and_ends_aborted(
     assert (endpoint.ran, endpoint.conn.sent) == (["SELECT 1"], ["BEGIN", "ROLLBACK"])
     assert (run.status, [s.status for s in run.subs]) == ("ABORTED", ["FINISHED", "ABORTED"])
     assert run.subs[1].duration_ns == -1 and run.error == "ERROR: canceling statement due to user request"
+
+
+class _LoginRefused:
+    def connect(self, target):
+        from sparkify_nb.local.rehearsal.statements import Failed
+
+        raise Failed('FATAL: user "nobody" does not exist')
+
+
+def test_a_batch_whose_login_fails_fails_its_first_statement_and_aborts_the_rest():
+    """A batch that cannot log in ran nothing: its first statement FAILED with the login's error, the others
+    ABORTED (rule 3: the failing statement FAILED and those after it ABORTED), the batch FAILED with that error."""
+    from sparkify_nb.local.rehearsal import statements, translate
+
+    sqls = ["SELECT 1", "SELECT 2", "SELECT 3"]
+    run = statements.new_run(sqls, [translate.parse(s) for s in sqls], True, None, [])
+    statements.execute(run, _LoginRefused())
+    assert (run.status, [s.status for s in run.subs]) == ("FAILED", ["FAILED", "ABORTED", "ABORTED"])
+    assert run.error == run.subs[0].error == 'FATAL: user "nobody" does not exist' and run.done.is_set()
