@@ -329,10 +329,7 @@ def list_offset(token: str | None) -> int:
     token does; refusing the rest is the strictest reading, unconfirmed): ValueError, as :func:`page` raises."""
     if not token:
         return 0
-    try:
-        start = int(base64.urlsafe_b64decode(token.encode()).decode())
-    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        start = 0
+    start = int(base64.urlsafe_b64decode(token.encode()).decode())  # binascii.Error, UnicodeDecodeError: ValueErrors
     if start < 1:
         raise ValueError(token)
     return start
