@@ -104,3 +104,15 @@ def test_a_batch_whose_login_fails_fails_its_first_statement_and_aborts_the_rest
     statements.execute(run, _LoginRefused())
     assert (run.status, [s.status for s in run.subs]) == ("FAILED", ["FAILED", "ABORTED", "ABORTED"])
     assert run.error == run.subs[0].error == 'FATAL: user "nobody" does not exist' and run.done.is_set()
+
+
+def test_a_vacuum_runs_alone_and_fails_inside_a_batchs_transaction(data_api, cluster):
+    """VACUUM cannot run inside a transaction block (r_VACUUM_command.html's usage notes; its wording not checked
+    here, PostgreSQL's rule the same): a statement on its own runs outside any, a TRANSACTION batch is one."""
+    from tests.rehearsal_fixtures import run
+
+    assert run(data_api, "CREATE TABLE swept (x INT)", **cluster)["Status"] == "FINISHED"
+    alone = run(data_api, "VACUUM swept", **cluster)
+    assert alone["Status"] == "FINISHED", alone.get("Error")
+    batch = wait(data_api, data_api.batch_execute_statement(Sqls=["SELECT 1", "VACUUM swept"], **cluster)["Id"])
+    assert batch["Status"] == "FAILED"
