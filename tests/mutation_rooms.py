@@ -44,6 +44,7 @@ REHEARSAL_TESTS = ("tests/test_rehearsal_sql.py", "tests/test_rehearsal_api.py",
                    "tests/test_rehearsal_analysts.py", "tests/test_copy_reach.py",
                    "tests/test_rehearsal_copy_options.py", "tests/test_rehearsal_semantics.py",
                    "tests/test_rehearsal_results.py",
+                   "tests/test_rehearsal_batches.py",  # a batch's transaction in a session (test_rehearsal_api's sibling)
                    "tests/test_rehearsal_documented_outcomes.py",
                    "tests/test_rehearsal_refusals.py",  # refusals.py's data file, each entry refused (pure, 2 s)
                    "tests/test_rehearsal_pki.py",  # the door's CA and server certificates (pure, 2 s)
@@ -106,6 +107,12 @@ _EQ_STATEMENTS: dict[tuple[str, str, str], str] = {
     **{("sparkify_nb/local/rehearsal/statements.py", "NumberReplacer", f"rows = cur.fetchmany( {n})"):
        "harmless: how many rows fetch() reads from PostgreSQL at a time; pages are cut by the loop over each row"
        for n in (999, 1001)},
+    **{(_ST, "NumberReplacer", "return int((self.updated - self.started) * "
+        f"{n}) if self.started and self.status in DONE else -1"):
+       "harmless: a Duration off by one part in a billion" for n in ("1000000001.0", "999999999.0")},
+    (_ST, "ReplaceComparisonOperator_IsNot_Is", "elif conn is None:"):
+        "harmless: execute's local is the connection's only reference, so CPython closes it as execute returns; "
+        "when connecting failed (None) the AttributeError ends the statement's own thread after its FAILED is set",
     (_TR, "NumberReplacer", "tree = trees[ -1]"):
         "the line before refuses any count of statements but one: the first tree is the last",
     (_TR, "NumberReplacer", 'mark = f"rehearsal_param_{secrets.token_hex( 7)}"'):

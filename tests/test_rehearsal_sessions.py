@@ -385,13 +385,6 @@ def test_a_row_over_64_kb_fails_the_statement(data_api, cluster):
     assert described["Status"] == "FAILED" and described["Error"].startswith("Packet for query is too large")
 
 
-def test_a_result_over_500_mb_fails_the_statement(data_api, cluster):
-    """"The Data API limit is 500 MB in the result set returned by the database" (data-api-troubleshooting.html):
-    8,600 rows of 61,000 bytes are 524.6 MB; each row stays under the 64 KB row limit."""
-    described = run(data_api, "SELECT REPEAT('x', 61000) FROM generate_series(1, 8600)", **cluster)
-    assert described["Status"] == "FAILED" and described["Error"].startswith("Database response exceeded size limit")
-
-
 def test_a_statement_without_a_result_set_has_no_result(data_api, cluster):
     described = run(data_api, "CREATE TABLE t (x INT)", **cluster)
     with pytest.raises(ClientError) as refused:

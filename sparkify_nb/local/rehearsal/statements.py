@@ -25,6 +25,7 @@ MAX_ROW_BYTES = 64 * 1024          # "The Data API size limit is 64 KB per row i
 MAX_RESULT_BYTES = 500 * 1024 ** 2  # "The Data API limit is 500 MB in the result set returned by the database" [TROUBLE]
 PAGE_BYTES = 1024 ** 2             # one GetStatementResult page at most (unconfirmed: AWS documents no page size)
 DONE = ("FINISHED", "FAILED", "ABORTED")
+CANCELLED = "ERROR: canceling statement due to user request"  # PostgreSQL's, as a cancelled running query reads
 
 _LONG = {20, 21, 23, 26}
 _DOUBLE = {700, 701}
@@ -127,8 +128,10 @@ def execute(run: Run, runner: Any) -> None:
         if transaction and idle(conn):
             _exec(conn, "BEGIN")
         for index, sub in enumerate(run.subs):
-            sub.mark("STARTED")
             try:
+                if run.cancelled:  # cancelled between statements: no query ran for pg_cancel_backend to interrupt
+                    raise Failed(CANCELLED)
+                sub.mark("STARTED")
                 if sub.parsed.error:
                     raise Failed(sub.parsed.error)
                 runner.run_one(conn, run, sub, in_batch=transaction)
@@ -326,10 +329,7 @@ def list_offset(token: str | None) -> int:
     token does; refusing the rest is the strictest reading, unconfirmed): ValueError, as :func:`page` raises."""
     if not token:
         return 0
-    try:
-        start = int(base64.urlsafe_b64decode(token.encode()).decode())
-    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        start = 0
+    start = int(base64.urlsafe_b64decode(token.encode()).decode())  # binascii.Error, UnicodeDecodeError: ValueErrors
     if start < 1:
         raise ValueError(token)
     return start
