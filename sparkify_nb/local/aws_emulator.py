@@ -10,6 +10,7 @@ rehearsal's wire-protocol front door accepts those credentials and no others.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,20 @@ def gated_server(port: int, notes: Path | None) -> Any:
 
     from .iam.gate import Gate
 
+    class Quiet(MotoRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """werkzeug logs every request to the log; only a refusal or a failure is worth a line there (a
+            run makes thousands of requests, and formatting their lines under the log's lock was ~7 % of this
+            process's CPU in a profile of make test)."""
+            if str(code).isdigit() and int(code) >= 400:
+                super().log_request(code, size)
+
     class Gated(ThreadedMotoServer):
         def _server_entry(self) -> None:
             if notes is not None:
                 notes.mkdir(parents=True, exist_ok=True)
             app = Gate(DomainDispatcherApplication(create_backend_app), notes)
-            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=Quiet)
             self._server_ready_event.set()
             self._server.serve_forever()
 
@@ -40,6 +49,11 @@ def main() -> None:
     parser.add_argument("--port-file", required=True, type=Path)
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     args = parser.parse_args()
+    # moto gives every account and Region its EC2 backend a catalogue of AMIs, built when the backend is made
+    # (moto/ec2/models/amis.py, AmiBackend._load_amis; moto's settings.ec2_load_default_amis reads this variable):
+    # nothing here launches an instance, and those catalogues were the largest single cost of this process in a
+    # profile of make test (each Redshift backend makes an EC2 one). Whoever sets the variable keeps their choice.
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
     from .processes import serve_until_stopped
     from .rehearsal.credentials import LEDGER, record_cluster_credentials
