@@ -57,9 +57,13 @@ rehearse: install
 ## (tests/test_whole_runs.py) is 217 s of one worker under four; alone, one process, quiet: 117 s at 541a74c,
 ## 138 s at 0ee284a (this round's endpoint changes cost ~20 s of it); the rest is ~200 new rehearsal tests.
 ## Then in place at 7fc4f15, quiet: 1969 passed in 294.8 s (4 min 57 s with make): under, but with no margin.
+## PYTHONDONTWRITEBYTECODE is emptied for the run (an empty value is unset, to Python): where a developer's shell
+## sets it (this machine's does), every process of the run compiled sparkify_nb from source again (each kernel,
+## worker, endpoint and CLI run) and pytest rewrote every test module's asserts in each worker: ~8 % of make
+## test's CPU in a py-spy profile. Written once, __pycache__ (git-ignored) serves every later process and run.
 TEST_WORKERS ?= 4
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 ## make teardown: run 99_teardown, then stop the local stack
 teardown: install
