@@ -24,8 +24,9 @@ value (rule 9 of :mod:`sparkify_nb.local.rehearsal` states them; each with its p
   length counts bytes, at most 65535 ("you can create an Amazon Redshift table
   with a TEXT column, but it is converted to a VARCHAR(256) column"; "VARCHAR ...
   65535 bytes"; "lengths ... in bytes, not characters" [DG r_Character_types.html]):
-  a table's VARCHAR(n) column gets a byte-length check, so INSERT and UPDATE
-  refuse what Redshift refuses ("value too long for type character varying(n)").
+  a table's VARCHAR(n) column (of CREATE TABLE or ALTER TABLE ADD COLUMN) gets a
+  byte-length check, so INSERT and UPDATE refuse what Redshift refuses ("value too
+  long for type character varying(n)").
   ``VARCHAR(MAX)`` is 65535 bytes ("The MAX setting defines the width of the
   column as ... 65535 bytes for VARCHAR", same page). Any other length (a name, a
   string, a fraction, two numbers) is a syntax error, and a length below 1 fails
@@ -210,7 +211,7 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
     for column in list(tree.find_all(exp.ColumnDef)):
         kind = column.args.get("kind")
         if isinstance(kind, exp.DataType) and kind.this == exp.DataType.Type.VARCHAR and isinstance(
-                tree, exp.Create):
+                tree, (exp.Create, exp.Alter)):  # a table's column, made by CREATE TABLE or ALTER TABLE ADD COLUMN
             size = _length(kind)
             check = exp.CheckColumnConstraint(this=exp.LTE(
                 this=exp.Anonymous(this="octet_length", expressions=[exp.column(column.this.copy())]),
