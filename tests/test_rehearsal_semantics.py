@@ -120,6 +120,9 @@ FUNCTIONS = {  # sql -> (the text it runs as, the error)
     "SELECT AVG(a), SUM(b), AVG(b) + SUM(a) FROM t": (
         f"SELECT {RS}.avg(a), {RS}.sum(b), {RS}.avg(b) + {RS}.sum(a) FROM t", ""),
     "SELECT APPROXIMATE COUNT(DISTINCT s) FROM n": ("SELECT COUNT(DISTINCT s) FROM n", ""),
+    # another aggregate's WITHIN GROUP is PostgreSQL's as written (MEDIAN is sqlglot's PERCENTILE_CONT(0.5))
+    "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY a), MEDIAN(b) FROM t": (
+        "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY a), PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY b) FROM t", ""),
 }
 
 

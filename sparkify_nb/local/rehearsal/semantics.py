@@ -141,7 +141,7 @@ def _length(kind: exp.DataType) -> int | None:
     params = kind.expressions
     if not params:
         return None
-    value = params[0].this if isinstance(params[0], exp.DataTypeParam) else params[0]
+    value = params[0].this  # sqlglot reads each of a type's parameters as a DataTypeParam
     if isinstance(value, exp.Literal) and value.is_int:
         return int(value.name)
     if isinstance(value, exp.Var) and value.name.upper() == "MAX":
