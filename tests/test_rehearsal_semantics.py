@@ -160,6 +160,18 @@ def test_listagg_is_written_as_postgresql_computes_redshifts(sql):
     assert (parsed.text, parsed.error) == (LISTAGG[sql], "")
 
 
+LISTAGG_ARGUMENTS = "ERROR: LISTAGG takes one expression and at most one delimiter " \
+                    "(https://docs.aws.amazon.com/redshift/latest/dg/r_LISTAGG.html)"
+
+
+@pytest.mark.parametrize("sql", ["SELECT LISTAGG(s, ',', 'x') FROM n", "SELECT LISTAGG(DISTINCT s, ',', 'x') FROM n",
+                                 "SELECT LISTAGG(s, ',', 'x') WITHIN GROUP (ORDER BY s) OVER () FROM n"])
+def test_listagg_takes_an_expression_and_a_delimiter_no_more(sql):
+    """The grammar of r_LISTAGG.html and r_WF_LISTAGG.html: ``LISTAGG( [DISTINCT] expression [, 'delimiter'] )`` (the
+    error's wording is unconfirmed)."""
+    assert translate.parse(sql).error == LISTAGG_ARGUMENTS
+
+
 # MERGE ... WHEN NOT MATCHED THEN INSERT [(columns)] VALUES (...) (https://docs.aws.amazon.com/redshift/latest/dg/r_MERGE.html)
 MERGE = {
     "MERGE INTO m USING s ON m.a = s.a WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT VALUES (s.a, s.v)":

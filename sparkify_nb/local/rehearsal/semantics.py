@@ -242,13 +242,18 @@ def _redshift_only(tree: exp.Expression) -> None:
       fails with "Result size exceeds LISTAGG limit" [DG r_LISTAGG.html, r_WF_LISTAGG.html]. DISTINCT:
       "Trailing spaces are ignored ... 'a' and 'a ' are treated as duplicates. LISTAGG uses the first value
       encountered" (same pages) -> ``redshift_system.listagg_distinct`` (sql/system.sql), which keeps the first
-      in WITHIN GROUP's order (that this is the order it meets them in is unconfirmed).
+      in WITHIN GROUP's order (that this is the order it meets them in is unconfirmed). A third argument is
+      refused (the pages' grammar has none; sqlglot would drop it, or take it for the value; wording unconfirmed).
     - ``APPROXIMATE COUNT(DISTINCT expr)`` -> ``COUNT(DISTINCT expr)``: Redshift's is HyperLogLog,
       "a relative error of around 2%" [DG r_COUNT.html]; the rehearsal's is exact.
     - ``MERGE ... WHEN NOT MATCHED THEN INSERT VALUES (...)`` (no column list) is written the way
       PostgreSQL 15+ reads it [DG r_MERGE.html]."""
     for concat in list(tree.find_all(exp.GroupConcat)):  # sqlglot reads LISTAGG(DISTINCT x, ',') as DISTINCT (x, ',')
         inner = concat.this
+        extra = concat.args.get("on_overflow")  # LISTAGG(x, ',', y): y, as Trino's ON OVERFLOW would be
+        if extra is not None or (isinstance(inner, exp.Distinct) and len(inner.expressions) > 2):
+            raise Refused("ERROR: LISTAGG takes one expression and at most one delimiter "
+                          "(https://docs.aws.amazon.com/redshift/latest/dg/r_LISTAGG.html)")
         if isinstance(inner, exp.Distinct) and len(inner.expressions) == 2 and concat.args.get("separator") is None:
             concat.set("separator", inner.expressions[1].pop())
     for node in list(tree.find_all(exp.WithinGroup)):
