@@ -99,6 +99,7 @@ _NO_CARRY = ("NUMERIC typmod is (precision << 16 | scale) + 4, scale at most 100
              "precision bits")
 _NUMERIC_TYPMOD = "PostgreSQL stores a NUMERIC typmod as -1 or (precision << 16 | scale) + 4 >= 4, never 3"
 _TR = "sparkify_nb/local/rehearsal/translate.py"
+_SE = "sparkify_nb/local/rehearsal/semantics.py"
 # Equivalent endpoint mutants, one dict per group of the endpoint's files, so that work on different
 # files adds entries in different places (merged into EQUIVALENT below).
 
@@ -118,6 +119,18 @@ _EQ_STATEMENTS: dict[tuple[str, str, str], str] = {
     (_TR, "NumberReplacer", 'mark = f"rehearsal_param_{secrets.token_hex( 7)}"'):
         "harmless: a placeholder's internal column name, replaced before PostgreSQL sees it, is 14 random hex "
         "digits instead of 12",
+    (_SE, "NumberReplacer", "value = params[ -1].this  # sqlglot reads each of a type's parameters as a DataTypeParam"):
+        "a character type with more than one parameter is refused by check_types whichever it reads (a syntax error "
+        "at its last); with one, its first is its last",
+    **{(_SE, "NumberReplacer", line): "sqlglot reads MERGE's INSERT VALUES (...) without a column list as a Tuple of "
+       "exactly one VALUES(...) call: its first is its last (a column list's Tuple holds no call either way)"
+       for line in ('isinstance(then.this.expressions[ -1], exp.Anonymous) and then.this.expressions[0].name.upper() == "VALUES":',
+                    'isinstance(then.this.expressions[0], exp.Anonymous) and then.this.expressions[ -1].name.upper() == "VALUES":',
+                    'values = ", ".join(e.sql("postgres") for e in then.this.expressions[ -1].expressions)')},
+    (_SE, "NumberReplacer",
+     'value = exp.Nullif(this=exp.cast((inner.expressions[ -1] if distinct else inner).copy(), "VARCHAR"),'):
+        "LISTAGG(DISTINCT x, delimiter) reaches here as DISTINCT (x), its delimiter taken out, and more arguments are "
+        "refused before: its first is its last",
     **{(_TR, kind, f'node.set("minvalue" if step.to_py() {test} else "maxvalue", exp.Literal.number(start.to_py()))'):
        "they differ for a step of 0 only, which PostgreSQL refuses before it reads either bound (\"INCREMENT must "
        "not be zero\")" for kind, test in (("NumberReplacer", "> -1"), ("ReplaceComparisonOperator_Gt_GtE", ">= 0"))},

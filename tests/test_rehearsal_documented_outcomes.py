@@ -40,6 +40,10 @@ OUTCOMES = {
         "CREATE TABLE t1 (a TEXT); INSERT INTO t1 VALUES (REPEAT('é', 200))", None,
         ("failed", "ERROR: new row for relation \"t1\" violates check constraint \"value too long for type character "
                    "varying(256): a\""), DG + "r_Character_types.html"),
+    "a column ALTER TABLE adds counts bytes too: two two-byte characters do not fit a VARCHAR(3)": (
+        "CREATE TABLE t3 (a INT); ALTER TABLE t3 ADD COLUMN c VARCHAR(3); INSERT INTO t3 VALUES (1, 'éé')", None,
+        ("failed", "ERROR: new row for relation \"t3\" violates check constraint \"value too long for type character "
+                   "varying(3): c\""), DG + "r_Character_types.html"),
     "a VARCHAR is at most 65535 bytes": (
         "CREATE TABLE t2 (a VARCHAR(65536))", None,
         ("failed", "ERROR: length for type varchar cannot exceed 65535"), DG + "r_Character_types.html"),

@@ -67,6 +67,128 @@ def test_a_varchar_length_is_a_whole_number_of_bytes_up_to_65535_or_max(sql):
     assert (parsed.text, parsed.error) == VARCHAR_LENGTHS[sql]
 
 
+def _checked(column: str, n: int) -> str:
+    return f'{column} VARCHAR({n}) CONSTRAINT "value too long for type character varying({n}): {column}" ' \
+           f"CHECK (OCTET_LENGTH({column}) <= {n})"
+
+
+# "TEXT ... Converted to VARCHAR(256)"; a VARCHAR without a length in CREATE TABLE is 256 long; NVARCHAR is a VARCHAR;
+# lengths count bytes, so a table's VARCHAR column gets a byte-length check wherever a column is made
+# (https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html)
+CHARACTER_TYPES = {
+    "CREATE TABLE t (a TEXT, b VARCHAR, c NVARCHAR(5), d CHAR(3), e INT)":
+        f"CREATE TABLE t ({_checked('a', 256)}, {_checked('b', 256)}, {_checked('c', 5)}, d CHAR(3), e INT)",
+    "SELECT CAST(a AS TEXT), CAST(b AS VARCHAR(7)) FROM t": "SELECT CAST(a AS VARCHAR(256)), CAST(b AS VARCHAR(7)) FROM t",
+    "ALTER TABLE t ADD COLUMN c VARCHAR(10)": f"ALTER TABLE t ADD COLUMN {_checked('c', 10)}",
+    "ALTER TABLE t ADD COLUMN c TEXT NOT NULL": "ALTER TABLE t ADD COLUMN c VARCHAR(256) NOT NULL CONSTRAINT "
+                                               '"value too long for type character varying(256): c" '
+                                               "CHECK (OCTET_LENGTH(c) <= 256)",
+    "ALTER TABLE t ADD COLUMN n INT": "ALTER TABLE t ADD COLUMN n INT",
+    # PostgreSQL keeps 63 bytes of a name: the check's name is cut there, so that its error names what it checks
+    f"CREATE TABLE t ({'x' * 70} VARCHAR(9))":
+        f'CREATE TABLE t ({"x" * 70} VARCHAR(9) CONSTRAINT "value too long for type character varying(9): '
+        f'{"x" * 17}" CHECK (OCTET_LENGTH({"x" * 70}) <= 9))',
+}
+
+
+@pytest.mark.parametrize("sql", list(CHARACTER_TYPES))
+def test_a_table_column_of_a_character_type_is_a_varchar_of_bytes(sql):
+    parsed = translate.parse(sql)
+    assert (parsed.text, parsed.error) == (CHARACTER_TYPES[sql], "")
+
+
+RS = "redshift_system"
+PART = "ERROR: {}: \"{}\" is not a date part Amazon Redshift knows " \
+       "(https://docs.aws.amazon.com/redshift/latest/dg/r_Dateparts_for_datetime_functions.html)"
+# rule 9's functions and aggregates, each written as PostgreSQL computes Redshift's result (the module docstring of
+# semantics.py cites each page); what they then compute: tests/test_rehearsal_documented_outcomes.py
+FUNCTIONS = {  # sql -> (the text it runs as, the error)
+    "SELECT EXTRACT(epoch FROM x), EXTRACT(ms FROM x), EXTRACT(HRS FROM x) FROM t": (
+        f"SELECT {RS}.rs_extract('epoch', x), {RS}.rs_extract('millisecond', x), {RS}.rs_extract('hour', x) FROM t",
+        ""),
+    "SELECT DATE_PART('hour', x), DATE_PART(mins, x) FROM t": ("SELECT DATE_PART('hour', x), DATE_PART('minute', x) FROM t", ""),
+    "SELECT DATE_PART('year', x), EXTRACT(year FROM x) FROM t": (
+        f"SELECT DATE_PART('year', x), {RS}.rs_extract('year', x) FROM t", ""),
+    "SELECT EXTRACT(year FROM x), DATE_PART('year', x) FROM t": (
+        f"SELECT {RS}.rs_extract('year', x), DATE_PART('year', x) FROM t", ""),
+    "SELECT EXTRACT(fortnight FROM x) FROM t": ("", PART.format("EXTRACT", "fortnight")),
+    "SELECT DATE_PART('Fortnight', x) FROM t": ("", PART.format("DATE_PART", "fortnight")),
+    "SELECT DATEDIFF(fortnight, a, b) FROM t": ("", PART.format("DATEDIFF", "fortnight")),
+    # DATEDIFF(datepart, date|time|timetz|timestamp, date|time|timetz|timestamp): the second less the first
+    "SELECT DATEDIFF(second, a, b), DATEDIFF('week', b, a) FROM t": (
+        f"SELECT {RS}.datediff('second', a, b), {RS}.datediff('week', b, a) FROM t", ""),
+    "SELECT AVG(a), SUM(b), AVG(b) + SUM(a) FROM t": (
+        f"SELECT {RS}.avg(a), {RS}.sum(b), {RS}.avg(b) + {RS}.sum(a) FROM t", ""),
+    "SELECT APPROXIMATE COUNT(DISTINCT s) FROM n": ("SELECT COUNT(DISTINCT s) FROM n", ""),
+    # another aggregate's WITHIN GROUP is PostgreSQL's as written (MEDIAN is sqlglot's PERCENTILE_CONT(0.5))
+    "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY a), MEDIAN(b) FROM t": (
+        "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY a), PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY b) FROM t", ""),
+}
+
+
+@pytest.mark.parametrize("sql", list(FUNCTIONS))
+def test_a_function_whose_result_differs_on_postgresql_runs_as_redshifts(sql):
+    parsed = translate.parse(sql)
+    assert (parsed.text, parsed.error) == FUNCTIONS[sql]
+
+
+_V = "NULLIF(CAST(s AS VARCHAR), '')"  # "NULL values and empty strings are ignored", whatever the value's type
+_ALL = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
+# LISTAGG([DISTINCT] expr [, delimiter]) [WITHIN GROUP (ORDER BY ...)] [OVER (...)]
+# (https://docs.aws.amazon.com/redshift/latest/dg/r_LISTAGG.html, r_WF_LISTAGG.html)
+LISTAGG = {
+    "SELECT LISTAGG(s, '|') WITHIN GROUP (ORDER BY s DESC) FROM n":
+        f"SELECT {RS}.listagg_limit(STRING_AGG({_V}, '|' ORDER BY s DESC)) FROM n",
+    "SELECT LISTAGG(s) FROM n": f"SELECT {RS}.listagg_limit(STRING_AGG({_V}, '')) FROM n",
+    "SELECT LISTAGG(s) WITHIN GROUP (ORDER BY k) FROM n": f"SELECT {RS}.listagg_limit(STRING_AGG({_V}, '' ORDER BY k)) FROM n",
+    "SELECT LISTAGG(DISTINCT s, '|') WITHIN GROUP (ORDER BY s) FROM n":
+        f"SELECT {RS}.listagg_limit({RS}.listagg_distinct({_V}, '|' ORDER BY s)) FROM n",
+    "SELECT LISTAGG(DISTINCT s, '|') FROM n": f"SELECT {RS}.listagg_limit({RS}.listagg_distinct({_V}, '|')) FROM n",
+    "SELECT LISTAGG(DISTINCT s) FROM n": f"SELECT {RS}.listagg_limit({RS}.listagg_distinct({_V}, '')) FROM n",
+    "SELECT LISTAGG(s, '|') WITHIN GROUP (ORDER BY k) OVER (PARTITION BY p) FROM g":
+        f"SELECT {RS}.listagg_limit(STRING_AGG({_V}, '|') OVER (PARTITION BY p ORDER BY k {_ALL})) FROM g",
+    "SELECT LISTAGG(s, '|') OVER (PARTITION BY p) FROM g":
+        f"SELECT {RS}.listagg_limit(STRING_AGG({_V}, '|') OVER (PARTITION BY p)) FROM g",
+    "SELECT LISTAGG(DISTINCT s, ',') WITHIN GROUP (ORDER BY k DESC) OVER () FROM g":
+        f"SELECT {RS}.listagg_limit({RS}.listagg_distinct({_V}, ',') OVER (ORDER BY k DESC {_ALL})) FROM g",
+}
+
+
+@pytest.mark.parametrize("sql", list(LISTAGG))
+def test_listagg_is_written_as_postgresql_computes_redshifts(sql):
+    parsed = translate.parse(sql)
+    assert (parsed.text, parsed.error) == (LISTAGG[sql], "")
+
+
+LISTAGG_ARGUMENTS = "ERROR: LISTAGG takes one expression and at most one delimiter " \
+                    "(https://docs.aws.amazon.com/redshift/latest/dg/r_LISTAGG.html)"
+
+
+@pytest.mark.parametrize("sql", ["SELECT LISTAGG(s, ',', 'x') FROM n", "SELECT LISTAGG(DISTINCT s, ',', 'x') FROM n",
+                                 "SELECT LISTAGG(s, ',', 'x') WITHIN GROUP (ORDER BY s) OVER () FROM n"])
+def test_listagg_takes_an_expression_and_a_delimiter_no_more(sql):
+    """The grammar of r_LISTAGG.html and r_WF_LISTAGG.html: ``LISTAGG( [DISTINCT] expression [, 'delimiter'] )`` (the
+    error's wording is unconfirmed)."""
+    assert translate.parse(sql).error == LISTAGG_ARGUMENTS
+
+
+# MERGE ... WHEN NOT MATCHED THEN INSERT [(columns)] VALUES (...) (https://docs.aws.amazon.com/redshift/latest/dg/r_MERGE.html)
+MERGE = {
+    "MERGE INTO m USING s ON m.a = s.a WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT VALUES (s.a, s.v)":
+        "MERGE INTO m USING s ON m.a = s.a WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT VALUES (s.a, s.v)",
+    "MERGE INTO m USING s ON m.a = s.a WHEN NOT MATCHED THEN INSERT (a, v) VALUES (s.a, s.v)":
+        "MERGE INTO m USING s ON m.a = s.a WHEN NOT MATCHED THEN INSERT (a, v) VALUES (s.a, s.v)",
+    "MERGE INTO m USING s ON m.a = s.a WHEN MATCHED THEN DELETE WHEN NOT MATCHED THEN INSERT VALUES (s.a)":
+        "MERGE INTO m USING s ON m.a = s.a WHEN MATCHED THEN DELETE WHEN NOT MATCHED THEN INSERT VALUES (s.a)",
+}
+
+
+@pytest.mark.parametrize("sql", list(MERGE))
+def test_merge_is_written_as_postgresql_reads_it(sql):
+    parsed = translate.parse(sql)
+    assert (parsed.text, parsed.error) == (MERGE[sql], "")
+
+
 class _Diag:
     def __init__(self, primary: str | None):
         self.message_primary = primary

@@ -24,8 +24,9 @@ value (rule 9 of :mod:`sparkify_nb.local.rehearsal` states them; each with its p
   length counts bytes, at most 65535 ("you can create an Amazon Redshift table
   with a TEXT column, but it is converted to a VARCHAR(256) column"; "VARCHAR ...
   65535 bytes"; "lengths ... in bytes, not characters" [DG r_Character_types.html]):
-  a table's VARCHAR(n) column gets a byte-length check, so INSERT and UPDATE
-  refuse what Redshift refuses ("value too long for type character varying(n)").
+  a table's VARCHAR(n) column (of CREATE TABLE or ALTER TABLE ADD COLUMN) gets a
+  byte-length check, so INSERT and UPDATE refuse what Redshift refuses ("value too
+  long for type character varying(n)").
   ``VARCHAR(MAX)`` is 65535 bytes ("The MAX setting defines the width of the
   column as ... 65535 bytes for VARCHAR", same page). Any other length (a name, a
   string, a fraction, two numbers) is a syntax error, and a length below 1 fails
@@ -140,7 +141,7 @@ def _length(kind: exp.DataType) -> int | None:
     params = kind.expressions
     if not params:
         return None
-    value = params[0].this if isinstance(params[0], exp.DataTypeParam) else params[0]
+    value = params[0].this  # sqlglot reads each of a type's parameters as a DataTypeParam
     if isinstance(value, exp.Literal) and value.is_int:
         return int(value.name)
     if isinstance(value, exp.Var) and value.name.upper() == "MAX":
@@ -210,7 +211,7 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
     for column in list(tree.find_all(exp.ColumnDef)):
         kind = column.args.get("kind")
         if isinstance(kind, exp.DataType) and kind.this == exp.DataType.Type.VARCHAR and isinstance(
-                tree, exp.Create):
+                tree, (exp.Create, exp.Alter)):  # a table's column, made by CREATE TABLE or ALTER TABLE ADD COLUMN
             size = _length(kind)
             check = exp.CheckColumnConstraint(this=exp.LTE(
                 this=exp.Anonymous(this="octet_length", expressions=[exp.column(column.this.copy())]),
@@ -241,13 +242,18 @@ def _redshift_only(tree: exp.Expression) -> None:
       fails with "Result size exceeds LISTAGG limit" [DG r_LISTAGG.html, r_WF_LISTAGG.html]. DISTINCT:
       "Trailing spaces are ignored ... 'a' and 'a ' are treated as duplicates. LISTAGG uses the first value
       encountered" (same pages) -> ``redshift_system.listagg_distinct`` (sql/system.sql), which keeps the first
-      in WITHIN GROUP's order (that this is the order it meets them in is unconfirmed).
+      in WITHIN GROUP's order (that this is the order it meets them in is unconfirmed). A third argument is
+      refused (the pages' grammar has none; sqlglot would drop it, or take it for the value; wording unconfirmed).
     - ``APPROXIMATE COUNT(DISTINCT expr)`` -> ``COUNT(DISTINCT expr)``: Redshift's is HyperLogLog,
       "a relative error of around 2%" [DG r_COUNT.html]; the rehearsal's is exact.
     - ``MERGE ... WHEN NOT MATCHED THEN INSERT VALUES (...)`` (no column list) is written the way
       PostgreSQL 15+ reads it [DG r_MERGE.html]."""
     for concat in list(tree.find_all(exp.GroupConcat)):  # sqlglot reads LISTAGG(DISTINCT x, ',') as DISTINCT (x, ',')
         inner = concat.this
+        extra = concat.args.get("on_overflow")  # LISTAGG(x, ',', y): y, as Trino's ON OVERFLOW would be
+        if extra is not None or (isinstance(inner, exp.Distinct) and len(inner.expressions) > 2):
+            raise Refused("ERROR: LISTAGG takes one expression and at most one delimiter "
+                          "(https://docs.aws.amazon.com/redshift/latest/dg/r_LISTAGG.html)")
         if isinstance(inner, exp.Distinct) and len(inner.expressions) == 2 and concat.args.get("separator") is None:
             concat.set("separator", inner.expressions[1].pop())
     for node in list(tree.find_all(exp.WithinGroup)):
