@@ -402,6 +402,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "a NULL previous_level fails the next predicate, previous_level <> level, too (NULL is not true)",
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
+    ("sparkify_nb/iam/sar.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
+        "nothing assigns to a Row's fields or hashes a Row (rows() caches and shares them); frozen only forbids that",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",
      "user, password = mapped_user(who.arn), secrets.token_urlsafe( 23)"):
         "harmless: GetCredentials' password is a random token either way; AWS documents no length for it",

@@ -192,3 +192,12 @@ def test_the_boundary_lets_the_stacks_roles_read_the_work_buckets_manifests_and_
     [work] = [st for st in doc["Statement"] if st["Sid"] == "ReadTheWorkBucketsManifests"]
     assert (work["Action"], work["Resource"]) == (["s3:GetObject", "s3:ListBucket"], [
         "arn:aws:s3:::sparkify-work-123456789012", "arn:aws:s3:::sparkify-work-123456789012/manifests/*"])
+
+
+def test_a_source_in_a_local_folder_leaves_the_s3_sources_after_it_reached(tmp_path):
+    """On ``local`` a source may be a folder while the others are in (the emulator's) S3: the folder is no
+    object of the COPY role's, and every S3 source after it is still reached."""
+    settings = settings_for(tmp_path, "local", song_data=str(tmp_path / "song_data"),
+                            log_data="s3://logs-bucket/log_data", log_jsonpath="s3://logs-bucket/log_json_path.json")
+    assert reach.copy_reach(settings).objects == ["s3://logs-bucket/log_data/*",
+                                                  "s3://logs-bucket/log_json_path.json"]
