@@ -404,6 +404,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/iam/sar.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Row's fields or hashes a Row (rows() caches and shares them); frozen only forbids that",
+    ("sparkify_nb/iam/touches.py", "NumberReplacer",
+     'tags = t.lookup.role_tags(arn.rsplit("/", 2)[-1]) if arn.split(":")[4:5] == [t.who.account] else {}'):
+        "the last piece of an ARN split at its last slash or its last two is the same: the role's name",
     ("sparkify_nb/local/rehearsal/serverless.py", "NumberReplacer",
      "user, password = mapped_user(who.arn), secrets.token_urlsafe( 23)"):
         "harmless: GetCredentials' password is a random token either way; AWS documents no length for it",

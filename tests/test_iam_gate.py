@@ -591,3 +591,13 @@ def test_the_requested_region_is_the_one_the_request_was_signed_for():
     with pytest.raises(ClientError) as refused:
         _client(elsewhere, "ec2").describe_vpcs()
     assert _refused(refused)[0] == "UnauthorizedOperation"
+
+
+def test_an_s3_list_that_repeats_its_prefix_is_decided_with_the_first_as_the_emulator_serves_it():
+    """moto's list_objects and list_objects_v2 (moto/s3/responses.py) list ``querystring["prefix"][0]``: a policy's
+    s3:prefix condition must see that prefix, not another one the same request names after it."""
+    auth = {"authorization": "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-west-2/s3/aws4_request"}
+    call = requests.parse("GET", "/songs", "list-type=2&prefix=song_data%2F&prefix=log_data%2F", auth, None)
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+    found = touches.authorisations(call, who, requests.Lookup("1", "us-west-2"))
+    assert [(a.action, a.context.get("s3:prefix")) for a in found] == [("s3:ListBucket", "song_data/")]
