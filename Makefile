@@ -57,6 +57,13 @@ rehearse: install
 ## (tests/test_whole_runs.py) is 217 s of one worker under four; alone, one process, quiet: 117 s at 541a74c,
 ## 138 s at 0ee284a (this round's endpoint changes cost ~20 s of it); the rest is ~200 new rehearsal tests.
 ## Then in place at 7fc4f15, quiet: 1969 passed in 294.8 s (4 min 57 s with make): under, but with no margin.
+## 2026-12-03, later, same machine: 323.2 s at ca802c6 (1969 tests, quiet, user CPU 518 s). A py-spy profile of
+## the suite (--subprocesses) then led to three changes: the test stacks in /dev/shm (conftest.py), the emulator
+## without AMI catalogues or per-request log lines (local/aws_emulator.py), and bytecode kept (below). Paired
+## against their reverts on one machine they are neutral to slightly faster (5 heavy modules with -n 4: 88 vs 86 s;
+## tests/test_whole_runs.py alone: 124 vs 130 s). Yet three successive quiet runs of make test after them (2048-2050
+## tests) took 413, 442 and 562 s, user CPU 676, 726 and 845 s, growing run after run with the same code: the
+## machine slowed under the session's sustained load, or something else grew; not found. Over the target.
 ## PYTHONDONTWRITEBYTECODE is emptied for the run (an empty value is unset, to Python): where a developer's shell
 ## sets it (this machine's does), every process of the run compiled sparkify_nb from source again (each kernel,
 ## worker, endpoint and CLI run) and pytest rewrote every test module's asserts in each worker: ~8 % of make
