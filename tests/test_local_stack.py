@@ -152,3 +152,27 @@ def test_two_writers_of_the_stack_record_at_once_each_leave_a_whole_record_and_n
     record = local_stack._record_path(tmp_path)
     assert json.loads(record.read_text())["i"] == 299
     assert [p.name for p in record.parent.iterdir()] == [record.name]  # no temporary file left behind
+
+
+def test_the_emulators_log_holds_the_requests_it_refused_and_none_it_served(session_stack):
+    """emulator.log is where a user looks when a call failed: a refused or failed request leaves its
+    line there, with its status; a served one leaves none (a run makes thousands)."""
+    import uuid
+
+    from botocore.exceptions import ClientError
+
+    from tests.rehearsal_fixtures import REGION, aws
+
+    s3, marker = aws("s3"), uuid.uuid4().hex[:12]
+    s3.create_bucket(Bucket=f"served-{marker}", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.head_bucket(Bucket=f"served-{marker}")
+    with pytest.raises(ClientError):
+        s3.head_bucket(Bucket=f"missing-{marker}")
+    s3.delete_bucket(Bucket=f"served-{marker}")
+    with pytest.raises(ClientError, match="InvalidVpcID.NotFound"):  # EC2 answers 400, the lowest refusal
+        aws("ec2").describe_vpcs(VpcIds=["vpc-0deadbeef0"])
+    lines = (session_stack["state_dir"] / "local" / "emulator.log").read_text().splitlines()
+    assert [line for line in lines if f"served-{marker}" in line] == []
+    [refused] = [line for line in lines if f"missing-{marker}" in line]
+    assert f'"HEAD /missing-{marker} HTTP/1.1" 404 ' in refused and "\x1b" not in refused  # plain text, no colours
+    assert [line for line in lines if '"POST / HTTP/1.1" 400 ' in line]  # EC2's query API posts to /
