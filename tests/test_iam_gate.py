@@ -601,3 +601,26 @@ def test_an_s3_list_that_repeats_its_prefix_is_decided_with_the_first_as_the_emu
     who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
     found = touches.authorisations(call, who, requests.Lookup("1", "us-west-2"))
     assert [(a.action, a.context.get("s3:prefix")) for a in found] == [("s3:ListBucket", "song_data/")]
+
+
+def test_serverless_tagging_is_decided_with_the_keys_it_sets_or_removes_and_listing_with_none():
+    """redshift-serverless:TagResource takes aws:RequestTag/* and aws:TagKeys, UntagResource aws:TagKeys of the
+    keys it removes, ListTagsForResource neither; each is decided with the resource's own tags
+    (list_amazonredshiftserverless.html, the actions table)."""
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+    arn = "arn:aws:redshift-serverless:r:1:workgroup/w"
+
+    class Tagged(requests.Lookup):
+        def serverless_tags(self, resource_arn):
+            return {"sparkify:stack": "s"} if resource_arn == arn else {}
+
+    def decided(operation, **params):
+        [found] = touches.authorisations(requests.Call("redshift-serverless", "r", operation,
+                                                       {"resourceArn": arn, **params}), who, Tagged("1", "r"))
+        assert (found.action, found.resources) == (f"redshift-serverless:{operation}", [arn])
+        assert found.per_resource == {arn: {"aws:ResourceTag/sparkify:stack": "s"}}
+        return {k: v for k, v in found.context.items() if k.startswith(("aws:RequestTag/", "aws:TagKeys"))}
+
+    assert decided("TagResource", tags=[{"key": "k", "value": "v"}]) == {"aws:RequestTag/k": "v", "aws:TagKeys": ["k"]}
+    assert decided("UntagResource", tagKeys=["k", "sparkify:stack"]) == {"aws:TagKeys": ["k", "sparkify:stack"]}
+    assert decided("ListTagsForResource") == {}
