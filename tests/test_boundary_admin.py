@@ -155,9 +155,12 @@ def test_a_policy_without_an_account_is_refused_unless_credentials_give_it(tmp_p
     assert json.loads(out.out) == operator.policy(redshift_settings(tmp_path), ACCOUNT)
 
 
-def test_the_admin_script_needs_a_12_digit_account(capsys):
-    assert cli.main(["iam-policy", "--admin", "--account", "*"]) == 1
-    assert "--admin needs the 12-digit --account the policies are for, not '*'" in capsys.readouterr().err
+@pytest.mark.parametrize("account", ["*", "12345678901", "1234567890123", "12345678901a", "１２３４５６７８９０１２"])
+def test_the_admin_script_needs_a_12_digit_account(capsys, account):
+    """Twelve digits, neither more nor fewer, and nothing else: an account id (a paste that lost or gained a
+    digit would write ARNs of another account into every policy)."""
+    assert cli.main(["iam-policy", "--admin", "--account", account]) == 1
+    assert f"--admin needs the 12-digit --account the policies are for, not {account!r}" in capsys.readouterr().err
 
 
 def test_a_policy_is_cut_where_iam_would_refuse_it_and_a_statement_too_long_alone_is_refused():

@@ -99,7 +99,7 @@ def script(settings: Settings, account: str, principal: str | None = None, parti
     """What ``sparkify-nb iam-policy --admin`` prints: a shell script that writes
     the boundary and the operator's policies into files and runs :func:`commands`.
     Raises :class:`PolicyError` when ``account`` is not a 12-digit account id."""
-    if not (account.isdigit() and len(account) == 12):
+    if not (len(account) == 12 and account.isascii() and account.isdigit()):  # str.isdigit() alone takes "１２…"
         raise PolicyError(f"--admin needs the 12-digit --account the policies are for, not {account!r}")
     name = boundary.policy_name(settings)
     parts = operator_parts(operator.policy(settings, account, principal, partition))
