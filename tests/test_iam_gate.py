@@ -295,6 +295,22 @@ def test_a_log_group_is_decided_with_the_tags_of_the_group_it_names_by_name_or_a
     assert arn.endswith(":log-group:/sparkify/g") and found.per_resource[arn] == {"aws:ResourceTag/stack": "s"}
 
 
+def test_an_arn_that_repeats_log_group_does_not_borrow_the_tags_of_the_group_named_after_the_second():
+    """A log group's name has no colon (API_CreateLogGroup.html: [\\.\\-_/#A-Za-z0-9]+), so the name in
+    arn:...:log-group:a:log-group:b is everything after the first ':log-group:', a group that cannot exist:
+    decided with no tags, never with those of the stack's group b."""
+    who = requests.Principal("1", "arn:aws:iam::1:user/u", "u", "AIDA")
+
+    class Tagged(requests.Lookup):
+        def log_group_tags(self, group):
+            return {"stack": "s"} if group == "/sparkify/g" else {}
+
+    arn = "arn:aws:logs:r:1:log-group:elsewhere:log-group:/sparkify/g"
+    [found] = touches.authorisations(requests.Call("logs", "r", "TagResource", {"resourceArn": arn}), who,
+                                     Tagged("1", "r"))
+    assert found.resources == [arn] and found.per_resource[arn] == {}
+
+
 @pytest.mark.parametrize("account, tagged", [("1", {"iam:ResourceTag/stack": "s"}), ("2", {})],
                          ids=["own account", "another account"])
 def test_assume_role_is_decided_with_the_roles_tags_when_the_role_is_of_the_callers_account(account, tagged):

@@ -100,3 +100,16 @@ def test_the_owner_runs_01_again_as_usual(stack, keys):
     lines = []
     infra.provision(stack, clients_of(stack, keys["alice"]), progress=lines.append)
     assert lines[0] == f"stack {stack.stack_name}: yours (arn:aws:iam::123456789012:user/alice)"
+
+
+def test_the_owner_tag_is_the_callers_arn_with_what_tags_refuse_as_underscores_cut_at_256_characters():
+    """A tag value holds at most 256 characters of letters, digits, spaces and _ . : / = + - @
+    (id_tags.html#id_tags_rules_creating); a user's path may make an ARN longer (up to 512 characters), a role
+    session name may hold a comma."""
+    from sparkify_nb.iam.tags import owner_value
+
+    deep = "arn:aws:iam::123456789012:user/" + "team/" * 60 + "ann"
+    assert owner_value(deep) == deep[:256] and len(deep) > 256
+    assert owner_value("arn:aws:sts::123456789012:assumed-role/ops/ann,dev") == \
+        "arn:aws:sts::123456789012:assumed-role/ops/ann_dev"
+    assert owner_value("arn:aws:iam::123456789012:user/a+b=c.d@e-f_g") == "arn:aws:iam::123456789012:user/a+b=c.d@e-f_g"
