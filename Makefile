@@ -62,8 +62,13 @@ rehearse: install
 ## without AMI catalogues or per-request log lines (local/aws_emulator.py), and bytecode kept (below). Paired
 ## against their reverts on one machine they are neutral to slightly faster (5 heavy modules with -n 4: 88 vs 86 s;
 ## tests/test_whole_runs.py alone: 124 vs 130 s). Yet three successive quiet runs of make test after them (2048-2050
-## tests) took 413, 442 and 562 s, user CPU 676, 726 and 845 s, growing run after run with the same code: the
-## machine slowed under the session's sustained load, or something else grew; not found. Over the target.
+## tests) took 413, 442 and 562 s, user CPU 676, 726 and 845 s, growing run after run with the same code.
+## 2026-12-03, next session: the machine, not the code. ca802c6 itself (a worktree, the same .venv, unchanged
+## since 03:56, PYTHONDONTWRITEBYTECODE=1 as then), quiet, took 508.2 s (user CPU 828 s) where it had taken
+## 323.2 s (518 s) four hours before; the main of then took 512.1 s (815 s) right after it, and 485.3 s before it.
+## Steal time was ~0 (/proc/stat): the same work simply costs ~1.6x the CPU time it did. The CPU then, per process
+## kind (/proc/<pid>/stat sampled each second): xdist workers (in-process tests) 281 s, the 17 AWS emulators 222 s,
+## 45 kernels 206 s, the Data API endpoints 82 s, CLI runs 45 s. Over the target on this machine now.
 ## PYTHONDONTWRITEBYTECODE is emptied for the run (an empty value is unset, to Python): where a developer's shell
 ## sets it (this machine's does), every process of the run compiled sparkify_nb from source again (each kernel,
 ## worker, endpoint and CLI run) and pytest rewrote every test module's asserts in each worker: ~8 % of make
