@@ -405,6 +405,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "a NULL user_id fails the next predicate, user_id <> -1, too (NULL is not true)",
     ("sparkify_nb/analytics/sql/free_vs_paid.sql", "drop predicate", "previous_level IS NOT NULL -> TRUE"):
         "a NULL previous_level fails the next predicate, previous_level <> level, too (NULL is not true)",
+    ("sparkify_nb/iam/kinds.py", "ReplaceTrueWithFalse",
+     'redshift_only=False, setting="lease_hours"),  # its policy is read first: each 01 makes the lease'):
+        "harmless: the flag only filters kinds.actions('local', ...), where the lease role's actions are the other "
+        "inline-policy roles' (analyst, scheduler) and the COPY role's, which local keeps: the same set either way "
+        "(checked for both kinds, with lease_hours set and not); the lease's schedule row stays redshift-only",
     ("sparkify_nb/iam/rule.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):
         "nothing assigns to a Rule's fields or hashes a Rule; frozen only forbids that",
     ("sparkify_nb/iam/sar.py", "ReplaceTrueWithFalse", "@dataclass(frozen=False)"):

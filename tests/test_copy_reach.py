@@ -194,6 +194,16 @@ def test_the_boundary_lets_the_stacks_roles_read_the_work_buckets_manifests_and_
         "arn:aws:s3:::sparkify-work-123456789012", "arn:aws:s3:::sparkify-work-123456789012/manifests/*"])
 
 
+def test_the_boundary_lets_the_stacks_roles_list_and_read_every_source_bucket(tmp_path):
+    """The COPY role's reads are capped by the boundary (access_policies_boundaries.html: only what both allow):
+    without this statement, every COPY of the sources is refused on AWS whatever the role's own policy says."""
+    settings = settings_for(tmp_path, song_data="s3://ours/song_data", log_data="s3://ours/log_data",
+                            log_jsonpath="s3://ours/paths.json")
+    [read] = [st for st in boundary.document(settings, ACCOUNT)["Statement"] if st["Sid"] == "ReadTheSourceBuckets"]
+    assert (read["Effect"], read["Action"], read["Resource"]) == ("Allow", ["s3:GetObject", "s3:ListBucket"], [
+        "arn:aws:s3:::ours", "arn:aws:s3:::udacity-dend", "arn:aws:s3:::ours/*", "arn:aws:s3:::udacity-dend/*"])
+
+
 def test_a_source_in_a_local_folder_leaves_the_s3_sources_after_it_reached(tmp_path):
     """On ``local`` a source may be a folder while the others are in (the emulator's) S3: the folder is no
     object of the COPY role's, and every S3 source after it is still reached."""
